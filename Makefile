@@ -1,0 +1,57 @@
+# Ai: `make run` sets everything up and serves the demo; `make test` runs every test.
+SHELL := /bin/bash
+PYTHON ?= python3.11
+VENV := .venv
+PY := $(VENV)/bin/python
+STAMP := $(VENV)/.installed
+PORT ?= 8000
+# Without DATABASE_URL, the project-local cluster (scripts/devdb.sh) is used.
+DB_START := $(if $(DATABASE_URL),@true,@scripts/devdb.sh start)
+
+.PHONY: run test stop bench setup db migrate seed lint fmt lock browsers clean
+
+$(STAMP): requirements.lock
+	@command -v $(PYTHON) >/dev/null || { echo "$(PYTHON) not found: install Python 3.11 (apt-get install python3.11 python3.11-venv)"; exit 1; }
+	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(VENV)/bin/pip install --quiet --disable-pip-version-check --require-hashes -r requirements.lock
+	@touch $(STAMP)
+
+setup: $(STAMP)
+
+db:
+	$(DB_START)
+
+migrate: setup db
+	$(PY) manage.py migrate_all
+
+seed: migrate
+	$(PY) manage.py seed_demo
+
+run: seed
+	$(PY) manage.py collectstatic --noinput --verbosity 0
+	@$(PY) manage.py demo_logins
+	$(PY) manage.py runserver 0.0.0.0:$(PORT)
+
+test: setup db
+	$(PY) -m pytest $(PYTEST_ARGS)
+
+bench: setup db
+	$(PY) -m bench.run $(BENCH_ARGS)
+
+stop:
+	@scripts/devdb.sh stop
+
+lint: setup
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
+
+fmt: setup
+	$(VENV)/bin/ruff check --fix .
+	$(VENV)/bin/ruff format .
+
+# Regenerate the lock file after changing pyproject.toml (needs `pip install uv`).
+lock:
+	uv pip compile pyproject.toml --extra dev --generate-hashes --python-version 3.11 -o requirements.lock
+
+clean: stop
+	rm -rf $(VENV) .pgdata staticfiles artifacts

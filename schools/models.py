@@ -1,0 +1,355 @@
+"""The roster (名簿) of one municipality: lives in the municipality's own schema.
+
+Every other domain app (attendance, gradebook, timetable) depends on these
+tables; this app depends on none of them.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+
+
+class SchoolType(models.TextChoices):
+    ELEMENTARY = "elementary", "小学校"
+    JUNIOR_HIGH = "junior_high", "中学校"
+    COMPULSORY = "compulsory", "義務教育学校"
+
+
+GRADES_BY_TYPE: dict[str, range] = {
+    SchoolType.ELEMENTARY: range(1, 7),
+    SchoolType.JUNIOR_HIGH: range(1, 4),
+    SchoolType.COMPULSORY: range(1, 10),
+}
+
+
+class School(models.Model):
+    name = models.CharField("学校名", max_length=100)
+    kana = models.CharField("ふりがな", max_length=200, blank=True)
+    school_type = models.CharField("学校種", max_length=20, choices=SchoolType.choices)
+    mext_code = models.CharField("学校コード", max_length=13, unique=True)
+    is_active = models.BooleanField("運営中", default=True)
+    per_period_attendance = models.BooleanField("校時別出欠", default=False)
+
+    class Meta:
+        verbose_name = "学校"
+        verbose_name_plural = "学校"
+        ordering = ["school_type", "mext_code"]
+
+    def __str__(self) -> str:
+        return self.name
+
+    @property
+    def grades(self) -> range:
+        return GRADES_BY_TYPE[self.school_type]
+
+
+class SchoolYear(models.Model):
+    """年度: 1 April to 31 March, named by its starting year (令和8年度 = 2026)."""
+
+    class State(models.TextChoices):
+        PREPARING = "preparing", "準備中 (仮年度)"
+        CURRENT = "current", "現年度"
+        ARCHIVED = "archived", "過年度"
+
+    year = models.PositiveSmallIntegerField("年度", unique=True)
+    state = models.CharField("状態", max_length=10, choices=State.choices, default=State.PREPARING)
+
+    class Meta:
+        verbose_name = "年度"
+        verbose_name_plural = "年度"
+        ordering = ["-year"]
+        constraints = [
+            # At most one current year per municipality.
+            models.UniqueConstraint(
+                fields=["state"], condition=Q(state="current"), name="one_current_year"
+            )
+        ]
+
+    def __str__(self) -> str:
+        from schools.wareki import school_year_label
+
+        return school_year_label(self.year)
+
+    @property
+    def start(self) -> dt.date:
+        return dt.date(self.year, 4, 1)
+
+    @property
+    def end(self) -> dt.date:
+        return dt.date(self.year + 1, 3, 31)
+
+    @property
+    def is_read_only(self) -> bool:
+        """Past years stay readable and unchanged (指導要録 retention)."""
+        return self.state == self.State.ARCHIVED
+
+
+class Term(models.Model):
+    """学期 of one school in one year (3学期制 or 2学期制; dates are the school's own)."""
+
+    school = models.ForeignKey(School, on_delete=models.CASCADE, related_name="terms")
+    school_year = models.ForeignKey(SchoolYear, on_delete=models.PROTECT, related_name="terms")
+    number = models.PositiveSmallIntegerField("学期番号")
+    name = models.CharField("名称", max_length=20)
+    start = models.DateField("開始日")
+    end = models.DateField("終了日")
+
+    class Meta:
+        verbose_name = "学期"
+        verbose_name_plural = "学期"
+        ordering = ["school_year", "school", "number"]
+        constraints = [
+            models.UniqueConstraint(fields=["school", "school_year", "number"], name="term_unique"),
+            models.CheckConstraint(condition=Q(start__lte=models.F("end")), name="term_dates"),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Classroom(models.Model):
+    """学級: 1年1組 ..., or a special-needs class (特別支援学級) that mixes grades."""
+
+    school = models.ForeignKey(School, on_delete=models.CASCADE, related_name="classrooms")
+    school_year = models.ForeignKey(SchoolYear, on_delete=models.PROTECT, related_name="classrooms")
+    grade = models.PositiveSmallIntegerField("学年", null=True, blank=True)
+    name = models.CharField("学級名", max_length=30)
+    is_special_needs = models.BooleanField("特別支援学級", default=False)
+    sort_order = models.PositiveSmallIntegerField("並び順", default=0)
+
+    class Meta:
+        verbose_name = "学級"
+        verbose_name_plural = "学級"
+        ordering = ["school", "school_year", "is_special_needs", "grade", "sort_order", "name"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["school", "school_year", "grade", "name"], name="classroom_unique"
+            ),
+            models.CheckConstraint(
+                condition=Q(is_special_needs=True) | Q(grade__isnull=False),
+                name="classroom_grade_required",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.label
+
+    @property
+    def label(self) -> str:
+        """1年1組, or the special-needs class's own name (なかよし学級)."""
+        if self.grade is None or self.is_special_needs:
+            return self.name
+        return f"{self.grade}年{self.name}"
+
+
+class Student(models.Model):
+    """児童生徒. Names are stored exactly as written (no NFKC: 𠮷 and 髙 survive)."""
+
+    class Sex(models.TextChoices):
+        MALE = "M", "男"
+        FEMALE = "F", "女"
+        OTHER = "X", "その他"
+
+    student_number = models.CharField("学籍番号", max_length=20, unique=True, null=True, blank=True)
+    name = models.CharField("氏名", max_length=100)
+    kana = models.CharField("ふりがな", max_length=200)
+    sex = models.CharField("性別", max_length=1, choices=Sex.choices, blank=True)
+    birth_date = models.DateField("生年月日", null=True, blank=True)
+
+    class Meta:
+        verbose_name = "児童生徒"
+        verbose_name_plural = "児童生徒"
+        ordering = ["kana", "id"]
+        indexes = [models.Index(fields=["name", "birth_date"])]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Enrolment(models.Model):
+    """A student's place in a class for a year, with roll number (出席番号) and dates.
+
+    ``left_on`` is the last day of enrolment (the leaving day still counts).
+    """
+
+    class Entry(models.TextChoices):
+        ADMISSION = "admission", "入学"
+        PROMOTION = "promotion", "進級"
+        TRANSFER_IN = "transfer_in", "転入"
+        CLASS_CHANGE = "class_change", "学級変更"
+
+    class Exit(models.TextChoices):
+        TRANSFER_OUT = "transfer_out", "転出"
+        GRADUATION = "graduation", "卒業"
+        CLASS_CHANGE = "class_change", "学級変更"
+        OTHER = "other", "その他"
+
+    student = models.ForeignKey(Student, on_delete=models.CASCADE, related_name="enrolments")
+    classroom = models.ForeignKey(Classroom, on_delete=models.CASCADE, related_name="enrolments")
+    # Denormalised from the classroom so that year- and school-wide reads need no join.
+    school = models.ForeignKey(School, on_delete=models.CASCADE, related_name="enrolments")
+    school_year = models.ForeignKey(SchoolYear, on_delete=models.PROTECT, related_name="enrolments")
+    grade = models.PositiveSmallIntegerField("学年")
+    roll_number = models.PositiveSmallIntegerField("出席番号")
+    enrolled_on = models.DateField("在籍開始日")
+    left_on = models.DateField("在籍終了日", null=True, blank=True)
+    entry = models.CharField("在籍事由", max_length=20, choices=Entry.choices, default=Entry.ADMISSION)
+    exit = models.CharField("異動事由", max_length=20, choices=Exit.choices, blank=True)
+
+    class Meta:
+        verbose_name = "在籍"
+        verbose_name_plural = "在籍"
+        ordering = ["classroom", "roll_number"]
+        constraints = [
+            models.UniqueConstraint(fields=["classroom", "roll_number"], name="roll_number_unique"),
+            models.CheckConstraint(
+                condition=Q(left_on__isnull=True) | Q(left_on__gte=models.F("enrolled_on")),
+                name="enrolment_dates",
+            ),
+        ]
+        indexes = [models.Index(fields=["school_year", "school"])]
+
+    def __str__(self) -> str:
+        return f"{self.classroom} {self.roll_number} {self.student}"
+
+    def is_enrolled_on(self, day: dt.date) -> bool:
+        return self.enrolled_on <= day and (self.left_on is None or day <= self.left_on)
+
+
+class Subject(models.Model):
+    """教科 of a school type. Lives in the roster because roles, grades and timetables share it.
+
+    ``is_graded`` is False for 道徳, 外国語活動, 総合的な学習の時間, 特別活動 (written remarks).
+    """
+
+    school_type = models.CharField("学校種", max_length=20, choices=SchoolType.choices)
+    name = models.CharField("教科名", max_length=30)
+    short_name = models.CharField("略称", max_length=6, blank=True)
+    sort_order = models.PositiveSmallIntegerField("並び順", default=0)
+    is_graded = models.BooleanField("評定・観点別評価あり", default=True)
+
+    class Meta:
+        verbose_name = "教科"
+        verbose_name_plural = "教科"
+        ordering = ["school_type", "sort_order"]
+        constraints = [
+            models.UniqueConstraint(fields=["school_type", "name"], name="subject_unique")
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Staff(models.Model):
+    """教職員: the person behind a login of this municipality."""
+
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="staff"
+    )
+    name = models.CharField("氏名", max_length=100)
+    kana = models.CharField("ふりがな", max_length=200, blank=True)
+    staff_number = models.CharField("職員番号", max_length=20, unique=True, null=True, blank=True)
+
+    class Meta:
+        verbose_name = "教職員"
+        verbose_name_plural = "教職員"
+        ordering = ["kana", "id"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Role(models.TextChoices):
+    BOE_ADMIN = "boe_admin", "教育委員会 管理者"
+    BOE_VIEWER = "boe_viewer", "教育委員会 閲覧者"
+    SCHOOL_ADMIN = "school_admin", "学校管理者"
+    HOMEROOM = "homeroom", "学級担任"
+    SUBJECT = "subject", "教科担任"
+
+
+class RoleAssignment(models.Model):
+    """A role a staff member holds. A person can hold several, in several schools (兼務).
+
+    BoE roles have no school; school roles name a school and year; homeroom names
+    a classroom; subject names a classroom and a subject (a teaching assignment).
+    ``is_draft`` marks roles copied by the year roll-over and not yet confirmed.
+    """
+
+    class Title(models.TextChoices):
+        PRINCIPAL = "principal", "校長"
+        VICE_PRINCIPAL = "vice_principal", "副校長・教頭"
+        HEAD_OF_ACADEMICS = "head_of_academics", "教務主任"
+        OTHER = "other", "その他"
+
+    staff = models.ForeignKey(Staff, on_delete=models.CASCADE, related_name="roles")
+    role = models.CharField("役割", max_length=20, choices=Role.choices)
+    title = models.CharField("職名", max_length=20, choices=Title.choices, blank=True)
+    school = models.ForeignKey(
+        School, on_delete=models.CASCADE, null=True, blank=True, related_name="role_assignments"
+    )
+    school_year = models.ForeignKey(
+        SchoolYear, on_delete=models.PROTECT, null=True, blank=True, related_name="role_assignments"
+    )
+    classroom = models.ForeignKey(
+        Classroom, on_delete=models.CASCADE, null=True, blank=True, related_name="role_assignments"
+    )
+    subject = models.ForeignKey(
+        Subject, on_delete=models.PROTECT, null=True, blank=True, related_name="role_assignments"
+    )
+    is_draft = models.BooleanField("下書き", default=False)
+
+    class Meta:
+        verbose_name = "役割"
+        verbose_name_plural = "役割"
+        constraints = [
+            models.CheckConstraint(
+                name="role_scope",
+                condition=(
+                    Q(role__in=["boe_admin", "boe_viewer"], school__isnull=True, classroom__isnull=True)
+                    | Q(role="school_admin", school__isnull=False, school_year__isnull=False,
+                        classroom__isnull=True)
+                    | Q(role="homeroom", classroom__isnull=False, school__isnull=False,
+                        school_year__isnull=False)
+                    | Q(role="subject", classroom__isnull=False, subject__isnull=False,
+                        school__isnull=False, school_year__isnull=False)
+                ),
+            ),
+            models.UniqueConstraint(
+                fields=["staff", "role", "school", "school_year", "classroom", "subject"],
+                nulls_distinct=False,
+                name="role_unique",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.staff} {self.get_role_display()}"
+
+
+class AuditEvent(models.Model):
+    """Who changed what, when (and why): written by every service in the same transaction."""
+
+    at = models.DateTimeField(auto_now_add=True, db_index=True)
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True
+    )
+    actor_name = models.CharField(max_length=150)
+    action = models.CharField(max_length=60, db_index=True)
+    target_type = models.CharField(max_length=60)
+    target_id = models.CharField(max_length=60, blank=True)
+    school = models.ForeignKey(School, on_delete=models.SET_NULL, null=True, blank=True)
+    changes = models.JSONField(default=dict, blank=True)
+    reason = models.TextField(blank=True)
+    request_id = models.CharField(max_length=64, blank=True)
+
+    class Meta:
+        verbose_name = "操作記録"
+        verbose_name_plural = "操作記録"
+        ordering = ["-at", "-id"]
+        indexes = [models.Index(fields=["target_type", "target_id"])]
+
+    def __str__(self) -> str:
+        return f"{self.at:%Y-%m-%d %H:%M} {self.actor_name} {self.action}"

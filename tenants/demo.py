@@ -1,0 +1,98 @@
+"""The demo installation: the operators' site and three municipalities of the consortium.
+
+Names of people are fictional. Seeding twice changes nothing.
+"""
+
+from __future__ import annotations
+
+import importlib
+
+from django.conf import settings
+from django.contrib.auth import get_user_model
+from django.db import transaction
+from django_tenants.utils import schema_context
+
+from tenants import provisioning
+from tenants.models import Domain, Municipality
+
+OPERATOR = ("operator", "ai-operator-2026")
+DEMO_PASSWORD = "ai-demo-2026"
+
+# (subdomain, name, kana, code, BoE administrator's name)
+DEMO_MUNICIPALITIES = (
+    ("fujiyoshida", "富士吉田市", "ふじよしだし", "192023", "山田 花子"),
+    ("tono", "遠野市", "とおのし", "032085", "佐藤 一郎"),
+    ("tama", "多摩市", "たまし", "132241", "鈴木 恵"),
+)
+
+# Each app may add its demo data through a module ``<app>.demo`` with ``seed(municipality)``,
+# called inside the municipality's schema, in this order.
+SEED_APPS = ("schools", "timetable", "attendance", "gradebook")
+
+
+def ensure_public_site() -> Municipality:
+    with transaction.atomic():
+        public, _ = Municipality.objects.get_or_create(
+            schema_name="public", defaults={"name": "Ai 運用管理", "code": None}
+        )
+        Domain.objects.get_or_create(
+            domain=settings.BASE_DOMAIN, defaults={"tenant": public, "is_primary": True}
+        )
+        User = get_user_model()
+        if not User.objects.filter(username=OPERATOR[0]).exists():
+            User.objects.create_superuser(OPERATOR[0], password=OPERATOR[1])
+    return public
+
+
+def seed(stdout=None) -> list[Municipality]:
+    ensure_public_site()
+    result = []
+    for subdomain, name, kana, code, admin_name in DEMO_MUNICIPALITIES:
+        municipality = Municipality.objects.filter(code=code).first()
+        if municipality is None:
+            municipality = provisioning.provision(
+                provisioning.NewMunicipality(
+                    name=name,
+                    kana=kana,
+                    code=code,
+                    subdomain=subdomain,
+                    admin_username="boe-admin",
+                    admin_password=DEMO_PASSWORD,
+                    admin_name=admin_name,
+                ),
+                actor="seed_demo",
+            )
+            if stdout:
+                stdout.write(f"created {name} ({municipality.schema_name})")
+        seed_apps(municipality)
+        result.append(municipality)
+    return result
+
+
+def seed_apps(municipality: Municipality) -> None:
+    for app in SEED_APPS:
+        try:
+            module = importlib.import_module(f"{app}.demo")
+        except ModuleNotFoundError as exc:
+            if exc.name != f"{app}.demo":
+                raise
+            continue
+        with schema_context(municipality.schema_name), transaction.atomic():
+            module.seed(municipality)
+
+
+def logins() -> list[tuple[str, str, str, str]]:
+    """(site, URL, login, password) of every demo account worth printing."""
+    port = "8000"
+    rows = [("運用管理", f"http://{settings.BASE_DOMAIN}:{port}/", *OPERATOR)]
+    for subdomain, name, *_ in DEMO_MUNICIPALITIES:
+        url = f"http://{provisioning.host_for(subdomain)}:{port}/"
+        rows.append((f"{name} 教育委員会", url, "boe-admin", DEMO_PASSWORD))
+        for module_name in SEED_APPS:
+            try:
+                module = importlib.import_module(f"{module_name}.demo")
+            except ModuleNotFoundError:
+                continue
+            for label, username in getattr(module, "DEMO_LOGINS", ()):
+                rows.append((f"{name} {label}", url, username, DEMO_PASSWORD))
+    return rows

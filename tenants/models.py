@@ -1,0 +1,83 @@
+from __future__ import annotations
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.db import connection, models
+from django_tenants.clone import CloneSchema
+from django_tenants.models import DomainMixin, TenantMixin
+from django_tenants.utils import schema_exists
+
+from tenants.codes import PREFECTURES, code_error
+
+
+def validate_code(value: str) -> None:
+    if message := code_error(value):
+        raise ValidationError(message)
+
+
+class Municipality(TenantMixin):
+    """A municipality's board of education (教育委員会): one tenant, one schema.
+
+    The public schema's own row (``schema_name='public'``) is the operators' site
+    and has no code.
+    """
+
+    name = models.CharField("名称", max_length=100)
+    kana = models.CharField("ふりがな", max_length=200, blank=True)
+    code = models.CharField(
+        "団体コード", max_length=6, unique=True, null=True, blank=True, validators=[validate_code]
+    )
+    prefecture = models.CharField(
+        "都道府県", max_length=4, blank=True, choices=[(p, p) for p in PREFECTURES]
+    )
+    is_active = models.BooleanField("利用中", default=True)
+    created_at = models.DateTimeField("登録日時", auto_now_add=True)
+    suspended_at = models.DateTimeField("停止日時", null=True, blank=True)
+
+    auto_create_schema = True
+    auto_drop_schema = False  # dropping is explicit, in tenants.provisioning
+
+    class Meta:
+        verbose_name = "自治体"
+        verbose_name_plural = "自治体"
+        ordering = ["code"]
+
+    def __str__(self) -> str:
+        return self.name
+
+    def create_schema(self, check_if_exists=False, sync_schema=True, verbosity=1):
+        """Clone the migrated template schema, rows of ``django_migrations`` included.
+
+        django-tenants would then replay every migration as a fake one; the cloned
+        ``django_migrations`` rows already say the same, so that step is skipped.
+        """
+        template = settings.TENANT_BASE_SCHEMA
+        if not sync_schema or not schema_exists(template):
+            return super().create_schema(check_if_exists, sync_schema, verbosity)
+        if check_if_exists and schema_exists(self.schema_name):
+            return False
+        CloneSchema().clone_schema(template, self.schema_name, "DATA")
+        connection.set_schema_to_public()
+        return True
+
+
+class Domain(DomainMixin):
+    class Meta:
+        verbose_name = "ドメイン"
+        verbose_name_plural = "ドメイン"
+
+
+class PlatformEvent(models.Model):
+    """Audit trail of the operators' actions on municipalities (public schema)."""
+
+    at = models.DateTimeField(auto_now_add=True, db_index=True)
+    actor = models.CharField(max_length=150)
+    action = models.CharField(max_length=50)
+    schema_name = models.CharField(max_length=63)
+    detail = models.JSONField(default=dict)
+
+    class Meta:
+        ordering = ["-at"]
+
+    def __str__(self) -> str:
+        return f"{self.at:%Y-%m-%d %H:%M} {self.actor} {self.action} {self.schema_name}"

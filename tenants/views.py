@@ -1,0 +1,89 @@
+"""The platform operators' pages (public host): municipalities, never pupils' records."""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.core.exceptions import ValidationError
+from django.db.models import Prefetch
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.views.decorators.http import require_POST
+
+from schools.permissions import operator_required
+from tenants import provisioning
+from tenants.forms import DeleteForm, MunicipalityForm
+from tenants.models import Domain, Municipality, PlatformEvent
+
+
+def _municipalities():
+    return Municipality.objects.exclude(schema_name="public").prefetch_related(
+        Prefetch("domains", queryset=Domain.objects.filter(is_primary=True))
+    )
+
+
+@operator_required
+def dashboard(request: HttpRequest) -> HttpResponse:
+    return render(
+        request,
+        "tenants/dashboard.html",
+        {
+            "municipalities": _municipalities(),
+            "events": PlatformEvent.objects.all()[:20],
+        },
+    )
+
+
+@operator_required
+def create(request: HttpRequest) -> HttpResponse:
+    form = MunicipalityForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            municipality = provisioning.provision(form.new, actor=request.user.get_username())
+        except ValidationError as exc:
+            for field, errors in exc.message_dict.items():
+                for error in errors:
+                    form.add_error(field if field in form.fields else None, error)
+        else:
+            messages.success(
+                request,
+                f"{municipality.name} を作成しました (https://{provisioning.host_for(form.cleaned_data['subdomain'])}/)。",
+            )
+            return redirect("home")
+    return render(request, "tenants/create.html", {"form": form})
+
+
+@operator_required
+@require_POST
+def suspend(request: HttpRequest, pk: int) -> HttpResponse:
+    municipality = get_object_or_404(_municipalities(), pk=pk)
+    provisioning.set_active(municipality, False, actor=request.user.get_username())
+    messages.warning(request, f"{municipality.name} の利用を停止しました。データは保持されています。")
+    return redirect("home")
+
+
+@operator_required
+@require_POST
+def resume(request: HttpRequest, pk: int) -> HttpResponse:
+    municipality = get_object_or_404(_municipalities(), pk=pk)
+    provisioning.set_active(municipality, True, actor=request.user.get_username())
+    messages.success(request, f"{municipality.name} の利用を再開しました。")
+    return redirect("home")
+
+
+@operator_required
+def delete(request: HttpRequest, pk: int) -> HttpResponse:
+    municipality = get_object_or_404(_municipalities(), pk=pk)
+    form = DeleteForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            provisioning.delete(
+                municipality,
+                confirm_schema=form.cleaned_data["confirm_schema"],
+                actor=request.user.get_username(),
+            )
+        except ValidationError as exc:
+            form.add_error("confirm_schema", exc.messages[0])
+        else:
+            messages.success(request, f"{municipality.name} (スキーマ {municipality.schema_name}) を削除しました。")
+            return redirect("home")
+    return render(request, "tenants/delete.html", {"municipality": municipality, "form": form})
