@@ -27,12 +27,20 @@ def exception_handler(exc: Exception, context: dict[str, Any]) -> Response | Non
     elif isinstance(exc, (Http404, exceptions.NotFound)):
         body = {"code": "not_found", "message": "見つかりません。"}
     elif isinstance(exc, (DjangoPermissionDenied, exceptions.PermissionDenied)):
-        body = {"code": "permission_denied", "message": _text(exc, "この操作を行う権限がありません。")}
+        body = {
+            "code": "permission_denied",
+            "message": _text(exc, "この操作を行う権限がありません。"),
+        }
     elif isinstance(exc, exceptions.NotAuthenticated | exceptions.AuthenticationFailed):
         body = {"code": "not_authenticated", "message": "ログインしてください。"}
-        response.status_code = status.HTTP_401_UNAUTHORIZED if "WWW-Authenticate" in response else response.status_code
+        response.status_code = (
+            status.HTTP_401_UNAUTHORIZED if "WWW-Authenticate" in response else response.status_code
+        )
     else:
-        body = {"code": getattr(exc, "default_code", "error"), "message": _text(exc, "エラーが発生しました。")}
+        body = {
+            "code": getattr(exc, "default_code", "error"),
+            "message": _text(exc, "エラーが発生しました。"),
+        }
     response.data = {"error": body}
     return response
 

@@ -10,8 +10,8 @@ from rest_framework.reverse import reverse
 from rest_framework.views import APIView
 
 from api.routers import router
-from schools.permissions import get_actor
 from schools.models import Staff
+from schools.permissions import get_actor
 
 
 class ApiRootView(APIView):

@@ -12,5 +12,9 @@ class StaffAccountForm(forms.Form):
     boe_role = forms.ChoiceField(
         label="教育委員会の役割",
         required=False,
-        choices=[("", "なし (学校の教職員)"), (Role.BOE_ADMIN, Role.BOE_ADMIN.label), (Role.BOE_VIEWER, Role.BOE_VIEWER.label)],
+        choices=[
+            ("", "なし (学校の教職員)"),
+            (Role.BOE_ADMIN, Role.BOE_ADMIN.label),
+            (Role.BOE_VIEWER, Role.BOE_VIEWER.label),
+        ],
     )

@@ -197,7 +197,9 @@ class Enrolment(models.Model):
     roll_number = models.PositiveSmallIntegerField("出席番号")
     enrolled_on = models.DateField("在籍開始日")
     left_on = models.DateField("在籍終了日", null=True, blank=True)
-    entry = models.CharField("在籍事由", max_length=20, choices=Entry.choices, default=Entry.ADMISSION)
+    entry = models.CharField(
+        "在籍事由", max_length=20, choices=Entry.choices, default=Entry.ADMISSION
+    )
     exit = models.CharField("異動事由", max_length=20, choices=Exit.choices, blank=True)
 
     class Meta:
@@ -309,13 +311,30 @@ class RoleAssignment(models.Model):
             models.CheckConstraint(
                 name="role_scope",
                 condition=(
-                    Q(role__in=["boe_admin", "boe_viewer"], school__isnull=True, classroom__isnull=True)
-                    | Q(role="school_admin", school__isnull=False, school_year__isnull=False,
-                        classroom__isnull=True)
-                    | Q(role="homeroom", classroom__isnull=False, school__isnull=False,
-                        school_year__isnull=False)
-                    | Q(role="subject", classroom__isnull=False, subject__isnull=False,
-                        school__isnull=False, school_year__isnull=False)
+                    Q(
+                        role__in=["boe_admin", "boe_viewer"],
+                        school__isnull=True,
+                        classroom__isnull=True,
+                    )
+                    | Q(
+                        role="school_admin",
+                        school__isnull=False,
+                        school_year__isnull=False,
+                        classroom__isnull=True,
+                    )
+                    | Q(
+                        role="homeroom",
+                        classroom__isnull=False,
+                        school__isnull=False,
+                        school_year__isnull=False,
+                    )
+                    | Q(
+                        role="subject",
+                        classroom__isnull=False,
+                        subject__isnull=False,
+                        school__isnull=False,
+                        school_year__isnull=False,
+                    )
                 ),
             ),
             models.UniqueConstraint(

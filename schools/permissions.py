@@ -16,7 +16,6 @@ from dataclasses import dataclass, field
 from functools import wraps
 
 from django.contrib.auth.views import redirect_to_login
-
 from django.core.exceptions import PermissionDenied
 from django.db.models import Q, QuerySet
 from django.http import HttpRequest
@@ -81,7 +80,9 @@ class Actor:
 
     def classrooms(self) -> QuerySet[Classroom]:
         qs = Classroom.objects.select_related("school", "school_year")
-        return qs if self.sees_whole_municipality else qs.filter(school_id__in=self.member_school_ids)
+        return (
+            qs if self.sees_whole_municipality else qs.filter(school_id__in=self.member_school_ids)
+        )
 
     def students(self) -> QuerySet[Student]:
         qs = Student.objects.all()

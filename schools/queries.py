@@ -12,4 +12,6 @@ def current_year() -> SchoolYear | None:
 
 
 def staff_list() -> QuerySet[Staff]:
-    return Staff.objects.select_related("user").prefetch_related("roles__school", "roles__classroom")
+    return Staff.objects.select_related("user").prefetch_related(
+        "roles__school", "roles__classroom"
+    )

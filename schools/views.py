@@ -6,6 +6,7 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
 
+from config import extensions
 from schools import queries, services
 from schools.forms import StaffAccountForm
 from schools.permissions import staff_required
@@ -17,7 +18,12 @@ def home(request: HttpRequest) -> HttpResponse:
     return render(
         request,
         "schools/home.html",
-        {"today": timezone.localdate(), "year": queries.current_year(), "actor": request.actor},
+        {
+            "today": timezone.localdate(),
+            "year": queries.current_year(),
+            "actor": request.actor,
+            "cards": extensions.home_cards(request),
+        },
     )
 
 

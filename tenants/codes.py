@@ -30,7 +30,9 @@ def code_error(code: str) -> str | None:
     if not 1 <= int(code[:2]) <= 47:
         return "団体コードの先頭2桁は都道府県番号 (01〜47) です。"
     if check_digit(code[:5]) != int(code[5]):
-        return f"団体コードの検査数字が正しくありません (6桁目は {check_digit(code[:5])} のはずです)。"
+        return (
+            f"団体コードの検査数字が正しくありません (6桁目は {check_digit(code[:5])} のはずです)。"
+        )
     return None
 
 

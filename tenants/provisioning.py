@@ -117,7 +117,11 @@ def provision(data: NewMunicipality, *, actor: str) -> Municipality:
             actor=actor,
             action="provision",
             schema_name=municipality.schema_name,
-            detail={"name": municipality.name, "code": municipality.code, "host": host_for(data.subdomain)},
+            detail={
+                "name": municipality.name,
+                "code": municipality.code,
+                "host": host_for(data.subdomain),
+            },
         )
     return municipality
 

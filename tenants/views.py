@@ -57,7 +57,9 @@ def create(request: HttpRequest) -> HttpResponse:
 def suspend(request: HttpRequest, pk: int) -> HttpResponse:
     municipality = get_object_or_404(_municipalities(), pk=pk)
     provisioning.set_active(municipality, False, actor=request.user.get_username())
-    messages.warning(request, f"{municipality.name} の利用を停止しました。データは保持されています。")
+    messages.warning(
+        request, f"{municipality.name} の利用を停止しました。データは保持されています。"
+    )
     return redirect("home")
 
 
@@ -84,6 +86,9 @@ def delete(request: HttpRequest, pk: int) -> HttpResponse:
         except ValidationError as exc:
             form.add_error("confirm_schema", exc.messages[0])
         else:
-            messages.success(request, f"{municipality.name} (スキーマ {municipality.schema_name}) を削除しました。")
+            messages.success(
+                request,
+                f"{municipality.name} (スキーマ {municipality.schema_name}) を削除しました。",
+            )
             return redirect("home")
     return render(request, "tenants/delete.html", {"municipality": municipality, "form": form})

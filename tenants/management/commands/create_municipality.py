@@ -12,7 +12,9 @@ class Command(BaseCommand):
     def add_arguments(self, parser):
         parser.add_argument("--name", required=True, help="例: 富士吉田市")
         parser.add_argument("--kana", default="")
-        parser.add_argument("--code", required=True, help="6-digit local government code, e.g. 192023")
+        parser.add_argument(
+            "--code", required=True, help="6-digit local government code, e.g. 192023"
+        )
         parser.add_argument("--subdomain", required=True, help="e.g. fujiyoshida")
         parser.add_argument("--admin-username", required=True)
         parser.add_argument("--admin-name", required=True)

@@ -13,7 +13,9 @@ class Command(BaseCommand):
         parser.add_argument("--confirm-schema", help="the schema name, to skip the prompt")
 
     def handle(self, *args, **o):
-        municipality = Municipality.objects.filter(code=o["code"]).exclude(schema_name="public").first()
+        municipality = (
+            Municipality.objects.filter(code=o["code"]).exclude(schema_name="public").first()
+        )
         if municipality is None:
             raise CommandError(f"団体コード {o['code']} の自治体はありません。")
         confirm = o["confirm_schema"]
@@ -26,4 +28,6 @@ class Command(BaseCommand):
             provisioning.delete(municipality, confirm_schema=confirm, actor="manage.py")
         except ValidationError as exc:
             raise CommandError(exc.messages[0]) from exc
-        self.stdout.write(f"deleted {municipality.name} (schema {municipality.schema_name} dropped)")
+        self.stdout.write(
+            f"deleted {municipality.name} (schema {municipality.schema_name} dropped)"
+        )

@@ -11,7 +11,9 @@ class Command(BaseCommand):
     )
 
     def add_arguments(self, parser):
-        parser.add_argument("--executor", default="standard", choices=["standard", "multiprocessing"])
+        parser.add_argument(
+            "--executor", default="standard", choices=["standard", "multiprocessing"]
+        )
 
     def handle(self, *args, **options):
         verbosity = options["verbosity"]

@@ -8,4 +8,6 @@ class Command(BaseCommand):
 
     def handle(self, *args, **options):
         municipalities = demo.seed(stdout=self.stdout)
-        self.stdout.write(self.style.SUCCESS(f"demo ready: {', '.join(m.name for m in municipalities)}"))
+        self.stdout.write(
+            self.style.SUCCESS(f"demo ready: {', '.join(m.name for m in municipalities)}")
+        )
