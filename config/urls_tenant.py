@@ -17,6 +17,7 @@ urlpatterns = [
     ),
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("i18n/", include("django.conf.urls.i18n")),
+    path("roster/io/", include("schools.urls_excel")),
     path("roster/", include("schools.urls")),
     path("attendance/", include("attendance.urls")),
     path("grades/", include("gradebook.urls")),
