@@ -372,3 +372,35 @@ class AuditEvent(models.Model):
 
     def __str__(self) -> str:
         return f"{self.at:%Y-%m-%d %H:%M} {self.actor_name} {self.action}"
+
+
+class SchoolRollover(models.Model):
+    """年度更新 (進級処理) of one school into a preparing year: prepared, then confirmed.
+
+    The school year itself is municipality-wide (``SchoolYear.state``); this row
+    records how far each school has come, so the board can switch the year only
+    when every school is ready (see ``schools.services.switch_school_year``).
+    """
+
+    class State(models.TextChoices):
+        PREPARED = "prepared", "仮年度更新済み"
+        CONFIRMED = "confirmed", "確定"
+
+    school = models.ForeignKey(School, on_delete=models.CASCADE, related_name="rollovers")
+    from_year = models.ForeignKey(SchoolYear, on_delete=models.PROTECT, related_name="+")
+    to_year = models.ForeignKey(SchoolYear, on_delete=models.PROTECT, related_name="rollovers")
+    state = models.CharField("状態", max_length=10, choices=State.choices, default=State.PREPARED)
+    prepared_at = models.DateTimeField("実行日時", auto_now_add=True)
+    confirmed_at = models.DateTimeField("確定日時", null=True, blank=True)
+    graduated = models.PositiveIntegerField("卒業", default=0)
+    promoted = models.PositiveIntegerField("進級", default=0)
+
+    class Meta:
+        verbose_name = "年度更新"
+        verbose_name_plural = "年度更新"
+        constraints = [
+            models.UniqueConstraint(fields=["school", "to_year"], name="rollover_unique"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.school} {self.to_year} {self.get_state_display()}"
