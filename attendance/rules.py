@@ -1,0 +1,386 @@
+"""Pure rules of attendance (出欠): the school calendar and the 指導要録 「出欠の記録」 figures.
+
+No ORM, no I/O: every function takes plain values and returns plain values, so the
+formulas can be tested exhaustively. The database-side aggregates in ``queries.py``
+compute the same figures in SQL for whole schools; tests compare the two.
+
+Figures of one student for a period (domain-ja.md):
+
+- 授業日数 (``school_days``): school days of the student's class while enrolled;
+- 出席停止・忌引等の日数 (``suspended_days``): days marked 停 / 忌 / 災 (any code that
+  feeds ``Figure.SUSPENDED``), plus school days on which the class was closed (学級閉鎖);
+- 出席しなければならない日数 (``required_days``) = 授業日数 − 出席停止・忌引等の日数;
+- 欠席日数 (``absent_days``): days marked 欠(病) / 欠(事);
+- 出席日数 (``present_days``) = 出席しなければならない日数 − 欠席日数;
+- 遅刻 (``late``), 早退 (``early``), 出席扱い (``deemed_present``): counted beside them
+  (these days are present days).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import enum
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+
+ONE_DAY = dt.timedelta(days=1)
+LONG_ABSENCE_DAYS = 30  # 長期欠席: 30 days or more in a year (文部科学省 調査)
+
+
+class Figure(enum.StrEnum):
+    """Which total a code feeds."""
+
+    ABSENT = "absent"  # 欠席日数
+    SUSPENDED = "suspended"  # 出席停止・忌引等の日数
+    LATE = "late"  # 遅刻 (present)
+    EARLY = "early"  # 早退 (present)
+    DEEMED_PRESENT = "deemed_present"  # 出席扱い (present)
+
+
+FIGURE_LABELS: dict[Figure, str] = {
+    Figure.ABSENT: "欠席",
+    Figure.SUSPENDED: "出席停止・忌引等",
+    Figure.LATE: "遅刻",
+    Figure.EARLY: "早退",
+    Figure.DEEMED_PRESENT: "出席扱い",
+}
+
+
+@dataclass(frozen=True)
+class CodeDef:
+    """One attendance code of a municipality (出欠記号)."""
+
+    code: str  # stable key stored on marks
+    symbol: str  # what the register shows (欠, 病, チ, 遅 ...)
+    label: str
+    figure: Figure
+    key: str = ""  # keyboard shortcut on the daily entry page
+    sort_order: int = 0
+
+
+# The default table of domain-ja.md; a municipality can change symbols, labels and figures.
+DEFAULT_CODES: tuple[CodeDef, ...] = (
+    CodeDef("sick", "病", "欠席 (病気)", Figure.ABSENT, "1", 1),
+    CodeDef("absent", "事", "欠席 (事故)", Figure.ABSENT, "2", 2),
+    CodeDef("late", "遅", "遅刻", Figure.LATE, "3", 3),
+    CodeDef("early", "早", "早退", Figure.EARLY, "4", 4),
+    CodeDef("suspended", "停", "出席停止", Figure.SUSPENDED, "5", 5),
+    CodeDef("mourning", "忌", "忌引", Figure.SUSPENDED, "6", 6),
+    CodeDef("disaster", "災", "非常変災等", Figure.SUSPENDED, "7", 7),
+    CodeDef("deemed", "扱", "出席扱い", Figure.DEEMED_PRESENT, "8", 8),
+)
+
+
+def codes_by_key(codes: Iterable[CodeDef]) -> dict[str, CodeDef]:
+    return {c.code: c for c in codes}
+
+
+def codes_feeding(codes: Iterable[CodeDef], figure: Figure) -> list[str]:
+    return [c.code for c in codes if c.figure == figure]
+
+
+# --- calendar -----------------------------------------------------------------------
+
+
+def date_range(start: dt.date, end: dt.date) -> Iterable[dt.date]:
+    """Every date from ``start`` to ``end`` inclusive."""
+    day = start
+    while day <= end:
+        yield day
+        day += ONE_DAY
+
+
+def school_year_bounds(year: int) -> tuple[dt.date, dt.date]:
+    """年度 ``year``: 1 April to 31 March (the following February may have 29 days)."""
+    return dt.date(year, 4, 1), dt.date(year + 1, 3, 31)
+
+
+def school_days(
+    start: dt.date,
+    end: dt.date,
+    *,
+    holidays: Iterable[dt.date] = (),
+    vacations: Iterable[tuple[dt.date, dt.date]] = (),
+    overrides: Mapping[dt.date, bool] | None = None,
+    school_closures: Iterable[tuple[dt.date, dt.date]] = (),
+) -> list[dt.date]:
+    """授業日 of a school between two dates, in order.
+
+    Weekdays, minus national holidays, minus the school's vacations; a single-date
+    override wins over all of these (a Saturday event day is a school day, a
+    substitute holiday is not); a whole-school closure (臨時休業) removes the day
+    whatever the override says.
+    """
+    holiday_set = set(holidays)
+    overrides = overrides or {}
+    vacations = list(vacations)
+    closures = list(school_closures)
+    result = []
+    for day in date_range(start, end):
+        if day in overrides:
+            is_day = overrides[day]
+        else:
+            is_day = (
+                day.weekday() < 5
+                and day not in holiday_set
+                and not any(a <= day <= b for a, b in vacations)
+            )
+        if is_day and not any(a <= day <= b for a, b in closures):
+            result.append(day)
+    return result
+
+
+class ClosureKind(enum.StrEnum):
+    SCHOOL = "school"  # 臨時休業: not a school day for anyone
+    GRADE = "grade"  # 学年閉鎖: not a school day for that grade
+    CLASS = "class"  # 学級閉鎖: a school day, counted as 出席停止・忌引等 for that class
+
+
+@dataclass(frozen=True)
+class Closure:
+    kind: ClosureKind
+    start: dt.date
+    end: dt.date
+    grade: int | None = None
+    classroom_id: int | None = None
+
+    def covers(self, day: dt.date) -> bool:
+        return self.start <= day <= self.end
+
+    def applies_to(self, grade: int | None, classroom_id: int | None) -> bool:
+        if self.kind == ClosureKind.SCHOOL:
+            return True
+        if self.kind == ClosureKind.GRADE:
+            return grade is not None and self.grade == grade
+        return classroom_id is not None and self.classroom_id == classroom_id
+
+
+def class_calendar(
+    days: Iterable[dt.date],
+    closures: Iterable[Closure],
+    *,
+    grade: int | None,
+    classroom_id: int | None,
+) -> dict[dt.date, bool]:
+    """School days of one class: ``{date: class_closed}``.
+
+    ``days`` are the school's school days; school and grade closures remove dates,
+    a class closure keeps the date and flags it.
+    """
+    relevant = [c for c in closures if c.applies_to(grade, classroom_id)]
+    removing = [c for c in relevant if c.kind != ClosureKind.CLASS]
+    class_closures = [c for c in relevant if c.kind == ClosureKind.CLASS]
+    result: dict[dt.date, bool] = {}
+    for day in days:
+        if any(c.covers(day) for c in removing):
+            continue
+        result[day] = any(c.covers(day) for c in class_closures)
+    return result
+
+
+# --- enrolment ------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Span:
+    """A stretch of enrolment, both ends inclusive (the leaving day still counts)."""
+
+    start: dt.date
+    end: dt.date | None = None
+    grade: int | None = None
+    classroom_id: int | None = None
+
+    def contains(self, day: dt.date) -> bool:
+        return self.start <= day and (self.end is None or day <= self.end)
+
+
+# --- figures --------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Figures:
+    """指導要録 「出欠の記録」 figures (also the monthly figures of the 出席簿)."""
+
+    school_days: int = 0  # 授業日数
+    suspended_days: int = 0  # 出席停止・忌引等の日数
+    absent_days: int = 0  # 欠席日数
+    late: int = 0  # 遅刻
+    early: int = 0  # 早退
+    deemed_present: int = 0  # 出席扱い
+    # Breakdown by code of the counted marks (for the register's columns).
+    by_code: Mapping[str, int] = field(default_factory=dict, compare=False)
+
+    @property
+    def required_days(self) -> int:
+        """出席しなければならない日数."""
+        return self.school_days - self.suspended_days
+
+    @property
+    def present_days(self) -> int:
+        """出席日数."""
+        return self.required_days - self.absent_days
+
+    @property
+    def attendance_rate(self) -> float | None:
+        return None if self.required_days == 0 else self.present_days / self.required_days
+
+    def __add__(self, other: Figures) -> Figures:
+        by_code = dict(self.by_code)
+        for code, n in other.by_code.items():
+            by_code[code] = by_code.get(code, 0) + n
+        return Figures(
+            school_days=self.school_days + other.school_days,
+            suspended_days=self.suspended_days + other.suspended_days,
+            absent_days=self.absent_days + other.absent_days,
+            late=self.late + other.late,
+            early=self.early + other.early,
+            deemed_present=self.deemed_present + other.deemed_present,
+            by_code=by_code,
+        )
+
+    def as_dict(self) -> dict[str, int]:
+        return {
+            "school_days": self.school_days,
+            "suspended_days": self.suspended_days,
+            "required_days": self.required_days,
+            "absent_days": self.absent_days,
+            "present_days": self.present_days,
+            "late": self.late,
+            "early": self.early,
+            "deemed_present": self.deemed_present,
+        }
+
+
+FIGURE_COLUMNS: tuple[tuple[str, str], ...] = (
+    ("school_days", "授業日数"),
+    ("suspended_days", "出席停止・忌引等の日数"),
+    ("required_days", "出席しなければならない日数"),
+    ("absent_days", "欠席日数"),
+    ("present_days", "出席日数"),
+    ("late", "遅刻"),
+    ("early", "早退"),
+    ("deemed_present", "出席扱い"),
+)
+
+
+def day_status(
+    day: dt.date,
+    *,
+    class_days: Mapping[dt.date, bool],
+    spans: Iterable[Span],
+    mark: str | None,
+) -> str | None:
+    """What one date is for a student: None (not counted), "closed" (学級閉鎖), a code, or "".
+
+    A mark on a date that is not a school day for the class, or outside the
+    enrolment, is ignored; on a class-closure day the closure wins over any mark.
+    """
+    if day not in class_days or not any(s.contains(day) for s in spans):
+        return None
+    if class_days[day]:
+        return "closed"
+    return mark or ""
+
+
+def figures(
+    *,
+    school_days: Iterable[dt.date],
+    spans: Iterable[Span],
+    marks: Mapping[dt.date, str],
+    codes: Iterable[CodeDef] = DEFAULT_CODES,
+    closures: Iterable[Closure] = (),
+    period: tuple[dt.date, dt.date] | None = None,
+) -> Figures:
+    """Figures of one student in one school for ``period`` (both ends inclusive).
+
+    ``school_days`` are the school's school days (``school_days()`` above);
+    ``spans`` the student's enrolments in this school (several after a re-transfer,
+    each with its grade and class, which decide which closures apply); ``marks`` the
+    daily marks that differ from present, by date.
+    """
+    code_map = codes_by_key(codes)
+    spans = list(spans)
+    closures = list(closures)
+    days = sorted(set(school_days))
+    if period is not None:
+        days = [d for d in days if period[0] <= d <= period[1]]
+    counted: set[dt.date] = set()
+    school = suspended = absent = late = early = deemed = 0
+    by_code: dict[str, int] = {}
+    for span in spans:
+        class_days = class_calendar(
+            [d for d in days if span.contains(d)],
+            closures,
+            grade=span.grade,
+            classroom_id=span.classroom_id,
+        )
+        for day, closed in class_days.items():
+            if day in counted:  # overlapping spans (a class change on the same day)
+                continue
+            counted.add(day)
+            school += 1
+            if closed:
+                suspended += 1
+                continue
+            code = marks.get(day)
+            definition = code_map.get(code) if code else None
+            if definition is None:  # present, or a code the municipality removed
+                continue
+            by_code[code] = by_code.get(code, 0) + 1
+            match definition.figure:
+                case Figure.SUSPENDED:
+                    suspended += 1
+                case Figure.ABSENT:
+                    absent += 1
+                case Figure.LATE:
+                    late += 1
+                case Figure.EARLY:
+                    early += 1
+                case Figure.DEEMED_PRESENT:
+                    deemed += 1
+    return Figures(school, suspended, absent, late, early, deemed, by_code)
+
+
+def figures_from_counts(
+    *,
+    school_days: int,
+    closed_days: int,
+    counts: Mapping[str, int],
+    codes: Iterable[CodeDef] = DEFAULT_CODES,
+) -> Figures:
+    """Figures from counts already aggregated (SQL): marks counted per code on open days."""
+    totals = dict.fromkeys(Figure, 0)
+    by_code: dict[str, int] = {}
+    for c in codes:
+        n = counts.get(c.code, 0)
+        if n:
+            totals[c.figure] += n
+            by_code[c.code] = n
+    return Figures(
+        school_days=school_days,
+        suspended_days=closed_days + totals[Figure.SUSPENDED],
+        absent_days=totals[Figure.ABSENT],
+        late=totals[Figure.LATE],
+        early=totals[Figure.EARLY],
+        deemed_present=totals[Figure.DEEMED_PRESENT],
+        by_code=by_code,
+    )
+
+
+# --- long absence -----------------------------------------------------------------------
+
+
+def projected_absences(absent_so_far: int, days_so_far: int, days_in_year: int) -> float:
+    """Absences projected to the end of the year at the rate so far."""
+    if days_so_far <= 0:
+        return float(absent_so_far)
+    return absent_so_far / days_so_far * days_in_year
+
+
+def long_absence_status(absent_so_far: int, days_so_far: int, days_in_year: int) -> str | None:
+    """ "reached" (30+ days already), "projected" (on course for 30 by year end) or None."""
+    if absent_so_far >= LONG_ABSENCE_DAYS:
+        return "reached"
+    if projected_absences(absent_so_far, days_so_far, days_in_year) >= LONG_ABSENCE_DAYS:
+        return "projected"
+    return None
