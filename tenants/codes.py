@@ -25,7 +25,7 @@ def check_digit(first_five: str) -> int:
 
 def code_error(code: str) -> str | None:
     """Why ``code`` is not a valid 6-digit 全国地方公共団体コード, or None."""
-    if not re.fullmatch(r"\d{6}", code or ""):
+    if not re.fullmatch(r"[0-9]{6}", code or ""):
         return "団体コードは6桁の数字で入力してください。"
     if not 1 <= int(code[:2]) <= 47:
         return "団体コードの先頭2桁は都道府県番号 (01〜47) です。"

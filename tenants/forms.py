@@ -1,3 +1,5 @@
+import unicodedata
+
 from django import forms
 
 from tenants.provisioning import NewMunicipality, validate_new
@@ -15,6 +17,13 @@ class MunicipalityForm(forms.Form):
     admin_password = forms.CharField(
         label="初期パスワード", widget=forms.PasswordInput(render_value=False), min_length=8
     )
+
+    def clean_code(self) -> str:
+        # Full-width digits typed with a Japanese IME are the same code.
+        return unicodedata.normalize("NFKC", self.cleaned_data["code"]).strip()
+
+    def clean_subdomain(self) -> str:
+        return self.cleaned_data["subdomain"].strip().lower()
 
     def clean(self):
         cleaned = super().clean()

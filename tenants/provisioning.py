@@ -13,7 +13,7 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.management import call_command
 from django.db import connection, transaction
-from django.db.migrations.executor import MigrationExecutor
+from django.db.migrations.loader import MigrationLoader
 from django.utils import timezone
 from django_tenants.utils import schema_context, schema_exists
 
@@ -71,8 +71,8 @@ def template_is_current() -> bool:
     if not schema_exists(TEMPLATE_SCHEMA):
         return False
     with schema_context(TEMPLATE_SCHEMA):
-        executor = MigrationExecutor(connection)
-        return not executor.migration_plan(executor.loader.graph.leaf_nodes())
+        loader = MigrationLoader(connection)
+        return set(loader.graph.nodes) <= set(loader.applied_migrations)
 
 
 def ensure_template(verbosity: int = 0) -> None:
@@ -106,13 +106,19 @@ def provision(data: NewMunicipality, *, actor: str) -> Municipality:
         municipality.save()  # clones the template schema (TENANT_BASE_SCHEMA)
         Domain.objects.create(domain=host_for(data.subdomain), tenant=municipality, is_primary=True)
         with schema_context(municipality.schema_name):
-            create_staff_account(
-                None,
-                username=data.admin_username,
-                password=data.admin_password,
-                name=data.admin_name,
-                boe_role="boe_admin",
-            )
+            try:
+                create_staff_account(
+                    None,
+                    username=data.admin_username,
+                    password=data.admin_password,
+                    name=data.admin_name,
+                    boe_role="boe_admin",
+                )
+            except ValidationError as exc:
+                # Undoes the schema too: PostgreSQL's DDL is transactional.
+                raise ValidationError(
+                    {f"admin_{field}": messages for field, messages in exc.message_dict.items()}
+                ) from exc
         PlatformEvent.objects.create(
             actor=actor,
             action="provision",
@@ -153,4 +159,7 @@ def delete(municipality: Municipality, *, confirm_schema: str, actor: str) -> No
         schema_name=municipality.schema_name,
         detail={"name": municipality.name, "code": municipality.code},
     )
+    with connection.cursor() as cursor:
+        # Deferred foreign-key checks queued earlier in this transaction would block DROP.
+        cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
     municipality.delete(force_drop=True)
