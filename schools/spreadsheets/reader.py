@@ -1,0 +1,478 @@
+"""Reading one table from an uploaded .xlsx or .csv file: see the package docstring."""
+
+from __future__ import annotations
+
+import csv
+import io
+import zipfile
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from dataclasses import dataclass, field
+from typing import IO, Any
+
+from openpyxl import load_workbook
+from openpyxl.utils import get_column_letter
+
+from schools.spreadsheets.normalize import header_key, header_key_without_brackets
+from schools.spreadsheets.parsers import CellInvalid, Parser, text
+
+# --- the declarative spec ------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Column:
+    """One column of a table to import.
+
+    ``field``: the key of the parsed value in ``Row.values``; ``label``: the
+    Japanese header shown in messages and written by exports; ``aliases``:
+    other headers accepted (Japanese and English; width, case and spaces do
+    not matter); ``parser``: see ``schools.spreadsheets.parsers``;
+    ``required``: the header must be present and every row must have a
+    value; otherwise a missing column or blank cell gives ``default``.
+    """
+
+    field: str
+    label: str
+    aliases: Sequence[str] = ()
+    parser: Parser = text
+    required: bool = False
+    default: Any = None
+
+    def header_keys(self) -> tuple[str, ...]:
+        return tuple(header_key(a) for a in (self.label, self.field, *self.aliases))
+
+
+@dataclass(frozen=True)
+class Limits:
+    """What a single upload may hold. The messages and the pages state these figures."""
+
+    max_bytes: int = 10 * 1024 * 1024
+    max_rows: int = 20_000
+    max_columns: int = 100
+    # The header row is searched for in this many first non-blank rows.
+    header_search_rows: int = 20
+
+    @property
+    def max_megabytes(self) -> int:
+        return self.max_bytes // (1024 * 1024)
+
+    def describe(self) -> str:
+        return (
+            f"ファイルの大きさは{self.max_megabytes}MBまで、データは{self.max_rows:,}行まで"
+            "（.xlsx または .csv）"
+        )
+
+
+DEFAULT_LIMITS = Limits()
+
+
+# --- results ---------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class CellError:
+    """An error with where it is: sheet, row (as Excel numbers it), column letter and header."""
+
+    message: str
+    sheet: str = ""
+    row: int | None = None
+    column: str = ""  # letter, e.g. "C"
+    header: str = ""
+
+    @property
+    def where(self) -> str:
+        parts = []
+        if self.sheet:
+            parts.append(f"シート「{self.sheet}」")
+        if self.row is not None:
+            parts.append(f"{self.row}行目")
+        if self.column:
+            parts.append(f"{self.column}列" + (f"「{self.header}」" if self.header else ""))
+        elif self.header:
+            parts.append(f"「{self.header}」")
+        return " ".join(parts)
+
+    def __str__(self) -> str:
+        return f"{self.where}: {self.message}" if self.where else self.message
+
+
+class SpreadsheetError(Exception):
+    """The file as a whole is refused (not a spreadsheet, encrypted, empty, no such column...)."""
+
+    def __init__(self, errors: CellError | str | Iterable[CellError]):
+        if isinstance(errors, str):
+            errors = [CellError(errors)]
+        elif isinstance(errors, CellError):
+            errors = [errors]
+        self.errors: list[CellError] = list(errors)
+        super().__init__("\n".join(str(e) for e in self.errors))
+
+    @property
+    def messages(self) -> list[str]:
+        return [str(e) for e in self.errors]
+
+
+@dataclass
+class Row:
+    """One data row: its spreadsheet row number and the parsed values by field."""
+
+    number: int
+    values: dict[str, Any]
+
+    def __getitem__(self, field_name: str) -> Any:
+        return self.values[field_name]
+
+    def get(self, field_name: str, default: Any = None) -> Any:
+        return self.values.get(field_name, default)
+
+
+@dataclass(frozen=True)
+class ColumnRef:
+    letter: str
+    header: str  # as written in the file
+
+
+@dataclass
+class ParseResult:
+    """What ``read_table`` found. Domain code adds its own errors with ``reject``.
+
+    ``rows`` holds every non-blank data row whose cells all parsed; a row
+    rejected later by domain rules stays in ``rows`` and its number is in
+    ``rejected``. ``valid_rows()`` gives the rows without errors.
+    """
+
+    sheet: str
+    header_row: int
+    columns: dict[str, ColumnRef]
+    rows: list[Row] = field(default_factory=list)
+    errors: list[CellError] = field(default_factory=list)
+    rejected: set[int] = field(default_factory=set)
+    ignored_headers: list[str] = field(default_factory=list)
+    labels: dict[str, str] = field(default_factory=dict)
+
+    @property
+    def ok(self) -> bool:
+        return not self.errors
+
+    def has(self, field_name: str) -> bool:
+        """Was this (optional) column present in the file?"""
+        return field_name in self.columns
+
+    def error_at(self, row: Row | int | None, field_name: str | None, message: str) -> CellError:
+        number = row.number if isinstance(row, Row) else row
+        ref = self.columns.get(field_name) if field_name else None
+        header = ref.header if ref else (self.labels.get(field_name, "") if field_name else "")
+        return CellError(
+            message, sheet=self.sheet, row=number, column=ref.letter if ref else "", header=header
+        )
+
+    def reject(self, row: Row | int, field_name: str | None, message: str) -> None:
+        """Record a domain error on a row (and a column); the row will not be imported."""
+        error = self.error_at(row, field_name, message)
+        self.errors.append(error)
+        if error.row is not None:
+            self.rejected.add(error.row)
+
+    def valid_rows(self) -> list[Row]:
+        return [r for r in self.rows if r.number not in self.rejected]
+
+    def errors_by_row(self) -> dict[int | None, list[CellError]]:
+        grouped: dict[int | None, list[CellError]] = {}
+        for error in self.errors:
+            grouped.setdefault(error.row, []).append(error)
+        return grouped
+
+    def find_duplicates(
+        self, key: Callable[[Row], Any], field_name: str, message: Callable[[Row, Row], str]
+    ) -> None:
+        """Reject every row whose ``key`` (when not None) was already seen in an earlier row."""
+        seen: dict[Any, Row] = {}
+        for row in self.rows:
+            k = key(row)
+            if k is None:
+                continue
+            if k in seen:
+                first = seen[k]
+                if first.number not in self.rejected:
+                    self.reject(first, field_name, message(first, row))
+                self.reject(row, field_name, message(row, first))
+            else:
+                seen[k] = row
+
+
+# --- reading -----------------------------------------------------------------------------
+
+_OLE = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
+_ZIP = b"PK\x03\x04"
+_ENCRYPTION_INFO = "EncryptionInfo".encode("utf-16-le")
+
+
+def read_table(
+    file: IO[bytes] | bytes,
+    columns: Sequence[Column],
+    *,
+    sheet: str | None = None,
+    limits: Limits = DEFAULT_LIMITS,
+    filename: str = "",
+) -> ParseResult:
+    """Read the first (or the named) sheet of ``file`` into typed rows.
+
+    Raises ``SpreadsheetError`` when the file as a whole cannot be used; cell
+    errors are collected in the result instead, so one upload reports them all.
+    """
+    data = file if isinstance(file, bytes) else _read_limited(file, limits)
+    if len(data) > limits.max_bytes:
+        raise SpreadsheetError(_too_big(len(data), limits))
+    if not data.strip():
+        raise SpreadsheetError("ファイルが空です。")
+    sheet_name, rows = _open(data, sheet, limits, filename)
+    return _parse(sheet_name, rows, columns, limits)
+
+
+def _read_limited(file: IO[bytes], limits: Limits) -> bytes:
+    size = getattr(file, "size", None)
+    if size is not None and size > limits.max_bytes:
+        raise SpreadsheetError(_too_big(size, limits))
+    if hasattr(file, "seek"):
+        file.seek(0)
+    data = file.read(limits.max_bytes + 1)
+    return data
+
+
+def _too_big(size: int, limits: Limits) -> str:
+    return (
+        f"ファイルが大きすぎます（{size / 1024 / 1024:.1f}MB）。"
+        f"{limits.max_megabytes}MBまでにしてください。{limits.describe()}。"
+    )
+
+
+def _open(
+    data: bytes, sheet: str | None, limits: Limits, filename: str
+) -> tuple[str, Iterator[tuple[int, Sequence[Any]]]]:
+    if data.startswith(_OLE):
+        if _ENCRYPTION_INFO in data:
+            raise SpreadsheetError(
+                "パスワードで保護（暗号化）されたブックは読み込めません。"
+                "Excelでパスワードを解除して保存し直してから取り込んでください。"
+            )
+        raise SpreadsheetError(
+            "Excel 97-2003形式（.xls）のファイルには対応していません。"
+            "Excelで「Excelブック（.xlsx）」として保存し直してください。"
+        )
+    if data.startswith(b"%PDF"):
+        raise SpreadsheetError(
+            "PDFファイルは取り込めません。Excel（.xlsx）またはCSVファイルを選んでください。"
+        )
+    if data.startswith(_ZIP):
+        return _open_xlsx(data, sheet, limits)
+    if b"\x00" in data[:8192]:
+        raise SpreadsheetError(
+            "スプレッドシートではないファイルです。Excel（.xlsx）またはCSVファイルを選んでください。"
+        )
+    return _open_csv(data, filename)
+
+
+def _open_xlsx(
+    data: bytes, sheet: str | None, limits: Limits
+) -> tuple[str, Iterator[tuple[int, Sequence[Any]]]]:
+    try:
+        # read_only streams the sheet; data_only gives a formula's cached value, never the formula.
+        workbook = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
+    except (zipfile.BadZipFile, KeyError, OSError, ValueError, TypeError) as exc:
+        raise SpreadsheetError(
+            "Excelブック（.xlsx）として読めないファイルです。"
+            "ファイルが壊れていないか、別の形式ではないか確かめてください。"
+        ) from exc
+    except Exception as exc:  # openpyxl raises a variety of errors on foreign zip files
+        raise SpreadsheetError("Excelブック（.xlsx）として読めないファイルです。") from exc
+    if sheet is not None:
+        if sheet not in workbook.sheetnames:
+            raise SpreadsheetError(
+                f"シート「{sheet}」がありません（あるシート: {'、'.join(workbook.sheetnames)}）。"
+            )
+        worksheet = workbook[sheet]
+    else:
+        worksheet = workbook.worksheets[0] if workbook.worksheets else None
+        if worksheet is None:
+            raise SpreadsheetError("ブックにワークシートがありません。")
+
+    def rows() -> Iterator[tuple[int, Sequence[Any]]]:
+        try:
+            yield from enumerate(
+                worksheet.iter_rows(max_col=limits.max_columns, values_only=True), start=1
+            )
+        finally:
+            workbook.close()
+
+    return worksheet.title, rows()
+
+
+def _open_csv(data: bytes, filename: str) -> tuple[str, Iterator[tuple[int, Sequence[Any]]]]:
+    if data.startswith(b"\xef\xbb\xbf"):
+        content = data[3:].decode("utf-8", errors="strict")
+    else:
+        try:
+            content = data.decode("utf-8")
+        except UnicodeDecodeError:
+            try:
+                content = data.decode("cp932")
+            except UnicodeDecodeError:
+                raise SpreadsheetError(
+                    "CSVファイルの文字コードを読み取れません。"
+                    "UTF-8 または Shift_JIS（Excelの「CSV」）で保存してください。"
+                ) from None
+    first_line = content.split("\n", 1)[0]
+    delimiter = "\t" if "\t" in first_line and "," not in first_line else ","
+    reader = csv.reader(io.StringIO(content, newline=""), delimiter=delimiter)
+    name = filename.rsplit("/", 1)[-1] or "CSV"
+
+    def rows() -> Iterator[tuple[int, Sequence[Any]]]:
+        try:
+            yield from enumerate(reader, start=1)
+        except csv.Error as exc:
+            raise SpreadsheetError(f"CSVファイルの形式が正しくありません（{exc}）。") from exc
+
+    return name, rows()
+
+
+def _blank(value: Any) -> bool:
+    return value is None or (isinstance(value, str) and not value.strip(" \u3000\t\r\n"))
+
+
+def _parse(
+    sheet: str,
+    rows: Iterator[tuple[int, Sequence[Any]]],
+    columns: Sequence[Column],
+    limits: Limits,
+) -> ParseResult:
+    header_number, header, mapping = _find_header(sheet, rows, columns, limits)
+    result = ParseResult(
+        sheet=sheet,
+        header_row=header_number,
+        columns={
+            col.field: ColumnRef(get_column_letter(i + 1), str(header[i]).strip())
+            for i, col in mapping.items()
+        },
+        labels={col.field: col.label for col in columns},
+    )
+    result.ignored_headers = [
+        str(v).strip() for i, v in enumerate(header) if i not in mapping and not _blank(v)
+    ]
+    present = list(mapping.items())
+    absent = [c for c in columns if c.field not in result.columns]
+    count = 0
+    for number, values in rows:
+        if all(_blank(v) for v in values):
+            continue
+        count += 1
+        if count > limits.max_rows:
+            raise SpreadsheetError(
+                CellError(
+                    f"データが{limits.max_rows:,}行を超えています。"
+                    f"ファイルを分けて取り込んでください。{limits.describe()}。",
+                    sheet=sheet,
+                )
+            )
+        parsed: dict[str, Any] = {c.field: c.default for c in absent}
+        bad = False
+        for index, column in present:
+            value = values[index] if index < len(values) else None
+            if _blank(value):
+                if column.required:
+                    result.errors.append(
+                        result.error_at(number, column.field, f"{column.label}を入力してください。")
+                    )
+                    bad = True
+                parsed[column.field] = column.default
+                continue
+            try:
+                parsed[column.field] = column.parser(value)
+            except CellInvalid as exc:
+                result.errors.append(result.error_at(number, column.field, str(exc)))
+                bad = True
+        row = Row(number, parsed)
+        result.rows.append(row)
+        if bad:
+            result.rejected.add(number)
+    if count == 0:
+        raise SpreadsheetError(
+            CellError(f"見出し行（{header_number}行目）の下にデータがありません。", sheet=sheet)
+        )
+    return result
+
+
+def _find_header(
+    sheet: str,
+    rows: Iterator[tuple[int, Sequence[Any]]],
+    columns: Sequence[Column],
+    limits: Limits,
+) -> tuple[int, Sequence[Any], dict[int, Column]]:
+    """The first row that names every required column (title rows above it are skipped)."""
+    required = [c for c in columns if c.required]
+    best: tuple[int, Sequence[Any], dict[int, Column]] | None = None
+    seen = 0
+    for number, values in rows:
+        if all(_blank(v) for v in values):
+            continue
+        seen += 1
+        mapping, duplicates = _match_headers(sheet, number, values, columns)
+        if all(c in mapping.values() for c in required):
+            if duplicates:
+                raise SpreadsheetError(duplicates)
+            return number, values, mapping
+        if best is None or len(mapping) > len(best[2]):
+            best = (number, values, mapping)
+        if seen >= limits.header_search_rows:
+            break
+    if seen == 0:
+        raise SpreadsheetError(CellError("シートが空です（データがありません）。", sheet=sheet))
+    wanted = "、".join(f"「{c.label}」" for c in required)
+    if best is None or len(best[2]) < 2:
+        raise SpreadsheetError(
+            CellError(
+                f"見出し行が見つかりません。先頭{limits.header_search_rows}行以内に、"
+                f"{wanted}などの列見出しを1行にまとめて置いてください。",
+                sheet=sheet,
+            )
+        )
+    number, _, mapping = best
+    return_errors = [
+        CellError(
+            f"必須の列「{c.label}」がありません"
+            f"（見出しの例: {'、'.join(dict.fromkeys((c.label, *c.aliases)))}）。",
+            sheet=sheet,
+            row=number,
+        )
+        for c in required
+        if c not in mapping.values()
+    ]
+    raise SpreadsheetError(return_errors)
+
+
+def _match_headers(
+    sheet: str, number: int, values: Sequence[Any], columns: Sequence[Column]
+) -> tuple[dict[int, Column], list[CellError]]:
+    exact: dict[str, Column] = {}
+    for column in columns:
+        for key in column.header_keys():
+            exact.setdefault(key, column)
+    mapping: dict[int, Column] = {}
+    duplicates: list[CellError] = []
+    for index, value in enumerate(values):
+        if _blank(value) or not isinstance(value, str):
+            continue
+        column = exact.get(header_key(value)) or exact.get(header_key_without_brackets(value))
+        if column is None:
+            continue
+        if column in mapping.values():
+            first = next(get_column_letter(i + 1) for i, c in mapping.items() if c is column)
+            duplicates.append(
+                CellError(
+                    f"列「{column.label}」が2つあります（{first}列と"
+                    f"{get_column_letter(index + 1)}列）。どちらか一方にしてください。",
+                    sheet=sheet,
+                    row=number,
+                )
+            )
+            continue
+        mapping[index] = column
+    return mapping, duplicates

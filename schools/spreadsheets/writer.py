@@ -1,0 +1,184 @@
+"""Styled .xlsx exports in openpyxl's write-only mode (constant memory for long lists)."""
+
+from __future__ import annotations
+
+import datetime as dt
+import io
+import re
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from django.http import HttpResponse
+from django.utils.http import content_disposition_header
+from openpyxl import Workbook
+from openpyxl.cell import WriteOnlyCell
+from openpyxl.styles import Alignment, Border, Font, PatternFill, Side
+from openpyxl.utils import get_column_letter
+from openpyxl.worksheet.page import PageMargins
+
+XLSX_CONTENT_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+
+# A cell whose text begins with one of these is run as a formula by a spreadsheet
+# when typed in (CSV/formula injection): =, +, -, @ and the tab / CR that some apps honour.
+FORMULA_TRIGGERS = ("=", "+", "-", "@", "\t", "\r")
+
+FONT_NAME = "游ゴシック"
+_thin = Side(style="thin", color="808080")
+_BORDER = Border(left=_thin, right=_thin, top=_thin, bottom=_thin)
+_BODY_FONT = Font(name=FONT_NAME, size=11)
+_HEAD_FONT = Font(name=FONT_NAME, size=11, bold=True)
+_TITLE_FONT = Font(name=FONT_NAME, size=16, bold=True)
+_SUB_FONT = Font(name=FONT_NAME, size=11)
+_HEAD_FILL = PatternFill("solid", fgColor="E8EEF4")
+_CENTER = Alignment(horizontal="center", vertical="center", wrap_text=True)
+_LEFT = Alignment(horizontal="left", vertical="center")
+_SHEET_TITLE_BAD = re.compile(r"[\[\]:*?/\\]")
+
+
+def is_formula_like(value: Any) -> bool:
+    return isinstance(value, str) and value.startswith(FORMULA_TRIGGERS)
+
+
+def escape_formula_csv(value: Any) -> Any:
+    """For CSV output: prefix a formula-like text with an apostrophe (OWASP advice)."""
+    return "'" + value if is_formula_like(value) else value
+
+
+@dataclass(frozen=True)
+class ExportColumn:
+    """A column of an export: header label, width (in characters) and kind of value.
+
+    ``kind``: ``"text"`` (default), ``"int"``, ``"date"`` (written as a real date
+    cell shown as 2024/4/1) or ``"center"`` (short text such as 男/女).
+    """
+
+    label: str
+    width: float = 12
+    kind: str = "text"
+
+
+class ExportSheet:
+    """One sheet: optional title rows, a header row that repeats on every printed page, rows."""
+
+    def __init__(
+        self,
+        workbook: ExportWorkbook,
+        title: str,
+        columns: Sequence[ExportColumn],
+        *,
+        heading: str = "",
+        subheadings: Sequence[str] = (),
+        landscape: bool = False,
+    ):
+        self.columns = list(columns)
+        ws = workbook.workbook.create_sheet(_sheet_title(title, workbook.used_titles))
+        self.ws = ws
+        for index, column in enumerate(self.columns, start=1):
+            ws.column_dimensions[get_column_letter(index)].width = column.width
+        # A4, fitted to the page width, header row repeated on each page.
+        ws.page_setup.paperSize = "9"  # A4
+        ws.page_setup.orientation = "landscape" if landscape else "portrait"
+        ws.page_setup.fitToWidth = 1
+        ws.page_setup.fitToHeight = 0
+        ws.sheet_properties.pageSetUpPr.fitToPage = True
+        ws.page_margins = PageMargins(left=0.5, right=0.5, top=0.6, bottom=0.6)
+        ws.print_options.horizontalCentered = True
+        last = get_column_letter(max(len(self.columns), 1))
+        row = 0
+        if heading:
+            row += 1
+            ws.append([self._cell(heading, font=_TITLE_FONT, alignment=_LEFT)])
+            ws.merged_cells.add(f"A{row}:{last}{row}")
+        for text in subheadings:
+            row += 1
+            ws.append([self._cell(text, font=_SUB_FONT, alignment=_LEFT)])
+            ws.merged_cells.add(f"A{row}:{last}{row}")
+        if heading or subheadings:
+            row += 1
+            ws.append([])
+        row += 1
+        self.header_row = row
+        ws.append(
+            [
+                self._cell(c.label, font=_HEAD_FONT, fill=_HEAD_FILL, alignment=_CENTER)
+                for c in self.columns
+            ]
+        )
+        ws.print_title_rows = f"{row}:{row}"
+        ws.freeze_panes = f"A{row + 1}"
+        self.row_count = 0
+
+    def _cell(self, value: Any, *, font=None, fill=None, alignment=None, number_format=None):
+        cell = WriteOnlyCell(self.ws, value=value)
+        if is_formula_like(value):
+            # Stored as text, shown as text, and still text if the user edits the cell:
+            # a name such as "=HYPERLINK(...)" is never run, and reads back unchanged.
+            cell.data_type = "s"
+            cell.quotePrefix = True
+        if font is not None:
+            cell.font = font
+        if fill is not None:
+            cell.fill = fill
+        if alignment is not None:
+            cell.alignment = alignment
+        if number_format is not None:
+            cell.number_format = number_format
+        return cell
+
+    def append(self, values: Sequence[Any]) -> None:
+        cells = []
+        for column, value in zip(self.columns, values, strict=False):
+            if column.kind == "date" and isinstance(value, dt.date):
+                cell = self._cell(value, font=_BODY_FONT, number_format="yyyy/m/d")
+                cell.alignment = _CENTER
+            elif column.kind in ("int", "center"):
+                cell = self._cell(value, font=_BODY_FONT, alignment=_CENTER)
+            else:
+                cell = self._cell(value, font=_BODY_FONT, alignment=_LEFT)
+            cell.border = _BORDER
+            cells.append(cell)
+        self.ws.append(cells)
+        self.row_count += 1
+
+    def extend(self, rows: Iterable[Sequence[Any]]) -> None:
+        for values in rows:
+            self.append(values)
+
+
+class ExportWorkbook:
+    """A write-only workbook of ``ExportSheet``s: ``add_sheet(...)``, append rows, ``response()``."""
+
+    def __init__(self) -> None:
+        self.workbook = Workbook(write_only=True)
+        self.used_titles: set[str] = set()
+
+    def add_sheet(self, title: str, columns: Sequence[ExportColumn], **kwargs) -> ExportSheet:
+        return ExportSheet(self, title, columns, **kwargs)
+
+    def to_bytes(self) -> bytes:
+        if not self.workbook.worksheets:
+            self.workbook.create_sheet("Sheet1")
+        buffer = io.BytesIO()
+        self.workbook.save(buffer)
+        return buffer.getvalue()
+
+    def response(self, filename: str) -> HttpResponse:
+        """A download; ``filename`` may be Japanese (sent as RFC 5987 ``filename*``)."""
+        response = HttpResponse(self.to_bytes(), content_type=XLSX_CONTENT_TYPE)
+        response["Content-Disposition"] = content_disposition_header(True, filename)
+        response["Cache-Control"] = "no-store"  # personal data: do not keep copies in caches
+        return response
+
+
+def _sheet_title(title: str, used: set[str]) -> str:
+    """Excel sheet names: at most 31 characters, no []:*?/\\, unique in the book."""
+    base = _SHEET_TITLE_BAD.sub("・", title).strip("'") or "Sheet"
+    base = base[:31]
+    candidate, n = base, 2
+    while candidate in used:
+        suffix = f"({n})"
+        candidate = base[: 31 - len(suffix)] + suffix
+        n += 1
+    used.add(candidate)
+    return candidate
