@@ -11,3 +11,6 @@ DATABASES["default"]["TEST"] = {"NAME": os.environ.get("AI_TEST_DB", "test_ai")}
 DATABASES["default"]["CONN_MAX_AGE"] = 0
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 LOGGING = {"version": 1, "disable_existing_loggers": False}
+# Browser tests are served by a WSGI server in a thread: static files straight from the finders.
+WHITENOISE_USE_FINDERS = True
+WHITENOISE_AUTOREFRESH = True
