@@ -1,6 +1,22 @@
+"""Forms of the roster pages: they parse input; the rules live in ``schools.services``."""
+
+from __future__ import annotations
+
 from django import forms
 
-from schools.models import Role
+from schools.models import (
+    Classroom,
+    Enrolment,
+    Role,
+    RoleAssignment,
+    School,
+    SchoolType,
+    SchoolYear,
+    Student,
+    Subject,
+)
+
+DATE = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
 
 
 class StaffAccountForm(forms.Form):
@@ -18,3 +34,154 @@ class StaffAccountForm(forms.Form):
             (Role.BOE_VIEWER, Role.BOE_VIEWER.label),
         ],
     )
+
+
+class SchoolForm(forms.Form):
+    name = forms.CharField(label="学校名", max_length=100)
+    kana = forms.CharField(label="ふりがな", max_length=200, required=False)
+    school_type = forms.ChoiceField(label="学校種", choices=SchoolType.choices)
+    mext_code = forms.CharField(
+        label="学校コード",
+        max_length=13,
+        help_text="文部科学省の13桁の学校コード（小学校 B1…、中学校 C1…、義務教育学校 C2…）",
+    )
+    is_active = forms.BooleanField(label="運営中", required=False, initial=True)
+
+
+class SchoolYearForm(forms.Form):
+    year = forms.IntegerField(label="年度（西暦）", min_value=2000, max_value=2100)
+
+
+class TermsForm(forms.Form):
+    """Up to three terms; a blank row is ignored (2学期制 leaves the third empty)."""
+
+    def __init__(self, *args, terms=(), **kwargs):
+        super().__init__(*args, **kwargs)
+        for i in range(1, 4):
+            initial = terms[i - 1] if i <= len(terms) else None
+            self.fields[f"name_{i}"] = forms.CharField(
+                label=f"{i} 名称", max_length=20, required=False,
+                initial=initial.name if initial else "",
+            )  # fmt: skip
+            self.fields[f"start_{i}"] = forms.DateField(
+                label=f"{i} 開始日", required=False, widget=DATE,
+                initial=initial.start if initial else None,
+            )  # fmt: skip
+            self.fields[f"end_{i}"] = forms.DateField(
+                label=f"{i} 終了日", required=False, widget=DATE,
+                initial=initial.end if initial else None,
+            )  # fmt: skip
+
+    def rows(self):
+        return [(self[f"name_{i}"], self[f"start_{i}"], self[f"end_{i}"]) for i in range(1, 4)]
+
+    def drafts(self):
+        from schools.services import TermDraft
+
+        result = []
+        for i in range(1, 4):
+            name, start, end = (self.cleaned_data.get(f"{k}_{i}") for k in ("name", "start", "end"))
+            if not (name or start or end):
+                continue
+            if not (name and start and end):
+                self.add_error(f"name_{i}", "名称・開始日・終了日をすべて入力してください。")
+                continue
+            result.append(TermDraft(name, start, end))
+        return result
+
+
+class ClassroomForm(forms.Form):
+    grade = forms.TypedChoiceField(label="学年", coerce=int, required=False, empty_value=None)
+    name = forms.CharField(label="学級名", max_length=30, help_text="例: 1組、なかよし学級")
+    is_special_needs = forms.BooleanField(label="特別支援学級（学年をまたぐ）", required=False)
+    sort_order = forms.IntegerField(label="並び順", min_value=0, initial=0, required=False)
+
+    def __init__(self, *args, school: School, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["grade"].choices = [("", "（特別支援学級）")] + [
+            (g, f"{g}年") for g in school.grades
+        ]
+
+
+class StudentForm(forms.Form):
+    name = forms.CharField(
+        label="氏名", max_length=100, help_text="書かれたとおりに入力（𠮷・髙も可）"
+    )
+    kana = forms.CharField(label="ふりがな", max_length=200)
+    sex = forms.ChoiceField(label="性別", choices=[("", "—")] + Student.Sex.choices, required=False)
+    birth_date = forms.DateField(label="生年月日", required=False, widget=DATE)
+    student_number = forms.CharField(label="学籍番号", max_length=20, required=False)
+
+
+class EnrolForm(StudentForm):
+    entry = forms.ChoiceField(
+        label="在籍事由",
+        choices=[
+            (Enrolment.Entry.ADMISSION, Enrolment.Entry.ADMISSION.label),
+            (Enrolment.Entry.TRANSFER_IN, Enrolment.Entry.TRANSFER_IN.label),
+        ],
+    )
+    enrolled_on = forms.DateField(label="在籍開始日（転入日）", widget=DATE)
+    roll_number = forms.IntegerField(
+        label="出席番号", min_value=1, required=False, help_text="空欄なら最後の番号の次"
+    )
+    grade = forms.TypedChoiceField(
+        label="学年（特別支援学級のみ）", coerce=int, required=False, empty_value=None
+    )
+
+    def __init__(self, *args, classroom: Classroom, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["grade"].choices = [("", "—")] + [
+            (g, f"{g}年") for g in classroom.school.grades
+        ]
+        if not classroom.is_special_needs:
+            del self.fields["grade"]
+
+
+class TransferOutForm(forms.Form):
+    exit = forms.ChoiceField(
+        label="異動事由",
+        choices=[
+            (Enrolment.Exit.TRANSFER_OUT, Enrolment.Exit.TRANSFER_OUT.label),
+            (Enrolment.Exit.OTHER, Enrolment.Exit.OTHER.label),
+        ],
+    )
+    left_on = forms.DateField(
+        label="最終在籍日", widget=DATE, help_text="転出する日（この日までは在籍として数えます）"
+    )
+    reason = forms.CharField(label="備考（転出先など）", required=False, max_length=200)
+
+
+class RoleForm(forms.Form):
+    role = forms.ChoiceField(label="役割", choices=Role.choices)
+    title = forms.ChoiceField(
+        label="職名（学校管理者）",
+        required=False,
+        choices=[("", "—")] + RoleAssignment.Title.choices,
+    )
+    school = forms.ModelChoiceField(label="学校", queryset=School.objects.none(), required=False)
+    school_year = forms.ModelChoiceField(
+        label="年度", queryset=SchoolYear.objects.none(), required=False
+    )
+    classroom = forms.ModelChoiceField(
+        label="学級（学級担任・教科担任）", queryset=Classroom.objects.none(), required=False
+    )
+    subject = forms.ModelChoiceField(
+        label="教科（教科担任）", queryset=Subject.objects.none(), required=False
+    )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        live = SchoolYear.objects.exclude(state=SchoolYear.State.ARCHIVED)
+        self.fields["school"].queryset = School.objects.filter(is_active=True)
+        self.fields["school_year"].queryset = live
+        self.fields["classroom"].queryset = Classroom.objects.filter(
+            school_year__in=live
+        ).select_related("school", "school_year")
+        self.fields["classroom"].label_from_instance = lambda c: (
+            f"{c.school.name} {c.label} ({c.school_year.year})"
+        )
+        self.fields["subject"].queryset = Subject.objects.all()
+        self.fields["subject"].label_from_instance = lambda s: (
+            f"{s.name} ({s.get_school_type_display()})"
+        )

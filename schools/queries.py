@@ -1,17 +1,162 @@
-"""Read models of the roster for pages, exports and the API."""
+"""Read models of the roster for pages, exports and the API.
+
+Each function costs a constant number of queries whatever the number of students.
+Lists of students are in 出席番号 order, then ふりがな (五十音順), never by kanji code point.
+"""
 
 from __future__ import annotations
 
-from django.db.models import QuerySet
+from collections import defaultdict
+from dataclasses import dataclass, field
 
-from schools.models import SchoolYear, Staff
+from django.db.models import Count, Prefetch, Q, QuerySet
+
+from schools.models import (
+    Classroom,
+    Enrolment,
+    Role,
+    RoleAssignment,
+    School,
+    SchoolRollover,
+    SchoolYear,
+    Staff,
+    Student,
+    Term,
+)
+
+ROSTER_ORDER = ("roll_number", "student__kana", "student_id")
 
 
 def current_year() -> SchoolYear | None:
     return SchoolYear.objects.filter(state=SchoolYear.State.CURRENT).first()
 
 
+def preparing_year() -> SchoolYear | None:
+    return SchoolYear.objects.filter(state=SchoolYear.State.PREPARING).order_by("year").first()
+
+
+def year_or_current(year: int | str | None) -> SchoolYear | None:
+    """The year named in a ``?year=2026`` parameter, else the current one."""
+    if year:
+        try:
+            return SchoolYear.objects.filter(year=int(year)).first()
+        except (TypeError, ValueError):
+            return None
+    return current_year()
+
+
 def staff_list() -> QuerySet[Staff]:
     return Staff.objects.select_related("user").prefetch_related(
-        "roles__school", "roles__classroom"
+        Prefetch(
+            "roles",
+            queryset=RoleAssignment.objects.select_related(
+                "school", "school_year", "classroom", "subject"
+            ).order_by("-school_year__year", "school_id", "role"),
+        )
     )
+
+
+def class_roster(classroom: Classroom) -> list[Enrolment]:
+    """One query: the class's enrolments with their students, by roll number then kana."""
+    return list(
+        Enrolment.objects.filter(classroom=classroom)
+        .select_related("student")
+        .order_by(*ROSTER_ORDER)
+    )
+
+
+@dataclass
+class ClassBlock:
+    classroom: Classroom
+    enrolments: list[Enrolment] = field(default_factory=list)
+    homeroom: list[str] = field(default_factory=list)
+
+    @property
+    def enrolled(self) -> int:
+        return sum(1 for e in self.enrolments if e.left_on is None)
+
+
+def school_roster(school: School, year: SchoolYear) -> list[ClassBlock]:
+    """Three queries: classes, enrolments with students, homeroom teachers."""
+    blocks = {
+        c.pk: ClassBlock(c)
+        for c in Classroom.objects.filter(school=school, school_year=year).select_related(
+            "school", "school_year"
+        )
+    }
+    for e in (
+        Enrolment.objects.filter(school=school, school_year=year)
+        .select_related("student")
+        .order_by("classroom_id", *ROSTER_ORDER)
+    ):
+        blocks[e.classroom_id].enrolments.append(e)
+    for classroom_id, name in RoleAssignment.objects.filter(
+        school=school, school_year=year, role=Role.HOMEROOM, is_draft=False
+    ).values_list("classroom_id", "staff__name"):
+        blocks[classroom_id].homeroom.append(name)
+    return list(blocks.values())
+
+
+def classes_of(school: School, year: SchoolYear) -> QuerySet[Classroom]:
+    return Classroom.objects.filter(school=school, school_year=year).annotate(
+        enrolled=Count("enrolments", filter=Q(enrolments__left_on__isnull=True)),
+        total=Count("enrolments"),
+    )
+
+
+def terms_of(school: School, year: SchoolYear) -> list[Term]:
+    return list(Term.objects.filter(school=school, school_year=year).order_by("number"))
+
+
+def student_history(student: Student) -> list[Enrolment]:
+    """Every enrolment of the student across years (oldest first)."""
+    return list(
+        student.enrolments.select_related("classroom", "school", "school_year").order_by(
+            "school_year__year", "enrolled_on", "pk"
+        )
+    )
+
+
+def classroom_staff(classroom: Classroom) -> list[RoleAssignment]:
+    return list(
+        RoleAssignment.objects.filter(classroom=classroom)
+        .select_related("staff", "subject")
+        .order_by("role", "subject__sort_order")
+    )
+
+
+def my_assignments(user, year: SchoolYear | None) -> dict[str, list[RoleAssignment]]:
+    """The user's homerooms and teaching assignments (教科担任) of ``year``, for the home page."""
+    result: dict[str, list[RoleAssignment]] = defaultdict(list)
+    if year is None:
+        return result
+    for r in (
+        RoleAssignment.objects.filter(staff__user=user, school_year=year, is_draft=False)
+        .select_related("school", "classroom", "subject")
+        .order_by("school_id", "classroom__grade", "classroom__sort_order", "classroom__name")
+    ):
+        result[r.role].append(r)
+    return result
+
+
+def rollovers(target: SchoolYear | None) -> dict[int, SchoolRollover]:
+    if target is None:
+        return {}
+    return {r.school_id: r for r in SchoolRollover.objects.filter(to_year=target)}
+
+
+def school_summaries(schools: QuerySet[School], year: SchoolYear | None) -> list[dict]:
+    """Schools with their class and student counts of ``year`` (two queries)."""
+    counts: dict[int, dict] = defaultdict(lambda: {"classes": 0, "students": 0})
+    if year is not None:
+        for row in (
+            Enrolment.objects.filter(school_year=year, left_on__isnull=True)
+            .values("school_id")
+            .annotate(n=Count("id"))
+        ):
+            counts[row["school_id"]]["students"] = row["n"]
+        for row in (
+            Classroom.objects.filter(school_year=year).values("school_id").annotate(n=Count("id"))
+        ):
+            counts[row["school_id"]]["classes"] = row["n"]
+    return [{"school": s, **counts[s.pk]} for s in schools]

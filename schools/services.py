@@ -1,14 +1,490 @@
-"""Writes of the roster: one function per user action, one transaction, one audit record."""
+"""Writes of the roster: one function per user action, one transaction, one audit record.
+
+Views and the API check *who* may act (``schools.permissions``); these functions
+check *what* may be done (dates, uniqueness, archived years) and raise
+``ValidationError`` with a Japanese message, writing nothing, when it may not.
+The first argument is the acting user, recorded in the audit log.
+
+School years and the year roll-over (年度更新 / 進級処理)
+--------------------------------------------------------
+
+``SchoolYear`` is municipality-wide: at most one year is ``current`` (現年度),
+the next one may be ``preparing`` (仮年度) while the current one runs, and past
+years are ``archived`` (過年度, read-only: every function here refuses to write
+into them).
+
+The roll-over is per school and happens inside the preparing year:
+
+1. ``rollover_school`` (school administrator) creates the school's classes of
+   the preparing year, moves every student still enrolled up one grade (by a
+   placement map, or "keep the class letter"), lets the top grade graduate
+   (exit=graduation, left on 31 March of the current year) and copies the
+   school's roles as drafts (``is_draft=True``, not yet effective). The school
+   keeps working in the current year meanwhile; its ``SchoolRollover`` row is
+   ``prepared``. ``cancel_rollover`` undoes it completely while the year is
+   still preparing.
+2. The school edits classes, placements and the draft roles in the preparing
+   year, then ``confirm_rollover``: drafts become roles, the row ``confirmed``.
+3. ``switch_school_year`` (board of education) makes the preparing year current
+   and archives the old one, for the whole municipality at once, and only when
+   every active school with students in the current year has confirmed its
+   roll-over, so that no school is left without classes on 1 April.
+"""
 
 from __future__ import annotations
+
+import datetime as dt
+import re
+from collections import defaultdict
+from collections.abc import Mapping
+from dataclasses import dataclass
 
 from django.contrib.auth import get_user_model
 from django.contrib.auth.password_validation import validate_password
 from django.core.exceptions import ValidationError
-from django.db import transaction
+from django.db import IntegrityError, transaction
+from django.db.models import Max, Q
+from django.utils import timezone
 
 from schools import audit
-from schools.models import Role, RoleAssignment, Staff
+from schools.models import (
+    Classroom,
+    Enrolment,
+    Role,
+    RoleAssignment,
+    School,
+    SchoolRollover,
+    SchoolType,
+    SchoolYear,
+    Staff,
+    Student,
+    Subject,
+    Term,
+)
+from schools.wareki import school_year_label
+
+# --- pure rules ---------------------------------------------------------------------
+
+# 学校コード (MEXT, 2020): 学校種 (2) + 都道府県番号 (2) + 設置区分 (1) + 学校番号 (7) + 検査数字 (1)
+MEXT_TYPE_PREFIX = {
+    SchoolType.ELEMENTARY: "B1",
+    SchoolType.JUNIOR_HIGH: "C1",
+    SchoolType.COMPULSORY: "C2",
+}
+_MEXT_RE = re.compile(r"^[A-H][1-2]\d{11}$")
+
+
+def mext_code_error(code: str, school_type: str) -> str | None:
+    """Why ``code`` is not a valid 13-character 学校コード for ``school_type`` (None if it is).
+
+    The check digit's weighting is not published with the code list, so it is not verified.
+    """
+    if len(code) != 13:
+        return f"学校コードは13桁です（入力は{len(code)}桁）。例: B119210000010"
+    if not _MEXT_RE.match(code):
+        return "学校コードは英大文字1字・数字12字の13桁です。例: B119210000010"
+    prefix = MEXT_TYPE_PREFIX.get(school_type)
+    if prefix and not code.startswith(prefix):
+        return f"学校種に合いません: {SchoolType(school_type).label}の学校コードは「{prefix}」で始まります。"
+    if not 1 <= int(code[2:4]) <= 47:
+        return "学校コードの3-4桁目（都道府県番号）は01から47です。"
+    if code[4] not in "123":
+        return "学校コードの5桁目（設置区分）は 1 (国立)、2 (公立)、3 (私立) のいずれかです。"
+    return None
+
+
+@dataclass(frozen=True)
+class TermDraft:
+    name: str
+    start: dt.date
+    end: dt.date
+
+
+TERM_SYSTEMS = {"3": "3学期制", "2": "2学期制"}
+
+
+def term_preset(system: str, year: int) -> list[TermDraft]:
+    """Usual dates of 3学期制 or 2学期制 for ``year``; each school edits them."""
+    if system == "3":
+        return [
+            TermDraft("1学期", dt.date(year, 4, 1), dt.date(year, 7, 31)),
+            TermDraft("2学期", dt.date(year, 8, 1), dt.date(year, 12, 31)),
+            TermDraft("3学期", dt.date(year + 1, 1, 1), dt.date(year + 1, 3, 31)),
+        ]
+    if system == "2":
+        return [
+            TermDraft("前期", dt.date(year, 4, 1), dt.date(year, 10, 10)),
+            TermDraft("後期", dt.date(year, 10, 11), dt.date(year + 1, 3, 31)),
+        ]
+    raise ValueError(f"unknown term system {system!r}")
+
+
+def term_errors(terms: list[TermDraft], year: int) -> list[str]:
+    """Terms must lie inside the 年度, in order, without overlapping."""
+    errors = []
+    if not terms:
+        errors.append("学期を1つ以上入力してください。")
+    first, last = dt.date(year, 4, 1), dt.date(year + 1, 3, 31)
+    for i, term in enumerate(terms, start=1):
+        if not term.name.strip():
+            errors.append(f"{i}番目の学期の名称を入力してください。")
+        if term.start > term.end:
+            errors.append(f"{term.name}: 開始日が終了日より後です。")
+        if term.start < first or term.end > last:
+            errors.append(
+                f"{term.name}: 日付は{school_year_label(year)}の期間"
+                f"（{first:%Y/%m/%d}〜{last:%Y/%m/%d}）内にしてください。"
+            )
+        if i > 1 and term.start <= terms[i - 2].end:
+            errors.append(f"{term.name}: 前の学期と期間が重なっています。")
+    return errors
+
+
+def top_grade(school: School) -> int:
+    return school.grades[-1]
+
+
+# --- guards ---------------------------------------------------------------------------
+
+
+def require_writable(year: SchoolYear) -> None:
+    """Past years stay readable and unchanged (指導要録・出席簿 retention)."""
+    if year.state == SchoolYear.State.ARCHIVED:
+        raise ValidationError(
+            f"{year}は過年度のため変更できません。記録は閲覧のみ可能です。", code="archived"
+        )
+
+
+def _within_year(day: dt.date, year: SchoolYear, field: str) -> None:
+    if not year.start <= day <= year.end:
+        raise ValidationError(
+            {field: f"日付は{year}の期間（{year.start:%Y/%m/%d}〜{year.end:%Y/%m/%d}）内です。"}
+        )
+
+
+# --- schools and years -----------------------------------------------------------------
+
+
+def _clean_school(name: str, school_type: str, mext_code: str, exclude_pk: int | None) -> dict:
+    errors: dict[str, str] = {}
+    if not name.strip():
+        errors["name"] = "学校名を入力してください。"
+    if school_type not in SchoolType.values:
+        errors["school_type"] = "学校種を選んでください。"
+    elif message := mext_code_error(mext_code, school_type):
+        errors["mext_code"] = message
+    elif School.objects.filter(mext_code=mext_code).exclude(pk=exclude_pk).exists():
+        errors["mext_code"] = f"学校コード {mext_code} は既に登録されています。"
+    if errors:
+        raise ValidationError(errors)
+    return {"name": name.strip(), "school_type": school_type, "mext_code": mext_code}
+
+
+@transaction.atomic
+def create_school(user, *, name: str, school_type: str, mext_code: str, kana: str = "") -> School:
+    """学校の登録 (BoE administrator)."""
+    mext_code = mext_code.strip().upper()
+    data = _clean_school(name, school_type, mext_code, None)
+    school = School.objects.create(kana=kana.strip(), **data)
+    audit.record(user, "school.create", school, school=school, changes=data)
+    return school
+
+
+@transaction.atomic
+def update_school(
+    user, school: School, *, name: str, school_type: str, mext_code: str, kana: str = "",
+    is_active: bool = True,
+) -> School:  # fmt: skip
+    mext_code = mext_code.strip().upper()
+    data = _clean_school(name, school_type, mext_code, school.pk)
+    if school_type != school.school_type and school.classrooms.exists():
+        raise ValidationError({"school_type": "学級がある学校の学校種は変更できません。"})
+    data.update(kana=kana.strip(), is_active=is_active)
+    changes = {k: [getattr(school, k), v] for k, v in data.items() if getattr(school, k) != v}
+    for key, value in data.items():
+        setattr(school, key, value)
+    school.save()
+    audit.record(user, "school.update", school, school=school, changes=changes)
+    return school
+
+
+@transaction.atomic
+def open_school_year(user, *, year: int) -> SchoolYear:
+    """年度を開く: the first year becomes current; later ones start as preparing (仮年度)."""
+    if not 2000 <= year <= 2100:
+        raise ValidationError({"year": "年度は西暦で入力してください（例: 2026）。"})
+    if SchoolYear.objects.filter(year=year).exists():
+        raise ValidationError({"year": f"{school_year_label(year)}は既にあります。"})
+    current = SchoolYear.objects.filter(state=SchoolYear.State.CURRENT).first()
+    if current is None:
+        state = SchoolYear.State.CURRENT
+    elif year == current.year + 1:
+        state = SchoolYear.State.PREPARING
+    else:
+        raise ValidationError(
+            {"year": f"次に開ける年度は{school_year_label(current.year + 1)}だけです。"}
+        )
+    school_year = SchoolYear.objects.create(year=year, state=state)
+    audit.record(user, "school_year.open", school_year, changes={"year": year, "state": state})
+    return school_year
+
+
+def _next_year_for(current: SchoolYear) -> SchoolYear:
+    school_year, _ = SchoolYear.objects.get_or_create(
+        year=current.year + 1, defaults={"state": SchoolYear.State.PREPARING}
+    )
+    return school_year
+
+
+@transaction.atomic
+def set_terms(user, school: School, year: SchoolYear, terms: list[TermDraft]) -> list[Term]:
+    """学期の設定: replaces the school's terms of ``year`` (3学期制 / 2学期制, own dates)."""
+    require_writable(year)
+    if errors := term_errors(terms, year.year):
+        raise ValidationError(errors)
+    old = list(Term.objects.filter(school=school, school_year=year).values("name", "start", "end"))
+    Term.objects.filter(school=school, school_year=year).delete()
+    created = Term.objects.bulk_create(
+        Term(school=school, school_year=year, number=i, name=t.name.strip(), start=t.start,
+             end=t.end)
+        for i, t in enumerate(terms, start=1)
+    )  # fmt: skip
+    audit.record(
+        user, "terms.set", school=school, target_type="schools.term",
+        target_id=f"{school.pk}/{year.year}",
+        changes={"old": [_term_text(t) for t in old],
+                 "new": [_term_text(t.__dict__) for t in created]},
+    )  # fmt: skip
+    return created
+
+
+def _term_text(term: Mapping) -> str:
+    return f"{term['name']} {term['start']}〜{term['end']}"
+
+
+# --- classes ---------------------------------------------------------------------------
+
+
+@transaction.atomic
+def create_classroom(
+    user, *, school: School, school_year: SchoolYear, name: str, grade: int | None = None,
+    is_special_needs: bool = False, sort_order: int = 0,
+) -> Classroom:  # fmt: skip
+    """学級の作成: 1年1組 …, or a special-needs class (特別支援学級) mixing grades."""
+    require_writable(school_year)
+    name = name.strip()
+    errors = {}
+    if not name:
+        errors["name"] = "学級名を入力してください（例: 1組）。"
+    if is_special_needs:
+        grade = None
+    elif grade is None:
+        errors["grade"] = "学年を選んでください（特別支援学級は学年なし）。"
+    elif grade not in school.grades:
+        errors["grade"] = (
+            f"{school.get_school_type_display()}の学年は{school.grades[0]}〜{top_grade(school)}年です。"
+        )
+    if (
+        not errors
+        and Classroom.objects.filter(
+            school=school, school_year=school_year, grade=grade, name=name
+        ).exists()
+    ):
+        errors["name"] = f"{school_year}に同じ学級「{name}」が既にあります。"
+    if errors:
+        raise ValidationError(errors)
+    classroom = Classroom.objects.create(
+        school=school, school_year=school_year, grade=grade, name=name,
+        is_special_needs=is_special_needs, sort_order=sort_order,
+    )  # fmt: skip
+    audit.record(
+        user, "classroom.create", classroom, school=school,
+        changes={"label": classroom.label, "year": school_year.year},
+    )  # fmt: skip
+    return classroom
+
+
+@transaction.atomic
+def delete_classroom(user, classroom: Classroom) -> None:
+    require_writable(classroom.school_year)
+    if classroom.enrolments.exists():
+        raise ValidationError(
+            "児童生徒が在籍している学級は削除できません。先に在籍を移してください。"
+        )
+    audit.record(user, "classroom.delete", classroom, school=classroom.school,
+                 changes={"label": classroom.label})  # fmt: skip
+    classroom.delete()
+
+
+# --- students and enrolments ----------------------------------------------------------------
+
+STUDENT_FIELDS = ("name", "kana", "sex", "birth_date", "student_number")
+
+
+def _clean_student(data: dict, exclude_pk: int | None = None) -> dict:
+    """Names are stored exactly as written: only surrounding spaces are trimmed, never NFKC."""
+    errors = {}
+    data = dict(data)
+    data["name"] = (data.get("name") or "").strip()
+    data["kana"] = (data.get("kana") or "").strip()
+    data["student_number"] = (data.get("student_number") or "").strip() or None
+    data["sex"] = data.get("sex") or ""
+    if not data["name"]:
+        errors["name"] = "氏名を入力してください。"
+    if not data["kana"]:
+        errors["kana"] = "ふりがなを入力してください（五十音順の並べ替えに使います）。"
+    if data["sex"] not in ("", *Student.Sex.values):
+        errors["sex"] = "性別を選んでください。"
+    if data.get("birth_date") and data["birth_date"] > timezone.localdate():
+        errors["birth_date"] = "生年月日が未来の日付です。"
+    if (
+        data["student_number"]
+        and Student.objects.filter(student_number=data["student_number"])
+        .exclude(pk=exclude_pk)
+        .exists()
+    ):
+        errors["student_number"] = f"学籍番号 {data['student_number']} は既に使われています。"
+    if errors:
+        raise ValidationError(errors)
+    return {k: data.get(k) for k in STUDENT_FIELDS}
+
+
+def _check_roll_number(classroom: Classroom, roll_number: int | None, exclude_pk=None) -> int:
+    if roll_number is None:
+        top = classroom.enrolments.aggregate(m=Max("roll_number"))["m"] or 0
+        return top + 1
+    if roll_number < 1:
+        raise ValidationError({"roll_number": "出席番号は1以上です。"})
+    clash = classroom.enrolments.filter(roll_number=roll_number).exclude(pk=exclude_pk)
+    if clash.exists():
+        other = clash.select_related("student").first()
+        raise ValidationError(
+            {"roll_number": f"出席番号 {roll_number} は既に {other.student.name} さんです。"}
+        )
+    return roll_number
+
+
+@transaction.atomic
+def enrol_student(
+    user, *, classroom: Classroom, enrolled_on: dt.date, roll_number: int | None = None,
+    entry: str = Enrolment.Entry.ADMISSION, grade: int | None = None, **student_data,
+) -> Enrolment:  # fmt: skip
+    """入学 or 転入: a new student placed in ``classroom`` with a 出席番号."""
+    year = classroom.school_year
+    require_writable(year)
+    data = _clean_student(student_data)
+    _within_year(enrolled_on, year, "enrolled_on")
+    grade = _grade_for(classroom, grade)
+    roll_number = _check_roll_number(classroom, roll_number)
+    student = Student.objects.create(**data)
+    enrolment = Enrolment.objects.create(
+        student=student, classroom=classroom, school=classroom.school, school_year=year,
+        grade=grade, roll_number=roll_number, enrolled_on=enrolled_on, entry=entry,
+    )  # fmt: skip
+    audit.record(
+        user, "student.transfer_in" if entry == Enrolment.Entry.TRANSFER_IN else "student.enrol",
+        enrolment, school=classroom.school,
+        changes={"student": student.name, "class": classroom.label, "roll_number": roll_number,
+                 "enrolled_on": enrolled_on.isoformat(), "entry": entry},
+    )  # fmt: skip
+    return enrolment
+
+
+def _grade_for(classroom: Classroom, grade: int | None) -> int:
+    if classroom.grade is not None and not classroom.is_special_needs:
+        return classroom.grade
+    if grade is None or grade not in classroom.school.grades:
+        raise ValidationError({"grade": "特別支援学級では児童生徒の学年を選んでください。"})
+    return grade
+
+
+@transaction.atomic
+def place_student(
+    user, *, student: Student, classroom: Classroom, enrolled_on: dt.date,
+    roll_number: int | None = None, entry: str = Enrolment.Entry.TRANSFER_IN,
+    grade: int | None = None,
+) -> Enrolment:  # fmt: skip
+    """An existing student (e.g. returning, or moved between schools of the municipality)."""
+    year = classroom.school_year
+    require_writable(year)
+    _within_year(enrolled_on, year, "enrolled_on")
+    active = Enrolment.objects.filter(student=student, school_year=year).filter(
+        Q(left_on__isnull=True) | Q(left_on__gte=enrolled_on)
+    )
+    if active.exists():
+        raise ValidationError(
+            f"{student.name} さんは{year}にまだ在籍中の学級があります。先に転出か学級変更を記録してください。"
+        )
+    enrolment = Enrolment.objects.create(
+        student=student, classroom=classroom, school=classroom.school, school_year=year,
+        grade=_grade_for(classroom, grade), roll_number=_check_roll_number(classroom, roll_number),
+        enrolled_on=enrolled_on, entry=entry,
+    )  # fmt: skip
+    audit.record(user, "student.place", enrolment, school=classroom.school,
+                 changes={"student": student.name, "class": classroom.label})  # fmt: skip
+    return enrolment
+
+
+@transaction.atomic
+def update_student(user, student: Student, **data) -> Student:
+    """児童生徒情報の修正. Refused when the student's only records are in archived years."""
+    years = list(student.enrolments.values_list("school_year__state", flat=True))
+    if years and all(state == SchoolYear.State.ARCHIVED for state in years):
+        raise ValidationError("過年度にのみ在籍した児童生徒の記録は変更できません。")
+    clean = _clean_student({**{k: getattr(student, k) for k in STUDENT_FIELDS}, **data},
+                           exclude_pk=student.pk)  # fmt: skip
+    changes = {
+        k: [str(getattr(student, k) or ""), str(v or "")]
+        for k, v in clean.items()
+        if getattr(student, k) != v
+    }
+    for key, value in clean.items():
+        setattr(student, key, value)
+    student.save()
+    audit.record(user, "student.update", student, changes=changes)
+    return student
+
+
+@transaction.atomic
+def set_roll_number(user, enrolment: Enrolment, roll_number: int) -> Enrolment:
+    require_writable(enrolment.school_year)
+    old = enrolment.roll_number
+    enrolment.roll_number = _check_roll_number(enrolment.classroom, roll_number, enrolment.pk)
+    enrolment.save(update_fields=["roll_number"])
+    audit.record(user, "enrolment.roll_number", enrolment, school=enrolment.school,
+                 changes={"roll_number": [old, roll_number]})  # fmt: skip
+    return enrolment
+
+
+@transaction.atomic
+def transfer_out(
+    user, enrolment: Enrolment, *, left_on: dt.date, exit: str = Enrolment.Exit.TRANSFER_OUT,
+    reason: str = "",
+) -> Enrolment:  # fmt: skip
+    """転出: ``left_on`` is the last day at school (that day still counts as enrolled)."""
+    require_writable(enrolment.school_year)
+    if enrolment.left_on is not None:
+        raise ValidationError(f"この在籍は既に{enrolment.left_on:%Y/%m/%d}で終了しています。")
+    if left_on < enrolment.enrolled_on:
+        raise ValidationError(
+            {
+                "left_on": f"転出日は在籍開始日（{enrolment.enrolled_on:%Y/%m/%d}）以降にしてください。"
+            }
+        )
+    _within_year(left_on, enrolment.school_year, "left_on")
+    if exit not in Enrolment.Exit.values:
+        raise ValidationError({"exit": "異動事由を選んでください。"})
+    enrolment.left_on = left_on
+    enrolment.exit = exit
+    enrolment.save(update_fields=["left_on", "exit"])
+    audit.record(
+        user, "student.transfer_out", enrolment, school=enrolment.school, reason=reason,
+        changes={"student": enrolment.student.name, "left_on": left_on.isoformat(), "exit": exit},
+    )  # fmt: skip
+    return enrolment
+
+
+# --- staff and roles ----------------------------------------------------------------------
 
 
 @transaction.atomic
@@ -35,6 +511,8 @@ def create_staff_account(
         raise ValidationError({"username": f"ログインID「{username}」は既に使われています。"})
     if not name.strip():
         raise ValidationError({"name": "氏名を入力してください。"})
+    if staff_number and Staff.objects.filter(staff_number=staff_number).exists():
+        raise ValidationError({"staff_number": f"職員番号 {staff_number} は既に使われています。"})
     user = User(username=username, email=email)
     try:
         validate_password(password, user)
@@ -56,3 +534,321 @@ def create_staff_account(
         changes={"username": username, "name": staff.name, "boe_role": boe_role or ""},
     )
     return staff
+
+
+@transaction.atomic
+def assign_role(
+    user, *, staff: Staff, role: str, school: School | None = None,
+    school_year: SchoolYear | None = None, classroom: Classroom | None = None,
+    subject: Subject | None = None, title: str = "", is_draft: bool = False,
+) -> RoleAssignment:  # fmt: skip
+    """役割の付与. A person may hold several roles in several schools (兼務)."""
+    if role in (Role.BOE_ADMIN, Role.BOE_VIEWER):
+        school = school_year = classroom = subject = None
+        title = ""
+    elif role == Role.SCHOOL_ADMIN:
+        classroom = subject = None
+        if school is None or school_year is None:
+            raise ValidationError({"school": "学校と年度を選んでください。"})
+        if title not in RoleAssignment.Title.values:
+            raise ValidationError(
+                {"title": "職名を選んでください（校長・副校長/教頭・教務主任）。"}
+            )
+    elif role in (Role.HOMEROOM, Role.SUBJECT):
+        if classroom is None:
+            raise ValidationError({"classroom": "学級を選んでください。"})
+        school, school_year = classroom.school, classroom.school_year
+        if role == Role.HOMEROOM:
+            subject = None
+        elif subject is None:
+            raise ValidationError({"subject": "教科担任には教科を選んでください。"})
+        elif subject.school_type != school.school_type:
+            raise ValidationError(
+                {
+                    "subject": f"{subject.name}は{school.get_school_type_display()}の教科ではありません。"
+                }
+            )
+    else:
+        raise ValidationError({"role": "役割を選んでください。"})
+    if school_year is not None:
+        require_writable(school_year)
+    exists = RoleAssignment.objects.filter(
+        staff=staff, role=role, school=school, school_year=school_year, classroom=classroom,
+        subject=subject,
+    )  # fmt: skip
+    if exists.exists():
+        raise ValidationError(f"{staff.name} さんは既にこの役割を持っています。")
+    assignment = RoleAssignment.objects.create(
+        staff=staff, role=role, title=title, school=school, school_year=school_year,
+        classroom=classroom, subject=subject, is_draft=is_draft,
+    )  # fmt: skip
+    audit.record(user, "role.assign", assignment, school=school,
+                 changes={"staff": staff.name, "role": _role_text(assignment)})  # fmt: skip
+    return assignment
+
+
+def _role_text(r: RoleAssignment) -> str:
+    parts = [r.get_role_display()]
+    if r.title:
+        parts.append(r.get_title_display())
+    if r.classroom_id:
+        parts.append(r.classroom.label)
+    if r.subject_id:
+        parts.append(r.subject.name)
+    return " ".join(parts)
+
+
+@transaction.atomic
+def remove_role(user, assignment: RoleAssignment) -> None:
+    if assignment.school_year is not None:
+        require_writable(assignment.school_year)
+    if (
+        assignment.role == Role.BOE_ADMIN
+        and RoleAssignment.objects.filter(role=Role.BOE_ADMIN).count() == 1
+    ):
+        raise ValidationError("最後の教育委員会管理者の役割は外せません。")
+    audit.record(user, "role.remove", assignment, school=assignment.school,
+                 changes={"staff": assignment.staff.name, "role": _role_text(assignment)})  # fmt: skip
+    assignment.delete()
+
+
+# --- year roll-over (年度更新 / 進級処理) ---------------------------------------------------
+
+# Placement of a student in next year's class: (class name, roll number or None).
+Placement = tuple[str, int | None]
+
+
+@transaction.atomic
+def rollover_school(
+    user, school: School, *, placements: Mapping[int, Placement] | None = None
+) -> SchoolRollover:
+    """仮年度更新 of one school from the current year into the preparing year.
+
+    ``placements`` maps a student id to next year's class name (and roll number);
+    students without one keep their class letter (1組 stays 1組) and are numbered
+    in their old roll-number order. See the module docstring for the whole flow.
+    """
+    current = SchoolYear.objects.filter(state=SchoolYear.State.CURRENT).first()
+    if current is None:
+        raise ValidationError(
+            "現年度が設定されていません。教育委員会に年度の設定を依頼してください。"
+        )
+    target = _next_year_for(current)
+    if target.state != SchoolYear.State.PREPARING:
+        raise ValidationError(f"{target}は準備中の年度ではないため、年度更新できません。")
+    if SchoolRollover.objects.filter(school=school, to_year=target).exists():
+        raise ValidationError(
+            f"{school.name}は既に{target}への年度更新を行いました。やり直す場合は取り消してから実行してください。"
+        )
+    if Classroom.objects.filter(school=school, school_year=target).exists():
+        raise ValidationError(
+            f"{target}の学級が既にあります。年度更新は学級のない状態から行います（先に学級を削除してください）。"
+        )
+    placements = placements or {}
+    last = top_grade(school)
+    old_classes = list(Classroom.objects.filter(school=school, school_year=current))
+
+    # Next year's classes: every grade moves up; the first grade gets this year's set again.
+    new_keys: dict[tuple[int | None, str], Classroom] = {}
+    for c in old_classes:
+        if c.is_special_needs:
+            keys = [(None, c.name)]
+        else:
+            keys = [] if c.grade == last else [(c.grade + 1, c.name)]
+            if c.grade == school.grades[0]:
+                keys.append((c.grade, c.name))
+        for grade, name in keys:
+            new_keys.setdefault(
+                (grade, name),
+                Classroom(school=school, school_year=target, grade=grade, name=name,
+                          is_special_needs=c.is_special_needs, sort_order=c.sort_order),
+            )  # fmt: skip
+    enrolments = list(
+        Enrolment.objects.filter(school=school, school_year=current)
+        .filter(Q(left_on__isnull=True) | Q(left_on__gte=current.end))
+        .select_related("classroom")
+        .order_by("classroom__sort_order", "classroom_id", "roll_number")
+    )
+    # A placement file may name classes that did not exist this year (e.g. 3 classes become 4).
+    for e in enrolments:
+        if e.student_id in placements and e.grade < last:
+            name = placements[e.student_id][0]
+            if (None, name) not in new_keys:
+                new_keys.setdefault(
+                    (e.grade + 1, name),
+                    Classroom(school=school, school_year=target, grade=e.grade + 1, name=name),
+                )
+    Classroom.objects.bulk_create(new_keys.values())
+    classes = new_keys
+
+    graduates: list[Enrolment] = []
+    moves: list[tuple[Enrolment, Classroom, int | None]] = []
+    for e in enrolments:
+        if e.grade >= last:
+            graduates.append(e)
+            continue
+        if e.student_id in placements:
+            name, roll = placements[e.student_id]
+            target_class = classes.get((None, name)) or classes[(e.grade + 1, name)]
+        else:
+            special = e.classroom.is_special_needs
+            target_class = classes[
+                (None, e.classroom.name) if special else (e.grade + 1, e.classroom.name)
+            ]
+            roll = None
+        moves.append((e, target_class, roll))
+
+    # Roll numbers: explicit ones first, the others fill in, in old order.
+    taken: dict[int, set[int]] = defaultdict(set)
+    for _e, c, roll in moves:
+        if roll is not None:
+            if roll in taken[id(c)]:
+                raise ValidationError(f"{c.label}の出席番号 {roll} が重複しています。")
+            taken[id(c)].add(roll)
+    counters: dict[int, int] = defaultdict(int)
+    new_enrolments = []
+    for e, c, roll in moves:
+        if roll is None:
+            counters[id(c)] += 1
+            while counters[id(c)] in taken[id(c)]:
+                counters[id(c)] += 1
+            roll = counters[id(c)]
+        new_enrolments.append(
+            Enrolment(student_id=e.student_id, classroom=c, school=school, school_year=target,
+                      grade=e.grade + 1, roll_number=roll, enrolled_on=target.start,
+                      entry=Enrolment.Entry.PROMOTION)
+        )  # fmt: skip
+    Enrolment.objects.bulk_create(new_enrolments, batch_size=2000)
+    for e in graduates:
+        e.left_on = current.end
+        e.exit = Enrolment.Exit.GRADUATION
+    Enrolment.objects.bulk_update(graduates, ["left_on", "exit"], batch_size=2000)
+
+    drafts = _draft_roles(school, current, target, old_classes, classes)
+    RoleAssignment.objects.bulk_create(drafts, batch_size=2000)
+
+    rollover = SchoolRollover.objects.create(
+        school=school, from_year=current, to_year=target,
+        graduated=len(graduates), promoted=len(new_enrolments),
+    )  # fmt: skip
+    audit.record(
+        user, "rollover.prepare", rollover, school=school,
+        changes={"from": current.year, "to": target.year, "classes": len(classes),
+                 "promoted": len(new_enrolments), "graduated": len(graduates),
+                 "draft_roles": len(drafts), "placed_by_file": len(placements)},
+    )  # fmt: skip
+    return rollover
+
+
+def _draft_roles(
+    school: School,
+    current: SchoolYear,
+    target: SchoolYear,
+    old_classes: list[Classroom],
+    classes: dict[tuple[int | None, str], Classroom],
+) -> list[RoleAssignment]:
+    """Roles copied as drafts: administrators stay, class roles follow their class (持ち上がり)."""
+    follow = {}
+    for c in old_classes:
+        key = (None, c.name) if c.is_special_needs else (c.grade + 1, c.name)
+        if key in classes:
+            follow[c.pk] = classes[key]
+    drafts = []
+    for r in RoleAssignment.objects.filter(school=school, school_year=current, is_draft=False):
+        if r.role == Role.SCHOOL_ADMIN:
+            classroom = None
+        elif r.classroom_id in follow:
+            classroom = follow[r.classroom_id]
+        else:
+            continue  # the class graduated: the administrator gives the teacher a new class
+        drafts.append(
+            RoleAssignment(staff_id=r.staff_id, role=r.role, title=r.title, school=school,
+                           school_year=target, classroom=classroom, subject_id=r.subject_id,
+                           is_draft=True)
+        )  # fmt: skip
+    return drafts
+
+
+def _preparing_rollover(rollover: SchoolRollover) -> None:
+    if rollover.to_year.state != SchoolYear.State.PREPARING:
+        raise ValidationError(
+            f"{rollover.to_year}は既に始まっているため、年度更新は変更できません。"
+        )
+
+
+@transaction.atomic
+def cancel_rollover(user, rollover: SchoolRollover) -> None:
+    """取り消し: removes the school's classes, enrolments and roles of the preparing year."""
+    _preparing_rollover(rollover)
+    school, target, current = rollover.school, rollover.to_year, rollover.from_year
+    Enrolment.objects.filter(school=school, school_year=target).delete()
+    RoleAssignment.objects.filter(school=school, school_year=target).delete()
+    Classroom.objects.filter(school=school, school_year=target).delete()
+    Enrolment.objects.filter(
+        school=school, school_year=current, exit=Enrolment.Exit.GRADUATION, left_on=current.end
+    ).update(left_on=None, exit="")
+    audit.record(user, "rollover.cancel", rollover, school=school,
+                 changes={"to": target.year})  # fmt: skip
+    rollover.delete()
+
+
+@transaction.atomic
+def confirm_rollover(user, rollover: SchoolRollover) -> SchoolRollover:
+    """確定: the draft roles of the preparing year become the school's roles."""
+    _preparing_rollover(rollover)
+    if rollover.state == SchoolRollover.State.CONFIRMED:
+        raise ValidationError("この年度更新は既に確定しています。")
+    count = RoleAssignment.objects.filter(
+        school=rollover.school, school_year=rollover.to_year, is_draft=True
+    ).update(is_draft=False)
+    rollover.state = SchoolRollover.State.CONFIRMED
+    rollover.confirmed_at = timezone.now()
+    rollover.save(update_fields=["state", "confirmed_at"])
+    audit.record(user, "rollover.confirm", rollover, school=rollover.school,
+                 changes={"to": rollover.to_year.year, "roles": count})  # fmt: skip
+    return rollover
+
+
+@transaction.atomic
+def confirm_role(user, assignment: RoleAssignment) -> RoleAssignment:
+    require_writable(assignment.school_year)
+    assignment.is_draft = False
+    assignment.save(update_fields=["is_draft"])
+    audit.record(user, "role.confirm", assignment, school=assignment.school)
+    return assignment
+
+
+def schools_not_ready(target: SchoolYear) -> list[School]:
+    """Active schools with students this year whose roll-over into ``target`` is not confirmed."""
+    confirmed = SchoolRollover.objects.filter(
+        to_year=target, state=SchoolRollover.State.CONFIRMED
+    ).values("school_id")
+    with_students = Enrolment.objects.filter(school_year__year=target.year - 1).values("school_id")
+    return list(
+        School.objects.filter(is_active=True, pk__in=with_students).exclude(pk__in=confirmed)
+    )
+
+
+@transaction.atomic
+def switch_school_year(user, target: SchoolYear) -> SchoolYear:
+    """年度切替 (board of education): the preparing year becomes current, the old one archived."""
+    target = SchoolYear.objects.select_for_update().get(pk=target.pk)
+    if target.state != SchoolYear.State.PREPARING:
+        raise ValidationError(f"{target}は準備中の年度ではありません。")
+    current = SchoolYear.objects.select_for_update().filter(state=SchoolYear.State.CURRENT).first()
+    if current is not None and current.year != target.year - 1:
+        raise ValidationError(f"{target}の前の年度が現年度ではありません。")
+    if waiting := schools_not_ready(target):
+        names = "、".join(s.name for s in waiting)
+        raise ValidationError(f"年度更新が確定していない学校があります: {names}")
+    if current is not None:
+        current.state = SchoolYear.State.ARCHIVED
+        current.save(update_fields=["state"])
+    target.state = SchoolYear.State.CURRENT
+    try:
+        target.save(update_fields=["state"])
+    except IntegrityError as exc:  # the one-current-year constraint: a concurrent switch
+        raise ValidationError("年度の切替が同時に行われました。もう一度お試しください。") from exc
+    audit.record(user, "school_year.switch", target,
+                 changes={"current": target.year, "archived": current.year if current else None})  # fmt: skip
+    return target

@@ -5,6 +5,26 @@ from schools import views
 app_name = "schools"
 
 urlpatterns = [
+    path("", views.school_list, name="school-list"),
+    path("schools/new/", views.school_create, name="school-create"),
+    path("schools/<int:pk>/", views.school_detail, name="school-detail"),
+    path("schools/<int:pk>/edit/", views.school_edit, name="school-edit"),
+    path("schools/<int:pk>/roster/", views.school_roster, name="school-roster"),
+    path("schools/<int:pk>/terms/<int:year>/", views.terms_edit, name="terms-edit"),
+    path(
+        "schools/<int:pk>/classes/<int:year>/new/", views.classroom_create, name="classroom-create"
+    ),
+    path("schools/<int:pk>/rollover/", views.rollover, name="rollover"),
+    path("classes/<int:pk>/", views.class_roster, name="class-roster"),
+    path("classes/<int:pk>/enrol/", views.enrol, name="enrol"),
+    path("students/<int:pk>/", views.student_detail, name="student-detail"),
+    path("students/<int:pk>/edit/", views.student_edit, name="student-edit"),
+    path("enrolments/<int:pk>/transfer-out/", views.transfer_out, name="transfer-out"),
+    path("years/", views.year_list, name="year-list"),
+    path("years/<int:pk>/switch/", views.year_switch, name="year-switch"),
     path("staff/", views.staff_list, name="staff-list"),
     path("staff/new/", views.staff_create, name="staff-create"),
+    path("staff/<int:pk>/", views.staff_detail, name="staff-detail"),
+    path("roles/<int:pk>/remove/", views.role_remove, name="role-remove"),
+    path("roles/<int:pk>/confirm/", views.role_confirm, name="role-confirm"),
 ]

@@ -1,15 +1,70 @@
+"""Roster pages: parse, ask the actor, call a service or a query, render.
+
+Objects of another school are looked up in querysets narrowed by the actor, so
+they answer 404 (their existence does not leak); actions the actor may not take
+on an object it can see answer 403.
+"""
+
 from __future__ import annotations
 
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.http import HttpRequest, HttpResponse
-from django.shortcuts import redirect, render
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import NoReverseMatch, reverse
 from django.utils import timezone
+from django.utils.http import url_has_allowed_host_and_scheme
+from django.views.decorators.http import require_POST
 
 from config import extensions
 from schools import queries, services
-from schools.forms import StaffAccountForm
+from schools.forms import (
+    ClassroomForm,
+    EnrolForm,
+    RoleForm,
+    SchoolForm,
+    SchoolYearForm,
+    StaffAccountForm,
+    StudentForm,
+    TermsForm,
+    TransferOutForm,
+)
+from schools.models import (
+    Enrolment,
+    Role,
+    RoleAssignment,
+    School,
+    SchoolRollover,
+    SchoolYear,
+)
 from schools.permissions import staff_required
+
+
+def _form_errors(form, exc: ValidationError) -> None:
+    """Put a service's refusal next to the field it concerns (or at the top)."""
+    if hasattr(exc, "error_dict"):
+        for name, errors in exc.message_dict.items():
+            for error in errors:
+                form.add_error(name if name in form.fields else None, error)
+    else:
+        for error in exc.messages:
+            form.add_error(None, error)
+
+
+def _refuse(request: HttpRequest, exc: ValidationError) -> None:
+    for error in exc.messages:
+        messages.error(request, error)
+
+
+def io_url(name: str, *args) -> str | None:
+    """A link to the spreadsheet pages (schools_io), or None while they do not exist yet."""
+    try:
+        return reverse(f"schools_io:{name}", args=args)
+    except NoReverseMatch:
+        return None
+
+
+# --- home -----------------------------------------------------------------------------
 
 
 @staff_required
@@ -27,10 +82,17 @@ def home(request: HttpRequest) -> HttpResponse:
     )
 
 
+# --- staff (BoE) ----------------------------------------------------------------------
+
+
 @staff_required
 def staff_list(request: HttpRequest) -> HttpResponse:
     request.actor.require(request.actor.can_manage_municipality)
-    return render(request, "schools/staff_list.html", {"staff": queries.staff_list()})
+    return render(
+        request,
+        "schools/staff_list.html",
+        {"staff": queries.staff_list(), "export_url": io_url("export-staff")},
+    )
 
 
 @staff_required
@@ -41,10 +103,440 @@ def staff_create(request: HttpRequest) -> HttpResponse:
         try:
             staff = services.create_staff_account(request.user, **form.cleaned_data)
         except ValidationError as exc:
-            for field, errors in exc.message_dict.items():
-                for error in errors:
-                    form.add_error(field if field in form.fields else None, error)
+            _form_errors(form, exc)
         else:
             messages.success(request, f"{staff.name} さんのアカウントを作成しました。")
-            return redirect("schools:staff-list")
+            return redirect("schools:staff-detail", staff.pk)
     return render(request, "schools/staff_form.html", {"form": form})
+
+
+@staff_required
+def staff_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    """One staff member's roles (兼務 included), and the form to give another."""
+    request.actor.require(request.actor.can_manage_municipality)
+    staff = get_object_or_404(queries.staff_list(), pk=pk)
+    form = RoleForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.assign_role(request.user, staff=staff, **form.cleaned_data)
+        except ValidationError as exc:
+            _form_errors(form, exc)
+        else:
+            messages.success(request, "役割を追加しました。")
+            return redirect("schools:staff-detail", staff.pk)
+    return render(request, "schools/staff_detail.html", {"staff": staff, "form": form})
+
+
+@staff_required
+@require_POST
+def role_remove(request: HttpRequest, pk: int) -> HttpResponse:
+    assignment = get_object_or_404(
+        RoleAssignment.objects.select_related("staff", "school_year", "school"), pk=pk
+    )
+    _require_role_admin(request, assignment)
+    try:
+        services.remove_role(request.user, assignment)
+    except ValidationError as exc:
+        _refuse(request, exc)
+    else:
+        messages.success(request, "役割を外しました。")
+    return redirect(_next(request, reverse("schools:staff-detail", args=[assignment.staff_id])))
+
+
+@staff_required
+@require_POST
+def role_confirm(request: HttpRequest, pk: int) -> HttpResponse:
+    assignment = get_object_or_404(RoleAssignment.objects.select_related("school_year"), pk=pk)
+    _require_role_admin(request, assignment)
+    try:
+        services.confirm_role(request.user, assignment)
+    except ValidationError as exc:
+        _refuse(request, exc)
+    return redirect(_next(request, reverse("schools:staff-detail", args=[assignment.staff_id])))
+
+
+def _next(request: HttpRequest, default: str) -> str:
+    target = request.POST.get("next", "")
+    if target and url_has_allowed_host_and_scheme(target, {request.get_host()}):
+        return target
+    return default
+
+
+def _require_role_admin(request: HttpRequest, assignment: RoleAssignment) -> None:
+    actor = request.actor
+    if assignment.school_id is None:
+        actor.require(actor.can_manage_municipality)
+    else:
+        actor.require(actor.can_manage_school(assignment.school_id))
+
+
+# --- school years (BoE) ----------------------------------------------------------------
+
+
+@staff_required
+def year_list(request: HttpRequest) -> HttpResponse:
+    actor = request.actor
+    actor.require(actor.sees_whole_municipality)
+    form = SchoolYearForm(request.POST or None)
+    if request.method == "POST":
+        actor.require(actor.can_manage_municipality)
+        if form.is_valid():
+            try:
+                year = services.open_school_year(request.user, **form.cleaned_data)
+            except ValidationError as exc:
+                _form_errors(form, exc)
+            else:
+                messages.success(request, f"{year}を開きました（{year.get_state_display()}）。")
+                return redirect("schools:year-list")
+    preparing = queries.preparing_year()
+    return render(
+        request,
+        "schools/year_list.html",
+        {
+            "years": SchoolYear.objects.all(),
+            "form": form,
+            "preparing": preparing,
+            "not_ready": services.schools_not_ready(preparing) if preparing else [],
+        },
+    )
+
+
+@staff_required
+@require_POST
+def year_switch(request: HttpRequest, pk: int) -> HttpResponse:
+    request.actor.require(request.actor.can_manage_municipality)
+    year = get_object_or_404(SchoolYear, pk=pk)
+    try:
+        services.switch_school_year(request.user, year)
+    except ValidationError as exc:
+        _refuse(request, exc)
+    else:
+        messages.success(
+            request, f"{year}を現年度にしました。前の年度は過年度（閲覧のみ）になりました。"
+        )
+    return redirect("schools:year-list")
+
+
+# --- schools ---------------------------------------------------------------------------
+
+
+@staff_required
+def school_list(request: HttpRequest) -> HttpResponse:
+    actor = request.actor
+    actor.require(actor.has_any_role)
+    year = queries.year_or_current(request.GET.get("year"))
+    return render(
+        request,
+        "schools/school_list.html",
+        {
+            "rows": queries.school_summaries(actor.schools(), year),
+            "year": year,
+            "years": SchoolYear.objects.all(),
+        },
+    )
+
+
+@staff_required
+def school_create(request: HttpRequest) -> HttpResponse:
+    request.actor.require(request.actor.can_manage_municipality)
+    form = SchoolForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        data = {k: v for k, v in form.cleaned_data.items() if k != "is_active"}
+        try:
+            school = services.create_school(request.user, **data)
+        except ValidationError as exc:
+            _form_errors(form, exc)
+        else:
+            messages.success(request, f"{school.name}を登録しました。")
+            return redirect("schools:school-detail", school.pk)
+    return render(request, "schools/school_form.html", {"form": form})
+
+
+@staff_required
+def school_edit(request: HttpRequest, pk: int) -> HttpResponse:
+    request.actor.require(request.actor.can_manage_municipality)
+    school = get_object_or_404(School, pk=pk)
+    initial = {
+        f: getattr(school, f) for f in ("name", "kana", "school_type", "mext_code", "is_active")
+    }
+    form = SchoolForm(request.POST or None, initial=initial)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.update_school(request.user, school, **form.cleaned_data)
+        except ValidationError as exc:
+            _form_errors(form, exc)
+        else:
+            messages.success(request, "学校の情報を更新しました。")
+            return redirect("schools:school-detail", school.pk)
+    return render(request, "schools/school_form.html", {"form": form, "school": school})
+
+
+def _school_and_year(request: HttpRequest, pk: int) -> tuple[School, SchoolYear | None]:
+    school = get_object_or_404(request.actor.schools(), pk=pk)
+    return school, queries.year_or_current(request.GET.get("year"))
+
+
+@staff_required
+def school_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    """The school's classes and terms of a year (current by default, ?year= for others)."""
+    school, year = _school_and_year(request, pk)
+    return render(
+        request,
+        "schools/school_detail.html",
+        {
+            "school": school,
+            "year": year,
+            "years": SchoolYear.objects.all(),
+            "classes": queries.classes_of(school, year) if year else [],
+            "terms": queries.terms_of(school, year) if year else [],
+            "can_manage": request.actor.can_manage_school(school.pk),
+            "import_url": io_url("import-roster"),
+        },
+    )
+
+
+@staff_required
+def school_roster(request: HttpRequest, pk: int) -> HttpResponse:
+    """学校名簿: every class of the year with its students (three queries)."""
+    school, year = _school_and_year(request, pk)
+    if year is None:
+        return redirect("schools:school-detail", school.pk)
+    return render(
+        request,
+        "schools/school_roster.html",
+        {
+            "school": school,
+            "year": year,
+            "blocks": queries.school_roster(school, year),
+            "export_url": io_url("export-school", school.pk),
+        },
+    )
+
+
+@staff_required
+def terms_edit(request: HttpRequest, pk: int, year: int) -> HttpResponse:
+    """学期の設定: 3学期制 / 2学期制 presets with editable dates."""
+    school = get_object_or_404(request.actor.schools(), pk=pk)
+    request.actor.require(request.actor.can_manage_school(school.pk))
+    school_year = get_object_or_404(SchoolYear, year=year)
+    preset = request.GET.get("preset")
+    terms = (
+        services.term_preset(preset, year)
+        if preset in services.TERM_SYSTEMS
+        else queries.terms_of(school, school_year)
+    )
+    form = TermsForm(request.POST or None, terms=terms)
+    if request.method == "POST" and form.is_valid():
+        drafts = form.drafts()
+        if form.is_valid():
+            try:
+                services.set_terms(request.user, school, school_year, drafts)
+            except ValidationError as exc:
+                _form_errors(form, exc)
+            else:
+                messages.success(request, "学期を保存しました。")
+                return redirect(
+                    reverse("schools:school-detail", args=[school.pk]) + f"?year={year}"
+                )
+    return render(
+        request,
+        "schools/terms_form.html",
+        {"school": school, "year": school_year, "form": form, "systems": services.TERM_SYSTEMS},
+    )
+
+
+@staff_required
+def classroom_create(request: HttpRequest, pk: int, year: int) -> HttpResponse:
+    school = get_object_or_404(request.actor.schools(), pk=pk)
+    request.actor.require(request.actor.can_manage_school(school.pk))
+    school_year = get_object_or_404(SchoolYear, year=year)
+    form = ClassroomForm(request.POST or None, school=school)
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            classroom = services.create_classroom(
+                request.user, school=school, school_year=school_year, name=data["name"],
+                grade=data["grade"], is_special_needs=data["is_special_needs"],
+                sort_order=data["sort_order"] or 0,
+            )  # fmt: skip
+        except ValidationError as exc:
+            _form_errors(form, exc)
+        else:
+            messages.success(request, f"{classroom.label}を作成しました。")
+            return redirect(reverse("schools:school-detail", args=[school.pk]) + f"?year={year}")
+    return render(
+        request,
+        "schools/classroom_form.html",
+        {"school": school, "year": school_year, "form": form},
+    )
+
+
+# --- classes and students ----------------------------------------------------------------
+
+
+@staff_required
+def class_roster(request: HttpRequest, pk: int) -> HttpResponse:
+    """学級名簿: by 出席番号, then ふりがな (constant number of queries)."""
+    classroom = get_object_or_404(request.actor.classrooms(), pk=pk)
+    return render(
+        request,
+        "schools/class_roster.html",
+        {
+            "classroom": classroom,
+            "enrolments": queries.class_roster(classroom),
+            "staff": queries.classroom_staff(classroom),
+            "can_manage": request.actor.can_manage_school(classroom.school_id)
+            and not classroom.school_year.is_read_only,
+            "export_url": io_url("export-class", classroom.pk),
+        },
+    )
+
+
+@staff_required
+def enrol(request: HttpRequest, pk: int) -> HttpResponse:
+    """入学・転入: a new student in this class."""
+    classroom = get_object_or_404(request.actor.classrooms(), pk=pk)
+    request.actor.require(request.actor.can_manage_school(classroom.school_id))
+    initial = {"enrolled_on": max(timezone.localdate(), classroom.school_year.start)}
+    form = EnrolForm(request.POST or None, classroom=classroom, initial=initial)
+    if request.method == "POST" and form.is_valid():
+        try:
+            enrolment = services.enrol_student(
+                request.user, classroom=classroom, **form.cleaned_data
+            )
+        except ValidationError as exc:
+            _form_errors(form, exc)
+        else:
+            messages.success(
+                request,
+                f"{enrolment.student.name} さんを出席番号 {enrolment.roll_number} で登録しました。",
+            )
+            return redirect("schools:class-roster", classroom.pk)
+    return render(request, "schools/enrol_form.html", {"classroom": classroom, "form": form})
+
+
+@staff_required
+def student_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    """児童生徒の記録: details and enrolment history across years."""
+    student = get_object_or_404(request.actor.students(), pk=pk)
+    history = queries.student_history(student)
+    actor = request.actor
+    return render(
+        request,
+        "schools/student_detail.html",
+        {
+            "student": student,
+            "history": history,
+            "can_edit": any(
+                actor.can_manage_school(e.school_id) and not e.school_year.is_read_only
+                for e in history
+            ),
+            "manageable": {
+                e.pk
+                for e in history
+                if actor.can_manage_school(e.school_id)
+                and not e.school_year.is_read_only
+                and e.left_on is None
+            },
+        },
+    )
+
+
+@staff_required
+def student_edit(request: HttpRequest, pk: int) -> HttpResponse:
+    student = get_object_or_404(request.actor.students(), pk=pk)
+    school_ids = set(student.enrolments.values_list("school_id", flat=True))
+    request.actor.require(any(request.actor.can_manage_school(s) for s in school_ids))
+    initial = {f: getattr(student, f) for f in services.STUDENT_FIELDS}
+    form = StudentForm(request.POST or None, initial=initial)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.update_student(request.user, student, **form.cleaned_data)
+        except ValidationError as exc:
+            _form_errors(form, exc)
+        else:
+            messages.success(request, "児童生徒の情報を更新しました。")
+            return redirect("schools:student-detail", student.pk)
+    return render(request, "schools/student_form.html", {"student": student, "form": form})
+
+
+@staff_required
+def transfer_out(request: HttpRequest, pk: int) -> HttpResponse:
+    """転出: the last day of enrolment (that day still counts)."""
+    enrolment = get_object_or_404(
+        Enrolment.objects.select_related("student", "classroom", "school_year").filter(
+            classroom__in=request.actor.classrooms()
+        ),
+        pk=pk,
+    )
+    request.actor.require(request.actor.can_manage_school(enrolment.school_id))
+    form = TransferOutForm(request.POST or None, initial={"left_on": timezone.localdate()})
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.transfer_out(request.user, enrolment, **form.cleaned_data)
+        except ValidationError as exc:
+            _form_errors(form, exc)
+        else:
+            messages.success(request, f"{enrolment.student.name} さんの転出を記録しました。")
+            return redirect("schools:class-roster", enrolment.classroom_id)
+    return render(request, "schools/transfer_form.html", {"enrolment": enrolment, "form": form})
+
+
+# --- year roll-over ---------------------------------------------------------------------------
+
+
+@staff_required
+def rollover(request: HttpRequest, pk: int) -> HttpResponse:
+    """年度更新 of one school: prepare, review drafts, confirm (or cancel)."""
+    school = get_object_or_404(request.actor.schools(), pk=pk)
+    request.actor.require(request.actor.can_manage_school(school.pk))
+    current = queries.current_year()
+    preparing = queries.preparing_year()
+    record = (
+        SchoolRollover.objects.filter(school=school, to_year=preparing).first()
+        if preparing
+        else None
+    )
+    if request.method == "POST":
+        action = request.POST.get("action")
+        try:
+            if action == "prepare":
+                record = services.rollover_school(request.user, school)
+                messages.success(
+                    request,
+                    f"仮年度更新を行いました: 進級 {record.promoted} 名、卒業 {record.graduated} 名。",
+                )
+            elif action == "cancel" and record:
+                services.cancel_rollover(request.user, record)
+                messages.success(request, "年度更新を取り消しました。")
+            elif action == "confirm" and record:
+                services.confirm_rollover(request.user, record)
+                messages.success(
+                    request, "年度更新を確定しました。下書きの役割が有効になりました。"
+                )
+        except ValidationError as exc:
+            _refuse(request, exc)
+        return redirect("schools:rollover", school.pk)
+    target = preparing or None
+    drafts = (
+        RoleAssignment.objects.filter(school=school, school_year=target)
+        .select_related("staff", "classroom", "subject")
+        .order_by("role", "classroom__grade", "classroom__name")
+        if target
+        else []
+    )
+    return render(
+        request,
+        "schools/rollover.html",
+        {
+            "school": school,
+            "current": current,
+            "preparing": preparing,
+            "next_year": (current.year + 1) if current else None,
+            "record": record,
+            "classes": queries.classes_of(school, target) if target else [],
+            "roles": drafts,
+            "Role": Role,
+            "import_url": io_url("import-roster"),
+        },
+    )
