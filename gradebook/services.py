@@ -1,0 +1,740 @@
+"""Every write of the gradebook: one function per user action, one transaction, audited.
+
+Who may write (asked of ``schools.permissions.Actor``):
+
+- before 確定: the class × subject's 教科担任, or an administrator of the school;
+- after 確定 (of the school's term or of the class): administrators only;
+- never in an archived year (指導要録 retention: old years stay unchanged).
+
+Every changed score, viewpoint grade, 評定 and remark is written to ``GradeChange``
+(who, when, old, new, reason, before/after finalising) and one ``AuditEvent`` per action.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from decimal import Decimal
+
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+
+from gradebook import queries, rules
+from gradebook.models import (
+    Assessment,
+    Evaluation,
+    Finalisation,
+    GradeChange,
+    GradingSettings,
+    Remark,
+    Score,
+)
+from schools import audit
+from schools.audit import _actor_name
+from schools.models import Classroom, Subject, Term
+from schools.permissions import Actor
+
+# --- permission helpers (built only on Actor's questions) -------------------------------------
+
+
+def can_view_teaching(actor: Actor, classroom: Classroom, subject_id: int) -> bool:
+    """Read a class × subject's grid: its teacher, the homeroom teacher, administrators, BoE."""
+    return (
+        actor.can_edit_teaching(classroom, subject_id)
+        or actor.is_homeroom_of(classroom.pk)
+        or (actor.sees_whole_municipality)
+    )
+
+
+def can_write_teaching(
+    actor: Actor, classroom: Classroom, subject_id: int, finalised: bool
+) -> bool:
+    if classroom.school_year.is_read_only:
+        return False
+    if finalised:
+        return actor.can_manage_school(classroom.school_id)
+    return actor.can_edit_teaching(classroom, subject_id)
+
+
+def can_view_class(actor: Actor, classroom: Classroom) -> bool:
+    """成績一覧表・通知表 of a class: its homeroom teacher, administrators, the BoE."""
+    return (
+        actor.is_homeroom_of(classroom.pk)
+        or actor.can_manage_school(classroom.school_id)
+        or actor.sees_whole_municipality
+    )
+
+
+def can_write_remarks(actor: Actor, classroom: Classroom, finalised: bool) -> bool:
+    if classroom.school_year.is_read_only:
+        return False
+    if finalised:
+        return actor.can_manage_school(classroom.school_id)
+    return actor.is_homeroom_of(classroom.pk) or actor.can_manage_school(classroom.school_id)
+
+
+def _require_write(actor: Actor, classroom: Classroom, subject_id: int, term: Term) -> bool:
+    if term.school_id != classroom.school_id or term.school_year_id != classroom.school_year_id:
+        raise ValidationError("学期と学級の学校・年度が一致しません。")
+    finalised = queries.is_finalised(term, classroom)
+    if not can_write_teaching(actor, classroom, subject_id, finalised):
+        if finalised and actor.can_edit_teaching(classroom, subject_id):
+            raise PermissionDenied(
+                "この学期の成績は確定済みです。変更は学校管理者に依頼してください。"
+            )
+        raise PermissionDenied("この学級・教科の成績を入力する権限がありません。")
+    return finalised
+
+
+# --- the score grid ----------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class CellInput:
+    """One cell a teacher saves: the text typed and the version it started from (0 = none)."""
+
+    student_id: int
+    assessment_id: int
+    text: str
+    version: int = 0
+
+
+@dataclass
+class CellProblem:
+    student_id: int
+    assessment_id: int
+    message: str
+    current_text: str = ""
+    current_version: int = 0
+
+    def as_dict(self) -> dict:
+        return {
+            "student": self.student_id,
+            "assessment": self.assessment_id,
+            "message": self.message,
+            "current": self.current_text,
+            "version": self.current_version,
+        }
+
+
+class GridInvalid(Exception):
+    """Cells that cannot be stored (bad numbers, unknown students): nothing was written."""
+
+    def __init__(self, problems: list[CellProblem], message: str = ""):
+        self.problems = problems
+        self.message = message or f"{len(problems)} 件の入力に誤りがあります。保存していません。"
+        super().__init__(self.message)
+
+
+class GridConflict(Exception):
+    """Cells changed by someone else since the teacher loaded them: nothing was written."""
+
+    def __init__(self, problems: list[CellProblem]):
+        self.problems = problems
+        self.message = (
+            f"{len(problems)} 件のセルは他の人が先に変更しました。現在の値を表示しています。"
+            "確認してからもう一度保存してください。"
+        )
+        super().__init__(self.message)
+
+
+@dataclass
+class SaveResult:
+    changed: int
+    versions: dict[tuple[int, int], int] = field(default_factory=dict)  # (student, assessment)
+
+
+def save_scores(
+    user, actor: Actor, classroom: Classroom, subject: Subject, term: Term, cells: list[CellInput],
+    *, reason: str = "",
+) -> SaveResult:  # fmt: skip
+    """Save a block of cells (a whole grid, or an imported sheet) all or nothing.
+
+    Constant number of queries whatever the number of cells.
+    """
+    finalised = _require_write(actor, classroom, subject.pk, term)
+    assessments = {a.pk: a for a in queries.assessments_of(classroom, subject, term)}
+    student_ids = {e.student_id for e in queries.enrolments(classroom, term)}
+    problems: list[CellProblem] = []
+    parsed: dict[tuple[int, int], tuple[rules.Score, CellInput]] = {}
+    for cell in cells:
+        assessment = assessments.get(cell.assessment_id)
+        if assessment is None or cell.student_id not in student_ids:
+            problems.append(
+                CellProblem(
+                    cell.student_id, cell.assessment_id, "この学級・教科の欄ではありません。"
+                )
+            )
+            continue
+        try:
+            value = rules.parse_score(cell.text, assessment.max_points)
+        except rules.ScoreError as exc:
+            problems.append(CellProblem(cell.student_id, cell.assessment_id, str(exc)))
+            continue
+        parsed[(cell.student_id, cell.assessment_id)] = (value, cell)
+    if problems:
+        raise GridInvalid(problems)
+    if finalised and not reason.strip():
+        raise ValidationError({"reason": "確定後の変更には理由が必要です。"})
+    try:
+        with transaction.atomic():
+            result = _write_scores(user, classroom, subject, term, parsed, finalised, reason)
+            if finalised and result.changed:
+                _refresh_snapshots(user, classroom, subject, term, finalised=True, reason=reason)
+            return result
+    except IntegrityError as exc:
+        # Two first saves of the same blank cell at once: the loser is told, nothing is lost.
+        raise GridConflict(
+            [CellProblem(0, 0, "他の人が同時に保存しました。再読み込みしてください。")]
+        ) from exc
+
+
+def _write_scores(user, classroom, subject, term, parsed, finalised, reason) -> SaveResult:
+    existing = {
+        (s.student_id, s.assessment_id): s
+        for s in Score.objects.select_for_update().filter(
+            assessment_id__in={a for _, a in parsed}, student_id__in={s for s, _ in parsed}
+        )
+    }
+    conflicts: list[CellProblem] = []
+    to_create: list[Score] = []
+    to_update: list[Score] = []
+    changes: list[GradeChange] = []
+    now = timezone.now()
+    name = _actor_name(user if user and user.is_authenticated else None)
+    user_obj = user if user and user.is_authenticated else None
+    for key, (value, cell) in parsed.items():
+        current = existing.get(key)
+        current_value = current.value if current else None
+        current_version = current.version if current else 0
+        if _same(current_value, value):
+            continue  # unchanged: whatever version the client had, nothing to do
+        if cell.version != current_version:
+            conflicts.append(
+                CellProblem(
+                    key[0],
+                    key[1],
+                    "他の人が先に変更しました。",
+                    current_text=rules.format_score(current_value),
+                    current_version=current_version,
+                )  # fmt: skip
+            )
+            continue
+        points = None if value is None or value is rules.ABSENT else value
+        absent = value is rules.ABSENT
+        if current is None:
+            current = Score(
+                student_id=key[0], assessment_id=key[1], points=points, is_absent=absent,
+                version=1, updated_by=user_obj, updated_at=now,
+            )  # fmt: skip
+            to_create.append(current)
+        else:
+            current.points, current.is_absent = points, absent
+            current.version += 1
+            current.updated_by, current.updated_at = user_obj, now
+            to_update.append(current)
+        changes.append(
+            GradeChange(
+                actor=user_obj,
+                actor_name=name,
+                kind=GradeChange.Kind.SCORE,
+                student_id=key[0],
+                classroom=classroom,
+                subject=subject,
+                term=term,
+                assessment_id=key[1],
+                field="points",
+                old=rules.format_score(current_value),
+                new=rules.format_score(value),
+                reason=reason,
+                after_finalisation=finalised,
+            )  # fmt: skip
+        )
+    if conflicts:
+        raise GridConflict(conflicts)
+    Score.objects.bulk_create(to_create)
+    Score.objects.bulk_update(
+        to_update, ["points", "is_absent", "version", "updated_by", "updated_at"]
+    )
+    GradeChange.objects.bulk_create(changes)
+    if changes:
+        audit.record(
+            user, "gradebook.scores_saved", classroom, school=classroom.school, reason=reason,
+            changes={
+                "subject": subject.name, "term": term.name, "count": len(changes),
+                "cells": [
+                    [c.student_id, c.assessment_id, c.old, c.new] for c in changes[:200]
+                ],
+            },
+        )  # fmt: skip
+    versions = {(s.student_id, s.assessment_id): s.version for s in [*to_create, *to_update]}
+    return SaveResult(changed=len(changes), versions=versions)
+
+
+def _same(a: rules.Score, b: rules.Score) -> bool:
+    if a is None or b is None or a is rules.ABSENT or b is rules.ABSENT:
+        return a is b
+    return Decimal(a) == Decimal(b)
+
+
+# --- assessments -------------------------------------------------------------------------------
+
+
+ASSESSMENT_FIELDS = (
+    "title", "date", "kind", "max_points", "weight_knowledge", "weight_thinking",
+    "weight_attitude", "sort_order",
+)  # fmt: skip
+
+
+def _validate_assessment(data: dict, existing: Assessment | None) -> None:
+    weights = [data.get(f) or 0 for f in ("weight_knowledge", "weight_thinking", "weight_attitude")]
+    errors: dict[str, str] = {}
+    if any(w < 0 for w in weights):
+        errors["weight_knowledge"] = "重みは 0 以上にしてください。"
+    elif not any(w > 0 for w in weights):
+        errors["weight_knowledge"] = "少なくとも一つの観点に重みを付けてください。"
+    max_points = data.get("max_points")
+    if max_points is None or max_points <= 0:
+        errors["max_points"] = "満点は 0 より大きくしてください。"
+    elif existing is not None and max_points < existing.max_points:
+        top = (
+            Score.objects.filter(assessment=existing, points__gt=max_points)
+            .order_by("-points")
+            .values_list("points", flat=True)
+            .first()
+        )
+        if top is not None:
+            errors["max_points"] = (
+                f"満点より高い得点 ({rules.format_points(top)}) が入力済みです。先に得点を直してください。"
+            )
+    if errors:
+        raise ValidationError(errors)
+
+
+def create_assessment(
+    user, actor: Actor, classroom: Classroom, subject: Subject, term: Term, data: dict
+) -> Assessment:
+    _require_write(actor, classroom, subject.pk, term)
+    _validate_assessment(data, None)
+    with transaction.atomic():
+        if not data.get("sort_order"):
+            data = {**data, "sort_order": Assessment.objects.filter(
+                classroom=classroom, subject=subject, term=term
+            ).count() + 1}  # fmt: skip
+        assessment = Assessment.objects.create(
+            classroom=classroom, subject=subject, term=term,
+            **{k: v for k, v in data.items() if k in ASSESSMENT_FIELDS},
+        )  # fmt: skip
+        audit.record(
+            user, "gradebook.assessment_created", assessment, school=classroom.school,
+            changes={k: str(data.get(k)) for k in ASSESSMENT_FIELDS if k in data},
+        )  # fmt: skip
+    return assessment
+
+
+def update_assessment(user, actor: Actor, assessment: Assessment, data: dict) -> Assessment:
+    finalised = _require_write(actor, assessment.classroom, assessment.subject_id, assessment.term)
+    _validate_assessment(data, assessment)
+    with transaction.atomic():
+        before = {k: str(getattr(assessment, k)) for k in ASSESSMENT_FIELDS}
+        for key in ASSESSMENT_FIELDS:
+            if key in data:
+                setattr(assessment, key, data[key])
+        assessment.save()
+        after = {k: str(getattr(assessment, k)) for k in ASSESSMENT_FIELDS}
+        diff = {k: [before[k], after[k]] for k in ASSESSMENT_FIELDS if before[k] != after[k]}
+        audit.record(
+            user, "gradebook.assessment_updated", assessment, school=assessment.classroom.school,
+            changes=diff,
+        )  # fmt: skip
+        if finalised and diff:
+            _refresh_snapshots(
+                user, assessment.classroom, assessment.subject, assessment.term, finalised=True,
+                reason="評価材料の変更",
+            )  # fmt: skip
+    return assessment
+
+
+def delete_assessment(user, actor: Actor, assessment: Assessment) -> None:
+    finalised = _require_write(actor, assessment.classroom, assessment.subject_id, assessment.term)
+    if finalised:
+        raise ValidationError("確定済みの学期の評価材料は削除できません。")
+    with transaction.atomic():
+        name = _actor_name(user if user.is_authenticated else None)
+        changes = [
+            GradeChange(
+                actor=user,
+                actor_name=name,
+                kind=GradeChange.Kind.SCORE,
+                student_id=s.student_id,
+                classroom=assessment.classroom,
+                subject=assessment.subject,
+                term=assessment.term,
+                assessment=None,
+                field=f"points:{assessment.title}",
+                old=s.text,
+                new="",
+                reason="評価材料の削除",
+            )  # fmt: skip
+            for s in assessment.scores.all()
+            if s.points is not None or s.is_absent
+        ]
+        GradeChange.objects.bulk_create(changes)
+        audit.record(
+            user, "gradebook.assessment_deleted", assessment, school=assessment.classroom.school,
+            changes={"title": assessment.title, "scores": len(changes)},
+        )  # fmt: skip
+        assessment.delete()
+
+
+# --- overrides of a viewpoint grade or 評定 -----------------------------------------------------
+
+
+OVERRIDE_FIELDS = {
+    rules.KNOWLEDGE: "override_knowledge",
+    rules.THINKING: "override_thinking",
+    rules.ATTITUDE: "override_attitude",
+}
+
+
+def override_evaluation(
+    user, actor: Actor, classroom: Classroom, subject: Subject, term: Term, student_id: int, *,
+    levels: dict[str, str | None], rating: int | None, reason: str, version: int | None = None,
+) -> Evaluation:  # fmt: skip
+    """Set (or clear, with None/"") the teacher's overrides of one student's evaluation."""
+    finalised = _require_write(actor, classroom, subject.pk, term)
+    if student_id not in {e.student_id for e in queries.enrolments(classroom, term)}:
+        raise ValidationError("この学級の児童生徒ではありません。")
+    context = queries.grading_context(classroom.school)
+    scale = context.scale(classroom.grade, subject)
+    if not subject.is_graded:
+        raise ValidationError("この教科には観点別評価・評定がありません。")
+    errors = rules.validate_override(levels, rating, scale, reason)
+    if errors:
+        raise ValidationError(errors)
+    with transaction.atomic():
+        evaluation, _ = Evaluation.objects.select_for_update().get_or_create(
+            student_id=student_id, classroom=classroom, subject=subject, term=term
+        )
+        if version is not None and version != evaluation.version:
+            raise ValidationError(
+                {"version": "他の人が先にこの評価を変更しました。再読み込みしてください。"}
+            )
+        name = _actor_name(user if user.is_authenticated else None)
+        changes = []
+        for vp, value in levels.items():
+            attr = OVERRIDE_FIELDS[vp]
+            old, new = getattr(evaluation, attr), value or ""
+            if old != new:
+                setattr(evaluation, attr, new)
+                changes.append((GradeChange.Kind.LEVEL, vp, old, new))
+        new_rating = rating
+        if evaluation.override_rating != new_rating:
+            changes.append(
+                (GradeChange.Kind.RATING, "rating", _s(evaluation.override_rating), _s(new_rating))
+            )
+            evaluation.override_rating = new_rating
+        if not changes:
+            return evaluation
+        evaluation.override_reason = reason.strip()
+        evaluation.version += 1
+        evaluation.save()
+        GradeChange.objects.bulk_create(
+            GradeChange(
+                actor=user,
+                actor_name=name,
+                kind=kind,
+                student_id=student_id,
+                classroom=classroom,
+                subject=subject,
+                term=term,
+                field=f"override:{fld}",
+                old=old,
+                new=new,
+                reason=reason.strip(),
+                after_finalisation=finalised,
+            )  # fmt: skip
+            for kind, fld, old, new in changes
+        )
+        audit.record(
+            user, "gradebook.evaluation_overridden", evaluation, school=classroom.school,
+            reason=reason.strip(), changes={fld: [old, new] for _, fld, old, new in changes},
+        )  # fmt: skip
+        if finalised:
+            _refresh_snapshots(
+                user,
+                classroom,
+                subject,
+                term,
+                finalised=True,
+                reason=reason,
+                student_ids={student_id},
+            )
+    evaluation.refresh_from_db()
+    return evaluation
+
+
+def _s(value) -> str:
+    return "" if value is None else str(value)
+
+
+# --- finalised snapshots -------------------------------------------------------------------
+
+
+def _refresh_snapshots(
+    user, classroom: Classroom, subject: Subject, term: Term, *, finalised: bool, reason: str,
+    student_ids: set[int] | None = None,
+) -> None:  # fmt: skip
+    """After a change to a finalised class-subject: recompute and store the snapshot, with history
+    of every viewpoint grade and 評定 that moved."""
+    grid = queries.grid(classroom, subject, term)
+    _store_snapshots(user, [(classroom, subject, term, grid)], reason, student_ids, after=True)
+
+
+def _store_snapshots(user, grids, reason: str, student_ids=None, *, after: bool) -> int:
+    now = timezone.now()
+    name = _actor_name(user if user and user.is_authenticated else None)
+    user_obj = user if user and user.is_authenticated else None
+    new_rows, changed_rows, history = [], [], []
+    for classroom, subject, term, grid in grids:
+        context_live = {
+            row.enrolment.student_id: rules.evaluate(
+                [a.spec for a in grid.assessments],
+                {pk: (s.value if s else None) for pk, s in row.cells.items()},
+                thresholds=grid.thresholds,
+                rule=grid.rule,
+                overrides=row.evaluation.overrides if row.evaluation else None,
+            )  # fmt: skip
+            for row in grid.rows
+            if student_ids is None or row.enrolment.student_id in student_ids
+        }
+        by_student = {row.enrolment.student_id: row.evaluation for row in grid.rows}
+        for sid, live in context_live.items():
+            empty = all(v is None for v in live.levels.values()) and live.rating is None
+            if empty and by_student.get(sid) is None:
+                continue  # nothing entered for this student: no row needed
+            evaluation = by_student.get(sid) or Evaluation(
+                student_id=sid, classroom=classroom, subject=subject, term=term
+            )
+            old = (
+                [evaluation.final_knowledge, evaluation.final_thinking, evaluation.final_attitude],
+                evaluation.final_rating,
+            ) if evaluation.finalised_at else None  # fmt: skip
+            new_levels = [live.levels[vp] or "" for vp in rules.VIEWPOINTS]
+            evaluation.final_knowledge, evaluation.final_thinking, evaluation.final_attitude = (
+                new_levels
+            )
+            evaluation.final_rating = live.rating
+            evaluation.finalised_at = now
+            if evaluation.pk is None:
+                new_rows.append(evaluation)
+            else:
+                changed_rows.append(evaluation)
+            if after and old is not None:
+                for vp, o, n in zip(rules.VIEWPOINTS, old[0], new_levels, strict=True):
+                    if o != n:
+                        history.append((evaluation, GradeChange.Kind.LEVEL, vp, o, n))
+                if old[1] != live.rating:
+                    history.append(
+                        (evaluation, GradeChange.Kind.RATING, "rating", _s(old[1]), _s(live.rating))
+                    )
+    Evaluation.objects.bulk_create(new_rows)
+    Evaluation.objects.bulk_update(
+        changed_rows,
+        ["final_knowledge", "final_thinking", "final_attitude", "final_rating", "finalised_at"],
+    )
+    GradeChange.objects.bulk_create(
+        GradeChange(
+            actor=user_obj,
+            actor_name=name,
+            kind=kind,
+            student_id=ev.student_id,
+            classroom_id=ev.classroom_id,
+            subject_id=ev.subject_id,
+            term_id=ev.term_id,
+            field=f"final:{fld}",
+            old=o,
+            new=n,
+            reason=reason,
+            after_finalisation=True,
+        )  # fmt: skip
+        for ev, kind, fld, o, n in history
+    )
+    return len(new_rows) + len(changed_rows)
+
+
+# --- finalising (確定) ----------------------------------------------------------------------
+
+
+def finalise(user, actor: Actor, term: Term, classroom: Classroom | None = None) -> Finalisation:
+    """確定: store the snapshot of every evaluation of the school (or the class) for the term."""
+    actor.require(actor.can_manage_school(term.school_id), "成績を確定できるのは学校管理者です。")
+    if classroom is not None and classroom.school_id != term.school_id:
+        raise ValidationError("学級と学期の学校が一致しません。")
+    if Finalisation.objects.filter(term=term, classroom__isnull=True).exists() or (
+        classroom is not None
+        and Finalisation.objects.filter(term=term, classroom=classroom).exists()
+    ):
+        raise ValidationError("すでに確定しています。")
+    classrooms = (
+        [classroom]
+        if classroom is not None
+        else list(
+            Classroom.objects.filter(
+                school_id=term.school_id, school_year_id=term.school_year_id
+            ).select_related("school", "school_year")
+        )
+    )
+    with transaction.atomic():
+        grids = []
+        pairs = set(
+            Assessment.objects.filter(classroom__in=classrooms, term=term).values_list(
+                "classroom_id", "subject_id"
+            )
+        ) | set(
+            Evaluation.objects.filter(classroom__in=classrooms, term=term).values_list(
+                "classroom_id", "subject_id"
+            )
+        )
+        subjects = Subject.objects.in_bulk({s for _, s in pairs})
+        by_id = {c.pk: c for c in classrooms}
+        for classroom_id, subject_id in sorted(pairs):
+            c, s = by_id[classroom_id], subjects[subject_id]
+            grids.append((c, s, term, queries.grid(c, s, term)))
+        count = _store_snapshots(user, grids, "確定", after=False)
+        if classroom is None:
+            # The school-wide row replaces per-class ones.
+            Finalisation.objects.filter(term=term).delete()
+        fin = Finalisation.objects.create(
+            term=term, classroom=classroom, finalised_by=user if user.is_authenticated else None
+        )
+        audit.record(
+            user, "gradebook.finalised", fin, school=term.school,
+            changes={"term": term.name, "classroom": classroom.label if classroom else "学校全体",
+                     "evaluations": count},
+        )  # fmt: skip
+    return fin
+
+
+def unfinalise(user, actor: Actor, finalisation: Finalisation, reason: str) -> None:
+    """確定の取消: teachers may write again; the snapshot stays in the history."""
+    term = finalisation.term
+    actor.require(actor.can_manage_school(term.school_id), "確定を取り消せるのは学校管理者です。")
+    if not reason.strip():
+        raise ValidationError({"reason": "取り消しの理由を入力してください。"})
+    with transaction.atomic():
+        audit.record(
+            user, "gradebook.unfinalised", finalisation, school=term.school, reason=reason,
+            changes={"term": term.name,
+                     "classroom": finalisation.classroom.label if finalisation.classroom else "学校全体"},
+        )  # fmt: skip
+        finalisation.delete()
+
+
+# --- remarks (所見) -------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class RemarkInput:
+    student_id: int
+    text: str
+    version: int = 0
+
+
+def save_remarks(
+    user, actor: Actor, classroom: Classroom, term: Term, items: list[RemarkInput]
+) -> int:
+    finalised = queries.is_finalised(term, classroom)
+    if not can_write_remarks(actor, classroom, finalised):
+        raise PermissionDenied(
+            "確定済みです。変更は学校管理者に依頼してください。" if finalised
+            else "この学級の所見を入力する権限がありません。"
+        )  # fmt: skip
+    student_ids = {e.student_id for e in queries.enrolments(classroom, term)}
+    errors = {}
+    for item in items:
+        if item.student_id not in student_ids:
+            errors[str(item.student_id)] = "この学級の児童生徒ではありません。"
+        elif len(item.text) > 2000:
+            errors[str(item.student_id)] = "所見は 2000 文字以内にしてください。"
+    if errors:
+        raise ValidationError(errors)
+    name = _actor_name(user if user.is_authenticated else None)
+    with transaction.atomic():
+        existing = {
+            r.student_id: r
+            for r in Remark.objects.select_for_update().filter(
+                term=term, student_id__in=[i.student_id for i in items]
+            )
+        }
+        to_create, to_update, history, conflicts = [], [], [], {}
+        for item in items:
+            remark = existing.get(item.student_id)
+            text = item.text.strip()
+            old = remark.text if remark else ""
+            if old == text:
+                continue
+            if (remark.version if remark else 0) != item.version:
+                conflicts[str(item.student_id)] = (
+                    "他の人が先に変更しました。現在の所見: " + old[:100]
+                )
+                continue
+            if remark is None:
+                to_create.append(
+                    Remark(student_id=item.student_id, term=term, text=text, updated_by=user)
+                )
+            else:
+                remark.text, remark.version, remark.updated_by = text, remark.version + 1, user
+                remark.updated_at = timezone.now()
+                to_update.append(remark)
+            history.append(
+                GradeChange(
+                    actor=user,
+                    actor_name=name,
+                    kind=GradeChange.Kind.REMARK,
+                    student_id=item.student_id,
+                    classroom=classroom,
+                    term=term,
+                    field="remark",
+                    old=old,
+                    new=text,
+                    after_finalisation=finalised,
+                )  # fmt: skip
+            )
+        if conflicts:
+            raise ValidationError(conflicts)
+        Remark.objects.bulk_create(to_create)
+        Remark.objects.bulk_update(to_update, ["text", "version", "updated_by", "updated_at"])
+        GradeChange.objects.bulk_create(history)
+        if history:
+            audit.record(
+                user, "gradebook.remarks_saved", classroom, school=classroom.school,
+                changes={"term": term.name, "count": len(history)},
+            )  # fmt: skip
+    return len(history)
+
+
+# --- settings ----------------------------------------------------------------------------
+
+
+def save_settings(user, actor: Actor, school, data: dict) -> GradingSettings:
+    """Municipality defaults (school None, BoE administrator) or a school's own (its admin)."""
+    if school is None:
+        actor.require(actor.can_manage_municipality)
+    else:
+        actor.require(actor.can_manage_school(school.pk))
+    try:
+        rules.Thresholds(a=data["threshold_a"], b=data["threshold_b"])
+    except ValueError as exc:
+        raise ValidationError({"threshold_b": str(exc)}) from exc
+    with transaction.atomic():
+        obj, _ = GradingSettings.objects.get_or_create(school=school)
+        before = {k: str(getattr(obj, k)) for k in data}
+        for key, value in data.items():
+            setattr(obj, key, value)
+        obj.save()
+        audit.record(
+            user, "gradebook.settings_saved", obj, school=school,
+            changes={k: [before[k], str(v)] for k, v in data.items() if before[k] != str(v)},
+        )  # fmt: skip
+    return obj
