@@ -770,6 +770,7 @@ def _draft_roles(
 
 
 def _preparing_rollover(rollover: SchoolRollover) -> None:
+    rollover.to_year.refresh_from_db(fields=["state"])
     if rollover.to_year.state != SchoolYear.State.PREPARING:
         raise ValidationError(
             f"{rollover.to_year}は既に始まっているため、年度更新は変更できません。"
