@@ -1,3 +1,393 @@
-"""API resources of the roster app, registered on the shared v1 router."""
+"""API resources of the roster: schools, years, terms, classes, students, staff and roles.
 
-from api.routers import router  # noqa: F401
+Reads are narrowed by the same ``Actor`` the pages use (an object outside the
+caller's scope is a 404); writes go through ``schools.services`` and need an
+administrator (BoE for schools, years and municipality roles; the school's
+administrator for its classes, students and school roles).
+Filters: ``?school=<id>&year=<2026>&grade=<n>&classroom=<id>``.
+"""
+
+from __future__ import annotations
+
+from django.db.models import Prefetch, QuerySet
+from django.shortcuts import get_object_or_404
+from rest_framework import mixins, serializers, status, viewsets
+from rest_framework.request import Request
+from rest_framework.response import Response
+
+from api.routers import router
+from schools import services
+from schools.models import (
+    Classroom,
+    Enrolment,
+    Role,
+    RoleAssignment,
+    School,
+    SchoolYear,
+    Staff,
+    Student,
+    Subject,
+    Term,
+)
+from schools.permissions import Actor, get_actor
+
+# --- serializers ------------------------------------------------------------------------
+
+
+class SchoolSerializer(serializers.ModelSerializer):
+    school_type_display = serializers.CharField(source="get_school_type_display", read_only=True)
+
+    class Meta:
+        model = School
+        fields = ["id", "name", "kana", "school_type", "school_type_display", "mext_code",
+                  "is_active"]  # fmt: skip
+
+
+class SchoolYearSerializer(serializers.ModelSerializer):
+    label = serializers.CharField(source="__str__", read_only=True)
+
+    class Meta:
+        model = SchoolYear
+        fields = ["id", "year", "label", "state", "start", "end"]
+        read_only_fields = ["state"]
+
+
+class TermSerializer(serializers.ModelSerializer):
+    year = serializers.IntegerField(source="school_year.year", read_only=True)
+
+    class Meta:
+        model = Term
+        fields = ["id", "school", "year", "number", "name", "start", "end"]
+
+
+class ClassroomSerializer(serializers.ModelSerializer):
+    year = serializers.IntegerField(source="school_year.year", read_only=True)
+    label = serializers.CharField(read_only=True)
+
+    class Meta:
+        model = Classroom
+        fields = ["id", "school", "year", "grade", "name", "label", "is_special_needs",
+                  "sort_order"]  # fmt: skip
+
+
+class ClassroomWriteSerializer(serializers.Serializer):
+    school = serializers.IntegerField()
+    year = serializers.IntegerField()
+    name = serializers.CharField(max_length=30)
+    grade = serializers.IntegerField(required=False, allow_null=True)
+    is_special_needs = serializers.BooleanField(default=False)
+    sort_order = serializers.IntegerField(default=0, min_value=0)
+
+
+class EnrolmentSerializer(serializers.ModelSerializer):
+    year = serializers.IntegerField(source="school_year.year", read_only=True)
+    classroom_label = serializers.CharField(source="classroom.label", read_only=True)
+
+    class Meta:
+        model = Enrolment
+        fields = ["id", "school", "year", "classroom", "classroom_label", "grade", "roll_number",
+                  "enrolled_on", "left_on", "entry", "exit"]  # fmt: skip
+
+
+class StudentSerializer(serializers.ModelSerializer):
+    enrolments = EnrolmentSerializer(many=True, read_only=True)
+
+    class Meta:
+        model = Student
+        fields = ["id", "student_number", "name", "kana", "sex", "birth_date", "enrolments"]
+
+
+class EnrolWriteSerializer(serializers.Serializer):
+    classroom = serializers.IntegerField()
+    name = serializers.CharField(max_length=100)
+    kana = serializers.CharField(max_length=200)
+    sex = serializers.ChoiceField(choices=[""] + Student.Sex.values, default="")
+    birth_date = serializers.DateField(required=False, allow_null=True)
+    student_number = serializers.CharField(max_length=20, required=False, allow_blank=True)
+    roll_number = serializers.IntegerField(required=False, allow_null=True, min_value=1)
+    enrolled_on = serializers.DateField()
+    entry = serializers.ChoiceField(
+        choices=[Enrolment.Entry.ADMISSION, Enrolment.Entry.TRANSFER_IN],
+        default=Enrolment.Entry.ADMISSION,
+    )
+    grade = serializers.IntegerField(required=False, allow_null=True)
+
+
+class RoleSerializer(serializers.ModelSerializer):
+    year = serializers.IntegerField(source="school_year.year", read_only=True, allow_null=True)
+    role_display = serializers.CharField(source="get_role_display", read_only=True)
+
+    class Meta:
+        model = RoleAssignment
+        fields = ["id", "staff", "role", "role_display", "title", "school", "year", "classroom",
+                  "subject", "is_draft"]  # fmt: skip
+
+
+class RoleWriteSerializer(serializers.Serializer):
+    staff = serializers.PrimaryKeyRelatedField(queryset=Staff.objects.all())
+    role = serializers.ChoiceField(choices=Role.values)
+    title = serializers.ChoiceField(
+        choices=[""] + RoleAssignment.Title.values, default="", allow_blank=True
+    )
+    school = serializers.PrimaryKeyRelatedField(
+        queryset=School.objects.all(), required=False, allow_null=True
+    )
+    year = serializers.SlugRelatedField(
+        slug_field="year", queryset=SchoolYear.objects.all(), required=False, allow_null=True,
+        source="school_year",
+    )  # fmt: skip
+    classroom = serializers.PrimaryKeyRelatedField(
+        queryset=Classroom.objects.select_related("school", "school_year"),
+        required=False,
+        allow_null=True,
+    )
+    subject = serializers.PrimaryKeyRelatedField(
+        queryset=Subject.objects.all(), required=False, allow_null=True
+    )
+
+
+class StaffSerializer(serializers.ModelSerializer):
+    username = serializers.CharField(source="user.username", read_only=True)
+    roles = serializers.SerializerMethodField()
+
+    class Meta:
+        model = Staff
+        fields = ["id", "name", "kana", "staff_number", "username", "roles"]
+
+    def get_roles(self, staff: Staff) -> list[dict]:
+        return RoleSerializer(staff.visible_roles, many=True).data
+
+
+# --- helpers ------------------------------------------------------------------------------
+
+
+def _int(request: Request, name: str) -> int | None:
+    value = request.query_params.get(name)
+    if value in (None, ""):
+        return None
+    try:
+        return int(value)
+    except ValueError as exc:
+        raise serializers.ValidationError({name: "整数で指定してください。"}) from exc
+
+
+def _filter(qs: QuerySet, request: Request, **lookups: str) -> QuerySet:
+    for param, lookup in lookups.items():
+        value = _int(request, param)
+        if value is not None:
+            qs = qs.filter(**{lookup: value})
+    return qs
+
+
+class ActorMixin:
+    request: Request
+
+    @property
+    def actor(self) -> Actor:
+        return get_actor(self.request)
+
+
+# --- viewsets -----------------------------------------------------------------------------
+
+
+class SchoolViewSet(
+    ActorMixin,
+    mixins.ListModelMixin,
+    mixins.RetrieveModelMixin,
+    mixins.CreateModelMixin,
+    mixins.UpdateModelMixin,
+    viewsets.GenericViewSet,
+):
+    """学校. Write: BoE administrator."""
+
+    serializer_class = SchoolSerializer
+
+    def get_queryset(self):
+        return self.actor.schools().order_by("school_type", "mext_code")
+
+    def perform_create(self, serializer):
+        self.actor.require(self.actor.can_manage_municipality)
+        serializer.instance = services.create_school(
+            self.request.user, **{k: v for k, v in serializer.validated_data.items()
+                                  if k in ("name", "kana", "school_type", "mext_code")}
+        )  # fmt: skip
+
+    def perform_update(self, serializer):
+        self.actor.require(self.actor.can_manage_municipality)
+        school = serializer.instance
+        data = {f: serializer.validated_data.get(f, getattr(school, f))
+                for f in ("name", "kana", "school_type", "mext_code", "is_active")}  # fmt: skip
+        serializer.instance = services.update_school(self.request.user, school, **data)
+
+
+class SchoolYearViewSet(
+    ActorMixin,
+    mixins.ListModelMixin,
+    mixins.RetrieveModelMixin,
+    mixins.CreateModelMixin,
+    viewsets.GenericViewSet,
+):
+    """年度. Create (open the next year): BoE administrator."""
+
+    serializer_class = SchoolYearSerializer
+    queryset = SchoolYear.objects.all()
+
+    def get_queryset(self):
+        self.actor.require(self.actor.has_any_role)
+        return SchoolYear.objects.all()
+
+    def perform_create(self, serializer):
+        self.actor.require(self.actor.can_manage_municipality)
+        serializer.instance = services.open_school_year(
+            self.request.user, year=serializer.validated_data["year"]
+        )
+
+
+class TermViewSet(ActorMixin, viewsets.ReadOnlyModelViewSet):
+    """学期 of the schools the caller sees."""
+
+    serializer_class = TermSerializer
+
+    def get_queryset(self):
+        qs = Term.objects.filter(school__in=self.actor.schools()).select_related("school_year")
+        return _filter(qs, self.request, school="school_id", year="school_year__year")
+
+
+class ClassroomViewSet(
+    ActorMixin,
+    mixins.ListModelMixin,
+    mixins.RetrieveModelMixin,
+    mixins.CreateModelMixin,
+    viewsets.GenericViewSet,
+):
+    """学級. Create: the school's administrator."""
+
+    serializer_class = ClassroomSerializer
+
+    def get_queryset(self):
+        return _filter(
+            self.actor.classrooms(), self.request,
+            school="school_id", year="school_year__year", grade="grade",
+        )  # fmt: skip
+
+    def create(self, request: Request, *args, **kwargs) -> Response:
+        data = ClassroomWriteSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        values = dict(data.validated_data)
+        school = get_object_or_404(self.actor.schools(), pk=values.pop("school"))
+        self.actor.require(self.actor.can_manage_school(school.pk))
+        year = get_object_or_404(SchoolYear, year=values.pop("year"))
+        classroom = services.create_classroom(
+            request.user, school=school, school_year=year, **values
+        )
+        return Response(ClassroomSerializer(classroom).data, status=status.HTTP_201_CREATED)
+
+
+class StudentViewSet(
+    ActorMixin,
+    mixins.ListModelMixin,
+    mixins.RetrieveModelMixin,
+    mixins.CreateModelMixin,
+    viewsets.GenericViewSet,
+):
+    """児童生徒 with their enrolments. Create (入学・転入): the school's administrator."""
+
+    serializer_class = StudentSerializer
+
+    def get_queryset(self):
+        enrolments = Enrolment.objects.select_related("school_year", "classroom").order_by(
+            "school_year__year", "enrolled_on"
+        )
+        qs = _filter(
+            self.actor.students(), self.request,
+            school="enrolments__school_id", year="enrolments__school_year__year",
+            grade="enrolments__grade", classroom="enrolments__classroom_id",
+        )  # fmt: skip
+        return (
+            qs.distinct()
+            .prefetch_related(Prefetch("enrolments", queryset=enrolments))
+            .order_by("kana", "id")
+        )
+
+    def create(self, request: Request, *args, **kwargs) -> Response:
+        data = EnrolWriteSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        values = dict(data.validated_data)
+        classroom = get_object_or_404(self.actor.classrooms(), pk=values.pop("classroom"))
+        self.actor.require(self.actor.can_manage_school(classroom.school_id))
+        enrolment = services.enrol_student(request.user, classroom=classroom, **values)
+        student = self.get_queryset().get(pk=enrolment.student_id)
+        return Response(StudentSerializer(student).data, status=status.HTTP_201_CREATED)
+
+
+class StaffViewSet(ActorMixin, viewsets.ReadOnlyModelViewSet):
+    """教職員 and their roles: the whole municipality for the BoE, else the caller's schools."""
+
+    serializer_class = StaffSerializer
+
+    def _roles(self) -> QuerySet[RoleAssignment]:
+        qs = RoleAssignment.objects.select_related("school_year")
+        if self.actor.sees_whole_municipality:
+            return qs
+        return qs.filter(school_id__in=self.actor.member_school_ids)
+
+    def get_queryset(self):
+        qs = Staff.objects.select_related("user").prefetch_related(
+            Prefetch("roles", queryset=self._roles(), to_attr="visible_roles")
+        )
+        if not self.actor.sees_whole_municipality:
+            qs = qs.filter(roles__school_id__in=self.actor.member_school_ids).distinct()
+        return (
+            _filter(qs, self.request, school="roles__school_id").distinct().order_by("kana", "id")
+        )
+
+
+class RoleAssignmentViewSet(
+    ActorMixin,
+    mixins.ListModelMixin,
+    mixins.RetrieveModelMixin,
+    mixins.CreateModelMixin,
+    mixins.DestroyModelMixin,
+    viewsets.GenericViewSet,
+):
+    """役割. Write: BoE administrator, or the school's administrator for roles of the school."""
+
+    serializer_class = RoleSerializer
+
+    def get_queryset(self):
+        qs = RoleAssignment.objects.select_related("school_year")
+        if not self.actor.sees_whole_municipality:
+            qs = qs.filter(school_id__in=self.actor.member_school_ids)
+        return _filter(
+            qs, self.request, school="school_id", year="school_year__year",
+            classroom="classroom_id", staff="staff_id",
+        ).order_by("id")  # fmt: skip
+
+    def _require_manage(self, role: str, school_id: int | None) -> None:
+        if role in (Role.BOE_ADMIN, Role.BOE_VIEWER) or school_id is None:
+            self.actor.require(self.actor.can_manage_municipality)
+        else:
+            self.actor.require(self.actor.can_manage_school(school_id))
+
+    def create(self, request: Request, *args, **kwargs) -> Response:
+        data = RoleWriteSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        values = dict(data.validated_data)
+        classroom = values.get("classroom")
+        school = classroom.school if classroom else values.get("school")
+        self._require_manage(values["role"], school.pk if school else None)
+        assignment = services.assign_role(request.user, **values)
+        return Response(RoleSerializer(assignment).data, status=status.HTTP_201_CREATED)
+
+    def perform_destroy(self, instance: RoleAssignment) -> None:
+        self._require_manage(instance.role, instance.school_id)
+        services.remove_role(self.request.user, instance)
+
+
+router.register("roster/schools", SchoolViewSet, basename="roster-schools")
+router.register("roster/years", SchoolYearViewSet, basename="roster-years")
+router.register("roster/terms", TermViewSet, basename="roster-terms")
+router.register("roster/classes", ClassroomViewSet, basename="roster-classes")
+router.register("roster/students", StudentViewSet, basename="roster-students")
+router.register("roster/staff", StaffViewSet, basename="roster-staff")
+router.register("roster/roles", RoleAssignmentViewSet, basename="roster-roles")
