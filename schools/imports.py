@@ -241,11 +241,13 @@ class _Planner:
 
     def run(self) -> None:
         result = self.result
-        rows = [r for r in result.rows if r.number not in result.rejected]
-        for row in rows:
+        # Every rule runs on every row whose cells allow it, so one upload reports all errors.
+        for row in result.rows:
             self._check_row(row)
         self._check_file_duplicates()
         classes = self._classes()
+        for row in result.rows:
+            self._find_class(row, classes)
         candidates = [r for r in result.rows if r.number not in result.rejected]
         by_number, by_name_birth = self._students(candidates)
         enrolments, occupied = self._enrolments()
@@ -274,7 +276,7 @@ class _Planner:
     # row-level rules that need no database
     def _check_row(self, row: Row) -> None:
         v, result = row.values, self.result
-        if v["grade"] not in self.school.grades:
+        if v["grade"] is not None and v["grade"] not in self.school.grades:
             g = self.school.grades
             result.reject(
                 row,
@@ -307,7 +309,9 @@ class _Planner:
     def _check_file_duplicates(self) -> None:
         result = self.result
         result.find_duplicates(
-            lambda r: (r["grade"], class_key(r["class_name"]), r["roll_number"]),
+            lambda r: None
+            if None in (r["grade"], r["class_name"], r["roll_number"])
+            else (r["grade"], class_key(r["class_name"]), r["roll_number"]),
             "roll_number",
             lambda r, other: (
                 f"{r['grade']}年{r['class_name']}の出席番号{r['roll_number']}が"
@@ -322,7 +326,7 @@ class _Planner:
         result.find_duplicates(
             lambda r: (
                 None
-                if r.get("student_number") or r.get("birth_date") is None
+                if r.get("student_number") or r.get("birth_date") is None or not r["name"]
                 else (without_spaces(r["name"]), r["birth_date"])
             ),
             "name",
@@ -382,20 +386,11 @@ class _Planner:
         by_name_birth: dict[tuple[str, Any], list[Student]],
         enrolments: dict[int, Enrolment],
     ) -> PlannedRow | None:
-        v, result = row.values, self.result
+        v = row.values
         key = class_key(v["class_name"])
         classroom = classes.get((v["grade"], key)) or classes.get((None, key))
         label = classroom.label if classroom else f"{v['grade']}年{v['class_name']}"
-        if classroom is None:
-            if not self.create_classes:
-                known = "、".join(c.label for c in classes.values()) or "（まだありません）"
-                result.reject(
-                    row,
-                    "class_name",
-                    f"学級「{label}」は{self.year}の{self.school.name}にありません。"
-                    f"登録済みの学級: {known}",
-                )
-                return None
+        if classroom is None:  # only when classes may be created (else already rejected)
             new_key = (v["grade"], v["class_name"])
             if new_key not in self.plan.new_classes:
                 self.plan.new_classes.append(new_key)
@@ -416,6 +411,25 @@ class _Planner:
                 planned.enrolment_changes = self._enrolment_changes(planned)
         planned.decide()
         return planned
+
+    def _find_class(
+        self, row: Row, classes: dict[tuple[int | None, str], Classroom]
+    ) -> Classroom | None:
+        """The row's class; an unknown one rejects the row unless classes may be created."""
+        v = row.values
+        if v["grade"] is None or v["class_name"] is None:
+            return None
+        key = class_key(v["class_name"])
+        classroom = classes.get((v["grade"], key)) or classes.get((None, key))
+        if classroom is None and not self.create_classes:
+            known = "、".join(c.label for c in classes.values()) or "（まだありません）"
+            self.result.reject(
+                row,
+                "class_name",
+                f"学級「{v['grade']}年{v['class_name']}」は{self.year}の{self.school.name}に"
+                f"ありません。登録済みの学級: {known}",
+            )
+        return classroom
 
     def _match(
         self,

@@ -1,5 +1,15 @@
-"""Spreadsheet import and export pages of the roster (namespace ``schools_io``)."""
+"""Spreadsheet import and export pages of the roster (namespace ``schools_io``, at /roster/io/)."""
+
+from django.urls import path
+
+from schools import views_excel
 
 app_name = "schools_io"
 
-urlpatterns: list = []
+urlpatterns = [
+    path("import/", views_excel.import_roster, name="import-roster"),
+    path("import/confirm/", views_excel.import_roster_confirm, name="import-roster-confirm"),
+    path("export/class/<int:classroom_id>.xlsx", views_excel.export_class, name="export-class"),
+    path("export/school/<int:school_id>.xlsx", views_excel.export_school, name="export-school"),
+    path("export/staff.xlsx", views_excel.export_staff, name="export-staff"),
+]

@@ -135,9 +135,10 @@ class ColumnRef:
 class ParseResult:
     """What ``read_table`` found. Domain code adds its own errors with ``reject``.
 
-    ``rows`` holds every non-blank data row whose cells all parsed; a row
-    rejected later by domain rules stays in ``rows`` and its number is in
-    ``rejected``. ``valid_rows()`` gives the rows without errors.
+    ``rows`` holds every non-blank data row (a cell that did not parse is None
+    there, and the row's number is in ``rejected``); rows rejected by domain
+    rules stay too, so that further checks can still report on them.
+    ``valid_rows()`` gives the rows without any error.
     """
 
     sheet: str
@@ -388,6 +389,7 @@ def _parse(
                 parsed[column.field] = column.parser(value)
             except CellInvalid as exc:
                 result.errors.append(result.error_at(number, column.field, str(exc)))
+                parsed[column.field] = None
                 bad = True
         row = Row(number, parsed)
         result.rows.append(row)
