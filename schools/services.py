@@ -719,10 +719,9 @@ def rollover_school(
                       entry=Enrolment.Entry.PROMOTION)
         )  # fmt: skip
     Enrolment.objects.bulk_create(new_enrolments, batch_size=2000)
-    for e in graduates:
-        e.left_on = current.end
-        e.exit = Enrolment.Exit.GRADUATION
-    Enrolment.objects.bulk_update(graduates, ["left_on", "exit"], batch_size=2000)
+    Enrolment.objects.filter(pk__in=[e.pk for e in graduates]).update(
+        left_on=current.end, exit=Enrolment.Exit.GRADUATION
+    )
 
     drafts = _draft_roles(school, current, target, old_classes, classes)
     RoleAssignment.objects.bulk_create(drafts, batch_size=2000)
