@@ -169,3 +169,23 @@ class Mark(models.Model):
 
     def __str__(self) -> str:
         return f"{self.enrolment_id} {self.date} {self.code}"
+
+
+class TakenDay(models.Model):
+    """The class's attendance of a date was saved (the home page shows 入力済み / 未入力)."""
+
+    classroom = models.ForeignKey(Classroom, on_delete=models.CASCADE, related_name="+")
+    date = models.DateField()
+    period = models.PositiveSmallIntegerField(default=0)
+    saved_at = models.DateTimeField(auto_now=True)
+    saved_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["classroom", "date", "period"], name="taken_day_unique")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.classroom_id} {self.date}"

@@ -11,7 +11,7 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 
 from attendance import rules
-from attendance.models import CalendarOverride, Closure, Mark, SchoolDate, Vacation
+from attendance.models import CalendarOverride, Closure, Mark, SchoolDate, TakenDay, Vacation
 from schools import audit
 from schools.models import Classroom, Enrolment, School, SchoolYear
 
@@ -257,9 +257,16 @@ def save_day_marks(
             for eid in enrolled
             if marks.get(eid, PRESENT) != base.get(eid, PRESENT)
         }
-    if not wanted:
-        return SaveResult(0, [])
     with transaction.atomic():
+        TakenDay.objects.bulk_create(
+            [TakenDay(classroom=classroom, date=day, period=period,
+                      saved_by_id=user.pk if user else None)],
+            update_conflicts=True,
+            unique_fields=["classroom", "date", "period"],
+            update_fields=["saved_at", "saved_by"],
+        )  # fmt: skip
+        if not wanted:
+            return SaveResult(0, [])
         current = {
             m.enrolment_id: m
             for m in Mark.objects.select_for_update()

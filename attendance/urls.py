@@ -1,5 +1,19 @@
-from django.urls import path  # noqa: F401
+from django.urls import path
+
+from attendance import views
 
 app_name = "attendance"
 
-urlpatterns: list = []
+urlpatterns = [
+    path("", views.index, name="index"),
+    path("class/<int:classroom_id>/", views.today, name="today"),
+    path("class/<int:classroom_id>/day/<str:day>/", views.day_entry, name="day"),
+    path("class/<int:classroom_id>/register/<int:year>/<int:month>/", views.register,
+         name="register"),
+    path("class/<int:classroom_id>/register/<int:year>/<int:month>/export.xlsx",
+         views.register_export, name="register-export"),
+    path("class/<int:classroom_id>/year/", views.year_figures, name="year"),
+    path("class/<int:classroom_id>/year/export.xlsx", views.year_export, name="year-export"),
+    path("school/<int:school_id>/calendar/", views.calendar, name="calendar"),
+    path("overview/", views.overview, name="overview"),
+]  # fmt: skip
