@@ -22,14 +22,14 @@ db:
 	$(DB_START)
 
 migrate: setup db
-	$(PY) manage.py migrate_all
+	$(PY) manage.py migrate_all --verbosity 0
 
 seed: migrate
 	$(PY) manage.py seed_demo
 
 run: seed
 	$(PY) manage.py collectstatic --noinput --verbosity 0
-	@$(PY) manage.py demo_logins
+	@$(PY) manage.py demo_logins --port $(PORT)
 	$(PY) manage.py runserver 0.0.0.0:$(PORT)
 
 test: setup db

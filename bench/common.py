@@ -53,7 +53,11 @@ def bench_code(n: int) -> str:
 def throwaway_municipalities(prefix: str) -> Iterator[list]:
     """Yields a list to append provisioned municipalities to; deletes them all afterwards."""
     from tenants import provisioning
+    from tenants.models import Municipality
 
+    # Leftovers of an interrupted run would collide with this one's codes and sub-domains.
+    for m in Municipality.objects.filter(schema_name__regex=r"^m_bench_[0-9]+$"):
+        provisioning.delete(m, confirm_schema=m.schema_name, actor=f"bench:{prefix}")
     created: list = []
     try:
         yield created

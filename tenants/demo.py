@@ -81,9 +81,8 @@ def seed_apps(municipality: Municipality) -> None:
             module.seed(municipality)
 
 
-def logins() -> list[tuple[str, str, str, str]]:
+def logins(port: int = 8000) -> list[tuple[str, str, str, str]]:
     """(site, URL, login, password) of every demo account worth printing."""
-    port = "8000"
     rows = [("運用管理", f"http://{settings.BASE_DOMAIN}:{port}/", *OPERATOR)]
     for subdomain, name, *_ in DEMO_MUNICIPALITIES:
         url = f"http://{provisioning.host_for(subdomain)}:{port}/"

@@ -2,11 +2,11 @@ from __future__ import annotations
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
-from django.db import connection, models
-from django_tenants.clone import CloneSchema
+from django.db import connection, models, transaction
 from django_tenants.models import DomainMixin, TenantMixin
 from django_tenants.utils import schema_exists
 
+from tenants.cloning import clone_schema
 from tenants.codes import PREFECTURES, code_error
 
 
@@ -48,16 +48,19 @@ class Municipality(TenantMixin):
     def create_schema(self, check_if_exists=False, sync_schema=True, verbosity=1):
         """Clone the migrated template schema, rows of ``django_migrations`` included.
 
-        django-tenants would then replay every migration as a fake one; the cloned
-        ``django_migrations`` rows already say the same, so that step is skipped.
+        django-tenants would clone with its generic PL/pgSQL function and then replay
+        every migration as a fake one; ``tenants.cloning`` copies the template from the
+        catalog in one round trip, and the cloned ``django_migrations`` rows already say
+        which migrations are applied.
         """
         template = settings.TENANT_BASE_SCHEMA
         if not sync_schema or not schema_exists(template):
             return super().create_schema(check_if_exists, sync_schema, verbosity)
         if check_if_exists and schema_exists(self.schema_name):
             return False
-        CloneSchema().clone_schema(template, self.schema_name, "DATA")
         connection.set_schema_to_public()
+        with transaction.atomic(), connection.cursor() as cursor:
+            clone_schema(cursor, template, self.schema_name)
         return True
 
 

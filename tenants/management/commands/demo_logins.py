@@ -6,8 +6,11 @@ from tenants import demo
 class Command(BaseCommand):
     help = "Print the demo sites and their logins."
 
+    def add_arguments(self, parser):
+        parser.add_argument("--port", type=int, default=8000)
+
     def handle(self, *args, **options):
         self.stdout.write("\n=== Ai demo logins ===")
-        for site, url, username, password in demo.logins():
+        for site, url, username, password in demo.logins(options["port"]):
             self.stdout.write(f"  {site:<24} {url:<40} {username} / {password}")
         self.stdout.write("")

@@ -1,0 +1,125 @@
+"""Copy a migrated template schema into a new municipality's schema, fast.
+
+django-tenants' generic ``clone_schema`` (a large PL/pgSQL function) takes 0.5-2 s
+here; Ai's tenant schemas hold only tables, indexes, constraints and identity
+sequences, so a plan built from the catalog does the same in a fraction of that:
+
+1. ``CREATE TABLE new.t (LIKE template.t ...)``: columns, defaults, identity, CHECKs;
+2. every constraint and index under its own name (later migrations drop them by
+   name), re-created from ``pg_get_constraintdef``/``pg_get_indexdef`` with the new
+   schema on the search path, so that foreign keys point inside it;
+3. the template's rows (``django_migrations``, content types, national subject
+   lists and other reference data) and identity sequences moved past them.
+
+Anything else in the template (views, functions, triggers, plain sequences) is
+refused loudly rather than silently missed.
+"""
+
+from __future__ import annotations
+
+from django.db.backends.utils import CursorWrapper
+
+
+def _q(name: str) -> str:
+    return '"' + name.replace('"', '""') + '"'
+
+
+def unsupported_objects(cursor: CursorWrapper, schema: str) -> list[str]:
+    cursor.execute(
+        """
+        SELECT c.relkind::text || ':' || c.relname::text FROM pg_class c
+        JOIN pg_namespace n ON n.oid = c.relnamespace
+        WHERE n.nspname = %s AND c.relkind IN ('v', 'm', 'f')
+        UNION ALL
+        SELECT 'S:' || s.relname::text FROM pg_class s JOIN pg_namespace n ON n.oid = s.relnamespace
+        WHERE n.nspname = %s AND s.relkind = 'S'
+          AND NOT EXISTS (SELECT 1 FROM pg_depend d WHERE d.objid = s.oid AND d.deptype = 'i')
+        UNION ALL
+        SELECT 'function:' || p.proname::text FROM pg_proc p JOIN pg_namespace n ON n.oid = p.pronamespace
+        WHERE n.nspname = %s
+        UNION ALL
+        SELECT 'trigger:' || t.tgname::text FROM pg_trigger t JOIN pg_class c ON c.oid = t.tgrelid
+        JOIN pg_namespace n ON n.oid = c.relnamespace WHERE n.nspname = %s AND NOT t.tgisinternal
+        """,
+        [schema, schema, schema, schema],
+    )
+    return [row[0] for row in cursor.fetchall()]
+
+
+def clone_schema(cursor: CursorWrapper, source: str, target: str) -> None:
+    """Create schema ``target`` as a copy of ``source`` (structure and rows)."""
+    if unsupported := unsupported_objects(cursor, source):
+        raise RuntimeError(
+            f"template schema {source} holds objects the fast clone does not copy: {unsupported}"
+        )
+    cursor.execute(
+        """
+        SELECT c.relname FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
+        WHERE n.nspname = %s AND c.relkind IN ('r', 'p') ORDER BY c.relname
+        """,
+        [source],
+    )
+    tables = [row[0] for row in cursor.fetchall()]
+    # With only the source on the search path, definitions name its tables unqualified.
+    cursor.execute(f"SET LOCAL search_path TO {_q(source)}")
+    # Constraints keep their names (later migrations drop them by name): primary and unique
+    # keys first, then the foreign keys that need them. CHECK constraints come with LIKE
+    # (re-parsing their text would not give back the same expression).
+    cursor.execute(
+        """
+        SELECT cl.relname, con.conname, pg_get_constraintdef(con.oid)
+        FROM pg_constraint con JOIN pg_class cl ON cl.oid = con.conrelid
+        JOIN pg_namespace n ON n.oid = con.connamespace
+        WHERE n.nspname = %s AND con.contype IN ('p', 'u', 'x', 'f')
+        ORDER BY array_position(ARRAY['p', 'u', 'x', 'f']::"char"[], con.contype),
+                 cl.relname, con.conname
+        """,
+        [source],
+    )
+    constraints = cursor.fetchall()
+    cursor.execute(
+        """
+        SELECT pg_get_indexdef(i.indexrelid) FROM pg_index i
+        JOIN pg_class cl ON cl.oid = i.indrelid JOIN pg_namespace n ON n.oid = cl.relnamespace
+        WHERE n.nspname = %s
+          AND NOT EXISTS (SELECT 1 FROM pg_constraint con WHERE con.conindid = i.indexrelid)
+        """,
+        [source],
+    )
+    # pg_get_indexdef qualifies the table whatever the search path: point it at the target.
+    indexes = [
+        row[0].replace(f" ON {source}.", f" ON {_q(target)}.", 1) for row in cursor.fetchall()
+    ]
+    cursor.execute(
+        """
+        SELECT table_name, column_name FROM information_schema.columns
+        WHERE table_schema = %s AND is_identity = 'YES'
+        """,
+        [source],
+    )
+    identities = dict(cursor.fetchall())
+
+    statements = [f"CREATE SCHEMA {_q(target)}", f"SET LOCAL search_path TO {_q(target)}"]
+    for table in tables:
+        statements.append(
+            f"CREATE TABLE {_q(target)}.{_q(table)} (LIKE {_q(source)}.{_q(table)} "
+            "INCLUDING DEFAULTS INCLUDING IDENTITY INCLUDING GENERATED INCLUDING STORAGE "
+            "INCLUDING CONSTRAINTS)"
+        )
+    for table, name, definition in constraints:
+        statements.append(
+            f"ALTER TABLE {_q(target)}.{_q(table)} ADD CONSTRAINT {_q(name)} {definition}"
+        )
+    statements.extend(indexes)
+    for table in tables:
+        statements.append(
+            f"INSERT INTO {_q(target)}.{_q(table)} OVERRIDING SYSTEM VALUE "
+            f"SELECT * FROM {_q(source)}.{_q(table)}"
+        )
+    for table, column in identities.items():
+        statements.append(
+            f"SELECT setval(pg_get_serial_sequence('{_q(target)}.{_q(table)}', '{column}'), "
+            f"COALESCE(MAX({_q(column)}), 0) + 1, false) FROM {_q(target)}.{_q(table)}"
+        )
+    statements.append("SET LOCAL search_path TO public")
+    cursor.execute(";\n".join(statements))
