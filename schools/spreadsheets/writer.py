@@ -77,7 +77,7 @@ class ExportSheet:
         for index, column in enumerate(self.columns, start=1):
             ws.column_dimensions[get_column_letter(index)].width = column.width
         # A4, fitted to the page width, header row repeated on each page.
-        ws.page_setup.paperSize = "9"  # A4
+        ws.page_setup.paperSize = 9  # A4
         ws.page_setup.orientation = "landscape" if landscape else "portrait"
         ws.page_setup.fitToWidth = 1
         ws.page_setup.fitToHeight = 0
