@@ -12,6 +12,7 @@ from schools.models import (
     School,
     SchoolType,
     SchoolYear,
+    Staff,
     Student,
     Subject,
 )
@@ -185,3 +186,34 @@ class RoleForm(forms.Form):
         self.fields["subject"].label_from_instance = lambda s: (
             f"{s.name} ({s.get_school_type_display()})"
         )
+
+
+class SchoolRoleForm(forms.Form):
+    """A role of one school in one year, given by the school's administrator (年度更新の下書き)."""
+
+    staff = forms.ModelChoiceField(label="教職員", queryset=Staff.objects.none())
+    role = forms.ChoiceField(
+        label="役割",
+        choices=[(r, r.label) for r in (Role.HOMEROOM, Role.SUBJECT, Role.SCHOOL_ADMIN)],
+    )
+    classroom = forms.ModelChoiceField(
+        label="学級（学級担任・教科担任）", queryset=Classroom.objects.none(), required=False
+    )
+    subject = forms.ModelChoiceField(
+        label="教科（教科担任）", queryset=Subject.objects.none(), required=False
+    )
+    title = forms.ChoiceField(
+        label="職名（学校管理者）",
+        required=False,
+        choices=[("", "—")] + RoleAssignment.Title.choices,
+    )
+
+    def __init__(self, *args, school: School, year: SchoolYear, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["staff"].queryset = Staff.objects.order_by("kana", "id")
+        self.fields["staff"].label_from_instance = lambda s: f"{s.name}（{s.kana}）"
+        self.fields["classroom"].queryset = Classroom.objects.filter(
+            school=school, school_year=year
+        ).order_by("is_special_needs", "grade", "sort_order", "name")
+        self.fields["classroom"].label_from_instance = lambda c: c.label
+        self.fields["subject"].queryset = Subject.objects.filter(school_type=school.school_type)

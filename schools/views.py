@@ -23,6 +23,7 @@ from schools.forms import (
     EnrolForm,
     RoleForm,
     SchoolForm,
+    SchoolRoleForm,
     SchoolYearForm,
     StaffAccountForm,
     StudentForm,
@@ -514,6 +515,19 @@ def rollover(request: HttpRequest, pk: int) -> HttpResponse:
                 messages.success(
                     request, "年度更新を確定しました。下書きの役割が有効になりました。"
                 )
+            elif action == "add_role" and record:
+                role_form = SchoolRoleForm(request.POST, school=school, year=preparing)
+                if role_form.is_valid():
+                    services.assign_role(
+                        request.user, school=school, school_year=preparing,
+                        is_draft=record.state == SchoolRollover.State.PREPARED,
+                        **role_form.cleaned_data,
+                    )  # fmt: skip
+                    messages.success(request, "役割を追加しました。")
+                else:
+                    for errors in role_form.errors.values():
+                        for error in errors:
+                            messages.error(request, error)
         except ValidationError as exc:
             _refuse(request, exc)
         return redirect("schools:rollover", school.pk)
@@ -536,6 +550,7 @@ def rollover(request: HttpRequest, pk: int) -> HttpResponse:
             "record": record,
             "classes": queries.classes_of(school, target) if target else [],
             "roles": drafts,
+            "role_form": SchoolRoleForm(school=school, year=preparing) if record else None,
             "Role": Role,
             "import_url": io_url("import-roster"),
         },

@@ -190,3 +190,25 @@ def test_roster_pages_cost_constant_queries(muni, client_for, principal, school,
                                  school=school, school_year=later, grade=1, roll_number=1,
                                  enrolled_on=later.start)  # fmt: skip
         assert _count(client, f"/roster/students/{student.pk}/") == few
+
+
+def test_principal_adds_a_draft_role_for_next_year(muni, client_for, principal, school, classroom):
+    f.students(classroom, 2)
+    client = client_for(muni, principal)
+    client.post(f"/roster/schools/{school.pk}/rollover/", {"action": "prepare"})
+    new_class = school.classrooms.get(school_year__year=2027, grade=1, name="1組")
+    newcomer = f.staff("転任 先生")
+    response = client.post(
+        f"/roster/schools/{school.pk}/rollover/",
+        {"action": "add_role", "staff": newcomer.pk, "role": "homeroom", "classroom": new_class.pk},
+    )
+    assert response.status_code == 302
+    role = newcomer.roles.get()
+    assert role.is_draft and role.classroom == new_class
+    # A class of another school cannot be chosen.
+    foreign = f.classroom(f.school(), new_class.school_year, grade=1)
+    client.post(
+        f"/roster/schools/{school.pk}/rollover/",
+        {"action": "add_role", "staff": newcomer.pk, "role": "homeroom", "classroom": foreign.pk},
+    )
+    assert newcomer.roles.count() == 1
