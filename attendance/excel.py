@@ -14,11 +14,22 @@ with the code symbols (blank = present, ``／`` = not a school day or not enroll
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
+import io
+import re
+import unicodedata
 from collections.abc import Sequence
+from dataclasses import dataclass, field
 
-from attendance import queries
-from attendance.rules import FIGURE_COLUMNS
-from schools.models import Classroom
+import openpyxl
+from django.core.exceptions import ValidationError
+
+from attendance import queries, rules
+from attendance.rules import FIGURE_COLUMNS, CodeDef
+from schools.models import Classroom, Enrolment
+from schools.spreadsheets import parsers
+from schools.spreadsheets.parsers import CellInvalid
+from schools.spreadsheets.reader import CellError, Column, Limits, SpreadsheetError, read_table
 from schools.spreadsheets.writer import ExportColumn, ExportWorkbook
 from schools.wareki import era_of, year_text
 
@@ -80,3 +91,204 @@ def register_response(classroom: Classroom, months: Sequence[tuple[dt.date, dt.d
     book = register_workbook(classroom, months)
     period = month_title(months[0][0]) if len(months) == 1 else f"{classroom.school_year.year}年度"
     return book.response(f"出席簿_{classroom.school.name}_{classroom.label}_{period}.xlsx")
+
+
+# --- import: the same layout back ------------------------------------------------------
+
+IMPORT_LIMITS = Limits(max_bytes=5 * 1024 * 1024, max_rows=200, max_columns=60)
+_MONTH_SHEET = re.compile(r"^\s*(\d{4})\s*年\s*(\d{1,2})\s*月")
+IGNORED_CELLS = {NOT_COUNTED, "/", CLOSED, "―", "-"}
+
+
+@dataclass
+class MarkChange:
+    enrolment: Enrolment
+    date: dt.date
+    old: str  # "" = present
+    new: str
+
+
+@dataclass
+class RegisterPlan:
+    """What an uploaded 出席簿 would change (preview), or why it is refused."""
+
+    classroom: Classroom
+    filename: str = ""
+    sheets: list[str] = field(default_factory=list)
+    changes: list[MarkChange] = field(default_factory=list)
+    unchanged: int = 0
+    errors: list[CellError] = field(default_factory=list)
+
+    @property
+    def ok(self) -> bool:
+        return not self.errors
+
+    def fingerprint(self) -> str:
+        text = "|".join(f"{c.enrolment.pk}:{c.date}:{c.old}>{c.new}" for c in self.changes)
+        return hashlib.sha256(text.encode()).hexdigest()[:32]
+
+
+def _symbol_parser(code_list: Sequence[CodeDef]):
+    """A cell of a day column: blank (present), a symbol, a code, or ／ 閉 (not counted)."""
+    lookup: dict[str, str] = {}
+    for c in code_list:
+        for alias in (c.symbol, c.code, c.label):
+            lookup.setdefault(unicodedata.normalize("NFKC", alias).strip(), c.code)
+    allowed = "、".join(c.symbol for c in code_list)
+
+    def parse(value) -> str:
+        text = unicodedata.normalize("NFKC", str(value)).strip()
+        if text in IGNORED_CELLS or unicodedata.normalize("NFKC", NOT_COUNTED) == text:
+            return "-"
+        if text in lookup:
+            return lookup[text]
+        raise CellInvalid(f"記号「{value}」は使えません（使える記号: {allowed}、空欄=出席）。")
+
+    return parse
+
+
+def _month_of(sheet: str, fallback: tuple[int, int] | None) -> tuple[int, int] | None:
+    match = _MONTH_SHEET.match(sheet)
+    if match:
+        return int(match.group(1)), int(match.group(2))
+    return fallback
+
+
+def plan_register_import(
+    classroom: Classroom,
+    data: bytes,
+    *,
+    filename: str = "",
+    fallback_month: tuple[int, int] | None = None,
+) -> RegisterPlan:
+    """Read every month sheet of an uploaded register and compare it with the stored marks."""
+    plan = RegisterPlan(classroom, filename)
+    code_list = queries.codes()
+    try:
+        sheet_names = _sheet_names(data)
+    except SpreadsheetError as exc:
+        plan.errors.extend(exc.errors)
+        return plan
+    year_start, year_end = rules.school_year_bounds(classroom.school_year.year)
+    single = len(sheet_names) == 1
+    for sheet in sheet_names:
+        ym = _month_of(sheet or "", fallback_month if single else None)
+        if ym is None or not 1 <= ym[1] <= 12:
+            plan.errors.append(CellError(
+                "シート名から月が分かりません。「2026年6月」のようなシート名にしてください。",
+                sheet=sheet or "",
+            ))  # fmt: skip
+            continue
+        start, end = queries.month_bounds(*ym)
+        if not (year_start <= start and end <= year_end):
+            plan.errors.append(CellError(f"{ym[0]}年{ym[1]}月は{classroom.school_year}の月ではありません。",
+                                         sheet=sheet or ""))  # fmt: skip
+            continue
+        _plan_month(plan, classroom, data, sheet, start, end, code_list, filename)
+    return plan
+
+
+def _sheet_names(data: bytes) -> list[str | None]:
+    if data.startswith(b"PK\x03\x04"):
+        try:
+            book = openpyxl.load_workbook(io.BytesIO(data), read_only=True)
+        except Exception as exc:  # the pipeline gives the proper message below
+            read_table(data, [Column("x", "x", required=True)], limits=IMPORT_LIMITS)
+            raise SpreadsheetError("Excelブック（.xlsx）として読めないファイルです。") from exc
+        names = list(book.sheetnames)
+        book.close()
+        return names
+    return [None]  # CSV: one table
+
+
+def _plan_month(plan, classroom, data, sheet, start, end, code_list, filename) -> None:
+    days = list(rules.date_range(start, end))
+    parser = _symbol_parser(code_list)
+    columns = [
+        Column("roll_number", "番号", aliases=("出席番号", "No"), parser=parsers.integer(1, 999),
+               required=True),
+        Column("name", "氏名", aliases=("名前",)),
+        *(Column(f"d{d.day}", day_header(d), aliases=(str(d.day), f"{d.day}日"), parser=parser)
+          for d in days),
+    ]  # fmt: skip
+    try:
+        result = read_table(data, columns, sheet=sheet, limits=IMPORT_LIMITS, filename=filename)
+    except SpreadsheetError as exc:
+        plan.errors.extend(exc.errors)
+        return
+    sheet_name = result.sheet
+    plan.sheets.append(sheet_name)
+    # The 合計 row has no roll number: not an error.
+    totals = {r.number for r in result.rows if (r.get("name") or "").strip() == "合計"}
+    result.errors = [e for e in result.errors if e.row not in totals]
+    reg_calendar = queries.class_calendar(classroom, start, end)
+    enrolments = {e.roll_number: e for e in queries.class_enrolments(classroom, start, end)}
+    stored = queries.marks_of([e.pk for e in enrolments.values()], start, end)
+    seen: set[int] = set()
+    for row in result.rows:
+        if row.number in totals:
+            continue
+        roll = row.get("roll_number")
+        if roll is None:
+            continue
+        enrolment = enrolments.get(roll)
+        if enrolment is None:
+            result.reject(
+                row, "roll_number", f"{classroom.label}に番号{roll}の児童生徒はいません（この月）。"
+            )
+            continue
+        if roll in seen:
+            result.reject(row, "roll_number", f"番号{roll}の行が2つあります。")
+            continue
+        seen.add(roll)
+        name = (row.get("name") or "").replace("\u3000", " ").strip()
+        if name and name.replace(" ", "") != enrolment.student.name.replace("\u3000", " ").replace(
+            " ", ""
+        ):
+            result.reject(
+                row, "name", f"番号{roll}は「{enrolment.student.name}」です。氏名が違います。"
+            )
+            continue
+        for d in days:
+            if f"d{d.day}" not in result.columns:
+                continue
+            value = row.get(f"d{d.day}")
+            if value == "-":
+                continue
+            new = value or ""
+            counted = reg_calendar.is_school_day(d) and enrolment.is_enrolled_on(d)
+            if not counted or reg_calendar.is_closed(d):
+                if new:
+                    why = ("在籍期間外" if reg_calendar.is_school_day(d) and not reg_calendar.is_closed(d)
+                           else "学級閉鎖" if reg_calendar.is_closed(d) else "授業日ではない")  # fmt: skip
+                    result.reject(
+                        row, f"d{d.day}", f"{d.month}月{d.day}日は{why}ため入力できません。"
+                    )
+                continue
+            old_mark = stored.get(enrolment.pk, {}).get(d)
+            old = old_mark.code if old_mark else ""
+            if old == new:
+                plan.unchanged += 1
+            else:
+                plan.changes.append(MarkChange(enrolment, d, old, new))
+    plan.errors.extend(result.errors)
+
+
+def commit_register_import(
+    user, classroom: Classroom, data: bytes, *, filename: str = "",
+    fallback_month: tuple[int, int] | None = None, expected_fingerprint: str = "",
+) -> RegisterPlan:  # fmt: skip
+    """Plan again and write every change in one transaction, or nothing."""
+    from attendance import services
+
+    plan = plan_register_import(classroom, data, filename=filename, fallback_month=fallback_month)
+    if not plan.ok:
+        raise ValidationError([str(e) for e in plan.errors])
+    if expected_fingerprint and plan.fingerprint() != expected_fingerprint:
+        raise ValidationError(
+            "確認のあとで出欠が変更されました。もう一度読み込んで確認してください。"
+        )
+    services.apply_imported_marks(
+        user, classroom, [(c.enrolment.pk, c.date, c.new) for c in plan.changes]
+    )
+    return plan

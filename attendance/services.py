@@ -9,6 +9,7 @@ from dataclasses import dataclass
 import holidays as holidays_lib
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.db.models import Q
 
 from attendance import rules
 from attendance.models import CalendarOverride, Closure, Mark, SchoolDate, TakenDay, Vacation
@@ -306,3 +307,42 @@ def save_day_marks(
                 changes={"date": str(day), "period": period, "marks": changes},
             )  # fmt: skip
     return SaveResult(len(changes), conflicts)
+
+
+@transaction.atomic
+def apply_imported_marks(user, classroom: Classroom, changes: list[tuple[int, dt.date, str]]):
+    """Write the day marks of an imported 出席簿 (already validated by the import plan)."""
+    _check_year(classroom.school_year)
+    if not changes:
+        return 0
+    enrolment_ids = sorted({eid for eid, _, _ in changes})
+    dates = sorted({d for _, d, _ in changes})
+    # Lock the stored marks of these students for the months concerned.
+    list(
+        Mark.objects.select_for_update()
+        .filter(enrolment_id__in=enrolment_ids, date__range=(dates[0], dates[-1]), period=0)
+        .values_list("pk", flat=True)
+    )
+    removed = [(eid, d) for eid, d, code in changes if not code]
+    if removed:
+        condition = Q()
+        for eid, d in removed:
+            condition |= Q(enrolment_id=eid, date=d)
+        Mark.objects.filter(condition, period=0).delete()
+    upserts = [
+        Mark(enrolment_id=eid, date=d, period=0, code=code, updated_by_id=user.pk if user else None)
+        for eid, d, code in changes
+        if code
+    ]
+    if upserts:
+        Mark.objects.bulk_create(
+            upserts,
+            update_conflicts=True,
+            unique_fields=["enrolment", "date", "period"],
+            update_fields=["code", "updated_at", "updated_by"],
+        )
+    audit.record(
+        user, "attendance.register_import", classroom, school=classroom.school,
+        changes={"count": len(changes), "from": str(dates[0]), "to": str(dates[-1])},
+    )  # fmt: skip
+    return len(changes)

@@ -14,6 +14,7 @@ urlpatterns = [
          views.register_export, name="register-export"),
     path("class/<int:classroom_id>/year/", views.year_figures, name="year"),
     path("class/<int:classroom_id>/year/export.xlsx", views.year_export, name="year-export"),
+    path("class/<int:classroom_id>/import/", views.register_import, name="register-import"),
     path("school/<int:school_id>/calendar/", views.calendar, name="calendar"),
     path("overview/", views.overview, name="overview"),
 ]  # fmt: skip

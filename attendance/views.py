@@ -230,6 +230,8 @@ def register(request: HttpRequest, classroom_id: int, year: int, month: int) -> 
             "totals": [totals[k] for k, _ in FIGURE_COLUMNS],
             "columns": FIGURE_COLUMNS,
             "colspan": 2 + len(reg.days) + len(FIGURE_COLUMNS),
+            "can_import": request.actor.can_take_attendance(classroom)
+            and not classroom.school_year.is_read_only,
         },
     )
 
@@ -435,3 +437,76 @@ def _chart(rates: list[queries.MonthRate]) -> dict:
         bars.append({"x": 40 + i * 50, "h": round(height, 1), "y": round(180 - height, 1),
                      "label": f"{r.month}月", "value": r.percent})  # fmt: skip
     return {"bars": bars, "width": 40 + max(len(rates), 1) * 50, "floor": int(floor)}
+
+
+# --- import (the exported layout, filled in offline) ---------------------------------------
+
+
+@staff_required
+def register_import(request: HttpRequest, classroom_id: int) -> HttpResponse:
+    """Upload → preview (nothing written) → confirm. Errors name sheet, row and column."""
+    from schools import imports as pending
+
+    actor: Actor = request.actor
+    classroom = _classroom(request, classroom_id)
+    actor.require(
+        actor.can_take_attendance(classroom), "この学級の出欠を入力する権限がありません。"
+    )
+    if classroom.school_year.is_read_only:
+        raise PermissionDenied("過年度の記録は変更できません。")
+    fallback = _fallback_month(request)
+    back = reverse(
+        "attendance:register", args=[classroom.pk, *(fallback or _this_month(classroom))]
+    )
+    if request.method != "POST":
+        return redirect(back)
+    if request.POST.get("token"):  # step 3: confirm
+        data = pending.load_pending(request.POST["token"])
+        if data is None:
+            messages.error(request, "読み込んだファイルが見つかりません。もう一度選んでください。")
+            return redirect(back)
+        try:
+            plan = excel.commit_register_import(
+                request.user, classroom, data, filename=request.POST.get("filename", "")[:200],
+                fallback_month=fallback, expected_fingerprint=request.POST.get("fingerprint", ""),
+            )  # fmt: skip
+        except ValidationError as exc:
+            return render(request, "attendance/import_preview.html",
+                          {"classroom": classroom, "refused": exc.messages, "back": back},
+                          status=409)  # fmt: skip
+        pending.discard_pending(request.POST["token"])
+        messages.success(request, f"出席簿を取り込みました ({len(plan.changes)}件を変更)。")
+        return redirect(back)
+    upload = request.FILES.get("file")
+    if upload is None:
+        messages.error(request, "ファイルを選んでください。")
+        return redirect(back)
+    if upload.size > excel.IMPORT_LIMITS.max_bytes:
+        messages.error(request, f"ファイルが大きすぎます。{excel.IMPORT_LIMITS.describe()}。")
+        return redirect(back)
+    data = upload.read()
+    plan = excel.plan_register_import(classroom, data, filename=upload.name,
+                                      fallback_month=fallback)  # fmt: skip
+    token = pending.store_pending(data) if plan.ok and plan.changes else ""
+    return render(
+        request,
+        "attendance/import_preview.html",
+        {"classroom": classroom, "plan": plan, "token": token, "back": back,
+         "fingerprint": plan.fingerprint(), "changes": plan.changes[:300],
+         "errors": plan.errors[:300], "month": fallback},
+    )  # fmt: skip
+
+
+def _fallback_month(request) -> tuple[int, int] | None:
+    try:
+        year, month = int(request.POST.get("y", "")), int(request.POST.get("m", ""))
+    except ValueError:
+        return None
+    return (year, month) if 1 <= month <= 12 else None
+
+
+def _this_month(classroom: Classroom) -> tuple[int, int]:
+    today = timezone.localdate()
+    start, end = rules.school_year_bounds(classroom.school_year.year)
+    day = min(max(today, start), end)
+    return day.year, day.month

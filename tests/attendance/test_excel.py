@@ -1,0 +1,124 @@
+"""出席簿 Excel: export, fill in offline, import back (preview, errors, one transaction)."""
+
+from __future__ import annotations
+
+import io
+import re
+
+import openpyxl
+import pytest
+
+from attendance.models import Mark
+from schools.models import AuditEvent
+from tests import factories
+from tests.attendance.helpers import D, save, setup_class
+
+
+@pytest.fixture
+def klass(muni):
+    year, school, classroom, ens = setup_class(4)
+    teacher = factories.homeroom_teacher(classroom)
+    return classroom, ens, teacher.user
+
+
+def exported(client, classroom, year=2026, month=6) -> openpyxl.Workbook:
+    url = f"/attendance/class/{classroom.pk}/register/{year}/{month}/export.xlsx"
+    return openpyxl.load_workbook(io.BytesIO(client.get(url).content))
+
+
+def upload(client, classroom, book: openpyxl.Workbook, **extra):
+    buffer = io.BytesIO()
+    book.save(buffer)
+    buffer.seek(0)
+    buffer.name = "出席簿.xlsx"
+    return client.post(
+        f"/attendance/class/{classroom.pk}/import/",
+        {"file": buffer, "y": "2026", "m": "6", **extra},
+    )
+
+
+def cell(ws, roll: int, day: int):
+    """The cell of student ``roll`` on ``day`` in an exported month sheet."""
+    header = next(r for r in ws.iter_rows() if r[0].value == "番号")
+    column = next(c.column for c in header if c.value and re.match(rf"^{day}\(", str(c.value)))
+    row = next(r for r in ws.iter_rows(min_row=header[0].row + 1) if r[0].value == roll)
+    return ws.cell(row=row[0].row, column=column)
+
+
+def test_round_trip_preview_then_commit(muni, client_for, klass, boe_admin):
+    classroom, ens, user = klass
+    save(boe_admin, classroom, D(2026, 6, 1), {ens[0].pk: "sick", ens[1].pk: "late"})
+    client = client_for(muni, user)
+    book = exported(client, classroom)
+    ws = book["2026年6月"]
+    cell(ws, 1, 2).value = "事"  # a new absence (symbol)
+    cell(ws, 2, 1).value = None  # back to present
+    cell(ws, 3, 3).value = "忌"
+    preview = upload(client, classroom, book)
+    html = preview.content.decode()
+    assert preview.status_code == 200 and "この内容で登録する" in html
+    assert Mark.objects.count() == 2  # the preview wrote nothing
+    token = re.search(r'name="token" value="([0-9a-f]+)"', html).group(1)
+    fingerprint = re.search(r'name="fingerprint" value="([0-9a-f]+)"', html).group(1)
+    done = client.post(
+        f"/attendance/class/{classroom.pk}/import/",
+        {"token": token, "fingerprint": fingerprint, "y": "2026", "m": "6"},
+    )
+    assert done.status_code == 302
+    assert set(Mark.objects.values_list("enrolment_id", "date", "code")) == {
+        (ens[0].pk, D(2026, 6, 1), "sick"),
+        (ens[0].pk, D(2026, 6, 2), "absent"),
+        (ens[2].pk, D(2026, 6, 3), "mourning"),
+    }
+    assert AuditEvent.objects.filter(action="attendance.register_import").count() == 1
+    # The same file again: nothing to change.
+    again = upload(client, classroom, exported(client, classroom))
+    assert "変更はありません" in again.content.decode()
+
+
+def test_errors_name_sheet_row_and_column_and_write_nothing(muni, client_for, klass):
+    classroom, ens, user = klass
+    client = client_for(muni, user)
+    book = exported(client, classroom)
+    ws = book["2026年6月"]
+    cell(ws, 1, 2).value = "X"  # unknown symbol
+    cell(ws, 2, 6).value = "病"  # Saturday
+    bad_name = cell(ws, 3, 1)
+    ws.cell(row=bad_name.row, column=2).value = "別人 太郎"
+    response = upload(client, classroom, book)
+    html = response.content.decode()
+    assert "記号「X」は使えません" in html
+    assert "6月6日は授業日ではないため入力できません" in html
+    assert "氏名が違います" in html
+    assert "2026年6月" in html and "列" in html
+    assert "この内容で登録する" not in html
+    assert not Mark.objects.exists()
+
+
+def test_refuses_a_file_that_is_not_a_workbook(muni, client_for, klass):
+    classroom, ens, user = klass
+    client = client_for(muni, user)
+    buffer = io.BytesIO(b"%PDF-1.4 not a sheet")
+    buffer.name = "x.pdf"
+    response = client.post(f"/attendance/class/{classroom.pk}/import/",
+                           {"file": buffer, "y": "2026", "m": "6"})  # fmt: skip
+    assert response.status_code == 200 and "PDF" in response.content.decode()
+
+
+def test_other_teacher_cannot_import(muni, client_for, klass):
+    classroom, ens, user = klass
+    other = factories.homeroom_teacher(
+        factories.classroom(classroom.school, classroom.school_year, grade=3)
+    )
+    book = exported(client_for(muni, user), classroom)
+    assert upload(client_for(muni, other.user), classroom, book).status_code == 403
+
+
+def test_formula_like_names_are_exported_as_text(muni, client_for, klass):
+    classroom, ens, user = klass
+    student = ens[0].student
+    student.name = "=HYPERLINK(1)"
+    student.save()
+    ws = exported(client_for(muni, user), classroom)["2026年6月"]
+    name_cell = next(r for r in ws.iter_rows() if r[0].value == 1)[1]
+    assert name_cell.value == "=HYPERLINK(1)" and name_cell.data_type == "s"
