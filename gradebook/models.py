@@ -368,3 +368,24 @@ class GradeChange(models.Model):
 
     def __str__(self) -> str:
         return f"{self.at:%Y-%m-%d %H:%M} {self.actor_name} {self.field}: {self.old} → {self.new}"
+
+
+class ReportCardLayout(models.Model):
+    """The municipality's 通知表 layout: a Django template the BoE administrator edits.
+
+    Rendered in a sandbox (gradebook.layouts): plain data only, no {% load %}, no
+    {% include %}/{% extends %}, autoescaped; an empty table means the built-in layout.
+    """
+
+    body = models.TextField("レイアウト (テンプレート)", max_length=50_000)
+    updated_at = models.DateTimeField(auto_now=True)
+    updated_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+
+    class Meta:
+        verbose_name = "通知表レイアウト"
+        verbose_name_plural = "通知表レイアウト"
+
+    def __str__(self) -> str:
+        return f"通知表レイアウト ({self.updated_at:%Y-%m-%d})"

@@ -738,3 +738,31 @@ def save_settings(user, actor: Actor, school, data: dict) -> GradingSettings:
             changes={k: [before[k], str(v)] for k, v in data.items() if before[k] != str(v)},
         )  # fmt: skip
     return obj
+
+
+# --- report card layout ----------------------------------------------------------------------
+
+
+def save_layout(user, actor: Actor, body: str | None):
+    """Save (or with None, remove: back to the built-in layout) the municipality's layout."""
+    from gradebook import layouts
+    from gradebook.models import ReportCardLayout
+
+    actor.require(actor.can_manage_municipality)
+    if body is not None:
+        try:
+            layouts.compile_layout(body)
+        except layouts.LayoutError as exc:
+            raise ValidationError({"body": str(exc)}) from exc
+    with transaction.atomic():
+        before = ReportCardLayout.objects.first()
+        ReportCardLayout.objects.all().delete()
+        row = None
+        if body is not None:
+            row = ReportCardLayout.objects.create(body=body, updated_by=user)
+        audit.record(
+            user, "gradebook.layout_saved", row, target_type="gradebook.reportcardlayout",
+            changes={"old_length": len(before.body) if before else 0,
+                     "new_length": len(body) if body is not None else 0, "reset": body is None},
+        )  # fmt: skip
+    return row

@@ -1,0 +1,125 @@
+"""Forms of the gradebook pages (validation of what a person types; the rules stay in services)."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+from django import forms
+
+from gradebook import rules
+from gradebook.models import Assessment, GradingSettings
+
+LEVEL_CHOICES = [("", "自動 (変更しない)"), ("A", "A"), ("B", "B"), ("C", "C")]
+
+
+class AssessmentForm(forms.Form):
+    title = forms.CharField(label="名称", max_length=60)
+    kind = forms.ChoiceField(label="種類", choices=Assessment.Kind.choices)
+    date = forms.DateField(
+        label="実施日", required=False, widget=forms.DateInput(attrs={"type": "date"})
+    )
+    max_points = forms.DecimalField(
+        label="満点", min_value=Decimal("0.1"), max_digits=6, decimal_places=1, initial=100
+    )
+    weight_knowledge = forms.DecimalField(
+        label="知識・技能の重み", min_value=0, max_digits=5, decimal_places=2, initial=0,
+        help_text="この材料が観点に入る重み。使わない観点は 0。",
+    )  # fmt: skip
+    weight_thinking = forms.DecimalField(
+        label="思考・判断・表現の重み", min_value=0, max_digits=5, decimal_places=2, initial=0
+    )
+    weight_attitude = forms.DecimalField(
+        label="主体的に学習に取り組む態度の重み",
+        min_value=0,
+        max_digits=5,
+        decimal_places=2,
+        initial=0,
+    )
+    sort_order = forms.IntegerField(label="並び順", min_value=0, required=False)
+
+    def __init__(self, *args, instance_data: Assessment | None = None, term=None, **kwargs):
+        if instance_data is not None and not args:
+            kwargs.setdefault("initial", {f: getattr(instance_data, f) for f in self.base_fields})
+        super().__init__(*args, **kwargs)
+        self.term = term
+        for name in (
+            "max_points",
+            "weight_knowledge",
+            "weight_thinking",
+            "weight_attitude",
+            "sort_order",
+        ):
+            self.fields[name].widget.attrs.update({"inputmode": "decimal"})
+
+    def clean_date(self):
+        date = self.cleaned_data.get("date")
+        if date and self.term and not (self.term.start <= date <= self.term.end):
+            raise forms.ValidationError(
+                f"{self.term.name} の期間 ({self.term.start:%Y/%m/%d}〜{self.term.end:%Y/%m/%d}) の日付にしてください。"
+            )
+        return date
+
+    def clean(self):
+        cleaned = super().clean()
+        weights = [
+            cleaned.get(f) for f in ("weight_knowledge", "weight_thinking", "weight_attitude")
+        ]
+        if all(w is not None for w in weights) and not any(w > 0 for w in weights):
+            self.add_error("weight_knowledge", "少なくとも一つの観点に重みを付けてください。")
+        if cleaned.get("sort_order") is None:
+            cleaned["sort_order"] = 0
+        return cleaned
+
+
+class OverrideForm(forms.Form):
+    knowledge = forms.ChoiceField(
+        label=rules.VIEWPOINT_LABELS[rules.KNOWLEDGE], choices=LEVEL_CHOICES, required=False
+    )
+    thinking = forms.ChoiceField(
+        label=rules.VIEWPOINT_LABELS[rules.THINKING], choices=LEVEL_CHOICES, required=False
+    )
+    attitude = forms.ChoiceField(
+        label=rules.VIEWPOINT_LABELS[rules.ATTITUDE], choices=LEVEL_CHOICES, required=False
+    )
+    rating = forms.TypedChoiceField(label="評定", required=False, coerce=int, empty_value=None)
+    reason = forms.CharField(
+        label="変更の理由", required=False, widget=forms.Textarea(attrs={"rows": 3})
+    )
+    version = forms.IntegerField(required=False, widget=forms.HiddenInput)
+
+    def __init__(self, *args, scale: int | None = None, **kwargs):
+        super().__init__(*args, **kwargs)
+        if scale:
+            self.fields["rating"].choices = [("", "自動 (変更しない)")] + [
+                (str(i), str(i)) for i in range(scale, 0, -1)
+            ]
+        else:
+            del self.fields["rating"]
+
+
+class SettingsForm(forms.ModelForm):
+    class Meta:
+        model = GradingSettings
+        fields = ["threshold_a", "threshold_b", "rule_5", "rule_3", "report_card_excel"]
+
+    def clean(self):
+        cleaned = super().clean()
+        a, b = cleaned.get("threshold_a"), cleaned.get("threshold_b")
+        if a is not None and b is not None and not b < a:
+            self.add_error("threshold_b", "B のしきい値は A より小さくしてください。")
+        return cleaned
+
+    def validate_unique(self):
+        pass  # the service saves the row of the right school
+
+
+class LayoutForm(forms.Form):
+    body = forms.CharField(
+        label="通知表のレイアウト (テンプレート)",
+        widget=forms.Textarea(attrs={"rows": 24, "spellcheck": "false", "class": "code"}),
+        max_length=50_000,
+        required=False,
+        help_text="使える値: card.school, card.classroom, card.term, card.name, card.kana, card.subjects "
+        "(name, levels, rating, has_rating), card.attendance (label, value), card.remark など。"
+        "{% load %}・{% include %}・{% extends %} は使えません。",
+    )

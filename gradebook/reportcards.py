@@ -1,0 +1,124 @@
+"""Read model of the report card (通知表): per student and term, in constant queries per class.
+
+The layout is a Django template that a board can adjust without a vendor: see
+``gradebook/templates/gradebook/report_card/README.md``. The template receives only
+the plain data built here (no model methods that write, no queries).
+
+Attendance figures come from the attendance app when it is installed and answers;
+otherwise the card shows none (the gradebook never depends on attendance).
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass, field
+
+from django.db import DatabaseError, transaction
+
+from gradebook import queries, rules
+from schools.models import Classroom, Enrolment, School, Student, Subject, Term
+
+logger = logging.getLogger(__name__)
+
+
+@dataclass
+class SubjectLine:
+    subject: Subject
+    levels: dict[str, str | None]
+    rating: int | None
+    scale: int | None
+
+
+@dataclass
+class ReportCard:
+    school: School
+    classroom: Classroom
+    term: Term
+    enrolment: Enrolment
+    subjects: list[SubjectLine]
+    attendance: list[tuple[str, int]] | None  # (label, value) in 指導要録 order
+    remark: str
+    finalised: bool
+    viewpoint_labels: list[str] = field(
+        default_factory=lambda: [rules.VIEWPOINT_LABELS[vp] for vp in rules.VIEWPOINTS]
+    )
+
+    @property
+    def student(self) -> Student:
+        return self.enrolment.student
+
+
+ATTENDANCE_LABELS = (
+    ("授業日数", "school_days"),
+    ("出席停止・忌引等の日数", "suspended_days"),
+    ("出席しなければならない日数", "required_days"),
+    ("欠席日数", "absent_days"),
+    ("出席日数", "present_days"),
+    ("遅刻", "late"),
+    ("早退", "early"),
+)
+
+
+def attendance_figures(classroom: Classroom, term: Term) -> dict[int, list[tuple[str, int]]] | None:
+    """student id -> figures of the term, from the attendance app when it exists (one query)."""
+    try:
+        from attendance.queries import figures_rows
+    except ImportError:
+        return None
+    try:
+        with (
+            transaction.atomic()
+        ):  # a savepoint: a failure here never breaks the page's transaction
+            rows = figures_rows(
+                classroom.school_year, term.start, term.end, group="student",
+                where="AND en.classroom_id = %s", params=[classroom.pk],
+            )  # fmt: skip
+    except (DatabaseError, TypeError, AttributeError, KeyError):
+        logger.warning(
+            "attendance figures unavailable for classroom %s", classroom.pk, exc_info=True
+        )
+        return None
+    result: dict[int, list[tuple[str, int]]] = {}
+    for key, figures in rows:
+        result[key[0]] = [(label, getattr(figures, attr)) for label, attr in ATTENDANCE_LABELS]
+    return result
+
+
+def class_report_cards(
+    classroom: Classroom, term: Term, student_id: int | None = None
+) -> list[ReportCard]:
+    """Every report card of a class (or one student's): constant queries."""
+    cl = queries.class_list(classroom, term)
+    figures = attendance_figures(classroom, term)
+    cards = []
+    for enrolment, cells in cl.rows():
+        if student_id is not None and enrolment.student_id != student_id:
+            continue
+        lines = [
+            SubjectLine(
+                subject,
+                dict(result.levels) if result else dict.fromkeys(rules.VIEWPOINTS),
+                result.rating if result else None,
+                cl.scales.get(subject.pk),
+            )
+            for subject, result in cells
+        ]
+        remark = cl.remarks.get(enrolment.student_id)
+        attendance = None
+        if figures is not None:
+            attendance = figures.get(enrolment.student_id) or [
+                (label, 0) for label, _ in ATTENDANCE_LABELS
+            ]
+        cards.append(
+            ReportCard(
+                school=classroom.school,
+                classroom=classroom,
+                term=term,
+                enrolment=enrolment,
+                subjects=lines,
+                attendance=attendance,
+                remark=remark.text if remark else "",
+                finalised=cl.finalised,
+            )  # fmt: skip
+        )
+    return cards

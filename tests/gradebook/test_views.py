@@ -1,0 +1,265 @@
+"""Pages through real HTTP requests on the municipality's host: grid, save, permissions, queries."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
+
+from gradebook.models import Score
+from schools.models import Role
+from tests import factories
+
+
+def grid_url(s, name="gradebook:grid"):
+    return reverse(name, args=[s.classroom.pk, s.subject.pk, s.term.pk])
+
+
+def post_json(client, url, body):
+    return client.post(url, data=json.dumps(body), content_type="application/json")
+
+
+def test_grid_page_shows_students_assessments_and_derived_columns(setup, client_for, muni):
+    client = client_for(muni, setup.teacher.user)
+    response = client.get(grid_url(setup))
+    assert response.status_code == 200
+    html = response.content.decode()
+    assert setup.students[0].name in html
+    assert "テスト1" in html
+    assert 'id="grid-data"' in html
+    assert "評定" in html
+
+
+def test_save_the_whole_grid_in_one_request(setup, client_for, muni):
+    client = client_for(muni, setup.teacher.user)
+    cells = [
+        {"student": st.pk, "assessment": a.pk, "text": "18" if a.max_points == 20 else "90", "version": 0}
+        for st in setup.students for a in setup.assessments
+    ]  # fmt: skip
+    response = post_json(client, grid_url(setup, "gradebook:grid-save"), {"cells": cells})
+    assert response.status_code == 200, response.content
+    body = response.json()
+    assert Score.objects.count() == len(cells)
+    row = body["rows"][0]
+    assert row["levels"] == {"knowledge": "A", "thinking": "A", "attitude": "A"}
+    assert row["rating"] == 5
+    assert len(body["versions"]) == len(cells)
+
+
+def test_invalid_cell_answers_400_with_reasons_and_writes_nothing(setup, client_for, muni):
+    client = client_for(muni, setup.teacher.user)
+    a = setup.assessments[1]  # max 20
+    cells = [
+        {"student": setup.students[0].pk, "assessment": a.pk, "text": "25", "version": 0},
+        {"student": setup.students[1].pk, "assessment": a.pk, "text": "x", "version": 0},
+        {"student": setup.students[2].pk, "assessment": a.pk, "text": "10", "version": 0},
+    ]
+    response = post_json(client, grid_url(setup, "gradebook:grid-save"), {"cells": cells})
+    assert response.status_code == 400
+    errors = response.json()["errors"]
+    assert len(errors) == 2
+    assert "満点 20" in errors[0]["message"]
+    assert not Score.objects.exists()
+
+
+def test_conflict_answers_409_with_the_current_value(setup, client_for, muni):
+    client = client_for(muni, setup.teacher.user)
+    cell = {"student": setup.students[0].pk, "assessment": setup.assessments[0].pk, "version": 0}
+    assert (
+        post_json(
+            client, grid_url(setup, "gradebook:grid-save"), {"cells": [{**cell, "text": "60"}]}
+        ).status_code
+        == 200
+    )
+    response = post_json(
+        client, grid_url(setup, "gradebook:grid-save"), {"cells": [{**cell, "text": "65"}]}
+    )
+    assert response.status_code == 409
+    (conflict,) = response.json()["conflicts"]
+    assert conflict["current"] == "60"
+    assert conflict["version"] == 1
+
+
+def test_malformed_body_is_a_400_not_a_500(setup, client_for, muni):
+    client = client_for(muni, setup.teacher.user)
+    response = client.post(
+        grid_url(setup, "gradebook:grid-save"), data="{not json", content_type="application/json"
+    )
+    assert response.status_code == 400
+    response = post_json(
+        client, grid_url(setup, "gradebook:grid-save"), {"cells": [{"student": "x"}]}
+    )
+    assert response.status_code == 400
+
+
+def test_forbidden_paths(setup, builder, client_for, muni, other_muni):
+    url = grid_url(setup)
+    save_url = grid_url(setup, "gradebook:grid-save")
+    # anonymous: to the login page
+    assert client_for(muni).get(url).status_code == 302
+    # a teacher of another school: the class does not exist for them
+    other = builder()
+    assert client_for(muni, other.teacher.user).get(url).status_code == 404
+    # a teacher of another subject in the same school: 403 on save, 403 on the page
+    colleague = factories.staff()
+    factories.give_role(
+        colleague, Role.SUBJECT, classroom=setup.classroom,
+        subject=factories.subject("junior_high", "国語"),
+    )  # fmt: skip
+    c = client_for(muni, colleague.user)
+    assert c.get(url).status_code == 403
+    body = {
+        "cells": [
+            {"student": setup.students[0].pk, "assessment": setup.assessments[0].pk, "text": "1"}
+        ]
+    }
+    assert post_json(c, save_url, body).status_code == 403
+    # the homeroom teacher reads but cannot write
+    h = client_for(muni, setup.homeroom.user)
+    assert h.get(url).status_code == 200
+    assert post_json(h, save_url, body).status_code == 403
+    assert not Score.objects.exists()
+    # the same path on another municipality's host: no such class there
+    assert client_for(other_muni).get(url).status_code in (302, 404)
+
+
+def test_finalised_grid_refuses_teacher_and_accepts_admin_with_reason(setup, client_for, muni):
+    admin = client_for(muni, setup.admin.user)
+    response = admin.post(
+        reverse("gradebook:finalise", args=[setup.term.pk]), {"action": "finalise"}
+    )
+    assert response.status_code == 302
+    body = {
+        "cells": [
+            {
+                "student": setup.students[0].pk,
+                "assessment": setup.assessments[0].pk,
+                "text": "50",
+                "version": 0,
+            }
+        ]
+    }
+    teacher = client_for(muni, setup.teacher.user)
+    response = post_json(teacher, grid_url(setup, "gradebook:grid-save"), body)
+    assert response.status_code == 403
+    assert "確定済み" in response.json()["message"]
+    response = post_json(admin, grid_url(setup, "gradebook:grid-save"), body)
+    assert response.status_code == 400 and response.json()["needs_reason"]
+    response = post_json(
+        admin, grid_url(setup, "gradebook:grid-save"), {**body, "reason": "転記ミス"}
+    )
+    assert response.status_code == 200
+
+
+@pytest.mark.parametrize("name", ["gradebook:grid"])
+def test_grid_page_costs_constant_queries(builder, client_for, muni, name):
+    counts = []
+    for students, assessments in [(5, 3), (40, 20)]:
+        s = builder(students=students, assessments=assessments)
+        client = client_for(muni, s.teacher.user)
+        with CaptureQueriesContext(connection) as ctx:
+            assert client.get(grid_url(s, name)).status_code == 200
+        counts.append(len(ctx))
+    assert counts[0] == counts[1], counts
+
+
+def test_grid_save_costs_constant_queries(builder, client_for, muni):
+    counts = []
+    for students, assessments in [(5, 3), (40, 20)]:
+        s = builder(students=students, assessments=assessments)
+        client = client_for(muni, s.teacher.user)
+        cells = [{"student": st.pk, "assessment": a.pk, "text": "1", "version": 0}
+                 for st in s.students for a in s.assessments]  # fmt: skip
+        with CaptureQueriesContext(connection) as ctx:
+            assert (
+                post_json(client, grid_url(s, "gradebook:grid-save"), {"cells": cells}).status_code
+                == 200
+            )
+        counts.append(len(ctx))
+    assert counts[0] == counts[1], counts
+
+
+def test_class_list_costs_constant_queries_and_shows_ratings(builder, client_for, muni):
+    counts = []
+    for students, assessments in [(5, 3), (40, 20)]:
+        s = builder(students=students, assessments=assessments)
+        client = client_for(muni, s.homeroom.user)
+        url = reverse("gradebook:class-list", args=[s.classroom.pk, s.term.pk])
+        with CaptureQueriesContext(connection) as ctx:
+            response = client.get(url)
+        assert response.status_code == 200
+        counts.append(len(ctx))
+    assert counts[0] == counts[1], counts
+    assert "成績一覧表" in response.content.decode()
+
+
+def test_assessment_form_creates_and_validates(setup, client_for, muni):
+    client = client_for(muni, setup.teacher.user)
+    url = grid_url(setup, "gradebook:assessment-new")
+    data = {"title": "小テスト", "kind": "test", "max_points": "10", "weight_knowledge": "0",
+            "weight_thinking": "0", "weight_attitude": "0"}  # fmt: skip
+    response = client.post(url, data)
+    assert response.status_code == 200
+    assert "少なくとも一つの観点" in response.content.decode()
+    response = client.post(url, {**data, "weight_thinking": "2"})
+    assert response.status_code == 302
+    assert setup.classroom.assessments.filter(title="小テスト", weight_thinking=2).exists()
+    response = client.post(url, {**data, "weight_thinking": "1", "date": "2020-01-01"})
+    assert "期間" in response.content.decode()
+
+
+def test_override_page(setup, client_for, muni):
+    client = client_for(muni, setup.teacher.user)
+    url = reverse(
+        "gradebook:override",
+        args=[setup.classroom.pk, setup.subject.pk, setup.term.pk, setup.students[0].pk],
+    )
+    assert client.get(url).status_code == 200
+    response = client.post(url, {"knowledge": "A", "rating": "", "reason": ""})
+    assert "理由" in response.content.decode()
+    response = client.post(url, {"knowledge": "A", "rating": "4", "reason": "追加課題"})
+    assert response.status_code == 302
+    html = client.get(grid_url(setup)).content.decode()
+    assert "追加課題" in html
+
+
+def test_remarks_page_saves(setup, client_for, muni):
+    client = client_for(muni, setup.homeroom.user)
+    url = reverse("gradebook:remarks", args=[setup.classroom.pk, setup.term.pk])
+    sid = setup.students[0].pk
+    response = client.post(url, {f"remark-{sid}": "明るく過ごしました。", f"version-{sid}": "0"})
+    assert response.status_code == 302
+    assert "明るく過ごしました" in client.get(url).content.decode()
+    # the subject teacher cannot see the class's remarks
+    assert client_for(muni, setup.teacher.user).get(url).status_code == 403
+
+
+def test_report_card_print_preview_and_history(setup, client_for, muni):
+    client = client_for(muni, setup.homeroom.user)
+    url = reverse(
+        "gradebook:report-card", args=[setup.classroom.pk, setup.term.pk, setup.students[0].pk]
+    )
+    html = client.get(url).content.decode()
+    assert "通知表" in html and "window.print()" in html
+    assert setup.students[0].name in html
+    assert "学習の記録" in html
+    url = reverse(
+        "gradebook:history", args=[setup.classroom.pk, setup.term.pk, setup.students[0].pk]
+    )
+    assert client.get(url).status_code == 200
+
+
+def test_teaching_list(setup, client_for, muni):
+    html = client_for(muni, setup.teacher.user).get(reverse("gradebook:index")).content.decode()
+    assert setup.classroom.label in html and setup.subject.name in html
+    assert grid_url(setup) in html
+
+
+def test_elementary_lower_grade_has_no_rating(builder, client_for, muni):
+    s = builder(school_type="elementary", grade=1)
+    client = client_for(muni, s.teacher.user)
+    html = client.get(grid_url(s)).content.decode()
+    assert "評定を付けません" in html
