@@ -1,3 +1,288 @@
-"""API resources of the attendance app, registered on the shared v1 router."""
+"""API resources of attendance, registered on the shared v1 router.
 
-from api.routers import router  # noqa: F401
+- ``attendance/calendar/?school=<id>&year=2026``: the school's dates and closures;
+- ``attendance/class-marks/<classroom>/?date=2026-06-01[&period=0]``: GET the day's marks of a
+  class; PUT ``{"date", "period", "marks": [{"enrolment", "code", "note"}]}`` replaces them
+  (students not listed become present);
+- ``attendance/student-marks/<student>/?from=&to=``: a student's marks over a period;
+- ``attendance/figures/?scope=student|classroom|school&id=<id>&year=2026[&month=6]``;
+- ``attendance/long-absence/?year=2026[&school=<id>]``.
+
+Permissions come from the same ``Actor`` as the pages: objects outside the caller's
+scope are 404; a homeroom teacher writes their own class only (403 otherwise).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from django.core.exceptions import PermissionDenied
+from django.shortcuts import get_object_or_404
+from django.utils import timezone
+from drf_spectacular.utils import extend_schema
+from rest_framework import serializers, viewsets
+from rest_framework.exceptions import ValidationError
+from rest_framework.response import Response
+
+from api.routers import router
+from attendance import queries, rules, services
+from attendance.models import Closure, Mark, SchoolDate
+from schools.models import Enrolment, SchoolYear
+from schools.permissions import Actor, get_actor
+
+
+def _actor(request) -> Actor:
+    return get_actor(request)
+
+
+def _date(value: str | None, name: str, default: dt.date | None = None) -> dt.date:
+    if not value:
+        if default is not None:
+            return default
+        raise ValidationError({name: ["日付を指定してください (YYYY-MM-DD)。"]})
+    try:
+        return dt.date.fromisoformat(value)
+    except ValueError:
+        raise ValidationError({name: ["日付は YYYY-MM-DD で指定してください。"]}) from None
+
+
+def _school_year(request) -> SchoolYear:
+    value = request.query_params.get("year")
+    if value:
+        if not value.isdigit():
+            raise ValidationError({"year": ["年度は数字で指定してください (例: 2026)。"]})
+        return get_object_or_404(SchoolYear, year=int(value))
+    year = SchoolYear.objects.filter(state=SchoolYear.State.CURRENT).first()
+    if year is None:
+        raise ValidationError({"year": ["年度を指定してください。"]})
+    return year
+
+
+def _int(request, name: str) -> int:
+    value = request.query_params.get(name, "")
+    if not value.isdigit():
+        raise ValidationError({name: ["数字で指定してください。"]})
+    return int(value)
+
+
+class MarkSerializer(serializers.Serializer):
+    enrolment = serializers.IntegerField()
+    code = serializers.CharField(max_length=12, allow_blank=True, default="")
+    note = serializers.CharField(max_length=100, allow_blank=True, default="")
+
+
+class ClassMarksWriteSerializer(serializers.Serializer):
+    date = serializers.DateField()
+    period = serializers.IntegerField(min_value=0, max_value=8, default=0)
+    marks = MarkSerializer(many=True)
+
+
+class CalendarViewSet(viewsets.ViewSet):
+    """学校暦: every date of a school's year with school day flag, plus closures."""
+
+    @extend_schema(responses=None)
+    def list(self, request):
+        actor = _actor(request)
+        school = get_object_or_404(actor.schools(), pk=_int(request, "school"))
+        school_year = _school_year(request)
+        services.ensure_calendar(school, school_year)
+        dates = SchoolDate.objects.filter(school=school, school_year=school_year).order_by("date")
+        closures = Closure.objects.filter(school=school, school_year=school_year)
+        return Response({
+            "school": school.pk,
+            "year": school_year.year,
+            "school_days": sum(d.is_school_day for d in dates),
+            "dates": [{"date": d.date, "is_school_day": d.is_school_day, "note": d.note}
+                      for d in dates],
+            "closures": [{"id": c.pk, "kind": c.kind, "grade": c.grade,
+                          "classroom": c.classroom_id, "start": c.start, "end": c.end,
+                          "reason": c.reason} for c in closures],
+        })  # fmt: skip
+
+
+class ClassMarksViewSet(viewsets.ViewSet):
+    """The day's marks of a class (read, and replace in one call)."""
+
+    def _classroom(self, request, pk):
+        return get_object_or_404(_actor(request).classrooms(), pk=pk)
+
+    def _body(self, entry, period):
+        return {
+            "classroom": entry.classroom.pk,
+            "date": entry.day,
+            "period": period,
+            "is_school_day": entry.is_school_day,
+            "class_closed": entry.is_closed,
+            "counts": entry.counts,
+            "students": [
+                {"enrolment": r.enrolment.pk, "roll_number": r.enrolment.roll_number,
+                 "name": r.enrolment.student.name, "code": r.code, "note": r.note}
+                for r in entry.rows
+            ],
+        }  # fmt: skip
+
+    @extend_schema(responses=None)
+    def retrieve(self, request, pk=None):
+        classroom = self._classroom(request, pk)
+        day = _date(request.query_params.get("date"), "date", timezone.localdate())
+        period_text = request.query_params.get("period", "0")
+        period = int(period_text) if period_text.isdigit() and int(period_text) <= 8 else 0
+        entry = queries.daily_entry(classroom, day, period)
+        return Response(self._body(entry, period))
+
+    @extend_schema(request=ClassMarksWriteSerializer, responses=None)
+    def update(self, request, pk=None):
+        actor = _actor(request)
+        classroom = self._classroom(request, pk)
+        if not actor.can_take_attendance(classroom):
+            raise PermissionDenied("この学級の出欠を入力する権限がありません。")
+        body = ClassMarksWriteSerializer(data=request.data)
+        body.is_valid(raise_exception=True)
+        day, period = body.validated_data["date"], body.validated_data["period"]
+        start, end = rules.school_year_bounds(classroom.school_year.year)
+        if not start <= day <= end:
+            raise ValidationError({"date": [f"{classroom.school_year}の日付を指定してください。"]})
+        if period and not classroom.school.per_period_attendance:
+            raise ValidationError({"period": ["この学校は校時別の出欠を使っていません。"]})
+        entry = queries.daily_entry(classroom, day, period)
+        marks = {
+            m["enrolment"]: services.MarkInput(m["code"], m["note"])
+            for m in body.validated_data["marks"]
+        }
+        result = services.save_day_marks(
+            request.user, classroom, day, marks, period=period,
+            valid_codes={c.code for c in entry.codes},
+            class_day=(entry.is_school_day, entry.is_closed), enrolments=entry.enrolments,
+        )  # fmt: skip
+        entry = queries.daily_entry(classroom, day, period)
+        return Response({**self._body(entry, period), "changed": result.changed})
+
+
+class StudentMarksViewSet(viewsets.ViewSet):
+    """A student's marks over a period (``from``, ``to``; default: the current year so far)."""
+
+    @extend_schema(responses=None)
+    def retrieve(self, request, pk=None):
+        actor = _actor(request)
+        student = get_object_or_404(actor.students(), pk=pk)
+        today = timezone.localdate()
+        start = _date(request.query_params.get("from"), "from",
+                      rules.school_year_bounds(rules_year(today))[0])  # fmt: skip
+        end = _date(request.query_params.get("to"), "to", today)
+        if end < start or (end - start).days > 3 * 366:
+            raise ValidationError({"to": ["期間が正しくありません (3年以内)。"]})
+        enrolments = Enrolment.objects.filter(student=student)
+        if not actor.sees_whole_municipality:
+            enrolments = enrolments.filter(school_id__in=actor.member_school_ids)
+        marks = (
+            Mark.objects.filter(enrolment__in=enrolments, date__range=(start, end))
+            .select_related("enrolment__classroom")
+            .order_by("date", "period")
+        )
+        return Response({
+            "student": student.pk,
+            "from": start,
+            "to": end,
+            "marks": [{"date": m.date, "period": m.period, "code": m.code, "note": m.note,
+                       "classroom": m.enrolment.classroom_id} for m in marks],
+        })  # fmt: skip
+
+
+def rules_year(day: dt.date) -> int:
+    return day.year if day.month >= 4 else day.year - 1
+
+
+class FiguresViewSet(viewsets.ViewSet):
+    """指導要録 figures per student, class or school for a month or the year."""
+
+    @extend_schema(responses=None)
+    def list(self, request):
+        actor = _actor(request)
+        scope = request.query_params.get("scope", "")
+        object_id = _int(request, "id")
+        school_year = _school_year(request)
+        start, end = rules.school_year_bounds(school_year.year)
+        month = request.query_params.get("month")
+        if month:
+            if not month.isdigit() or not 1 <= int(month) <= 12:
+                raise ValidationError({"month": ["月は1から12で指定してください。"]})
+            m = int(month)
+            start, end = queries.month_bounds(school_year.year + (m < 4), m)
+        if scope == "student":
+            student = get_object_or_404(actor.students(), pk=object_id)
+            where, params, group = "AND en.student_id = %s", [student.pk], "student"
+            if not actor.sees_whole_municipality:
+                where += " AND en.school_id = ANY(%s)"
+                params.append(sorted(actor.member_school_ids))
+        elif scope == "classroom":
+            classroom = get_object_or_404(actor.classrooms(), pk=object_id)
+            where, params, group = "AND en.classroom_id = %s", [classroom.pk], "enrolment"
+            queries.ensure_calendars(school_year, [classroom.school])
+        elif scope == "school":
+            school = get_object_or_404(actor.schools(), pk=object_id)
+            where, params, group = "AND en.school_id = %s", [school.pk], "school"
+            queries.ensure_calendars(school_year, [school])
+        else:
+            raise ValidationError({"scope": ["student、classroom、school のいずれかです。"]})
+        rows = queries.figures_rows(school_year, start, end, group=group, where=where,
+                                    params=params)  # fmt: skip
+        names = {}
+        if scope == "classroom":
+            names = {e.pk: (e.student_id, e.roll_number, e.student.name)
+                     for e in Enrolment.objects.filter(classroom_id=object_id)
+                     .select_related("student")}  # fmt: skip
+        result = []
+        for key, f in rows:
+            item = {**f.as_dict(), "by_code": f.by_code}
+            if scope == "classroom":
+                student_id, roll, name = names.get(key[0], (None, None, ""))
+                item = {"enrolment": key[0], "student": student_id, "roll_number": roll,
+                        "name": name, **item}  # fmt: skip
+            elif scope == "student":
+                item = {"student": key[0], "school": key[1], **item}
+            else:
+                item = {"school": key[0], **item}
+            result.append(item)
+        if scope == "classroom":
+            result.sort(key=lambda r: r["roll_number"] or 0)
+        return Response({"scope": scope, "id": object_id, "from": start, "to": end,
+                         "results": result})  # fmt: skip
+
+
+class LongAbsenceViewSet(viewsets.ViewSet):
+    """長期欠席の見守り: 30+ days, or projected to reach 30 by the end of the year."""
+
+    @extend_schema(responses=None)
+    def list(self, request):
+        actor = _actor(request)
+        school_year = _school_year(request)
+        school_param = request.query_params.get("school")
+        if actor.sees_whole_municipality:
+            school_ids = None
+        elif actor.admin_school_ids:
+            school_ids = sorted(actor.admin_school_ids)
+        else:
+            raise PermissionDenied("出欠の集計を見る権限がありません。")
+        if school_param:
+            school = get_object_or_404(actor.schools(), pk=_int(request, "school"))
+            if school_ids is not None and school.pk not in school_ids:
+                raise PermissionDenied("出欠の集計を見る権限がありません。")
+            school_ids = [school.pk]
+        queries.ensure_calendars(school_year)
+        watch = queries.long_absence_watch(school_year, timezone.localdate(), school_ids)
+        return Response({"year": school_year.year, "results": [
+            {"student": w.student_id, "name": w.name, "kana": w.kana, "school": w.school_id,
+             "school_name": w.school_name, "classroom": w.classroom, "absent_days": w.absent,
+             "school_days_so_far": w.days_so_far, "school_days_in_year": w.days_in_year,
+             "projected": round(w.projected, 1), "status": w.status, "trend": w.trend}
+            for w in watch
+        ]})  # fmt: skip
+
+
+router.register("attendance/calendar", CalendarViewSet, basename="attendance-calendar")
+router.register("attendance/class-marks", ClassMarksViewSet, basename="attendance-class-marks")
+router.register(
+    "attendance/student-marks", StudentMarksViewSet, basename="attendance-student-marks"
+)
+router.register("attendance/figures", FiguresViewSet, basename="attendance-figures")
+router.register("attendance/long-absence", LongAbsenceViewSet, basename="attendance-long-absence")
