@@ -1,0 +1,272 @@
+"""Benchmark: importing a 10,000-student roster end to end, beside a naive row-by-row import.
+
+    .venv/bin/python -m bench.roster_import [--students 10000] [--runs 3] [--naive-runs 1]
+
+Target (issue 3): at most 10 s end to end (upload and parse, validate, preview
+page, confirm and commit) and peak memory under 500 MB. Each run goes through
+the real pages over HTTP (Django's test client on the municipality's host,
+with the middleware, as a BoE administrator): POST the file to the import page
+(the preview), then POST the confirmation. Then the same file is imported
+again (nothing may change). The naive import reads the same file with openpyxl
+and writes row by row through the ORM (one transaction); the ratio is printed.
+
+Runs in a throw-away municipality (provisioned with tenants.provisioning,
+deleted at the end, also after an error). Synthetic data: bench/synth.py.
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import io
+import re
+import resource
+import shutil
+import statistics
+import sys
+import time
+import tracemalloc
+from pathlib import Path
+
+SUBDOMAIN = "bench-roster"
+# 39 (高知県) 99x: a code no real municipality and no other benchmark uses.
+CODE_FIRST_FIVE = "39990"
+
+
+def setup() -> None:
+    import os
+
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
+    os.environ.setdefault("LOG_LEVEL", "WARNING")
+    import django
+
+    django.setup()
+    from django.conf import settings
+
+    settings.DEBUG = False  # no query log growing in memory
+
+
+def peak_rss_mb() -> float:
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
+def median_line(label: str, seconds: list[float], target: float | None = None) -> str:
+    med = statistics.median(seconds)
+    text = f"{label}: median {med:.2f} s (min {min(seconds):.2f}, max {max(seconds):.2f}, n={len(seconds)})"
+    if target is not None:
+        text += f"  target <= {target:.0f} s: {'OK' if med <= target else 'MISSED'}"
+    return text
+
+
+def provision():
+    from tenants import provisioning
+    from tenants.codes import check_digit
+    from tenants.models import Municipality
+
+    schema = provisioning.schema_name_for(SUBDOMAIN)
+    for leftover in Municipality.objects.filter(schema_name=schema):
+        provisioning.delete(leftover, confirm_schema=schema, actor="bench:roster_import")
+    return provisioning.provision(
+        provisioning.NewMunicipality(
+            name="ベンチ名簿市", code=CODE_FIRST_FIVE + str(check_digit(CODE_FIRST_FIVE)),
+            subdomain=SUBDOMAIN, admin_username="bench-admin",
+            admin_password="Bench-pass-2026", admin_name="ベンチ 管理者",
+        ),
+        actor="bench:roster_import",
+    )  # fmt: skip
+
+
+def make_school(n: int, year, rows):
+    from bench import synth
+    from schools.models import Classroom, School, SchoolType
+
+    school = School.objects.create(
+        name=f"ベンチ第{n}小学校", school_type=SchoolType.ELEMENTARY, mext_code=f"B139{n:09d}"
+    )
+    Classroom.objects.bulk_create(
+        Classroom(school=school, school_year=year, grade=g, name=name, sort_order=i)
+        for i, (g, name) in enumerate(synth.classes(rows))
+    )
+    return school
+
+
+def clear_students() -> None:
+    from schools.models import Enrolment, Student
+
+    Enrolment.objects.all().delete()
+    Student.objects.all().delete()
+
+
+def http_import(client, school, year, data: bytes) -> tuple[float, float, dict]:
+    """POST the file (preview page), then the confirmation; seconds for each and the counts."""
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    t0 = time.perf_counter()
+    preview = client.post(
+        "/roster/io/import/",
+        {"school": school.pk, "year": year.pk, "file": SimpleUploadedFile("名簿.xlsx", data)},
+    )
+    t1 = time.perf_counter()
+    html = preview.content.decode()
+    if preview.status_code != 200 or 'name="token"' not in html:
+        errors = re.findall(r'<td class="error">(.*?)</td>', html)[:5]
+        raise SystemExit(f"preview failed ({preview.status_code}): {errors or html[:500]}")
+    fields = dict(re.findall(r'<input type="hidden" name="(\w+)" value="([^"]*)"', html))
+    counts = {
+        k: int(v.replace(",", ""))
+        for k, v in re.findall(r"(新規|更新|変更なし)</span> ([\d,]+)", html)
+    }
+    t2 = time.perf_counter()
+    if counts.get("新規", 0) or counts.get("更新", 0):
+        done = client.post("/roster/io/import/confirm/", fields)
+        if done.status_code != 302:
+            raise SystemExit(f"confirm failed ({done.status_code}): {done.content[:500]!r}")
+    else:  # nothing to write: the page offers no confirmation, and the user stops here
+        from schools.imports import discard_pending
+
+        discard_pending(fields["token"])
+    return t1 - t0, time.perf_counter() - t2, counts
+
+
+def naive_import(school, year, data: bytes) -> float:
+    """What a first version would do: openpyxl in normal mode, one ORM round trip per row."""
+    from django.db import transaction
+    from openpyxl import load_workbook
+
+    from schools.models import Classroom, Enrolment, Student
+
+    t0 = time.perf_counter()
+    ws = load_workbook(io.BytesIO(data)).active
+    rows = ws.iter_rows(values_only=True)
+    for values in rows:
+        if values and values[0] == "学年":
+            break
+    sex = {"男": "M", "女": "F"}
+    with transaction.atomic():
+        for grade, class_name, roll, name, kana, sx, born, number in rows:
+            classroom = Classroom.objects.get(
+                school=school, school_year=year, grade=grade, name=class_name
+            )
+            born = born.date() if isinstance(born, dt.datetime) else born
+            student = Student.objects.filter(student_number=str(number)).first()
+            if student is None:
+                student = Student.objects.create(
+                    name=name, kana=kana, sex=sex[sx], birth_date=born, student_number=str(number)
+                )
+            else:
+                student.name, student.kana, student.sex = name, kana, sex[sx]
+                student.birth_date = born
+                student.save()
+            Enrolment.objects.update_or_create(
+                student=student,
+                school=school,
+                school_year=year,
+                defaults={
+                    "classroom": classroom, "grade": grade, "roll_number": roll,
+                    "enrolled_on": year.start,
+                },
+            )  # fmt: skip
+    return time.perf_counter() - t0
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--students", type=int, default=10_000)
+    parser.add_argument("--runs", type=int, default=3)
+    parser.add_argument("--naive-runs", type=int, default=1)
+    args = parser.parse_args(argv)
+    setup()
+
+    from django.conf import settings
+    from django.contrib.auth import get_user_model
+    from django.db import connection
+    from django.test import Client
+    from django_tenants.utils import schema_context
+
+    from bench import synth
+    from schools.imports import plan_roster_import
+    from schools.models import Enrolment, SchoolYear, Student
+    from tenants import provisioning
+
+    rows = synth.students(args.students, year=2026)
+    data = synth.roster_xlsx(rows, title="令和8年度 全校名簿（ベンチマーク）")
+    print(
+        f"roster: {len(rows):,} students, {len(synth.classes(rows))} classes, "
+        f"file {len(data) / 1024 / 1024:.2f} MB (.xlsx)"
+    )
+    rss_start = peak_rss_mb()
+    t0 = time.perf_counter()
+    municipality = provision()
+    print(f"provisioned {municipality.schema_name} in {time.perf_counter() - t0:.2f} s")
+    try:
+        with schema_context(municipality.schema_name):
+            year = SchoolYear.objects.create(year=2026, state=SchoolYear.State.CURRENT)
+            admin = get_user_model().objects.get(username="bench-admin")
+            client = Client(HTTP_HOST=provisioning.host_for(SUBDOMAIN))
+            client.force_login(admin)
+            first, again, previews, commits, stages = [], [], [], [], []
+            for run in range(1, args.runs + 1):
+                clear_students()
+                school = make_school(run, year, rows)
+                preview_s, commit_s, counts = http_import(client, school, year, data)
+                connection.set_schema(municipality.schema_name)
+                assert counts.get("新規") == len(rows), counts
+                assert Enrolment.objects.filter(school=school).count() == len(rows)
+                first.append(preview_s + commit_s)
+                previews.append(preview_s)
+                commits.append(commit_s)
+                p2, c2, counts2 = http_import(client, school, year, data)
+                connection.set_schema(municipality.schema_name)
+                assert counts2.get("変更なし") == len(rows), counts2
+                again.append(p2 + c2)
+                plan = plan_roster_import(school, year, data)
+                stages.append(plan.timings)
+                print(
+                    f"  run {run}: preview {preview_s:.2f} s + commit {commit_s:.2f} s = "
+                    f"{preview_s + commit_s:.2f} s; same file again {p2 + c2:.2f} s (unchanged)"
+                )
+            rss_fast = peak_rss_mb()
+            # Python-level peak of one preview (the part that holds the whole file).
+            tracemalloc.start()
+            plan_roster_import(school, year, data)
+            traced_peak = tracemalloc.get_traced_memory()[1] / 1024 / 1024
+            tracemalloc.stop()
+
+            naive = []
+            for run in range(1, args.naive_runs + 1):
+                clear_students()
+                school = make_school(100 + run, year, rows)
+                naive.append(naive_import(school, year, data))
+                assert Student.objects.count() == len(rows)
+                print(f"  naive run {run}: {naive[-1]:.2f} s")
+            clear_students()
+    finally:
+        connection.set_schema_to_public()
+        provisioning.delete(
+            municipality, confirm_schema=municipality.schema_name, actor="bench:roster_import"
+        )
+        pending = Path(settings.MEDIA_ROOT) / "imports" / municipality.schema_name
+        shutil.rmtree(pending, ignore_errors=True)
+        print(f"deleted {municipality.schema_name}")
+
+    print()
+    print(median_line(f"import {len(rows):,} students, end to end (HTTP)", first, target=10))
+    print(median_line("  of which upload + parse + validate + preview page", previews))
+    print(median_line("  of which confirm + commit (plans again, then writes)", commits))
+    print(median_line("same file again (nothing changes)", again))
+    parse = statistics.median(s["parse"] for s in stages)
+    plan_s = statistics.median(s["plan"] for s in stages)
+    print(f"  service stages of a preview: parse {parse:.2f} s, match + validate {plan_s:.2f} s")
+    print(median_line("naive row-by-row ORM import of the same file", naive))
+    print(f"ratio naive / pipeline: {statistics.median(naive) / statistics.median(first):.1f}x")
+    print(
+        f"peak RSS: {rss_fast:.0f} MB after the pipeline runs (process start {rss_start:.0f} MB), "
+        f"{peak_rss_mb():.0f} MB after the naive run; target < 500 MB: "
+        f"{'OK' if rss_fast < 500 else 'MISSED'}"
+    )
+    print(f"tracemalloc peak of one preview: {traced_peak:.0f} MB")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
