@@ -1,3 +1,535 @@
-"""API resources of the gradebook app, registered on the shared v1 router."""
+"""API resources of the gradebook, registered on the shared v1 router.
 
-from api.routers import router  # noqa: F401
+- ``gradebook/subjects/[?school_type=]``: 教科 with ``is_graded``;
+- ``gradebook/teaching-assignments/[?year=2026]``: the caller's (class × subject) assignments;
+- ``gradebook/assessments/?classroom=&subject=&term=``: list / create; ``/<id>/`` read, update,
+  delete;
+- ``gradebook/scores/?classroom=&subject=&term=[&assessment=]``: bulk read (text + version per
+  cell); POST ``{"classroom", "subject", "term", "cells": [{"student", "assessment", "text",
+  "version"}], "reason"}`` bulk write, all or nothing (400 invalid cells, 409 conflicts with the
+  current values);
+- ``gradebook/evaluations/?classroom=&term=[&subject=][&student=]``: viewpoint grades and 評定;
+  POST ``gradebook/evaluations/override/`` sets a teacher's override with a reason;
+- ``gradebook/finalisations/?term=``: 確定 state; POST ``{"term", "classroom"?}`` finalises;
+  DELETE ``/<id>/`` with ``{"reason"}`` withdraws;
+- ``gradebook/history/?classroom=&term=&student=[&subject=]``: who changed what, when, why.
+
+Permissions come from the same ``Actor`` and the same service checks as the pages.
+"""
+
+from __future__ import annotations
+
+from django.core.exceptions import PermissionDenied
+from django.core.exceptions import ValidationError as DjangoValidationError
+from django.http import Http404
+from django.shortcuts import get_object_or_404
+from drf_spectacular.utils import OpenApiParameter, extend_schema
+from rest_framework import serializers, status, viewsets
+from rest_framework.decorators import action
+from rest_framework.exceptions import ValidationError
+from rest_framework.response import Response
+
+from api.routers import router
+from gradebook import queries, rules, services
+from gradebook.models import Assessment, Finalisation, GradeChange
+from schools.models import Classroom, SchoolYear, Subject, Term
+from schools.permissions import Actor, get_actor
+
+
+def _actor(request) -> Actor:
+    return get_actor(request)
+
+
+def _int_param(request, name: str, required: bool = True) -> int | None:
+    value = request.query_params.get(name) or (
+        request.data.get(name) if isinstance(request.data, dict) else None
+    )
+    if value in (None, ""):
+        if required:
+            raise ValidationError({name: ["指定してください。"]})
+        return None
+    try:
+        return int(value)
+    except (TypeError, ValueError):
+        raise ValidationError({name: ["数字で指定してください。"]}) from None
+
+
+def _teaching(request, write: bool = False) -> tuple[Classroom, Subject, Term]:
+    actor = _actor(request)
+    classroom = get_object_or_404(actor.classrooms(), pk=_int_param(request, "classroom"))
+    subject = get_object_or_404(
+        Subject, pk=_int_param(request, "subject"), school_type=classroom.school.school_type
+    )
+    term = get_object_or_404(
+        Term, pk=_int_param(request, "term"), school_id=classroom.school_id,
+        school_year_id=classroom.school_year_id,
+    )  # fmt: skip
+    if not services.can_view_teaching(actor, classroom, subject.pk):
+        raise PermissionDenied("この学級・教科の成績を見る権限がありません。")
+    return classroom, subject, term
+
+
+def _class_term(request) -> tuple[Classroom, Term]:
+    actor = _actor(request)
+    classroom = get_object_or_404(actor.classrooms(), pk=_int_param(request, "classroom"))
+    term = get_object_or_404(Term, pk=_int_param(request, "term"), school_id=classroom.school_id)
+    return classroom, term
+
+
+def _django_errors(exc: DjangoValidationError) -> ValidationError:
+    if hasattr(exc, "error_dict"):
+        return ValidationError(exc.message_dict)
+    return ValidationError({"non_field_errors": exc.messages})
+
+
+# --- subjects, teaching assignments ------------------------------------------------------------
+
+
+class SubjectSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = Subject
+        fields = ["id", "school_type", "name", "short_name", "sort_order", "is_graded"]
+
+
+class SubjectViewSet(viewsets.ReadOnlyModelViewSet):
+    """教科 of each school type (the national lists; 道徳・総合 etc. are not graded)."""
+
+    serializer_class = SubjectSerializer
+    pagination_class = None
+
+    def get_queryset(self):
+        qs = Subject.objects.order_by("school_type", "sort_order")
+        school_type = self.request.query_params.get("school_type")
+        return qs.filter(school_type=school_type) if school_type else qs
+
+
+class TeachingViewSet(viewsets.ViewSet):
+    """The caller's teaching assignments (教科担任) of a year, with the school's terms."""
+
+    @extend_schema(parameters=[OpenApiParameter("year", int, required=False)])
+    def list(self, request):
+        year_value = request.query_params.get("year")
+        year = (
+            get_object_or_404(SchoolYear, year=int(year_value))
+            if year_value and year_value.isdigit()
+            else SchoolYear.objects.filter(state=SchoolYear.State.CURRENT).first()
+        )
+        if year is None:
+            return Response([])
+        rows = queries.teaching_assignments(_actor(request), year.pk)
+        terms: dict[int, list] = {}
+        for t in Term.objects.filter(
+            school_id__in={r.classroom.school_id for r in rows}, school_year=year
+        ):
+            terms.setdefault(t.school_id, []).append(
+                {"id": t.pk, "number": t.number, "name": t.name}
+            )
+        return Response(
+            [
+                {
+                    "classroom": r.classroom.pk,
+                    "classroom_label": r.classroom.label,
+                    "school": r.classroom.school_id,
+                    "subject": r.subject.pk,
+                    "subject_name": r.subject.name,
+                    "teachers": r.teacher_names,
+                    "assessments": r.assessments,
+                    "terms": terms.get(r.classroom.school_id, []),
+                }  # fmt: skip
+                for r in rows
+            ]
+        )
+
+
+# --- assessments --------------------------------------------------------------------------------
+
+
+class AssessmentSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = Assessment
+        fields = [
+            "id", "classroom", "subject", "term", "title", "date", "kind", "max_points",
+            "weight_knowledge", "weight_thinking", "weight_attitude", "sort_order",
+        ]  # fmt: skip
+        read_only_fields = ["id"]
+
+    def validate(self, attrs):
+        term = attrs.get("term") or getattr(self.instance, "term", None)
+        date = attrs.get("date")
+        if date and term and not term.start <= date <= term.end:
+            raise serializers.ValidationError(
+                {"date": [f"{term.name} の期間内の日付にしてください。"]}
+            )
+        return attrs
+
+
+class AssessmentViewSet(viewsets.ViewSet):
+    """評価材料 of one class × subject × term."""
+
+    def _object(self, request, pk) -> Assessment:
+        actor = _actor(request)
+        assessment = get_object_or_404(
+            Assessment.objects.select_related("classroom__school", "classroom__school_year", "term"),
+            pk=pk, classroom__in=actor.classrooms(),
+        )  # fmt: skip
+        if not services.can_view_teaching(actor, assessment.classroom, assessment.subject_id):
+            raise PermissionDenied("この評価材料を見る権限がありません。")
+        return assessment
+
+    @extend_schema(
+        parameters=[
+            OpenApiParameter(n, int, required=True) for n in ("classroom", "subject", "term")
+        ],
+        responses=AssessmentSerializer(many=True),
+    )
+    def list(self, request):
+        classroom, subject, term = _teaching(request)
+        return Response(
+            AssessmentSerializer(queries.assessments_of(classroom, subject, term), many=True).data
+        )
+
+    @extend_schema(request=AssessmentSerializer, responses=AssessmentSerializer)
+    def create(self, request):
+        serializer = AssessmentSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        data = dict(serializer.validated_data)
+        classroom = get_object_or_404(_actor(request).classrooms(), pk=data.pop("classroom").pk)
+        subject, term = data.pop("subject"), data.pop("term")
+        try:
+            created = services.create_assessment(
+                request.user, _actor(request), classroom, subject, term, data
+            )
+        except DjangoValidationError as exc:
+            raise _django_errors(exc) from exc
+        return Response(AssessmentSerializer(created).data, status=status.HTTP_201_CREATED)
+
+    @extend_schema(responses=AssessmentSerializer)
+    def retrieve(self, request, pk=None):
+        return Response(AssessmentSerializer(self._object(request, pk)).data)
+
+    @extend_schema(request=AssessmentSerializer, responses=AssessmentSerializer)
+    def partial_update(self, request, pk=None):
+        assessment = self._object(request, pk)
+        serializer = AssessmentSerializer(assessment, data=request.data, partial=True)
+        serializer.is_valid(raise_exception=True)
+        data = {
+            k: v for k, v in serializer.validated_data.items() if k in services.ASSESSMENT_FIELDS
+        }
+        full = {f: getattr(assessment, f) for f in services.ASSESSMENT_FIELDS} | data
+        try:
+            services.update_assessment(request.user, _actor(request), assessment, full)
+        except DjangoValidationError as exc:
+            raise _django_errors(exc) from exc
+        return Response(AssessmentSerializer(assessment).data)
+
+    def destroy(self, request, pk=None):
+        assessment = self._object(request, pk)
+        try:
+            services.delete_assessment(request.user, _actor(request), assessment)
+        except DjangoValidationError as exc:
+            raise _django_errors(exc) from exc
+        return Response(status=status.HTTP_204_NO_CONTENT)
+
+
+# --- scores (bulk) -------------------------------------------------------------------------------
+
+
+class CellSerializer(serializers.Serializer):
+    student = serializers.IntegerField()
+    assessment = serializers.IntegerField()
+    text = serializers.CharField(
+        allow_blank=True, max_length=20, help_text="数字、空欄 (未入力)、欠 (欠席)"
+    )
+    version = serializers.IntegerField(min_value=0, default=0)
+
+
+class ScoresWriteSerializer(serializers.Serializer):
+    classroom = serializers.IntegerField()
+    subject = serializers.IntegerField()
+    term = serializers.IntegerField()
+    cells = CellSerializer(many=True)
+    reason = serializers.CharField(allow_blank=True, default="", max_length=500)
+
+
+class ScoreViewSet(viewsets.ViewSet):
+    """得点 of a class × subject × term (or one assessment), read and written in bulk."""
+
+    @extend_schema(
+        parameters=[
+            OpenApiParameter(n, int, required=True) for n in ("classroom", "subject", "term")
+        ]
+        + [OpenApiParameter("assessment", int, required=False)],
+    )
+    def list(self, request):
+        classroom, subject, term = _teaching(request)
+        grid = queries.grid(classroom, subject, term)
+        only = _int_param(request, "assessment", required=False)
+        assessments = [a for a in grid.assessments if only is None or a.pk == only]
+        if only is not None and not assessments:
+            raise ValidationError(
+                {"assessment": ["この学級・教科・学期の評価材料ではありません。"]}
+            )
+        return Response(
+            {
+                "finalised": grid.finalised,
+                "writable": services.can_write_teaching(
+                    _actor(request), classroom, subject.pk, grid.finalised
+                ),
+                "assessments": [
+                    {"id": a.pk, "title": a.title, "max_points": str(a.max_points)}
+                    for a in assessments
+                ],
+                "cells": [
+                    {
+                        "student": row.enrolment.student_id,
+                        "roll_number": row.enrolment.roll_number,
+                        "assessment": a.pk,
+                        "text": row.cells[a.pk].text if row.cells[a.pk] else "",
+                        "version": row.cells[a.pk].version if row.cells[a.pk] else 0,
+                    }
+                    for row in grid.rows
+                    for a in assessments
+                ],
+            }
+        )
+
+    @extend_schema(request=ScoresWriteSerializer)
+    def create(self, request):
+        serializer = ScoresWriteSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        data = serializer.validated_data
+        actor = _actor(request)
+        classroom = get_object_or_404(actor.classrooms(), pk=data["classroom"])
+        subject = get_object_or_404(
+            Subject, pk=data["subject"], school_type=classroom.school.school_type
+        )
+        term = get_object_or_404(Term, pk=data["term"], school_id=classroom.school_id)
+        cells = [
+            services.CellInput(c["student"], c["assessment"], c["text"], c["version"])
+            for c in data["cells"]
+        ]
+        try:
+            result = services.save_scores(
+                request.user, actor, classroom, subject, term, cells, reason=data["reason"]
+            )
+        except services.GridInvalid as exc:
+            return Response(
+                {"error": {"code": "invalid", "message": exc.message,
+                           "cells": [p.as_dict() for p in exc.problems]}},
+                status=status.HTTP_400_BAD_REQUEST,
+            )  # fmt: skip
+        except services.GridConflict as exc:
+            return Response(
+                {"error": {"code": "conflict", "message": exc.message,
+                           "cells": [p.as_dict() for p in exc.problems]}},
+                status=status.HTTP_409_CONFLICT,
+            )  # fmt: skip
+        except DjangoValidationError as exc:
+            raise _django_errors(exc) from exc
+        return Response(
+            {
+                "changed": result.changed,
+                "versions": [
+                    {"student": s, "assessment": a, "version": v}
+                    for (s, a), v in result.versions.items()
+                ],
+            }
+        )
+
+
+# --- evaluations and 評定 -------------------------------------------------------------------------
+
+
+def _result_json(student_id: int, subject_id: int, result: rules.Result, evaluation=None) -> dict:
+    return {
+        "student": student_id,
+        "subject": subject_id,
+        "percentages": {vp: result.percentage_text(vp) or None for vp in rules.VIEWPOINTS},
+        "levels": result.levels,
+        "derived_levels": result.derived_levels,
+        "rating": result.rating,
+        "derived_rating": result.derived_rating,
+        "overridden": sorted(result.overridden),
+        "override_reason": evaluation.override_reason if evaluation else "",
+        "version": evaluation.version if evaluation else 0,
+    }
+
+
+class OverrideSerializer(serializers.Serializer):
+    classroom = serializers.IntegerField()
+    subject = serializers.IntegerField()
+    term = serializers.IntegerField()
+    student = serializers.IntegerField()
+    levels = serializers.DictField(
+        child=serializers.CharField(allow_blank=True, allow_null=True), default=dict
+    )
+    rating = serializers.IntegerField(allow_null=True, default=None)
+    reason = serializers.CharField(allow_blank=True, default="", max_length=1000)
+    version = serializers.IntegerField(allow_null=True, default=None)
+
+
+class EvaluationViewSet(viewsets.ViewSet):
+    """観点別評価 and 評定 per student × subject × term (live, or the 確定 snapshot)."""
+
+    @extend_schema(
+        parameters=[OpenApiParameter(n, int, required=True) for n in ("classroom", "term")]
+        + [OpenApiParameter(n, int, required=False) for n in ("subject", "student")],
+    )
+    def list(self, request):
+        actor = _actor(request)
+        subject_id = _int_param(request, "subject", required=False)
+        student_id = _int_param(request, "student", required=False)
+        if subject_id is not None:
+            classroom, subject, term = _teaching(request)
+            grid = queries.grid(classroom, subject, term)
+            items = [
+                _result_json(row.enrolment.student_id, subject.pk, row.result, row.evaluation)
+                for row in grid.rows
+                if student_id is None or row.enrolment.student_id == student_id
+            ]
+            return Response({"finalised": grid.finalised, "results": items})
+        classroom, term = _class_term(request)
+        if not services.can_view_class(actor, classroom):
+            raise PermissionDenied("この学級の成績を見る権限がありません。")
+        cl = queries.class_list(classroom, term)
+        items = [
+            _result_json(e.student_id, s.pk, r)
+            for e, cells in cl.rows()
+            if student_id is None or e.student_id == student_id
+            for s, r in cells
+            if r is not None
+        ]
+        return Response({"finalised": cl.finalised, "results": items})
+
+    @extend_schema(request=OverrideSerializer)
+    @action(detail=False, methods=["post"])
+    def override(self, request):
+        serializer = OverrideSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        data = serializer.validated_data
+        actor = _actor(request)
+        classroom = get_object_or_404(actor.classrooms(), pk=data["classroom"])
+        subject = get_object_or_404(
+            Subject, pk=data["subject"], school_type=classroom.school.school_type
+        )
+        term = get_object_or_404(Term, pk=data["term"], school_id=classroom.school_id)
+        unknown = set(data["levels"]) - set(rules.VIEWPOINTS)
+        if unknown:
+            raise ValidationError({"levels": [f"観点は {', '.join(rules.VIEWPOINTS)} です。"]})
+        try:
+            evaluation = services.override_evaluation(
+                request.user, actor, classroom, subject, term, data["student"],
+                levels={vp: (v or None) for vp, v in data["levels"].items()},
+                rating=data["rating"], reason=data["reason"], version=data["version"],
+            )  # fmt: skip
+        except DjangoValidationError as exc:
+            raise _django_errors(exc) from exc
+        grid = queries.grid(classroom, subject, term)
+        row = next(r for r in grid.rows if r.enrolment.student_id == data["student"])
+        return Response(_result_json(row.enrolment.student_id, subject.pk, row.result, evaluation))
+
+
+# --- finalisation ---------------------------------------------------------------------------------
+
+
+class FinalisationSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = Finalisation
+        fields = ["id", "term", "classroom", "finalised_at", "finalised_by"]
+        read_only_fields = ["id", "finalised_at", "finalised_by"]
+
+
+class FinalisationViewSet(viewsets.ViewSet):
+    """確定 of a term for the school (classroom null) or per class."""
+
+    def _term(self, request, term_id) -> Term:
+        actor = _actor(request)
+        term = get_object_or_404(Term.objects.select_related("school"), pk=term_id)
+        if not actor.can_view_school(term.school_id):
+            raise Http404  # another school's term: its existence does not leak
+        return term
+
+    @extend_schema(
+        parameters=[OpenApiParameter("term", int, required=True)],
+        responses=FinalisationSerializer(many=True),
+    )
+    def list(self, request):
+        term = self._term(request, _int_param(request, "term"))
+        return Response(FinalisationSerializer(queries.finalisations(term), many=True).data)
+
+    @extend_schema(request=FinalisationSerializer, responses=FinalisationSerializer)
+    def create(self, request):
+        term = self._term(request, _int_param(request, "term"))
+        classroom_id = _int_param(request, "classroom", required=False)
+        classroom = None
+        if classroom_id is not None:
+            classroom = get_object_or_404(
+                Classroom,
+                pk=classroom_id,
+                school_id=term.school_id,
+                school_year_id=term.school_year_id,
+            )
+        try:
+            fin = services.finalise(request.user, _actor(request), term, classroom)
+        except DjangoValidationError as exc:
+            raise _django_errors(exc) from exc
+        return Response(FinalisationSerializer(fin).data, status=status.HTTP_201_CREATED)
+
+    def destroy(self, request, pk=None):
+        fin = get_object_or_404(
+            Finalisation.objects.select_related("term__school", "classroom"), pk=pk
+        )
+        self._term(request, fin.term_id)
+        reason = request.data.get("reason", "") if isinstance(request.data, dict) else ""
+        try:
+            services.unfinalise(request.user, _actor(request), fin, str(reason))
+        except DjangoValidationError as exc:
+            raise _django_errors(exc) from exc
+        return Response(status=status.HTTP_204_NO_CONTENT)
+
+
+# --- history -----------------------------------------------------------------------------------------
+
+
+class GradeChangeSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = GradeChange
+        fields = [
+            "id", "at", "actor_name", "kind", "student", "classroom", "subject", "term",
+            "assessment", "field", "old", "new", "reason", "after_finalisation",
+        ]  # fmt: skip
+
+
+class HistoryViewSet(viewsets.ViewSet):
+    """変更履歴 of a student's grades in a term (optionally one subject)."""
+
+    @extend_schema(
+        parameters=[
+            OpenApiParameter(n, int, required=True) for n in ("classroom", "term", "student")
+        ]
+        + [OpenApiParameter("subject", int, required=False)],
+        responses=GradeChangeSerializer(many=True),
+    )
+    def list(self, request):
+        actor = _actor(request)
+        classroom, term = _class_term(request)
+        subject_id = _int_param(request, "subject", required=False)
+        allowed = services.can_view_class(actor, classroom) or (
+            subject_id is not None and actor.can_edit_teaching(classroom, subject_id)
+        )
+        if not allowed:
+            raise PermissionDenied("この成績の履歴を見る権限がありません。")
+        qs = queries.history(
+            student_id=_int_param(request, "student"), term=term, classroom_id=classroom.pk,
+            subject_id=subject_id,
+        )  # fmt: skip
+        return Response(GradeChangeSerializer(qs[:1000], many=True).data)
+
+
+router.register("gradebook/subjects", SubjectViewSet, basename="gradebook-subjects")
+router.register("gradebook/teaching-assignments", TeachingViewSet, basename="gradebook-teaching")
+router.register("gradebook/assessments", AssessmentViewSet, basename="gradebook-assessments")
+router.register("gradebook/scores", ScoreViewSet, basename="gradebook-scores")
+router.register("gradebook/evaluations", EvaluationViewSet, basename="gradebook-evaluations")
+router.register("gradebook/finalisations", FinalisationViewSet, basename="gradebook-finalisations")
+router.register("gradebook/history", HistoryViewSet, basename="gradebook-history")
