@@ -24,6 +24,11 @@ PREVIEW_LIST_LIMIT = 200  # rows listed per section of the preview (all are coun
 ERROR_LIST_LIMIT = 500
 
 
+def _id(value: str | None) -> int:
+    """A primary key from a query string or form; anything else finds nothing (404, not 500)."""
+    return int(value) if value and value.isdigit() and len(value) < 19 else 0
+
+
 def _manageable_schools(actor: Actor):
     schools = actor.schools().filter(is_active=True)
     return schools if actor.is_boe_admin else schools.filter(pk__in=actor.admin_school_ids)
@@ -70,10 +75,10 @@ def import_roster(request: HttpRequest) -> HttpResponse:
     if not (actor.is_boe_admin or actor.admin_school_ids):
         actor.require(False, _("名簿を取り込めるのは、学校の管理者か教育委員会の管理者です。"))
     form = RosterUploadForm(actor, request.POST or None, request.FILES or None)
-    if request.method == "GET" and request.GET.get("school"):
-        form.initial["school"] = request.GET["school"]
-    if request.method == "GET" and request.GET.get("year"):
-        form.initial["year"] = request.GET["year"]
+    if request.method == "GET":
+        for name in ("school", "year"):
+            if _id(request.GET.get(name)):
+                form.initial[name] = _id(request.GET.get(name))
     if request.method == "POST" and form.is_valid():
         school, year = form.cleaned_data["school"], form.cleaned_data["year"]
         imports.require_import_permission(actor, school)
@@ -134,9 +139,9 @@ def _preview_context(plan: imports.RosterPlan, token: str, create_classes: bool)
 def import_roster_confirm(request: HttpRequest) -> HttpResponse:
     """Step 3: commit the previewed file in one transaction, or show why not (nothing written)."""
     actor = request.actor
-    school = get_object_or_404(_manageable_schools(actor), pk=request.POST.get("school") or 0)
+    school = get_object_or_404(_manageable_schools(actor), pk=_id(request.POST.get("school")))
     imports.require_import_permission(actor, school)
-    year = get_object_or_404(_open_years(), pk=request.POST.get("year") or 0)
+    year = get_object_or_404(_open_years(), pk=_id(request.POST.get("year")))
     token = request.POST.get("token", "")
     data = imports.load_pending(token)
     if data is None:
@@ -191,7 +196,7 @@ def export_class(request: HttpRequest, classroom_id: int) -> HttpResponse:
 
 def _year_from(request: HttpRequest) -> SchoolYear:
     if request.GET.get("year"):
-        return get_object_or_404(SchoolYear, pk=request.GET["year"])
+        return get_object_or_404(SchoolYear, pk=_id(request.GET["year"]))
     year = SchoolYear.objects.filter(state=SchoolYear.State.CURRENT).first()
     if year is None:
         raise Http404("現年度がありません。")
@@ -213,7 +218,7 @@ def export_staff(request: HttpRequest) -> HttpResponse:
     actor = request.actor
     school = None
     if request.GET.get("school"):
-        school = get_object_or_404(actor.schools(), pk=request.GET["school"])
+        school = get_object_or_404(actor.schools(), pk=_id(request.GET["school"]))
         actor.require(actor.can_manage_school(school.pk) or actor.sees_whole_municipality)
     else:
         actor.require(actor.sees_whole_municipality)

@@ -149,3 +149,12 @@ def test_staff_list_for_the_board_and_for_a_school(
     assert client_for(muni, teacher).get("/roster/io/export/staff.xlsx").status_code == 403
     response = client_for(muni, teacher).get(f"/roster/io/export/staff.xlsx?school={school.pk}")
     assert response.status_code == 403
+
+
+def test_malformed_ids_are_not_found_never_a_500(muni, client_for, boe_admin, school):
+    client = client_for(muni, boe_admin)
+    assert client.get(f"/roster/io/export/school/{school.pk}.xlsx?year=abc").status_code == 404
+    assert client.get("/roster/io/export/staff.xlsx?school=1;drop").status_code == 404
+    assert client.get("/roster/io/import/?school=x&year=y").status_code == 200
+    response = client.post("/roster/io/import/confirm/", {"school": "x", "year": "1"})
+    assert response.status_code == 404
