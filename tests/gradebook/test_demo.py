@@ -1,0 +1,45 @@
+"""The demo seed: fast, idempotent, with a finalised term and assessments for teaching assignments."""
+
+from __future__ import annotations
+
+import time
+
+from gradebook import demo, queries
+from gradebook.models import Assessment, Finalisation, GradingSettings, Score
+from schools import demo as schools_demo
+from schools.models import Role, RoleAssignment
+
+
+def test_demo_seed(muni):
+    schools_demo.seed(muni)
+    started = time.perf_counter()
+    demo.seed(muni)
+    elapsed = time.perf_counter() - started
+    assert elapsed < 30
+    assert GradingSettings.objects.filter(school__isnull=True).exists()
+    ra = (
+        RoleAssignment.objects.filter(role=Role.SUBJECT, school_year__year=2026)
+        .select_related("classroom", "subject")
+        .first()
+    )
+    assert (
+        Assessment.objects.filter(
+            classroom=ra.classroom, subject=ra.subject, term__number=1
+        ).count()
+        == 4
+    )
+    assert Score.objects.count() > 1000
+    fin = Finalisation.objects.get()
+    assert fin.classroom is None and fin.term.school.name == "中央小学校"
+    counts = (Assessment.objects.count(), Score.objects.count(), Finalisation.objects.count())
+    demo.seed(muni)
+    assert (
+        Assessment.objects.count(),
+        Score.objects.count(),
+        Finalisation.objects.count(),
+    ) == counts
+    # the finalised school's grade list comes from the snapshot
+    classroom = fin.term.school.classrooms.filter(grade=3).first()
+    cl = queries.class_list(classroom, fin.term)
+    assert cl.finalised
+    assert any(r.rating for r in cl.results.values())
