@@ -263,6 +263,19 @@ FIGURE_COLUMNS: tuple[tuple[str, str], ...] = (
 )
 
 
+# Narrow headers for the register's columns (the full label is the cell's title).
+FIGURE_SHORT: dict[str, str] = {
+    "school_days": "授業",
+    "suspended_days": "停忌等",
+    "required_days": "要出席",
+    "absent_days": "欠席",
+    "present_days": "出席",
+    "late": "遅刻",
+    "early": "早退",
+    "deemed_present": "出扱",
+}
+
+
 def day_status(
     day: dt.date,
     *,

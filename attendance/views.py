@@ -228,7 +228,7 @@ def register(request: HttpRequest, classroom_id: int, year: int, month: int) -> 
             "header": header,
             "grid": grid,
             "totals": [totals[k] for k, _ in FIGURE_COLUMNS],
-            "columns": FIGURE_COLUMNS,
+            "columns": [(label, rules.FIGURE_SHORT[key]) for key, label in FIGURE_COLUMNS],
             "colspan": 2 + len(reg.days) + len(FIGURE_COLUMNS),
             "can_import": request.actor.can_take_attendance(classroom)
             and not classroom.school_year.is_read_only,

@@ -1,0 +1,96 @@
+"""The daily entry page in headless Chromium on a tablet-sized screen: keyboard only.
+
+Data is committed in the browser tests' municipality (多摩市), as the live server
+reads it from another connection. Screenshots land in artifacts/screenshots/.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import secrets
+
+import pytest
+from django_tenants.utils import schema_context
+
+from attendance import services
+from attendance.models import Mark
+from schools.models import Enrolment, Student
+from tests import factories
+from tests.browser.conftest import SCREENSHOTS, browser, live_port, live_url, page  # noqa: F401
+from tests.conftest import PASSWORD, _municipality
+
+pytestmark = pytest.mark.browser
+
+
+@pytest.fixture
+def tama_class(live_url):  # noqa: F811
+    tama = _municipality("tama")
+    with schema_context(tama.schema_name):
+        year = factories.school_year(2026)
+        school = factories.school(
+            name="多摩中央小学校", mext_code=f"B9{secrets.randbelow(10**11):011d}"
+        )
+        classroom = factories.classroom(school, year, grade=3, name="2組")
+        enrolments = []
+        for i in range(1, 7):
+            student = Student.objects.create(name=f"多摩 {i}郎", kana=f"たま {i:02d}")
+            enrolments.append(Enrolment.objects.create(
+                student=student, classroom=classroom, school=school, school_year=year,
+                grade=3, roll_number=i, enrolled_on=year.start,
+            ))  # fmt: skip
+        services.rebuild_calendar(school, year)
+        teacher = factories.staff(name="担任 花子", username=f"t-{secrets.token_hex(4)}")
+        factories.give_role(teacher, "homeroom", classroom=classroom)
+    return tama, classroom, enrolments, teacher.user.username
+
+
+def login(page, base, username):  # noqa: F811
+    page.goto(base + "/login/")
+    page.get_by_label("ログインID").fill(username)
+    page.get_by_label("パスワード").fill(PASSWORD)
+    page.keyboard.press("Enter")
+    page.wait_for_url(base + "/")
+
+
+def test_keyboard_entry_and_save(page, live_url, tama_class):  # noqa: F811
+    tama, classroom, enrolments, username = tama_class
+    base = live_url("tama")
+    login(page, base, username)
+    page.goto(f"{base}/attendance/class/{classroom.pk}/day/2026-06-01/")
+    assert page.locator(".att-counts").inner_text().replace("\n", " ").startswith("在籍 6")
+    page.keyboard.press("1")  # first student: 欠(病)
+    page.keyboard.press("j")
+    page.keyboard.press("j")
+    page.keyboard.press("3")  # third student: 遅刻
+    page.keyboard.press("ArrowDown")
+    page.keyboard.press("5")  # fourth: 出席停止
+    page.keyboard.press("0")  # back to present
+    assert page.locator('[data-count="absent"]').inner_text() == "1"
+    assert page.locator('[data-count="late"]').inner_text() == "1"
+    assert page.locator('[data-count="present"]').inner_text() == "5"
+    assert page.locator(".dirty-note").is_visible()
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=str(SCREENSHOTS / "attendance_entry_before_save.png"), full_page=True)
+    page.keyboard.press("Enter")
+    page.wait_for_selector("#saved")
+    assert "2人を変更" in page.locator("#saved").inner_text()
+    assert not page.locator(".dirty-note").is_visible()
+    with schema_context(tama.schema_name):
+        assert dict(
+            Mark.objects.filter(enrolment__classroom=classroom).values_list("enrolment_id", "code")
+        ) == {enrolments[0].pk: "sick", enrolments[2].pk: "late"}
+    # The previous school day is one tap away; a Saturday is refused with a message.
+    page.locator("#prev-day").click()
+    page.wait_for_url("**/day/2026-05-29/")
+    page.goto(f"{base}/attendance/class/{classroom.pk}/day/2026-06-06/")
+    assert "授業日ではありません" in page.locator(".msg-warning").inner_text()
+
+
+def test_register_page_renders(page, live_url, tama_class):  # noqa: F811
+    tama, classroom, enrolments, username = tama_class
+    with schema_context(tama.schema_name):
+        Mark.objects.create(enrolment=enrolments[1], date=dt.date(2026, 6, 2), code="mourning")
+    base = live_url("tama")
+    login(page, base, username)
+    page.goto(f"{base}/attendance/class/{classroom.pk}/register/2026/6/")
+    assert "忌" in page.locator("table.register").inner_text()
