@@ -129,7 +129,11 @@
   table.addEventListener("input", function (e) {
     var input = e.target;
     if (!input.matches("input[data-a]")) return;
-    input.classList.remove("conflict");
+    if (input.classList.contains("conflict")) {
+      input.classList.remove("conflict");
+      var note = input.parentNode.querySelector(".current");
+      if (note) note.remove();
+    }
     validate(input);
     recompute(pos(input)[0]);
     showDirty();
@@ -186,7 +190,7 @@
     if (!writable || saving) return;
     var dirty = Array.prototype.slice.call(table.querySelectorAll("input.dirty"));
     var invalid = table.querySelectorAll("input.invalid");
-    if (invalid.length) { say("赤枠のセル (" + invalid.length + " 件) を直してから保存してください。何も保存していません。", "error"); invalid[0].focus(); return; }
+    if (invalid.length) { invalid[0].focus(); say("赤枠のセル (" + invalid.length + " 件) を直してから保存してください。何も保存していません。", "error"); return; }
     if (!dirty.length) { say("変更はありません。", ""); return; }
     var reasonInput = document.getElementById("grid-reason");
     var body = {
@@ -195,12 +199,12 @@
         return { student: i.closest("tr").dataset.student, assessment: i.dataset.a, text: i.value, version: parseInt(i.dataset.v, 10) || 0 };
       })
     };
-    var csrf = (document.cookie.match(/(?:^|; )csrftoken=([^;]+)/) || [])[1] || "";
+    var csrf = table.dataset.csrf || "";
     saving = true;
     say("保存しています…", "");
     fetch(table.dataset.saveUrl, {
       method: "POST", credentials: "same-origin",
-      headers: { "Content-Type": "application/json", "X-CSRFToken": decodeURIComponent(csrf) },
+      headers: { "Content-Type": "application/json", "X-CSRFToken": csrf },
       body: JSON.stringify(body)
     }).then(function (resp) {
       return resp.json().then(function (json) { return [resp.status, json]; });
@@ -219,6 +223,9 @@
           c.classList.add("conflict");
           c.setAttribute("aria-invalid", "true");
           c.title = "他の人が先に変更しました。現在の値: " + (p.current || "(空欄)") + " ／ あなたの入力: " + (c.value || "(空欄)") + "。このまま保存すると上書きします。";
+          var note = c.parentNode.querySelector(".current") || c.parentNode.appendChild(document.createElement("span"));
+          note.className = "current";
+          note.textContent = "現在: " + (p.current || "空欄");
         });
         say(json.message, "error");
       } else {

@@ -1,0 +1,123 @@
+"""The score grid and the report card in headless Chromium (多摩市, data committed).
+
+Typing updates the derived columns, Enter moves down, a block pasted from Excel fills the
+grid, invalid cells are outlined with the reason, a too-large paste is refused, the save is
+one request, a second teacher's stale save is told the current value; the report card's
+print preview shows an A4 sheet.
+"""
+
+from __future__ import annotations
+
+import pytest
+from django.urls import reverse
+from django_tenants.utils import schema_context
+
+from tests.browser.conftest import browser, live_port, live_url, page  # noqa: F401
+from tests.conftest import PASSWORD, _municipality
+
+pytestmark = pytest.mark.browser
+
+
+@pytest.fixture
+def tama_grid(django_db_blocker, live_port):  # noqa: F811
+    import itertools
+    import random
+
+    from gradebook.models import Score
+    from tests import factories
+    from tests.gradebook.conftest import build
+
+    # 多摩市's rows are committed and may outlive a run: numbers no earlier run used.
+    factories._seq = itertools.count(random.randint(10**6, 9 * 10**6))
+    with django_db_blocker.unblock(), schema_context(_municipality("tama").schema_name):
+        s = build(students=6, assessments=3)
+        yield s
+        Score.objects.filter(assessment__in=s.assessments).delete()
+
+
+def login(page, base, username):  # noqa: F811
+    page.goto(base + "/login/")
+    page.get_by_label("ログインID").fill(username)
+    page.get_by_label("パスワード").fill(PASSWORD)
+    page.keyboard.press("Enter")
+    page.wait_for_url(base + "/")
+
+
+def paste(page, text: str) -> None:
+    page.evaluate(
+        """(text) => { const dt = new DataTransfer(); dt.setData('text/plain', text);
+        document.activeElement.dispatchEvent(new ClipboardEvent('paste', {clipboardData: dt, bubbles: true, cancelable: true})); }""",
+        text,
+    )
+
+
+def test_score_grid_in_the_browser(page, live_url, tama_grid, django_db_blocker):  # noqa: F811
+    s = tama_grid
+    base = live_url("tama")
+    login(page, base, s.teacher.user.username)
+    url = base + reverse("gradebook:grid", args=[s.classroom.pk, s.subject.pk, s.term.pk])
+    page.goto(url)
+    first = page.locator("tbody tr").first
+    cell = first.locator("input[data-a]").first
+    cell.click()
+    page.keyboard.type("90")
+    page.keyboard.press("Enter")  # moves down
+    assert page.evaluate("document.activeElement.closest('tr').rowIndex") == 2
+    assert first.locator(".pct[data-vp=knowledge]").inner_text() == "90.0"
+    assert first.locator(".lvl[data-vp=knowledge]").inner_text().startswith("A")
+    # a block copied from Excel (3 rows × 3 columns) pasted at row 2, column 1
+    paste(page, "80\t15\t70\n欠\t10\t40\n30\t25\tx\n")
+    second = page.locator("tbody tr").nth(1)
+    assert second.locator("input[data-a]").nth(0).input_value() == "80"
+    invalid = page.locator("input.invalid")
+    assert invalid.count() == 2  # 25 > 20 and "x"
+    assert "満点 20" in (invalid.first.get_attribute("title") or "")
+    # the save is refused while cells are invalid
+    page.get_by_role("button", name="保存").click()
+    assert "赤枠" in page.locator("#grid-status").inner_text()
+    # a paste larger than the grid is refused with a message, nothing changes
+    page.locator("tbody tr").nth(5).locator("input[data-a]").first.focus()
+    paste(page, "1\t2\n3\t4\n")
+    assert "はみ出します" in page.locator("#grid-status").inner_text()
+    assert page.locator("tbody tr").nth(5).locator("input[data-a]").first.input_value() == ""
+    # fix the two cells, then save in one request
+    page.locator("input.invalid").first.fill("20")
+    page.locator("input.invalid").first.fill("")
+    with page.expect_response(lambda r: r.url.endswith("/save/")) as resp:
+        page.get_by_role("button", name="保存").click()
+    assert resp.value.status == 200
+    assert "件を保存しました" in page.locator("#grid-status").inner_text()
+    page.screenshot(path="artifacts/screenshots/gradebook_grid_saved.png", full_page=True)
+    from gradebook.models import Score
+
+    with django_db_blocker.unblock(), schema_context(_municipality("tama").schema_name):
+        assert Score.objects.filter(assessment__in=s.assessments).count() == 9
+        assert Score.objects.get(student=s.students[2], assessment=s.assessments[0]).is_absent
+        # another teacher changes a cell meanwhile
+        score = Score.objects.get(student=s.students[0], assessment=s.assessments[0])
+        score.points, score.version = 55, score.version + 1
+        score.save()
+    first.locator("input[data-a]").first.fill("95")
+    with page.expect_response(lambda r: r.url.endswith("/save/")) as resp:
+        page.get_by_role("button", name="保存").click()
+    assert resp.value.status == 409
+    conflict = page.locator("input.conflict").first
+    assert "現在の値: 55" in conflict.get_attribute("title")
+    assert page.locator("td .current").first.inner_text() == "現在: 55"
+    page.screenshot(path="artifacts/screenshots/gradebook_grid_conflict.png", full_page=True)
+
+
+def test_report_card_print_preview(page, live_url, tama_grid):  # noqa: F811
+    s = tama_grid
+    base = live_url("tama")
+    login(page, base, s.homeroom.user.username)
+    page.goto(
+        base + reverse("gradebook:report-card", args=[s.classroom.pk, s.term.pk, s.students[0].pk])
+    )
+    assert page.locator("article.sheet").count() == 1
+    width = page.evaluate("document.querySelector('article.sheet').getBoundingClientRect().width")
+    assert 780 < width < 800  # 210 mm at 96 dpi
+    assert page.get_by_role("button", name="印刷").is_visible()
+    page.emulate_media(media="print")
+    assert not page.locator(".topbar").is_visible()
+    page.emulate_media(media="screen")
