@@ -43,7 +43,7 @@ def login(page, base, username):  # noqa: F811
     page.wait_for_url(base + "/")
 
 
-def paste(page, text: str) -> None:
+def paste(page, text: str) -> None:  # noqa: F811
     page.evaluate(
         """(text) => { const dt = new DataTransfer(); dt.setData('text/plain', text);
         document.activeElement.dispatchEvent(new ClipboardEvent('paste', {clipboardData: dt, bubbles: true, cancelable: true})); }""",
