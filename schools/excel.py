@@ -73,6 +73,46 @@ ROSTER_COLUMNS: list[Column] = [
     Column("left_on", "転出日", aliases=("転出年月日", "transferout"), parser=parsers.date),
 ]  # fmt: skip
 
+ROLE_CHOICES = {
+    "学校管理者": Role.SCHOOL_ADMIN, "管理職": Role.SCHOOL_ADMIN, "school_admin": Role.SCHOOL_ADMIN,
+    "学級担任": Role.HOMEROOM, "担任": Role.HOMEROOM, "homeroom": Role.HOMEROOM,
+    "教科担任": Role.SUBJECT, "subject": Role.SUBJECT,
+    "教育委員会管理者": Role.BOE_ADMIN, "教育委員会 管理者": Role.BOE_ADMIN, "boe_admin": Role.BOE_ADMIN,
+    "教育委員会閲覧者": Role.BOE_VIEWER, "教育委員会 閲覧者": Role.BOE_VIEWER,
+    "boe_viewer": Role.BOE_VIEWER,
+}  # fmt: skip
+TITLE_CHOICES = {
+    "校長": RoleAssignment.Title.PRINCIPAL,
+    "副校長": RoleAssignment.Title.VICE_PRINCIPAL,
+    "教頭": RoleAssignment.Title.VICE_PRINCIPAL,
+    "副校長・教頭": RoleAssignment.Title.VICE_PRINCIPAL,
+    "教務主任": RoleAssignment.Title.HEAD_OF_ACADEMICS,
+    "その他": RoleAssignment.Title.OTHER,
+}
+
+# 教職員の取り込み: one row per role; rows with the same ログインID are one person (兼務).
+STAFF_COLUMNS: list[Column] = [
+    Column("name", "氏名", aliases=("名前", "職員氏名", "教職員氏名", "name"),
+           parser=parsers.max_length(100, parsers.name), required=True),
+    Column("kana", "ふりがな", aliases=("フリガナ", "よみ", "kana"),
+           parser=parsers.max_length(200, parsers.kana)),
+    Column("username", "ログインID", aliases=("ユーザーID", "ユーザー名", "ログイン名", "login",
+                                           "loginid", "username"),
+           parser=parsers.max_length(150, parsers.code), required=True),
+    Column("staff_number", "職員番号", aliases=("教職員番号", "staffnumber"),
+           parser=parsers.max_length(20, parsers.code)),
+    Column("school", "学校", aliases=("学校名", "勤務校", "所属", "学校コード", "school"),
+           parser=parsers.text),
+    Column("role", "役割", aliases=("役職", "role"),
+           parser=parsers.choice(ROLE_CHOICES, label="学校管理者・学級担任・教科担任・"
+                                 "教育委員会管理者・教育委員会閲覧者")),
+    Column("title", "職名", aliases=("職", "title"),
+           parser=parsers.choice(TITLE_CHOICES, label="校長・副校長・教頭・教務主任・その他")),
+    Column("classroom", "学級", aliases=("担当学級", "クラス", "class"), parser=parsers.text),
+    Column("subject", "教科", aliases=("担当教科", "subject"), parser=parsers.text),
+    Column("password", "初期パスワード", aliases=("パスワード", "password"), parser=parsers.text),
+]  # fmt: skip
+
 ROSTER_EXPORT_COLUMNS: list[ExportColumn] = [
     ExportColumn("学年", 6, "int"),
     ExportColumn("組", 10, "center"),
@@ -169,34 +209,26 @@ def school_roster_workbook(school: School, year: SchoolYear) -> tuple[ExportWork
 
 
 STAFF_EXPORT_COLUMNS: list[ExportColumn] = [
-    ExportColumn("氏名", 20),
-    ExportColumn("ふりがな", 24),
+    ExportColumn("氏名", 18),
+    ExportColumn("ふりがな", 22),
     ExportColumn("ログインID", 16),
-    ExportColumn("職員番号", 12),
-    ExportColumn("役割", 56),
+    ExportColumn("職員番号", 11),
+    ExportColumn("学校", 22),
+    ExportColumn("役割", 16),
+    ExportColumn("職名", 13),
+    ExportColumn("学級", 12),
+    ExportColumn("教科", 12),
 ]
 
 
-def _role_text(role: RoleAssignment, with_school: bool) -> str:
-    label = role.get_role_display()
-    if role.title:
-        label += f"（{role.get_title_display()}）"
-    where = []
-    if with_school and role.school is not None:
-        where.append(role.school.name)
-    if role.classroom is not None:
-        where.append(role.classroom.label)
-    if role.subject is not None:
-        where.append(role.subject.name)
-    return (
-        label + (f" {' '.join(where)}" if where else "") + ("［下書き］" if role.is_draft else "")
-    )
-
-
 def staff_workbook(year: SchoolYear | None, school: School | None) -> tuple[ExportWorkbook, str]:
-    """教職員一覧 of the municipality (or of one school): names, login IDs and roles."""
-    roles = RoleAssignment.objects.select_related("school", "classroom", "subject").order_by(
-        "role", "school__mext_code", "classroom__grade", "classroom__name"
+    """教職員一覧: one row per role (a person with two roles has two rows), in kana order.
+
+    The columns are those of the staff import, so the list round-trips. Draft roles of a
+    year roll-over are not listed (they are not roles yet). 3 queries whatever the size.
+    """
+    roles = RoleAssignment.objects.filter(is_draft=False).select_related(
+        "school", "classroom", "subject"
     )
     if year is not None:
         roles = roles.filter(Q(school_year__isnull=True) | Q(school_year=year))
@@ -204,6 +236,7 @@ def staff_workbook(year: SchoolYear | None, school: School | None) -> tuple[Expo
     if school is not None:
         roles = roles.filter(school=school)
         staff = staff.filter(roles__in=roles).distinct()
+    roles = roles.order_by("role", "school__mext_code", "classroom__grade", "classroom__name")
     staff = staff.prefetch_related(Prefetch("roles", queryset=roles, to_attr="listed_roles"))
     place = school.name if school else "教育委員会"
     book = ExportWorkbook()
@@ -215,14 +248,24 @@ def staff_workbook(year: SchoolYear | None, school: School | None) -> tuple[Expo
         landscape=True,
     )
     for person in staff:
-        sheet.append(
-            [
-                person.name,
-                person.kana,
-                person.user.get_username(),
-                person.staff_number or "",
-                "、".join(_role_text(r, school is None) for r in person.listed_roles),
-            ]
-        )
+        person_cells = [
+            person.name,
+            person.kana,
+            person.user.get_username(),
+            person.staff_number or "",
+        ]
+        if not person.listed_roles:
+            sheet.append([*person_cells, "", "", "", "", ""])
+        for role in person.listed_roles:
+            sheet.append(
+                [
+                    *person_cells,
+                    role.school.name if role.school else "",
+                    role.get_role_display(),
+                    role.get_title_display() if role.title else "",
+                    role.classroom.label if role.classroom else "",
+                    role.subject.name if role.subject else "",
+                ]
+            )
     suffix = f"_{year.year}" if year else ""
     return book, f"教職員一覧_{place}{suffix}.xlsx"

@@ -16,7 +16,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from schools import excel, imports
-from schools.excel import ROSTER_COLUMNS
+from schools.excel import ROSTER_COLUMNS, STAFF_COLUMNS
 from schools.models import School, SchoolYear
 from schools.permissions import Actor, staff_required
 
@@ -61,10 +61,9 @@ class RosterUploadForm(forms.Form):
             self.fields["year"].initial = current.pk
 
 
-def _columns_help() -> list[dict]:
+def _columns_help(columns=ROSTER_COLUMNS) -> list[dict]:
     return [
-        {"label": c.label, "aliases": "、".join(c.aliases), "required": c.required}
-        for c in ROSTER_COLUMNS
+        {"label": c.label, "aliases": "、".join(c.aliases), "required": c.required} for c in columns
     ]
 
 
@@ -165,11 +164,9 @@ def import_roster_confirm(request: HttpRequest) -> HttpResponse:
             expected_fingerprint=request.POST.get("fingerprint", ""),
         )
     except imports.ImportRefused as exc:
+        back = f"{reverse('schools_io:import-roster')}?school={school.pk}&year={year.pk}"
         return render(
-            request,
-            "schools/import_refused.html",
-            {"errors": exc.errors, "school": school, "year": year},
-            status=409,
+            request, "schools/import_refused.html", {"errors": exc.errors, "back": back}, status=409
         )
     imports.discard_pending(token)
     counts = plan.counts()
@@ -180,6 +177,103 @@ def import_roster_confirm(request: HttpRequest) -> HttpResponse:
         ).format(school=school.name, year=year, **counts),
     )
     return redirect(f"{reverse('schools_io:import-roster')}?school={school.pk}&year={year.pk}")
+
+
+# --- staff -------------------------------------------------------------------------------
+
+
+class StaffUploadForm(forms.Form):
+    year = forms.ModelChoiceField(
+        label="年度",
+        queryset=SchoolYear.objects.none(),
+        help_text="学校の役割はこの年度に付きます。",
+    )
+    file = forms.FileField(
+        label="教職員ファイル",
+        help_text=imports.STAFF_LIMITS.describe(),
+        widget=forms.ClearableFileInput(attrs={"accept": ".xlsx,.csv"}),
+    )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["year"].queryset = _open_years()
+        current = _open_years().filter(state=SchoolYear.State.CURRENT).first()
+        if current is not None:
+            self.fields["year"].initial = current.pk
+
+
+@staff_required
+def import_staff(request: HttpRequest) -> HttpResponse:
+    """教職員の取り込み (BoE administrators): the form, then the preview."""
+    imports.require_staff_import_permission(request.actor)
+    form = StaffUploadForm(request.POST or None, request.FILES or None)
+    if request.method == "POST" and form.is_valid():
+        year, upload = form.cleaned_data["year"], form.cleaned_data["file"]
+        if upload.size > imports.STAFF_LIMITS.max_bytes:
+            form.add_error("file", f"ファイルが大きすぎます。{imports.STAFF_LIMITS.describe()}。")
+        else:
+            data = upload.read()
+            plan = imports.plan_staff_import(year, data, filename=upload.name)
+            if plan.result is None:
+                for error in plan.file_errors:
+                    form.add_error("file", str(error))
+            else:
+                errors = plan.errors
+                return render(
+                    request,
+                    "schools/import_staff_preview.html",
+                    {
+                        "plan": plan,
+                        "counts": plan.counts(),
+                        "errors": errors[:ERROR_LIST_LIMIT],
+                        "error_count": len(errors),
+                        "token": imports.store_pending(data) if plan.ok else "",
+                        "fingerprint": plan.fingerprint() if plan.ok else "",
+                    },
+                )
+    return render(
+        request,
+        "schools/import_staff.html",
+        {
+            "form": form,
+            "columns": _columns_help(STAFF_COLUMNS),
+            "limits": imports.STAFF_LIMITS,
+        },
+    )
+
+
+@staff_required
+@require_POST
+def import_staff_confirm(request: HttpRequest) -> HttpResponse:
+    imports.require_staff_import_permission(request.actor)
+    year = get_object_or_404(_open_years(), pk=_id(request.POST.get("year")))
+    token = request.POST.get("token", "")
+    data = imports.load_pending(token)
+    if data is None:
+        messages.error(request, _("読み込んだファイルが見つかりません。もう一度選んでください。"))
+        return redirect("schools_io:import-staff")
+    try:
+        plan = imports.commit_staff_import(
+            request.user,
+            request.actor,
+            year,
+            data,
+            filename=request.POST.get("filename", "")[:200],
+            expected_fingerprint=request.POST.get("fingerprint", ""),
+        )
+    except imports.ImportRefused as exc:
+        back = reverse("schools_io:import-staff")
+        return render(
+            request, "schools/import_refused.html", {"errors": exc.errors, "back": back}, status=409
+        )
+    imports.discard_pending(token)
+    messages.success(
+        request,
+        _(
+            "教職員を取り込みました: 新規 {create}名、更新 {update}名、追加した役割 {roles_add}件。"
+        ).format(**plan.counts()),
+    )
+    return redirect("schools_io:import-staff")
 
 
 # --- exports -------------------------------------------------------------------------------
