@@ -324,7 +324,9 @@ def figures_sql(
     code_cols = ", ".join(
         f"count(*) FILTER (WHERE mk.code = %(code{i})s) AS c{i}" for i in range(len(code_list))
     )
-    code_sums = ", ".join(f"SUM(COALESCE(mc.c{i}, 0))::int" for i in range(len(code_list)))
+    code_sums = ", ".join(
+        f"SUM(COALESCE(mc.c{i}, 0) - COALESCE(mx.c{i}, 0))::int" for i in range(len(code_list))
+    )
     sql = f"""
 WITH months AS ({months}),
 e AS (
@@ -363,11 +365,21 @@ mc AS (
   JOIN ev ON ev.id = mk.enrolment_id AND mk.date BETWEEN ev.a AND ev.b
   JOIN attendance_schooldate sd ON sd.school_id = ev.school_id AND sd.date = mk.date
   WHERE mk.period = 0 AND mk.date BETWEEN %(p0)s::date AND %(p1)s::date AND sd.is_school_day
-    AND NOT EXISTS (
-      SELECT 1 FROM attendance_closure cl
-      WHERE cl.school_id = ev.school_id AND mk.date BETWEEN cl.start AND cl."end"
-        AND ((cl.kind = 'grade' AND cl.grade = ev.grade)
-             OR (cl.kind = 'class' AND cl.classroom_id = ev.classroom_id)))
+  GROUP BY ev.id, ev.month
+),
+-- Marks on grade- or class-closure days do not count (closures of one grade never overlap):
+-- subtracted here rather than tested on every mark.
+mx AS (
+  SELECT ev.id, ev.month{", " + code_cols if code_cols else ""}
+  FROM ev
+  JOIN attendance_closure cl ON cl.school_id = ev.school_id
+    AND ((cl.kind = 'grade' AND cl.grade = ev.grade)
+         OR (cl.kind = 'class' AND cl.classroom_id = ev.classroom_id))
+    AND cl.start <= ev.b AND cl."end" >= ev.a
+  JOIN attendance_mark mk ON mk.enrolment_id = ev.id AND mk.period = 0
+    AND mk.date BETWEEN GREATEST(cl.start, ev.a) AND LEAST(cl."end", ev.b)
+  JOIN attendance_schooldate sd ON sd.school_id = ev.school_id AND sd.date = mk.date
+  WHERE sd.is_school_day
   GROUP BY ev.id, ev.month
 )
 SELECT {", ".join(keys)},
@@ -377,6 +389,7 @@ FROM ev e
 LEFT JOIN d ON d.id = e.id AND d.month = e.month
 LEFT JOIN c ON c.id = e.id AND c.month = e.month
 LEFT JOIN mc ON mc.id = e.id AND mc.month = e.month
+LEFT JOIN mx ON mx.id = e.id AND mx.month = e.month
 GROUP BY {", ".join(keys)}
 """
     named = {"p0": start, "p1": end, "year": school_year.pk}

@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import datetime as dt
+import tempfile
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -18,6 +19,7 @@ from attendance.rules import FIGURE_COLUMNS
 from attendance.services import MarkInput
 from schools.models import Classroom, SchoolYear
 from schools.permissions import Actor, staff_required
+from schools.spreadsheets.writer import XLSX_CONTENT_TYPE
 from schools.wareki import wareki_date
 
 WEEKDAYS = "月火水木金土日"
@@ -423,6 +425,7 @@ def overview(request: HttpRequest) -> HttpResponse:
             "reached": sum(1 for w in watch if w.status == "reached"),
             "projected": sum(1 for w in watch if w.status == "projected"),
             "today": today,
+            "can_export_all": request.actor.sees_whole_municipality and school is None,
         },
     )
 
@@ -510,3 +513,23 @@ def _this_month(classroom: Classroom) -> tuple[int, int]:
     start, end = rules.school_year_bounds(classroom.school_year.year)
     day = min(max(today, start), end)
     return day.year, day.month
+
+
+@staff_required
+def municipality_export(request: HttpRequest):
+    """Every student's yearly figures as one workbook (BoE), written to a temporary file and streamed."""
+    actor: Actor = request.actor
+    actor.require(actor.sees_whole_municipality, "市全体の出力は教育委員会の職員のみができます。")
+    school_year = _year(request)
+    start, end = rules.school_year_bounds(school_year.year)
+    end = min(end, timezone.localdate()) if school_year.state == SchoolYear.State.CURRENT else end
+    queries.ensure_calendars(school_year)
+    handle = tempfile.TemporaryFile(suffix=".xlsx")  # noqa: SIM115 (FileResponse closes it)
+    excel.write_municipality_figures(school_year, start, end, handle)
+    handle.seek(0)
+    response = FileResponse(
+        handle, as_attachment=True, filename=f"出欠の記録_{school_year.year}年度.xlsx",
+        content_type=XLSX_CONTENT_TYPE,
+    )  # fmt: skip
+    response["Cache-Control"] = "no-store"
+    return response

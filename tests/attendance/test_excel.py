@@ -122,3 +122,16 @@ def test_formula_like_names_are_exported_as_text(muni, client_for, klass):
     ws = exported(client_for(muni, user), classroom)["2026年6月"]
     name_cell = next(r for r in ws.iter_rows() if r[0].value == 1)[1]
     assert name_cell.value == "=HYPERLINK(1)" and name_cell.data_type == "s"
+
+
+def test_municipality_export_for_the_board_only(muni, client_for, klass, boe_admin):
+    classroom, ens, user = klass
+    save(boe_admin, classroom, D(2026, 6, 1), {ens[0].pk: "sick"})
+    response = client_for(muni, boe_admin).get("/attendance/overview/figures.xlsx?year=2026")
+    assert response.status_code == 200
+    book = openpyxl.load_workbook(io.BytesIO(b"".join(response.streaming_content)))
+    rows = list(book.worksheets[0].iter_rows(values_only=True))
+    header = next(i for i, r in enumerate(rows) if r[0] == "学校コード")
+    mine = [r for r in rows[header + 1 :] if r[5] == ens[0].student.name]
+    assert mine and mine[0][rows[header].index("欠席日数")] == 1
+    assert client_for(muni, user).get("/attendance/overview/figures.xlsx").status_code == 403
