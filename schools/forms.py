@@ -154,7 +154,15 @@ class TransferOutForm(forms.Form):
 
 
 class RoleForm(forms.Form):
-    role = forms.ChoiceField(label="役割", choices=Role.choices)
+    role = forms.ChoiceField(
+        label="役割",
+        choices=[("", "選んでください")]
+        + [
+            (r, r.label)
+            for r in (Role.HOMEROOM, Role.SUBJECT, Role.SCHOOL_ADMIN, Role.BOE_VIEWER,
+                      Role.BOE_ADMIN)
+        ],
+    )  # fmt: skip
     title = forms.ChoiceField(
         label="職名（学校管理者）",
         required=False,
