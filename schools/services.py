@@ -457,6 +457,33 @@ def set_roll_number(user, enrolment: Enrolment, roll_number: int) -> Enrolment:
 
 
 @transaction.atomic
+def renumber_by_kana(user, classroom: Classroom) -> int:
+    """出席番号の振り直し: 1, 2, 3 … in 五十音順 (the usual start-of-year numbering).
+
+    Refused once someone has left the class: their number stays vacant (欠番) for the year.
+    """
+    require_writable(classroom.school_year)
+    enrolments = list(
+        classroom.enrolments.select_related("student").order_by("student__kana", "student_id")
+    )
+    if any(e.left_on is not None for e in enrolments):
+        raise ValidationError(
+            "転出などで在籍を終えた児童生徒がいるため、出席番号は振り直せません（欠番のままにします）。"
+        )
+    # Step aside first so that the unique (class, roll number) constraint holds at every row.
+    offset = max((e.roll_number for e in enrolments), default=0) + len(enrolments) + 1
+    for i, e in enumerate(enrolments, start=1):
+        e.roll_number = offset + i
+    Enrolment.objects.bulk_update(enrolments, ["roll_number"])
+    for i, e in enumerate(enrolments, start=1):
+        e.roll_number = i
+    Enrolment.objects.bulk_update(enrolments, ["roll_number"])
+    audit.record(user, "classroom.renumber", classroom, school=classroom.school,
+                 changes={"count": len(enrolments)})  # fmt: skip
+    return len(enrolments)
+
+
+@transaction.atomic
 def transfer_out(
     user, enrolment: Enrolment, *, left_on: dt.date, exit: str = Enrolment.Exit.TRANSFER_OUT,
     reason: str = "",

@@ -17,6 +17,7 @@ urlpatterns = [
     path("schools/<int:pk>/rollover/", views.rollover, name="rollover"),
     path("classes/<int:pk>/", views.class_roster, name="class-roster"),
     path("classes/<int:pk>/enrol/", views.enrol, name="enrol"),
+    path("classes/<int:pk>/renumber/", views.renumber, name="renumber"),
     path("students/<int:pk>/", views.student_detail, name="student-detail"),
     path("students/<int:pk>/edit/", views.student_edit, name="student-edit"),
     path("enrolments/<int:pk>/transfer-out/", views.transfer_out, name="transfer-out"),

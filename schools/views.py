@@ -394,6 +394,20 @@ def class_roster(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @staff_required
+@require_POST
+def renumber(request: HttpRequest, pk: int) -> HttpResponse:
+    classroom = get_object_or_404(request.actor.classrooms(), pk=pk)
+    request.actor.require(request.actor.can_manage_school(classroom.school_id))
+    try:
+        count = services.renumber_by_kana(request.user, classroom)
+    except ValidationError as exc:
+        _refuse(request, exc)
+    else:
+        messages.success(request, f"{count}名の出席番号を五十音順に振り直しました。")
+    return redirect("schools:class-roster", classroom.pk)
+
+
+@staff_required
 def enrol(request: HttpRequest, pk: int) -> HttpResponse:
     """入学・転入: a new student in this class."""
     classroom = get_object_or_404(request.actor.classrooms(), pk=pk)

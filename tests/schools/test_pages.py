@@ -8,7 +8,7 @@ import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
-from schools.models import Enrolment, Role, SchoolYear, Student
+from schools.models import AuditEvent, Enrolment, Role, SchoolYear, Student
 from tests import factories as f
 from tests.schools.conftest import subject_teacher
 
@@ -212,3 +212,27 @@ def test_principal_adds_a_draft_role_for_next_year(muni, client_for, principal, 
         {"action": "add_role", "staff": newcomer.pk, "role": "homeroom", "classroom": foreign.pk},
     )
     assert newcomer.roles.count() == 1
+
+
+def test_principal_renumbers_a_class_teacher_may_not(
+    muni, client_for, principal, teacher, classroom
+):
+    f.students(classroom, 3)
+    assert (
+        client_for(muni, teacher).post(f"/roster/classes/{classroom.pk}/renumber/").status_code
+        == 403
+    )
+    response = client_for(muni, principal).post(f"/roster/classes/{classroom.pk}/renumber/")
+    assert response.status_code == 302
+    assert AuditEvent.objects.filter(action="classroom.renumber").count() == 1
+
+
+def test_boe_viewer_reads_everything_changes_nothing(muni, client_for, classroom):
+    viewer = f.staff()
+    f.give_role(viewer, Role.BOE_VIEWER)
+    client = client_for(muni, viewer.user)
+    assert client.get(f"/roster/classes/{classroom.pk}/").status_code == 200
+    assert client.get(f"/roster/schools/{classroom.school_id}/roster/").status_code == 200
+    assert client.get(f"/roster/classes/{classroom.pk}/enrol/").status_code == 403
+    assert client.get("/roster/staff/").status_code == 403
+    assert client.post("/roster/years/", {"year": 2027}).status_code == 403

@@ -192,3 +192,16 @@ def test_archived_year_refuses_every_write(school, boe_admin):
             attempt()
     e.refresh_from_db()
     assert e.left_on is None and e.roll_number == 1 and e.student.name != "変更"
+
+
+def test_renumber_by_kana_unless_someone_left(classroom, boe_admin):
+    people = [("渡辺 蓮", "わたなべ れん"), ("𠮷田 花", "よしだ はな"), ("阿部 凛", "あべ りん")]
+    for roll, (name, kana) in enumerate(people, start=1):
+        services.enrol_student(boe_admin, classroom=classroom, name=name, kana=kana,
+                               roll_number=roll * 2, enrolled_on=D(2026, 4, 6))  # fmt: skip
+    assert services.renumber_by_kana(boe_admin, classroom) == 3
+    order = classroom.enrolments.order_by("roll_number").values_list("student__name", "roll_number")
+    assert list(order) == [("阿部 凛", 1), ("𠮷田 花", 2), ("渡辺 蓮", 3)]
+    services.transfer_out(boe_admin, classroom.enrolments.get(roll_number=2), left_on=D(2026, 5, 1))
+    with pytest.raises(ValidationError, match="欠番"):
+        services.renumber_by_kana(boe_admin, classroom)
