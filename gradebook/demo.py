@@ -8,7 +8,7 @@ nothing: the municipality's grading settings row is the marker.
   term 1 and scores for every student (a few absences and blanks: not yet entered);
 - the elementary schools' classes get 国語 and 算数 assessments (entered by the school);
 - 中央小学校's term 1 is finalised (確定), so the demo shows a locked term;
-- the municipality uses the Osaka table; the second junior high (if any) the A=3/B=2/C=1 bands.
+- the municipality uses the Osaka table; 東中学校 (where there is one) the A=3/B=2/C=1 bands.
 """
 
 from __future__ import annotations
@@ -58,11 +58,9 @@ def seed(municipality) -> None:
         return
     rng = random.Random(f"grades-{municipality.code}")
     GradingSettings.objects.create(school=None)  # 80 % / 50 %, Osaka table, 3-level bands
-    junior_highs = list(
-        School.objects.filter(school_type=SchoolType.JUNIOR_HIGH).order_by("mext_code")
-    )
-    if len(junior_highs) > 1:
-        GradingSettings.objects.create(school=junior_highs[1], rule_5="average")
+    second_jh = School.objects.filter(school_type=SchoolType.JUNIOR_HIGH, name="東中学校").first()
+    if second_jh is not None:
+        GradingSettings.objects.create(school=second_jh, rule_5="average")
 
     terms = {t.school_id: t for t in Term.objects.filter(school_year=year, number=1)}
     pairs: set[tuple[int, int]] = set(
@@ -126,9 +124,7 @@ def seed(municipality) -> None:
     Score.objects.bulk_create(scores, batch_size=2000)
 
     # A few remarks, and 中央小学校's term 1 finalised.
-    first_es = (
-        School.objects.filter(school_type=SchoolType.ELEMENTARY).order_by("mext_code").first()
-    )
+    first_es = School.objects.filter(school_type=SchoolType.ELEMENTARY, name="中央小学校").first()
     if first_es is not None and first_es.pk in terms:
         term = terms[first_es.pk]
         remark_students = [

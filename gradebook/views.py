@@ -738,7 +738,8 @@ RATING_COLOURS = {5: "#1f5fa8", 4: "#4f8fd6", 3: "#9cc3ea", 2: "#f0b35a", 1: "#c
 
 @staff_required
 def distribution(request: HttpRequest) -> HttpResponse:
-    """評定の分布: per subject and grade, one stacked bar per school (percentages, no names)."""
+    """評定の分布: per subject, for each grade the municipality's bar then one per school
+    (percentages and counts, never a student's name)."""
     from schools.models import School, SchoolType
 
     actor = request.actor
@@ -752,45 +753,30 @@ def distribution(request: HttpRequest) -> HttpResponse:
     data = queries.rating_distribution(year.pk, school_type, term_number) if year else {}
     schools = {s.pk: s for s in School.objects.filter(school_type=school_type)}
     subjects = {s.pk: s for s in Subject.objects.filter(school_type=school_type)}
+    by_subject: dict[int, list] = {}
+    for (subject_id, grade), per_school in data.items():
+        by_subject.setdefault(subject_id, []).append((grade, per_school))
     charts = []
-    bar_h, label_w, chart_w = 28, 170, 420
-    for (subject_id, grade), per_school in sorted(
-        data.items(), key=lambda kv: (subjects[kv[0][0]].sort_order, kv[0][1])
-    ):
-        scale = max(r for counts in per_school.values() for r in counts)
-        scale = 5 if scale > 3 or school_type == SchoolType.JUNIOR_HIGH else 3
+    for subject_id in sorted(by_subject, key=lambda pk: subjects[pk].sort_order):
         bars = []
-        totals = dict.fromkeys(range(1, scale + 1), 0)
-        for school_id, counts in sorted(
-            per_school.items(), key=lambda kv: schools[kv[0]].mext_code
-        ):
-            total = sum(counts.values())
-            x = 0.0
-            segments = []
-            for rating in range(scale, 0, -1):
-                n = counts.get(rating, 0)
-                totals[rating] += n
-                width = chart_w * n / total if total else 0
-                segments.append({
-                    "rating": rating, "count": n, "pct": round(100 * n / total, 1) if total else 0,
-                    "x": round(label_w + x, 1), "text_x": round(label_w + x + 4, 1),
-                    "width": round(width, 1),
-                    "colour": RATING_COLOURS[rating], "show_text": width >= 30,
-                })  # fmt: skip
-                x += width
-            bars.append({"label": schools[school_id].name, "total": total, "segments": segments})
-        all_total = sum(totals.values())
+        for grade, per_school in sorted(by_subject[subject_id]):
+            scale = 5 if any(r > 3 for c in per_school.values() for r in c) else 3
+            if school_type == SchoolType.JUNIOR_HIGH:
+                scale = 5
+            overall: dict[int, int] = {}
+            for counts in per_school.values():
+                for rating, n in counts.items():
+                    overall[rating] = overall.get(rating, 0) + n
+            bars.append(_bar(f"{grade}年 全体", overall, scale, strong=True))
+            for school_id in sorted(per_school, key=lambda pk: schools[pk].mext_code):
+                bars.append(_bar(schools[school_id].name, per_school[school_id], scale))
+        for i, bar in enumerate(bars):
+            bar["y"] = i * BAR_H + 4
+            bar["text_y"] = bar["y"] + (BAR_H - 6) / 2 + 5
         charts.append({
-            "subject": subjects[subject_id], "grade": grade, "scale": scale, "bars": bars,
-            "height": bar_h * len(bars) + 10, "bar_h": bar_h - 6, "label_w": label_w,
-            "width": label_w + chart_w + 60, "n_x": label_w + chart_w + 6,
-            "overall": [(r, totals[r], round(100 * totals[r] / all_total, 1) if all_total else 0)
-                        for r in range(scale, 0, -1)],
+            "subject": subjects[subject_id], "bars": bars, "height": BAR_H * len(bars) + 8,
+            "bar_h": BAR_H - 6, "width": LABEL_W + CHART_W + 60, "n_x": LABEL_W + CHART_W + 6,
         })  # fmt: skip
-    for chart in charts:
-        for i, bar in enumerate(chart["bars"]):
-            bar["y"] = i * bar_h + 4
-            bar["text_y"] = bar["y"] + (bar_h - 6) / 2 + 5
     return render(
         request,
         "gradebook/distribution.html",
@@ -799,3 +785,23 @@ def distribution(request: HttpRequest) -> HttpResponse:
             "types": SchoolType.choices, "colours": sorted(RATING_COLOURS.items(), reverse=True),
         },
     )  # fmt: skip
+
+
+BAR_H, LABEL_W, CHART_W = 26, 170, 420
+
+
+def _bar(label: str, counts: dict[int, int], scale: int, strong: bool = False) -> dict:
+    """One stacked bar (評定 from the highest) with its SVG geometry."""
+    total = sum(counts.values())
+    x = 0.0
+    segments = []
+    for rating in range(scale, 0, -1):
+        n = counts.get(rating, 0)
+        width = CHART_W * n / total if total else 0
+        segments.append({
+            "rating": rating, "count": n, "pct": round(100 * n / total, 1) if total else 0,
+            "x": round(LABEL_W + x, 1), "text_x": round(LABEL_W + x + 4, 1),
+            "width": round(width, 1), "colour": RATING_COLOURS[rating], "show_text": width >= 44,
+        })  # fmt: skip
+        x += width
+    return {"label": label, "total": total, "segments": segments, "strong": strong}

@@ -18,6 +18,18 @@ from tests.conftest import PASSWORD, _municipality
 pytestmark = pytest.mark.browser
 
 
+@pytest.fixture(autouse=True)
+def _on_the_test_database(django_db_setup, django_db_blocker):
+    """pytest-django creates the test database only when a selected test asks for ``db``; run
+    alone, these tests would reach the development database, so they refuse to."""
+    from django.db import connection
+
+    with django_db_blocker.unblock():
+        name = connection.settings_dict["NAME"]
+    if not name.startswith("test_"):
+        pytest.skip("run with the rest of tests/gradebook (the test database is not set up)")
+
+
 @pytest.fixture
 def tama_grid(django_db_blocker, live_port):  # noqa: F811
     import itertools
@@ -121,3 +133,73 @@ def test_report_card_print_preview(page, live_url, tama_grid):  # noqa: F811
     page.emulate_media(media="print")
     assert not page.locator(".topbar").is_visible()
     page.emulate_media(media="screen")
+
+
+@pytest.fixture
+def tama_demo(django_db_blocker, live_port):  # noqa: F811
+    from gradebook import demo
+    from schools import demo as schools_demo
+
+    with django_db_blocker.unblock(), schema_context(_municipality("tama").schema_name):
+        municipality = _municipality("tama")
+        schools_demo.seed(municipality)
+        demo.seed(municipality)
+        yield municipality
+
+
+def demo_login(page, base, username):  # noqa: F811
+    from tenants.demo import DEMO_PASSWORD
+
+    page.goto(base + "/login/")
+    page.get_by_label("ログインID").fill(username)
+    page.get_by_label("パスワード").fill(DEMO_PASSWORD)
+    page.keyboard.press("Enter")
+    page.wait_for_url(base + "/")
+
+
+def shot(page, name: str) -> None:  # noqa: F811
+    page.screenshot(path=f"artifacts/screenshots/gradebook_{name}.png", full_page=True)
+
+
+def test_demo_tour(page, live_url, tama_demo):  # noqa: F811
+    base = live_url("tama")
+    demo_login(page, base, "math-jh1")
+    page.get_by_role("link", name="成績").first.click()
+    assert page.locator("h1").inner_text().startswith("成績")
+    shot(page, "index_teacher")
+    page.locator("table.list a", has_text="1学期").first.click()
+    assert page.locator("table.scoregrid tbody tr").count() > 20
+    assert (
+        page.locator("td.rating").filter(has_text="5").count()
+        + page.locator("td.rating").filter(has_text="3").count()
+        > 0
+    )
+    shot(page, "grid_demo")
+    page.locator("form[action$='/logout/'] button").click()
+
+    demo_login(page, base, "teacher-jh1-2-1")
+    page.goto(base + "/grades/")
+    page.locator("a", has_text="成績一覧表").first.click()
+    assert "成績一覧表" in page.locator("h1").inner_text()
+    shot(page, "class_list")
+    page.get_by_role("link", name="印刷用").click()
+    shot(page, "class_list_print")
+    page.locator("form[action$='/logout/'] button").click()
+
+    demo_login(page, base, "principal-es1")
+    page.goto(base + "/grades/")
+    page.locator("a", has_text="確定・学級一覧").first.click()
+    assert "確定済み" in page.locator("main").inner_text()
+    shot(page, "finalise")
+    page.locator("form[action$='/logout/'] button").click()
+
+    page.goto(base + "/login/")
+    page.get_by_label("ログインID").fill("boe-admin")
+    page.get_by_label("パスワード").fill(PASSWORD)
+    page.keyboard.press("Enter")
+    page.wait_for_url(base + "/")
+    page.get_by_role("link", name="評定の分布").first.click()
+    assert page.locator("svg rect").count() > 0
+    shot(page, "distribution")
+    page.goto(base + "/grades/report-layout/")
+    shot(page, "report_layout")

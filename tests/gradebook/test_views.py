@@ -263,3 +263,57 @@ def test_elementary_lower_grade_has_no_rating(builder, client_for, muni):
     client = client_for(muni, s.teacher.user)
     html = client.get(grid_url(s)).content.decode()
     assert "評定を付けません" in html
+
+
+def test_distribution_for_the_board_without_names(setup, client_for, muni, boe_admin):
+    from tests.gradebook.test_services import save
+
+    save(setup, {(0, 0): "90", (0, 1): "18", (0, 2): "95", (1, 0): "10", (1, 1): "2", (1, 2): "5"})
+    url = reverse("gradebook:distribution")
+    response = client_for(muni, boe_admin).get(url)
+    assert response.status_code == 200
+    html = response.content.decode()
+    assert "<svg" in html and "<rect" in html
+    assert "数学" in html and setup.school.name in html
+    assert all(st.name not in html for st in setup.students)
+    assert "評定5: 1人" in html and "評定1: 1人" in html
+    # teachers and school administrators do not see the board's comparison
+    assert client_for(muni, setup.teacher.user).get(url).status_code == 403
+    assert client_for(muni, setup.admin.user).get(url).status_code == 403
+
+
+def test_settings_pages(setup, client_for, muni, boe_admin):
+    from gradebook.models import GradingSettings
+
+    url = reverse("gradebook:settings")
+    client = client_for(muni, boe_admin)
+    data = {"threshold_a": "85", "threshold_b": "60", "rule_5": "average", "rule_3": "average",
+            "report_card_excel": "row"}  # fmt: skip
+    response = client.post(url, {**data, "threshold_b": "90"})
+    assert "B のしきい値は A より小さく" in response.content.decode()
+    assert client.post(url, data).status_code == 302
+    row = GradingSettings.objects.get(school__isnull=True)
+    assert (row.threshold_a, row.rule_5) == (85, "average")
+    # the school administrator sets their own school's, not the municipality's
+    admin = client_for(muni, setup.admin.user)
+    assert admin.get(url).status_code == 403
+    assert (
+        admin.post(f"{url}?school={setup.school.pk}", {**data, "rule_5": "osaka"}).status_code
+        == 302
+    )
+    assert GradingSettings.objects.get(school=setup.school).rule_5 == "osaka"
+    from gradebook import queries
+
+    ctx = queries.grading_context(setup.school)
+    assert ctx.rule_5 == "osaka" and ctx.thresholds_default.a == 85
+
+
+def test_finalise_per_class_page(setup, client_for, muni):
+    admin = client_for(muni, setup.admin.user)
+    url = reverse("gradebook:finalise", args=[setup.term.pk])
+    assert admin.get(url).status_code == 200
+    assert (
+        admin.post(url, {"action": "finalise", "classroom": setup.classroom.pk}).status_code == 302
+    )
+    assert "確定済み" in admin.get(url).content.decode()
+    assert client_for(muni, setup.teacher.user).get(url).status_code == 403
