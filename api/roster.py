@@ -11,7 +11,9 @@ from __future__ import annotations
 
 from django.db.models import Prefetch, QuerySet
 from django.shortcuts import get_object_or_404
+from drf_spectacular.utils import extend_schema
 from rest_framework import mixins, serializers, status, viewsets
+from rest_framework.decorators import action
 from rest_framework.request import Request
 from rest_framework.response import Response
 
@@ -111,6 +113,16 @@ class EnrolWriteSerializer(serializers.Serializer):
         default=Enrolment.Entry.ADMISSION,
     )
     grade = serializers.IntegerField(required=False, allow_null=True)
+
+
+class TransferOutSerializer(serializers.Serializer):
+    enrolment = serializers.IntegerField()
+    left_on = serializers.DateField()
+    exit = serializers.ChoiceField(
+        choices=[Enrolment.Exit.TRANSFER_OUT, Enrolment.Exit.OTHER],
+        default=Enrolment.Exit.TRANSFER_OUT,
+    )
+    reason = serializers.CharField(max_length=200, required=False, allow_blank=True, default="")
 
 
 class RoleSerializer(serializers.ModelSerializer):
@@ -243,14 +255,39 @@ class SchoolYearViewSet(
         )
 
 
+class TermDraftSerializer(serializers.Serializer):
+    name = serializers.CharField(max_length=20)
+    start = serializers.DateField()
+    end = serializers.DateField()
+
+
+class TermsWriteSerializer(serializers.Serializer):
+    school = serializers.IntegerField()
+    year = serializers.IntegerField()
+    terms = TermDraftSerializer(many=True)
+
+
 class TermViewSet(ActorMixin, viewsets.ReadOnlyModelViewSet):
-    """学期 of the schools the caller sees."""
+    """学期 of the schools the caller sees. ``POST set/`` replaces a school's terms of a year."""
 
     serializer_class = TermSerializer
 
     def get_queryset(self):
         qs = Term.objects.filter(school__in=self.actor.schools()).select_related("school_year")
         return _filter(qs, self.request, school="school_id", year="school_year__year")
+
+    @extend_schema(request=TermsWriteSerializer, responses=TermSerializer(many=True))
+    @action(detail=False, methods=["post"], url_path="set")
+    def set_terms(self, request: Request) -> Response:
+        data = TermsWriteSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        values = data.validated_data
+        school = get_object_or_404(self.actor.schools(), pk=values["school"])
+        self.actor.require(self.actor.can_manage_school(school.pk))
+        year = get_object_or_404(SchoolYear, year=values["year"])
+        drafts = [services.TermDraft(**t) for t in values["terms"]]
+        terms = services.set_terms(request.user, school, year, drafts)
+        return Response(TermSerializer(terms, many=True).data)
 
 
 class ClassroomViewSet(
@@ -318,6 +355,22 @@ class StudentViewSet(
         enrolment = services.enrol_student(request.user, classroom=classroom, **values)
         student = self.get_queryset().get(pk=enrolment.student_id)
         return Response(StudentSerializer(student).data, status=status.HTTP_201_CREATED)
+
+    @extend_schema(request=TransferOutSerializer, responses=StudentSerializer)
+    @action(detail=True, methods=["post"], url_path="transfer-out")
+    def transfer_out(self, request: Request, pk: str | None = None) -> Response:
+        """転出: ``left_on`` is the last day of enrolment (it still counts)."""
+        student = self.get_object()
+        data = TransferOutSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        values = dict(data.validated_data)
+        enrolment = get_object_or_404(
+            Enrolment.objects.select_related("school_year", "student"),
+            pk=values.pop("enrolment"), student=student,
+        )  # fmt: skip
+        self.actor.require(self.actor.can_manage_school(enrolment.school_id))
+        services.transfer_out(request.user, enrolment, **values)
+        return Response(StudentSerializer(self.get_queryset().get(pk=student.pk)).data)
 
 
 class StaffViewSet(ActorMixin, viewsets.ReadOnlyModelViewSet):

@@ -138,3 +138,41 @@ def test_student_list_query_count_is_constant(muni, client_for, principal, schoo
         counts.append(len(ctx))
     assert counts[0] == counts[1]
     assert Enrolment.objects.count() == 33
+
+
+def test_openapi_schema_lists_roster_resources(muni, client_for, boe_admin):
+    response = client_for(muni, boe_admin).get("/api/schema/", HTTP_ACCEPT="application/json")
+    assert response.status_code == 200
+    text = response.content.decode()
+    for path in ("roster/schools", "roster/years", "roster/terms", "roster/classes",
+                 "roster/students", "roster/staff", "roster/roles"):  # fmt: skip
+        assert f"/api/v1/{path}/" in text
+
+
+def test_terms_and_transfer_out_through_the_api(
+    muni, client_for, principal, teacher, school, classroom
+):
+    e = f.students(classroom, 1)[0]
+    body = {"school": school.pk, "year": 2026, "terms": [
+        {"name": "前期", "start": "2026-04-01", "end": "2026-10-09"},
+        {"name": "後期", "start": "2026-10-13", "end": "2027-03-31"}]}  # fmt: skip
+    assert (
+        client_for(muni, teacher)
+        .post("/api/v1/roster/terms/set/", body, content_type="application/json")
+        .status_code
+        == 403
+    )
+    client = client_for(muni, principal)
+    response = client.post("/api/v1/roster/terms/set/", body, content_type="application/json")
+    assert response.status_code == 200 and [t["name"] for t in response.json()] == ["前期", "後期"]
+    body["terms"][1]["start"] = "2026-10-01"
+    response = client.post("/api/v1/roster/terms/set/", body, content_type="application/json")
+    assert response.status_code == 400 and "重なって" in response.content.decode()
+    url = f"/api/v1/roster/students/{e.student_id}/transfer-out/"
+    response = client.post(url, {"enrolment": e.pk, "left_on": "2026-09-30"},
+                           content_type="application/json")  # fmt: skip
+    assert response.status_code == 200
+    assert response.json()["enrolments"][0]["exit"] == "transfer_out"
+    again = client.post(url, {"enrolment": e.pk, "left_on": "2026-10-30"},
+                        content_type="application/json")  # fmt: skip
+    assert again.status_code == 400 and "既に" in again.content.decode()
