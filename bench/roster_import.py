@@ -58,6 +58,25 @@ def median_line(label: str, seconds: list[float], target: float | None = None) -
     return text
 
 
+class Interrupted(Exception):
+    """The database connection was cut from outside (another session terminating backends)."""
+
+
+def retrying(label: str, fn, schema: str, attempts: int = 8):
+    """Run ``fn``; if the connection is cut from outside, run it again (and say so)."""
+    from django.db import InterfaceError, OperationalError, connection
+
+    for attempt in range(1, attempts + 1):
+        try:
+            return fn()
+        except (OperationalError, InterfaceError, Interrupted) as exc:
+            if attempt == attempts:
+                raise
+            print(f"  {label}: connection cut from outside ({str(exc).strip()[:60]}), retrying")
+            connection.close()
+            connection.set_schema(schema)
+
+
 def provision():
     from tenants import provisioning
     from tenants.codes import check_digit
@@ -108,6 +127,8 @@ def http_import(client, school, year, data: bytes) -> tuple[float, float, dict]:
     )
     t1 = time.perf_counter()
     html = preview.content.decode()
+    if preview.status_code == 500:
+        raise Interrupted("preview answered 500")
     if preview.status_code != 200 or 'name="token"' not in html:
         errors = re.findall(r'<td class="error">(.*?)</td>', html)[:5]
         raise SystemExit(f"preview failed ({preview.status_code}): {errors or html[:500]}")
@@ -119,6 +140,8 @@ def http_import(client, school, year, data: bytes) -> tuple[float, float, dict]:
     t2 = time.perf_counter()
     if counts.get("新規", 0) or counts.get("更新", 0):
         done = client.post("/roster/io/import/confirm/", fields)
+        if done.status_code == 500:
+            raise Interrupted("confirm answered 500")
         if done.status_code != 302:
             raise SystemExit(f"confirm failed ({done.status_code}): {done.content[:500]!r}")
     else:  # nothing to write: the page offers no confirmation, and the user stops here
@@ -205,25 +228,32 @@ def main(argv: list[str] | None = None) -> int:
             client = Client(HTTP_HOST=provisioning.host_for(SUBDOMAIN))
             client.force_login(admin)
             first, again, previews, commits, stages = [], [], [], [], []
-            for run in range(1, args.runs + 1):
+            schools = iter(range(1, 1000))
+
+            def one_run(run: int):
                 clear_students()
-                school = make_school(run, year, rows)
+                school = make_school(next(schools), year, rows)
                 preview_s, commit_s, counts = http_import(client, school, year, data)
                 connection.set_schema(municipality.schema_name)
                 assert counts.get("新規") == len(rows), counts
                 assert Enrolment.objects.filter(school=school).count() == len(rows)
-                first.append(preview_s + commit_s)
-                previews.append(preview_s)
-                commits.append(commit_s)
                 p2, c2, counts2 = http_import(client, school, year, data)
                 connection.set_schema(municipality.schema_name)
                 assert counts2.get("変更なし") == len(rows), counts2
-                again.append(p2 + c2)
-                plan = plan_roster_import(school, year, data)
+                return school, preview_s, commit_s, p2 + c2, plan_roster_import(school, year, data)
+
+            for run in range(1, args.runs + 1):
+                school, preview_s, commit_s, again_s, plan = retrying(
+                    f"run {run}", lambda run=run: one_run(run), municipality.schema_name
+                )
+                first.append(preview_s + commit_s)
+                previews.append(preview_s)
+                commits.append(commit_s)
+                again.append(again_s)
                 stages.append(plan.timings)
                 print(
                     f"  run {run}: preview {preview_s:.2f} s + commit {commit_s:.2f} s = "
-                    f"{preview_s + commit_s:.2f} s; same file again {p2 + c2:.2f} s (unchanged)"
+                    f"{preview_s + commit_s:.2f} s; same file again {again_s:.2f} s (unchanged)"
                 )
             rss_fast = peak_rss_mb()
             # Python-level peak of one preview (the part that holds the whole file).
@@ -233,17 +263,27 @@ def main(argv: list[str] | None = None) -> int:
             tracemalloc.stop()
 
             naive = []
-            for run in range(1, args.naive_runs + 1):
+
+            def one_naive_run() -> float:
                 clear_students()
-                school = make_school(100 + run, year, rows)
-                naive.append(naive_import(school, year, data))
+                school = make_school(next(schools), year, rows)
+                seconds = naive_import(school, year, data)
                 assert Student.objects.count() == len(rows)
+                return seconds
+
+            for run in range(1, args.naive_runs + 1):
+                naive.append(retrying(f"naive run {run}", one_naive_run, municipality.schema_name))
                 print(f"  naive run {run}: {naive[-1]:.2f} s")
             clear_students()
     finally:
+        connection.close()
         connection.set_schema_to_public()
-        provisioning.delete(
-            municipality, confirm_schema=municipality.schema_name, actor="bench:roster_import"
+        retrying(
+            "clean-up",
+            lambda: provisioning.delete(
+                municipality, confirm_schema=municipality.schema_name, actor="bench:roster_import"
+            ),
+            "public",
         )
         pending = Path(settings.MEDIA_ROOT) / "imports" / municipality.schema_name
         shutil.rmtree(pending, ignore_errors=True)
