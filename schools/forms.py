@@ -225,3 +225,18 @@ class SchoolRoleForm(forms.Form):
         ).order_by("is_special_needs", "grade", "sort_order", "name")
         self.fields["classroom"].label_from_instance = lambda c: c.label
         self.fields["subject"].queryset = Subject.objects.filter(school_type=school.school_type)
+
+
+class ChangeClassForm(forms.Form):
+    classroom = forms.ModelChoiceField(label="新しい学級", queryset=Classroom.objects.none())
+    on = forms.DateField(label="変更日", widget=DATE, help_text="この日から新しい学級に在籍します")
+    roll_number = forms.IntegerField(
+        label="出席番号", min_value=1, required=False, help_text="空欄なら最後の番号の次"
+    )
+
+    def __init__(self, *args, enrolment: Enrolment, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["classroom"].queryset = Classroom.objects.filter(
+            school_id=enrolment.school_id, school_year_id=enrolment.school_year_id
+        ).exclude(pk=enrolment.classroom_id)
+        self.fields["classroom"].label_from_instance = lambda c: c.label

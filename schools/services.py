@@ -457,6 +457,45 @@ def set_roll_number(user, enrolment: Enrolment, roll_number: int) -> Enrolment:
 
 
 @transaction.atomic
+def change_class(
+    user, enrolment: Enrolment, *, classroom: Classroom, on: dt.date,
+    roll_number: int | None = None,
+) -> Enrolment:  # fmt: skip
+    """学級変更 during the year: the old enrolment ends the day before ``on``, a new one starts.
+
+    Attendance and grades keep each day with the class the student was in that day.
+    """
+    year = enrolment.school_year
+    require_writable(year)
+    if classroom.school_year_id != year.pk or classroom.school_id != enrolment.school_id:
+        raise ValidationError({"classroom": "同じ学校・同じ年度の学級を選んでください。"})
+    if classroom.pk == enrolment.classroom_id:
+        raise ValidationError({"classroom": "今と同じ学級です。"})
+    if enrolment.left_on is not None:
+        raise ValidationError("この在籍は既に終了しています。")
+    _within_year(on, year, "on")
+    if on <= enrolment.enrolled_on:
+        raise ValidationError(
+            {"on": f"変更日は在籍開始日（{enrolment.enrolled_on:%Y/%m/%d}）より後にしてください。"}
+        )
+    enrolment.left_on = on - dt.timedelta(days=1)
+    enrolment.exit = Enrolment.Exit.CLASS_CHANGE
+    enrolment.save(update_fields=["left_on", "exit"])
+    new = Enrolment.objects.create(
+        student=enrolment.student, classroom=classroom, school=enrolment.school, school_year=year,
+        grade=_grade_for(classroom, enrolment.grade),
+        roll_number=_check_roll_number(classroom, roll_number), enrolled_on=on,
+        entry=Enrolment.Entry.CLASS_CHANGE,
+    )  # fmt: skip
+    audit.record(
+        user, "student.change_class", new, school=enrolment.school,
+        changes={"student": enrolment.student.name, "from": enrolment.classroom.label,
+                 "to": classroom.label, "on": on.isoformat()},
+    )  # fmt: skip
+    return new
+
+
+@transaction.atomic
 def renumber_by_kana(user, classroom: Classroom) -> int:
     """出席番号の振り直し: 1, 2, 3 … in 五十音順 (the usual start-of-year numbering).
 

@@ -21,6 +21,7 @@ urlpatterns = [
     path("students/<int:pk>/", views.student_detail, name="student-detail"),
     path("students/<int:pk>/edit/", views.student_edit, name="student-edit"),
     path("enrolments/<int:pk>/transfer-out/", views.transfer_out, name="transfer-out"),
+    path("enrolments/<int:pk>/change-class/", views.change_class, name="change-class"),
     path("years/", views.year_list, name="year-list"),
     path("years/<int:pk>/switch/", views.year_switch, name="year-switch"),
     path("staff/", views.staff_list, name="staff-list"),

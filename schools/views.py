@@ -19,6 +19,7 @@ from django.views.decorators.http import require_POST
 from config import extensions
 from schools import queries, services
 from schools.forms import (
+    ChangeClassForm,
     ClassroomForm,
     EnrolForm,
     RoleForm,
@@ -495,6 +496,32 @@ def transfer_out(request: HttpRequest, pk: int) -> HttpResponse:
             messages.success(request, f"{enrolment.student.name} さんの転出を記録しました。")
             return redirect("schools:class-roster", enrolment.classroom_id)
     return render(request, "schools/transfer_form.html", {"enrolment": enrolment, "form": form})
+
+
+@staff_required
+def change_class(request: HttpRequest, pk: int) -> HttpResponse:
+    """学級変更 within the year (e.g. into or out of a special-needs class)."""
+    enrolment = get_object_or_404(
+        Enrolment.objects.select_related("student", "classroom", "school_year").filter(
+            classroom__in=request.actor.classrooms()
+        ),
+        pk=pk,
+    )
+    request.actor.require(request.actor.can_manage_school(enrolment.school_id))
+    form = ChangeClassForm(
+        request.POST or None, enrolment=enrolment, initial={"on": timezone.localdate()}
+    )
+    if request.method == "POST" and form.is_valid():
+        try:
+            new = services.change_class(request.user, enrolment, **form.cleaned_data)
+        except ValidationError as exc:
+            _form_errors(form, exc)
+        else:
+            messages.success(
+                request, f"{enrolment.student.name} さんを{new.classroom.label}に移しました。"
+            )
+            return redirect("schools:student-detail", enrolment.student_id)
+    return render(request, "schools/change_class_form.html", {"enrolment": enrolment, "form": form})
 
 
 # --- year roll-over ---------------------------------------------------------------------------

@@ -236,3 +236,17 @@ def test_boe_viewer_reads_everything_changes_nothing(muni, client_for, classroom
     assert client.get(f"/roster/classes/{classroom.pk}/enrol/").status_code == 403
     assert client.get("/roster/staff/").status_code == 403
     assert client.post("/roster/years/", {"year": 2027}).status_code == 403
+
+
+def test_principal_changes_class_from_student_page(
+    muni, client_for, principal, school, year, classroom
+):
+    e = f.students(classroom, 1)[0]
+    other = f.classroom(school, year, grade=1, name="2組")
+    client = client_for(muni, principal)
+    assert "学級変更" in client.get(f"/roster/students/{e.student_id}/").content.decode()
+    response = client.post(
+        f"/roster/enrolments/{e.pk}/change-class/", {"classroom": other.pk, "on": "2026-06-01"}
+    )
+    assert response.status_code == 302
+    assert other.enrolments.get().student_id == e.student_id

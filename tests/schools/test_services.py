@@ -205,3 +205,17 @@ def test_renumber_by_kana_unless_someone_left(classroom, boe_admin):
     services.transfer_out(boe_admin, classroom.enrolments.get(roll_number=2), left_on=D(2026, 5, 1))
     with pytest.raises(ValidationError, match="欠番"):
         services.renumber_by_kana(boe_admin, classroom)
+
+
+def test_change_class_splits_the_enrolment(school, year, classroom, boe_admin):
+    e = f.students(classroom, 1)[0]
+    special = f.classroom(school, year, grade=None, name="ひまわり学級", is_special_needs=True)
+    new = services.change_class(boe_admin, e, classroom=special, on=D(2026, 9, 1))
+    e.refresh_from_db()
+    assert (e.left_on, e.exit) == (D(2026, 8, 31), Enrolment.Exit.CLASS_CHANGE)
+    assert (new.enrolled_on, new.entry, new.grade) == (D(2026, 9, 1), "class_change", 1)
+    with pytest.raises(ValidationError, match="終了"):
+        services.change_class(boe_admin, e, classroom=special, on=D(2026, 10, 1))
+    other_school_class = f.classroom(f.school(), year, grade=1)
+    with pytest.raises(ValidationError, match="同じ学校"):
+        services.change_class(boe_admin, new, classroom=other_school_class, on=D(2026, 10, 1))
