@@ -23,6 +23,7 @@ from django.core.exceptions import PermissionDenied
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.http import Http404
 from django.shortcuts import get_object_or_404
+from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import serializers, status, viewsets
 from rest_framework.decorators import action
@@ -106,7 +107,9 @@ class SubjectViewSet(viewsets.ReadOnlyModelViewSet):
 class TeachingViewSet(viewsets.ViewSet):
     """The caller's teaching assignments (教科担任) of a year, with the school's terms."""
 
-    @extend_schema(parameters=[OpenApiParameter("year", int, required=False)])
+    @extend_schema(
+        parameters=[OpenApiParameter("year", int, required=False)], responses=OpenApiTypes.OBJECT
+    )
     def list(self, request):
         year_value = request.query_params.get("year")
         year = (
@@ -166,6 +169,8 @@ class AssessmentSerializer(serializers.ModelSerializer):
 class AssessmentViewSet(viewsets.ViewSet):
     """評価材料 of one class × subject × term."""
 
+    queryset = Assessment.objects.none()  # for the schema: objects come from _object()
+
     def _object(self, request, pk) -> Assessment:
         actor = _actor(request)
         assessment = get_object_or_404(
@@ -222,6 +227,7 @@ class AssessmentViewSet(viewsets.ViewSet):
             raise _django_errors(exc) from exc
         return Response(AssessmentSerializer(assessment).data)
 
+    @extend_schema(responses={204: None})
     def destroy(self, request, pk=None):
         assessment = self._object(request, pk)
         try:
@@ -259,6 +265,7 @@ class ScoreViewSet(viewsets.ViewSet):
             OpenApiParameter(n, int, required=True) for n in ("classroom", "subject", "term")
         ]
         + [OpenApiParameter("assessment", int, required=False)],
+        responses=OpenApiTypes.OBJECT,
     )
     def list(self, request):
         classroom, subject, term = _teaching(request)
@@ -293,7 +300,7 @@ class ScoreViewSet(viewsets.ViewSet):
             }
         )
 
-    @extend_schema(request=ScoresWriteSerializer)
+    @extend_schema(request=ScoresWriteSerializer, responses=OpenApiTypes.OBJECT)
     def create(self, request):
         serializer = ScoresWriteSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
@@ -374,6 +381,7 @@ class EvaluationViewSet(viewsets.ViewSet):
     @extend_schema(
         parameters=[OpenApiParameter(n, int, required=True) for n in ("classroom", "term")]
         + [OpenApiParameter(n, int, required=False) for n in ("subject", "student")],
+        responses=OpenApiTypes.OBJECT,
     )
     def list(self, request):
         actor = _actor(request)
@@ -401,7 +409,7 @@ class EvaluationViewSet(viewsets.ViewSet):
         ]
         return Response({"finalised": cl.finalised, "results": items})
 
-    @extend_schema(request=OverrideSerializer)
+    @extend_schema(request=OverrideSerializer, responses=OpenApiTypes.OBJECT)
     @action(detail=False, methods=["post"])
     def override(self, request):
         serializer = OverrideSerializer(data=request.data)
@@ -442,6 +450,8 @@ class FinalisationSerializer(serializers.ModelSerializer):
 class FinalisationViewSet(viewsets.ViewSet):
     """確定 of a term for the school (classroom null) or per class."""
 
+    queryset = Finalisation.objects.none()  # for the schema
+
     def _term(self, request, term_id) -> Term:
         actor = _actor(request)
         term = get_object_or_404(Term.objects.select_related("school"), pk=term_id)
@@ -475,6 +485,7 @@ class FinalisationViewSet(viewsets.ViewSet):
             raise _django_errors(exc) from exc
         return Response(FinalisationSerializer(fin).data, status=status.HTTP_201_CREATED)
 
+    @extend_schema(request=OpenApiTypes.OBJECT, responses={204: None})
     def destroy(self, request, pk=None):
         fin = get_object_or_404(
             Finalisation.objects.select_related("term__school", "classroom"), pk=pk

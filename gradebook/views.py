@@ -75,9 +75,13 @@ def index(request: HttpRequest) -> HttpResponse:
         terms = terms_by_school.get(row.classroom.school_id, [])
         items.append((row, terms, queries.current_term(terms, today)))
     homerooms = list(
-        actor.classrooms().filter(pk__in=actor.homeroom_classroom_ids, school_year=year)
+        actor.classrooms()
+        .filter(pk__in=actor.homeroom_classroom_ids, school_year=year)
+        .prefetch_related("school__terms")
     )
-    admin_schools = list(actor.schools().filter(pk__in=actor.admin_school_ids))
+    admin_schools = list(
+        actor.schools().filter(pk__in=actor.admin_school_ids).prefetch_related("terms")
+    )
     return render(
         request,
         "gradebook/index.html",
