@@ -54,7 +54,7 @@ ROSTER_COLUMNS: list[Column] = [
            parser=parsers.integer(1, 9), required=True),
     Column("class_name", "組", aliases=("クラス", "学級", "学級名", "組名", "class"),
            parser=class_name, required=True),
-    Column("roll_number", "出席番号", aliases=("番号", "出席No", "出席no.", "no", "no.", "number"),
+    Column("roll_number", "出席番号", aliases=("番号", "出席No", "出席No.", "No", "No.", "number"),
            parser=parsers.integer(1, MAX_ROLL_NUMBER), required=True),
     Column("name", "氏名", aliases=("名前", "児童氏名", "生徒氏名", "児童生徒氏名", "name"),
            parser=parsers.max_length(100, parsers.name), required=True),

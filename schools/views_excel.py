@@ -107,10 +107,18 @@ def import_roster(request: HttpRequest) -> HttpResponse:
                     "schools/import_preview.html",
                     _preview_context(plan, token, form.cleaned_data["create_classes"]),
                 )
+    chosen_school = _manageable_schools(actor).filter(pk=_id(request.GET.get("school"))).first()
+    chosen_year = _open_years().filter(pk=_id(request.GET.get("year"))).first()
     return render(
         request,
         "schools/import_roster.html",
-        {"form": form, "columns": _columns_help(), "limits": imports.ROSTER_LIMITS},
+        {
+            "form": form,
+            "columns": _columns_help(),
+            "limits": imports.ROSTER_LIMITS,
+            "chosen_school": chosen_school,
+            "chosen_year": chosen_year,
+        },
     )
 
 

@@ -39,7 +39,7 @@ def test_upload_preview_confirm(muni, client_for, principal, school, year, class
     client = client_for(muni, principal)
     page = client.get(URL)
     assert page.status_code == 200
-    assert "10MB" in page.content.decode() and "20000" in page.content.decode()
+    assert "10MBまで" in page.content.decode() and "20,000行まで" in page.content.decode()
     response = upload(client, school, year, xlsx(ROWS))
     html = response.content.decode()
     assert response.status_code == 200
@@ -51,6 +51,8 @@ def test_upload_preview_confirm(muni, client_for, principal, school, year, class
     assert Enrolment.objects.filter(classroom=classroom).count() == 2
     follow = client.get(confirmed["Location"])
     assert "新規 2名" in follow.content.decode()
+    # Next steps from there: the school's roster and its export.
+    assert f"/roster/io/export/school/{school.pk}.xlsx?year={year.pk}" in follow.content.decode()
     # The same confirmation cannot be replayed: the pending file is gone.
     again = client.post(CONFIRM, fields)
     assert again.status_code == 302 and Student.objects.count() == 2
@@ -74,7 +76,9 @@ def test_preview_lists_errors_with_row_and_column_and_offers_no_confirm(
     [
         (b"%PDF-1.7\n%\xe2\xe3\xcf\xd3\n1 0 obj\n", "名簿.xlsx", "PDFファイルは取り込めません"),
         (
-            b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + b"\x00" * 64 + "EncryptionInfo".encode("utf-16-le"),
+            b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
+            + b"\x00" * 64
+            + "EncryptionInfo".encode("utf-16-le"),
             "名簿.xlsx",
             "パスワードで保護",
         ),
@@ -134,5 +138,3 @@ def test_other_municipality_host_cannot_confirm(
 def test_file_field_required(muni, client_for, principal, school, year):
     response = client_for(muni, principal).post(URL, {"school": school.pk, "year": year.pk})
     assert response.status_code == 200 and "errorlist" in response.content.decode()
-
-
