@@ -18,17 +18,22 @@ The roll-over is per school and happens inside the preparing year:
 1. ``rollover_school`` (school administrator) creates the school's classes of
    the preparing year, moves every student still enrolled up one grade (by a
    placement map, or "keep the class letter"), lets the top grade graduate
-   (exit=graduation, left on 31 March of the current year) and copies the
-   school's roles as drafts (``is_draft=True``, not yet effective). The school
+   (exit=graduation, left on 31 March of the current year), copies the
+   school's roles as drafts (``is_draft=True``, not yet effective; class roles
+   follow their class, 持ち上がり) and this year's terms one year later. The school
    keeps working in the current year meanwhile; its ``SchoolRollover`` row is
    ``prepared``. ``cancel_rollover`` undoes it completely while the year is
-   still preparing.
+   still preparing (terms it copied stay, to be edited).
 2. The school edits classes, placements and the draft roles in the preparing
    year, then ``confirm_rollover``: drafts become roles, the row ``confirmed``.
 3. ``switch_school_year`` (board of education) makes the preparing year current
    and archives the old one, for the whole municipality at once, and only when
    every active school with students in the current year has confirmed its
    roll-over, so that no school is left without classes on 1 April.
+
+New first-years enter the preparing year's first-grade classes (created empty by
+the roll-over) through ``enrol_student`` or the roster import; a placement file
+(学級編成) passes ``placements`` to ``rollover_school`` or is imported afterwards.
 """
 
 from __future__ import annotations
@@ -791,6 +796,7 @@ def rollover_school(
 
     drafts = _draft_roles(school, current, target, old_classes, classes)
     RoleAssignment.objects.bulk_create(drafts, batch_size=2000)
+    terms = _copy_terms(school, current, target)
 
     rollover = SchoolRollover.objects.create(
         school=school, from_year=current, to_year=target,
@@ -800,7 +806,7 @@ def rollover_school(
         user, "rollover.prepare", rollover, school=school,
         changes={"from": current.year, "to": target.year, "classes": len(classes),
                  "promoted": len(new_enrolments), "graduated": len(graduates),
-                 "draft_roles": len(drafts), "placed_by_file": len(placements)},
+                 "draft_roles": len(drafts), "terms": terms, "placed_by_file": len(placements)},
     )  # fmt: skip
     return rollover
 
@@ -832,6 +838,25 @@ def _draft_roles(
                            is_draft=True)
         )  # fmt: skip
     return drafts
+
+
+def _copy_terms(school: School, current: SchoolYear, target: SchoolYear) -> int:
+    """Next year's terms default to this year's, one year later (the school edits them)."""
+    if Term.objects.filter(school=school, school_year=target).exists():
+        return 0
+    created = Term.objects.bulk_create(
+        Term(school=school, school_year=target, number=t.number, name=t.name,
+             start=_next_year_date(t.start), end=_next_year_date(t.end))
+        for t in Term.objects.filter(school=school, school_year=current)
+    )  # fmt: skip
+    return len(created)
+
+
+def _next_year_date(day: dt.date) -> dt.date:
+    try:
+        return day.replace(year=day.year + 1)
+    except ValueError:  # 29 February
+        return day.replace(year=day.year + 1, day=28)
 
 
 def _preparing_rollover(rollover: SchoolRollover) -> None:

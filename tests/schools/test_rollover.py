@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import datetime as dt
+
 import pytest
 from django.core.exceptions import ValidationError
 
@@ -43,6 +45,7 @@ def setup(school, year, boe_admin):
 
 def test_rollover_promotes_graduates_and_drafts_roles(setup, school, year, boe_admin):
     s = setup
+    services.set_terms(boe_admin, school, year, services.term_preset("2", 2026))
     record = services.rollover_school(boe_admin, school)
     nxt = SchoolYear.objects.get(year=2027)
     assert nxt.state == SchoolYear.State.PREPARING and record.to_year == nxt
@@ -62,6 +65,11 @@ def test_rollover_promotes_graduates_and_drafts_roles(setup, school, year, boe_a
     sp = Enrolment.objects.get(school_year=nxt, classroom__is_special_needs=True)
     assert sp.grade == 5
     assert (record.promoted, record.graduated) == (9, 2)
+    # Terms default to this year's, one year later.
+    assert [(t.name, t.start) for t in nxt.terms.filter(school=school)] == [
+        ("前期", dt.date(2027, 4, 1)),
+        ("後期", dt.date(2027, 10, 11)),
+    ]
     # Roles: drafts that follow the class (持ち上がり); the graduated class's teacher has none.
     drafts = RoleAssignment.objects.filter(school_year=nxt)
     assert all(r.is_draft for r in drafts)
