@@ -85,15 +85,17 @@ def school_roster(school: School, year: SchoolYear) -> list[ClassBlock]:
         )
     }
     for e in (
-        Enrolment.objects.filter(school=school, school_year=year)
+        Enrolment.objects.filter(classroom__in=list(blocks))
         .select_related("student")
         .order_by("classroom_id", *ROSTER_ORDER)
     ):
-        blocks[e.classroom_id].enrolments.append(e)
+        if e.classroom_id in blocks:
+            blocks[e.classroom_id].enrolments.append(e)
     for classroom_id, name in RoleAssignment.objects.filter(
         school=school, school_year=year, role=Role.HOMEROOM, is_draft=False
     ).values_list("classroom_id", "staff__name"):
-        blocks[classroom_id].homeroom.append(name)
+        if classroom_id in blocks:
+            blocks[classroom_id].homeroom.append(name)
     return list(blocks.values())
 
 

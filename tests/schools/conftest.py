@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from schools.models import Role, RoleAssignment, SchoolType
+from schools.models import Role, SchoolType
 from tests import factories as f
 
 
@@ -53,6 +53,3 @@ def subject_teacher(classroom, subject):
     teacher = f.staff()
     f.give_role(teacher, Role.SUBJECT, classroom=classroom, subject=subject)
     return teacher
-
-
-__all__ = ["RoleAssignment", "subject_teacher"]
