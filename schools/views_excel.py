@@ -15,7 +15,7 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from schools import excel, imports
+from schools import audit, excel, imports
 from schools.excel import ROSTER_COLUMNS, STAFF_COLUMNS
 from schools.models import School, SchoolYear
 from schools.permissions import Actor, staff_required
@@ -293,6 +293,8 @@ def export_class(request: HttpRequest, classroom_id: int) -> HttpResponse:
     classroom = get_object_or_404(request.actor.classrooms(), pk=classroom_id)
     request.actor.require(request.actor.can_view_classroom(classroom))
     book, filename = excel.class_roster_workbook(classroom)
+    # Who took a copy of pupils' personal data, and when (情報セキュリティポリシー: access logs).
+    audit.record(request.user, "export.class_roster", classroom, school=classroom.school)
     return book.response(filename)
 
 
@@ -310,7 +312,11 @@ def export_school(request: HttpRequest, school_id: int) -> HttpResponse:
     """全校名簿 (.xlsx) of one school and year (``?year=<id>``, default the current year)."""
     school = get_object_or_404(request.actor.schools(), pk=school_id)
     request.actor.require(request.actor.can_view_school(school.pk))
-    book, filename = excel.school_roster_workbook(school, _year_from(request))
+    year = _year_from(request)
+    book, filename = excel.school_roster_workbook(school, year)
+    audit.record(
+        request.user, "export.school_roster", school, school=school, changes={"year": year.year}
+    )
     return book.response(filename)
 
 
@@ -326,4 +332,11 @@ def export_staff(request: HttpRequest) -> HttpResponse:
         actor.require(actor.sees_whole_municipality)
     year = _year_from(request) if (request.GET.get("year") or school) else None
     book, filename = excel.staff_workbook(year, school)
+    audit.record(
+        request.user,
+        "export.staff_list",
+        school,
+        school=school,
+        target_type="schools.staff" if school is None else "",
+    )
     return book.response(filename)

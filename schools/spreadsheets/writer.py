@@ -85,28 +85,32 @@ class ExportSheet:
         ws.page_margins = PageMargins(left=0.5, right=0.5, top=0.6, bottom=0.6)
         ws.print_options.horizontalCentered = True
         last = get_column_letter(max(len(self.columns), 1))
+        merge = len(self.columns) > 1
+        # The sheet's header XML (views, panes) is written with the first row: set it now.
+        title_rows = (1 if heading else 0) + len(subheadings)
+        self.header_row = title_rows + (2 if title_rows else 1)
+        ws.freeze_panes = f"A{self.header_row + 1}"
+        ws.print_title_rows = f"{self.header_row}:{self.header_row}"
         row = 0
         if heading:
             row += 1
             ws.append([self._cell(heading, font=_TITLE_FONT, alignment=_LEFT)])
-            ws.merged_cells.add(f"A{row}:{last}{row}")
+            if merge:
+                ws.merged_cells.add(f"A{row}:{last}{row}")
         for text in subheadings:
             row += 1
             ws.append([self._cell(text, font=_SUB_FONT, alignment=_LEFT)])
-            ws.merged_cells.add(f"A{row}:{last}{row}")
+            if merge:
+                ws.merged_cells.add(f"A{row}:{last}{row}")
         if heading or subheadings:
             row += 1
             ws.append([])
-        row += 1
-        self.header_row = row
         ws.append(
             [
                 self._cell(c.label, font=_HEAD_FONT, fill=_HEAD_FILL, alignment=_CENTER)
                 for c in self.columns
             ]
         )
-        ws.print_title_rows = f"{row}:{row}"
-        ws.freeze_panes = f"A{row + 1}"
         self.row_count = 0
 
     def _cell(self, value: Any, *, font=None, fill=None, alignment=None, number_format=None):

@@ -11,7 +11,7 @@ from django.test.utils import CaptureQueriesContext
 from openpyxl import load_workbook
 
 from schools.imports import plan_roster_import
-from schools.models import Enrolment, Role, Staff, Student
+from schools.models import AuditEvent, Enrolment, Role, Staff, Student
 from tests import factories as f
 
 
@@ -54,6 +54,7 @@ def test_class_roster_layout_and_escaping(muni, client_for, teacher, classroom, 
         "学籍番号",
     ]
     assert ws.print_title_rows == "$4:$4"
+    assert ws.freeze_panes == "A5"  # the header stays in view while scrolling
     assert ws.page_setup.paperSize == 9  # A4
     rows = list(ws.iter_rows(min_row=5, values_only=True))
     assert [r[2] for r in rows] == [1, 2, 3]
@@ -63,6 +64,9 @@ def test_class_roster_layout_and_escaping(muni, client_for, teacher, classroom, 
     assert formula.data_type == "s" and formula.quotePrefix  # text, never run
     assert ws.cell(row=7, column=4).data_type == "s"
     assert isinstance(rows[0][6], dt.datetime)  # a real date cell
+    # Taking a copy of personal data is logged (who, what, when).
+    event = AuditEvent.objects.get(action="export.class_roster")
+    assert event.actor == teacher and event.target_id == str(classroom.pk)
 
 
 def test_exported_school_roster_imports_back_unchanged(
