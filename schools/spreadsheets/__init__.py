@@ -48,6 +48,13 @@ What ``read_table`` does (so each app does not):
    accepts Excel dates, 2024-04-01, 2024/4/1, 令和6年4月1日, 令和元年, R6.4.1,
    H29.5.3 (see ``schools.spreadsheets.dates``) and refuses impossible dates.
 
+Wide grids (one column per day or per assessment): ``read_table(...,
+keep_other_columns=True)`` keeps the raw cells of the columns the spec does not
+name in ``Row.extra`` (by header) and lists them in ``ParseResult.other_columns``
+(``ColumnRef(letter, header, value)``: ``value`` is the raw header cell, e.g. a
+date); parse them with ``parsers`` and report with ``result.reject_at(row, ref,
+message)``.
+
 Then the app's own service builds a *plan* from ``result`` (create / update /
 unchanged / rejected) for the preview, and commits the same plan in one
 transaction with bulk operations only when there is no error at all.

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import csv
+import datetime as dt
 import io
 import zipfile
 from collections.abc import Callable, Iterable, Iterator, Sequence
@@ -117,6 +118,8 @@ class Row:
 
     number: int
     values: dict[str, Any]
+    # Raw cells of the columns the spec does not name, by header (``keep_other_columns``).
+    extra: dict[str, Any] = field(default_factory=dict)
 
     def __getitem__(self, field_name: str) -> Any:
         return self.values[field_name]
@@ -129,6 +132,7 @@ class Row:
 class ColumnRef:
     letter: str
     header: str  # as written in the file
+    value: Any = None  # the raw header cell (a date, for a grid with one column per day)
 
 
 @dataclass
@@ -149,6 +153,8 @@ class ParseResult:
     rejected: set[int] = field(default_factory=set)
     ignored_headers: list[str] = field(default_factory=list)
     labels: dict[str, str] = field(default_factory=dict)
+    # With ``keep_other_columns``: the columns the spec does not name, in file order.
+    other_columns: list[ColumnRef] = field(default_factory=list)
 
     @property
     def ok(self) -> bool:
@@ -165,6 +171,15 @@ class ParseResult:
         return CellError(
             message, sheet=self.sheet, row=number, column=ref.letter if ref else "", header=header
         )
+
+    def reject_at(self, row: Row | int, column: ColumnRef, message: str) -> None:
+        """Like ``reject``, for one of ``other_columns`` (e.g. a date or assessment column)."""
+        number = row.number if isinstance(row, Row) else row
+        self.errors.append(
+            CellError(message, sheet=self.sheet, row=number, column=column.letter,
+                      header=column.header)
+        )  # fmt: skip
+        self.rejected.add(number)
 
     def reject(self, row: Row | int, field_name: str | None, message: str) -> None:
         """Record a domain error on a row (and a column); the row will not be imported."""
@@ -214,11 +229,15 @@ def read_table(
     sheet: str | None = None,
     limits: Limits = DEFAULT_LIMITS,
     filename: str = "",
+    keep_other_columns: bool = False,
 ) -> ParseResult:
     """Read the first (or the named) sheet of ``file`` into typed rows.
 
     Raises ``SpreadsheetError`` when the file as a whole cannot be used; cell
     errors are collected in the result instead, so one upload reports them all.
+    ``keep_other_columns`` keeps the raw cells of columns the spec does not name
+    in ``Row.extra`` (wide grids: one column per day, per assessment...); the
+    caller parses them and reports with ``ParseResult.reject_at``.
     """
     data = file if isinstance(file, bytes) else _read_limited(file, limits)
     if len(data) > limits.max_bytes:
@@ -226,7 +245,7 @@ def read_table(
     if not data.strip():
         raise SpreadsheetError("ファイルが空です。")
     sheet_name, rows = _open(data, sheet, limits, filename)
-    return _parse(sheet_name, rows, columns, limits)
+    return _parse(sheet_name, rows, columns, limits, keep_other_columns)
 
 
 def _read_limited(file: IO[bytes], limits: Limits) -> bytes:
@@ -335,6 +354,12 @@ def _open_csv(data: bytes, filename: str) -> tuple[str, Iterator[tuple[int, Sequ
     return name, rows()
 
 
+def _header_text(value: Any) -> str:
+    if isinstance(value, dt.datetime) and value.time() == dt.time():
+        return value.date().isoformat()
+    return str(value).strip()
+
+
 def _blank(value: Any) -> bool:
     return value is None or (isinstance(value, str) and not value.strip(" \u3000\t\r\n"))
 
@@ -344,6 +369,7 @@ def _parse(
     rows: Iterator[tuple[int, Sequence[Any]]],
     columns: Sequence[Column],
     limits: Limits,
+    keep_other_columns: bool = False,
 ) -> ParseResult:
     header_number, header, mapping = _find_header(sheet, rows, columns, limits)
     result = ParseResult(
@@ -355,9 +381,15 @@ def _parse(
         },
         labels={col.field: col.label for col in columns},
     )
-    result.ignored_headers = [
-        str(v).strip() for i, v in enumerate(header) if i not in mapping and not _blank(v)
+    others = [
+        (i, ColumnRef(get_column_letter(i + 1), _header_text(v), v))
+        for i, v in enumerate(header)
+        if i not in mapping and not _blank(v)
     ]
+    if keep_other_columns:
+        result.other_columns = [ref for _, ref in others]
+    else:
+        result.ignored_headers = [ref.header for _, ref in others]
     present = list(mapping.items())
     absent = [c for c in columns if c.field not in result.columns]
     count = 0
@@ -392,6 +424,11 @@ def _parse(
                 parsed[column.field] = None
                 bad = True
         row = Row(number, parsed)
+        if keep_other_columns:
+            row.extra = {
+                ref.header: (None if i >= len(values) or _blank(values[i]) else values[i])
+                for i, ref in others
+            }
         result.rows.append(row)
         if bad:
             result.rejected.add(number)

@@ -249,3 +249,17 @@ def test_changed_since_preview_is_refused(school, year, classes, principal, acto
     commit(principal, actor, school, year, xlsx(ROWS[:1]))  # someone imports meanwhile
     with pytest.raises(ImportRefused, match="もう一度"):
         commit(principal, actor, school, year, data, expected_fingerprint=fingerprint)
+
+
+def test_special_needs_class_mixes_grades(school, year, classes, principal, actor):
+    himawari = f.classroom(school, year, grade=None, name="ひまわり学級", is_special_needs=True)
+    rows = [
+        [2, "ひまわり学級", 1, "山田 二郎", "やまだ じろう", "男", "2018/6/1", "H001"],
+        [4, "ひまわり", 2, "山田 四郎", "やまだ しろう", "男", "2016/6/1", "H002"],
+    ]
+    plan = plan_roster_import(school, year, xlsx(rows))
+    assert "ひまわり" in str(plan.errors[0])  # the class is named in full
+    rows[1][1] = "ひまわり学級"
+    commit(principal, actor, school, year, xlsx(rows))
+    placed = Enrolment.objects.filter(classroom=himawari).order_by("roll_number")
+    assert [(e.grade, e.roll_number) for e in placed] == [(2, 1), (4, 2)]

@@ -326,3 +326,24 @@ def test_write_only_export_of_many_rows_is_streamed():
     sheet.extend([i, f"生徒{i}"] for i in range(1, 20001))
     data = book.to_bytes()
     assert len(read_table(data, COLUMNS, limits=Limits(max_rows=20_000)).rows) == 20000
+
+
+def test_wide_grid_keeps_other_columns_for_the_caller():
+    """An attendance- or score-like grid: fixed columns, then one column per day."""
+    data = xlsx(
+        ["出席番号", "氏名", dt.datetime(2026, 4, 8), dt.datetime(2026, 4, 9), "備考"],
+        [1, "𠮷田", "欠", None, ""],
+        [2, "髙橋", "遅", "？", "x"],
+    )
+    result = read_table(data, COLUMNS, keep_other_columns=True)
+    assert [(c.letter, c.header) for c in result.other_columns] == [
+        ("C", "2026-04-08"), ("D", "2026-04-09"), ("E", "備考"),
+    ]  # fmt: skip
+    assert result.other_columns[0].value == dt.datetime(2026, 4, 8)
+    assert result.rows[0].extra == {"2026-04-08": "欠", "2026-04-09": None, "備考": None}
+    bad = result.other_columns[1]
+    result.reject_at(result.rows[1], bad, "記号「？」は使えません。")
+    assert (
+        str(result.errors[0]) == "シート「名簿」 3行目 D列「2026-04-09」: 記号「？」は使えません。"
+    )
+    assert [r.number for r in result.valid_rows()] == [2]
