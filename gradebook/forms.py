@@ -123,3 +123,27 @@ class LayoutForm(forms.Form):
         "(name, levels, rating, has_rating), card.attendance (label, value), card.remark など。"
         "{% load %}・{% include %}・{% extends %} は使えません。",
     )
+
+
+class SubjectThresholdsForm(forms.Form):
+    subject = forms.ModelChoiceField(label="教科", queryset=None)
+    threshold_a = forms.DecimalField(
+        label="A のしきい値 (%)", min_value=0, max_value=100, decimal_places=2
+    )
+    threshold_b = forms.DecimalField(
+        label="B のしきい値 (%)", min_value=0, max_value=100, decimal_places=2
+    )
+
+    def __init__(self, *args, subjects=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["subject"].queryset = subjects
+        self.fields["subject"].label_from_instance = lambda s: (
+            f"{s.get_school_type_display()} {s.name}"
+        )
+
+    def clean(self):
+        cleaned = super().clean()
+        a, b = cleaned.get("threshold_a"), cleaned.get("threshold_b")
+        if a is not None and b is not None and not b < a:
+            self.add_error("threshold_b", "B のしきい値は A より小さくしてください。")
+        return cleaned

@@ -64,12 +64,10 @@ def grading_context(school: School) -> GradingContext:
     }
     chosen = rows.get(school.pk) or rows.get(None) or GradingSettings()
     by_subject: dict[int, rules.Thresholds] = {}
-    # municipality-wide subject rows first, then the school's own ones win
-    for row in SubjectThresholds.objects.filter(Q(school__isnull=True) | Q(school=school)).order_by(
-        "school_id"
-    ):
-        if row.school_id is None or row.subject_id not in by_subject or row.school_id == school.pk:
-            by_subject[row.subject_id] = row.thresholds
+    rows_by_subject = SubjectThresholds.objects.filter(Q(school__isnull=True) | Q(school=school))
+    # the municipality's rows first, then the school's own rows win
+    for row in sorted(rows_by_subject, key=lambda r: r.school_id is not None):
+        by_subject[row.subject_id] = row.thresholds
     return GradingContext(
         school_type=school.school_type,
         thresholds_default=chosen.thresholds,
@@ -129,16 +127,16 @@ class TeachingRow:
 
 
 def teaching_assignments(actor: Actor, school_year_id: int) -> list[TeachingRow]:
-    """教科担任の担当一覧: the actor's (classroom, subject) pairs; administrators see every
-    assignment of their schools. Three queries."""
+    """教科担任の担当一覧: the actor's (classroom, subject) pairs; school administrators see
+    every assignment of their schools. Two queries."""
     qs = RoleAssignment.objects.filter(
         role=Role.SUBJECT, is_draft=False, school_year_id=school_year_id
     ).select_related("classroom__school", "classroom__school_year", "subject", "staff")
-    if not actor.is_boe_admin:
-        qs = qs.filter(
-            Q(classroom_id__in={c for c, _ in actor.teaching})
-            | Q(school_id__in=actor.admin_school_ids)
-        )
+    # Only the actor's own assignments and those of the schools they administer: a board
+    # administrator reaches classes through the schools list, not a municipality-wide table.
+    qs = qs.filter(
+        Q(classroom_id__in={c for c, _ in actor.teaching}) | Q(school_id__in=actor.admin_school_ids)
+    )
     rows: dict[tuple[int, int], TeachingRow] = {}
     for ra in qs.order_by(
         "classroom__school", "classroom__grade", "classroom__name", "subject__sort_order"

@@ -60,11 +60,16 @@ ATTENDANCE_LABELS = (
 
 
 def attendance_figures(classroom: Classroom, term: Term) -> dict[int, list[tuple[str, int]]] | None:
-    """student id -> figures of the term, from the attendance app when it exists (one query)."""
+    """student id -> figures of the term, from the attendance app when it exists (two queries)."""
     try:
+        from attendance.models import SchoolDate
         from attendance.queries import figures_rows
     except ImportError:
         return None
+    if not SchoolDate.objects.filter(
+        school_id=classroom.school_id, school_year_id=classroom.school_year_id
+    ).exists():
+        return None  # the school keeps no attendance calendar (yet): no figures, not zeros
     try:
         with (
             transaction.atomic()

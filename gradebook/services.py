@@ -766,3 +766,36 @@ def save_layout(user, actor: Actor, body: str | None):
                      "new_length": len(body) if body is not None else 0, "reset": body is None},
         )  # fmt: skip
     return row
+
+
+def save_subject_thresholds(user, actor: Actor, school, subject: Subject, a, b):
+    """A subject's own thresholds (municipality-wide with ``school`` None, or one school's);
+    ``a`` None removes them (the general thresholds apply again)."""
+    from gradebook.models import SubjectThresholds
+
+    if school is None:
+        actor.require(actor.can_manage_municipality)
+    else:
+        actor.require(actor.can_manage_school(school.pk))
+        if subject.school_type != school.school_type:
+            raise ValidationError({"subject": "この学校種の教科を選んでください。"})
+    with transaction.atomic():
+        row = SubjectThresholds.objects.filter(school=school, subject=subject).first()
+        before = [str(row.threshold_a), str(row.threshold_b)] if row else None
+        if a is None:
+            if row is not None:
+                row.delete()
+        else:
+            try:
+                rules.Thresholds(a=a, b=b)
+            except ValueError as exc:
+                raise ValidationError({"threshold_b": str(exc)}) from exc
+            row = row or SubjectThresholds(school=school, subject=subject)
+            row.threshold_a, row.threshold_b = a, b
+            row.save()
+        audit.record(
+            user, "gradebook.subject_thresholds_saved", school=school,
+            target_type="gradebook.subjectthresholds", target_id=str(subject.pk),
+            changes={"subject": subject.name, "old": before,
+                     "new": None if a is None else [str(a), str(b)]},
+        )  # fmt: skip

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-from decimal import Decimal
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -79,9 +78,11 @@ def index(request: HttpRequest) -> HttpResponse:
         .filter(pk__in=actor.homeroom_classroom_ids, school_year=year)
         .prefetch_related("school__terms")
     )
-    admin_schools = list(
-        actor.schools().filter(pk__in=actor.admin_school_ids).prefetch_related("terms")
-    )
+    # School administrators see their schools; the board sees every school of the municipality.
+    admin_schools = actor.schools().prefetch_related("terms")
+    if not actor.sees_whole_municipality:
+        admin_schools = admin_schools.filter(pk__in=actor.admin_school_ids)
+    admin_schools = list(admin_schools)
     return render(
         request,
         "gradebook/index.html",
@@ -492,8 +493,10 @@ def history(request: HttpRequest, classroom_id: int, term_id: int, student_id: i
 
 @staff_required
 def settings_page(request: HttpRequest) -> HttpResponse:
-    """評価設定: municipality defaults (BoE) or one school's own (its administrator)."""
-    from gradebook.models import GradingSettings
+    """評価設定: municipality defaults (BoE) or one school's own (its administrator), with
+    per-subject thresholds."""
+    from gradebook.forms import SubjectThresholdsForm
+    from gradebook.models import GradingSettings, SubjectThresholds
 
     actor = request.actor
     school = None
@@ -505,23 +508,47 @@ def settings_page(request: HttpRequest) -> HttpResponse:
     obj = GradingSettings.objects.filter(school=school).first()
     if obj is None and school is not None:
         obj = GradingSettings.objects.filter(school__isnull=True).first()
-    form = SettingsForm(request.POST or None, instance=obj or GradingSettings())
-    if request.method == "POST" and form.is_valid():
+    subjects = Subject.objects.filter(is_graded=True).order_by("school_type", "sort_order")
+    if school is not None:
+        subjects = subjects.filter(school_type=school.school_type)
+    action = request.POST.get("action", "settings")
+    form = SettingsForm(
+        request.POST if action == "settings" else None, instance=obj or GradingSettings()
+    )
+    subject_form = SubjectThresholdsForm(
+        request.POST if action == "subject" else None, subjects=subjects
+    )
+    if request.method == "POST":
         try:
-            services.save_settings(
-                request.user, actor, school,
-                {k: form.cleaned_data[k] for k in SettingsForm.Meta.fields},
-            )  # fmt: skip
+            if action == "settings" and form.is_valid():
+                services.save_settings(
+                    request.user, actor, school,
+                    {k: form.cleaned_data[k] for k in SettingsForm.Meta.fields},
+                )  # fmt: skip
+                messages.success(request, "評価設定を保存しました。")
+                return redirect(request.get_full_path())
+            if action == "subject" and subject_form.is_valid():
+                cd = subject_form.cleaned_data
+                services.save_subject_thresholds(
+                    request.user, actor, school, cd["subject"], cd["threshold_a"], cd["threshold_b"]
+                )
+                messages.success(request, f"{cd['subject'].name} のしきい値を保存しました。")
+                return redirect(request.get_full_path())
+            if action == "subject-delete":
+                subject = get_object_or_404(subjects, pk=request.POST.get("subject"))
+                services.save_subject_thresholds(request.user, actor, school, subject, None, None)
+                messages.success(request, f"{subject.name} のしきい値を削除しました。")
+                return redirect(request.get_full_path())
         except ValidationError as exc:
-            _errors_to_form(form, exc)
-        else:
-            messages.success(request, "評価設定を保存しました。")
-            return redirect(request.get_full_path())
+            _errors_to_form(subject_form if action.startswith("subject") else form, exc)
     return render(
         request,
         "gradebook/settings.html",
-        {"form": form, "school": school, "osaka": rules.OSAKA_TABLE, "Decimal": Decimal},
-    )
+        {
+            "form": form, "subject_form": subject_form, "school": school, "osaka": rules.OSAKA_TABLE,
+            "subject_rows": SubjectThresholds.objects.filter(school=school).select_related("subject"),
+        },
+    )  # fmt: skip
 
 
 # keep Evaluation importable for templates' type hints

@@ -178,3 +178,29 @@ def test_layout_values_are_escaped(setup):
     cards = reportcards.class_report_cards(setup.classroom, setup.term, setup.students[0].pk)
     html = layouts.render_cards(cards, "{{ card.remark }}")[0]
     assert "<script>" not in html and "&lt;script&gt;" in html
+
+
+def test_report_card_shows_the_terms_attendance_figures(setup, client_for, muni):
+    import datetime as dt
+
+    from attendance.models import Mark
+    from attendance.queries import ensure_calendars
+    from gradebook import reportcards
+
+    cards = reportcards.class_report_cards(setup.classroom, setup.term, setup.students[0].pk)
+    assert cards[0].attendance is None  # no calendar yet: no figures rather than zeros
+    ensure_calendars(setup.classroom.school_year, [setup.school])
+    monday = dt.date(2026, 6, 1)
+    Mark.objects.create(enrolment=setup.enrolments[0], date=monday, code="sick")
+    card = reportcards.class_report_cards(setup.classroom, setup.term, setup.students[0].pk)[0]
+    figures = dict(card.attendance)
+    assert figures["授業日数"] > 50
+    assert figures["欠席日数"] == 1
+    assert figures["出席日数"] == figures["授業日数"] - 1
+    client = client_for(muni, setup.homeroom.user)
+    html = client.get(
+        reverse(
+            "gradebook:report-card", args=[setup.classroom.pk, setup.term.pk, setup.students[0].pk]
+        )
+    ).content.decode()
+    assert "出欠の記録" in html and "授業日数" in html

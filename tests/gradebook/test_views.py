@@ -317,3 +317,47 @@ def test_finalise_per_class_page(setup, client_for, muni):
     )
     assert "確定済み" in admin.get(url).content.decode()
     assert client_for(muni, setup.teacher.user).get(url).status_code == 403
+
+
+def test_subject_thresholds_change_the_grid(setup, client_for, muni, boe_admin):
+    from decimal import Decimal
+
+    from gradebook import queries
+    from tests.gradebook.test_services import save
+
+    save(setup, {(0, 0): "75"})  # knowledge 75 %: B with the default 80 / 50
+    url = reverse("gradebook:settings")
+    client = client_for(muni, boe_admin)
+    body = {
+        "action": "subject",
+        "subject": setup.subject.pk,
+        "threshold_a": "70",
+        "threshold_b": "40",
+    }
+    assert client.post(url, {**body, "threshold_b": "75"}).status_code == 200  # B >= A refused
+    assert client.post(url, body).status_code == 302
+    row = queries.grid(setup.classroom, setup.subject, setup.term).rows[0]
+    assert row.result.levels["knowledge"] == "A"
+    # a school's own row wins over the municipality's
+    admin = client_for(muni, setup.admin.user)
+    school_url = f"{url}?school={setup.school.pk}"
+    assert admin.post(school_url, {**body, "threshold_a": "90"}).status_code == 302
+    ctx = queries.grading_context(setup.school)
+    assert ctx.thresholds(setup.subject.pk).a == Decimal(90)
+    assert (
+        admin.post(
+            school_url, {"action": "subject-delete", "subject": setup.subject.pk}
+        ).status_code
+        == 302
+    )
+    assert queries.grading_context(setup.school).thresholds(setup.subject.pk).a == Decimal(70)
+
+
+def test_board_index_lists_schools_not_every_assignment(setup, client_for, muni, boe_admin):
+    html = client_for(muni, boe_admin).get(reverse("gradebook:index")).content.decode()
+    assert setup.school.name in html
+    assert grid_url(setup) not in html
+    admin_html = client_for(muni, setup.admin.user).get(reverse("gradebook:index")).content.decode()
+    assert grid_url(setup) in admin_html
+    home = client_for(muni, setup.teacher.user).get("/").content.decode()
+    assert reverse("gradebook:index") in home
