@@ -9,6 +9,7 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+from decimal import Decimal
 
 from django.db.models import Q, QuerySet
 
@@ -165,6 +166,7 @@ class StudentRow:
     evaluation: Evaluation | None
     result: rules.Result
     snapshot: bool  # True when the finalised snapshot is shown
+    total_text: str = ""  # 合計: points of the scored assessments / their maximum
 
     @property
     def student(self):
@@ -238,8 +240,20 @@ def grid(classroom: Classroom, subject: Subject, term: Term) -> Grid:
         values = {pk: (s.value if s else None) for pk, s in cells.items()}
         evaluation = evaluations.get(enrolment.student_id)
         result, snapshot = result_for(specs, values, evaluation, thresholds, rule, finalised)
-        rows.append(StudentRow(enrolment, cells, evaluation, result, snapshot))
+        rows.append(
+            StudentRow(enrolment, cells, evaluation, result, snapshot, _total(assessments, values))
+        )
     return Grid(classroom, subject, term, assessments, rows, thresholds, rule, finalised)
+
+
+def _total(assessments: list[Assessment], values: dict[int, rules.Score]) -> str:
+    scored = [(values[a.pk], a.max_points) for a in assessments
+              if values.get(a.pk) is not None and values[a.pk] is not rules.ABSENT]  # fmt: skip
+    if not scored:
+        return ""
+    points = sum((p for p, _ in scored), Decimal(0))
+    top = sum((m for _, m in scored), Decimal(0))
+    return f"{rules.format_points(points)}/{rules.format_points(top)}"
 
 
 # --- the class grade list (成績一覧表) -------------------------------------------------------

@@ -76,6 +76,7 @@ def test_score_grid_in_the_browser(page, live_url, tama_grid, django_db_blocker)
     page.keyboard.press("Enter")  # moves down
     assert page.evaluate("document.activeElement.closest('tr').rowIndex") == 2
     assert first.locator(".pct[data-vp=knowledge]").inner_text() == "90.0"
+    assert first.locator(".total").inner_text() == "90/100"
     assert first.locator(".lvl[data-vp=knowledge]").inner_text().startswith("A")
     # a block copied from Excel (3 rows × 3 columns) pasted at row 2, column 1
     paste(page, "80\t15\t70\n欠\t10\t40\n30\t25\tx\n")

@@ -54,15 +54,18 @@
     var row = rows[r];
     var sums = {};
     data.viewpoints.forEach(function (vp) { sums[vp] = [0, 0]; });
+    var total = 0, totalMax = 0, scored = 0;
     grid[r].forEach(function (input) {
       var a = byId[input.dataset.a];
       var p = parse(input.value, a.max);
       if (p.error || p.value === null || p.value === "absent") return;
+      total += p.value; totalMax += a.max; scored++;
       data.viewpoints.forEach(function (vp) {
         var w = a.weights[vp] || 0;
         if (w > 0) { sums[vp][0] += w * p.value / a.max; sums[vp][1] += w; }
       });
     });
+    row.querySelector(".total").textContent = scored ? fmtMax(Math.round(total * 10) / 10) + "/" + fmtMax(totalMax) : "";
     var ovr = data.overrides[row.dataset.student] || { levels: {}, rating: null };
     var levels = data.viewpoints.map(function (vp) {
       var pct = sums[vp][1] ? (sums[vp][0] / sums[vp][1]) * 100 : null;
