@@ -255,6 +255,18 @@ def main(argv: list[str] | None = None) -> int:
                     f"  run {run}: preview {preview_s:.2f} s + commit {commit_s:.2f} s = "
                     f"{preview_s + commit_s:.2f} s; same file again {again_s:.2f} s (unchanged)"
                 )
+            exports = []
+            for _ in range(args.runs):
+                t0 = time.perf_counter()
+                response = client.get(
+                    f"/roster/io/export/school/{school.pk}.xlsx", {"year": str(year.pk)}
+                )
+                exports.append(time.perf_counter() - t0)
+                assert response.status_code == 200, response.status_code
+            connection.set_schema(municipality.schema_name)
+            exported = plan_roster_import(school, year, response.content)
+            assert exported.counts()["unchanged"] == len(rows), exported.counts()
+            export_mb = len(response.content) / 1024 / 1024
             rss_fast = peak_rss_mb()
             # Python-level peak of one preview (the part that holds the whole file).
             tracemalloc.start()
@@ -297,6 +309,12 @@ def main(argv: list[str] | None = None) -> int:
     parse = statistics.median(s["parse"] for s in stages)
     plan_s = statistics.median(s["plan"] for s in stages)
     print(f"  service stages of a preview: parse {parse:.2f} s, match + validate {plan_s:.2f} s")
+    print(
+        median_line(
+            f"export the school roster ({len(rows):,} rows, {export_mb:.1f} MB .xlsx)", exports
+        )
+        + "; it imports back unchanged"
+    )
     print(median_line("naive row-by-row ORM import of the same file", naive))
     print(f"ratio naive / pipeline: {statistics.median(naive) / statistics.median(first):.1f}x")
     print(
