@@ -320,6 +320,15 @@ def _open_xlsx(
             yield from enumerate(
                 worksheet.iter_rows(max_col=limits.max_columns, values_only=True), start=1
             )
+        except SpreadsheetError:
+            raise
+        except Exception as exc:  # a damaged sheet is found only while streaming it
+            raise SpreadsheetError(
+                CellError(
+                    "シートの内容が壊れていて読めません。Excelで開いて保存し直してください。",
+                    sheet=worksheet.title,
+                )
+            ) from exc
         finally:
             workbook.close()
 

@@ -347,3 +347,17 @@ def test_wide_grid_keeps_other_columns_for_the_caller():
         str(result.errors[0]) == "シート「名簿」 3行目 D列「2026-04-09」: 記号「？」は使えません。"
     )
     assert [r.number for r in result.valid_rows()] == [2]
+
+
+def test_damaged_sheet_xml_is_refused_not_a_crash():
+    import zipfile
+
+    source = zipfile.ZipFile(io.BytesIO(xlsx(["番号", "氏名"], [1, "A"])))
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w") as target:
+        for item in source.infolist():
+            content = source.read(item.filename)
+            if item.filename == "xl/worksheets/sheet1.xml":
+                content = content[: len(content) // 2]  # cut in the middle of a row
+            target.writestr(item, content)
+    assert "シートの内容が壊れていて読めません" in refused(out.getvalue())
