@@ -106,7 +106,8 @@ def _grid_payload(grid: queries.Grid) -> dict:
         ],
         "thresholds": {"a": float(grid.thresholds.a), "b": float(grid.thresholds.b)},
         "rule": grid.rule.as_json() if grid.rule else None,
-        "viewpoints": list(rules.VIEWPOINTS),
+        # subjects without marks (道徳, 総合 ...) show scores only
+        "viewpoints": list(rules.VIEWPOINTS) if grid.subject.is_graded else [],
         "overrides": {
             str(row.enrolment.student_id): {
                 "levels": {vp: v for vp, v in row.evaluation.overrides.levels.items() if v},

@@ -361,3 +361,17 @@ def test_board_index_lists_schools_not_every_assignment(setup, client_for, muni,
     assert grid_url(setup) in admin_html
     home = client_for(muni, setup.teacher.user).get("/").content.decode()
     assert reverse("gradebook:index") in home
+
+
+def test_subject_without_marks_shows_scores_only(builder, client_for, muni):
+    from gradebook.models import Assessment
+
+    s = builder(assessments=0)
+    moral = factories.subject("junior_high", "特別の教科 道徳")
+    factories.give_role(s.teacher, Role.SUBJECT, classroom=s.classroom, subject=moral)
+    Assessment.objects.create(classroom=s.classroom, subject=moral, term=s.term, title="振り返り",
+                              max_points=5, weight_attitude=1)  # fmt: skip
+    url = reverse("gradebook:grid", args=[s.classroom.pk, moral.pk, s.term.pk])
+    html = client_for(muni, s.teacher.user).get(url).content.decode()
+    assert "振り返り" in html and "合計" in html
+    assert '<td class="rating' not in html and "/override/" not in html

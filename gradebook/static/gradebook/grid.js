@@ -50,7 +50,6 @@
   }
 
   function recompute(r) {
-    if (data.snapshot) return; // finalised: the stored snapshot is shown until the server answers
     var row = rows[r];
     var sums = {};
     data.viewpoints.forEach(function (vp) { sums[vp] = [0, 0]; });
@@ -66,6 +65,7 @@
       });
     });
     row.querySelector(".total").textContent = scored ? fmtMax(Math.round(total * 10) / 10) + "/" + fmtMax(totalMax) : "";
+    if (data.snapshot) return; // finalised: the stored snapshot is shown until the server answers
     var ovr = data.overrides[row.dataset.student] || { levels: {}, rating: null };
     var levels = data.viewpoints.map(function (vp) {
       var pct = sums[vp][1] ? (sums[vp][0] / sums[vp][1]) * 100 : null;
@@ -77,6 +77,7 @@
     });
     var rt = ovr.rating || rating(levels);
     var rcell = row.querySelector(".rating");
+    if (!rcell) return; // a subject without marks: scores only
     if (rcell.firstChild) rcell.firstChild.nodeValue = rt || ""; else rcell.textContent = rt || "";
   }
 
@@ -184,6 +185,7 @@
         if (cell.firstChild) cell.firstChild.nodeValue = sr.levels[vp] || ""; else cell.textContent = sr.levels[vp] || "";
       });
       var rc = row.querySelector(".rating");
+      if (!rc) return;
       if (rc.firstChild) rc.firstChild.nodeValue = sr.rating || ""; else rc.textContent = sr.rating || "";
     });
   }
