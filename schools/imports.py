@@ -238,6 +238,15 @@ def plan_roster_import(
     except SpreadsheetError as exc:
         plan.file_errors.extend(exc.errors)
         return plan
+    if not result.has("student_number") and not result.has("birth_date"):
+        plan.file_errors.append(
+            CellError(
+                "「学籍番号」か「生年月日」の列が必要です（同じ児童生徒を見分けるため）。",
+                sheet=result.sheet,
+                row=result.header_row,
+            )
+        )
+        return plan
     plan.result = result
     plan.timings["parse"] = time.perf_counter() - started
     _Planner(plan, result, create_classes).run()
@@ -298,7 +307,11 @@ class _Planner:
                 f"学年は{g.start}〜{g.stop - 1}で入力してください"
                 f"（{self.school.get_school_type_display()}）。",
             )
-        if not v.get("student_number") and not v.get("birth_date"):
+        if (
+            not v.get("student_number")
+            and not v.get("birth_date")
+            and not result.cell_failed(row, "birth_date")
+        ):
             result.reject(
                 row,
                 "birth_date",
@@ -425,6 +438,11 @@ class _Planner:
             planned.enrolment = enrolments.get(planned.student.pk)
             if planned.enrolment is not None:
                 planned.enrolment_changes = self._enrolment_changes(planned)
+                start = v.get("transfer_in_on") or planned.enrolment.enrolled_on
+                if v.get("left_on") and v["left_on"] < start:
+                    self.result.reject(
+                        row, "left_on", f"転出日が在籍開始日（{_shown(start)}）より前です。"
+                    )
         planned.decide()
         return planned
 

@@ -155,6 +155,8 @@ class ParseResult:
     labels: dict[str, str] = field(default_factory=dict)
     # With ``keep_other_columns``: the columns the spec does not name, in file order.
     other_columns: list[ColumnRef] = field(default_factory=list)
+    # (row number, field) of every cell already reported, so later rules need not repeat it.
+    failed: set[tuple[int, str]] = field(default_factory=set)
 
     @property
     def ok(self) -> bool:
@@ -187,6 +189,13 @@ class ParseResult:
         self.errors.append(error)
         if error.row is not None:
             self.rejected.add(error.row)
+            if field_name:
+                self.failed.add((error.row, field_name))
+
+    def cell_failed(self, row: Row | int, field_name: str) -> bool:
+        """Was an error already reported for this row and column?"""
+        number = row.number if isinstance(row, Row) else row
+        return (number, field_name) in self.failed
 
     def valid_rows(self) -> list[Row]:
         return [r for r in self.rows if r.number not in self.rejected]
@@ -423,6 +432,7 @@ def _parse(
                     result.errors.append(
                         result.error_at(number, column.field, f"{column.label}を入力してください。")
                     )
+                    result.failed.add((number, column.field))
                     bad = True
                 parsed[column.field] = column.default
                 continue
@@ -430,6 +440,7 @@ def _parse(
                 parsed[column.field] = column.parser(value)
             except CellInvalid as exc:
                 result.errors.append(result.error_at(number, column.field, str(exc)))
+                result.failed.add((number, column.field))
                 parsed[column.field] = None
                 bad = True
         row = Row(number, parsed)

@@ -263,3 +263,27 @@ def test_special_needs_class_mixes_grades(school, year, classes, principal, acto
     commit(principal, actor, school, year, xlsx(rows))
     placed = Enrolment.objects.filter(classroom=himawari).order_by("roll_number")
     assert [(e.grade, e.roll_number) for e in placed] == [(2, 1), (4, 2)]
+
+
+def test_leaving_before_the_stored_enrolment_start_is_refused(
+    school, year, classes, principal, actor
+):
+    header = [*HEADER, "転入日", "転出日"]
+    rows = [[1, "1組", 1, "転入 花子", "てんにゅう はなこ", "女", "2019/4/5", "T1", "2026/9/1", ""]]
+    commit(principal, actor, school, year, xlsx(rows, header=header))
+    rows[0][8], rows[0][9] = "", "2026/6/1"  # before the stored 転入日 (2026/9/1)
+    plan = plan_roster_import(school, year, xlsx(rows, header=header))
+    assert "在籍開始日（2026/9/1）より前" in errors_of(plan)[0]
+
+
+def test_a_file_without_number_and_birth_date_columns_is_refused(school, year, classes):
+    header = ["学年", "組", "出席番号", "氏名", "ふりがな"]
+    plan = plan_roster_import(school, year, xlsx([[1, "1組", 1, "山田", "やまだ"]], header=header))
+    assert plan.result is None
+    assert "「学籍番号」か「生年月日」の列が必要です" in errors_of(plan)[0]
+
+
+def test_one_message_per_bad_cell(school, year, classes):
+    rows = [[1, "1組", 1, "山田 一", "やまだ はじめ", "男", "2019/2/30", ""]]
+    messages = errors_of(plan_roster_import(school, year, xlsx(rows)))
+    assert len(messages) == 1 and "存在しない日付" in messages[0]
