@@ -551,21 +551,35 @@ class _Planner:
             )
 
     def _check_occupied(self, occupied: dict[tuple[int, int], Enrolment]) -> None:
-        """A roll number held by a student who is not in the file (or who stays there) is taken."""
-        moving = {p.student.pk for p in self.plan.rows if p.student is not None and p.enrolment}
+        """A roll number is taken unless its enrolment is the row's own or moves away too.
+
+        Closed enrolments (a class change or a transfer out earlier in the year) keep
+        their number: the unique constraint counts them, and so does this check.
+        """
+        moving_away = {
+            p.enrolment.pk
+            for p in self.plan.rows
+            if p.enrolment is not None
+            and p.row.number not in self.result.rejected
+            and {"classroom", "roll_number"} & set(p.enrolment_changes)
+        }
         for p in self.plan.rows:
             if p.classroom is None or p.row.number in self.result.rejected:
                 continue
             holder = occupied.get((p.classroom.pk, p.values["roll_number"]))
-            if holder is None or (p.student is not None and holder.student_id == p.student.pk):
+            if holder is None or holder.pk in moving_away:
                 continue
-            if holder.student_id in moving:
-                continue  # its holder is in the file and moves elsewhere
+            if p.enrolment is not None and holder.pk == p.enrolment.pk:
+                continue  # the row's own place
+            whose = (
+                "以前の在籍記録（学級変更・転出）"
+                if p.student is not None and holder.student_id == p.student.pk
+                else f"ファイルにない{holder.student.name}さん"
+            )
             self.result.reject(
                 p.row,
                 "roll_number",
-                f"{p.class_label}の出席番号{p.values['roll_number']}は、ファイルにない"
-                f"{holder.student.name}さんが使っています。",
+                f"{p.class_label}の出席番号{p.values['roll_number']}は、{whose}が使っています。",
             )
 
 
@@ -659,7 +673,7 @@ def _write(plan: RosterPlan, user) -> None:
         e = p.enrolment
         if {"classroom", "roll_number"} & set(p.enrolment_changes):
             e.classroom = classroom_of(p)
-            e.roll_number = 1000 + p.values["roll_number"]  # above MAX_ROLL_NUMBER
+            e.roll_number = 30000 + p.values["roll_number"]  # far above any real roll number
             stepping_aside.append(e)
     if stepping_aside:
         Enrolment.objects.bulk_update(

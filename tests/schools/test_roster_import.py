@@ -287,3 +287,21 @@ def test_one_message_per_bad_cell(school, year, classes):
     rows = [[1, "1組", 1, "山田 一", "やまだ はじめ", "男", "2019/2/30", ""]]
     messages = errors_of(plan_roster_import(school, year, xlsx(rows)))
     assert len(messages) == 1 and "存在しない日付" in messages[0]
+
+
+def test_roll_number_kept_by_a_closed_enrolment(school, year, classes, principal, actor):
+    commit(principal, actor, school, year, xlsx(ROWS))
+    # 𠮷田 changed class during the year: 1組 #1 is closed, 2組 #2 is current.
+    e = Enrolment.objects.get(student__student_number="S0001")
+    Enrolment.objects.filter(pk=e.pk).update(
+        left_on=dt.date(2026, 6, 30), exit=Enrolment.Exit.CLASS_CHANGE
+    )
+    Enrolment.objects.create(
+        student=e.student, classroom=classes[1], school=school, school_year=year, grade=1,
+        roll_number=2, enrolled_on=dt.date(2026, 7, 1), entry=Enrolment.Entry.CLASS_CHANGE,
+    )  # fmt: skip
+    back = [list(r) for r in ROWS]  # the old list puts him back at 1組 #1
+    plan = plan_roster_import(school, year, xlsx(back))
+    assert "以前の在籍記録" in errors_of(plan)[0]
+    with pytest.raises(ImportRefused):
+        commit(principal, actor, school, year, xlsx(back))
