@@ -135,7 +135,9 @@ def test_report_card_print_preview(page, live_url, tama_grid):  # noqa: F811
     assert not page.locator(".topbar").is_visible()
     assert not page.locator(".preview-bar").is_visible()
     page.set_viewport_size({"width": 794, "height": 1123})  # A4 at 96 dpi
-    page.screenshot(path="artifacts/screenshots/gradebook_report_card_print_media.png", full_page=True)
+    page.screenshot(
+        path="artifacts/screenshots/gradebook_report_card_print_media.png", full_page=True
+    )
     page.pdf(path="artifacts/screenshots/gradebook_report_card.pdf", format="A4")
     page.emulate_media(media="screen")
 

@@ -204,3 +204,14 @@ def test_report_card_shows_the_terms_attendance_figures(setup, client_for, muni)
         )
     ).content.decode()
     assert "出欠の記録" in html and "授業日数" in html
+
+
+def test_duplicate_and_unknown_roll_numbers_are_row_errors(setup, client_for, muni):
+    client = client_for(muni, setup.teacher.user)
+    data = download(client, grid_url(setup, "gradebook:grid-xlsx"))
+    filled = _filled(data, {(2, 1): 1, (2, 2): setup.students[0].name, (3, 1): 99, (3, 2): None})
+    grid = queries.grid(setup.classroom, setup.subject, setup.term)
+    plan = excel.plan_grid_import(filled, grid)
+    messages = [(e.row, e.column, e.message) for e in plan.errors]
+    assert any("重複" in m and col == "A" for _, col, m in messages), messages
+    assert any("99" in m for _, _, m in messages), messages

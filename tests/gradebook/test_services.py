@@ -221,3 +221,43 @@ def test_save_query_count_is_constant(builder):
             save(s, values, version=1)  # updates (some unchanged)
         counts.append(len(ctx))
     assert counts[0] == counts[1]
+
+
+def test_max_points_cannot_drop_below_an_entered_score(setup):
+    save(setup, {(0, 0): "90"})
+    a = setup.assessments[0]
+    data = {f: getattr(a, f) for f in services.ASSESSMENT_FIELDS}
+    with pytest.raises(ValidationError) as exc:
+        services.update_assessment(
+            setup.teacher.user, setup.actor(setup.teacher), a, {**data, "max_points": Decimal(50)}
+        )
+    assert "90" in exc.value.message_dict["max_points"][0]
+
+
+def test_archived_year_is_read_only_even_for_the_administrator(setup):
+    from schools.models import SchoolYear
+
+    SchoolYear.objects.filter(pk=setup.classroom.school_year_id).update(state="archived")
+    setup.classroom.school_year.refresh_from_db()
+    from schools.permissions import Actor
+
+    boe = Actor(user_id=None, is_boe_admin=True)
+    with pytest.raises(PermissionDenied):
+        services.save_scores(
+            setup.admin.user, boe, setup.classroom, setup.subject, setup.term,
+            cells(setup, {(0, 0): "1"}),
+        )  # fmt: skip
+    assert not Score.objects.exists()
+
+
+def test_students_who_left_before_the_term_are_not_in_the_grid(setup):
+    import datetime as dt
+
+    e = setup.enrolments[0]
+    e.left_on = setup.term.start - dt.timedelta(days=1)
+    e.enrolled_on = e.left_on - dt.timedelta(days=3)
+    e.save()
+    grid = queries.grid(setup.classroom, setup.subject, setup.term)
+    assert e.student_id not in {r.enrolment.student_id for r in grid.rows}
+    with pytest.raises(GridInvalid):
+        save(setup, {(0, 0): "10"})
