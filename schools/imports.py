@@ -43,7 +43,7 @@ from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.contrib.auth.password_validation import validate_password
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db import connection, transaction
+from django.db import IntegrityError, connection, transaction
 
 from schools import audit
 from schools.excel import ROSTER_COLUMNS, STAFF_COLUMNS, class_key
@@ -620,7 +620,17 @@ def commit_roster_import(
             ["確認画面を表示した後に名簿が変更されました。もう一度ファイルを読み込んでください。"]
         )
     started = time.perf_counter()
-    _write(plan, user)
+    try:
+        with transaction.atomic():
+            _write(plan, user)
+    except IntegrityError as exc:
+        # Someone changed the same classes between the plan and the write (a page, not an
+        # import: imports of one school queue on the lock above). Nothing is kept.
+        raise ImportRefused(
+            [
+                "同じ時間に名簿が変更されたため登録できませんでした。もう一度ファイルを読み込んでください。"
+            ]
+        ) from exc
     plan.timings["commit"] = time.perf_counter() - started
     return plan
 
