@@ -375,3 +375,28 @@ def test_subject_without_marks_shows_scores_only(builder, client_for, muni):
     html = client_for(muni, s.teacher.user).get(url).content.decode()
     assert "振り返り" in html and "合計" in html
     assert '<td class="rating' not in html and "/override/" not in html
+
+
+@pytest.mark.parametrize(
+    "page", ["report-cards", "class-list-print", "api-scores", "api-evaluations"]
+)
+def test_more_pages_cost_constant_queries(builder, client_for, muni, page):
+    counts = []
+    for students, assessments in [(5, 3), (40, 20)]:
+        s = builder(students=students, assessments=assessments)
+        client = client_for(muni, s.homeroom.user if page != "api-scores" else s.teacher.user)
+        ids = {"classroom": s.classroom.pk, "subject": s.subject.pk, "term": s.term.pk}
+        url = {
+            "report-cards": reverse("gradebook:report-cards", args=[s.classroom.pk, s.term.pk]),
+            "class-list-print": reverse("gradebook:class-list", args=[s.classroom.pk, s.term.pk])
+            + "?print=1",
+            "api-scores": "/api/v1/gradebook/scores/",
+            "api-evaluations": "/api/v1/gradebook/evaluations/",
+        }[page]
+        params = ids if page.startswith("api") else {}
+        if page == "api-evaluations":
+            params = {"classroom": s.classroom.pk, "term": s.term.pk}
+        with CaptureQueriesContext(connection) as ctx:
+            assert client.get(url, params).status_code == 200
+        counts.append(len(ctx))
+    assert counts[0] == counts[1], counts
