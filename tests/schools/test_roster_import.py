@@ -305,3 +305,28 @@ def test_roll_number_kept_by_a_closed_enrolment(school, year, classes, principal
     assert "以前の在籍記録" in errors_of(plan)[0]
     with pytest.raises(ImportRefused):
         commit(principal, actor, school, year, xlsx(back))
+
+
+def _rows(n: int, start: int = 0) -> list[list]:
+    return [
+        [1, "1組", i + 1, f"生徒 {start + i}", "せいと", "女", "2019/5/1", f"Q{start + i:05d}"]
+        for i in range(n)
+    ]
+
+
+def test_preview_and_commit_cost_the_same_queries_for_5_and_40_rows(
+    school, year, classes, principal, actor
+):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    counts = []
+    for n, start in ((5, 0), (40, 100)):
+        Enrolment.objects.all().delete()
+        data = xlsx(_rows(n, start))
+        with CaptureQueriesContext(connection) as preview:
+            plan_roster_import(school, year, data)
+        with CaptureQueriesContext(connection) as written:
+            commit(principal, actor, school, year, data)
+        counts.append((len(preview.captured_queries), len(written.captured_queries)))
+    assert counts[0] == counts[1]
