@@ -117,6 +117,11 @@ def test_score_grid_in_the_browser(page, live_url, tama_grid, django_db_blocker)
     conflict = page.locator("input.conflict").first
     assert "現在の値: 55" in conflict.get_attribute("title")
     assert page.locator("td .current").first.inner_text() == "現在: 55"
+    # Esc takes the other teacher's value; nothing is left to save
+    conflict.focus()
+    page.keyboard.press("Escape")
+    assert first.locator("input[data-a]").first.input_value() == "55"
+    assert page.locator("input.dirty").count() == 0
     page.screenshot(path="artifacts/screenshots/gradebook_grid_conflict.png", full_page=True)
 
 

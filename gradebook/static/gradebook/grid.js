@@ -129,6 +129,13 @@
     else if (e.key === "ArrowLeft" && (atStart || all)) { focusAt(r, c - 1); e.preventDefault(); }
     else if (e.key === "ArrowRight" && (atEnd || all)) { focusAt(r, c + 1); e.preventDefault(); }
     else if ((e.ctrlKey || e.metaKey) && e.key === "s") { e.preventDefault(); save(); }
+    else if (e.key === "Escape") {
+      // Esc: take the other teacher's value (after a conflict), else undo this cell's edit
+      input.value = input.classList.contains("conflict") ? input.dataset.current : input.dataset.orig;
+      if (input.classList.contains("conflict")) input.dataset.orig = input.dataset.current;
+      input.dispatchEvent(new Event("input", { bubbles: true }));
+      input.select();
+    }
   });
   table.addEventListener("input", function (e) {
     var input = e.target;
@@ -225,9 +232,10 @@
           var c = cellOf(p.student, p.assessment);
           if (!c) return;
           c.dataset.v = p.version; // the next save deliberately replaces the current value
+          c.dataset.current = p.current || "";
           c.classList.add("conflict");
           c.setAttribute("aria-invalid", "true");
-          c.title = "他の人が先に変更しました。現在の値: " + (p.current || "(空欄)") + " ／ あなたの入力: " + (c.value || "(空欄)") + "。このまま保存すると上書きします。";
+          c.title = "他の人が先に変更しました。現在の値: " + (p.current || "(空欄)") + " ／ あなたの入力: " + (c.value || "(空欄)") + "。このまま保存すると上書きします (Esc で現在の値に戻す)。";
           var note = c.parentNode.querySelector(".current") || c.parentNode.appendChild(document.createElement("span"));
           note.className = "current";
           note.textContent = "現在: " + (p.current || "空欄");
