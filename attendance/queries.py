@@ -13,7 +13,7 @@ from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 
-from django.db import connection
+from django.db import connection, transaction
 from django.db.models import Q
 
 from attendance import rules
@@ -304,13 +304,19 @@ def figures_sql(
     where: str = "",
     params: Sequence = (),
     code_list: Sequence[CodeDef] | None = None,
-) -> tuple[str, list]:
+    per_figure: bool = False,
+) -> tuple[str, dict]:
     """SQL computing figures for every enrolment of the year in [start, end], grouped.
 
     Columns: the group keys, then 授業日数, days of class closure, then one count per code
-    (in ``code_list`` order). ``where`` narrows enrolments (alias ``en``).
+    (in ``code_list`` order), or with ``per_figure`` one count per ``Figure`` (in enum
+    order). ``where`` narrows enrolments (alias ``en``).
     """
     code_list = list(code_list if code_list is not None else codes(active_only=False))
+    if per_figure:
+        column_codes = [rules.codes_feeding(code_list, f) for f in Figure]
+    else:
+        column_codes = [[c.code] for c in code_list]
     keys = GROUPS[group]
     if "e.month" in keys:
         by_month = True
@@ -322,10 +328,12 @@ def figures_sql(
     )
     month_end = "(m.m + interval '1 month - 1 day')::date" if by_month else "%(p1)s::date"
     code_cols = ", ".join(
-        f"count(*) FILTER (WHERE mk.code = %(code{i})s) AS c{i}" for i in range(len(code_list))
+        f"count(*) FILTER (WHERE mk.code = ANY(%(code{i})s)) AS c{i}"
+        for i in range(len(column_codes))
     )
     code_sums = ", ".join(
-        f"SUM(COALESCE(mc.c{i}, 0) - COALESCE(mx.c{i}, 0))::int" for i in range(len(code_list))
+        f"SUM(COALESCE(mc.c{i}, 0) - COALESCE(mx.c{i}, 0))::int AS c{i}"
+        for i in range(len(column_codes))
     )
     sql = f"""
 WITH months AS ({months}),
@@ -393,7 +401,7 @@ LEFT JOIN mx ON mx.id = e.id AND mx.month = e.month
 GROUP BY {", ".join(keys)}
 """
     named = {"p0": start, "p1": end, "year": school_year.pk}
-    named.update({f"code{i}": c.code for i, c in enumerate(code_list)})
+    named.update({f"code{i}": codes for i, codes in enumerate(column_codes)})
     # ``where`` uses positional %s: turn them into named parameters.
     for i, value in enumerate(params):
         sql = sql.replace("%s", f"%(w{i})s", 1)
@@ -416,7 +424,8 @@ def figures_rows(
                              code_list=code_list)  # fmt: skip
     nkeys = len(GROUPS[group])
     result = []
-    with connection.cursor() as cursor:
+    with transaction.atomic(), connection.cursor() as cursor:
+        report_settings(cursor)
         cursor.execute(sql, named)
         for row in cursor.fetchall():
             counts = {c.code: n for c, n in zip(code_list, row[nkeys + 2 :], strict=True)}
@@ -425,6 +434,50 @@ def figures_rows(
             )
             result.append((row[:nkeys], f))
     return result
+
+
+def report_settings(cursor) -> None:
+    """Municipality-wide aggregates: enough memory to hash in RAM, no JIT compile (inside a
+    transaction: SET LOCAL ends with it)."""
+    cursor.execute("SET LOCAL work_mem = '128MB'")
+    cursor.execute("SET LOCAL jit = off")
+
+
+_FIG = {f: f"f.c{i}" for i, f in enumerate(Figure)}
+_SUSPENDED = f"(f.closed_days + {_FIG[Figure.SUSPENDED]})"
+FIGURE_SQL = (
+    f"f.school_days, {_SUSPENDED} AS suspended_days,"
+    f" f.school_days - {_SUSPENDED} AS required_days, {_FIG[Figure.ABSENT]} AS absent_days,"
+    f" f.school_days - {_SUSPENDED} - {_FIG[Figure.ABSENT]} AS present_days,"
+    f" {_FIG[Figure.LATE]} AS late, {_FIG[Figure.EARLY]} AS early,"
+    f" {_FIG[Figure.DEEMED_PRESENT]} AS deemed_present"
+)
+
+
+def figures_table_sql(
+    school_year: SchoolYear, start: dt.date, end: dt.date, *, group: str = "student",
+    where: str = "", params: Sequence = (),
+) -> tuple[str, dict, list[str]]:  # fmt: skip
+    """SQL of the final figures (the columns of ``rules.FIGURE_COLUMNS``) per group key."""
+    sql, named = figures_sql(school_year, start, end, group=group, where=where, params=params,
+                             per_figure=True)  # fmt: skip
+    keys = [k.split(".")[1] for k in GROUPS[group]]
+    return f"WITH f AS ({sql}) SELECT {', '.join('f.' + k for k in keys)}, {FIGURE_SQL} FROM f", \
+        named, keys  # fmt: skip
+
+
+def figures_table(
+    school_year: SchoolYear, start: dt.date, end: dt.date, *, group: str = "student",
+    where: str = "", params: Sequence = (),
+) -> list[tuple]:  # fmt: skip
+    """Rows of (group keys…, 授業日数, 出席停止・忌引等, 出席しなければならない日数, 欠席, 出席,
+    遅刻, 早退, 出席扱い), all computed in SQL: the whole municipality in one statement."""
+    sql, named, _ = figures_table_sql(school_year, start, end, group=group, where=where,
+                                      params=params)  # fmt: skip
+    with transaction.atomic(), connection.cursor() as cursor:
+        report_settings(cursor)
+        cursor.execute(sql, named)
+        return cursor.fetchall()
 
 
 def ensure_calendars(school_year: SchoolYear, schools: Iterable[School] | None = None) -> None:
@@ -511,21 +564,14 @@ def long_absence_watch(
     start, end = rules.school_year_bounds(school_year.year)
     today = min(today, end)
     code_list = codes(active_only=False)
-    absent_codes = [c.code for c in code_list if c.figure == Figure.ABSENT]
     where, params = "", []
     if school_ids is not None:
         where, params = "AND en.school_id = ANY(%s)", [list(school_ids)]
     sql, named = figures_sql(school_year, start, today, group="student", where=where,
-                             params=params, code_list=code_list)  # fmt: skip
-    absent_expr = (
-        " + ".join(f"f.c{i}" for i, c in enumerate(code_list) if c.code in absent_codes) or "0"
-    )
-    cols = ", ".join(
-        ["student_id", "school_id", "school_days", "closed_days"]
-        + [f"c{i}" for i in range(len(code_list))]
-    )
+                             params=params, code_list=code_list, per_figure=True)  # fmt: skip
+    absent_expr = f"f.c{list(Figure).index(Figure.ABSENT)}"
     watch_sql = f"""
-WITH f ({cols}) AS ({sql}),
+WITH f AS ({sql}),
 y AS (SELECT school_id, max(cum) AS total FROM attendance_schooldate
       WHERE school_year_id = %(year)s GROUP BY school_id),
 w AS (
@@ -545,7 +591,8 @@ SELECT w.student_id, w.school_id, st.name, st.kana, sc.name,
 FROM w JOIN schools_student st ON st.id = w.student_id JOIN schools_school sc ON sc.id = w.school_id
 ORDER BY w.absent DESC, sc.mext_code, st.kana
 """
-    with connection.cursor() as cursor:
+    with transaction.atomic(), connection.cursor() as cursor:
+        report_settings(cursor)
         cursor.execute(watch_sql, named)
         rows = cursor.fetchall()
     result = []

@@ -48,28 +48,161 @@ def drop() -> None:
 
 
 def is_generated() -> bool:
-    from attendance.models import Mark
+    """Every school has marks (a run cut short is resumed by ``generate``)."""
+    from django.db import connection
 
-    return Mark.objects.exists()
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT count(*) FROM schools_school s WHERE NOT EXISTS (SELECT 1 FROM"
+            " attendance_mark m JOIN schools_enrolment e ON e.id = m.enrolment_id"
+            " WHERE e.school_id = s.id)"
+        )
+        missing = cursor.fetchone()[0]
+        cursor.execute("SELECT count(*) FROM schools_school")
+        return cursor.fetchone()[0] > 0 and missing == 0
 
 
 def generate(n_schools: int, n_students: int, stdout=print) -> None:
     """Fill the current schema (empty municipality) with roster, calendars and a year of marks."""
+    from django.db import connection
+
+    from attendance.models import SchoolDate
+    from schools.models import Enrolment, SchoolYear
+
+    if not Enrolment.objects.exists():
+        t = time.perf_counter()
+        _retry(lambda: generate_roster(n_schools, n_students))
+        stdout(f"  roster: {time.perf_counter() - t:.1f} s")
+    year = SchoolYear.objects.get(year=2026)
+    if not SchoolDate.objects.exists():
+        _retry(lambda: generate_calendars(year, stdout))
+    t = time.perf_counter()
+    count = generate_marks(year.pk)
+    with connection.cursor() as cursor:
+        cursor.execute("ANALYZE")
+    stdout(f"  marks: {count:,} rows, {time.perf_counter() - t:.1f} s")
+
+
+def _retry(step, attempts: int = 5):
+    """Run a step (one transaction) again if the connection is lost (a shared dev cluster)."""
+    from django.db import OperationalError, connection
+
+    for attempt in range(attempts):
+        try:
+            return step()
+        except OperationalError as exc:
+            if attempt == attempts - 1:
+                raise
+            print(f"  retrying ({exc})")
+            connection.close()
+            time.sleep(1 + attempt)
+
+
+def generate_roster(n_schools: int, n_students: int) -> None:
+    """Schools, classes of ~33, students and enrolments, a principal per school and a
+    homeroom teacher per class (``bench-<classroom id>``): set-based SQL, a few seconds."""
+    from django.contrib.auth.hashers import make_password
+    from django.db import connection, transaction
+
+    from schools.models import Classroom, School, SchoolType, SchoolYear
+
+    with transaction.atomic():
+        year = SchoolYear.objects.create(year=2026, state=SchoolYear.State.CURRENT)
+        n_jh = n_schools * 3 // 10
+        schools = School.objects.bulk_create(
+            School(
+                name=f"ベンチ第{i + 1}{'中' if i < n_jh else '小'}学校",
+                school_type=SchoolType.JUNIOR_HIGH if i < n_jh else SchoolType.ELEMENTARY,
+                mext_code=f"{'C1' if i < n_jh else 'B1'}472{i + 1:07d}0",
+            )
+            for i in range(n_schools)
+        )
+        classes: list[tuple[Classroom, int]] = []
+        for i, school in enumerate(schools):
+            in_school = n_students // n_schools + (1 if i < n_students % n_schools else 0)
+            grades = list(school.grades)
+            for g, grade in enumerate(grades):
+                in_grade = in_school // len(grades) + (1 if g < in_school % len(grades) else 0)
+                n_classes = max(1, round(in_grade / 33))
+                for c in range(1, n_classes + 1):
+                    size = in_grade // n_classes + (1 if c <= in_grade % n_classes else 0)
+                    classes.append((Classroom(school=school, school_year=year, grade=grade,
+                                              name=f"{c}組", sort_order=c), size))  # fmt: skip
+        Classroom.objects.bulk_create(c for c, _ in classes)
+        ids, schools_of, grades_of, sizes, offsets = [], [], [], [], []
+        offset = 0
+        for classroom, size in classes:
+            ids.append(classroom.pk)
+            schools_of.append(classroom.school_id)
+            grades_of.append(classroom.grade)
+            sizes.append(size)
+            offsets.append(offset)
+            offset += size
+        password = make_password(PASSWORD)
+        with connection.cursor() as cursor:
+            cursor.execute(
+                "CREATE TEMP TABLE bench_slots ON COMMIT DROP AS SELECT * FROM"
+                " unnest(%s::int[], %s::int[], %s::int[], %s::int[], %s::int[])"
+                " AS t(classroom_id, school_id, grade, size, first)",
+                [ids, schools_of, grades_of, sizes, offsets],
+            )
+            cursor.execute(
+                "INSERT INTO schools_student (student_number, name, kana, sex, birth_date)"
+                " SELECT 'B' || lpad(g::text, 7, '0'), '生徒 ' || g, 'せいと ' || lpad(g::text, 6, '0'),"
+                " CASE WHEN g %% 2 = 0 THEN 'F' ELSE 'M' END, NULL"
+                " FROM generate_series(1, %s) g",
+                [offset],
+            )
+            cursor.execute(
+                "INSERT INTO schools_enrolment (student_id, classroom_id, school_id, school_year_id,"
+                " grade, roll_number, enrolled_on, entry, exit)"
+                " SELECT st.id, s.classroom_id, s.school_id, %s, s.grade, n - s.first, %s,"
+                " 'admission', ''"
+                " FROM (SELECT id, row_number() OVER (ORDER BY id) AS n FROM schools_student) st"
+                " JOIN bench_slots s ON st.n > s.first AND st.n <= s.first + s.size",
+                [year.pk, year.start],
+            )
+            # Teachers: a principal per school, a homeroom teacher per class.
+            cursor.execute(
+                "INSERT INTO auth_user (password, is_superuser, username, first_name, last_name,"
+                " email, is_staff, is_active, date_joined)"
+                " SELECT %s, false, 'bench-' || classroom_id, '', '', '', false, true, now()"
+                " FROM bench_slots UNION ALL"
+                " SELECT %s, false, 'bench-principal-' || id, '', '', '', false, true, now()"
+                " FROM schools_school",
+                [password, password],
+            )
+            cursor.execute(
+                "INSERT INTO schools_staff (user_id, name, kana)"
+                " SELECT id, '教員 ' || username, '' FROM auth_user WHERE username LIKE 'bench-%%'"
+            )
+            cursor.execute(
+                "INSERT INTO schools_roleassignment (staff_id, role, title, school_id,"
+                " school_year_id, classroom_id, subject_id, is_draft)"
+                " SELECT sf.id, 'homeroom', '', s.school_id, %s, s.classroom_id, NULL, false"
+                " FROM bench_slots s JOIN auth_user u ON u.username = 'bench-' || s.classroom_id"
+                " JOIN schools_staff sf ON sf.user_id = u.id",
+                [year.pk],
+            )
+            cursor.execute(
+                "INSERT INTO schools_roleassignment (staff_id, role, title, school_id,"
+                " school_year_id, classroom_id, subject_id, is_draft)"
+                " SELECT sf.id, 'school_admin', 'principal', sc.id, %s, NULL, NULL, false"
+                " FROM schools_school sc JOIN auth_user u ON u.username = 'bench-principal-' || sc.id"
+                " JOIN schools_staff sf ON sf.user_id = u.id",
+                [year.pk],
+            )
+
+
+def generate_calendars(year, stdout=print) -> None:
     from django.db import connection, transaction
 
     from attendance import services
     from attendance.demo import OVERRIDES, VACATIONS
     from attendance.models import CalendarOverride, Closure, SchoolDate, Vacation
-    from bench.rollover import generate as generate_roster
-    from schools.models import Classroom, School, SchoolYear
+    from schools.models import Classroom, School
 
     t = time.perf_counter()
-    with transaction.atomic():
-        generate_roster(n_schools, n_students)
-    stdout(f"  roster: {time.perf_counter() - t:.1f} s")
-
-    t = time.perf_counter()
-    year = SchoolYear.objects.get(year=2026)
     schools = list(School.objects.order_by("pk"))
     with transaction.atomic():
         Vacation.objects.bulk_create(
@@ -95,20 +228,19 @@ def generate(n_schools: int, n_students: int, stdout=print) -> None:
         # A few closures to exercise those paths at scale.
         classes = list(Classroom.objects.filter(school_year=year).order_by("pk")[::97])
         for i, c in enumerate(classes):
-            day = SchoolDate.objects.filter(school=first, is_school_day=True).order_by("date")[
-                20 + (i * 7) % 150
-            ].date
+            day = (
+                SchoolDate.objects.filter(school=first, is_school_day=True)
+                .order_by("date")[20 + (i * 7) % 150]
+                .date
+            )
             Closure.objects.create(
                 school_id=c.school_id, school_year=year, kind="class", classroom=c,
                 grade=c.grade, start=day, end=day, reason="インフルエンザ",
             )  # fmt: skip
     stdout(f"  calendars: {SchoolDate.objects.count()} dates, {time.perf_counter() - t:.1f} s")
 
-    t = time.perf_counter()
-    with transaction.atomic(), connection.cursor() as cursor:
-        cursor.execute("SELECT setseed(0.42)")
-        cursor.execute(
-            """
+
+MARKS_SQL = """
 INSERT INTO attendance_mark (enrolment_id, date, period, code, note, updated_at)
 SELECT x.id, x.date, 0,
   CASE WHEN x.r2 < 0.52 THEN 'sick' WHEN x.r2 < 0.68 THEN 'absent' WHEN x.r2 < 0.86 THEN 'late'
@@ -120,16 +252,41 @@ FROM (
          ((e.id::bigint * 2654435761) %% 1000) / 1000.0 AS u
   FROM schools_enrolment e
   JOIN attendance_schooldate d ON d.school_id = e.school_id AND d.is_school_day
-  WHERE e.school_year_id = %s
+  WHERE e.school_year_id = %s AND e.school_id = ANY(%s)
 ) x
 WHERE x.r < CASE WHEN x.u >= 0.985 THEN 0.24 ELSE 0.032 * (0.2 + 3.2 * power(x.u, 4)) END
-""",
-            [year.pk],
-        )
-        count = cursor.rowcount
-    with connection.cursor() as cursor:
-        cursor.execute("ANALYZE")
-    stdout(f"  marks: {count:,} rows, {time.perf_counter() - t:.1f} s")
+"""
+
+
+def generate_marks(year_id: int, chunk: int = 25) -> int:
+    """A year of marks, a few schools per statement; resumable (schools with marks are skipped)."""
+    from django.db import OperationalError, connection, transaction
+
+    from schools.models import School
+
+    count = 0
+    school_ids = list(School.objects.order_by("pk").values_list("pk", flat=True))
+    for i in range(0, len(school_ids), chunk):
+        part = school_ids[i : i + chunk]
+        for attempt in range(5):
+            try:
+                with transaction.atomic(), connection.cursor() as cursor:
+                    cursor.execute(
+                        "SELECT 1 FROM attendance_mark m JOIN schools_enrolment e"
+                        " ON e.id = m.enrolment_id WHERE e.school_id = ANY(%s) LIMIT 1",
+                        [part],
+                    )
+                    if cursor.fetchone():
+                        break
+                    cursor.execute("SELECT setseed(%s)", [0.001 * (i // chunk + 1)])
+                    cursor.execute(MARKS_SQL, [year_id, part])
+                    count += cursor.rowcount
+                break
+            except OperationalError as exc:  # a lost connection: retry this chunk
+                print(f"  retrying schools {part[0]}..{part[-1]} ({exc})")
+                connection.close()
+                time.sleep(1 + attempt)
+    return count
 
 
 def ensure(n_schools: int, n_students: int, *, fresh: bool = False, stdout=print):

@@ -202,3 +202,13 @@ def test_re_transfer_year_figures(muni, boe_admin):
     first, second = [r for r in rows if r.enrolment.student_id == ens[2].student_id]
     assert first.year.school_days > 0 and second.year.school_days > 0
     assert first.enrolment.left_on == dt.date(2026, 10, 14)
+
+
+def test_figures_table_matches_the_rules(muni, boe_admin):
+    year, school, classroom, other, *_ = _random_setup(boe_admin)
+    start, end = rules.school_year_bounds(2026)
+    _, rows = queries.class_year_figures(classroom)
+    table = {r[0]: r[1:] for r in queries.figures_table(year, start, end, group="enrolment")}
+    for r in rows:
+        expected = r.year.as_dict()
+        assert table[r.enrolment.pk] == tuple(expected[k] for k, _ in rules.FIGURE_COLUMNS)

@@ -1,0 +1,118 @@
+"""Benchmark: attendance reports of a Yokohama-sized municipality.
+
+    .venv/bin/python -m bench.attendance_scale [--schools 500] [--students 260000] [--runs 5]
+
+Uses (and generates the first time) the bench municipality of ``bench.attendance_data``.
+Targets (issue 4):
+
+- yearly figures (指導要録) of every student: <= 2 s;
+- long-absence watch of the whole municipality: <= 2 s;
+- one class's monthly register (出席簿) export: <= 1 s;
+- the whole municipality's yearly figures as one streamed Excel export: <= 60 s, < 500 MB.
+
+The export runs in a child process so that its peak memory is measured alone.
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import resource
+import subprocess
+import sys
+import time
+
+from bench.common import setup_django, summary
+
+
+def export_child(schema: str, path: str) -> None:
+    """Run in a child process: write the municipality export and print rows and seconds."""
+    setup_django()
+    from django_tenants.utils import schema_context
+
+    from attendance import excel, rules
+    from schools.models import SchoolYear
+
+    with schema_context(schema):
+        year = SchoolYear.objects.get(year=2026)
+        start, end = rules.school_year_bounds(2026)
+        t = time.perf_counter()
+        rows = excel.write_municipality_figures(year, start, end, path)
+        print(f"{rows} {time.perf_counter() - t:.2f}")
+
+
+def main() -> None:
+    if len(sys.argv) > 1 and sys.argv[1] == "--export-child":
+        export_child(sys.argv[2], sys.argv[3])
+        return
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--schools", type=int, default=500)
+    parser.add_argument("--students", type=int, default=260_000)
+    parser.add_argument("--runs", type=int, default=5)
+    args = parser.parse_args()
+    setup_django()
+
+    from django_tenants.utils import schema_context
+
+    from attendance import excel, queries, rules
+    from attendance.models import Mark
+    from bench import attendance_data
+    from schools.models import Classroom, Enrolment, SchoolYear
+
+    municipality = attendance_data.ensure(args.schools, args.students)
+    with schema_context(municipality.schema_name):
+        year = SchoolYear.objects.get(year=2026)
+        start, end = rules.school_year_bounds(2026)
+        print(f"data: {Enrolment.objects.count():,} enrolments, {Mark.objects.count():,} marks")
+
+        def yearly() -> int:
+            return len(queries.figures_table(year, start, end, group="student"))
+
+        timings, n = [], 0
+        for _ in range(args.runs):
+            t = time.perf_counter()
+            n = yearly()
+            timings.append(time.perf_counter() - t)
+        print(summary(f"yearly figures of every student ({n:,} rows)", timings, 2.0))
+
+        for today in (dt.date(2026, 11, 26), end):
+            timings = []
+            for _ in range(args.runs):
+                t = time.perf_counter()
+                watch = queries.long_absence_watch(year, today)
+                timings.append(time.perf_counter() - t)
+            reached = sum(1 for w in watch if w.status == "reached")
+            print(summary(f"long-absence watch at {today} ({reached} reached, "
+                          f"{len(watch) - reached} projected)", timings, 2.0))  # fmt: skip
+
+        classroom = Classroom.objects.filter(school_year=year).order_by("pk")[10]
+        timings = []
+        for _ in range(args.runs):
+            t = time.perf_counter()
+            book = excel.register_workbook(classroom, [queries.month_bounds(2026, 6)])
+            data = book.to_bytes()
+            timings.append(time.perf_counter() - t)
+        print(summary(f"one class's monthly register export ({len(data) // 1024} KB)", timings,
+                      1.0))  # fmt: skip
+
+        path = "/tmp/bench_attendance_municipality.xlsx"
+        t = time.perf_counter()
+        out = subprocess.run(
+            [sys.executable, "-m", "bench.attendance_scale", "--export-child",
+             municipality.schema_name, path],
+            check=True, capture_output=True, text=True,
+        )  # fmt: skip
+        wall = time.perf_counter() - t
+        rows, seconds = out.stdout.split()[-2:]
+        peak = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
+        import os
+
+        size = os.path.getsize(path) / 1024 / 1024
+        verdict = "OK" if float(seconds) <= 60 and peak < 500 else "MISSED"
+        print(f"municipality yearly figures export: {int(rows):,} rows, {float(seconds):.1f} s "
+              f"(process {wall:.1f} s), peak memory {peak:.0f} MB, file {size:.1f} MB  "
+              f"target <= 60 s and < 500 MB: {verdict}")  # fmt: skip
+
+
+if __name__ == "__main__":
+    main()
