@@ -98,16 +98,46 @@ class OverrideForm(forms.Form):
 
 
 class SettingsForm(forms.ModelForm):
+    """Thresholds, the rules, and the two custom tables (one select per combination)."""
+
     class Meta:
         model = GradingSettings
         fields = ["threshold_a", "threshold_b", "rule_5", "rule_3", "report_card_excel"]
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        for scale in (5, 3):
+            table = getattr(self.instance, f"table_{scale}", None) or rules.default_table(scale)
+            for key in rules.COMBINATION_KEYS:
+                self.fields[f"c{scale}_{key}"] = forms.TypedChoiceField(
+                    label=key, coerce=int, initial=table.get(key), required=False, empty_value=None,
+                    choices=[(i, str(i)) for i in range(scale, 0, -1)],
+                )  # fmt: skip
+
+    def table_fields(self, scale: int):
+        return [self[f"c{scale}_{key}"] for key in rules.COMBINATION_KEYS]
+
+    def main_fields(self):
+        return [self[name] for name in self.Meta.fields]
 
     def clean(self):
         cleaned = super().clean()
         a, b = cleaned.get("threshold_a"), cleaned.get("threshold_b")
         if a is not None and b is not None and not b < a:
             self.add_error("threshold_b", "B のしきい値は A より小さくしてください。")
+        for scale in (5, 3):
+            # a combination left out of the request keeps its current value
+            cleaned[f"table_{scale}"] = {
+                key: cleaned.get(f"c{scale}_{key}") or self.fields[f"c{scale}_{key}"].initial
+                for key in rules.COMBINATION_KEYS
+            }
         return cleaned
+
+    def settings_data(self) -> dict:
+        data = {name: self.cleaned_data[name] for name in self.Meta.fields}
+        data["table_5"] = self.cleaned_data["table_5"]
+        data["table_3"] = self.cleaned_data["table_3"]
+        return data
 
     def validate_unique(self):
         pass  # the service saves the row of the right school

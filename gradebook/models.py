@@ -16,8 +16,8 @@ from django.db.models import Q
 from gradebook import rules
 from schools.models import Classroom, School, Student, Subject, Term
 
-RULE_5_CHOICES = [(key, rules.RULE_LABELS[key]) for key in rules.RULES_5]
-RULE_3_CHOICES = [(key, rules.RULE_LABELS[key]) for key in rules.RULES_3]
+RULE_5_CHOICES = [(key, rules.RULE_LABELS[key]) for key in [*rules.RULES_5, rules.CUSTOM]]
+RULE_3_CHOICES = [(key, rules.RULE_LABELS[key]) for key in [*rules.RULES_3, rules.CUSTOM]]
 
 
 class GradingSettings(models.Model):
@@ -45,6 +45,9 @@ class GradingSettings(models.Model):
     rule_3 = models.CharField(
         "3段階評定の決め方", max_length=20, choices=RULE_3_CHOICES, default=rules.DEFAULT_RULE_3
     )
+    # 独自の表: the ten order-free combinations (AAA, AAB ... CCC) -> 評定, used with "custom"
+    table_5 = models.JSONField("独自の表 (5段階)", default=dict, blank=True)
+    table_3 = models.JSONField("独自の表 (3段階)", default=dict, blank=True)
     report_card_excel = models.CharField(
         "通知表の Excel 形式", max_length=10, choices=ReportCardExcel.choices,
         default=ReportCardExcel.SHEET_PER_STUDENT,

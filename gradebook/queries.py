@@ -41,6 +41,8 @@ class GradingContext:
     rule_5: str
     rule_3: str
     report_card_excel: str
+    table_5: dict = field(default_factory=dict)
+    table_3: dict = field(default_factory=dict)
 
     def thresholds(self, subject_id: int) -> rules.Thresholds:
         return self.thresholds_by_subject.get(subject_id, self.thresholds_default)
@@ -51,9 +53,9 @@ class GradingContext:
     def rule(self, grade: int | None, subject: Subject) -> rules.RatingRule | None:
         scale = self.scale(grade, subject)
         if scale == 5:
-            return rules.RULES_5[self.rule_5]
+            return rules.named_rule(self.rule_5, 5, self.table_5)
         if scale == 3:
-            return rules.RULES_3[self.rule_3]
+            return rules.named_rule(self.rule_3, 3, self.table_3)
         return None
 
 
@@ -76,6 +78,8 @@ def grading_context(school: School) -> GradingContext:
         rule_5=chosen.rule_5,
         rule_3=chosen.rule_3,
         report_card_excel=chosen.report_card_excel,
+        table_5=chosen.table_5 or {},
+        table_3=chosen.table_3 or {},
     )
 
 

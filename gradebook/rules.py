@@ -273,7 +273,24 @@ RULES_3: Final = {
 RULE_LABELS: Final = {
     "osaka": "大阪府方式の表 (AAA→5, AAB・ABB→4 …)",
     "average": "A=3・B=2・C=1 の平均を区分",
+    "custom": "独自の表 (組み合わせごとに設定)",
 }
+CUSTOM: Final = "custom"
+
+
+def named_rule(name: str, scale: int, custom_table: Mapping[str, int] | None = None) -> RatingRule:
+    """The rule a board or school chose: a published one by name, or its own table."""
+    if name == CUSTOM:
+        return RatingRule("table", scale, table=dict(custom_table or {}))
+    return (RULES_5 if scale == 5 else RULES_3)[name]
+
+
+def default_table(scale: int) -> dict[str, int]:
+    """The starting point of a custom table: what the default rule gives each combination."""
+    rule = RULES_5[DEFAULT_RULE_5] if scale == 5 else RULES_3[DEFAULT_RULE_3]
+    return {key: rule.rating(key) for key in COMBINATION_KEYS}
+
+
 DEFAULT_RULE_5: Final = "osaka"
 DEFAULT_RULE_3: Final = "average"
 

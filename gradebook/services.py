@@ -727,6 +727,12 @@ def save_settings(user, actor: Actor, school, data: dict) -> GradingSettings:
         rules.Thresholds(a=data["threshold_a"], b=data["threshold_b"])
     except ValueError as exc:
         raise ValidationError({"threshold_b": str(exc)}) from exc
+    for scale in (5, 3):
+        if data.get(f"rule_{scale}") == rules.CUSTOM:
+            try:
+                rules.named_rule(rules.CUSTOM, scale, data.get(f"table_{scale}"))
+            except ValueError as exc:
+                raise ValidationError({f"rule_{scale}": str(exc)}) from exc
     with transaction.atomic():
         obj, _ = GradingSettings.objects.get_or_create(school=school)
         before = {k: str(getattr(obj, k)) for k in data}

@@ -522,10 +522,7 @@ def settings_page(request: HttpRequest) -> HttpResponse:
     if request.method == "POST":
         try:
             if action == "settings" and form.is_valid():
-                services.save_settings(
-                    request.user, actor, school,
-                    {k: form.cleaned_data[k] for k in SettingsForm.Meta.fields},
-                )  # fmt: skip
+                services.save_settings(request.user, actor, school, form.settings_data())
                 messages.success(request, "評価設定を保存しました。")
                 return redirect(request.get_full_path())
             if action == "subject" and subject_form.is_valid():
@@ -547,6 +544,7 @@ def settings_page(request: HttpRequest) -> HttpResponse:
         "gradebook/settings.html",
         {
             "form": form, "subject_form": subject_form, "school": school, "osaka": rules.OSAKA_TABLE,
+            "table_rows": list(zip(form.table_fields(5), form.table_fields(3), strict=True)),
             "subject_rows": SubjectThresholds.objects.filter(school=school).select_related("subject"),
         },
     )  # fmt: skip

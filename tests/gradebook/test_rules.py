@@ -345,3 +345,23 @@ def test_parse_score_refuses(text, message):
 @pytest.mark.parametrize("score", [None, ABSENT, D(0), D(7), D("7.5"), D("100.0")])
 def test_format_then_parse_round_trips(score):
     assert rules.parse_score(rules.format_score(score), D(100)) == score
+
+
+def test_default_tables_start_from_the_default_rules():
+    assert rules.default_table(5) == rules.OSAKA_TABLE
+    assert rules.default_table(3)["AAB"] == 3 and rules.default_table(3)["BCC"] == 1
+
+
+@pytest.mark.parametrize("combo", ALL_COMBINATIONS)
+def test_custom_table_rule_every_combination(combo):
+    table = {key: 1 + rules.COMBINATION_KEYS.index(key) % 5 for key in rules.COMBINATION_KEYS}
+    rule = rules.named_rule(rules.CUSTOM, 5, table)
+    assert rule.rating(combo) == table["".join(sorted(combo))]
+
+
+def test_custom_table_must_be_complete_and_in_scale():
+    with pytest.raises(ValueError):
+        rules.named_rule(rules.CUSTOM, 5, {"AAA": 5})
+    with pytest.raises(ValueError):
+        rules.named_rule(rules.CUSTOM, 3, rules.OSAKA_TABLE)
+    assert rules.named_rule("osaka", 5) is rules.RULES_5["osaka"]

@@ -400,3 +400,27 @@ def test_more_pages_cost_constant_queries(builder, client_for, muni, page):
             assert client.get(url, params).status_code == 200
         counts.append(len(ctx))
     assert counts[0] == counts[1], counts
+
+
+def test_custom_rating_table_from_the_settings_page(setup, client_for, muni, boe_admin):
+    from gradebook import queries, rules
+    from tests.gradebook.test_services import save
+
+    save(setup, {(0, 0): "90", (0, 1): "18", (0, 2): "95"})  # AAA
+    assert queries.grid(setup.classroom, setup.subject, setup.term).rows[0].result.rating == 5
+    url = reverse("gradebook:settings")
+    client = client_for(muni, boe_admin)
+    page = client.get(url).content.decode()
+    assert 'name="c5_AAA"' in page and 'name="c3_CCC"' in page
+    data = {"action": "settings", "threshold_a": "80", "threshold_b": "50", "rule_5": "custom",
+            "rule_3": "average", "report_card_excel": "sheet"}  # fmt: skip
+    for key, value in rules.OSAKA_TABLE.items():
+        data[f"c5_{key}"] = str(value)
+    for key, value in rules.default_table(3).items():
+        data[f"c3_{key}"] = str(value)
+    data["c5_AAA"] = "4"  # a strict board: AAA gives 4
+    assert client.post(url, {**data, "c5_AAB": "7"}).status_code == 200  # out of range: refused
+    assert client.post(url, data).status_code == 302
+    grid = queries.grid(setup.classroom, setup.subject, setup.term)
+    assert grid.rows[0].result.rating == 4
+    assert grid.rule.as_json()["table"]["AAA"] == 4  # the browser computes with the same table
