@@ -17,6 +17,7 @@ from tests.schools.roster_files import xlsx
 pytestmark = pytest.mark.browser
 
 LOGIN = "io-b-principal"
+BOE_LOGIN = "io-b-boe"
 MEXT = "B113210009982"
 ROWS = [
     [1, "1組", 1, "𠮷田　拓海", "ﾖｼﾀﾞ ﾀｸﾐ", "男", "R1.5.3", "IOB001"],
@@ -35,7 +36,7 @@ def tama_school(live_url, settings, tmp_path):  # noqa: F811
     settings.MEDIA_ROOT = tmp_path
     tama = Municipality.objects.get(code="132241")
     with schema_context(tama.schema_name):
-        get_user_model().objects.filter(username=LOGIN).delete()
+        get_user_model().objects.filter(username__in=[LOGIN, BOE_LOGIN]).delete()
         School.objects.filter(mext_code=MEXT).delete()
         Student.objects.filter(student_number__startswith="IOB").delete()
         year = school_year(2026, SchoolYear.State.CURRENT)
@@ -45,6 +46,7 @@ def tama_school(live_url, settings, tmp_path):  # noqa: F811
         principal = staff("多摩 取込", username=LOGIN)
         give_role(principal, Role.SCHOOL_ADMIN, school=s, year=year,
                   title=RoleAssignment.Title.PRINCIPAL)  # fmt: skip
+        give_role(staff("多摩 教委取込", username=BOE_LOGIN), Role.BOE_ADMIN)
         yield {"school": s, "schema": tama.schema_name}
 
 
@@ -106,3 +108,33 @@ def test_principal_imports_a_roster(page, live_url, tama_school):  # noqa: F811
     _upload(page, base, xlsx(ROWS))  # the same file again: nothing to do
     assert "登録済みの名簿と同じです" in page.content()
     assert page.get_by_role("button", name="この内容で登録する").is_disabled()
+
+
+def test_board_imports_staff(page, live_url, tama_school):  # noqa: F811
+    from django.contrib.auth import get_user_model
+
+    staff_rows = [
+        ["多摩 一", "たま はじめ", "io-b-staff1", "IOS1", "多摩取込小学校", "学級担任", "", "1年1組", ""],
+        ["多摩 一", "たま はじめ", "io-b-staff1", "IOS1", "多摩取込小学校", "教科担任", "", "1年2組", "音楽"],
+    ]  # fmt: skip
+    with schema_context(tama_school["schema"]):
+        get_user_model().objects.filter(username="io-b-staff1").delete()
+    header = ["氏名", "ふりがな", "ログインID", "職員番号", "学校", "役割", "職名", "学級", "教科"]
+    base = live_url("tama")
+    page.goto(base + "/login/")
+    page.get_by_label("ログインID").fill(BOE_LOGIN)
+    page.get_by_label("パスワード").fill(PASSWORD)
+    page.keyboard.press("Enter")
+    page.wait_for_url(base + "/")
+    page.goto(base + "/roster/io/import/staff/")
+    page.get_by_label("教職員ファイル").set_input_files(
+        files=[{"name": "教職員.xlsx", "mimeType": "application/octet-stream",
+                "buffer": xlsx(staff_rows, header=header)}]
+    )  # fmt: skip
+    with page.expect_navigation():
+        page.get_by_role("button", name="読み込んで確認する").click()
+    assert "追加する役割" in page.content() and "パスワード未設定" in page.content()
+    _shot(page, "staff_preview")
+    with page.expect_navigation():
+        page.get_by_role("button", name="この内容で登録する").click()
+    assert "追加した役割 2件" in page.locator(".messages").inner_text()
