@@ -512,7 +512,7 @@ def settings_page(request: HttpRequest) -> HttpResponse:
     subjects = Subject.objects.filter(is_graded=True).order_by("school_type", "sort_order")
     if school is not None:
         subjects = subjects.filter(school_type=school.school_type)
-    action = request.POST.get("action", "settings")
+    action = request.POST.get("action", "settings") if request.method == "POST" else ""
     form = SettingsForm(
         request.POST if action == "settings" else None, instance=obj or GradingSettings()
     )

@@ -215,3 +215,6 @@ def test_demo_tour(page, live_url, tama_demo):  # noqa: F811
     shot(page, "distribution")
     page.goto(base + "/grades/report-layout/")
     shot(page, "report_layout")
+    page.goto(base + "/grades/settings/")
+    page.locator("details summary").click()
+    shot(page, "settings")

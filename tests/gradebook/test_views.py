@@ -412,6 +412,8 @@ def test_custom_rating_table_from_the_settings_page(setup, client_for, muni, boe
     client = client_for(muni, boe_admin)
     page = client.get(url).content.decode()
     assert 'name="c5_AAA"' in page and 'name="c3_CCC"' in page
+    assert "この項目は必須です" not in page  # a GET shows the form unbound, with the current values
+    assert 'value="80"' in page or 'value="80.00"' in page
     data = {"action": "settings", "threshold_a": "80", "threshold_b": "50", "rule_5": "custom",
             "rule_3": "average", "report_card_excel": "sheet"}  # fmt: skip
     for key, value in rules.OSAKA_TABLE.items():
