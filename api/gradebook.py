@@ -12,7 +12,8 @@
   POST ``gradebook/evaluations/override/`` sets a teacher's override with a reason;
 - ``gradebook/finalisations/?term=``: 確定 state; POST ``{"term", "classroom"?}`` finalises;
   DELETE ``/<id>/`` with ``{"reason"}`` withdraws;
-- ``gradebook/history/?classroom=&term=&student=[&subject=]``: who changed what, when, why.
+- ``gradebook/history/?classroom=&term=&student=[&subject=][&assessment=]``: who changed what,
+  when, why (one cell's history with ``assessment``).
 
 Permissions come from the same ``Actor`` and the same service checks as the pages.
 """
@@ -518,7 +519,7 @@ class HistoryViewSet(viewsets.ViewSet):
         parameters=[
             OpenApiParameter(n, int, required=True) for n in ("classroom", "term", "student")
         ]
-        + [OpenApiParameter("subject", int, required=False)],
+        + [OpenApiParameter(n, int, required=False) for n in ("subject", "assessment")],
         responses=GradeChangeSerializer(many=True),
     )
     def list(self, request):
@@ -532,7 +533,7 @@ class HistoryViewSet(viewsets.ViewSet):
             raise PermissionDenied("この成績の履歴を見る権限がありません。")
         qs = queries.history(
             student_id=_int_param(request, "student"), term=term, classroom_id=classroom.pk,
-            subject_id=subject_id,
+            subject_id=subject_id, assessment_id=_int_param(request, "assessment", required=False),
         )  # fmt: skip
         return Response(GradeChangeSerializer(qs[:1000], many=True).data)
 

@@ -180,3 +180,19 @@ def test_bad_parameters_are_400(setup, client_for, muni, params):
     r = client_for(muni, setup.teacher.user).get(f"{API}/scores/", params)
     assert r.status_code == 400
     assert r.json()["error"]["code"] == "invalid"
+
+
+def test_history_of_one_cell(setup, client_for, muni):
+    teacher = client_for(muni, setup.teacher.user)
+    cell = {"student": setup.students[0].pk, "assessment": setup.assessments[0].pk}
+    for version, text in enumerate(["50", "60", "欠"]):
+        r = teacher.post(f"{API}/scores/", {**ids(setup), "cells": [{**cell, "text": text, "version": version}]},
+                         content_type="application/json")  # fmt: skip
+        assert r.status_code == 200
+    hist = teacher.get(
+        f"{API}/history/",
+        {"classroom": setup.classroom.pk, "term": setup.term.pk, "student": setup.students[0].pk,
+         "subject": setup.subject.pk, "assessment": setup.assessments[0].pk},
+    ).json()  # fmt: skip
+    assert [(h["old"], h["new"]) for h in hist] == [("60", "欠"), ("50", "60"), ("", "50")]
+    assert all(h["actor_name"].startswith(setup.teacher.name) for h in hist)
