@@ -315,6 +315,8 @@ def create_assessment(
     user, actor: Actor, classroom: Classroom, subject: Subject, term: Term, data: dict
 ) -> Assessment:
     _require_write(actor, classroom, subject.pk, term)
+    if subject.school_type != classroom.school.school_type:
+        raise ValidationError({"subject": "この学校種の教科ではありません。"})
     _validate_assessment(data, None)
     with transaction.atomic():
         if not data.get("sort_order"):

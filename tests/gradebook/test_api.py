@@ -196,3 +196,22 @@ def test_history_of_one_cell(setup, client_for, muni):
     ).json()  # fmt: skip
     assert [(h["old"], h["new"]) for h in hist] == [("60", "欠"), ("50", "60"), ("", "50")]
     assert all(h["actor_name"].startswith(setup.teacher.name) for h in hist)
+
+
+def test_assessment_of_another_school_type_or_term_is_refused(setup, builder, client_for, muni):
+    client = client_for(muni, setup.admin.user)
+    body = {**ids(setup), "title": "x", "kind": "test", "max_points": "10", "weight_knowledge": "1",
+            "weight_thinking": "0", "weight_attitude": "0"}  # fmt: skip
+    elementary_math = factories.subject("elementary", "算数")
+    r = client.post(
+        f"{API}/assessments/",
+        {**body, "subject": elementary_math.pk},
+        content_type="application/json",
+    )
+    assert r.status_code in (400, 403)
+    other = builder()
+    r = client.post(
+        f"{API}/assessments/", {**body, "term": other.term.pk}, content_type="application/json"
+    )
+    assert r.status_code == 400
+    assert not setup.classroom.assessments.filter(title="x").exists()
