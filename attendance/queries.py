@@ -327,6 +327,12 @@ def figures_sql(
         else "SELECT %(p0)s::date AS m"
     )
     month_end = "(m.m + interval '1 month - 1 day')::date" if by_month else "%(p1)s::date"
+    mark_month = "date_trunc('month', mk.date)::date" if by_month else "%(p0)s::date"
+    # ``where`` uses positional %s: name its parameters (it appears twice below).
+    named_where = where
+    for i in range(len(params)):
+        named_where = named_where.replace("%s", f"%(w{i})s", 1)
+    where = named_where
     code_cols = ", ".join(
         f"count(*) FILTER (WHERE mk.code = ANY(%(code{i})s)) AS c{i}"
         for i in range(len(column_codes))
@@ -367,13 +373,17 @@ c AS (
     AND cb.date = LEAST(cl."end", ev.b)
   GROUP BY ev.id, ev.month
 ),
+-- Marks counted straight from the mark table (no reference to ev, so PostgreSQL can scan
+-- it in parallel): a school day of the student's school, inside the enrolment.
 mc AS (
-  SELECT ev.id, ev.month{", " + code_cols if code_cols else ""}
+  SELECT mk.enrolment_id AS id, {mark_month} AS month{", " + code_cols if code_cols else ""}
   FROM attendance_mark mk
-  JOIN ev ON ev.id = mk.enrolment_id AND mk.date BETWEEN ev.a AND ev.b
-  JOIN attendance_schooldate sd ON sd.school_id = ev.school_id AND sd.date = mk.date
+  JOIN schools_enrolment en ON en.id = mk.enrolment_id
+  JOIN attendance_schooldate sd ON sd.school_id = en.school_id AND sd.date = mk.date
   WHERE mk.period = 0 AND mk.date BETWEEN %(p0)s::date AND %(p1)s::date AND sd.is_school_day
-  GROUP BY ev.id, ev.month
+    AND en.school_year_id = %(year)s AND mk.date >= en.enrolled_on
+    AND (en.left_on IS NULL OR mk.date <= en.left_on) {where}
+  GROUP BY 1, 2
 ),
 -- Marks on grade- or class-closure days do not count (closures of one grade never overlap):
 -- subtracted here rather than tested on every mark.
@@ -402,10 +412,7 @@ GROUP BY {", ".join(keys)}
 """
     named = {"p0": start, "p1": end, "year": school_year.pk}
     named.update({f"code{i}": codes for i, codes in enumerate(column_codes)})
-    # ``where`` uses positional %s: turn them into named parameters.
-    for i, value in enumerate(params):
-        sql = sql.replace("%s", f"%(w{i})s", 1)
-        named[f"w{i}"] = value
+    named.update({f"w{i}": value for i, value in enumerate(params)})
     return sql, named
 
 
@@ -537,6 +544,36 @@ def monthly_rates(
     } or {None: [MonthRate(*ym, 0, 0) for ym in months]}
 
 
+def _absence_trend(
+    school_year: SchoolYear, start: dt.date, end: dt.date, student_ids: list[int],
+    absent_codes: list[str],
+) -> dict[tuple[int, int], dict[dt.date, int]]:  # fmt: skip
+    """欠席 per month of a few students (the same rule as the figures: school days of the
+    class inside the enrolment, not on grade or class closures): index look-ups only."""
+    sql = """
+SELECT en.student_id, en.school_id, date_trunc('month', mk.date)::date, count(*)
+FROM schools_enrolment en
+JOIN attendance_mark mk ON mk.enrolment_id = en.id
+JOIN attendance_schooldate sd ON sd.school_id = en.school_id AND sd.date = mk.date
+WHERE en.student_id = ANY(%(ids)s) AND en.school_year_id = %(year)s AND mk.period = 0
+  AND mk.code = ANY(%(codes)s) AND mk.date BETWEEN %(p0)s AND %(p1)s AND sd.is_school_day
+  AND mk.date >= en.enrolled_on AND (en.left_on IS NULL OR mk.date <= en.left_on)
+  AND NOT EXISTS (
+    SELECT 1 FROM attendance_closure cl
+    WHERE cl.school_id = en.school_id AND mk.date BETWEEN cl.start AND cl."end"
+      AND ((cl.kind = 'grade' AND cl.grade = en.grade)
+           OR (cl.kind = 'class' AND cl.classroom_id = en.classroom_id)))
+GROUP BY 1, 2, 3
+"""
+    trend: dict[tuple[int, int], dict[dt.date, int]] = defaultdict(dict)
+    with connection.cursor() as cursor:
+        cursor.execute(sql, {"ids": student_ids, "year": school_year.pk, "codes": absent_codes,
+                             "p0": start, "p1": end})  # fmt: skip
+        for student_id, school_id, month, n in cursor.fetchall():
+            trend[(student_id, school_id)][month] = n
+    return trend
+
+
 @dataclass
 class WatchRow:
     student_id: int
@@ -602,15 +639,11 @@ ORDER BY w.absent DESC, sc.mext_code, st.kana
         result.append(WatchRow(student_id, school_id, name, kana, school_name, classroom or "",
                                absent, so_far, total or 0, projected, status))  # fmt: skip
     if result:
-        ids = [r.student_id for r in result]
-        monthly = figures_rows(
-            school_year, start, today, group="student_month",
-            where="AND en.student_id = ANY(%s)", params=[ids],
-        )  # fmt: skip
-        trend: dict[tuple[int, int], dict[dt.date, int]] = defaultdict(dict)
-        for (student_id, school_id, month), f in monthly:
-            trend[(student_id, school_id)][month] = f.absent_days
+        trend = _absence_trend(school_year, start, today, [r.student_id for r in result],
+                               rules.codes_feeding(code_list, Figure.ABSENT))  # fmt: skip
+        months = [dt.date(y, m, 1) for y, m in school_year_months(school_year.year)
+                  if dt.date(y, m, 1) <= today]  # fmt: skip
         for r in result:
             per = trend.get((r.student_id, r.school_id), {})
-            r.trend = [per[m] for m in sorted(per)]
+            r.trend = [per.get(m, 0) for m in months]
     return result
