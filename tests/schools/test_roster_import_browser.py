@@ -2,6 +2,11 @@
 
 Uses the browser harness of tests/browser (data committed in 多摩市 under names unique to this
 module). Screenshots land in artifacts/screenshots/roster_io_*.png.
+
+pytest-django creates the test database only when a collected test asks for ``db`` (or
+``live_server``); the harness's ``live_url`` does not. ``test_browser_municipality_is_in_the_
+test_database`` asks for it, and ``_test_database_only`` skips these tests rather than let
+them write into (and end the sessions of) the development database.
 """
 
 from __future__ import annotations
@@ -24,6 +29,24 @@ ROWS = [
     [1, "1組", 2, "髙橋 結衣", "たかはし ゆい", "女", "令和元年6月1日", "IOB002"],
     [1, "2組", 1, "山﨑 蒼", "やまさき あお", "男", "2019/7/8", "IOB003"],
 ]
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _test_database_only(django_db_setup):
+    """Session-scoped and autouse, so it runs before the harness starts its server."""
+    from django.db import connection
+
+    if not connection.settings_dict["NAME"].startswith("test_"):
+        pytest.skip("no test database in this run: run the whole module (it has a db test)")
+
+
+def test_browser_municipality_is_in_the_test_database(db):
+    from django.db import connection
+
+    from tenants.models import Municipality
+
+    assert connection.settings_dict["NAME"].startswith("test_")
+    assert Municipality.objects.filter(code="132241").exists()
 
 
 @pytest.fixture
