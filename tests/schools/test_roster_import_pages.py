@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 
 import pytest
+from django.contrib.auth import get_user_model
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django_tenants.utils import schema_context
 
@@ -128,8 +129,7 @@ def test_other_municipality_host_cannot_confirm(
     response = upload(client_for(muni, principal), school, year, xlsx(ROWS))
     fields = hidden_fields(response.content.decode())
     with schema_context(other_muni.schema_name):
-        boe = __import__("django.contrib.auth", fromlist=["get_user_model"]).get_user_model()
-        stranger = boe.objects.get(username="boe-admin")
+        stranger = get_user_model().objects.get(username="boe-admin")
     answer = client_for(other_muni, stranger).post(CONFIRM, fields)
     assert answer.status_code == 404
     assert not Student.objects.exists()
