@@ -290,11 +290,22 @@ def subjects_for(school_type: str) -> list[Subject]:
 
 
 def class_lists(
-    classrooms: list[Classroom], term: Term, *, graded_only: bool = True
-) -> list[ClassList]:
-    """成績一覧表 of several classes of one school and term, in a constant number of queries."""
+    classrooms: list[Classroom], term: Term, *, graded_only: bool = True,
+    year_terms: list[Term] | None = None,
+) -> list[ClassList]:  # fmt: skip
+    """成績一覧表 of several classes of one school and term, in a constant number of queries.
+
+    With ``year_terms`` (and ``term`` the unsaved span from ``year_span``): the whole year's
+    assessments together, read-only, without overrides, remarks or finalisation (学年の参考値).
+    """
     if not classrooms:
         return []
+    if year_terms is not None:
+        assessment_q = Q(term__in=year_terms)
+        score_q = Q(assessment__term__in=year_terms)
+    else:
+        assessment_q = Q(term=term)
+        score_q = Q(assessment__term=term)
     school = classrooms[0].school
     context = grading_context(school)
     subjects = [s for s in subjects_for(school.school_type) if s.is_graded or not graded_only]
@@ -308,11 +319,11 @@ def class_lists(
     ):
         enrolled_by_class[e.classroom_id].append(e)
     specs: dict[tuple[int, int], list[rules.AssessmentSpec]] = defaultdict(list)
-    for a in Assessment.objects.filter(classroom_id__in=classroom_ids, term=term):
+    for a in Assessment.objects.filter(assessment_q, classroom_id__in=classroom_ids):
         specs[(a.classroom_id, a.subject_id)].append(a.spec)
     scores: dict[tuple[int, int, int], dict[int, rules.Score]] = defaultdict(dict)
     for assessment_id, student_id, points, absent, classroom_id, subject_id in Score.objects.filter(
-        assessment__classroom_id__in=classroom_ids, assessment__term=term
+        score_q, assessment__classroom_id__in=classroom_ids
     ).values_list(
         "assessment_id", "student_id", "points", "is_absent",
         "assessment__classroom_id", "assessment__subject_id",
@@ -320,19 +331,21 @@ def class_lists(
         scores[(classroom_id, student_id, subject_id)][assessment_id] = (
             rules.ABSENT if absent else points
         )
-    evaluations = {
-        (e.classroom_id, e.student_id, e.subject_id): e
-        for e in Evaluation.objects.filter(classroom_id__in=classroom_ids, term=term)
-    }
-    finals = Finalisation.objects.filter(term=term).values_list("classroom_id", flat=True)
-    finals = set(finals)
-    remarks = {
-        r.student_id: r
-        for r in Remark.objects.filter(
-            term=term,
-            student_id__in=[e.student_id for es in enrolled_by_class.values() for e in es],
-        )
-    }
+    if year_terms is not None:
+        evaluations, finals, remarks = {}, set(), {}
+    else:
+        evaluations = {
+            (e.classroom_id, e.student_id, e.subject_id): e
+            for e in Evaluation.objects.filter(classroom_id__in=classroom_ids, term=term)
+        }
+        finals = set(Finalisation.objects.filter(term=term).values_list("classroom_id", flat=True))
+        remarks = {
+            r.student_id: r
+            for r in Remark.objects.filter(
+                term=term,
+                student_id__in=[e.student_id for es in enrolled_by_class.values() for e in es],
+            )
+        }
     result = []
     for classroom in classrooms:
         finalised = None in finals or classroom.pk in finals
@@ -373,6 +386,22 @@ def class_lists(
 
 def class_list(classroom: Classroom, term: Term) -> ClassList:
     return class_lists([classroom], term)[0]
+
+
+def year_span(classroom: Classroom, terms: list[Term]) -> Term:
+    """An unsaved Term spanning the school's terms of the year: 学年 (通年)."""
+    return Term(
+        school=classroom.school, school_year=classroom.school_year, number=0, name="学年 (通年)",
+        start=min(t.start for t in terms), end=max(t.end for t in terms),
+    )  # fmt: skip
+
+
+def year_list(classroom: Classroom) -> ClassList | None:
+    """The class's grades over the whole year (every term's assessments), for reference."""
+    terms = terms_of_school(classroom.school_id, classroom.school_year_id)
+    if not terms:
+        return None
+    return class_lists([classroom], year_span(classroom, terms), year_terms=terms)[0]
 
 
 # --- history -----------------------------------------------------------------------------------

@@ -17,6 +17,7 @@ urlpatterns = [
     path(f"{teaching}assessments/<int:pk>/", views.assessment_form, name="assessment-edit"),
     path(f"{teaching}students/<int:student_id>/override/", views.override, name="override"),
     path(klass, views.class_list, name="class-list"),
+    path("classes/<int:classroom_id>/year/", views.class_list_year, name="class-list-year"),
     path(f"{klass}grades.xlsx", views.class_list_xlsx, name="class-list-xlsx"),
     path(f"{klass}remarks/", views.remarks, name="remarks"),
     path(f"{klass}students/<int:student_id>/history/", views.history, name="history"),

@@ -344,6 +344,27 @@ def class_list(request: HttpRequest, classroom_id: int, term_id: int) -> HttpRes
 
 
 @staff_required
+def class_list_year(request: HttpRequest, classroom_id: int) -> HttpResponse:
+    """学年 (通年): the whole year's assessments together, read-only, for reference."""
+    classroom = _classroom(request.actor, classroom_id)
+    if not services.can_view_class(request.actor, classroom):
+        raise PermissionDenied("この学級の成績を見る権限がありません。")
+    data = queries.year_list(classroom)
+    if data is None:
+        raise Http404("学期が設定されていません。")
+    return render(
+        request,
+        "gradebook/class_list.html",
+        {
+            "cl": data, "year_view": True,
+            "terms": queries.terms_of_school(classroom.school_id, classroom.school_year_id),
+            "viewpoints": [(vp, rules.VIEWPOINT_SHORT[vp]) for vp in rules.VIEWPOINTS],
+            "can_finalise": False,
+        },
+    )  # fmt: skip
+
+
+@staff_required
 def class_list_xlsx(request: HttpRequest, classroom_id: int, term_id: int) -> HttpResponse:
     from gradebook import excel
 

@@ -426,3 +426,34 @@ def test_custom_rating_table_from_the_settings_page(setup, client_for, muni, boe
     grid = queries.grid(setup.classroom, setup.subject, setup.term)
     assert grid.rows[0].result.rating == 4
     assert grid.rule.as_json()["table"]["AAA"] == 4  # the browser computes with the same table
+
+
+def test_year_list_combines_every_terms_assessments(setup, client_for, muni):
+    from gradebook import queries, services
+    from gradebook.models import Assessment
+    from tests.gradebook.conftest import make_term
+    from tests.gradebook.test_services import save
+
+    term2 = make_term(setup.school, setup.classroom.school_year, 2)
+    later = Assessment.objects.create(classroom=setup.classroom, subject=setup.subject, term=term2,
+                                      title="2学期テスト", max_points=100, weight_knowledge=1)  # fmt: skip
+    save(setup, {(0, 0): "100"})  # term 1 knowledge 100 %
+    services.save_scores(
+        setup.teacher.user, setup.actor(setup.teacher), setup.classroom, setup.subject, term2,
+        [services.CellInput(setup.students[0].pk, later.pk, "40", 0)],
+    )  # fmt: skip
+    year = queries.year_list(setup.classroom)
+    result = year.results[(setup.students[0].pk, setup.subject.pk)]
+    assert result.percentages["knowledge"] == 70  # (100 + 40) / 2
+    html = (
+        client_for(muni, setup.homeroom.user)
+        .get(reverse("gradebook:class-list-year", args=[setup.classroom.pk]))
+        .content.decode()
+    )
+    assert "学年 (通年)" in html and "参考" in html
+    assert (
+        client_for(muni, setup.teacher.user)
+        .get(reverse("gradebook:class-list-year", args=[setup.classroom.pk]))
+        .status_code
+        == 403
+    )
