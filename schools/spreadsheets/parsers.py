@@ -54,8 +54,18 @@ def max_length(limit: int, parser: Parser = text) -> Parser:
 
 
 def name(value: Any) -> str:
-    """氏名: stored exactly as written apart from spaces (no NFKC: 𠮷, 𡈽, 髙 survive)."""
-    return tidy_spaces(_as_text(value))
+    """氏名: stored exactly as written apart from spaces (no NFKC: 𠮷, 𡈽, 髙 survive).
+
+    A 「?」 or U+FFFD in a name is what a Shift_JIS save leaves of 𠮷 or 𡈽: refused,
+    so that a garbled name is never stored over a correct one.
+    """
+    result = tidy_spaces(_as_text(value))
+    if "?" in result or "\ufffd" in result:
+        raise CellInvalid(
+            "氏名に「?」があります。Shift_JISのCSVでは𠮷・𡈽などの字が「?」に置き換わります。"
+            "Excelブック（.xlsx）かUTF-8のCSVで保存してください。"
+        )
+    return result
 
 
 _KANJI = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\U00020000-\U0003ffff]")

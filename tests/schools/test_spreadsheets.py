@@ -361,3 +361,9 @@ def test_damaged_sheet_xml_is_refused_not_a_crash():
                 content = content[: len(content) // 2]  # cut in the middle of a row
             target.writestr(item, content)
     assert "シートの内容が壊れていて読めません" in refused(out.getvalue())
+
+
+def test_a_name_garbled_by_shift_jis_is_refused():
+    data = "番号,氏名\n1,𠮷田 太郎\n".encode("cp932", errors="replace")  # 𠮷 -> ?
+    result = read_table(data, COLUMNS)
+    assert "Shift_JIS" in result.errors[0].message and result.valid_rows() == []
