@@ -157,6 +157,8 @@ class ParseResult:
     other_columns: list[ColumnRef] = field(default_factory=list)
     # (row number, field) of every cell already reported, so later rules need not repeat it.
     failed: set[tuple[int, str]] = field(default_factory=set)
+    # The workbook's other worksheets, which were not read (say so on the preview page).
+    other_sheets: list[str] = field(default_factory=list)
 
     @property
     def ok(self) -> bool:
@@ -253,8 +255,10 @@ def read_table(
         raise SpreadsheetError(_too_big(len(data), limits))
     if not data.strip():
         raise SpreadsheetError("ファイルが空です。")
-    sheet_name, rows = _open(data, sheet, limits, filename)
-    return _parse(sheet_name, rows, columns, limits, keep_other_columns)
+    sheet_name, rows, others = _open(data, sheet, limits, filename)
+    result = _parse(sheet_name, rows, columns, limits, keep_other_columns)
+    result.other_sheets = others
+    return result
 
 
 def _read_limited(file: IO[bytes], limits: Limits) -> bytes:
@@ -276,7 +280,7 @@ def _too_big(size: int, limits: Limits) -> str:
 
 def _open(
     data: bytes, sheet: str | None, limits: Limits, filename: str
-) -> tuple[str, Iterator[tuple[int, Sequence[Any]]]]:
+) -> tuple[str, Iterator[tuple[int, Sequence[Any]]], list[str]]:
     if data.startswith(_OLE):
         if _ENCRYPTION_INFO in data:
             raise SpreadsheetError(
@@ -297,12 +301,12 @@ def _open(
         raise SpreadsheetError(
             "スプレッドシートではないファイルです。Excel（.xlsx）またはCSVファイルを選んでください。"
         )
-    return _open_csv(data, filename)
+    return (*_open_csv(data, filename), [])
 
 
 def _open_xlsx(
     data: bytes, sheet: str | None, limits: Limits
-) -> tuple[str, Iterator[tuple[int, Sequence[Any]]]]:
+) -> tuple[str, Iterator[tuple[int, Sequence[Any]]], list[str]]:
     try:
         # read_only streams the sheet; data_only gives a formula's cached value, never the formula.
         workbook = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
@@ -341,7 +345,8 @@ def _open_xlsx(
         finally:
             workbook.close()
 
-    return worksheet.title, rows()
+    others = [ws.title for ws in workbook.worksheets if ws.title != worksheet.title]
+    return worksheet.title, rows(), others
 
 
 def _open_csv(data: bytes, filename: str) -> tuple[str, Iterator[tuple[int, Sequence[Any]]]]:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import io
 import re
 
 import pytest
@@ -138,3 +139,16 @@ def test_other_municipality_host_cannot_confirm(
 def test_file_field_required(muni, client_for, principal, school, year):
     response = client_for(muni, principal).post(URL, {"school": school.pk, "year": year.pk})
     assert response.status_code == 200 and "errorlist" in response.content.decode()
+
+
+def test_preview_says_when_other_sheets_were_not_read(
+    muni, client_for, principal, school, year, classroom
+):
+    from openpyxl import load_workbook
+
+    book = load_workbook(io.BytesIO(xlsx(ROWS)))
+    book.create_sheet("1年2組").append(["学年", "組", "出席番号", "氏名", "ふりがな"])
+    buffer = io.BytesIO()
+    book.save(buffer)
+    html = upload(client_for(muni, principal), school, year, buffer.getvalue()).content.decode()
+    assert "他のシート（1年2組）もあります" in html and "最初のシート「名簿」だけ" in html
