@@ -18,6 +18,9 @@ from django_tenants.utils import schema_context
 from tenants import demo, provisioning
 from tenants.models import Municipality
 
+# One browser and one live server for every test directory (session-scoped fixtures).
+pytest_plugins = ["tests.browser.fixtures"]
+
 PASSWORD = "test-pass-2026"
 
 TEST_MUNICIPALITIES = {
@@ -28,9 +31,26 @@ TEST_MUNICIPALITIES = {
 
 
 @pytest.fixture(scope="session")
-def django_db_setup(django_db_setup, django_db_blocker):
-    """Provision the test municipalities once per session (schemas cloned from the template)."""
+def django_db_setup(
+    request, django_test_environment, django_db_blocker, django_db_keepdb, django_db_createdb,
+    django_db_modify_db_settings,
+):  # fmt: skip
+    """Create the test database and its municipalities once per session.
+
+    pytest-django's own fixture creates only the databases that the collected tests ask
+    for with ``db``; browser tests reach the database through a server thread and ask for
+    none, so they would run against the development database. Here ``default`` is always
+    a fresh ``test_*`` database.
+    """
+    from django.test.utils import setup_databases, teardown_databases
+
+    keepdb = django_db_keepdb and not django_db_createdb
     with django_db_blocker.unblock():
+        db_cfg = setup_databases(
+            verbosity=request.config.option.verbose, interactive=False, keepdb=keepdb,
+            aliases={"default"},
+        )  # fmt: skip
+        assert connection.settings_dict["NAME"].startswith("test_"), "not on a test database"
         provisioning.ensure_template()
         demo.ensure_public_site()
         for subdomain, (name, code) in TEST_MUNICIPALITIES.items():
@@ -44,6 +64,9 @@ def django_db_setup(django_db_setup, django_db_blocker):
                 )  # fmt: skip
         connection.set_schema_to_public()
     yield
+    if not django_db_keepdb:
+        with django_db_blocker.unblock():
+            teardown_databases(db_cfg, verbosity=request.config.option.verbose)
 
 
 def _municipality(subdomain: str) -> Municipality:

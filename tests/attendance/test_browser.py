@@ -16,7 +16,7 @@ from attendance import services
 from attendance.models import Mark
 from schools.models import Enrolment, Student
 from tests import factories
-from tests.browser.conftest import SCREENSHOTS, browser, live_port, live_url, page  # noqa: F401
+from tests.browser.fixtures import SCREENSHOTS
 from tests.conftest import PASSWORD, _municipality
 
 pytestmark = pytest.mark.browser

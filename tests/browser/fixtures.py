@@ -1,4 +1,5 @@
-"""Browser tests: Debian's headless Chromium driven by Playwright, against Ai served in a thread.
+"""Browser test fixtures (a pytest plugin loaded by tests/conftest.py, so that every test
+directory shares one browser and one server): Debian's headless Chromium driven by Playwright, against Ai served in a thread.
 
 Playwright's own browser download cannot work on these machines, so the browser is
 ``/usr/bin/chromium`` (``apt-get install chromium fonts-noto-cjk``; .ci/run does it).
@@ -60,6 +61,7 @@ def live_port(django_db_setup, django_db_blocker) -> Iterator[int]:
     # A request thread still blocked on a browser's keep-alive socket may hold a database
     # session; end it so that pytest-django can drop the test database.
     with django_db_blocker.unblock(), connection.cursor() as cursor:
+        assert connection.settings_dict["NAME"].startswith("test_")
         cursor.execute(
             "SELECT pg_terminate_backend(pid) FROM pg_stat_activity"
             " WHERE datname = current_database() AND pid <> pg_backend_pid()"

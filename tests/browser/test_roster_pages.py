@@ -9,7 +9,7 @@ from __future__ import annotations
 import pytest
 from django_tenants.utils import schema_context
 
-from tests.browser.conftest import SCREENSHOTS
+from tests.browser.fixtures import SCREENSHOTS
 from tests.conftest import PASSWORD
 from tests.factories import classroom, give_role, school, school_year, staff
 

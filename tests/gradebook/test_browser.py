@@ -12,22 +12,9 @@ import pytest
 from django.urls import reverse
 from django_tenants.utils import schema_context
 
-from tests.browser.conftest import browser, live_port, live_url, page  # noqa: F401
 from tests.conftest import PASSWORD, _municipality
 
 pytestmark = pytest.mark.browser
-
-
-@pytest.fixture(autouse=True)
-def _on_the_test_database(django_db_setup, django_db_blocker):
-    """pytest-django creates the test database only when a selected test asks for ``db``; run
-    alone, these tests would reach the development database, so they refuse to."""
-    from django.db import connection
-
-    with django_db_blocker.unblock():
-        name = connection.settings_dict["NAME"]
-    if not name.startswith("test_"):
-        pytest.skip("run with the rest of tests/gradebook (the test database is not set up)")
 
 
 @pytest.fixture
