@@ -26,7 +26,8 @@ Importing (roster, staff, attendance, grades, timetables) is declarative::
 
 What ``read_table`` does (so each app does not):
 
-1. **Sniffs the content**, not the file name: .xlsx (zip) is read with openpyxl in
+1. **Sniffs the content**, not the file name (only the first worksheet, or
+   ``sheet=``, is read; ``ParseResult.other_sheets`` names the others): .xlsx (zip) is read with openpyxl in
    read-only, data-only mode; CSV is decoded as UTF-8 (with or without BOM) or
    cp932 (Shift_JIS, what Japanese Excel writes), comma- or tab-separated.
    Refused with a Japanese message (``SpreadsheetError``): a PDF or any binary
@@ -42,7 +43,8 @@ What ``read_table`` does (so each app does not):
    ``ParseResult.ignored_headers``.
 3. **Parses every cell** (``schools.spreadsheets.parsers``) and collects every
    error with sheet, row, column letter, header and message. Normalisation is
-   per kind: ``name`` only tidies spaces (never NFKC: 𠮷, 𡈽, 髙 are kept);
+   per kind: ``name`` only tidies spaces (never NFKC: 𠮷, 𡈽, 髙 are kept) and
+   refuses a 「?」 left by a Shift_JIS save;
    ``kana`` turns half-width and full-width katakana into hiragana;
    ``integer`` accepts full-width digits; ``code`` folds width; ``date``
    accepts Excel dates, 2024-04-01, 2024/4/1, 令和6年4月1日, 令和元年, R6.4.1,
