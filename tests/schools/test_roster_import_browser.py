@@ -14,7 +14,7 @@ from __future__ import annotations
 import pytest
 from django_tenants.utils import schema_context
 
-from tests.browser.conftest import SCREENSHOTS, browser, live_port, live_url, page  # noqa: F401
+from tests.browser.fixtures import SCREENSHOTS
 from tests.conftest import PASSWORD
 from tests.factories import classroom, give_role, school, school_year, staff
 from tests.schools.roster_files import xlsx
