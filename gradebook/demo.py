@@ -135,7 +135,9 @@ def seed(municipality) -> None:
             Remark(student_id=s, term=term, text=REMARKS[i % len(REMARKS)])
             for i, s in enumerate(remark_students)
         )
-        services.finalise(AnonymousUser(), Actor(user_id=None, is_boe_admin=True), term)
+        # the demo finalises as the school's administrator would
+        principal = Actor(user_id=None, admin_school_ids=frozenset({first_es.pk}))
+        services.finalise(AnonymousUser(), principal, term)
 
 
 def _days(n: int):

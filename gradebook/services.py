@@ -52,7 +52,7 @@ def can_write_teaching(
     if classroom.school_year.is_read_only:
         return False
     if finalised:
-        return actor.can_manage_school(classroom.school_id)
+        return actor.can_manage_school_records(classroom.school_id)
     return actor.can_edit_teaching(classroom, subject_id)
 
 
@@ -69,8 +69,10 @@ def can_write_remarks(actor: Actor, classroom: Classroom, finalised: bool) -> bo
     if classroom.school_year.is_read_only:
         return False
     if finalised:
-        return actor.can_manage_school(classroom.school_id)
-    return actor.is_homeroom_of(classroom.pk) or actor.can_manage_school(classroom.school_id)
+        return actor.can_manage_school_records(classroom.school_id)
+    return actor.is_homeroom_of(classroom.pk) or actor.can_manage_school_records(
+        classroom.school_id
+    )
 
 
 def _require_write(actor: Actor, classroom: Classroom, subject_id: int, term: Term) -> bool:
@@ -570,7 +572,9 @@ def _store_snapshots(user, grids, reason: str, student_ids=None, *, after: bool)
 
 def finalise(user, actor: Actor, term: Term, classroom: Classroom | None = None) -> Finalisation:
     """確定: store the snapshot of every evaluation of the school (or the class) for the term."""
-    actor.require(actor.can_manage_school(term.school_id), "成績を確定できるのは学校管理者です。")
+    actor.require(
+        actor.can_manage_school_records(term.school_id), "成績を確定できるのは学校管理者です。"
+    )
     if classroom is not None and classroom.school_id != term.school_id:
         raise ValidationError("学級と学期の学校が一致しません。")
     if Finalisation.objects.filter(term=term, classroom__isnull=True).exists() or (
@@ -621,7 +625,9 @@ def finalise(user, actor: Actor, term: Term, classroom: Classroom | None = None)
 def unfinalise(user, actor: Actor, finalisation: Finalisation, reason: str) -> None:
     """確定の取消: teachers may write again; the snapshot stays in the history."""
     term = finalisation.term
-    actor.require(actor.can_manage_school(term.school_id), "確定を取り消せるのは学校管理者です。")
+    actor.require(
+        actor.can_manage_school_records(term.school_id), "確定を取り消せるのは学校管理者です。"
+    )
     if not reason.strip():
         raise ValidationError({"reason": "取り消しの理由を入力してください。"})
     with transaction.atomic():

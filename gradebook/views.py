@@ -338,7 +338,7 @@ def class_list(request: HttpRequest, classroom_id: int, term_id: int) -> HttpRes
             "cl": data,
             "terms": queries.terms_of_school(classroom.school_id, classroom.school_year_id),
             "viewpoints": [(vp, rules.VIEWPOINT_SHORT[vp]) for vp in rules.VIEWPOINTS],
-            "can_finalise": request.actor.can_manage_school(classroom.school_id),
+            "can_finalise": request.actor.can_manage_school_records(classroom.school_id),
         },
     )
 
@@ -444,7 +444,9 @@ def finalise_page(request: HttpRequest, term_id: int) -> HttpResponse:
     actor = request.actor
     if not actor.can_view_school(term.school_id):
         raise Http404
-    actor.require(actor.can_manage_school(term.school_id), "成績の確定は学校管理者が行います。")
+    actor.require(
+        actor.can_manage_school_records(term.school_id), "成績の確定は学校管理者が行います。"
+    )
     if request.method == "POST":
         action = request.POST.get("action")
         try:

@@ -53,8 +53,16 @@ class Actor:
         return self.sees_whole_municipality or school_id in self.member_school_ids
 
     def can_manage_school(self, school_id: int) -> bool:
-        """Calendar, classes, roster, roll-over, finalising (学校管理者 or BoE admin)."""
+        """The school's set-up: calendar, classes, roster, roll-over, settings (学校管理者 or BoE)."""
         return self.is_boe_admin or school_id in self.admin_school_ids
+
+    def can_manage_school_records(self, school_id: int) -> bool:
+        """Pupils' records of a school: attendance and grades beyond one's own class, 確定.
+
+        The board reads and exports these but does not write them: only the school's
+        administrators (校長, 副校長・教頭, 教務主任) do.
+        """
+        return school_id in self.admin_school_ids
 
     # --- classes ----------------------------------------------------------------
     def can_view_classroom(self, classroom: Classroom) -> bool:
@@ -65,11 +73,13 @@ class Actor:
 
     def can_take_attendance(self, classroom: Classroom) -> bool:
         """出欠入力: the class's 学級担任, or an administrator of its school."""
-        return self.is_homeroom_of(classroom.pk) or self.can_manage_school(classroom.school_id)
+        return self.is_homeroom_of(classroom.pk) or self.can_manage_school_records(
+            classroom.school_id
+        )
 
     def can_edit_teaching(self, classroom: Classroom, subject_id: int) -> bool:
         """Scores and evaluations of one class × subject (教科担任, or school admin)."""
-        return (classroom.pk, subject_id) in self.teaching or self.can_manage_school(
+        return (classroom.pk, subject_id) in self.teaching or self.can_manage_school_records(
             classroom.school_id
         )
 

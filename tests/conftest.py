@@ -66,6 +66,13 @@ def django_db_setup(
     yield
     if not django_db_keepdb:
         with django_db_blocker.unblock():
+            # Threads of concurrency tests and of the browser tests' server may still hold a
+            # session; end them so that the test database is dropped and nothing is left.
+            with connection.cursor() as cursor:
+                cursor.execute(
+                    "SELECT pg_terminate_backend(pid) FROM pg_stat_activity"
+                    " WHERE datname = current_database() AND pid <> pg_backend_pid()"
+                )
             teardown_databases(db_cfg, verbosity=request.config.option.verbose)
 
 

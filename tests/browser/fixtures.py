@@ -21,7 +21,6 @@ import pytest
 from django.conf import settings
 from django.core.handlers.wsgi import WSGIHandler
 from django.core.servers.basehttp import ThreadedWSGIServer, WSGIRequestHandler
-from django.db import connection
 
 # Playwright's sync API keeps an event loop in this thread; the ORM calls the tests make
 # between browser steps are synchronous and safe.
@@ -46,7 +45,7 @@ class QuietHandler(WSGIRequestHandler):
 
 
 @pytest.fixture(scope="session")
-def live_port(django_db_setup, django_db_blocker) -> Iterator[int]:
+def live_port(django_db_setup) -> Iterator[int]:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         port = s.getsockname()[1]
@@ -58,14 +57,7 @@ def live_port(django_db_setup, django_db_blocker) -> Iterator[int]:
     yield port
     server.shutdown()
     server.server_close()
-    # A request thread still blocked on a browser's keep-alive socket may hold a database
-    # session; end it so that pytest-django can drop the test database.
-    with django_db_blocker.unblock(), connection.cursor() as cursor:
-        assert connection.settings_dict["NAME"].startswith("test_")
-        cursor.execute(
-            "SELECT pg_terminate_backend(pid) FROM pg_stat_activity"
-            " WHERE datname = current_database() AND pid <> pg_backend_pid()"
-        )
+
 
 
 @pytest.fixture
