@@ -762,14 +762,15 @@ def _sort(name: str) -> int:
 PENDING_MAX_AGE = 24 * 3600
 
 
-def _pending_dir() -> Path:
+def _pending_dir(create: bool = False) -> Path:
     path = Path(settings.MEDIA_ROOT) / "imports" / connection.schema_name
-    path.mkdir(parents=True, exist_ok=True)
+    if create:
+        path.mkdir(parents=True, exist_ok=True)
     return path
 
 
 def store_pending(data: bytes) -> str:
-    directory = _pending_dir()
+    directory = _pending_dir(create=True)
     cutoff = time.time() - PENDING_MAX_AGE
     for old in directory.glob("*.upload"):
         if old.stat().st_mtime < cutoff:

@@ -2,11 +2,6 @@
 
 Uses the browser harness of tests/browser (data committed in 多摩市 under names unique to this
 module). Screenshots land in artifacts/screenshots/roster_io_*.png.
-
-pytest-django creates the test database only when a collected test asks for ``db`` (or
-``live_server``); the harness's ``live_url`` does not. ``test_browser_municipality_is_in_the_
-test_database`` asks for it, and ``_test_database_only`` skips these tests rather than let
-them write into (and end the sessions of) the development database.
 """
 
 from __future__ import annotations
@@ -31,26 +26,8 @@ ROWS = [
 ]
 
 
-@pytest.fixture(scope="session", autouse=True)
-def _test_database_only(django_db_setup):
-    """Session-scoped and autouse, so it runs before the harness starts its server."""
-    from django.db import connection
-
-    if not connection.settings_dict["NAME"].startswith("test_"):
-        pytest.skip("no test database in this run: run the whole module (it has a db test)")
-
-
-def test_browser_municipality_is_in_the_test_database(db):
-    from django.db import connection
-
-    from tenants.models import Municipality
-
-    assert connection.settings_dict["NAME"].startswith("test_")
-    assert Municipality.objects.filter(code="132241").exists()
-
-
 @pytest.fixture
-def tama_school(live_url, settings, tmp_path):  # noqa: F811
+def tama_school(live_url, settings, tmp_path):
     from django.contrib.auth import get_user_model
 
     from schools.models import Role, RoleAssignment, School, SchoolYear, Student
@@ -73,12 +50,12 @@ def tama_school(live_url, settings, tmp_path):  # noqa: F811
         yield {"school": s, "schema": tama.schema_name}
 
 
-def _shot(page, name: str) -> None:  # noqa: F811 - page is the harness fixture
+def _shot(page, name: str) -> None:
     SCREENSHOTS.mkdir(parents=True, exist_ok=True)
     page.screenshot(path=str(SCREENSHOTS / f"roster_io_{name}.png"), full_page=True)
 
 
-def _upload(page, base, data: bytes) -> None:  # noqa: F811
+def _upload(page, base, data: bytes) -> None:
     page.goto(base + "/roster/io/import/")
     page.get_by_label("学校").select_option(label="多摩取込小学校")
     page.get_by_label("名簿ファイル").set_input_files(
@@ -88,7 +65,7 @@ def _upload(page, base, data: bytes) -> None:  # noqa: F811
         page.get_by_role("button", name="読み込んで確認する").click()
 
 
-def test_principal_imports_a_roster(page, live_url, tama_school):  # noqa: F811
+def test_principal_imports_a_roster(page, live_url, tama_school):
     from schools.models import Enrolment
 
     base = live_url("tama")
@@ -133,7 +110,7 @@ def test_principal_imports_a_roster(page, live_url, tama_school):  # noqa: F811
     assert page.get_by_role("button", name="この内容で登録する").is_disabled()
 
 
-def test_board_imports_staff(page, live_url, tama_school):  # noqa: F811
+def test_board_imports_staff(page, live_url, tama_school):
     from django.contrib.auth import get_user_model
 
     staff_rows = [
