@@ -165,6 +165,14 @@ class ExportSheet:
         for values in rows:
             self.append(values)
 
+    def append_plain(self, values: Sequence[Any]) -> None:
+        """A row without borders or fonts: for data sheets of hundreds of thousands of rows.
+
+        Formula-like text is still written as escaped text (the one cell that needs it).
+        """
+        self.ws.append([self._cell(v) if is_formula_like(v) else v for v in values])
+        self.row_count += 1
+
 
 class ExportWorkbook:
     """A write-only workbook of ``ExportSheet``s: ``add_sheet(...)``, append rows, ``response()``."""

@@ -367,3 +367,13 @@ def test_a_name_garbled_by_shift_jis_is_refused():
     data = "番号,氏名\n1,𠮷田 太郎\n".encode("cp932", errors="replace")  # 𠮷 -> ?
     result = read_table(data, COLUMNS)
     assert "Shift_JIS" in result.errors[0].message and result.valid_rows() == []
+
+
+def test_plain_rows_for_very_long_data_sheets_still_escape_formulas():
+    book = ExportWorkbook()
+    sheet = book.add_sheet("data", [ExportColumn("番号", 6, "int"), ExportColumn("氏名")])
+    sheet.append_plain([1, "=cmd|' /C calc'!A0"])
+    sheet.append_plain([2, "𠮷田"])
+    ws = load_workbook(io.BytesIO(book.to_bytes())).active
+    assert ws["B2"].value == "=cmd|' /C calc'!A0" and ws["B2"].data_type == "s"
+    assert ws["B3"].value == "𠮷田" and ws["B3"].border.left.style is None
