@@ -88,41 +88,44 @@ def day_entry(request: HttpRequest, classroom_id: int, day: str) -> HttpResponse
             period = max(0, min(int(request.GET.get("period", request.POST.get("period", 0))), 8))
         except ValueError:
             period = 0
-    entry = queries.daily_entry(classroom, date, period)
-    errors: list[str] = []
-    saved = ""
     read_only = classroom.school_year.is_read_only
-    status = 200
     if request.method == "POST":
         if read_only:
             raise PermissionDenied("過年度の記録は変更できません。")
-        marks, base = _parse_marks(request, entry)
-        try:
-            result = services.save_day_marks(
-                request.user, classroom, date, marks, base=base, period=period,
-                valid_codes={c.code for c in entry.codes},
-                class_day=(entry.is_school_day, entry.is_closed), enrolments=entry.enrolments,
-            )  # fmt: skip
-        except ValidationError as exc:
-            errors = exc.messages
-            status = 200 if request.htmx else 400
-            _apply_posted(entry, marks)
-        else:
-            text = f"{date.month}月{date.day}日の出欠を保存しました。"
-            text += f" ({result.changed}人を変更)" if result.changed else " (変更はありません)"
-            if result.conflicts:
-                text += f" {len(result.conflicts)}人の記録は、他の先生が先に変更していました。"
-            if not request.htmx:
-                messages.success(request, text)
-                return redirect(request.get_full_path())
-            entry = queries.daily_entry(classroom, date, period)
-            saved = text
+        return _save_day(request, classroom, date, period)
+    entry = queries.daily_entry(classroom, date, period)
     return render(
-        request,
-        "attendance/day.html",
-        _day_context(entry, errors=errors, read_only=read_only, period=period, saved=saved),
-        status=status,
+        request, "attendance/day.html", _day_context(entry, read_only=read_only, period=period)
     )
+
+
+def _save_day(request: HttpRequest, classroom: Classroom, date: dt.date, period: int):
+    """One save: the day's marks of the class. With htmx the answer is a small fragment
+    (message and counts); the page the teacher is on stays as it is."""
+    entry = queries.save_context(classroom, date, period)
+    marks, base = _parse_marks(request, entry)
+    try:
+        result = services.save_day_marks(
+            request.user, classroom, date, marks, base=base, period=period,
+            valid_codes={c.code for c in entry.codes},
+            class_day=(entry.is_school_day, entry.is_closed), enrolments=entry.enrolments,
+        )  # fmt: skip
+    except ValidationError as exc:
+        if request.htmx:
+            return render(request, "attendance/_save_result.html", {"errors": exc.messages})
+        entry = queries.daily_entry(classroom, date, period)
+        _apply_posted(entry, marks)
+        context = _day_context(entry, errors=exc.messages, read_only=False, period=period)
+        return render(request, "attendance/day.html", context, status=400)
+    text = f"{date.month}月{date.day}日の出欠を保存しました。"
+    text += f" ({result.changed}人を変更)" if result.changed else " (変更はありません)"
+    if result.conflicts:
+        text += f" {len(result.conflicts)}人の記録は、他の先生が先に変更していました。"
+    if not request.htmx:
+        messages.success(request, text)
+        return redirect(request.get_full_path())
+    _apply_posted(entry, marks)
+    return render(request, "attendance/_save_result.html", {"saved": text, "counts": entry.counts})
 
 
 def _parse_marks(request, entry) -> tuple[dict[int, MarkInput], dict[int, MarkInput]]:

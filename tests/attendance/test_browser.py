@@ -84,6 +84,7 @@ def test_keyboard_entry_and_save(page, live_url, tama_class):  # noqa: F811
     page.wait_for_url("**/day/2026-05-29/")
     page.goto(f"{base}/attendance/class/{classroom.pk}/day/2026-06-06/")
     assert "授業日ではありません" in page.locator(".msg-warning").inner_text()
+    page.wait_for_load_state("networkidle")  # no request in flight when the server stops
 
 
 def test_register_page_renders(page, live_url, tama_class):  # noqa: F811
@@ -94,3 +95,4 @@ def test_register_page_renders(page, live_url, tama_class):  # noqa: F811
     login(page, base, username)
     page.goto(f"{base}/attendance/class/{classroom.pk}/register/2026/6/")
     assert "忌" in page.locator("table.register").inner_text()
+    page.wait_for_load_state("networkidle")

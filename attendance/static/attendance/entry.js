@@ -1,5 +1,5 @@
 // Daily attendance entry: keyboard marks, live counts, unsaved-changes warning.
-// Works on top of a plain form (radio buttons); htmx posts it and swaps #entry.
+// Works on top of a plain form (radio buttons); htmx posts it and shows the result in #save-status.
 (function () {
   "use strict";
   let dirty = false;
@@ -83,14 +83,33 @@
     const row = ev.target.closest && ev.target.closest("#att-form .att-row");
     if (row) rows().forEach((r) => r.classList.toggle("current", r === row));
   });
-  document.addEventListener("submit", (ev) => { if (ev.target === form()) setDirty(false); });
+  // A plain (non-htmx) submit navigates away on purpose: no warning then.
+  let submitting = false;
+  document.addEventListener("submit", (ev) => { if (ev.target === form()) submitting = true; });
+  // After an htmx save the page stays: what was saved becomes the new baseline.
+  document.addEventListener("htmx:afterSwap", (ev) => {
+    if (!ev.detail.target || ev.detail.target.id !== "save-status") return;
+    submitting = false;
+    if (!ev.detail.target.querySelector("[data-saved]")) return;  // errors: still unsaved
+    rows().forEach((row) => {
+      const eid = row.dataset.eid;
+      const checked = row.querySelector("input[type=radio]:checked");
+      const note = row.querySelector(`input[name="n${eid}"]`);
+      const base = row.querySelector(`input[name="b${eid}"]`);
+      const baseNote = row.querySelector(`input[name="bn${eid}"]`);
+      if (base) base.value = checked ? checked.value : "";
+      if (baseNote && note) baseNote.value = note.value;
+    });
+    setDirty(false);
+  });
+  document.addEventListener("htmx:sendError", () => { submitting = false; });
+  document.addEventListener("htmx:responseError", () => { submitting = false; });
   window.addEventListener("beforeunload", (ev) => {
-    if (dirty) { ev.preventDefault(); ev.returnValue = ""; }
+    if (dirty && !submitting) { ev.preventDefault(); ev.returnValue = ""; }
   });
   function init() {
     setDirty(false);
     if (form() && form().dataset.editable) focusRow(0);
   }
   document.addEventListener("DOMContentLoaded", init);
-  document.addEventListener("htmx:afterSettle", init);
 })();
