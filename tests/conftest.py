@@ -70,7 +70,7 @@ def django_db_setup(
             # session; end them so that the test database is dropped and nothing is left.
             with connection.cursor() as cursor:
                 cursor.execute(
-                    "SELECT pg_terminate_backend(pid) FROM pg_stat_activity"
+                    "SELECT pg_terminate_backend(pid, 5000) FROM pg_stat_activity"
                     " WHERE datname = current_database() AND pid <> pg_backend_pid()"
                 )
             teardown_databases(db_cfg, verbosity=request.config.option.verbose)
