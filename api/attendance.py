@@ -107,6 +107,7 @@ class ClassMarksViewSet(viewsets.ViewSet):
         return get_object_or_404(_actor(request).classrooms(), pk=pk)
 
     def _body(self, entry, period):
+        # Names come from the enrolments' students (select_related: no query per row).
         return {
             "classroom": entry.classroom.pk,
             "date": entry.day,
@@ -144,7 +145,7 @@ class ClassMarksViewSet(viewsets.ViewSet):
             raise ValidationError({"date": [f"{classroom.school_year}の日付を指定してください。"]})
         if period and not classroom.school.per_period_attendance:
             raise ValidationError({"period": ["この学校は校時別の出欠を使っていません。"]})
-        entry = queries.daily_entry(classroom, day, period)
+        entry = queries.save_context(classroom, day, period)
         marks = {
             m["enrolment"]: services.MarkInput(m["code"], m["note"])
             for m in body.validated_data["marks"]
@@ -154,7 +155,10 @@ class ClassMarksViewSet(viewsets.ViewSet):
             valid_codes={c.code for c in entry.codes},
             class_day=(entry.is_school_day, entry.is_closed), enrolments=entry.enrolments,
         )  # fmt: skip
-        entry = queries.daily_entry(classroom, day, period)
+        # Replace semantics: the class now holds exactly these marks (the others present).
+        for row in entry.rows:
+            mark = marks.get(row.enrolment.pk, services.PRESENT)
+            row.code, row.note = mark.code, mark.note.strip()
         return Response({**self._body(entry, period), "changed": result.changed})
 
 
