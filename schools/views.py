@@ -11,7 +11,7 @@ from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
-from django.urls import NoReverseMatch, reverse
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_POST
@@ -58,14 +58,6 @@ def _refuse(request: HttpRequest, exc: ValidationError) -> None:
         messages.error(request, error)
 
 
-def io_url(name: str, *args) -> str | None:
-    """A link to the spreadsheet pages (schools_io), or None while they do not exist yet."""
-    try:
-        return reverse(f"schools_io:{name}", args=args)
-    except NoReverseMatch:
-        return None
-
-
 # --- home -----------------------------------------------------------------------------
 
 
@@ -93,7 +85,11 @@ def staff_list(request: HttpRequest) -> HttpResponse:
     return render(
         request,
         "schools/staff_list.html",
-        {"staff": queries.staff_list(), "export_url": io_url("export-staff")},
+        {
+            "staff": queries.staff_list(),
+            "export_url": reverse("schools_io:export-staff"),
+            "import_url": reverse("schools_io:import-staff"),
+        },
     )
 
 
@@ -292,7 +288,7 @@ def school_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "classes": queries.classes_of(school, year) if year else [],
             "terms": queries.terms_of(school, year) if year else [],
             "can_manage": request.actor.can_manage_school(school.pk),
-            "import_url": io_url("import-roster"),
+            "import_url": reverse("schools_io:import-roster"),
         },
     )
 
@@ -310,7 +306,7 @@ def school_roster(request: HttpRequest, pk: int) -> HttpResponse:
             "school": school,
             "year": year,
             "blocks": queries.school_roster(school, year),
-            "export_url": io_url("export-school", school.pk),
+            "export_url": reverse("schools_io:export-school", args=[school.pk]),
         },
     )
 
@@ -389,7 +385,7 @@ def class_roster(request: HttpRequest, pk: int) -> HttpResponse:
             "staff": queries.classroom_staff(classroom),
             "can_manage": request.actor.can_manage_school(classroom.school_id)
             and not classroom.school_year.is_read_only,
-            "export_url": io_url("export-class", classroom.pk),
+            "export_url": reverse("schools_io:export-class", args=[classroom.pk]),
         },
     )
 
@@ -593,6 +589,6 @@ def rollover(request: HttpRequest, pk: int) -> HttpResponse:
             "roles": drafts,
             "role_form": SchoolRoleForm(school=school, year=preparing) if record else None,
             "Role": Role,
-            "import_url": io_url("import-roster"),
+            "import_url": reverse("schools_io:import-roster"),
         },
     )
