@@ -77,8 +77,10 @@ def prepare(n_teachers: int) -> tuple[str, list[dict]]:
     return host, teachers
 
 
-def start_server(workers: int) -> subprocess.Popen:
+def start_server(workers: int, limit_set_calls: bool = False) -> subprocess.Popen:
     env = {**os.environ, "DEBUG": "0", "LOG_LEVEL": "WARNING", "CONN_MAX_AGE": "600"}
+    if limit_set_calls:
+        env["DJANGO_SETTINGS_MODULE"] = "bench.attendance_settings"
     proc = subprocess.Popen(
         [sys.executable, "-m", "gunicorn", "config.wsgi", "-b", f"127.0.0.1:{PORT}",
          "-w", str(workers), "--log-level", "warning", "--max-requests", "0"],
@@ -164,15 +166,20 @@ def main() -> None:
     parser.add_argument("--seconds", type=float, default=20)
     parser.add_argument("--max-saves", type=int, default=20_000)
     parser.add_argument("--teachers", type=int, default=400)
-    parser.add_argument("--clients", type=int, default=3, help="client processes")
-    parser.add_argument("--concurrency", type=int, default=8, help="teachers per client process")
-    parser.add_argument("--workers", type=int, default=5, help="gunicorn workers")
+    parser.add_argument("--clients", type=int, default=2, help="client processes")
+    parser.add_argument("--concurrency", type=int, default=6, help="teachers per client process")
+    parser.add_argument("--workers", type=int, default=2, help="gunicorn workers")
     parser.add_argument("--mode", choices=["page", "api"], default="page")
+    parser.add_argument(
+        "--limit-set-calls",
+        action="store_true",
+        help="serve with TENANT_LIMIT_SET_CALLS (bench.attendance_settings)",
+    )
     args = parser.parse_args()
     setup_django()
     host, teachers = prepare(args.teachers)
     random.Random(1).shuffle(teachers)
-    server = start_server(args.workers)
+    server = start_server(args.workers, args.limit_set_calls)
     try:
         per_client = max(1, len(teachers) // args.clients)
         # Warm the workers (imports, connections) before the clock starts.
