@@ -205,7 +205,8 @@ def main() -> None:
     p95 = latencies[int(len(latencies) * 0.95) - 1]
     rate = len(results) / wall
     print(
-        f"mode {args.mode}: {len(results)} saves in {wall:.1f} s by "
+        f"mode {args.mode}{' + TENANT_LIMIT_SET_CALLS' if args.limit_set_calls else ''}: "
+        f"{len(results)} saves in {wall:.1f} s by "
         f"{args.clients * args.concurrency} concurrent teachers, {args.workers} gunicorn workers"
     )
     print(
