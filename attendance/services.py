@@ -346,3 +346,61 @@ def apply_imported_marks(user, classroom: Classroom, changes: list[tuple[int, dt
         changes={"count": len(changes), "from": str(dates[0]), "to": str(dates[-1])},
     )  # fmt: skip
     return len(changes)
+
+
+# --- codes (per municipality) -------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class CodeInput:
+    code: str
+    symbol: str
+    label: str
+    figure: str
+    key: str
+    is_active: bool
+
+
+@transaction.atomic
+def update_codes(user, rows: list[CodeInput]) -> int:
+    """The municipality's 出欠記号: symbols, names, which figure each feeds, keys, in use."""
+    from attendance.models import AttendanceCode
+
+    stored = {c.code: c for c in AttendanceCode.objects.select_for_update()}
+    errors = []
+    figures = {f.value for f in rules.Figure}
+    active = [r for r in rows if r.is_active]
+    for r in rows:
+        if r.code not in stored:
+            errors.append(f"出欠記号「{r.code}」はありません。")
+        if not r.symbol.strip() or len(r.symbol.strip()) > 4:
+            errors.append(f"「{r.label or r.code}」の記号は1〜4文字にしてください。")
+        if not r.label.strip() or len(r.label) > 30:
+            errors.append(f"「{r.code}」の名称は1〜30文字にしてください。")
+        if r.figure not in figures:
+            errors.append(f"「{r.label}」の集計区分が正しくありません。")
+        if r.key and r.key not in "123456789":
+            errors.append(f"「{r.label}」の入力キーは 1〜9 の数字か空欄にしてください。")
+    symbols = [r.symbol.strip() for r in active]
+    keys = [r.key for r in active if r.key]
+    if len(set(symbols)) != len(symbols):
+        errors.append("使用する記号が重複しています。")
+    if len(set(keys)) != len(keys):
+        errors.append("入力キーが重複しています。")
+    if errors:
+        raise ValidationError(errors)
+    changes = {}
+    for r in rows:
+        code = stored[r.code]
+        new = {"symbol": r.symbol.strip(), "label": r.label.strip(), "figure": r.figure,
+               "key": r.key, "is_active": r.is_active}  # fmt: skip
+        old = {k: getattr(code, k) for k in new}
+        if old != new:
+            changes[r.code] = {k: [old[k], new[k]] for k in new if old[k] != new[k]}
+            for k, v in new.items():
+                setattr(code, k, v)
+            code.save()
+    if changes:
+        audit.record(user, "attendance.codes_update", target_type="attendance.attendancecode",
+                     changes=changes)  # fmt: skip
+    return len(changes)

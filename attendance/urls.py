@@ -17,5 +17,6 @@ urlpatterns = [
     path("class/<int:classroom_id>/import/", views.register_import, name="register-import"),
     path("school/<int:school_id>/calendar/", views.calendar, name="calendar"),
     path("overview/", views.overview, name="overview"),
+    path("codes/", views.codes, name="codes"),
     path("overview/figures.xlsx", views.municipality_export, name="municipality-export"),
 ]  # fmt: skip

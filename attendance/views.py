@@ -14,7 +14,7 @@ from django.utils import timezone
 
 from attendance import excel, queries, rules, services
 from attendance.forms import ClosureForm, OverrideForm, VacationForm
-from attendance.models import CalendarOverride, Closure, Vacation
+from attendance.models import AttendanceCode, CalendarOverride, Closure, Vacation
 from attendance.rules import FIGURE_COLUMNS
 from attendance.services import MarkInput
 from schools.models import Classroom, SchoolYear
@@ -57,7 +57,8 @@ def index(request: HttpRequest) -> HttpResponse:
         request,
         "attendance/index.html",
         {"classes": classes, "today": timezone.localdate(), "admin_schools": admin_schools,
-         "sees_reports": actor.sees_whole_municipality or bool(actor.admin_school_ids)},
+         "sees_reports": actor.sees_whole_municipality or bool(actor.admin_school_ids),
+         "manages_codes": actor.can_manage_municipality},
     )  # fmt: skip
 
 
@@ -536,3 +537,41 @@ def municipality_export(request: HttpRequest):
     )  # fmt: skip
     response["Cache-Control"] = "no-store"
     return response
+
+
+@staff_required
+def codes(request: HttpRequest) -> HttpResponse:
+    """出欠記号の設定 (per municipality, BoE administrator)."""
+    actor: Actor = request.actor
+    actor.require(actor.can_manage_municipality, "出欠記号を設定できるのは教育委員会の管理者です。")
+    rows = list(AttendanceCode.objects.order_by("sort_order", "code"))
+    errors: list[str] = []
+    if request.method == "POST":
+        posted = [
+            services.CodeInput(
+                code=c.code,
+                symbol=request.POST.get(f"symbol-{c.code}", ""),
+                label=request.POST.get(f"label-{c.code}", ""),
+                figure=request.POST.get(f"figure-{c.code}", ""),
+                key=request.POST.get(f"key-{c.code}", "").strip(),
+                is_active=request.POST.get(f"active-{c.code}") == "1",
+            )
+            for c in rows
+        ]
+        try:
+            changed = services.update_codes(request.user, posted)
+        except ValidationError as exc:
+            errors = exc.messages
+            for c, p in zip(rows, posted, strict=True):
+                c.symbol, c.label, c.figure, c.key, c.is_active = (
+                    p.symbol, p.label, p.figure, p.key, p.is_active
+                )  # fmt: skip
+        else:
+            messages.success(request, f"出欠記号を保存しました ({changed}件を変更)。")
+            return redirect("attendance:codes")
+    return render(
+        request,
+        "attendance/codes.html",
+        {"rows": rows, "errors": errors, "figures": list(rules.FIGURE_LABELS.items())},
+        status=400 if errors else 200,
+    )

@@ -238,3 +238,24 @@ def test_home_card_and_menu(muni, client_for, klass):
     assert "/attendance/" in html and f"/attendance/class/{classroom.pk}/" in html
     assert factories.give_role  # roles module imported for other tests
     assert Role.HOMEROOM
+
+
+def test_codes_setting_changes_symbols_and_figures(muni, client_for, klass, boe_admin):
+    classroom, ens, user = klass
+    from attendance.models import AttendanceCode
+
+    client = client_for(muni, boe_admin)
+    assert client.get("/attendance/codes/").status_code == 200
+    data = {}
+    for c in AttendanceCode.objects.all():
+        data |= {f"symbol-{c.code}": c.symbol, f"label-{c.code}": c.label,
+                 f"figure-{c.code}": c.figure, f"key-{c.code}": c.key, f"active-{c.code}": "1"}  # fmt: skip
+    data["symbol-late"] = "チ"
+    assert client.post("/attendance/codes/", data).status_code == 302
+    save(boe_admin, classroom, MONDAY, {ens[0].pk: "late"})
+    html = client_for(muni, user).get(f"/attendance/class/{classroom.pk}/register/2026/6/")
+    assert ">チ<" in html.content.decode()
+    bad = dict(data, **{"symbol-early": "チ"})
+    response = client.post("/attendance/codes/", bad)
+    assert response.status_code == 400 and "記号が重複" in response.content.decode()
+    assert client_for(muni, user).get("/attendance/codes/").status_code == 403
