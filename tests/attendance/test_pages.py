@@ -259,3 +259,27 @@ def test_codes_setting_changes_symbols_and_figures(muni, client_for, klass, boe_
     response = client.post("/attendance/codes/", bad)
     assert response.status_code == 400 and "記号が重複" in response.content.decode()
     assert client_for(muni, user).get("/attendance/codes/").status_code == 403
+
+
+def test_per_period_marks_at_a_junior_high(muni, client_for):
+    year = factories.school_year(2026)
+    school = factories.school(school_type="junior_high", per_period_attendance=True)
+    classroom = factories.classroom(school, year, grade=2)
+    ens = factories.students(classroom, 3)
+    teacher = factories.homeroom_teacher(classroom)
+    client = client_for(muni, teacher.user)
+    page = client.get(day_url(classroom) + "?period=2").content.decode()
+    assert "2校時" in page and 'name="period" value="2"' in page
+    response = client.post(day_url(classroom) + "?period=2", {f"m{ens[0].pk}": "late"})
+    assert response.status_code == 302
+    assert list(Mark.objects.values_list("period", "code")) == [(2, "late")]
+    from attendance import queries
+
+    reg = queries.register(classroom, D(2026, 6, 1), D(2026, 6, 30))
+    assert reg.rows[0].figures.late == 0  # the day's figures count the day's mark only
+    # An elementary school without per-period marks ignores the period.
+    _, _, other, other_ens = setup_class(2, name="9組")
+    other_teacher = factories.homeroom_teacher(other)
+    client_for(muni, other_teacher.user).post(day_url(other) + "?period=3",
+                                              {f"m{other_ens[0].pk}": "sick"})  # fmt: skip
+    assert Mark.objects.get(enrolment=other_ens[0]).period == 0
