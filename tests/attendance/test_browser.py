@@ -96,3 +96,22 @@ def test_register_page_renders(page, live_url, tama_class):  # noqa: F811
     page.goto(f"{base}/attendance/class/{classroom.pk}/register/2026/6/")
     assert "忌" in page.locator("table.register").inner_text()
     page.wait_for_load_state("networkidle")
+
+
+def test_board_overview_chart_and_watch(page, live_url, tama_class):  # noqa: F811
+    tama, classroom, enrolments, username = tama_class
+    with schema_context(tama.schema_name):
+        from attendance.models import SchoolDate
+
+        days = list(SchoolDate.objects.filter(school_id=classroom.school_id, is_school_day=True,
+                                              date__lte=dt.date(2026, 11, 20))
+                    .values_list("date", flat=True))  # fmt: skip
+        Mark.objects.bulk_create(
+            [Mark(enrolment=enrolments[2], date=d, code="absent") for d in days[-40:]]
+        )
+    base = live_url("tama")
+    login(page, base, "boe-admin")
+    page.goto(f"{base}/attendance/overview/?school={classroom.school_id}")
+    assert page.locator("svg.chart rect.bar").count() >= 8
+    assert enrolments[2].student.name in page.locator("table").last.inner_text()
+    page.wait_for_load_state("networkidle")
