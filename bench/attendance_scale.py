@@ -103,6 +103,12 @@ def main() -> None:
             print(summary(f"long-absence watch at {today} ({reached} reached, "
                           f"{len(watch) - reached} projected)", timings, 2.0))  # fmt: skip
 
+        timings, rates = _measure(
+            lambda: queries.monthly_rates(year, dt.date(2026, 11, 26)), args.runs
+        )
+        print(summary(f"attendance rates per month of {len(rates) - 1} schools (overview chart)",
+                      timings))  # fmt: skip
+
         classroom = Classroom.objects.filter(school_year=year).order_by("pk")[10]
         timings, data = _measure(
             lambda: excel.register_workbook(classroom, [queries.month_bounds(2026, 6)]).to_bytes(),

@@ -212,3 +212,17 @@ def test_figures_table_matches_the_rules(muni, boe_admin):
     for r in rows:
         expected = r.year.as_dict()
         assert table[r.enrolment.pk] == tuple(expected[k] for k, _ in rules.FIGURE_COLUMNS)
+
+
+def test_school_month_figures_equal_the_per_enrolment_sql(muni, boe_admin):
+    year, school, *_ = _random_setup(boe_admin)
+    start, end = rules.school_year_bounds(2026)
+    per_enrolment = {
+        key: (f.school_days, f.suspended_days, f.absent_days)
+        for key, f in queries.figures_rows(year, start, end, group="school_month")
+    }
+    grouped = {
+        key: (f.school_days, f.suspended_days, f.absent_days)
+        for key, f in queries.school_month_figures(year, start, end)
+    }
+    assert grouped == per_enrolment
