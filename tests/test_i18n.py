@@ -16,6 +16,8 @@ from pathlib import Path
 import pytest
 from django.conf import settings
 
+from tests import factories
+from tests.attendance.helpers import setup_class
 from tests.conftest import PASSWORD
 
 CATALOGUE = Path(settings.BASE_DIR) / "locale" / "en" / "LC_MESSAGES"
@@ -87,6 +89,24 @@ def test_logged_in_home_page_in_english(client_for, muni, boe_admin):
     assert ">Log out</button>" in page
     assert "Skip to content" in page
     assert "ログアウト" not in page and "教職員アカウント" not in page
+
+
+def test_daily_attendance_entry_in_english(client_for, muni):
+    """The page a homeroom teacher uses every morning."""
+    year, school, classroom, enrolments = setup_class(3)
+    teacher = factories.homeroom_teacher(classroom)
+    client = client_for(muni, teacher.user)
+    url = f"/attendance/class/{classroom.pk}/day/2026-06-01/"
+    choose_language(client, "en", url)
+    response = client.get(url)
+    assert response.status_code == 200
+    assert html_lang(response) == "en"
+    page = response.content.decode()
+    for label in ("Attendance entry", "Previous school day", "Enrolled", "Present", "Absent"):
+        assert label in page
+    assert ">Save" in page
+    assert enrolments[0].student.name in page  # names stay as written
+    assert "前の授業日" not in page and "出欠入力" not in page
 
 
 def test_switching_back_to_japanese(client_for, muni, boe_admin):
