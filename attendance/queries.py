@@ -351,9 +351,18 @@ def figures_sql(
     for i in range(len(params)):
         named_where = named_where.replace("%s", f"%(w{i})s", 1)
     where = named_where
+    # Each mark's code becomes a column number once (a join to a tiny VALUES list), so the
+    # counts compare integers instead of matching every code list on every mark.
+    code_index = [(code, i) for i, codes in enumerate(column_codes) for code in codes]
+    code_join = (
+        "JOIN (VALUES "
+        + ", ".join(f"(%(cc{j})s, {i})" for j, (_, i) in enumerate(code_index))
+        + ") AS cf(code, k) ON cf.code = mk.code"
+        if code_index
+        else ""
+    )
     code_cols = ", ".join(
-        f"count(*) FILTER (WHERE mk.code = ANY(%(code{i})s)) AS c{i}"
-        for i in range(len(column_codes))
+        f"count(*) FILTER (WHERE cf.k = {i}) AS c{i}" for i in range(len(column_codes))
     )
     code_sums = ", ".join(
         f"SUM(COALESCE(mc.c{i}, 0) - COALESCE(mx.c{i}, 0))::int AS c{i}"
@@ -396,6 +405,7 @@ c AS (
 mc AS (
   SELECT mk.enrolment_id AS id, {mark_month} AS month{", " + code_cols if code_cols else ""}
   FROM attendance_mark mk
+  {code_join}
   JOIN schools_enrolment en ON en.id = mk.enrolment_id
   JOIN attendance_schooldate sd ON sd.school_id = en.school_id AND sd.date = mk.date
   WHERE mk.period = 0 AND mk.date BETWEEN %(p0)s::date AND %(p1)s::date AND sd.is_school_day
@@ -414,6 +424,7 @@ mx AS (
     AND cl.start <= ev.b AND cl."end" >= ev.a
   JOIN attendance_mark mk ON mk.enrolment_id = ev.id AND mk.period = 0
     AND mk.date BETWEEN GREATEST(cl.start, ev.a) AND LEAST(cl."end", ev.b)
+  {code_join}
   JOIN attendance_schooldate sd ON sd.school_id = ev.school_id AND sd.date = mk.date
   WHERE sd.is_school_day
   GROUP BY ev.id, ev.month
@@ -429,7 +440,7 @@ LEFT JOIN mx ON mx.id = e.id AND mx.month = e.month
 GROUP BY {", ".join(keys)}
 """
     named = {"p0": start, "p1": end, "year": school_year.pk}
-    named.update({f"code{i}": codes for i, codes in enumerate(column_codes)})
+    named.update({f"cc{j}": code for j, (code, _) in enumerate(code_index)})
     named.update({f"w{i}": value for i, value in enumerate(params)})
     return sql, named
 
