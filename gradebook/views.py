@@ -444,10 +444,11 @@ def finalise_page(request: HttpRequest, term_id: int) -> HttpResponse:
     actor = request.actor
     if not actor.can_view_school(term.school_id):
         raise Http404
-    actor.require(
-        actor.can_manage_school_records(term.school_id), "成績の確定は学校管理者が行います。"
-    )
+    # The board sees which classes are finalised; only the school's administrators act.
+    can_act = actor.can_manage_school_records(term.school_id)
+    actor.require(can_act or actor.can_manage_school(term.school_id))
     if request.method == "POST":
+        actor.require(can_act, "成績の確定は学校管理者が行います。")
         action = request.POST.get("action")
         try:
             if action == "finalise":
@@ -481,7 +482,7 @@ def finalise_page(request: HttpRequest, term_id: int) -> HttpResponse:
         request,
         "gradebook/finalise.html",
         {
-            "term": term, "school_fin": school_fin,
+            "term": term, "school_fin": school_fin, "can_act": can_act,
             "rows": [(c, by_class.get(c.pk)) for c in classrooms],
             "terms": queries.terms_of_school(term.school_id, term.school_year_id),
         },
