@@ -404,3 +404,24 @@ def update_codes(user, rows: list[CodeInput]) -> int:
         audit.record(user, "attendance.codes_update", target_type="attendance.attendancecode",
                      changes=changes)  # fmt: skip
     return len(changes)
+
+
+@transaction.atomic
+def delete_vacation(user, vacation: Vacation) -> None:
+    _check_year(vacation.school_year)
+    school, school_year = vacation.school, vacation.school_year
+    audit.record(user, "attendance.vacation_delete", vacation, school=school,
+                 changes={"name": vacation.name, "start": str(vacation.start),
+                          "end": str(vacation.end)})  # fmt: skip
+    vacation.delete()
+    rebuild_calendar(school, school_year)
+
+
+@transaction.atomic
+def delete_override(user, override: CalendarOverride, school_year: SchoolYear) -> None:
+    _check_year(school_year)
+    school = override.school
+    audit.record(user, "attendance.override_delete", override, school=school,
+                 changes={"date": str(override.date), "is_school_day": override.is_school_day})  # fmt: skip
+    override.delete()
+    rebuild_calendar(school, school_year)

@@ -338,6 +338,17 @@ def calendar(request: HttpRequest, school_id: int) -> HttpResponse:
                 if form.is_valid():
                     services.add_closure(request.user, school, school_year, **form.cleaned_data)
                     return _saved(request, school, school_year, "休業・閉鎖を登録しました。")
+            elif kind == "delete_vacation":
+                vacation = get_object_or_404(Vacation, pk=request.POST.get("id"), school=school,
+                                             school_year=school_year)  # fmt: skip
+                services.delete_vacation(request.user, vacation)
+                return _saved(request, school, school_year, "休業日を取り消しました。")
+            elif kind == "delete_override":
+                start, end = rules.school_year_bounds(school_year.year)
+                override = get_object_or_404(CalendarOverride, pk=request.POST.get("id"),
+                                             school=school, date__range=(start, end))  # fmt: skip
+                services.delete_override(request.user, override, school_year)
+                return _saved(request, school, school_year, "授業日の変更を取り消しました。")
             elif kind == "delete_closure":
                 closure = get_object_or_404(Closure, pk=request.POST.get("id"), school=school)
                 services.delete_closure(request.user, closure)

@@ -96,3 +96,24 @@ def test_long_absence_api_scope(muni, client_for, klass, boe_admin):
     admin = factories.school_admin(factories.school(), classroom.school_year)
     other = client_for(muni, admin.user).get(f"{BASE}/long-absence/?year=2026").json()
     assert other["results"] == []
+
+
+def test_class_marks_api_costs_constant_queries(muni, client_for):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    counts = []
+    for size in (5, 40):
+        _, _, classroom, ens = setup_class(size, name=f"{size}組")
+        teacher = factories.homeroom_teacher(classroom)
+        client = client_for(muni, teacher.user)
+        client.get(f"{BASE}/class-marks/{classroom.pk}/?date=2026-06-01")
+        body = {"date": "2026-06-01", "marks": [{"enrolment": e.pk, "code": "sick"}
+                                                for e in ens[::3]]}  # fmt: skip
+        with CaptureQueriesContext(connection) as read:
+            got = client.get(f"{BASE}/class-marks/{classroom.pk}/?date=2026-06-01")
+            assert got.status_code == 200
+        with CaptureQueriesContext(connection) as write:
+            assert put(client, classroom, body).status_code == 200
+        counts.append((len(read.captured_queries), len(write.captured_queries)))
+    assert counts[0] == counts[1], counts

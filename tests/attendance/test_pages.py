@@ -207,6 +207,17 @@ def test_calendar_admin(muni, client_for, klass):
     assert teacher.get(day_url(classroom, D(2026, 6, 13))).status_code == 200
     html = teacher.get(f"/attendance/class/{classroom.pk}/register/2026/6/").content.decode()
     assert ">閉<" in html
+    # Undo the Saturday: it is no longer a school day.
+    from attendance.models import CalendarOverride, SchoolDate
+
+    override = CalendarOverride.objects.get(school=school, date=D(2026, 6, 13))
+    r = client.post(url, {"form": "delete_override", "id": override.pk, "year": "2026"})
+    assert r.status_code == 302
+    assert not SchoolDate.objects.get(school=school, date=D(2026, 6, 13)).is_school_day
+    r = client.post(url, {"form": "vacation", "v-name": "夏季休業", "v-start": "2026-07-21",
+                          "v-end": "2026-08-31"})  # fmt: skip
+    assert r.status_code == 302
+    assert not SchoolDate.objects.get(school=school, date=D(2026, 7, 22)).is_school_day
 
 
 def test_overview_for_boe_and_school_admin(muni, client_for, klass, boe_admin):
