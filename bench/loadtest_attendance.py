@@ -224,6 +224,11 @@ def main() -> None:
     parser.add_argument("--workers", type=int, default=2, help="gunicorn workers")
     parser.add_argument("--mode", choices=["page", "api"], default="page")
     parser.add_argument(
+        "--municipalities", type=int, default=0,
+        help="teachers of N small municipalities (provisioned, then deleted) instead of the "
+        "Yokohama-sized one",
+    )  # fmt: skip
+    parser.add_argument(
         "--limit-set-calls",
         action="store_true",
         help="serve with TENANT_LIMIT_SET_CALLS (bench.attendance_settings)",
