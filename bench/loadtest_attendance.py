@@ -2,7 +2,7 @@
 
     .venv/bin/python -m bench.loadtest_attendance [--seconds 20] [--teachers 300]
         [--municipalities 100] [--clients 2] [--concurrency 6] [--workers 2]
-        [--mode page|api] [--limit-set-calls] [--max-saves 20000]
+        [--mode page|api] [--max-saves 20000]
 
 Against Ai served by gunicorn on 127.0.0.1 only (port 8150, started and stopped here).
 Teachers come from the Yokohama-sized bench municipality of ``bench.attendance_data``
@@ -114,10 +114,8 @@ def prepare_many(n: int, per_municipality: int) -> list[dict]:
     return teachers
 
 
-def start_server(workers: int, limit_set_calls: bool = False) -> subprocess.Popen:
+def start_server(workers: int) -> subprocess.Popen:
     env = {**os.environ, "DEBUG": "0", "LOG_LEVEL": "WARNING", "CONN_MAX_AGE": "600"}
-    if limit_set_calls:
-        env["DJANGO_SETTINGS_MODULE"] = "bench.attendance_settings"
     proc = subprocess.Popen(
         [sys.executable, "-m", "gunicorn", "config.wsgi", "-b", f"127.0.0.1:{PORT}",
          "-w", str(workers), "--log-level", "warning", "--max-requests", "0"],
@@ -229,11 +227,6 @@ def main() -> None:
         help="teachers of N small municipalities (provisioned, then deleted) instead of the "
         "Yokohama-sized one",
     )  # fmt: skip
-    parser.add_argument(
-        "--limit-set-calls",
-        action="store_true",
-        help="serve with TENANT_LIMIT_SET_CALLS (bench.attendance_settings)",
-    )
     args = parser.parse_args()
     setup_django()
     from bench import attendance_data
@@ -245,7 +238,7 @@ def main() -> None:
     else:
         teachers = sessions_for(attendance_data.ensure(500, 260_000), args.teachers)
     random.Random(1).shuffle(teachers)
-    server = start_server(args.workers, args.limit_set_calls)
+    server = start_server(args.workers)
     try:
         per_client = max(1, len(teachers) // args.clients)
         # Warm the workers (imports, connections) before the clock starts.
@@ -274,7 +267,7 @@ def main() -> None:
     rate = len(results) / wall
     hosts = len({t["host"] for t in teachers})
     print(
-        f"mode {args.mode}{' + TENANT_LIMIT_SET_CALLS' if args.limit_set_calls else ''}: "
+        f"mode {args.mode}: "
         f"{len(results)} saves in {wall:.1f} s by "
         f"{args.clients * args.concurrency} concurrent teachers (of {len(teachers)} in {hosts} "
         f"municipalities), {args.workers} gunicorn workers"
