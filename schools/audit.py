@@ -8,7 +8,7 @@ from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
 from django.db import models
 
 from config.logging import request_id_var
-from schools.models import AuditEvent, School
+from schools.models import AuditEvent, School, Staff
 
 
 def record(
@@ -36,8 +36,17 @@ def record(
     )
 
 
+def staff_name(user: Any) -> str:
+    """The 教職員 name of a login (kept on the user object: the header and audit both ask)."""
+    if not hasattr(user, "_ai_staff_name"):
+        user._ai_staff_name = (
+            Staff.objects.filter(user=user).values_list("name", flat=True).first() or ""
+        )
+    return user._ai_staff_name
+
+
 def _actor_name(user: Any) -> str:
     if user is None:
         return "system"
-    staff = getattr(user, "staff", None)
-    return f"{staff.name} ({user.get_username()})" if staff else user.get_username()
+    name = staff_name(user)
+    return f"{name} ({user.get_username()})" if name else user.get_username()
