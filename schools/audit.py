@@ -37,12 +37,8 @@ def record(
 
 
 def staff_name(user: Any) -> str:
-    """The 教職員 name of a login (kept on the user object: the header and audit both ask)."""
-    if not hasattr(user, "_ai_staff_name"):
-        user._ai_staff_name = (
-            Staff.objects.filter(user=user).values_list("name", flat=True).first() or ""
-        )
-    return user._ai_staff_name
+    """The 教職員 name of a login ("" for an account without a staff record)."""
+    return Staff.objects.filter(user=user).values_list("name", flat=True).first() or ""
 
 
 def _actor_name(user: Any) -> str:

@@ -50,6 +50,9 @@ DATABASES = {
         conn_health_checks=True,
     )
 }
+# No server-side prepared statements: a plan prepared under one municipality's search_path
+# is re-planned under the next one, so with many schemas they cost more than they save.
+DATABASES["default"].setdefault("OPTIONS", {})["prepare_threshold"] = None
 DATABASE_ROUTERS = ["django_tenants.routers.TenantSyncRouter"]
 
 # --- Tenancy -----------------------------------------------------------------
