@@ -59,7 +59,6 @@ def live_port(django_db_setup) -> Iterator[int]:
     server.server_close()
 
 
-
 @pytest.fixture
 def live_url(live_port, django_db_blocker):
     """``live_url('tama')`` -> ``http://tama.localhost:PORT``; Chromium resolves *.localhost itself."""
