@@ -472,9 +472,8 @@ def student_edit(request: HttpRequest, pk: int) -> HttpResponse:
     return render(request, "schools/student_form.html", {"student": student, "form": form})
 
 
-@staff_required
-def transfer_out(request: HttpRequest, pk: int) -> HttpResponse:
-    """転出: the last day of enrolment (that day still counts)."""
+def _managed_enrolment(request: HttpRequest, pk: int) -> Enrolment:
+    """An enrolment the user may change: 404 outside their schools, 403 without the right."""
     enrolment = get_object_or_404(
         Enrolment.objects.select_related("student", "classroom", "school_year").filter(
             classroom__in=request.actor.classrooms()
@@ -482,6 +481,13 @@ def transfer_out(request: HttpRequest, pk: int) -> HttpResponse:
         pk=pk,
     )
     request.actor.require(request.actor.can_manage_school(enrolment.school_id))
+    return enrolment
+
+
+@staff_required
+def transfer_out(request: HttpRequest, pk: int) -> HttpResponse:
+    """転出: the last day of enrolment (that day still counts)."""
+    enrolment = _managed_enrolment(request, pk)
     form = TransferOutForm(request.POST or None, initial={"left_on": timezone.localdate()})
     if request.method == "POST" and form.is_valid():
         try:
@@ -497,13 +503,7 @@ def transfer_out(request: HttpRequest, pk: int) -> HttpResponse:
 @staff_required
 def change_class(request: HttpRequest, pk: int) -> HttpResponse:
     """学級変更 within the year (e.g. into or out of a special-needs class)."""
-    enrolment = get_object_or_404(
-        Enrolment.objects.select_related("student", "classroom", "school_year").filter(
-            classroom__in=request.actor.classrooms()
-        ),
-        pk=pk,
-    )
-    request.actor.require(request.actor.can_manage_school(enrolment.school_id))
+    enrolment = _managed_enrolment(request, pk)
     form = ChangeClassForm(
         request.POST or None, enrolment=enrolment, initial={"on": timezone.localdate()}
     )
