@@ -42,6 +42,16 @@ def _actor(request) -> Actor:
     return get_actor(request)
 
 
+def _class_subject_term(actor, data: dict) -> tuple[Classroom, Subject, Term]:
+    """The class (within the actor's schools), subject and term a request body names."""
+    classroom = get_object_or_404(actor.classrooms(), pk=data["classroom"])
+    subject = get_object_or_404(
+        Subject, pk=data["subject"], school_type=classroom.school.school_type
+    )
+    term = get_object_or_404(Term, pk=data["term"], school_id=classroom.school_id)
+    return classroom, subject, term
+
+
 def _int_param(request, name: str, required: bool = True) -> int | None:
     value = request.query_params.get(name) or (
         request.data.get(name) if isinstance(request.data, dict) else None
@@ -307,11 +317,7 @@ class ScoreViewSet(viewsets.ViewSet):
         serializer.is_valid(raise_exception=True)
         data = serializer.validated_data
         actor = _actor(request)
-        classroom = get_object_or_404(actor.classrooms(), pk=data["classroom"])
-        subject = get_object_or_404(
-            Subject, pk=data["subject"], school_type=classroom.school.school_type
-        )
-        term = get_object_or_404(Term, pk=data["term"], school_id=classroom.school_id)
+        classroom, subject, term = _class_subject_term(actor, data)
         cells = [
             services.CellInput(c["student"], c["assessment"], c["text"], c["version"])
             for c in data["cells"]
@@ -417,11 +423,7 @@ class EvaluationViewSet(viewsets.ViewSet):
         serializer.is_valid(raise_exception=True)
         data = serializer.validated_data
         actor = _actor(request)
-        classroom = get_object_or_404(actor.classrooms(), pk=data["classroom"])
-        subject = get_object_or_404(
-            Subject, pk=data["subject"], school_type=classroom.school.school_type
-        )
-        term = get_object_or_404(Term, pk=data["term"], school_id=classroom.school_id)
+        classroom, subject, term = _class_subject_term(actor, data)
         unknown = set(data["levels"]) - set(rules.VIEWPOINTS)
         if unknown:
             raise ValidationError({"levels": [f"観点は {', '.join(rules.VIEWPOINTS)} です。"]})
