@@ -55,6 +55,15 @@ def test_japanese_is_the_default(client_for, muni):
     assert 'lang="en">English</button>' in page  # the way to English is offered
 
 
+def test_a_browser_set_to_english_still_gets_japanese_until_the_user_chooses(client_for, muni):
+    client = client_for(muni)
+    page = client.get("/login/", HTTP_ACCEPT_LANGUAGE="en-US,en;q=0.9").content.decode()
+    assert '<html lang="ja">' in page
+    client.post("/i18n/setlang/", {"language": "en", "next": "/login/"})
+    page = client.get("/login/", HTTP_ACCEPT_LANGUAGE="en-US,en;q=0.9").content.decode()
+    assert '<html lang="en">' in page
+
+
 def test_login_page_in_english(client_for, muni):
     client = client_for(muni)
     choose_language(client, "en", "/login/")
