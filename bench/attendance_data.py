@@ -17,26 +17,20 @@ from __future__ import annotations
 import argparse
 import time
 
-from bench.common import bench_code, setup_django
+from bench.common import BENCH_PASSWORD, bench_code, provision_bench, setup_django
 
 SUBDOMAIN = "bench-attendance"
 CODE_INDEX = 7901
-PASSWORD = "Bench-pass-2026"
 
 
 def municipality(create: bool = True):
     """The bench municipality, provisioned if missing (None if missing and not ``create``)."""
-    from tenants import provisioning
     from tenants.models import Municipality
 
     found = Municipality.objects.filter(code=bench_code(CODE_INDEX)).first()
     if found is not None or not create:
         return found
-    data = provisioning.NewMunicipality(
-        name="ベンチ出欠市", code=bench_code(CODE_INDEX), subdomain=SUBDOMAIN,
-        admin_username="admin", admin_password=PASSWORD, admin_name="ベンチ 管理者",
-    )  # fmt: skip
-    return provisioning.provision(data, actor="bench:attendance")
+    return provision_bench("ベンチ出欠市", SUBDOMAIN, bench_code(CODE_INDEX), "bench:attendance")
 
 
 def drop() -> None:
@@ -138,7 +132,7 @@ def generate_roster(n_schools: int, n_students: int) -> None:
             sizes.append(size)
             offsets.append(offset)
             offset += size
-        password = make_password(PASSWORD)
+        password = make_password(BENCH_PASSWORD)
         with connection.cursor() as cursor:
             cursor.execute(
                 "CREATE TEMP TABLE bench_slots ON COMMIT DROP AS SELECT * FROM"

@@ -16,6 +16,9 @@ def setup_django(settings_module: str = "config.settings") -> None:
     import django
 
     django.setup()
+    from django.conf import settings
+
+    settings.DEBUG = False  # no query log growing in memory while a benchmark runs
 
 
 def timed(fn: Callable[[], object]) -> float:
@@ -47,6 +50,29 @@ def bench_code(n: int) -> str:
         raise ValueError("bench codes cover 0..7999")
     first = f"4{n // 1000}{n % 1000:03d}"  # 40xxx-47xxx: valid prefecture numbers
     return first + str(check_digit(first))
+
+
+BENCH_PASSWORD = "Bench-pass-2026"
+
+
+def provision_bench(name: str, subdomain: str, code: str, actor: str = "bench"):
+    """A municipality for a benchmark (its administrator is ``admin``/``BENCH_PASSWORD``).
+
+    A leftover of an interrupted run on the same sub-domain is deleted first.
+    """
+    from tenants import provisioning
+    from tenants.models import Municipality
+
+    schema = provisioning.schema_name_for(subdomain)
+    for leftover in Municipality.objects.filter(schema_name=schema):
+        provisioning.delete(leftover, confirm_schema=schema, actor=actor)
+    return provisioning.provision(
+        provisioning.NewMunicipality(
+            name=name, code=code, subdomain=subdomain, admin_username="admin",
+            admin_password=BENCH_PASSWORD, admin_name="ベンチ 管理者",
+        ),
+        actor=actor,
+    )  # fmt: skip
 
 
 @contextmanager

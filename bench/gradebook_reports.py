@@ -25,21 +25,10 @@ import sys
 import time
 from decimal import Decimal
 
+from bench.common import provision_bench, setup_django
+
 SUBDOMAIN = "bench-grades"
 CODE_FIRST_FIVE = "39991"
-
-
-def setup() -> None:
-    import os
-
-    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
-    os.environ.setdefault("LOG_LEVEL", "WARNING")
-    import django
-
-    django.setup()
-    from django.conf import settings
-
-    settings.DEBUG = False
 
 
 def line(label: str, seconds: list[float], target: float | None = None) -> str:
@@ -51,21 +40,10 @@ def line(label: str, seconds: list[float], target: float | None = None) -> str:
 
 
 def provision():
-    from tenants import provisioning
     from tenants.codes import check_digit
-    from tenants.models import Municipality
 
-    schema = provisioning.schema_name_for(SUBDOMAIN)
-    for leftover in Municipality.objects.filter(schema_name=schema):
-        provisioning.delete(leftover, confirm_schema=schema, actor="bench:gradebook")
-    return provisioning.provision(
-        provisioning.NewMunicipality(
-            name="ベンチ成績市", code=CODE_FIRST_FIVE + str(check_digit(CODE_FIRST_FIVE)),
-            subdomain=SUBDOMAIN, admin_username="bench-admin",
-            admin_password="Bench-pass-2026", admin_name="ベンチ 管理者",
-        ),
-        actor="bench:gradebook",
-    )  # fmt: skip
+    code = CODE_FIRST_FIVE + str(check_digit(CODE_FIRST_FIVE))
+    return provision_bench("ベンチ成績市", SUBDOMAIN, code, actor="bench:gradebook")
 
 
 def generate(n_classes: int, n_students: int):
@@ -159,7 +137,7 @@ def main(argv: list[str]) -> int:
     parser.add_argument("--students", type=int, default=40)
     parser.add_argument("--runs", type=int, default=5)
     args = parser.parse_args(argv)
-    setup()
+    setup_django()
     from django.db import connection
     from django.test import Client
     from django.urls import reverse

@@ -95,22 +95,19 @@ def prepare_many(n: int, per_municipality: int) -> list[dict]:
     """``n`` small municipalities (3 schools, 600 students, a calendar) and their teachers."""
     from django_tenants.utils import schema_context
 
-    from bench.attendance_data import PASSWORD, generate_calendars, generate_roster
-    from bench.common import bench_code
+    from bench.attendance_data import generate_calendars, generate_roster
+    from bench.common import bench_code, provision_bench
     from schools.models import SchoolYear
-    from tenants import provisioning
 
     drop_many()
     teachers = []
     for i in range(n):
-        municipality = provisioning.provision(
-            provisioning.NewMunicipality(
-                name=f"ベンチ出欠{i + 1}市", code=bench_code(7000 + i),
-                subdomain=f"{MANY_PREFIX}{i + 1:03d}", admin_username="admin",
-                admin_password=PASSWORD, admin_name="ベンチ 管理者",
-            ),
+        municipality = provision_bench(
+            f"ベンチ出欠{i + 1}市",
+            f"{MANY_PREFIX}{i + 1:03d}",
+            bench_code(7000 + i),
             actor="bench:loadtest",
-        )  # fmt: skip
+        )
         with schema_context(municipality.schema_name):
             generate_roster(3, 600)
             generate_calendars(SchoolYear.objects.get(year=2026), stdout=lambda *_: None)

@@ -15,7 +15,14 @@ from __future__ import annotations
 import argparse
 import time
 
-from bench.common import bench_code, peak_rss_mb, setup_django, summary, throwaway_municipalities
+from bench.common import (
+    bench_code,
+    peak_rss_mb,
+    provision_bench,
+    setup_django,
+    summary,
+    throwaway_municipalities,
+)
 
 CLASS_SIZE = 33
 
@@ -107,14 +114,11 @@ def main() -> None:
 
     from schools import services
     from schools.models import Enrolment, School, SchoolYear
-    from tenants import provisioning
 
     with throwaway_municipalities("rollover") as created:
-        data = provisioning.NewMunicipality(
-            name="ベンチ年度更新市", code=bench_code(7900), subdomain="bench-rollover",
-            admin_username="admin", admin_password="Bench-pass-2026", admin_name="ベンチ 管理者",
-        )  # fmt: skip
-        municipality = provisioning.provision(data, actor="bench:rollover")
+        municipality = provision_bench(
+            "ベンチ年度更新市", "bench-rollover", bench_code(7900), actor="bench:rollover"
+        )
         created.append(municipality)
         with schema_context(municipality.schema_name):
             t0 = time.perf_counter()

@@ -28,22 +28,11 @@ import time
 import tracemalloc
 from pathlib import Path
 
+from bench.common import provision_bench, setup_django
+
 SUBDOMAIN = "bench-roster"
 # 39 (高知県) 99x: a code no real municipality and no other benchmark uses.
 CODE_FIRST_FIVE = "39990"
-
-
-def setup() -> None:
-    import os
-
-    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
-    os.environ.setdefault("LOG_LEVEL", "WARNING")
-    import django
-
-    django.setup()
-    from django.conf import settings
-
-    settings.DEBUG = False  # no query log growing in memory
 
 
 def peak_rss_mb() -> float:
@@ -78,21 +67,10 @@ def retrying(label: str, fn, schema: str, attempts: int = 8):
 
 
 def provision():
-    from tenants import provisioning
     from tenants.codes import check_digit
-    from tenants.models import Municipality
 
-    schema = provisioning.schema_name_for(SUBDOMAIN)
-    for leftover in Municipality.objects.filter(schema_name=schema):
-        provisioning.delete(leftover, confirm_schema=schema, actor="bench:roster_import")
-    return provisioning.provision(
-        provisioning.NewMunicipality(
-            name="ベンチ名簿市", code=CODE_FIRST_FIVE + str(check_digit(CODE_FIRST_FIVE)),
-            subdomain=SUBDOMAIN, admin_username="bench-admin",
-            admin_password="Bench-pass-2026", admin_name="ベンチ 管理者",
-        ),
-        actor="bench:roster_import",
-    )  # fmt: skip
+    code = CODE_FIRST_FIVE + str(check_digit(CODE_FIRST_FIVE))
+    return provision_bench("ベンチ名簿市", SUBDOMAIN, code, actor="bench:roster_import")
 
 
 def make_school(n: int, year, rows):
@@ -198,7 +176,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--runs", type=int, default=3)
     parser.add_argument("--naive-runs", type=int, default=1)
     args = parser.parse_args(argv)
-    setup()
+    setup_django()
 
     from django.conf import settings
     from django.contrib.auth import get_user_model
@@ -224,7 +202,7 @@ def main(argv: list[str] | None = None) -> int:
     try:
         with schema_context(municipality.schema_name):
             year = SchoolYear.objects.create(year=2026, state=SchoolYear.State.CURRENT)
-            admin = get_user_model().objects.get(username="bench-admin")
+            admin = get_user_model().objects.get(username="admin")
             client = Client(HTTP_HOST=provisioning.host_for(SUBDOMAIN))
             client.force_login(admin)
             first, again, previews, commits, stages = [], [], [], [], []
