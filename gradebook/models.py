@@ -20,7 +20,18 @@ RULE_5_CHOICES = [(key, rules.RULE_LABELS[key]) for key in [*rules.RULES_5, rule
 RULE_3_CHOICES = [(key, rules.RULE_LABELS[key]) for key in [*rules.RULES_3, rules.CUSTOM]]
 
 
-class GradingSettings(models.Model):
+class ThresholdsMixin:
+    """``threshold_a`` / ``threshold_b`` (%) as the rules' Thresholds."""
+
+    threshold_a: Decimal
+    threshold_b: Decimal
+
+    @property
+    def thresholds(self) -> rules.Thresholds:
+        return rules.Thresholds(a=self.threshold_a, b=self.threshold_b)
+
+
+class GradingSettings(ThresholdsMixin, models.Model):
     """Thresholds and 評定 rules: one row for the municipality (school null), one per school
     that differs. Per-subject thresholds are in ``SubjectThresholds``."""
 
@@ -68,12 +79,8 @@ class GradingSettings(models.Model):
     def __str__(self) -> str:
         return f"評価設定 ({self.school or '市町村全体'})"
 
-    @property
-    def thresholds(self) -> rules.Thresholds:
-        return rules.Thresholds(a=self.threshold_a, b=self.threshold_b)
 
-
-class SubjectThresholds(models.Model):
+class SubjectThresholds(ThresholdsMixin, models.Model):
     """A subject whose thresholds differ (e.g. 体育 observations), municipality-wide or per school."""
 
     school = models.ForeignKey(School, on_delete=models.CASCADE, null=True, blank=True)
@@ -95,10 +102,6 @@ class SubjectThresholds(models.Model):
 
     def __str__(self) -> str:
         return f"{self.subject} ({self.school or '市町村全体'})"
-
-    @property
-    def thresholds(self) -> rules.Thresholds:
-        return rules.Thresholds(a=self.threshold_a, b=self.threshold_b)
 
 
 class Assessment(models.Model):
