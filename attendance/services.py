@@ -113,7 +113,7 @@ def add_vacation(user, school: School, school_year: SchoolYear, *, name, start, 
         school=school, school_year=school_year, name=name, start=start, end=end
     )
     rebuild_calendar(school, school_year)
-    audit.record(user, "attendance.vacation_add", vacation, school=school,
+    audit.record(user, "schools.vacation.add", vacation, school=school,
                  changes={"name": name, "start": str(start), "end": str(end)})  # fmt: skip
     return vacation
 
@@ -127,7 +127,7 @@ def set_override(user, school: School, school_year: SchoolYear, *, date, is_scho
         school=school, date=date, defaults={"is_school_day": is_school_day, "note": note}
     )
     rebuild_calendar(school, school_year)
-    audit.record(user, "attendance.override_set", override, school=school,
+    audit.record(user, "schools.calendar_override.set", override, school=school,
                  changes={"date": str(date), "is_school_day": is_school_day, "note": note})  # fmt: skip
     return override
 
@@ -170,7 +170,7 @@ def add_closure(
     )  # fmt: skip
     if kind == Closure.Kind.SCHOOL:
         rebuild_calendar(school, school_year)
-    audit.record(user, "attendance.closure_add", closure, school=school,
+    audit.record(user, "schools.closure.add", closure, school=school,
                  changes={"kind": kind, "start": str(start), "end": str(end), "grade": grade,
                           "classroom": classroom.pk if classroom else None, "reason": reason})  # fmt: skip
     return closure
@@ -180,7 +180,7 @@ def add_closure(
 def delete_closure(user, closure: Closure) -> None:
     _check_year(closure.school_year)
     school, school_year, kind = closure.school, closure.school_year, closure.kind
-    audit.record(user, "attendance.closure_delete", closure, school=school,
+    audit.record(user, "schools.closure.delete", closure, school=school,
                  changes={"kind": kind, "start": str(closure.start), "end": str(closure.end)})  # fmt: skip
     closure.delete()
     if kind == Closure.Kind.SCHOOL:
@@ -303,7 +303,7 @@ def save_day_marks(
             )
         if changes:
             audit.record(
-                user, "attendance.marks_save", classroom, school=classroom.school,
+                user, "attendance.marks.save", classroom, school=classroom.school,
                 changes={"date": str(day), "period": period, "marks": changes},
             )  # fmt: skip
     return SaveResult(len(changes), conflicts)
@@ -342,7 +342,7 @@ def apply_imported_marks(user, classroom: Classroom, changes: list[tuple[int, dt
             update_fields=["code", "updated_at", "updated_by"],
         )
     audit.record(
-        user, "attendance.register_import", classroom, school=classroom.school,
+        user, "attendance.register.import", classroom, school=classroom.school,
         changes={"count": len(changes), "from": str(dates[0]), "to": str(dates[-1])},
     )  # fmt: skip
     return len(changes)
@@ -401,7 +401,7 @@ def update_codes(user, rows: list[CodeInput]) -> int:
                 setattr(code, k, v)
             code.save()
     if changes:
-        audit.record(user, "attendance.codes_update", target_type="attendance.attendancecode",
+        audit.record(user, "attendance.codes.update", target_type="attendance.attendancecode",
                      changes=changes)  # fmt: skip
     return len(changes)
 
@@ -410,7 +410,7 @@ def update_codes(user, rows: list[CodeInput]) -> int:
 def delete_vacation(user, vacation: Vacation) -> None:
     _check_year(vacation.school_year)
     school, school_year = vacation.school, vacation.school_year
-    audit.record(user, "attendance.vacation_delete", vacation, school=school,
+    audit.record(user, "schools.vacation.delete", vacation, school=school,
                  changes={"name": vacation.name, "start": str(vacation.start),
                           "end": str(vacation.end)})  # fmt: skip
     vacation.delete()
@@ -421,7 +421,7 @@ def delete_vacation(user, vacation: Vacation) -> None:
 def delete_override(user, override: CalendarOverride, school_year: SchoolYear) -> None:
     _check_year(school_year)
     school = override.school
-    audit.record(user, "attendance.override_delete", override, school=school,
+    audit.record(user, "schools.calendar_override.delete", override, school=school,
                  changes={"date": str(override.date), "is_school_day": override.is_school_day})  # fmt: skip
     override.delete()
     rebuild_calendar(school, school_year)

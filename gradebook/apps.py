@@ -1,5 +1,24 @@
 from django.apps import AppConfig
 
+AUDIT_ACTIONS = {
+    "gradebook.scores.save": "点数の保存",
+    "gradebook.assessment.create": "評価項目の作成",
+    "gradebook.assessment.update": "評価項目の変更",
+    "gradebook.assessment.delete": "評価項目の削除",
+    "gradebook.evaluation.override": "評価の修正",
+    "gradebook.finalisation.finalise": "成績の確定",
+    "gradebook.finalisation.cancel": "成績確定の取消",
+    "gradebook.remarks.save": "所見の保存",
+    "gradebook.settings.save": "評価基準の設定",
+    "gradebook.layout.save": "通知表様式の保存",
+    "gradebook.subject_thresholds.save": "教科別評価基準の設定",
+}
+
 
 class GradebookConfig(AppConfig):
     name = "gradebook"
+
+    def ready(self) -> None:
+        from schools import audit
+
+        audit.register_all(AUDIT_ACTIONS)

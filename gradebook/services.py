@@ -30,7 +30,7 @@ from gradebook.models import (
     Score,
 )
 from schools import audit
-from schools.audit import _actor_name
+from schools.audit import user_display_name as _actor_name
 from schools.models import Classroom, Subject, Term
 from schools.permissions import Actor
 
@@ -261,7 +261,7 @@ def _write_scores(user, classroom, subject, term, parsed, finalised, reason) -> 
     GradeChange.objects.bulk_create(changes)
     if changes:
         audit.record(
-            user, "gradebook.scores_saved", classroom, school=classroom.school, reason=reason,
+            user, "gradebook.scores.save", classroom, school=classroom.school, reason=reason,
             changes={
                 "subject": subject.name, "term": term.name, "count": len(changes),
                 "cells": [
@@ -330,7 +330,7 @@ def create_assessment(
             **{k: v for k, v in data.items() if k in ASSESSMENT_FIELDS},
         )  # fmt: skip
         audit.record(
-            user, "gradebook.assessment_created", assessment, school=classroom.school,
+            user, "gradebook.assessment.create", assessment, school=classroom.school,
             changes={k: str(data.get(k)) for k in ASSESSMENT_FIELDS if k in data},
         )  # fmt: skip
     return assessment
@@ -348,7 +348,7 @@ def update_assessment(user, actor: Actor, assessment: Assessment, data: dict) ->
         after = {k: str(getattr(assessment, k)) for k in ASSESSMENT_FIELDS}
         diff = {k: [before[k], after[k]] for k in ASSESSMENT_FIELDS if before[k] != after[k]}
         audit.record(
-            user, "gradebook.assessment_updated", assessment, school=assessment.classroom.school,
+            user, "gradebook.assessment.update", assessment, school=assessment.classroom.school,
             changes=diff,
         )  # fmt: skip
         if finalised and diff:
@@ -385,7 +385,7 @@ def delete_assessment(user, actor: Actor, assessment: Assessment) -> None:
         ]
         GradeChange.objects.bulk_create(changes)
         audit.record(
-            user, "gradebook.assessment_deleted", assessment, school=assessment.classroom.school,
+            user, "gradebook.assessment.delete", assessment, school=assessment.classroom.school,
             changes={"title": assessment.title, "scores": len(changes)},
         )  # fmt: skip
         assessment.delete()
@@ -461,7 +461,7 @@ def override_evaluation(
             for kind, fld, old, new in changes
         )
         audit.record(
-            user, "gradebook.evaluation_overridden", evaluation, school=classroom.school,
+            user, "gradebook.evaluation.override", evaluation, school=classroom.school,
             reason=reason.strip(), changes={fld: [old, new] for _, fld, old, new in changes},
         )  # fmt: skip
         if finalised:
@@ -615,7 +615,7 @@ def finalise(user, actor: Actor, term: Term, classroom: Classroom | None = None)
             term=term, classroom=classroom, finalised_by=user if user.is_authenticated else None
         )
         audit.record(
-            user, "gradebook.finalised", fin, school=term.school,
+            user, "gradebook.finalisation.finalise", fin, school=term.school,
             changes={"term": term.name, "classroom": classroom.label if classroom else "学校全体",
                      "evaluations": count},
         )  # fmt: skip
@@ -632,7 +632,7 @@ def unfinalise(user, actor: Actor, finalisation: Finalisation, reason: str) -> N
         raise ValidationError({"reason": "取り消しの理由を入力してください。"})
     with transaction.atomic():
         audit.record(
-            user, "gradebook.unfinalised", finalisation, school=term.school, reason=reason,
+            user, "gradebook.finalisation.cancel", finalisation, school=term.school, reason=reason,
             changes={"term": term.name,
                      "classroom": finalisation.classroom.label if finalisation.classroom else "学校全体"},
         )  # fmt: skip
@@ -716,7 +716,7 @@ def save_remarks(
         GradeChange.objects.bulk_create(history)
         if history:
             audit.record(
-                user, "gradebook.remarks_saved", classroom, school=classroom.school,
+                user, "gradebook.remarks.save", classroom, school=classroom.school,
                 changes={"term": term.name, "count": len(history)},
             )  # fmt: skip
     return len(history)
@@ -748,7 +748,7 @@ def save_settings(user, actor: Actor, school, data: dict) -> GradingSettings:
             setattr(obj, key, value)
         obj.save()
         audit.record(
-            user, "gradebook.settings_saved", obj, school=school,
+            user, "gradebook.settings.save", obj, school=school,
             changes={k: [before[k], str(v)] for k, v in data.items() if before[k] != str(v)},
         )  # fmt: skip
     return obj
@@ -775,7 +775,7 @@ def save_layout(user, actor: Actor, body: str | None):
         if body is not None:
             row = ReportCardLayout.objects.create(body=body, updated_by=user)
         audit.record(
-            user, "gradebook.layout_saved", row, target_type="gradebook.reportcardlayout",
+            user, "gradebook.layout.save", row, target_type="gradebook.reportcardlayout",
             changes={"old_length": len(before.body) if before else 0,
                      "new_length": len(body) if body is not None else 0, "reset": body is None},
         )  # fmt: skip
@@ -808,7 +808,7 @@ def save_subject_thresholds(user, actor: Actor, school, subject: Subject, a, b):
             row.threshold_a, row.threshold_b = a, b
             row.save()
         audit.record(
-            user, "gradebook.subject_thresholds_saved", school=school,
+            user, "gradebook.subject_thresholds.save", school=school,
             target_type="gradebook.subjectthresholds", target_id=str(subject.pk),
             changes={"subject": subject.name, "old": before,
                      "new": None if a is None else [str(a), str(b)]},

@@ -729,7 +729,7 @@ def _write(plan: RosterPlan, user) -> None:
 
     audit.record(
         user,
-        "roster.import",
+        "schools.roster.import",
         target_type="schools.school",
         target_id=str(school.pk),
         school=school,
@@ -1199,7 +1199,7 @@ def commit_staff_import(
     )
     audit.record(
         user,
-        "staff.import",
+        "schools.staff.import",
         target_type="schools.staff",
         changes={
             "file": plan.filename,

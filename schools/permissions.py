@@ -25,7 +25,15 @@ from schools.models import Classroom, Role, RoleAssignment, School, SchoolYear, 
 
 @dataclass(frozen=True)
 class Actor:
+    """The person (or the system) acting, with every role that matters for a decision.
+
+    Services take it keyword-only as ``by: Actor`` and ask it themselves, so that a page and
+    the API cannot disagree. ``Actor.system("seed_demo")`` acts for commands and jobs.
+    """
+
     user_id: int | None
+    username: str = ""
+    system_name: str = ""
     is_boe_admin: bool = False
     is_boe_viewer: bool = False
     admin_school_ids: frozenset[int] = field(default_factory=frozenset)
@@ -33,6 +41,15 @@ class Actor:
     # (classroom_id, subject_id) pairs: 教科担任 teaching assignments
     teaching: frozenset[tuple[int, int]] = field(default_factory=frozenset)
     member_school_ids: frozenset[int] = field(default_factory=frozenset)
+
+    @classmethod
+    def system(cls, name: str = "system", *, all_powers: bool = True) -> Actor:
+        """A non-person actor (commands, demo seed, jobs): a board administrator by default."""
+        return cls(user_id=None, system_name=name, is_boe_admin=all_powers)
+
+    @property
+    def is_system(self) -> bool:
+        return self.user_id is None and bool(self.system_name)
 
     # --- municipality -----------------------------------------------------------
     @property
@@ -139,6 +156,7 @@ def actor_for_user(user) -> Actor:
                 teaching.add((classroom_id, subject_id))
     return Actor(
         user_id=user.pk,
+        username=user.get_username(),
         is_boe_admin=boe_admin,
         is_boe_viewer=boe_viewer,
         admin_school_ids=frozenset(admin_schools),

@@ -191,7 +191,7 @@ def create_school(user, *, name: str, school_type: str, mext_code: str, kana: st
     mext_code = mext_code.strip().upper()
     data = _clean_school(name, school_type, mext_code, None)
     school = School.objects.create(kana=kana.strip(), **data)
-    audit.record(user, "school.create", school, school=school, changes=data)
+    audit.record(user, "schools.school.create", school, school=school, changes=data)
     return school
 
 
@@ -209,7 +209,7 @@ def update_school(
     for key, value in data.items():
         setattr(school, key, value)
     school.save()
-    audit.record(user, "school.update", school, school=school, changes=changes)
+    audit.record(user, "schools.school.update", school, school=school, changes=changes)
     return school
 
 
@@ -230,7 +230,7 @@ def open_school_year(user, *, year: int) -> SchoolYear:
             {"year": f"次に開ける年度は{school_year_label(current.year + 1)}だけです。"}
         )
     school_year = SchoolYear.objects.create(year=year, state=state)
-    audit.record(user, "school_year.open", school_year, changes={"year": year, "state": state})
+    audit.record(user, "schools.school_year.open", school_year, changes={"year": year, "state": state})
     return school_year
 
 
@@ -255,7 +255,7 @@ def set_terms(user, school: School, year: SchoolYear, terms: list[TermDraft]) ->
         for i, t in enumerate(terms, start=1)
     )  # fmt: skip
     audit.record(
-        user, "terms.set", school=school, target_type="schools.term",
+        user, "schools.terms.set", school=school, target_type="schools.term",
         target_id=f"{school.pk}/{year.year}",
         changes={"old": [_term_text(t) for t in old],
                  "new": [_term_text(t.__dict__) for t in created]},
@@ -303,7 +303,7 @@ def create_classroom(
         is_special_needs=is_special_needs, sort_order=sort_order,
     )  # fmt: skip
     audit.record(
-        user, "classroom.create", classroom, school=school,
+        user, "schools.classroom.create", classroom, school=school,
         changes={"label": classroom.label, "year": school_year.year},
     )  # fmt: skip
     return classroom
@@ -316,7 +316,7 @@ def delete_classroom(user, classroom: Classroom) -> None:
         raise ValidationError(
             "児童生徒が在籍している学級は削除できません。先に在籍を移してください。"
         )
-    audit.record(user, "classroom.delete", classroom, school=classroom.school,
+    audit.record(user, "schools.classroom.delete", classroom, school=classroom.school,
                  changes={"label": classroom.label})  # fmt: skip
     classroom.delete()
 
@@ -387,7 +387,7 @@ def enrol_student(
         grade=grade, roll_number=roll_number, enrolled_on=enrolled_on, entry=entry,
     )  # fmt: skip
     audit.record(
-        user, "student.transfer_in" if entry == Enrolment.Entry.TRANSFER_IN else "student.enrol",
+        user, "schools.student.transfer_in" if entry == Enrolment.Entry.TRANSFER_IN else "schools.student.enrol",
         enrolment, school=classroom.school,
         changes={"student": student.name, "class": classroom.label, "roll_number": roll_number,
                  "enrolled_on": enrolled_on.isoformat(), "entry": entry},
@@ -425,7 +425,7 @@ def place_student(
         grade=_grade_for(classroom, grade), roll_number=_check_roll_number(classroom, roll_number),
         enrolled_on=enrolled_on, entry=entry,
     )  # fmt: skip
-    audit.record(user, "student.place", enrolment, school=classroom.school,
+    audit.record(user, "schools.student.place", enrolment, school=classroom.school,
                  changes={"student": student.name, "class": classroom.label})  # fmt: skip
     return enrolment
 
@@ -446,7 +446,7 @@ def update_student(user, student: Student, **data) -> Student:
     for key, value in clean.items():
         setattr(student, key, value)
     student.save()
-    audit.record(user, "student.update", student, changes=changes)
+    audit.record(user, "schools.student.update", student, changes=changes)
     return student
 
 
@@ -456,7 +456,7 @@ def set_roll_number(user, enrolment: Enrolment, roll_number: int) -> Enrolment:
     old = enrolment.roll_number
     enrolment.roll_number = _check_roll_number(enrolment.classroom, roll_number, enrolment.pk)
     enrolment.save(update_fields=["roll_number"])
-    audit.record(user, "enrolment.roll_number", enrolment, school=enrolment.school,
+    audit.record(user, "schools.enrolment.set_roll_number", enrolment, school=enrolment.school,
                  changes={"roll_number": [old, roll_number]})  # fmt: skip
     return enrolment
 
@@ -493,7 +493,7 @@ def change_class(
         entry=Enrolment.Entry.CLASS_CHANGE,
     )  # fmt: skip
     audit.record(
-        user, "student.change_class", new, school=enrolment.school,
+        user, "schools.student.change_class", new, school=enrolment.school,
         changes={"student": enrolment.student.name, "from": enrolment.classroom.label,
                  "to": classroom.label, "on": on.isoformat()},
     )  # fmt: skip
@@ -522,7 +522,7 @@ def renumber_by_kana(user, classroom: Classroom) -> int:
     for i, e in enumerate(enrolments, start=1):
         e.roll_number = i
     Enrolment.objects.bulk_update(enrolments, ["roll_number"])
-    audit.record(user, "classroom.renumber", classroom, school=classroom.school,
+    audit.record(user, "schools.classroom.renumber", classroom, school=classroom.school,
                  changes={"count": len(enrolments)})  # fmt: skip
     return len(enrolments)
 
@@ -549,7 +549,7 @@ def transfer_out(
     enrolment.exit = exit
     enrolment.save(update_fields=["left_on", "exit"])
     audit.record(
-        user, "student.transfer_out", enrolment, school=enrolment.school, reason=reason,
+        user, "schools.student.transfer_out", enrolment, school=enrolment.school, reason=reason,
         changes={"student": enrolment.student.name, "left_on": left_on.isoformat(), "exit": exit},
     )  # fmt: skip
     return enrolment
@@ -600,7 +600,7 @@ def create_staff_account(
         RoleAssignment.objects.create(staff=staff, role=boe_role)
     audit.record(
         actor,
-        "staff.create",
+        "schools.staff.create",
         staff,
         changes={"username": username, "name": staff.name, "boe_role": boe_role or ""},
     )
@@ -653,7 +653,7 @@ def assign_role(
         staff=staff, role=role, title=title, school=school, school_year=school_year,
         classroom=classroom, subject=subject, is_draft=is_draft,
     )  # fmt: skip
-    audit.record(user, "role.assign", assignment, school=school,
+    audit.record(user, "schools.role.assign", assignment, school=school,
                  changes={"staff": staff.name, "role": _role_text(assignment)})  # fmt: skip
     return assignment
 
@@ -678,7 +678,7 @@ def remove_role(user, assignment: RoleAssignment) -> None:
         and RoleAssignment.objects.filter(role=Role.BOE_ADMIN).count() == 1
     ):
         raise ValidationError("最後の教育委員会管理者の役割は外せません。")
-    audit.record(user, "role.remove", assignment, school=assignment.school,
+    audit.record(user, "schools.role.remove", assignment, school=assignment.school,
                  changes={"staff": assignment.staff.name, "role": _role_text(assignment)})  # fmt: skip
     assignment.delete()
 
@@ -803,7 +803,7 @@ def rollover_school(
         graduated=len(graduates), promoted=len(new_enrolments),
     )  # fmt: skip
     audit.record(
-        user, "rollover.prepare", rollover, school=school,
+        user, "schools.rollover.prepare", rollover, school=school,
         changes={"from": current.year, "to": target.year, "classes": len(classes),
                  "promoted": len(new_enrolments), "graduated": len(graduates),
                  "draft_roles": len(drafts), "terms": terms, "placed_by_file": len(placements)},
@@ -878,7 +878,7 @@ def cancel_rollover(user, rollover: SchoolRollover) -> None:
     Enrolment.objects.filter(
         school=school, school_year=current, exit=Enrolment.Exit.GRADUATION, left_on=current.end
     ).update(left_on=None, exit="")
-    audit.record(user, "rollover.cancel", rollover, school=school,
+    audit.record(user, "schools.rollover.cancel", rollover, school=school,
                  changes={"to": target.year})  # fmt: skip
     rollover.delete()
 
@@ -895,7 +895,7 @@ def confirm_rollover(user, rollover: SchoolRollover) -> SchoolRollover:
     rollover.state = SchoolRollover.State.CONFIRMED
     rollover.confirmed_at = timezone.now()
     rollover.save(update_fields=["state", "confirmed_at"])
-    audit.record(user, "rollover.confirm", rollover, school=rollover.school,
+    audit.record(user, "schools.rollover.confirm", rollover, school=rollover.school,
                  changes={"to": rollover.to_year.year, "roles": count})  # fmt: skip
     return rollover
 
@@ -905,7 +905,7 @@ def confirm_role(user, assignment: RoleAssignment) -> RoleAssignment:
     require_writable(assignment.school_year)
     assignment.is_draft = False
     assignment.save(update_fields=["is_draft"])
-    audit.record(user, "role.confirm", assignment, school=assignment.school)
+    audit.record(user, "schools.role.confirm", assignment, school=assignment.school)
     return assignment
 
 
@@ -940,6 +940,6 @@ def switch_school_year(user, target: SchoolYear) -> SchoolYear:
         target.save(update_fields=["state"])
     except IntegrityError as exc:  # the one-current-year constraint: a concurrent switch
         raise ValidationError("年度の切替が同時に行われました。もう一度お試しください。") from exc
-    audit.record(user, "school_year.switch", target,
+    audit.record(user, "schools.school_year.switch", target,
                  changes={"current": target.year, "archived": current.year if current else None})  # fmt: skip
     return target

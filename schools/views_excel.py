@@ -294,7 +294,9 @@ def export_class(request: HttpRequest, classroom_id: int) -> HttpResponse:
     request.actor.require(request.actor.can_view_classroom(classroom))
     book, filename = excel.class_roster_workbook(classroom)
     # Who took a copy of pupils' personal data, and when (情報セキュリティポリシー: access logs).
-    audit.record(request.user, "export.class_roster", classroom, school=classroom.school)
+    audit.record_export(
+        request.actor, "schools.class_roster.export", classroom, school=classroom.school
+    )
     return book.response(filename)
 
 
@@ -314,8 +316,12 @@ def export_school(request: HttpRequest, school_id: int) -> HttpResponse:
     request.actor.require(request.actor.can_view_school(school.pk))
     year = _year_from(request)
     book, filename = excel.school_roster_workbook(school, year)
-    audit.record(
-        request.user, "export.school_roster", school, school=school, changes={"year": year.year}
+    audit.record_export(
+        request.actor,
+        "schools.school_roster.export",
+        school,
+        school=school,
+        params={"year": year.year},
     )
     return book.response(filename)
 
@@ -332,9 +338,9 @@ def export_staff(request: HttpRequest) -> HttpResponse:
         actor.require(actor.sees_whole_municipality)
     year = _year_from(request) if (request.GET.get("year") or school) else None
     book, filename = excel.staff_workbook(year, school)
-    audit.record(
-        request.user,
-        "export.staff_list",
+    audit.record_export(
+        request.actor,
+        "schools.staff_list.export",
         school,
         school=school,
         target_type="schools.staff" if school is None else "",

@@ -70,7 +70,7 @@ def test_round_trip_preview_then_commit(muni, client_for, klass, boe_admin):
         (ens[0].pk, D(2026, 6, 2), "absent"),
         (ens[2].pk, D(2026, 6, 3), "mourning"),
     }
-    assert AuditEvent.objects.filter(action="attendance.register_import").count() == 1
+    assert AuditEvent.objects.filter(action="attendance.register.import").count() == 1
     # The same file again: nothing to change.
     again = upload(client, classroom, exported(client, classroom))
     assert "変更はありません" in again.content.decode()

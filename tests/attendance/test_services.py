@@ -39,10 +39,10 @@ def test_save_stores_only_non_present_marks_and_twice_changes_nothing(muni, boe_
     result = save(boe_admin, classroom, MONDAY, {ens[0].pk: "sick", ens[1].pk: "late"})
     assert result.changed == 2
     assert Mark.objects.filter(enrolment__classroom=classroom).count() == 2
-    events = AuditEvent.objects.filter(action="attendance.marks_save").count()
+    events = AuditEvent.objects.filter(action="attendance.marks.save").count()
     again = save(boe_admin, classroom, MONDAY, {ens[0].pk: "sick", ens[1].pk: "late"})
     assert again.changed == 0
-    assert AuditEvent.objects.filter(action="attendance.marks_save").count() == events
+    assert AuditEvent.objects.filter(action="attendance.marks.save").count() == events
     # Back to present deletes the row.
     save(boe_admin, classroom, MONDAY, {ens[1].pk: "late"})
     assert list(Mark.objects.values_list("enrolment_id", "code")) == [(ens[1].pk, "late")]

@@ -42,7 +42,7 @@ def test_save_scores_and_the_grid_shows_them(setup):
     assert row.result.percentages["thinking"] is None
     assert row.result.levels["knowledge"] == "A"
     assert GradeChange.objects.filter(kind="score").count() == 3
-    event = AuditEvent.objects.get(action="gradebook.scores_saved")
+    event = AuditEvent.objects.get(action="gradebook.scores.save")
     assert event.changes["count"] == 3
 
 

@@ -224,7 +224,7 @@ def test_principal_renumbers_a_class_teacher_may_not(
     )
     response = client_for(muni, principal).post(f"/roster/classes/{classroom.pk}/renumber/")
     assert response.status_code == 302
-    assert AuditEvent.objects.filter(action="classroom.renumber").count() == 1
+    assert AuditEvent.objects.filter(action="schools.classroom.renumber").count() == 1
 
 
 def test_boe_viewer_reads_everything_changes_nothing(muni, client_for, classroom):

@@ -65,7 +65,7 @@ def test_class_roster_layout_and_escaping(muni, client_for, teacher, classroom, 
     assert ws.cell(row=7, column=4).data_type == "s"
     assert isinstance(rows[0][6], dt.datetime)  # a real date cell
     # Taking a copy of personal data is logged (who, what, when).
-    event = AuditEvent.objects.get(action="export.class_roster")
+    event = AuditEvent.objects.get(action="schools.class_roster.export")
     assert event.actor == teacher and event.target_id == str(classroom.pk)
 
 

@@ -64,7 +64,7 @@ def test_commit_creates_students_enrolments_and_one_audit_record(
     placed = Enrolment.objects.get(student=tsuchiya)
     assert (placed.classroom, placed.roll_number, placed.grade) == (classes[1], 1, 1)
     assert placed.enrolled_on == year.start
-    event = AuditEvent.objects.get(action="roster.import")
+    event = AuditEvent.objects.get(action="schools.roster.import")
     assert event.school == school
     assert event.changes["created"] == 3
     assert event.actor == principal
@@ -161,7 +161,7 @@ def test_unknown_class_is_refused_with_row_and_column(school, year, classes, pri
     with pytest.raises(ImportRefused):
         commit(principal, actor, school, year, xlsx(rows))
     assert not Student.objects.exists()
-    assert not AuditEvent.objects.filter(action="roster.import").exists()
+    assert not AuditEvent.objects.filter(action="schools.roster.import").exists()
 
 
 def test_unknown_class_created_when_asked(school, year, classes, principal, actor):

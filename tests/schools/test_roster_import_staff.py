@@ -77,7 +77,7 @@ def test_accounts_and_roles_created_once(boe_admin, year, classroom, rows):
     # No password column: the new accounts cannot log in until one is set.
     assert not get_user_model().objects.get(username="takagi").has_usable_password()
     assert actor_for_user(yoshida.user).is_homeroom_of(classroom.pk)
-    assert AuditEvent.objects.filter(action="staff.import").count() == 1
+    assert AuditEvent.objects.filter(action="schools.staff.import").count() == 1
     again = commit(boe_admin, year, data)
     assert again.counts()["unchanged"] == 3 and again.counts()["roles_add"] == 0
     assert RoleAssignment.objects.filter(staff__user__username="yoshida").count() == 2

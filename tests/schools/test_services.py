@@ -29,7 +29,7 @@ def test_create_school_validates_and_audits(muni, boe_admin):
         boe_admin, name="明見小学校", school_type="elementary", mext_code="b119210000037"
     )
     assert school.mext_code == "B119210000037"
-    assert AuditEvent.objects.filter(action="school.create", target_id=str(school.pk)).exists()
+    assert AuditEvent.objects.filter(action="schools.school.create", target_id=str(school.pk)).exists()
     with pytest.raises(ValidationError) as exc:
         services.create_school(
             boe_admin, name="重複", school_type="elementary", mext_code="B119210000037"
@@ -126,7 +126,7 @@ def test_transfer_out_leaving_day_counts(classroom, boe_admin):
     assert e.is_enrolled_on(D(2026, 9, 30)) and not e.is_enrolled_on(D(2026, 10, 1))
     with pytest.raises(ValidationError, match="既に"):
         services.transfer_out(boe_admin, e, left_on=D(2026, 10, 1))
-    event = AuditEvent.objects.get(action="student.transfer_out")
+    event = AuditEvent.objects.get(action="schools.student.transfer_out")
     assert event.reason == "甲府市へ" and event.school_id == classroom.school_id
 
 
