@@ -51,7 +51,7 @@ from django.db import IntegrityError, transaction
 from django.db.models import Max, Q
 from django.utils import timezone
 
-from schools import audit
+from schools import audit, signals
 from schools.models import (
     Classroom,
     Enrolment,
@@ -192,6 +192,7 @@ def create_school(user, *, name: str, school_type: str, mext_code: str, kana: st
     data = _clean_school(name, school_type, mext_code, None)
     school = School.objects.create(kana=kana.strip(), **data)
     audit.record(user, "schools.school.create", school, school=school, changes=data)
+    signals.school_created.send(sender=School, school=school, by=user)
     return school
 
 
@@ -231,6 +232,7 @@ def open_school_year(user, *, year: int) -> SchoolYear:
         )
     school_year = SchoolYear.objects.create(year=year, state=state)
     audit.record(user, "schools.school_year.open", school_year, changes={"year": year, "state": state})
+    signals.school_year_opened.send(sender=SchoolYear, school_year=school_year, by=user)
     return school_year
 
 
@@ -808,6 +810,7 @@ def rollover_school(
                  "promoted": len(new_enrolments), "graduated": len(graduates),
                  "draft_roles": len(drafts), "terms": terms, "placed_by_file": len(placements)},
     )  # fmt: skip
+    signals.rollover_prepared.send(sender=SchoolRollover, rollover=rollover, by=user)
     return rollover
 
 
@@ -872,6 +875,7 @@ def cancel_rollover(user, rollover: SchoolRollover) -> None:
     """取り消し: removes the school's classes, enrolments and roles of the preparing year."""
     _preparing_rollover(rollover)
     school, target, current = rollover.school, rollover.to_year, rollover.from_year
+    signals.rollover_cancelled.send(sender=SchoolRollover, rollover=rollover, by=user)
     Enrolment.objects.filter(school=school, school_year=target).delete()
     RoleAssignment.objects.filter(school=school, school_year=target).delete()
     Classroom.objects.filter(school=school, school_year=target).delete()
@@ -897,6 +901,7 @@ def confirm_rollover(user, rollover: SchoolRollover) -> SchoolRollover:
     rollover.save(update_fields=["state", "confirmed_at"])
     audit.record(user, "schools.rollover.confirm", rollover, school=rollover.school,
                  changes={"to": rollover.to_year.year, "roles": count})  # fmt: skip
+    signals.rollover_confirmed.send(sender=SchoolRollover, rollover=rollover, by=user)
     return rollover
 
 
@@ -942,4 +947,7 @@ def switch_school_year(user, target: SchoolYear) -> SchoolYear:
         raise ValidationError("年度の切替が同時に行われました。もう一度お試しください。") from exc
     audit.record(user, "schools.school_year.switch", target,
                  changes={"current": target.year, "archived": current.year if current else None})  # fmt: skip
+    signals.school_year_switched.send(
+        sender=SchoolYear, school_year=target, previous=current, by=user
+    )
     return target

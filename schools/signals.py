@@ -1,0 +1,22 @@
+"""Events of the school-year lifecycle that other apps plug into (the calendar, the timetable).
+
+Each is sent inside the transaction of the service that caused it, after its change and its
+audit record, so a receiver that fails undoes the whole action. Receivers take ``**kwargs``.
+
+- ``school_created(school, by)``: a school was registered.
+- ``school_year_opened(school_year, by)``: 年度の開設 (current or preparing).
+- ``rollover_prepared(rollover, by)``: a school's 年度更新 was prepared into the preparing year.
+- ``rollover_cancelled(rollover, by)``: it was undone (sent before the rows are removed).
+- ``rollover_confirmed(rollover, by)``: it was confirmed.
+- ``school_year_switched(school_year, previous, by)``: 年度切替: ``school_year`` became
+  current and ``previous`` (or None) was archived.
+"""
+
+from django.dispatch import Signal
+
+school_created = Signal()
+school_year_opened = Signal()
+rollover_prepared = Signal()
+rollover_cancelled = Signal()
+rollover_confirmed = Signal()
+school_year_switched = Signal()
