@@ -329,9 +329,10 @@ def clashes(
 ) -> list[Clash]:
     """Every clash of a school's lessons (a weekly timetable, or one day's lessons).
 
-    - ``rooms``: capacities (a room not listed holds one class); occupancy is the
-      number of lessons or of distinct classes in the room, whichever is larger
-      (a gym of capacity 2: two classes, or the boys and the girls of two classes);
+    - ``rooms``: capacities in classes (a room not listed holds one); a lesson takes
+      one place per whole class in it and at least one (a gym of capacity 2 holds
+      two classes, a 合同 of two, or the boys and the girls of two classes; a class
+      with the 交流 pupils of a special-needs class takes one);
     - ``assignments``: None skips the check; a lesson's teacher must hold an
       assignment of the subject for the lesson's group or one of its classes
       (代替 and 自習 lessons of a day are exempt);
@@ -385,8 +386,7 @@ def clashes(
     for slot, used in by_room.items():
         for r, idx in used.items():
             room = rooms.get(r, Room(r))
-            classes = {c for i in idx for c in own[i].group.classrooms}
-            occupancy = max(len(idx), len(classes))
+            occupancy = sum(_places(own[i].group) for i in idx)
             if occupancy > room.capacity:
                 label = room.name or names.room(r)
                 msg = (
@@ -434,6 +434,11 @@ def clashes(
                     msg = f"{slot_label(*slot)}: {names.teacher(t)}はこの時間に授業に入れません（{names.lesson(lesson)}）"
                     result.append(Clash(ClashKind.UNAVAILABLE, *slot, msg, (lesson,), t))
     return _sort_clashes(result)
+
+
+def _places(group: Group) -> int:
+    """Places a lesson takes in a room: its whole classes, at least one."""
+    return max(1, len({p.classroom for p in group.parts if p.whole}))
 
 
 def _cross_school(
