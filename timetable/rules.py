@@ -730,7 +730,11 @@ def day_lessons(
         elif isinstance(c, SetBell):
             bell = c.bell
     real = date.weekday()
-    lessons = [replace(x, weekday=real) for x in weekly if x.weekday == wd and x.school is None]
+    lessons = [
+        x if x.weekday == real else replace(x, weekday=real)
+        for x in weekly
+        if x.weekday == wd and x.school is None
+    ]
     cancelled: list[Lesson] = []
     problems: list[str] = []
 
@@ -1057,42 +1061,46 @@ def lesson_units(
     return Fraction(minutes, unit_minutes)
 
 
-def _units_by_class(
+def _minutes_by_class(
     lessons: Iterable[Lesson],
     schedule: BellSchedule | None,
     units: Mapping[Key, int],
     *,
     whole_periods: bool,
     count_self_study: bool,
-) -> dict[Key, dict[str, Fraction]]:
-    """Per class and subject, the units of one day's lessons.
+) -> dict[Key, dict[str, int]]:
+    """Per class and subject, the teaching minutes of one day's lessons (integers: fast).
 
     A class's lessons of one subject in one period count once (the two halves of a
-    split class each get the period once); the longer counts.
+    split class each get the period once); the longer counts. With ``whole_periods`` a
+    period counts as the class's full unit.
     """
-    best: dict[tuple[Key, str, int], Fraction] = {}
-    cache: dict[tuple[int, int], Fraction | None] = {}
+    best: dict[tuple[Key, str, int], int] = {}
     for x in lessons:
         if x.school is not None:
             continue
         if x.status == LessonStatus.SELF_STUDY and not count_self_study:
             continue
+        if x.minutes is not None:
+            minutes: int | None = x.minutes
+        elif schedule is None:
+            minutes = None if not whole_periods else 0
+        else:
+            minutes = schedule.minutes(x.periods)
+        if minutes is None:
+            continue
+        whole = whole_periods and x.minutes is None
         for c in x.group.classrooms:
             unit = units.get(c)
             if unit is None:
                 continue
-            ck = (id(x), unit)
-            if ck not in cache:
-                cache[ck] = lesson_units(x, schedule, unit, whole_periods=whole_periods)
-            u = cache[ck]
-            if u is None:
-                continue
+            m = unit * len(x.periods) if whole else minutes
             k = (c, x.subject, x.period)
-            if u > best.get(k, Fraction(0)):
-                best[k] = u
-    result: dict[Key, dict[str, Fraction]] = defaultdict(lambda: defaultdict(Fraction))
-    for (c, subject, _), u in best.items():
-        result[c][subject] += u
+            if m > best.get(k, 0):
+                best[k] = m
+    result: dict[Key, dict[str, int]] = defaultdict(lambda: defaultdict(int))
+    for (c, subject, _), m in best.items():
+        result[c][subject] += m
     return result
 
 
@@ -1135,13 +1143,16 @@ def hours_tally(
     for c in changes:
         by_date[c.date].append(c)
 
-    Counts = dict[Key, dict[str, Fraction]]
-    planned: Counts = defaultdict(lambda: defaultdict(Fraction))
-    held: Counts = defaultdict(lambda: defaultdict(Fraction))
-    projected: Counts = defaultdict(lambda: defaultdict(Fraction))
+    # Minutes per class and subject (integers); 単位時間 at the end.
+    Counts = dict[Key, dict[str, int]]
+    planned: Counts = defaultdict(lambda: defaultdict(int))
+    held: Counts = defaultdict(lambda: defaultdict(int))
+    projected: Counts = defaultdict(lambda: defaultdict(int))
     warnings: list[str] = []
-    # Days without changes, by kind: (timetable start, weekday, bell) -> class -> count.
-    plain: dict[tuple, dict[Key, list[int]]] = defaultdict(lambda: defaultdict(lambda: [0, 0]))
+    # Days of one kind (timetable, weekday, bell) counted once: kind -> class ->
+    # [days planned as the weekly plan, days held so, days projected so].
+    PLAN, HELD, PROJECTED = 0, 1, 2
+    plain: dict[tuple, dict[Key, list[int]]] = defaultdict(lambda: defaultdict(lambda: [0, 0, 0]))
     plain_lessons: dict[tuple, tuple[Lesson, ...]] = {}
     missing_bells: set[Key] = set()
 
@@ -1149,8 +1160,9 @@ def hours_tally(
         for c in open_classes:
             row = per_class.get(c)
             if row:
-                for subject, u in row.items():
-                    target[c][subject] += u * times
+                into = target[c]
+                for subject, m in row.items():
+                    into[subject] += m * times
 
     def schedule_of(key: Key | None) -> BellSchedule | None:
         if key is None:
@@ -1161,7 +1173,7 @@ def hours_tally(
         return schedule
 
     def count(lessons: Iterable[Lesson], bell: Key | None) -> Counts:
-        return _units_by_class(
+        return _minutes_by_class(
             lessons,
             schedule_of(bell),
             units,
@@ -1177,18 +1189,27 @@ def hours_tally(
         is_held = as_of is not None and sd.date <= as_of
         weekday = sd.date.weekday() if sd.weekday is None else sd.weekday
         bell = default_bell if sd.bell is None else sd.bell
-        todays = by_date.get(sd.date)
-        if not todays:
-            kind = (id(weekly), weekday, bell)
+        kind = (id(weekly), weekday, bell)
+        todays = by_date.get(sd.date, [])
+        plan_changes = [c for c in todays if isinstance(c, PLAN_CHANGES)]
+        if not plan_changes:
             plain_lessons[kind] = weekly
             for c in open_classes:
-                plain[kind][c][1 if is_held else 0] += 1
-            continue
-        plan_changes = [c for c in todays if isinstance(c, PLAN_CHANGES)]
-        plan_day = day_lessons(weekly, sd.date, plan_changes, weekday=weekday, bell=bell)
-        add(planned, count(plan_day.lessons, plan_day.bell), open_classes)
-        day = day_lessons(weekly, sd.date, todays, weekday=weekday, bell=bell)
-        actual = count(day.lessons, day.bell)
+                plain[kind][c][PLAN] += 1
+                if not todays:
+                    plain[kind][c][PROJECTED] += 1
+                    if is_held:
+                        plain[kind][c][HELD] += 1
+            if not todays:
+                continue
+        else:
+            plan_day = day_lessons(weekly, sd.date, plan_changes, weekday=weekday, bell=bell)
+            add(planned, count(plan_day.lessons, plan_day.bell), open_classes)
+        if len(plan_changes) == len(todays):
+            actual = count(plan_day.lessons, plan_day.bell)
+        else:
+            day = day_lessons(weekly, sd.date, todays, weekday=weekday, bell=bell)
+            actual = count(day.lessons, day.bell)
         add(projected, actual, open_classes)
         if is_held:
             add(held, actual, open_classes)
@@ -1197,11 +1218,10 @@ def hours_tally(
         _, weekday, bell = kind
         lessons = [x for x in plain_lessons[kind] if x.weekday == weekday]
         per_day = count(lessons, bell)
-        for c, (later, past) in per_class.items():
-            add(planned, per_day, (c,), later + past)
-            add(projected, per_day, (c,), later + past)
-            if past:
-                add(held, per_day, (c,), past)
+        for c, (n_plan, n_held, n_projected) in per_class.items():
+            add(planned, per_day, (c,), n_plan)
+            add(projected, per_day, (c,), n_projected)
+            add(held, per_day, (c,), n_held)
 
     for key in sorted(missing_bells, key=str):
         warnings.append(f"校時表（{key}）が見つかりません: その日の授業時数を数えていません")
@@ -1212,13 +1232,14 @@ def hours_tally(
         subjects = list(standard) + sorted(
             s for s in {*planned[info.key], *projected[info.key]} if s not in standard
         )
+        unit = units[info.key]
         rows = tuple(
             SubjectHours(
                 s,
                 standard.get(s),
-                planned[info.key].get(s, Fraction(0)),
-                held[info.key].get(s, Fraction(0)),
-                projected[info.key].get(s, Fraction(0)),
+                Fraction(planned[info.key].get(s, 0), unit),
+                Fraction(held[info.key].get(s, 0), unit),
+                Fraction(projected[info.key].get(s, 0), unit),
             )
             for s in subjects
         )

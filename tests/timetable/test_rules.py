@@ -1058,3 +1058,29 @@ def test_subjects_outside_the_table_come_last_and_missing_bells_are_reported() -
     assert a.subjects[-1].standard is None and a.subjects[-1].planned == 1
     assert a.subject("国語").planned == 0
     assert "校時表（exam）が見つかりません: その日の授業時数を数えていません" in tally.warnings
+
+
+def test_a_swapped_weekday_keeps_the_real_days_unavailability() -> None:
+    # Thursday follows Monday's timetable; ito cannot teach on Thursday mornings.
+    day = day_lessons(WEEK, THURSDAY, [SwapWeekday(THURSDAY, MON)])
+    found = clashes(day.lessons, unavailable={"ito": {(THU, 5)}, "yamada": {(MON, 1)}})
+    assert [(c.kind, c.weekday, c.period, c.who) for c in found] == [
+        (ClashKind.UNAVAILABLE, THU, 5, "ito")
+    ]
+
+
+def test_moves_and_swaps_on_a_day_keep_the_hours() -> None:
+    changes = [SwapPeriods(MONDAY, A, 1, 4), Move(dt.date(2027, 4, 13), "a1", 3)]
+    args = ([ONE_A], weekdays(MONDAY, 1), [simple_week()], BELLS)
+    plain = hours_tally(*args, default_bell="normal", as_of=dt.date(2027, 4, 16))
+    moved = hours_tally(*args, default_bell="normal", as_of=dt.date(2027, 4, 16), changes=changes)
+    assert moved.of(A) == plain.of(A)
+    assert hours(moved, A, "国語") == (Fraction(16, 3),) * 3
+    # Moving a lesson past the last period of the day's schedule loses it.
+    lost = hours_tally(
+        *args,
+        default_bell="normal",
+        as_of=dt.date(2027, 4, 16),
+        changes=[Move(dt.date(2027, 4, 13), "a1", 7)],
+    )
+    assert hours(lost, A, "国語") == (Fraction(16, 3), Fraction(13, 3), Fraction(13, 3))
