@@ -685,6 +685,14 @@ class Day:
     problems: tuple[str, ...] = ()  # changes that could not apply
 
 
+@dataclass(frozen=True)
+class Timetable:
+    """A weekly timetable in force from ``start`` (a second-term timetable starts later)."""
+
+    start: dt.date
+    lessons: tuple[Lesson, ...]
+
+
 def timetable_on(timetables: Sequence[Timetable], date: dt.date) -> tuple[Lesson, ...]:
     """The weekly lessons in force on a date (the latest timetable starting on or before it)."""
     current: Timetable | None = None
@@ -692,14 +700,6 @@ def timetable_on(timetables: Sequence[Timetable], date: dt.date) -> tuple[Lesson
         if t.start <= date and (current is None or t.start >= current.start):
             current = t
     return current.lessons if current else ()
-
-
-@dataclass(frozen=True)
-class Timetable:
-    """A weekly timetable in force from ``start`` (a second-term timetable starts later)."""
-
-    start: dt.date
-    lessons: tuple[Lesson, ...]
 
 
 def day_lessons(

@@ -1084,3 +1084,18 @@ def test_moves_and_swaps_on_a_day_keep_the_hours() -> None:
         changes=[Move(dt.date(2027, 4, 13), "a1", 7)],
     )
     assert hours(lost, A, "国語") == (Fraction(16, 3), Fraction(13, 3), Fraction(13, 3))
+
+
+def test_an_assignment_covers_lessons_of_its_class_or_group() -> None:
+    by_class = Assignment("算数", ("yamada",), 5, classroom=A)
+    by_group = Assignment("数学", ("suzuki",), 3, group="g-a")
+    assert by_class.covers(lesson(MON, 1, A, "算数"))
+    assert by_class.covers(lesson(MON, 1, Group.merged([A, B]), "算数"))
+    assert by_class.covers(lesson(MON, 1, Group.section([A], "少人数", "1"), "算数"))
+    assert not by_class.covers(lesson(MON, 1, B, "算数"))
+    assert not by_class.covers(lesson(MON, 1, A, "国語"))
+    assert by_group.covers(lesson(MON, 1, Group.section([A, B], "習熟度", "A", key="g-a"), "数学"))
+    assert not by_group.covers(
+        lesson(MON, 1, Group.section([A, B], "習熟度", "B", key="g-b"), "数学")
+    )
+    assert not by_group.covers(lesson(MON, 1, A, "数学"))
