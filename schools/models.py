@@ -379,7 +379,7 @@ class SchoolRollover(models.Model):
 
     The school year itself is municipality-wide (``SchoolYear.state``); this row
     records how far each school has come, so the board can switch the year only
-    when every school is ready (see ``schools.services.switch_school_year``).
+    when every school is ready (see ``schools.rollover.switch_school_year``).
     """
 
     class State(models.TextChoices):

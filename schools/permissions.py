@@ -144,6 +144,17 @@ class Actor:
             return self.can_manage_municipality
         return self.can_manage_school(school_id)
 
+    def can_change_enrolment(self, enrolment: Enrolment) -> bool:
+        """Change a class list or an enrolment: the school's administrator, while the year is open."""
+        return (
+            self.can_manage_school(enrolment.school_id) and not enrolment.school_year.is_read_only
+        )
+
+    def can_change_class_roster(self, classroom: Classroom) -> bool:
+        return (
+            self.can_manage_school(classroom.school_id) and not classroom.school_year.is_read_only
+        )
+
     def can_edit_student(self, school_ids: Iterable[int]) -> bool:
         """児童生徒情報の修正: an administrator of one of the schools the student attended."""
         return any(self.can_manage_school(s) for s in school_ids)

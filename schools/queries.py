@@ -142,6 +142,15 @@ def classroom_staff(classroom: Classroom) -> list[RoleAssignment]:
     )
 
 
+def school_roles(school: School, year: SchoolYear) -> list[RoleAssignment]:
+    """The school's roles of ``year`` (drafts included: the roll-over page shows both)."""
+    return list(
+        RoleAssignment.objects.filter(school=school, school_year=year)
+        .select_related("staff", "classroom", "subject")
+        .order_by("role", "classroom__grade", "classroom__name")
+    )
+
+
 def my_assignments(user, year: SchoolYear | None) -> dict[str, list[RoleAssignment]]:
     """The user's homerooms and teaching assignments (教科担任) of ``year``, for the home page."""
     result: dict[str, list[RoleAssignment]] = defaultdict(list)

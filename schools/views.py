@@ -377,8 +377,7 @@ def class_roster(request: HttpRequest, pk: int) -> HttpResponse:
             "classroom": classroom,
             "enrolments": queries.class_roster(classroom),
             "staff": queries.classroom_staff(classroom),
-            "can_manage": request.actor.can_manage_school(classroom.school_id)
-            and not classroom.school_year.is_read_only,
+            "can_manage": request.actor.can_change_class_roster(classroom),
             "export_url": reverse("schools_io:export-class", args=[classroom.pk]),
         },
     )
@@ -431,16 +430,9 @@ def student_detail(request: HttpRequest, pk: int) -> HttpResponse:
         {
             "student": student,
             "history": history,
-            "can_edit": any(
-                actor.can_manage_school(e.school_id) and not e.school_year.is_read_only
-                for e in history
-            ),
+            "can_edit": any(actor.can_change_enrolment(e) for e in history),
             "manageable": {
-                e.pk
-                for e in history
-                if actor.can_manage_school(e.school_id)
-                and not e.school_year.is_read_only
-                and e.left_on is None
+                e.pk for e in history if e.left_on is None and actor.can_change_enrolment(e)
             },
         },
     )
@@ -516,13 +508,7 @@ def rollover(request: HttpRequest, pk: int) -> HttpResponse:
     current = queries.current_year()
     preparing = queries.preparing_year()
     record = queries.rollover_of(school, preparing)
-    drafts = (
-        RoleAssignment.objects.filter(school=school, school_year=preparing)
-        .select_related("staff", "classroom", "subject")
-        .order_by("role", "classroom__grade", "classroom__name")
-        if preparing
-        else []
-    )
+    drafts = queries.school_roles(school, preparing) if preparing else []
     return render(
         request,
         "schools/rollover.html",
