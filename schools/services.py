@@ -126,18 +126,20 @@ def top_grade(school: School) -> int:
 # --- guards ---------------------------------------------------------------------------
 
 
-def require_writable(year: SchoolYear) -> None:
+def require_writable(school_year: SchoolYear) -> None:
     """Past years stay readable and unchanged (指導要録・出席簿 retention)."""
-    if year.state == SchoolYear.State.ARCHIVED:
+    if school_year.state == SchoolYear.State.ARCHIVED:
         raise ValidationError(
-            f"{year}は過年度のため変更できません。記録は閲覧のみ可能です。", code="archived"
+            f"{school_year}は過年度のため変更できません。記録は閲覧のみ可能です。", code="archived"
         )
 
 
-def _within_year(day: dt.date, year: SchoolYear, field: str) -> None:
-    if not year.start <= day <= year.end:
+def _within_year(day: dt.date, school_year: SchoolYear, field: str) -> None:
+    if not school_year.start <= day <= school_year.end:
         raise ValidationError(
-            {field: f"日付は{year}の期間（{year.start:%Y/%m/%d}〜{year.end:%Y/%m/%d}）内です。"}
+            {
+                field: f"日付は{school_year}の期間（{school_year.start:%Y/%m/%d}〜{school_year.end:%Y/%m/%d}）内です。"
+            }
         )
 
 
@@ -224,17 +226,26 @@ def open_school_year(*, by: Actor, year: int) -> SchoolYear:
 
 
 @transaction.atomic
-def set_terms(school: School, year: SchoolYear, terms: list[TermDraft], *, by: Actor) -> list[Term]:
-    """学期の設定: replaces the school's terms of ``year`` (3学期制 / 2学期制, own dates)."""
+def set_terms(
+    school: School, school_year: SchoolYear, terms: list[TermDraft], *, by: Actor
+) -> list[Term]:
+    """学期の設定: replaces the school's terms of ``school_year`` (3学期制 / 2学期制, own dates)."""
     by.require(by.can_manage_school(school.pk))
-    require_writable(year)
-    if errors := term_errors(terms, year.year):
+    require_writable(school_year)
+    if errors := term_errors(terms, school_year.year):
         raise ValidationError(errors)
-    old = list(Term.objects.filter(school=school, school_year=year).values("name", "start", "end"))
-    Term.objects.filter(school=school, school_year=year).delete()
+    old = list(
+        Term.objects.filter(school=school, school_year=school_year).values("name", "start", "end")
+    )
+    Term.objects.filter(school=school, school_year=school_year).delete()
     created = Term.objects.bulk_create(
         Term(
-            school=school, school_year=year, number=i, name=t.name.strip(), start=t.start, end=t.end
+            school=school,
+            school_year=school_year,
+            number=i,
+            name=t.name.strip(),
+            start=t.start,
+            end=t.end,
         )
         for i, t in enumerate(terms, start=1)
     )
@@ -243,7 +254,7 @@ def set_terms(school: School, year: SchoolYear, terms: list[TermDraft], *, by: A
         "schools.terms.set",
         school=school,
         target_type="schools.term",
-        target_id=f"{school.pk}/{year.year}",
+        target_id=f"{school.pk}/{school_year.year}",
         changes={
             "old": [_term_text(t) for t in old],
             "new": [_term_text(t.__dict__) for t in created],
