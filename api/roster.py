@@ -10,7 +10,7 @@ Filters: ``?school=<id>&year=<2026>&grade=<n>&classroom=<id>``.
 from __future__ import annotations
 
 from django.db.models import Prefetch, QuerySet
-from django.shortcuts import get_object_or_404
+from django.http import Http404
 from drf_spectacular.utils import extend_schema
 from rest_framework import mixins, serializers, status, viewsets
 from rest_framework.decorators import action
@@ -18,7 +18,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 
 from api.routers import router
-from schools import services
+from schools import queries, services
 from schools.models import (
     Classroom,
     Enrolment,
@@ -41,8 +41,15 @@ class SchoolSerializer(serializers.ModelSerializer):
 
     class Meta:
         model = School
-        fields = ["id", "name", "kana", "school_type", "school_type_display", "mext_code",
-                  "is_active"]  # fmt: skip
+        fields = [
+            "id",
+            "name",
+            "kana",
+            "school_type",
+            "school_type_display",
+            "mext_code",
+            "is_active",
+        ]
 
 
 class SchoolYearSerializer(serializers.ModelSerializer):
@@ -68,8 +75,16 @@ class ClassroomSerializer(serializers.ModelSerializer):
 
     class Meta:
         model = Classroom
-        fields = ["id", "school", "year", "grade", "name", "label", "is_special_needs",
-                  "sort_order"]  # fmt: skip
+        fields = [
+            "id",
+            "school",
+            "year",
+            "grade",
+            "name",
+            "label",
+            "is_special_needs",
+            "sort_order",
+        ]
 
 
 class ClassroomWriteSerializer(serializers.Serializer):
@@ -87,8 +102,19 @@ class EnrolmentSerializer(serializers.ModelSerializer):
 
     class Meta:
         model = Enrolment
-        fields = ["id", "school", "year", "classroom", "classroom_label", "grade", "roll_number",
-                  "enrolled_on", "left_on", "entry", "exit"]  # fmt: skip
+        fields = [
+            "id",
+            "school",
+            "year",
+            "classroom",
+            "classroom_label",
+            "grade",
+            "roll_number",
+            "enrolled_on",
+            "left_on",
+            "entry",
+            "exit",
+        ]
 
 
 class StudentSerializer(serializers.ModelSerializer):
@@ -131,8 +157,18 @@ class RoleSerializer(serializers.ModelSerializer):
 
     class Meta:
         model = RoleAssignment
-        fields = ["id", "staff", "role", "role_display", "title", "school", "year", "classroom",
-                  "subject", "is_draft"]  # fmt: skip
+        fields = [
+            "id",
+            "staff",
+            "role",
+            "role_display",
+            "title",
+            "school",
+            "year",
+            "classroom",
+            "subject",
+            "is_draft",
+        ]
 
 
 class RoleWriteSerializer(serializers.Serializer):
@@ -145,9 +181,12 @@ class RoleWriteSerializer(serializers.Serializer):
         queryset=School.objects.all(), required=False, allow_null=True
     )
     year = serializers.SlugRelatedField(
-        slug_field="year", queryset=SchoolYear.objects.all(), required=False, allow_null=True,
+        slug_field="year",
+        queryset=SchoolYear.objects.all(),
+        required=False,
+        allow_null=True,
         source="school_year",
-    )  # fmt: skip
+    )
     classroom = serializers.PrimaryKeyRelatedField(
         queryset=Classroom.objects.select_related("school", "school_year"),
         required=False,
@@ -191,6 +230,14 @@ def _filter(qs: QuerySet, request: Request, **lookups: str) -> QuerySet:
     return qs
 
 
+def _year_or_404(year: int) -> SchoolYear:
+    """A school year named by its number (2026), as ``?year=`` is everywhere."""
+    school_year = queries.school_year_for(year)
+    if school_year is None:
+        raise Http404("その年度はありません。")
+    return school_year
+
+
 class ActorMixin:
     request: Request
 
@@ -218,18 +265,15 @@ class SchoolViewSet(
         return self.actor.schools().order_by("school_type", "mext_code")
 
     def perform_create(self, serializer):
-        self.actor.require(self.actor.can_manage_municipality)
-        serializer.instance = services.create_school(
-            self.request.user, **{k: v for k, v in serializer.validated_data.items()
-                                  if k in ("name", "kana", "school_type", "mext_code")}
-        )  # fmt: skip
+        fields = ("name", "kana", "school_type", "mext_code")
+        data = {k: v for k, v in serializer.validated_data.items() if k in fields}
+        serializer.instance = services.create_school(by=self.actor, **data)
 
     def perform_update(self, serializer):
-        self.actor.require(self.actor.can_manage_municipality)
         school = serializer.instance
-        data = {f: serializer.validated_data.get(f, getattr(school, f))
-                for f in ("name", "kana", "school_type", "mext_code", "is_active")}  # fmt: skip
-        serializer.instance = services.update_school(self.request.user, school, **data)
+        fields = ("name", "kana", "school_type", "mext_code", "is_active")
+        data = {f: serializer.validated_data.get(f, getattr(school, f)) for f in fields}
+        serializer.instance = services.update_school(school, by=self.actor, **data)
 
 
 class SchoolYearViewSet(
@@ -249,9 +293,8 @@ class SchoolYearViewSet(
         return SchoolYear.objects.all()
 
     def perform_create(self, serializer):
-        self.actor.require(self.actor.can_manage_municipality)
         serializer.instance = services.open_school_year(
-            self.request.user, year=serializer.validated_data["year"]
+            by=self.actor, year=serializer.validated_data["year"]
         )
 
 
@@ -282,11 +325,10 @@ class TermViewSet(ActorMixin, viewsets.ReadOnlyModelViewSet):
         data = TermsWriteSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         values = data.validated_data
-        school = get_object_or_404(self.actor.schools(), pk=values["school"])
-        self.actor.require(self.actor.can_manage_school(school.pk))
-        year = get_object_or_404(SchoolYear, year=values["year"])
+        school = self.actor.managed_school_or_404(values["school"])
+        year = _year_or_404(values["year"])
         drafts = [services.TermDraft(**t) for t in values["terms"]]
-        terms = services.set_terms(request.user, school, year, drafts)
+        terms = services.set_terms(school, year, drafts, by=self.actor)
         return Response(TermSerializer(terms, many=True).data)
 
 
@@ -303,19 +345,21 @@ class ClassroomViewSet(
 
     def get_queryset(self):
         return _filter(
-            self.actor.classrooms(), self.request,
-            school="school_id", year="school_year__year", grade="grade",
-        )  # fmt: skip
+            self.actor.classrooms(),
+            self.request,
+            school="school_id",
+            year="school_year__year",
+            grade="grade",
+        )
 
     def create(self, request: Request, *args, **kwargs) -> Response:
         data = ClassroomWriteSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         values = dict(data.validated_data)
-        school = get_object_or_404(self.actor.schools(), pk=values.pop("school"))
-        self.actor.require(self.actor.can_manage_school(school.pk))
-        year = get_object_or_404(SchoolYear, year=values.pop("year"))
+        school = self.actor.managed_school_or_404(values.pop("school"))
+        year = _year_or_404(values.pop("year"))
         classroom = services.create_classroom(
-            request.user, school=school, school_year=year, **values
+            by=self.actor, school=school, school_year=year, **values
         )
         return Response(ClassroomSerializer(classroom).data, status=status.HTTP_201_CREATED)
 
@@ -336,10 +380,13 @@ class StudentViewSet(
             "school_year__year", "enrolled_on"
         )
         qs = _filter(
-            self.actor.students(), self.request,
-            school="enrolments__school_id", year="enrolments__school_year__year",
-            grade="enrolments__grade", classroom="enrolments__classroom_id",
-        )  # fmt: skip
+            self.actor.students(),
+            self.request,
+            school="enrolments__school_id",
+            year="enrolments__school_year__year",
+            grade="enrolments__grade",
+            classroom="enrolments__classroom_id",
+        )
         return (
             qs.distinct()
             .prefetch_related(Prefetch("enrolments", queryset=enrolments))
@@ -350,9 +397,8 @@ class StudentViewSet(
         data = EnrolWriteSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         values = dict(data.validated_data)
-        classroom = get_object_or_404(self.actor.classrooms(), pk=values.pop("classroom"))
-        self.actor.require(self.actor.can_manage_school(classroom.school_id))
-        enrolment = services.enrol_student(request.user, classroom=classroom, **values)
+        classroom = self.actor.managed_classroom_or_404(values.pop("classroom"))
+        enrolment = services.enrol_student(by=self.actor, classroom=classroom, **values)
         student = self.get_queryset().get(pk=enrolment.student_id)
         return Response(StudentSerializer(student).data, status=status.HTTP_201_CREATED)
 
@@ -364,12 +410,8 @@ class StudentViewSet(
         data = TransferOutSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         values = dict(data.validated_data)
-        enrolment = get_object_or_404(
-            Enrolment.objects.select_related("school_year", "student"),
-            pk=values.pop("enrolment"), student=student,
-        )  # fmt: skip
-        self.actor.require(self.actor.can_manage_school(enrolment.school_id))
-        services.transfer_out(request.user, enrolment, **values)
+        enrolment = self.actor.managed_enrolment_or_404(values.pop("enrolment"), student=student)
+        services.transfer_out(enrolment, by=self.actor, **values)
         return Response(StudentSerializer(self.get_queryset().get(pk=student.pk)).data)
 
 
@@ -378,18 +420,10 @@ class StaffViewSet(ActorMixin, viewsets.ReadOnlyModelViewSet):
 
     serializer_class = StaffSerializer
 
-    def _roles(self) -> QuerySet[RoleAssignment]:
-        qs = RoleAssignment.objects.select_related("school_year")
-        if self.actor.sees_whole_municipality:
-            return qs
-        return qs.filter(school_id__in=self.actor.member_school_ids)
-
     def get_queryset(self):
-        qs = Staff.objects.select_related("user").prefetch_related(
-            Prefetch("roles", queryset=self._roles(), to_attr="visible_roles")
+        qs = self.actor.staff_for().prefetch_related(
+            Prefetch("roles", queryset=self.actor.roles_for(), to_attr="visible_roles")
         )
-        if not self.actor.sees_whole_municipality:
-            qs = qs.filter(roles__school_id__in=self.actor.member_school_ids).distinct()
         return (
             _filter(qs, self.request, school="roles__school_id").distinct().order_by("kana", "id")
         )
@@ -408,33 +442,23 @@ class RoleAssignmentViewSet(
     serializer_class = RoleSerializer
 
     def get_queryset(self):
-        qs = RoleAssignment.objects.select_related("school_year")
-        if not self.actor.sees_whole_municipality:
-            qs = qs.filter(school_id__in=self.actor.member_school_ids)
         return _filter(
-            qs, self.request, school="school_id", year="school_year__year",
-            classroom="classroom_id", staff="staff_id",
-        ).order_by("id")  # fmt: skip
-
-    def _require_manage(self, role: str, school_id: int | None) -> None:
-        if role in (Role.BOE_ADMIN, Role.BOE_VIEWER) or school_id is None:
-            self.actor.require(self.actor.can_manage_municipality)
-        else:
-            self.actor.require(self.actor.can_manage_school(school_id))
+            self.actor.roles_for(),
+            self.request,
+            school="school_id",
+            year="school_year__year",
+            classroom="classroom_id",
+            staff="staff_id",
+        ).order_by("id")
 
     def create(self, request: Request, *args, **kwargs) -> Response:
         data = RoleWriteSerializer(data=request.data)
         data.is_valid(raise_exception=True)
-        values = dict(data.validated_data)
-        classroom = values.get("classroom")
-        school = classroom.school if classroom else values.get("school")
-        self._require_manage(values["role"], school.pk if school else None)
-        assignment = services.assign_role(request.user, **values)
+        assignment = services.assign_role(by=self.actor, **data.validated_data)
         return Response(RoleSerializer(assignment).data, status=status.HTTP_201_CREATED)
 
     def perform_destroy(self, instance: RoleAssignment) -> None:
-        self._require_manage(instance.role, instance.school_id)
-        services.remove_role(self.request.user, instance)
+        services.remove_role(instance, by=self.actor)
 
 
 router.register("roster/schools", SchoolViewSet, basename="roster-schools")

@@ -112,8 +112,9 @@ def main() -> None:
 
     from django_tenants.utils import schema_context
 
-    from schools import services
+    from schools import rollover
     from schools.models import Enrolment, School, SchoolYear
+    from schools.permissions import Actor
 
     with throwaway_municipalities("rollover") as created:
         municipality = provision_bench(
@@ -129,15 +130,16 @@ def main() -> None:
                 f"data: {args.schools} schools, {students} students, generated in {generated:.1f} s"
             )
 
+            bench_actor = Actor.system("bench:rollover")
             per_school: list[float] = []
             started = time.perf_counter()
             for school in School.objects.order_by("pk"):
                 t = time.perf_counter()
-                record = services.rollover_school(None, school)
-                services.confirm_rollover(None, record)
+                record = rollover.rollover_school(school, by=bench_actor)
+                rollover.confirm_rollover(record, by=bench_actor)
                 per_school.append(time.perf_counter() - t)
             t = time.perf_counter()
-            services.switch_school_year(None, SchoolYear.objects.get(year=2027))
+            rollover.switch_school_year(SchoolYear.objects.get(year=2027), by=bench_actor)
             switch = time.perf_counter() - t
             total = time.perf_counter() - started
 

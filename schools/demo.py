@@ -100,10 +100,13 @@ def seed(municipality) -> None:
         year = SchoolYear.objects.create(year=DEMO_YEAR, state=state)
 
     schools = School.objects.bulk_create(
-        School(name=f"{name}{'小' if t == SchoolType.ELEMENTARY else '中'}学校",
-               school_type=t, mext_code=mext)
+        School(
+            name=f"{name}{'小' if t == SchoolType.ELEMENTARY else '中'}学校",
+            school_type=t,
+            mext_code=mext,
+        )
         for (t, _, name), mext in zip(plans, codes, strict=True)
-    )  # fmt: skip
+    )
     Term.objects.bulk_create(
         Term(school=s, school_year=year, number=i, name=t.name, start=t.start, end=t.end)
         for s in schools
@@ -117,14 +120,32 @@ def seed(municipality) -> None:
         for grade in school.grades:
             for n in range(1, per_grade + 1):
                 classes.append(
-                    (school, key, Classroom(school=school, school_year=year, grade=grade,
-                                            name=f"{n}組", sort_order=n))
-                )  # fmt: skip
+                    (
+                        school,
+                        key,
+                        Classroom(
+                            school=school,
+                            school_year=year,
+                            grade=grade,
+                            name=f"{n}組",
+                            sort_order=n,
+                        ),
+                    )
+                )
         if index == 0:
             classes.append(
-                (school, key, Classroom(school=school, school_year=year, name="なかよし学級",
-                                        is_special_needs=True, sort_order=9))
-            )  # fmt: skip
+                (
+                    school,
+                    key,
+                    Classroom(
+                        school=school,
+                        school_year=year,
+                        name="なかよし学級",
+                        is_special_needs=True,
+                        sort_order=9,
+                    ),
+                )
+            )
     Classroom.objects.bulk_create(c for _, _, c in classes)
 
     students, enrolments = _students(rng, code, classes, year)
@@ -167,16 +188,25 @@ def _students(rng, code, classes, year):
             grade = classroom.grade or rng.choice(list(school.grades))
             birth_year = DEMO_YEAR - 6 - grade
             student = Student(
-                student_number=f"{code}{serial:06d}", name=name, kana=kana, sex=sex,
+                student_number=f"{code}{serial:06d}",
+                name=name,
+                kana=kana,
+                sex=sex,
                 birth_date=dt.date(birth_year, 4, 2) + dt.timedelta(days=rng.randint(0, 364)),
-            )  # fmt: skip
+            )
             students.append(student)
             enrolments.append(
-                Enrolment(student=student, classroom=classroom, school=school, school_year=year,
-                          grade=grade, roll_number=roll, enrolled_on=year.start,
-                          entry=Enrolment.Entry.ADMISSION if grade == 1 else
-                          Enrolment.Entry.PROMOTION)
-            )  # fmt: skip
+                Enrolment(
+                    student=student,
+                    classroom=classroom,
+                    school=school,
+                    school_year=year,
+                    grade=grade,
+                    roll_number=roll,
+                    enrolled_on=year.start,
+                    entry=Enrolment.Entry.ADMISSION if grade == 1 else Enrolment.Entry.PROMOTION,
+                )
+            )
     return students, enrolments
 
 
@@ -193,8 +223,12 @@ def _staff(rng, schools, plans, classes, year) -> None:
 
     for school, (_, key, _) in zip(schools, plans, strict=True):
         person(f"principal-{key}")
-        roles.append((f"principal-{key}", dict(role=Role.SCHOOL_ADMIN, school=school,
-                      title=RoleAssignment.Title.PRINCIPAL)))  # fmt: skip
+        roles.append(
+            (
+                f"principal-{key}",
+                dict(role=Role.SCHOOL_ADMIN, school=school, title=RoleAssignment.Title.PRINCIPAL),
+            )
+        )
     for school, key, classroom in classes:
         suffix = "sn" if classroom.is_special_needs else f"{classroom.grade}-{classroom.sort_order}"
         username = f"teacher-{key}-{suffix}"
@@ -209,11 +243,21 @@ def _staff(rng, schools, plans, classes, year) -> None:
             person(username)
             for c_school, _, classroom in classes:
                 if c_school is school:
-                    roles.append((username, dict(role=Role.SUBJECT, school=school,
-                                  classroom=classroom, subject=subjects[subject_name])))  # fmt: skip
+                    roles.append(
+                        (
+                            username,
+                            dict(
+                                role=Role.SUBJECT,
+                                school=school,
+                                classroom=classroom,
+                                subject=subjects[subject_name],
+                            ),
+                        )
+                    )
 
-    existing = set(User.objects.filter(username__in=[p[0] for p in people]).values_list(
-        "username", flat=True))  # fmt: skip
+    existing = set(
+        User.objects.filter(username__in=[p[0] for p in people]).values_list("username", flat=True)
+    )
     new = [p for p in people if p[0] not in existing]
     users = User.objects.bulk_create(User(username=u, password=password) for u, _, _ in new)
     Staff.objects.bulk_create(
@@ -221,9 +265,11 @@ def _staff(rng, schools, plans, classes, year) -> None:
         for user, (_, name, kana) in zip(users, new, strict=True)
     )
     staff_by_username = {
-        s.user.username: s for s in Staff.objects.select_related("user").filter(
-            user__username__in=[p[0] for p in people])
-    }  # fmt: skip
+        s.user.username: s
+        for s in Staff.objects.select_related("user").filter(
+            user__username__in=[p[0] for p in people]
+        )
+    }
     RoleAssignment.objects.bulk_create(
         RoleAssignment(staff=staff_by_username[username], school_year=year, **fields)
         for username, fields in roles

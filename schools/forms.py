@@ -61,17 +61,23 @@ class TermsForm(forms.Form):
         for i in range(1, 4):
             initial = terms[i - 1] if i <= len(terms) else None
             self.fields[f"name_{i}"] = forms.CharField(
-                label=f"{i} 名称", max_length=20, required=False,
+                label=f"{i} 名称",
+                max_length=20,
+                required=False,
                 initial=initial.name if initial else "",
-            )  # fmt: skip
+            )
             self.fields[f"start_{i}"] = forms.DateField(
-                label=f"{i} 開始日", required=False, widget=DATE,
+                label=f"{i} 開始日",
+                required=False,
+                widget=DATE,
                 initial=initial.start if initial else None,
-            )  # fmt: skip
+            )
             self.fields[f"end_{i}"] = forms.DateField(
-                label=f"{i} 終了日", required=False, widget=DATE,
+                label=f"{i} 終了日",
+                required=False,
+                widget=DATE,
                 initial=initial.end if initial else None,
-            )  # fmt: skip
+            )
 
     def rows(self):
         return [(self[f"name_{i}"], self[f"start_{i}"], self[f"end_{i}"]) for i in range(1, 4)]
@@ -159,10 +165,15 @@ class RoleForm(forms.Form):
         choices=[("", "選んでください")]
         + [
             (r, r.label)
-            for r in (Role.HOMEROOM, Role.SUBJECT, Role.SCHOOL_ADMIN, Role.BOE_VIEWER,
-                      Role.BOE_ADMIN)
+            for r in (
+                Role.HOMEROOM,
+                Role.SUBJECT,
+                Role.SCHOOL_ADMIN,
+                Role.BOE_VIEWER,
+                Role.BOE_ADMIN,
+            )
         ],
-    )  # fmt: skip
+    )
     title = forms.ChoiceField(
         label="職名（学校管理者）",
         required=False,

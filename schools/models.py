@@ -379,7 +379,7 @@ class SchoolRollover(models.Model):
 
     The school year itself is municipality-wide (``SchoolYear.state``); this row
     records how far each school has come, so the board can switch the year only
-    when every school is ready (see ``schools.services.switch_school_year``).
+    when every school is ready (see ``schools.rollover.switch_school_year``).
     """
 
     class State(models.TextChoices):
@@ -404,3 +404,30 @@ class SchoolRollover(models.Model):
 
     def __str__(self) -> str:
         return f"{self.school} {self.to_year} {self.get_state_display()}"
+
+
+class PendingUpload(models.Model):
+    """An uploaded file between its preview and its confirmation (取り込みの確認待ち).
+
+    Kept in the municipality's own schema, so that any app server can confirm it and no
+    other municipality can ever see it; only the person who uploaded it may confirm it,
+    until ``expires_at``. ``schools.imports.store`` is the one way in and out.
+    """
+
+    owner = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, null=True, blank=True, related_name="+"
+    )
+    kind = models.CharField("種類", max_length=40)
+    token = models.CharField(max_length=64, unique=True)
+    filename = models.CharField("ファイル名", max_length=200, blank=True)
+    data = models.BinaryField()
+    created_at = models.DateTimeField(auto_now_add=True)
+    expires_at = models.DateTimeField()
+
+    class Meta:
+        verbose_name = "確認待ちの取り込み"
+        verbose_name_plural = "確認待ちの取り込み"
+        indexes = [models.Index(fields=["expires_at"], name="pending_upload_expiry")]
+
+    def __str__(self) -> str:
+        return f"{self.kind} {self.filename} ({self.created_at:%Y-%m-%d %H:%M})"

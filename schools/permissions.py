@@ -12,15 +12,26 @@ narrowed here.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from functools import wraps
 
 from django.contrib.auth.views import redirect_to_login
 from django.core.exceptions import PermissionDenied
 from django.db.models import Q, QuerySet
-from django.http import HttpRequest
+from django.http import Http404, HttpRequest
+from django.shortcuts import get_object_or_404
 
-from schools.models import Classroom, Role, RoleAssignment, School, SchoolYear, Student
+from schools.models import (
+    Classroom,
+    Enrolment,
+    Role,
+    RoleAssignment,
+    School,
+    SchoolYear,
+    Staff,
+    Student,
+)
 
 
 @dataclass(frozen=True)
@@ -121,6 +132,126 @@ class Actor:
     def require(self, allowed: bool, message: str = "この操作を行う権限がありません。") -> None:
         if not allowed:
             raise PermissionDenied(message)
+
+    # --- roster -----------------------------------------------------------------
+    # Questions of the roster pages, exports, imports and ``api/roster.py``, and the object
+    # lookups they share: an object outside the actor's schools (or an id that is not a
+    # number) is a 404, so its existence does not leak and bad input is never a 500.
+
+    def can_manage_role(self, role: str, school_id: int | None) -> bool:
+        """Give or take a role: the board's roles are the board's; a school's, its admin's too."""
+        if role in (Role.BOE_ADMIN, Role.BOE_VIEWER) or school_id is None:
+            return self.can_manage_municipality
+        return self.can_manage_school(school_id)
+
+    def can_change_enrolment(self, enrolment: Enrolment) -> bool:
+        """Change a class list or an enrolment: the school's administrator, while the year is open."""
+        return (
+            self.can_manage_school(enrolment.school_id) and not enrolment.school_year.is_read_only
+        )
+
+    def can_change_class_roster(self, classroom: Classroom) -> bool:
+        return (
+            self.can_manage_school(classroom.school_id) and not classroom.school_year.is_read_only
+        )
+
+    def can_edit_student(self, school_ids: Iterable[int]) -> bool:
+        """児童生徒情報の修正: an administrator of one of the schools the student attended."""
+        return any(self.can_manage_school(s) for s in school_ids)
+
+    @property
+    def can_import_roster(self) -> bool:
+        """May open the roster import at all (the school is asked again once chosen)."""
+        return self.is_boe_admin or bool(self.admin_school_ids)
+
+    @property
+    def can_import_staff(self) -> bool:
+        return self.can_manage_municipality
+
+    def can_export_staff(self, school_id: int | None) -> bool:
+        """教職員一覧: the whole municipality for the board, one school for its administrator."""
+        if school_id is None:
+            return self.sees_whole_municipality
+        return self.sees_whole_municipality or self.can_manage_school(school_id)
+
+    def require_roster_import(self, school_id: int) -> None:
+        self.require(
+            self.can_manage_school(school_id),
+            "名簿を取り込めるのは、その学校の管理者か教育委員会の管理者です。",
+        )
+
+    def require_staff_import(self) -> None:
+        self.require(self.can_import_staff, "教職員を取り込めるのは教育委員会の管理者です。")
+
+    def manageable_schools(self) -> QuerySet[School]:
+        """Active schools whose roster the actor may change (import, roll-over)."""
+        qs = self.schools().filter(is_active=True)
+        return qs if self.is_boe_admin else qs.filter(pk__in=self.admin_school_ids)
+
+    def school_or_404(self, pk: object) -> School:
+        return _get_or_404(self.schools(), pk)
+
+    def classroom_or_404(self, pk: object) -> Classroom:
+        return _get_or_404(self.classrooms(), pk)
+
+    def student_or_404(self, pk: object) -> Student:
+        return _get_or_404(self.students(), pk)
+
+    def enrolment_or_404(self, pk: object, *, student: Student | None = None) -> Enrolment:
+        """An enrolment in a class the actor sees (optionally of one student)."""
+        qs = Enrolment.objects.select_related("student", "classroom", "school", "school_year")
+        qs = qs.filter(classroom__in=self.classrooms())
+        if student is not None:
+            qs = qs.filter(student=student)
+        return _get_or_404(qs, pk)
+
+    def managed_school_or_404(self, pk: object) -> School:
+        """A school the actor sees (else 404) and manages (else 403)."""
+        school = self.school_or_404(pk)
+        self.require(self.can_manage_school(school.pk))
+        return school
+
+    def managed_classroom_or_404(self, pk: object) -> Classroom:
+        classroom = self.classroom_or_404(pk)
+        self.require(self.can_manage_school(classroom.school_id))
+        return classroom
+
+    def managed_enrolment_or_404(self, pk: object, *, student: Student | None = None) -> Enrolment:
+        """An enrolment the actor may change: 404 outside their schools, 403 without the right."""
+        enrolment = self.enrolment_or_404(pk, student=student)
+        self.require(self.can_manage_school(enrolment.school_id))
+        return enrolment
+
+    def roles_for(self) -> QuerySet[RoleAssignment]:
+        """Role assignments the actor sees: all for the board, else those of its schools."""
+        qs = RoleAssignment.objects.select_related("school_year")
+        if self.sees_whole_municipality:
+            return qs
+        return qs.filter(school_id__in=self.member_school_ids)
+
+    def staff_for(self) -> QuerySet[Staff]:
+        """教職員 the actor sees: everyone for the board, else those with a role in its schools."""
+        qs = Staff.objects.select_related("user")
+        if self.sees_whole_municipality:
+            return qs
+        return qs.filter(roles__school_id__in=self.member_school_ids).distinct()
+
+
+def as_pk(value: object) -> int | None:
+    """A primary key from a URL, a query string or a form; None for anything else."""
+    if isinstance(value, int) and not isinstance(value, bool):
+        return value if 0 < value < 2**63 else None
+    text = str(value or "").strip()
+    if text.isascii() and text.isdigit() and len(text) < 19:
+        return int(text) or None
+    return None
+
+
+def _get_or_404(qs: QuerySet, pk: object):
+    key = as_pk(pk)
+    if key is None:
+        raise Http404("見つかりません。")
+    return get_object_or_404(qs, pk=key)
 
 
 ANONYMOUS = Actor(user_id=None)

@@ -35,14 +35,29 @@ def preparing_year() -> SchoolYear | None:
     return SchoolYear.objects.filter(state=SchoolYear.State.PREPARING).order_by("year").first()
 
 
-def year_or_current(year: int | str | None) -> SchoolYear | None:
-    """The year named in a ``?year=2026`` parameter, else the current one."""
-    if year:
-        try:
-            return SchoolYear.objects.filter(year=int(year)).first()
-        except (TypeError, ValueError):
-            return None
-    return current_year()
+def school_year_for(value: int | str | None) -> SchoolYear | None:
+    """The one reading of ``?year=``: the year number (2026); without one, the current year.
+
+    None when there is no such year (or the value is not a year number): pages answer 404.
+    """
+    if value is None or value == "":
+        return current_year()
+    text = str(value).strip()
+    if not (text.isascii() and text.isdigit() and len(text) == 4):
+        return None
+    return SchoolYear.objects.filter(year=int(text)).first()
+
+
+def open_years() -> QuerySet[SchoolYear]:
+    """Years that can still be written (current and preparing), newest first."""
+    return SchoolYear.objects.exclude(state=SchoolYear.State.ARCHIVED).order_by("-year")
+
+
+def rollover_of(school: School, year: SchoolYear | None) -> SchoolRollover | None:
+    """The school's roll-over into ``year`` (the preparing year), if it has begun."""
+    if year is None:
+        return None
+    return SchoolRollover.objects.filter(school=school, to_year=year).first()
 
 
 def staff_list() -> QuerySet[Staff]:
@@ -127,6 +142,15 @@ def classroom_staff(classroom: Classroom) -> list[RoleAssignment]:
     )
 
 
+def school_roles(school: School, year: SchoolYear) -> list[RoleAssignment]:
+    """The school's roles of ``year`` (drafts included: the roll-over page shows both)."""
+    return list(
+        RoleAssignment.objects.filter(school=school, school_year=year)
+        .select_related("staff", "classroom", "subject")
+        .order_by("role", "classroom__grade", "classroom__name")
+    )
+
+
 def my_assignments(user, year: SchoolYear | None) -> dict[str, list[RoleAssignment]]:
     """The user's homerooms and teaching assignments (教科担任) of ``year``, for the home page."""
     result: dict[str, list[RoleAssignment]] = defaultdict(list)
@@ -139,12 +163,6 @@ def my_assignments(user, year: SchoolYear | None) -> dict[str, list[RoleAssignme
     ):
         result[r.role].append(r)
     return result
-
-
-def rollovers(target: SchoolYear | None) -> dict[int, SchoolRollover]:
-    if target is None:
-        return {}
-    return {r.school_id: r for r in SchoolRollover.objects.filter(to_year=target)}
 
 
 def school_summaries(schools: QuerySet[School], year: SchoolYear | None) -> list[dict]:

@@ -1,53 +1,27 @@
 """Writes of the roster: one function per user action, one transaction, one audit record.
 
-Views and the API check *who* may act (``schools.permissions``); these functions
-check *what* may be done (dates, uniqueness, archived years) and raise
-``ValidationError`` with a Japanese message, writing nothing, when it may not.
-The first argument is the acting user, recorded in the audit log.
+Every write takes the acting person keyword-only (``by: Actor``) and asks it itself
+(``schools.permissions``), so a page and the API cannot disagree; it checks *what* may be
+done (dates, uniqueness, archived years) and raises ``ValidationError`` with a Japanese
+message, writing nothing, when it may not.
 
-School years and the year roll-over (年度更新 / 進級処理)
---------------------------------------------------------
-
-``SchoolYear`` is municipality-wide: at most one year is ``current`` (現年度),
-the next one may be ``preparing`` (仮年度) while the current one runs, and past
-years are ``archived`` (過年度, read-only: every function here refuses to write
-into them).
-
-The roll-over is per school and happens inside the preparing year:
-
-1. ``rollover_school`` (school administrator) creates the school's classes of
-   the preparing year, moves every student still enrolled up one grade (by a
-   placement map, or "keep the class letter"), lets the top grade graduate
-   (exit=graduation, left on 31 March of the current year), copies the
-   school's roles as drafts (``is_draft=True``, not yet effective; class roles
-   follow their class, 持ち上がり) and this year's terms one year later. The school
-   keeps working in the current year meanwhile; its ``SchoolRollover`` row is
-   ``prepared``. ``cancel_rollover`` undoes it completely while the year is
-   still preparing (terms it copied stay, to be edited).
-2. The school edits classes, placements and the draft roles in the preparing
-   year, then ``confirm_rollover``: drafts become roles, the row ``confirmed``.
-3. ``switch_school_year`` (board of education) makes the preparing year current
-   and archives the old one, for the whole municipality at once, and only when
-   every active school with students in the current year has confirmed its
-   roll-over, so that no school is left without classes on 1 April.
-
-New first-years enter the preparing year's first-grade classes (created empty by
-the roll-over) through ``enrol_student`` or the roster import; a placement file
-(学級編成) passes ``placements`` to ``rollover_school`` or is imported afterwards.
+``SchoolYear`` is municipality-wide: at most one year is ``current`` (現年度), the next one
+may be ``preparing`` (仮年度) while the current one runs, and past years are ``archived``
+(過年度, read-only: every function here refuses to write into them). The year roll-over
+(年度更新 / 進級処理) is in ``schools.rollover``.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import re
-from collections import defaultdict
 from collections.abc import Mapping
 from dataclasses import dataclass
 
 from django.contrib.auth import get_user_model
 from django.contrib.auth.password_validation import validate_password
 from django.core.exceptions import ValidationError
-from django.db import IntegrityError, transaction
+from django.db import transaction
 from django.db.models import Max, Q
 from django.utils import timezone
 
@@ -58,7 +32,6 @@ from schools.models import (
     Role,
     RoleAssignment,
     School,
-    SchoolRollover,
     SchoolType,
     SchoolYear,
     Staff,
@@ -66,6 +39,7 @@ from schools.models import (
     Subject,
     Term,
 )
+from schools.permissions import Actor
 from schools.wareki import school_year_label
 
 # --- pure rules ---------------------------------------------------------------------
@@ -152,18 +126,20 @@ def top_grade(school: School) -> int:
 # --- guards ---------------------------------------------------------------------------
 
 
-def require_writable(year: SchoolYear) -> None:
+def require_writable(school_year: SchoolYear) -> None:
     """Past years stay readable and unchanged (指導要録・出席簿 retention)."""
-    if year.state == SchoolYear.State.ARCHIVED:
+    if school_year.state == SchoolYear.State.ARCHIVED:
         raise ValidationError(
-            f"{year}は過年度のため変更できません。記録は閲覧のみ可能です。", code="archived"
+            f"{school_year}は過年度のため変更できません。記録は閲覧のみ可能です。", code="archived"
         )
 
 
-def _within_year(day: dt.date, year: SchoolYear, field: str) -> None:
-    if not year.start <= day <= year.end:
+def _within_year(day: dt.date, school_year: SchoolYear, field: str) -> None:
+    if not school_year.start <= day <= school_year.end:
         raise ValidationError(
-            {field: f"日付は{year}の期間（{year.start:%Y/%m/%d}〜{year.end:%Y/%m/%d}）内です。"}
+            {
+                field: f"日付は{school_year}の期間（{school_year.start:%Y/%m/%d}〜{school_year.end:%Y/%m/%d}）内です。"
+            }
         )
 
 
@@ -186,21 +162,31 @@ def _clean_school(name: str, school_type: str, mext_code: str, exclude_pk: int |
 
 
 @transaction.atomic
-def create_school(user, *, name: str, school_type: str, mext_code: str, kana: str = "") -> School:
+def create_school(
+    *, by: Actor, name: str, school_type: str, mext_code: str, kana: str = ""
+) -> School:
     """学校の登録 (BoE administrator)."""
+    by.require(by.can_manage_municipality)
     mext_code = mext_code.strip().upper()
     data = _clean_school(name, school_type, mext_code, None)
     school = School.objects.create(kana=kana.strip(), **data)
-    audit.record(user, "schools.school.create", school, school=school, changes=data)
-    signals.school_created.send(sender=School, school=school, by=user)
+    audit.record(by, "schools.school.create", school, school=school, changes=data)
+    signals.school_created.send(sender=School, school=school, by=by)
     return school
 
 
 @transaction.atomic
 def update_school(
-    user, school: School, *, name: str, school_type: str, mext_code: str, kana: str = "",
+    school: School,
+    *,
+    by: Actor,
+    name: str,
+    school_type: str,
+    mext_code: str,
+    kana: str = "",
     is_active: bool = True,
-) -> School:  # fmt: skip
+) -> School:
+    by.require(by.can_manage_municipality)
     mext_code = mext_code.strip().upper()
     data = _clean_school(name, school_type, mext_code, school.pk)
     if school_type != school.school_type and school.classrooms.exists():
@@ -210,13 +196,14 @@ def update_school(
     for key, value in data.items():
         setattr(school, key, value)
     school.save()
-    audit.record(user, "schools.school.update", school, school=school, changes=changes)
+    audit.record(by, "schools.school.update", school, school=school, changes=changes)
     return school
 
 
 @transaction.atomic
-def open_school_year(user, *, year: int) -> SchoolYear:
+def open_school_year(*, by: Actor, year: int) -> SchoolYear:
     """年度を開く: the first year becomes current; later ones start as preparing (仮年度)."""
+    by.require(by.can_manage_municipality)
     if not 2000 <= year <= 2100:
         raise ValidationError({"year": "年度は西暦で入力してください（例: 2026）。"})
     if SchoolYear.objects.filter(year=year).exists():
@@ -231,37 +218,48 @@ def open_school_year(user, *, year: int) -> SchoolYear:
             {"year": f"次に開ける年度は{school_year_label(current.year + 1)}だけです。"}
         )
     school_year = SchoolYear.objects.create(year=year, state=state)
-    audit.record(user, "schools.school_year.open", school_year, changes={"year": year, "state": state})
-    signals.school_year_opened.send(sender=SchoolYear, school_year=school_year, by=user)
-    return school_year
-
-
-def _next_year_for(current: SchoolYear) -> SchoolYear:
-    school_year, _ = SchoolYear.objects.get_or_create(
-        year=current.year + 1, defaults={"state": SchoolYear.State.PREPARING}
+    audit.record(
+        by, "schools.school_year.open", school_year, changes={"year": year, "state": state}
     )
+    signals.school_year_opened.send(sender=SchoolYear, school_year=school_year, by=by)
     return school_year
 
 
 @transaction.atomic
-def set_terms(user, school: School, year: SchoolYear, terms: list[TermDraft]) -> list[Term]:
-    """学期の設定: replaces the school's terms of ``year`` (3学期制 / 2学期制, own dates)."""
-    require_writable(year)
-    if errors := term_errors(terms, year.year):
+def set_terms(
+    school: School, school_year: SchoolYear, terms: list[TermDraft], *, by: Actor
+) -> list[Term]:
+    """学期の設定: replaces the school's terms of ``school_year`` (3学期制 / 2学期制, own dates)."""
+    by.require(by.can_manage_school(school.pk))
+    require_writable(school_year)
+    if errors := term_errors(terms, school_year.year):
         raise ValidationError(errors)
-    old = list(Term.objects.filter(school=school, school_year=year).values("name", "start", "end"))
-    Term.objects.filter(school=school, school_year=year).delete()
+    old = list(
+        Term.objects.filter(school=school, school_year=school_year).values("name", "start", "end")
+    )
+    Term.objects.filter(school=school, school_year=school_year).delete()
     created = Term.objects.bulk_create(
-        Term(school=school, school_year=year, number=i, name=t.name.strip(), start=t.start,
-             end=t.end)
+        Term(
+            school=school,
+            school_year=school_year,
+            number=i,
+            name=t.name.strip(),
+            start=t.start,
+            end=t.end,
+        )
         for i, t in enumerate(terms, start=1)
-    )  # fmt: skip
+    )
     audit.record(
-        user, "schools.terms.set", school=school, target_type="schools.term",
-        target_id=f"{school.pk}/{year.year}",
-        changes={"old": [_term_text(t) for t in old],
-                 "new": [_term_text(t.__dict__) for t in created]},
-    )  # fmt: skip
+        by,
+        "schools.terms.set",
+        school=school,
+        target_type="schools.term",
+        target_id=f"{school.pk}/{school_year.year}",
+        changes={
+            "old": [_term_text(t) for t in old],
+            "new": [_term_text(t.__dict__) for t in created],
+        },
+    )
     return created
 
 
@@ -274,10 +272,17 @@ def _term_text(term: Mapping) -> str:
 
 @transaction.atomic
 def create_classroom(
-    user, *, school: School, school_year: SchoolYear, name: str, grade: int | None = None,
-    is_special_needs: bool = False, sort_order: int = 0,
-) -> Classroom:  # fmt: skip
+    *,
+    by: Actor,
+    school: School,
+    school_year: SchoolYear,
+    name: str,
+    grade: int | None = None,
+    is_special_needs: bool = False,
+    sort_order: int = 0,
+) -> Classroom:
     """学級の作成: 1年1組 …, or a special-needs class (特別支援学級) mixing grades."""
+    by.require(by.can_manage_school(school.pk))
     require_writable(school_year)
     name = name.strip()
     errors = {}
@@ -301,26 +306,21 @@ def create_classroom(
     if errors:
         raise ValidationError(errors)
     classroom = Classroom.objects.create(
-        school=school, school_year=school_year, grade=grade, name=name,
-        is_special_needs=is_special_needs, sort_order=sort_order,
-    )  # fmt: skip
+        school=school,
+        school_year=school_year,
+        grade=grade,
+        name=name,
+        is_special_needs=is_special_needs,
+        sort_order=sort_order,
+    )
     audit.record(
-        user, "schools.classroom.create", classroom, school=school,
+        by,
+        "schools.classroom.create",
+        classroom,
+        school=school,
         changes={"label": classroom.label, "year": school_year.year},
-    )  # fmt: skip
+    )
     return classroom
-
-
-@transaction.atomic
-def delete_classroom(user, classroom: Classroom) -> None:
-    require_writable(classroom.school_year)
-    if classroom.enrolments.exists():
-        raise ValidationError(
-            "児童生徒が在籍している学級は削除できません。先に在籍を移してください。"
-        )
-    audit.record(user, "schools.classroom.delete", classroom, school=classroom.school,
-                 changes={"label": classroom.label})  # fmt: skip
-    classroom.delete()
 
 
 # --- students and enrolments ----------------------------------------------------------------
@@ -373,10 +373,17 @@ def _check_roll_number(classroom: Classroom, roll_number: int | None, exclude_pk
 
 @transaction.atomic
 def enrol_student(
-    user, *, classroom: Classroom, enrolled_on: dt.date, roll_number: int | None = None,
-    entry: str = Enrolment.Entry.ADMISSION, grade: int | None = None, **student_data,
-) -> Enrolment:  # fmt: skip
+    *,
+    by: Actor,
+    classroom: Classroom,
+    enrolled_on: dt.date,
+    roll_number: int | None = None,
+    entry: str = Enrolment.Entry.ADMISSION,
+    grade: int | None = None,
+    **student_data,
+) -> Enrolment:
     """入学 or 転入: a new student placed in ``classroom`` with a 出席番号."""
+    by.require(by.can_manage_school(classroom.school_id))
     year = classroom.school_year
     require_writable(year)
     data = _clean_student(student_data)
@@ -385,15 +392,30 @@ def enrol_student(
     roll_number = _check_roll_number(classroom, roll_number)
     student = Student.objects.create(**data)
     enrolment = Enrolment.objects.create(
-        student=student, classroom=classroom, school=classroom.school, school_year=year,
-        grade=grade, roll_number=roll_number, enrolled_on=enrolled_on, entry=entry,
-    )  # fmt: skip
+        student=student,
+        classroom=classroom,
+        school=classroom.school,
+        school_year=year,
+        grade=grade,
+        roll_number=roll_number,
+        enrolled_on=enrolled_on,
+        entry=entry,
+    )
     audit.record(
-        user, "schools.student.transfer_in" if entry == Enrolment.Entry.TRANSFER_IN else "schools.student.enrol",
-        enrolment, school=classroom.school,
-        changes={"student": student.name, "class": classroom.label, "roll_number": roll_number,
-                 "enrolled_on": enrolled_on.isoformat(), "entry": entry},
-    )  # fmt: skip
+        by,
+        "schools.student.transfer_in"
+        if entry == Enrolment.Entry.TRANSFER_IN
+        else "schools.student.enrol",
+        enrolment,
+        school=classroom.school,
+        changes={
+            "student": student.name,
+            "class": classroom.label,
+            "roll_number": roll_number,
+            "enrolled_on": enrolled_on.isoformat(),
+            "entry": entry,
+        },
+    )
     return enrolment
 
 
@@ -407,11 +429,17 @@ def _grade_for(classroom: Classroom, grade: int | None) -> int:
 
 @transaction.atomic
 def place_student(
-    user, *, student: Student, classroom: Classroom, enrolled_on: dt.date,
-    roll_number: int | None = None, entry: str = Enrolment.Entry.TRANSFER_IN,
+    *,
+    by: Actor,
+    student: Student,
+    classroom: Classroom,
+    enrolled_on: dt.date,
+    roll_number: int | None = None,
+    entry: str = Enrolment.Entry.TRANSFER_IN,
     grade: int | None = None,
-) -> Enrolment:  # fmt: skip
+) -> Enrolment:
     """An existing student (e.g. returning, or moved between schools of the municipality)."""
+    by.require(by.can_manage_school(classroom.school_id))
     year = classroom.school_year
     require_writable(year)
     _within_year(enrolled_on, year, "enrolled_on")
@@ -423,23 +451,35 @@ def place_student(
             f"{student.name} さんは{year}にまだ在籍中の学級があります。先に転出か学級変更を記録してください。"
         )
     enrolment = Enrolment.objects.create(
-        student=student, classroom=classroom, school=classroom.school, school_year=year,
-        grade=_grade_for(classroom, grade), roll_number=_check_roll_number(classroom, roll_number),
-        enrolled_on=enrolled_on, entry=entry,
-    )  # fmt: skip
-    audit.record(user, "schools.student.place", enrolment, school=classroom.school,
-                 changes={"student": student.name, "class": classroom.label})  # fmt: skip
+        student=student,
+        classroom=classroom,
+        school=classroom.school,
+        school_year=year,
+        grade=_grade_for(classroom, grade),
+        roll_number=_check_roll_number(classroom, roll_number),
+        enrolled_on=enrolled_on,
+        entry=entry,
+    )
+    audit.record(
+        by,
+        "schools.student.place",
+        enrolment,
+        school=classroom.school,
+        changes={"student": student.name, "class": classroom.label},
+    )
     return enrolment
 
 
 @transaction.atomic
-def update_student(user, student: Student, **data) -> Student:
+def update_student(student: Student, *, by: Actor, **data) -> Student:
     """児童生徒情報の修正. Refused when the student's only records are in archived years."""
+    by.require(by.can_edit_student(student.enrolments.values_list("school_id", flat=True)))
     years = list(student.enrolments.values_list("school_year__state", flat=True))
     if years and all(state == SchoolYear.State.ARCHIVED for state in years):
         raise ValidationError("過年度にのみ在籍した児童生徒の記録は変更できません。")
-    clean = _clean_student({**{k: getattr(student, k) for k in STUDENT_FIELDS}, **data},
-                           exclude_pk=student.pk)  # fmt: skip
+    clean = _clean_student(
+        {**{k: getattr(student, k) for k in STUDENT_FIELDS}, **data}, exclude_pk=student.pk
+    )
     changes = {
         k: [str(getattr(student, k) or ""), str(v or "")]
         for k, v in clean.items()
@@ -448,30 +488,41 @@ def update_student(user, student: Student, **data) -> Student:
     for key, value in clean.items():
         setattr(student, key, value)
     student.save()
-    audit.record(user, "schools.student.update", student, changes=changes)
+    audit.record(by, "schools.student.update", student, changes=changes)
     return student
 
 
 @transaction.atomic
-def set_roll_number(user, enrolment: Enrolment, roll_number: int) -> Enrolment:
+def set_roll_number(enrolment: Enrolment, roll_number: int, *, by: Actor) -> Enrolment:
+    by.require(by.can_manage_school(enrolment.school_id))
     require_writable(enrolment.school_year)
     old = enrolment.roll_number
     enrolment.roll_number = _check_roll_number(enrolment.classroom, roll_number, enrolment.pk)
     enrolment.save(update_fields=["roll_number"])
-    audit.record(user, "schools.enrolment.set_roll_number", enrolment, school=enrolment.school,
-                 changes={"roll_number": [old, roll_number]})  # fmt: skip
+    audit.record(
+        by,
+        "schools.enrolment.set_roll_number",
+        enrolment,
+        school=enrolment.school,
+        changes={"roll_number": [old, roll_number]},
+    )
     return enrolment
 
 
 @transaction.atomic
 def change_class(
-    user, enrolment: Enrolment, *, classroom: Classroom, on: dt.date,
+    enrolment: Enrolment,
+    *,
+    by: Actor,
+    classroom: Classroom,
+    on: dt.date,
     roll_number: int | None = None,
-) -> Enrolment:  # fmt: skip
+) -> Enrolment:
     """学級変更 during the year: the old enrolment ends the day before ``on``, a new one starts.
 
     Attendance and grades keep each day with the class the student was in that day.
     """
+    by.require(by.can_manage_school(enrolment.school_id))
     year = enrolment.school_year
     require_writable(year)
     if classroom.school_year_id != year.pk or classroom.school_id != enrolment.school_id:
@@ -489,25 +540,37 @@ def change_class(
     enrolment.exit = Enrolment.Exit.CLASS_CHANGE
     enrolment.save(update_fields=["left_on", "exit"])
     new = Enrolment.objects.create(
-        student=enrolment.student, classroom=classroom, school=enrolment.school, school_year=year,
+        student=enrolment.student,
+        classroom=classroom,
+        school=enrolment.school,
+        school_year=year,
         grade=_grade_for(classroom, enrolment.grade),
-        roll_number=_check_roll_number(classroom, roll_number), enrolled_on=on,
+        roll_number=_check_roll_number(classroom, roll_number),
+        enrolled_on=on,
         entry=Enrolment.Entry.CLASS_CHANGE,
-    )  # fmt: skip
+    )
     audit.record(
-        user, "schools.student.change_class", new, school=enrolment.school,
-        changes={"student": enrolment.student.name, "from": enrolment.classroom.label,
-                 "to": classroom.label, "on": on.isoformat()},
-    )  # fmt: skip
+        by,
+        "schools.student.change_class",
+        new,
+        school=enrolment.school,
+        changes={
+            "student": enrolment.student.name,
+            "from": enrolment.classroom.label,
+            "to": classroom.label,
+            "on": on.isoformat(),
+        },
+    )
     return new
 
 
 @transaction.atomic
-def renumber_by_kana(user, classroom: Classroom) -> int:
+def renumber_by_kana(classroom: Classroom, *, by: Actor) -> int:
     """出席番号の振り直し: 1, 2, 3 … in 五十音順 (the usual start-of-year numbering).
 
     Refused once someone has left the class: their number stays vacant (欠番) for the year.
     """
+    by.require(by.can_manage_school(classroom.school_id))
     require_writable(classroom.school_year)
     enrolments = list(
         classroom.enrolments.select_related("student").order_by("student__kana", "student_id")
@@ -524,17 +587,27 @@ def renumber_by_kana(user, classroom: Classroom) -> int:
     for i, e in enumerate(enrolments, start=1):
         e.roll_number = i
     Enrolment.objects.bulk_update(enrolments, ["roll_number"])
-    audit.record(user, "schools.classroom.renumber", classroom, school=classroom.school,
-                 changes={"count": len(enrolments)})  # fmt: skip
+    audit.record(
+        by,
+        "schools.classroom.renumber",
+        classroom,
+        school=classroom.school,
+        changes={"count": len(enrolments)},
+    )
     return len(enrolments)
 
 
 @transaction.atomic
 def transfer_out(
-    user, enrolment: Enrolment, *, left_on: dt.date, exit: str = Enrolment.Exit.TRANSFER_OUT,
+    enrolment: Enrolment,
+    *,
+    by: Actor,
+    left_on: dt.date,
+    exit: str = Enrolment.Exit.TRANSFER_OUT,
     reason: str = "",
-) -> Enrolment:  # fmt: skip
+) -> Enrolment:
     """転出: ``left_on`` is the last day at school (that day still counts as enrolled)."""
+    by.require(by.can_manage_school(enrolment.school_id))
     require_writable(enrolment.school_year)
     if enrolment.left_on is not None:
         raise ValidationError(f"この在籍は既に{enrolment.left_on:%Y/%m/%d}で終了しています。")
@@ -551,9 +624,13 @@ def transfer_out(
     enrolment.exit = exit
     enrolment.save(update_fields=["left_on", "exit"])
     audit.record(
-        user, "schools.student.transfer_out", enrolment, school=enrolment.school, reason=reason,
+        by,
+        "schools.student.transfer_out",
+        enrolment,
+        school=enrolment.school,
+        reason=reason,
         changes={"student": enrolment.student.name, "left_on": left_on.isoformat(), "exit": exit},
-    )  # fmt: skip
+    )
     return enrolment
 
 
@@ -562,8 +639,8 @@ def transfer_out(
 
 @transaction.atomic
 def create_staff_account(
-    actor,
     *,
+    by: Actor,
     username: str,
     password: str,
     name: str,
@@ -576,6 +653,7 @@ def create_staff_account(
 
     ``boe_role`` gives a board-of-education role (administrator or viewer) at once.
     """
+    by.require(by.can_manage_municipality)
     User = get_user_model()
     username = username.strip()
     if not username:
@@ -601,7 +679,7 @@ def create_staff_account(
             raise ValidationError({"boe_role": "教育委員会の役割を選んでください。"})
         RoleAssignment.objects.create(staff=staff, role=boe_role)
     audit.record(
-        actor,
+        by,
         "schools.staff.create",
         staff,
         changes={"username": username, "name": staff.name, "boe_role": boe_role or ""},
@@ -611,11 +689,20 @@ def create_staff_account(
 
 @transaction.atomic
 def assign_role(
-    user, *, staff: Staff, role: str, school: School | None = None,
-    school_year: SchoolYear | None = None, classroom: Classroom | None = None,
-    subject: Subject | None = None, title: str = "", is_draft: bool = False,
-) -> RoleAssignment:  # fmt: skip
+    *,
+    by: Actor,
+    staff: Staff,
+    role: str,
+    school: School | None = None,
+    school_year: SchoolYear | None = None,
+    classroom: Classroom | None = None,
+    subject: Subject | None = None,
+    title: str = "",
+    is_draft: bool = False,
+) -> RoleAssignment:
     """役割の付与. A person may hold several roles in several schools (兼務)."""
+    where = classroom.school if classroom is not None else school
+    by.require(by.can_manage_role(role, where.pk if where is not None else None))
     if role in (Role.BOE_ADMIN, Role.BOE_VIEWER):
         school = school_year = classroom = subject = None
         title = ""
@@ -646,17 +733,32 @@ def assign_role(
     if school_year is not None:
         require_writable(school_year)
     exists = RoleAssignment.objects.filter(
-        staff=staff, role=role, school=school, school_year=school_year, classroom=classroom,
+        staff=staff,
+        role=role,
+        school=school,
+        school_year=school_year,
+        classroom=classroom,
         subject=subject,
-    )  # fmt: skip
+    )
     if exists.exists():
         raise ValidationError(f"{staff.name} さんは既にこの役割を持っています。")
     assignment = RoleAssignment.objects.create(
-        staff=staff, role=role, title=title, school=school, school_year=school_year,
-        classroom=classroom, subject=subject, is_draft=is_draft,
-    )  # fmt: skip
-    audit.record(user, "schools.role.assign", assignment, school=school,
-                 changes={"staff": staff.name, "role": _role_text(assignment)})  # fmt: skip
+        staff=staff,
+        role=role,
+        title=title,
+        school=school,
+        school_year=school_year,
+        classroom=classroom,
+        subject=subject,
+        is_draft=is_draft,
+    )
+    audit.record(
+        by,
+        "schools.role.assign",
+        assignment,
+        school=school,
+        changes={"staff": staff.name, "role": _role_text(assignment)},
+    )
     return assignment
 
 
@@ -672,7 +774,8 @@ def _role_text(r: RoleAssignment) -> str:
 
 
 @transaction.atomic
-def remove_role(user, assignment: RoleAssignment) -> None:
+def remove_role(assignment: RoleAssignment, *, by: Actor) -> None:
+    by.require(by.can_manage_role(assignment.role, assignment.school_id))
     if assignment.school_year is not None:
         require_writable(assignment.school_year)
     if (
@@ -680,274 +783,21 @@ def remove_role(user, assignment: RoleAssignment) -> None:
         and RoleAssignment.objects.filter(role=Role.BOE_ADMIN).count() == 1
     ):
         raise ValidationError("最後の教育委員会管理者の役割は外せません。")
-    audit.record(user, "schools.role.remove", assignment, school=assignment.school,
-                 changes={"staff": assignment.staff.name, "role": _role_text(assignment)})  # fmt: skip
+    audit.record(
+        by,
+        "schools.role.remove",
+        assignment,
+        school=assignment.school,
+        changes={"staff": assignment.staff.name, "role": _role_text(assignment)},
+    )
     assignment.delete()
 
 
-# --- year roll-over (年度更新 / 進級処理) ---------------------------------------------------
-
-# Placement of a student in next year's class: (class name, roll number or None).
-Placement = tuple[str, int | None]
-
-
 @transaction.atomic
-def rollover_school(
-    user, school: School, *, placements: Mapping[int, Placement] | None = None
-) -> SchoolRollover:
-    """仮年度更新 of one school from the current year into the preparing year.
-
-    ``placements`` maps a student id to next year's class name (and roll number);
-    students without one keep their class letter (1組 stays 1組) and are numbered
-    in their old roll-number order. See the module docstring for the whole flow.
-    """
-    current = SchoolYear.objects.filter(state=SchoolYear.State.CURRENT).first()
-    if current is None:
-        raise ValidationError(
-            "現年度が設定されていません。教育委員会に年度の設定を依頼してください。"
-        )
-    target = _next_year_for(current)
-    if target.state != SchoolYear.State.PREPARING:
-        raise ValidationError(f"{target}は準備中の年度ではないため、年度更新できません。")
-    if SchoolRollover.objects.filter(school=school, to_year=target).exists():
-        raise ValidationError(
-            f"{school.name}は既に{target}への年度更新を行いました。やり直す場合は取り消してから実行してください。"
-        )
-    if Classroom.objects.filter(school=school, school_year=target).exists():
-        raise ValidationError(
-            f"{target}の学級が既にあります。年度更新は学級のない状態から行います（先に学級を削除してください）。"
-        )
-    placements = placements or {}
-    last = top_grade(school)
-    old_classes = list(Classroom.objects.filter(school=school, school_year=current))
-
-    # Next year's classes: every grade moves up; the first grade gets this year's set again.
-    new_keys: dict[tuple[int | None, str], Classroom] = {}
-    for c in old_classes:
-        if c.is_special_needs:
-            keys = [(None, c.name)]
-        else:
-            keys = [] if c.grade == last else [(c.grade + 1, c.name)]
-            if c.grade == school.grades[0]:
-                keys.append((c.grade, c.name))
-        for grade, name in keys:
-            new_keys.setdefault(
-                (grade, name),
-                Classroom(school=school, school_year=target, grade=grade, name=name,
-                          is_special_needs=c.is_special_needs, sort_order=c.sort_order),
-            )  # fmt: skip
-    enrolments = list(
-        Enrolment.objects.filter(school=school, school_year=current)
-        .filter(Q(left_on__isnull=True) | Q(left_on__gte=current.end))
-        .select_related("classroom")
-        .order_by("classroom__sort_order", "classroom_id", "roll_number")
-    )
-    # A placement file may name classes that did not exist this year (e.g. 3 classes become 4).
-    for e in enrolments:
-        if e.student_id in placements and e.grade < last:
-            name = placements[e.student_id][0]
-            if (None, name) not in new_keys:
-                new_keys.setdefault(
-                    (e.grade + 1, name),
-                    Classroom(school=school, school_year=target, grade=e.grade + 1, name=name),
-                )
-    Classroom.objects.bulk_create(new_keys.values())
-    classes = new_keys
-
-    graduates: list[Enrolment] = []
-    moves: list[tuple[Enrolment, Classroom, int | None]] = []
-    for e in enrolments:
-        if e.grade >= last:
-            graduates.append(e)
-            continue
-        if e.student_id in placements:
-            name, roll = placements[e.student_id]
-            target_class = classes.get((None, name)) or classes[(e.grade + 1, name)]
-        else:
-            special = e.classroom.is_special_needs
-            target_class = classes[
-                (None, e.classroom.name) if special else (e.grade + 1, e.classroom.name)
-            ]
-            roll = None
-        moves.append((e, target_class, roll))
-
-    # Roll numbers: explicit ones first, the others fill in, in old order.
-    taken: dict[int, set[int]] = defaultdict(set)
-    for _e, c, roll in moves:
-        if roll is not None:
-            if roll in taken[id(c)]:
-                raise ValidationError(f"{c.label}の出席番号 {roll} が重複しています。")
-            taken[id(c)].add(roll)
-    counters: dict[int, int] = defaultdict(int)
-    new_enrolments = []
-    for e, c, roll in moves:
-        if roll is None:
-            counters[id(c)] += 1
-            while counters[id(c)] in taken[id(c)]:
-                counters[id(c)] += 1
-            roll = counters[id(c)]
-        new_enrolments.append(
-            Enrolment(student_id=e.student_id, classroom=c, school=school, school_year=target,
-                      grade=e.grade + 1, roll_number=roll, enrolled_on=target.start,
-                      entry=Enrolment.Entry.PROMOTION)
-        )  # fmt: skip
-    Enrolment.objects.bulk_create(new_enrolments, batch_size=2000)
-    Enrolment.objects.filter(pk__in=[e.pk for e in graduates]).update(
-        left_on=current.end, exit=Enrolment.Exit.GRADUATION
-    )
-
-    drafts = _draft_roles(school, current, target, old_classes, classes)
-    RoleAssignment.objects.bulk_create(drafts, batch_size=2000)
-    terms = _copy_terms(school, current, target)
-
-    rollover = SchoolRollover.objects.create(
-        school=school, from_year=current, to_year=target,
-        graduated=len(graduates), promoted=len(new_enrolments),
-    )  # fmt: skip
-    audit.record(
-        user, "schools.rollover.prepare", rollover, school=school,
-        changes={"from": current.year, "to": target.year, "classes": len(classes),
-                 "promoted": len(new_enrolments), "graduated": len(graduates),
-                 "draft_roles": len(drafts), "terms": terms, "placed_by_file": len(placements)},
-    )  # fmt: skip
-    signals.rollover_prepared.send(sender=SchoolRollover, rollover=rollover, by=user)
-    return rollover
-
-
-def _draft_roles(
-    school: School,
-    current: SchoolYear,
-    target: SchoolYear,
-    old_classes: list[Classroom],
-    classes: dict[tuple[int | None, str], Classroom],
-) -> list[RoleAssignment]:
-    """Roles copied as drafts: administrators stay, class roles follow their class (持ち上がり)."""
-    follow = {}
-    for c in old_classes:
-        key = (None, c.name) if c.is_special_needs else (c.grade + 1, c.name)
-        if key in classes:
-            follow[c.pk] = classes[key]
-    drafts = []
-    for r in RoleAssignment.objects.filter(school=school, school_year=current, is_draft=False):
-        if r.role == Role.SCHOOL_ADMIN:
-            classroom = None
-        elif r.classroom_id in follow:
-            classroom = follow[r.classroom_id]
-        else:
-            continue  # the class graduated: the administrator gives the teacher a new class
-        drafts.append(
-            RoleAssignment(staff_id=r.staff_id, role=r.role, title=r.title, school=school,
-                           school_year=target, classroom=classroom, subject_id=r.subject_id,
-                           is_draft=True)
-        )  # fmt: skip
-    return drafts
-
-
-def _copy_terms(school: School, current: SchoolYear, target: SchoolYear) -> int:
-    """Next year's terms default to this year's, one year later (the school edits them)."""
-    if Term.objects.filter(school=school, school_year=target).exists():
-        return 0
-    created = Term.objects.bulk_create(
-        Term(school=school, school_year=target, number=t.number, name=t.name,
-             start=_next_year_date(t.start), end=_next_year_date(t.end))
-        for t in Term.objects.filter(school=school, school_year=current)
-    )  # fmt: skip
-    return len(created)
-
-
-def _next_year_date(day: dt.date) -> dt.date:
-    try:
-        return day.replace(year=day.year + 1)
-    except ValueError:  # 29 February
-        return day.replace(year=day.year + 1, day=28)
-
-
-def _preparing_rollover(rollover: SchoolRollover) -> None:
-    rollover.to_year.refresh_from_db(fields=["state"])
-    if rollover.to_year.state != SchoolYear.State.PREPARING:
-        raise ValidationError(
-            f"{rollover.to_year}は既に始まっているため、年度更新は変更できません。"
-        )
-
-
-@transaction.atomic
-def cancel_rollover(user, rollover: SchoolRollover) -> None:
-    """取り消し: removes the school's classes, enrolments and roles of the preparing year."""
-    _preparing_rollover(rollover)
-    school, target, current = rollover.school, rollover.to_year, rollover.from_year
-    signals.rollover_cancelled.send(sender=SchoolRollover, rollover=rollover, by=user)
-    Enrolment.objects.filter(school=school, school_year=target).delete()
-    RoleAssignment.objects.filter(school=school, school_year=target).delete()
-    Classroom.objects.filter(school=school, school_year=target).delete()
-    Enrolment.objects.filter(
-        school=school, school_year=current, exit=Enrolment.Exit.GRADUATION, left_on=current.end
-    ).update(left_on=None, exit="")
-    audit.record(user, "schools.rollover.cancel", rollover, school=school,
-                 changes={"to": target.year})  # fmt: skip
-    rollover.delete()
-
-
-@transaction.atomic
-def confirm_rollover(user, rollover: SchoolRollover) -> SchoolRollover:
-    """確定: the draft roles of the preparing year become the school's roles."""
-    _preparing_rollover(rollover)
-    if rollover.state == SchoolRollover.State.CONFIRMED:
-        raise ValidationError("この年度更新は既に確定しています。")
-    count = RoleAssignment.objects.filter(
-        school=rollover.school, school_year=rollover.to_year, is_draft=True
-    ).update(is_draft=False)
-    rollover.state = SchoolRollover.State.CONFIRMED
-    rollover.confirmed_at = timezone.now()
-    rollover.save(update_fields=["state", "confirmed_at"])
-    audit.record(user, "schools.rollover.confirm", rollover, school=rollover.school,
-                 changes={"to": rollover.to_year.year, "roles": count})  # fmt: skip
-    signals.rollover_confirmed.send(sender=SchoolRollover, rollover=rollover, by=user)
-    return rollover
-
-
-@transaction.atomic
-def confirm_role(user, assignment: RoleAssignment) -> RoleAssignment:
+def confirm_role(assignment: RoleAssignment, *, by: Actor) -> RoleAssignment:
+    by.require(by.can_manage_role(assignment.role, assignment.school_id))
     require_writable(assignment.school_year)
     assignment.is_draft = False
     assignment.save(update_fields=["is_draft"])
-    audit.record(user, "schools.role.confirm", assignment, school=assignment.school)
+    audit.record(by, "schools.role.confirm", assignment, school=assignment.school)
     return assignment
-
-
-def schools_not_ready(target: SchoolYear) -> list[School]:
-    """Active schools with students this year whose roll-over into ``target`` is not confirmed."""
-    confirmed = SchoolRollover.objects.filter(
-        to_year=target, state=SchoolRollover.State.CONFIRMED
-    ).values("school_id")
-    with_students = Enrolment.objects.filter(school_year__year=target.year - 1).values("school_id")
-    return list(
-        School.objects.filter(is_active=True, pk__in=with_students).exclude(pk__in=confirmed)
-    )
-
-
-@transaction.atomic
-def switch_school_year(user, target: SchoolYear) -> SchoolYear:
-    """年度切替 (board of education): the preparing year becomes current, the old one archived."""
-    target = SchoolYear.objects.select_for_update().get(pk=target.pk)
-    if target.state != SchoolYear.State.PREPARING:
-        raise ValidationError(f"{target}は準備中の年度ではありません。")
-    current = SchoolYear.objects.select_for_update().filter(state=SchoolYear.State.CURRENT).first()
-    if current is not None and current.year != target.year - 1:
-        raise ValidationError(f"{target}の前の年度が現年度ではありません。")
-    if waiting := schools_not_ready(target):
-        names = "、".join(s.name for s in waiting)
-        raise ValidationError(f"年度更新が確定していない学校があります: {names}")
-    if current is not None:
-        current.state = SchoolYear.State.ARCHIVED
-        current.save(update_fields=["state"])
-    target.state = SchoolYear.State.CURRENT
-    try:
-        target.save(update_fields=["state"])
-    except IntegrityError as exc:  # the one-current-year constraint: a concurrent switch
-        raise ValidationError("年度の切替が同時に行われました。もう一度お試しください。") from exc
-    audit.record(user, "schools.school_year.switch", target,
-                 changes={"current": target.year, "archived": current.year if current else None})  # fmt: skip
-    signals.school_year_switched.send(
-        sender=SchoolYear, school_year=target, previous=current, by=user
-    )
-    return target

@@ -15,6 +15,10 @@ urlpatterns = [
         "schools/<int:pk>/classes/<int:year>/new/", views.classroom_create, name="classroom-create"
     ),
     path("schools/<int:pk>/rollover/", views.rollover, name="rollover"),
+    path("schools/<int:pk>/rollover/prepare/", views.rollover_prepare, name="rollover-prepare"),
+    path("schools/<int:pk>/rollover/cancel/", views.rollover_cancel, name="rollover-cancel"),
+    path("schools/<int:pk>/rollover/confirm/", views.rollover_confirm, name="rollover-confirm"),
+    path("schools/<int:pk>/rollover/roles/", views.rollover_add_role, name="rollover-add-role"),
     path("classes/<int:pk>/", views.class_roster, name="class-roster"),
     path("classes/<int:pk>/enrol/", views.enrol, name="enrol"),
     path("classes/<int:pk>/renumber/", views.renumber, name="renumber"),

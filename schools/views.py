@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from django.contrib import messages
 from django.core.exceptions import ValidationError
-from django.http import HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -18,6 +18,7 @@ from django.views.decorators.http import require_POST
 
 from config import extensions
 from schools import queries, services
+from schools import rollover as year_rollover
 from schools.forms import (
     ChangeClassForm,
     ClassroomForm,
@@ -31,14 +32,7 @@ from schools.forms import (
     TermsForm,
     TransferOutForm,
 )
-from schools.models import (
-    Enrolment,
-    Role,
-    RoleAssignment,
-    School,
-    SchoolRollover,
-    SchoolYear,
-)
+from schools.models import Role, RoleAssignment, School, SchoolRollover, SchoolYear
 from schools.permissions import staff_required
 
 
@@ -99,7 +93,7 @@ def staff_create(request: HttpRequest) -> HttpResponse:
     form = StaffAccountForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         try:
-            staff = services.create_staff_account(request.user, **form.cleaned_data)
+            staff = services.create_staff_account(by=request.actor, **form.cleaned_data)
         except ValidationError as exc:
             _form_errors(form, exc)
         else:
@@ -116,7 +110,7 @@ def staff_detail(request: HttpRequest, pk: int) -> HttpResponse:
     form = RoleForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         try:
-            services.assign_role(request.user, staff=staff, **form.cleaned_data)
+            services.assign_role(by=request.actor, staff=staff, **form.cleaned_data)
         except ValidationError as exc:
             _form_errors(form, exc)
         else:
@@ -128,12 +122,9 @@ def staff_detail(request: HttpRequest, pk: int) -> HttpResponse:
 @staff_required
 @require_POST
 def role_remove(request: HttpRequest, pk: int) -> HttpResponse:
-    assignment = get_object_or_404(
-        RoleAssignment.objects.select_related("staff", "school_year", "school"), pk=pk
-    )
-    _require_role_admin(request, assignment)
+    assignment = _role_or_404(request, pk)
     try:
-        services.remove_role(request.user, assignment)
+        services.remove_role(assignment, by=request.actor)
     except ValidationError as exc:
         _refuse(request, exc)
     else:
@@ -144,10 +135,9 @@ def role_remove(request: HttpRequest, pk: int) -> HttpResponse:
 @staff_required
 @require_POST
 def role_confirm(request: HttpRequest, pk: int) -> HttpResponse:
-    assignment = get_object_or_404(RoleAssignment.objects.select_related("school_year"), pk=pk)
-    _require_role_admin(request, assignment)
+    assignment = _role_or_404(request, pk)
     try:
-        services.confirm_role(request.user, assignment)
+        services.confirm_role(assignment, by=request.actor)
     except ValidationError as exc:
         _refuse(request, exc)
     return redirect(_next(request, reverse("schools:staff-detail", args=[assignment.staff_id])))
@@ -160,12 +150,14 @@ def _next(request: HttpRequest, default: str) -> str:
     return default
 
 
-def _require_role_admin(request: HttpRequest, assignment: RoleAssignment) -> None:
+def _role_or_404(request: HttpRequest, pk: int) -> RoleAssignment:
+    """A role the actor may give or take (403 otherwise: the staff list is the board's)."""
+    assignment = get_object_or_404(
+        RoleAssignment.objects.select_related("staff", "school_year", "school"), pk=pk
+    )
     actor = request.actor
-    if assignment.school_id is None:
-        actor.require(actor.can_manage_municipality)
-    else:
-        actor.require(actor.can_manage_school(assignment.school_id))
+    actor.require(actor.can_manage_role(assignment.role, assignment.school_id))
+    return assignment
 
 
 # --- school years (BoE) ----------------------------------------------------------------
@@ -180,7 +172,7 @@ def year_list(request: HttpRequest) -> HttpResponse:
         actor.require(actor.can_manage_municipality)
         if form.is_valid():
             try:
-                year = services.open_school_year(request.user, **form.cleaned_data)
+                year = services.open_school_year(by=actor, **form.cleaned_data)
             except ValidationError as exc:
                 _form_errors(form, exc)
             else:
@@ -194,7 +186,7 @@ def year_list(request: HttpRequest) -> HttpResponse:
             "years": SchoolYear.objects.all(),
             "form": form,
             "preparing": preparing,
-            "not_ready": services.schools_not_ready(preparing) if preparing else [],
+            "not_ready": year_rollover.schools_not_ready(preparing) if preparing else [],
         },
     )
 
@@ -205,7 +197,7 @@ def year_switch(request: HttpRequest, pk: int) -> HttpResponse:
     request.actor.require(request.actor.can_manage_municipality)
     year = get_object_or_404(SchoolYear, pk=pk)
     try:
-        services.switch_school_year(request.user, year)
+        year_rollover.switch_school_year(year, by=request.actor)
     except ValidationError as exc:
         _refuse(request, exc)
     else:
@@ -222,7 +214,7 @@ def year_switch(request: HttpRequest, pk: int) -> HttpResponse:
 def school_list(request: HttpRequest) -> HttpResponse:
     actor = request.actor
     actor.require(actor.has_any_role)
-    year = queries.year_or_current(request.GET.get("year"))
+    year = queries.school_year_for(request.GET.get("year"))
     return render(
         request,
         "schools/school_list.html",
@@ -241,7 +233,7 @@ def school_create(request: HttpRequest) -> HttpResponse:
     if request.method == "POST" and form.is_valid():
         data = {k: v for k, v in form.cleaned_data.items() if k != "is_active"}
         try:
-            school = services.create_school(request.user, **data)
+            school = services.create_school(by=request.actor, **data)
         except ValidationError as exc:
             _form_errors(form, exc)
         else:
@@ -260,7 +252,7 @@ def school_edit(request: HttpRequest, pk: int) -> HttpResponse:
     form = SchoolForm(request.POST or None, initial=initial)
     if request.method == "POST" and form.is_valid():
         try:
-            services.update_school(request.user, school, **form.cleaned_data)
+            services.update_school(school, by=request.actor, **form.cleaned_data)
         except ValidationError as exc:
             _form_errors(form, exc)
         else:
@@ -270,8 +262,8 @@ def school_edit(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 def _school_and_year(request: HttpRequest, pk: int) -> tuple[School, SchoolYear | None]:
-    school = get_object_or_404(request.actor.schools(), pk=pk)
-    return school, queries.year_or_current(request.GET.get("year"))
+    """The school (404 outside the actor's) and the ``?year=`` (current by default)."""
+    return request.actor.school_or_404(pk), queries.school_year_for(request.GET.get("year"))
 
 
 @staff_required
@@ -314,8 +306,7 @@ def school_roster(request: HttpRequest, pk: int) -> HttpResponse:
 @staff_required
 def terms_edit(request: HttpRequest, pk: int, year: int) -> HttpResponse:
     """学期の設定: 3学期制 / 2学期制 presets with editable dates."""
-    school = get_object_or_404(request.actor.schools(), pk=pk)
-    request.actor.require(request.actor.can_manage_school(school.pk))
+    school = request.actor.managed_school_or_404(pk)
     school_year = get_object_or_404(SchoolYear, year=year)
     preset = request.GET.get("preset")
     terms = (
@@ -328,7 +319,7 @@ def terms_edit(request: HttpRequest, pk: int, year: int) -> HttpResponse:
         drafts = form.drafts()
         if form.is_valid():
             try:
-                services.set_terms(request.user, school, school_year, drafts)
+                services.set_terms(school, school_year, drafts, by=request.actor)
             except ValidationError as exc:
                 _form_errors(form, exc)
             else:
@@ -345,18 +336,21 @@ def terms_edit(request: HttpRequest, pk: int, year: int) -> HttpResponse:
 
 @staff_required
 def classroom_create(request: HttpRequest, pk: int, year: int) -> HttpResponse:
-    school = get_object_or_404(request.actor.schools(), pk=pk)
-    request.actor.require(request.actor.can_manage_school(school.pk))
+    school = request.actor.managed_school_or_404(pk)
     school_year = get_object_or_404(SchoolYear, year=year)
     form = ClassroomForm(request.POST or None, school=school)
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         try:
             classroom = services.create_classroom(
-                request.user, school=school, school_year=school_year, name=data["name"],
-                grade=data["grade"], is_special_needs=data["is_special_needs"],
+                by=request.actor,
+                school=school,
+                school_year=school_year,
+                name=data["name"],
+                grade=data["grade"],
+                is_special_needs=data["is_special_needs"],
                 sort_order=data["sort_order"] or 0,
-            )  # fmt: skip
+            )
         except ValidationError as exc:
             _form_errors(form, exc)
         else:
@@ -375,7 +369,7 @@ def classroom_create(request: HttpRequest, pk: int, year: int) -> HttpResponse:
 @staff_required
 def class_roster(request: HttpRequest, pk: int) -> HttpResponse:
     """学級名簿: by 出席番号, then ふりがな (constant number of queries)."""
-    classroom = get_object_or_404(request.actor.classrooms(), pk=pk)
+    classroom = request.actor.classroom_or_404(pk)
     return render(
         request,
         "schools/class_roster.html",
@@ -383,8 +377,7 @@ def class_roster(request: HttpRequest, pk: int) -> HttpResponse:
             "classroom": classroom,
             "enrolments": queries.class_roster(classroom),
             "staff": queries.classroom_staff(classroom),
-            "can_manage": request.actor.can_manage_school(classroom.school_id)
-            and not classroom.school_year.is_read_only,
+            "can_manage": request.actor.can_change_class_roster(classroom),
             "export_url": reverse("schools_io:export-class", args=[classroom.pk]),
         },
     )
@@ -393,10 +386,9 @@ def class_roster(request: HttpRequest, pk: int) -> HttpResponse:
 @staff_required
 @require_POST
 def renumber(request: HttpRequest, pk: int) -> HttpResponse:
-    classroom = get_object_or_404(request.actor.classrooms(), pk=pk)
-    request.actor.require(request.actor.can_manage_school(classroom.school_id))
+    classroom = request.actor.managed_classroom_or_404(pk)
     try:
-        count = services.renumber_by_kana(request.user, classroom)
+        count = services.renumber_by_kana(classroom, by=request.actor)
     except ValidationError as exc:
         _refuse(request, exc)
     else:
@@ -407,14 +399,13 @@ def renumber(request: HttpRequest, pk: int) -> HttpResponse:
 @staff_required
 def enrol(request: HttpRequest, pk: int) -> HttpResponse:
     """入学・転入: a new student in this class."""
-    classroom = get_object_or_404(request.actor.classrooms(), pk=pk)
-    request.actor.require(request.actor.can_manage_school(classroom.school_id))
+    classroom = request.actor.managed_classroom_or_404(pk)
     initial = {"enrolled_on": max(timezone.localdate(), classroom.school_year.start)}
     form = EnrolForm(request.POST or None, classroom=classroom, initial=initial)
     if request.method == "POST" and form.is_valid():
         try:
             enrolment = services.enrol_student(
-                request.user, classroom=classroom, **form.cleaned_data
+                by=request.actor, classroom=classroom, **form.cleaned_data
             )
         except ValidationError as exc:
             _form_errors(form, exc)
@@ -430,7 +421,7 @@ def enrol(request: HttpRequest, pk: int) -> HttpResponse:
 @staff_required
 def student_detail(request: HttpRequest, pk: int) -> HttpResponse:
     """児童生徒の記録: details and enrolment history across years."""
-    student = get_object_or_404(request.actor.students(), pk=pk)
+    student = request.actor.student_or_404(pk)
     history = queries.student_history(student)
     actor = request.actor
     return render(
@@ -439,16 +430,9 @@ def student_detail(request: HttpRequest, pk: int) -> HttpResponse:
         {
             "student": student,
             "history": history,
-            "can_edit": any(
-                actor.can_manage_school(e.school_id) and not e.school_year.is_read_only
-                for e in history
-            ),
+            "can_edit": any(actor.can_change_enrolment(e) for e in history),
             "manageable": {
-                e.pk
-                for e in history
-                if actor.can_manage_school(e.school_id)
-                and not e.school_year.is_read_only
-                and e.left_on is None
+                e.pk for e in history if e.left_on is None and actor.can_change_enrolment(e)
             },
         },
     )
@@ -456,14 +440,14 @@ def student_detail(request: HttpRequest, pk: int) -> HttpResponse:
 
 @staff_required
 def student_edit(request: HttpRequest, pk: int) -> HttpResponse:
-    student = get_object_or_404(request.actor.students(), pk=pk)
-    school_ids = set(student.enrolments.values_list("school_id", flat=True))
-    request.actor.require(any(request.actor.can_manage_school(s) for s in school_ids))
+    student = request.actor.student_or_404(pk)
+    actor = request.actor
+    actor.require(actor.can_edit_student(student.enrolments.values_list("school_id", flat=True)))
     initial = {f: getattr(student, f) for f in services.STUDENT_FIELDS}
     form = StudentForm(request.POST or None, initial=initial)
     if request.method == "POST" and form.is_valid():
         try:
-            services.update_student(request.user, student, **form.cleaned_data)
+            services.update_student(student, by=actor, **form.cleaned_data)
         except ValidationError as exc:
             _form_errors(form, exc)
         else:
@@ -472,26 +456,14 @@ def student_edit(request: HttpRequest, pk: int) -> HttpResponse:
     return render(request, "schools/student_form.html", {"student": student, "form": form})
 
 
-def _managed_enrolment(request: HttpRequest, pk: int) -> Enrolment:
-    """An enrolment the user may change: 404 outside their schools, 403 without the right."""
-    enrolment = get_object_or_404(
-        Enrolment.objects.select_related("student", "classroom", "school_year").filter(
-            classroom__in=request.actor.classrooms()
-        ),
-        pk=pk,
-    )
-    request.actor.require(request.actor.can_manage_school(enrolment.school_id))
-    return enrolment
-
-
 @staff_required
 def transfer_out(request: HttpRequest, pk: int) -> HttpResponse:
     """転出: the last day of enrolment (that day still counts)."""
-    enrolment = _managed_enrolment(request, pk)
+    enrolment = request.actor.managed_enrolment_or_404(pk)
     form = TransferOutForm(request.POST or None, initial={"left_on": timezone.localdate()})
     if request.method == "POST" and form.is_valid():
         try:
-            services.transfer_out(request.user, enrolment, **form.cleaned_data)
+            services.transfer_out(enrolment, by=request.actor, **form.cleaned_data)
         except ValidationError as exc:
             _form_errors(form, exc)
         else:
@@ -503,13 +475,13 @@ def transfer_out(request: HttpRequest, pk: int) -> HttpResponse:
 @staff_required
 def change_class(request: HttpRequest, pk: int) -> HttpResponse:
     """学級変更 within the year (e.g. into or out of a special-needs class)."""
-    enrolment = _managed_enrolment(request, pk)
+    enrolment = request.actor.managed_enrolment_or_404(pk)
     form = ChangeClassForm(
         request.POST or None, enrolment=enrolment, initial={"on": timezone.localdate()}
     )
     if request.method == "POST" and form.is_valid():
         try:
-            new = services.change_class(request.user, enrolment, **form.cleaned_data)
+            new = services.change_class(enrolment, by=request.actor, **form.cleaned_data)
         except ValidationError as exc:
             _form_errors(form, exc)
         else:
@@ -525,57 +497,18 @@ def change_class(request: HttpRequest, pk: int) -> HttpResponse:
 
 @staff_required
 def rollover(request: HttpRequest, pk: int) -> HttpResponse:
-    """年度更新 of one school: prepare, review drafts, confirm (or cancel)."""
-    school = get_object_or_404(request.actor.schools(), pk=pk)
-    request.actor.require(request.actor.can_manage_school(school.pk))
+    """年度更新 of one school: prepare, review drafts, confirm (or cancel); each a POST of its own."""
+    if request.method == "POST":
+        # Forms posted here with ``action=`` before each action had its own address.
+        view = ROLLOVER_ACTIONS.get(request.POST.get("action", ""))
+        if view is None:
+            return redirect("schools:rollover", pk)
+        return view(request, pk)
+    school = request.actor.managed_school_or_404(pk)
     current = queries.current_year()
     preparing = queries.preparing_year()
-    record = (
-        SchoolRollover.objects.filter(school=school, to_year=preparing).first()
-        if preparing
-        else None
-    )
-    if request.method == "POST":
-        action = request.POST.get("action")
-        try:
-            if action == "prepare":
-                record = services.rollover_school(request.user, school)
-                messages.success(
-                    request,
-                    f"仮年度更新を行いました: 進級 {record.promoted} 名、卒業 {record.graduated} 名。",
-                )
-            elif action == "cancel" and record:
-                services.cancel_rollover(request.user, record)
-                messages.success(request, "年度更新を取り消しました。")
-            elif action == "confirm" and record:
-                services.confirm_rollover(request.user, record)
-                messages.success(
-                    request, "年度更新を確定しました。下書きの役割が有効になりました。"
-                )
-            elif action == "add_role" and record:
-                role_form = SchoolRoleForm(request.POST, school=school, year=preparing)
-                if role_form.is_valid():
-                    services.assign_role(
-                        request.user, school=school, school_year=preparing,
-                        is_draft=record.state == SchoolRollover.State.PREPARED,
-                        **role_form.cleaned_data,
-                    )  # fmt: skip
-                    messages.success(request, "役割を追加しました。")
-                else:
-                    for errors in role_form.errors.values():
-                        for error in errors:
-                            messages.error(request, error)
-        except ValidationError as exc:
-            _refuse(request, exc)
-        return redirect("schools:rollover", school.pk)
-    target = preparing or None
-    drafts = (
-        RoleAssignment.objects.filter(school=school, school_year=target)
-        .select_related("staff", "classroom", "subject")
-        .order_by("role", "classroom__grade", "classroom__name")
-        if target
-        else []
-    )
+    record = queries.rollover_of(school, preparing)
+    drafts = queries.school_roles(school, preparing) if preparing else []
     return render(
         request,
         "schools/rollover.html",
@@ -585,10 +518,94 @@ def rollover(request: HttpRequest, pk: int) -> HttpResponse:
             "preparing": preparing,
             "next_year": (current.year + 1) if current else None,
             "record": record,
-            "classes": queries.classes_of(school, target) if target else [],
+            "classes": queries.classes_of(school, preparing) if preparing else [],
             "roles": drafts,
             "role_form": SchoolRoleForm(school=school, year=preparing) if record else None,
             "Role": Role,
             "import_url": reverse("schools_io:import-roster"),
         },
     )
+
+
+def _rollover_record(request: HttpRequest, school: School) -> SchoolRollover:
+    record = queries.rollover_of(school, queries.preparing_year())
+    if record is None:
+        raise Http404("年度更新がまだ行われていません。")
+    return record
+
+
+@staff_required
+@require_POST
+def rollover_prepare(request: HttpRequest, pk: int) -> HttpResponse:
+    school = request.actor.managed_school_or_404(pk)
+    try:
+        record = year_rollover.rollover_school(school, by=request.actor)
+    except ValidationError as exc:
+        _refuse(request, exc)
+    else:
+        messages.success(
+            request,
+            f"仮年度更新を行いました: 進級 {record.promoted} 名、卒業 {record.graduated} 名。",
+        )
+    return redirect("schools:rollover", school.pk)
+
+
+@staff_required
+@require_POST
+def rollover_cancel(request: HttpRequest, pk: int) -> HttpResponse:
+    school = request.actor.managed_school_or_404(pk)
+    try:
+        year_rollover.cancel_rollover(_rollover_record(request, school), by=request.actor)
+    except ValidationError as exc:
+        _refuse(request, exc)
+    else:
+        messages.success(request, "年度更新を取り消しました。")
+    return redirect("schools:rollover", school.pk)
+
+
+@staff_required
+@require_POST
+def rollover_confirm(request: HttpRequest, pk: int) -> HttpResponse:
+    school = request.actor.managed_school_or_404(pk)
+    try:
+        year_rollover.confirm_rollover(_rollover_record(request, school), by=request.actor)
+    except ValidationError as exc:
+        _refuse(request, exc)
+    else:
+        messages.success(request, "年度更新を確定しました。下書きの役割が有効になりました。")
+    return redirect("schools:rollover", school.pk)
+
+
+@staff_required
+@require_POST
+def rollover_add_role(request: HttpRequest, pk: int) -> HttpResponse:
+    """A role of the preparing year (a draft until the roll-over is confirmed)."""
+    school = request.actor.managed_school_or_404(pk)
+    record = _rollover_record(request, school)
+    form = SchoolRoleForm(request.POST, school=school, year=record.to_year)
+    if not form.is_valid():
+        for errors in form.errors.values():
+            for error in errors:
+                messages.error(request, error)
+        return redirect("schools:rollover", school.pk)
+    try:
+        services.assign_role(
+            by=request.actor,
+            school=school,
+            school_year=record.to_year,
+            is_draft=record.state == SchoolRollover.State.PREPARED,
+            **form.cleaned_data,
+        )
+    except ValidationError as exc:
+        _refuse(request, exc)
+    else:
+        messages.success(request, "役割を追加しました。")
+    return redirect("schools:rollover", school.pk)
+
+
+ROLLOVER_ACTIONS = {
+    "prepare": rollover_prepare,
+    "cancel": rollover_cancel,
+    "confirm": rollover_confirm,
+    "add_role": rollover_add_role,
+}

@@ -15,27 +15,31 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from schools import audit, excel, imports
+from schools import audit, excel, imports, queries
 from schools.excel import ROSTER_COLUMNS, STAFF_COLUMNS
+from schools.imports import store
 from schools.models import School, SchoolYear
-from schools.permissions import Actor, staff_required
+from schools.permissions import Actor, as_pk, staff_required
 
 PREVIEW_LIST_LIMIT = 200  # rows listed per section of the preview (all are counted)
 ERROR_LIST_LIMIT = 500
 
 
+ROSTER_UPLOAD = "schools.roster"  # kinds of pending uploads (schools.imports.store)
+STAFF_UPLOAD = "schools.staff"
+
+
 def _id(value: str | None) -> int:
-    """A primary key from a query string or form; anything else finds nothing (404, not 500)."""
-    return int(value) if value and value.isdigit() and len(value) < 19 else 0
+    """A primary key from a form; anything else finds nothing (404, not 500)."""
+    return as_pk(value) or 0
 
 
-def _manageable_schools(actor: Actor):
-    schools = actor.schools().filter(is_active=True)
-    return schools if actor.is_boe_admin else schools.filter(pk__in=actor.admin_school_ids)
-
-
-def _open_years():
-    return SchoolYear.objects.exclude(state=SchoolYear.State.ARCHIVED).order_by("-year")
+def _year_or_404(value: str | None) -> SchoolYear:
+    """The ``?year=`` of an export or a link (the year number; the current year by default)."""
+    year = queries.school_year_for(value)
+    if year is None:
+        raise Http404("その年度はありません。")
+    return year
 
 
 class RosterUploadForm(forms.Form):
@@ -54,9 +58,9 @@ class RosterUploadForm(forms.Form):
 
     def __init__(self, actor: Actor, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["school"].queryset = _manageable_schools(actor)
-        self.fields["year"].queryset = _open_years()
-        current = _open_years().filter(state=SchoolYear.State.CURRENT).first()
+        self.fields["school"].queryset = actor.manageable_schools()
+        self.fields["year"].queryset = queries.open_years()
+        current = queries.current_year()
         if current is not None:
             self.fields["year"].initial = current.pk
 
@@ -71,16 +75,22 @@ def _columns_help(columns=ROSTER_COLUMNS) -> list[dict]:
 def import_roster(request: HttpRequest) -> HttpResponse:
     """Step 1 (GET: the form) and step 2 (POST: the preview; nothing is written)."""
     actor = request.actor
-    if not (actor.is_boe_admin or actor.admin_school_ids):
-        actor.require(False, _("名簿を取り込めるのは、学校の管理者か教育委員会の管理者です。"))
+    actor.require(
+        actor.can_import_roster, _("名簿を取り込めるのは、学校の管理者か教育委員会の管理者です。")
+    )
     form = RosterUploadForm(actor, request.POST or None, request.FILES or None)
+    # ``?school=<id>&year=2026`` (from the school's page) preselects both.
+    chosen_school = actor.manageable_schools().filter(pk=_id(request.GET.get("school"))).first()
+    named = queries.school_year_for(request.GET["year"]) if request.GET.get("year") else None
+    chosen_year = queries.open_years().filter(pk=named.pk).first() if named else None
     if request.method == "GET":
-        for name in ("school", "year"):
-            if _id(request.GET.get(name)):
-                form.initial[name] = _id(request.GET.get(name))
+        if chosen_school is not None:
+            form.initial["school"] = chosen_school.pk
+        if chosen_year is not None:
+            form.initial["year"] = chosen_year.pk
     if request.method == "POST" and form.is_valid():
         school, year = form.cleaned_data["school"], form.cleaned_data["year"]
-        imports.require_import_permission(actor, school)
+        actor.require_roster_import(school.pk)
         upload = form.cleaned_data["file"]
         if upload.size > imports.ROSTER_LIMITS.max_bytes:
             form.add_error(
@@ -101,14 +111,16 @@ def import_roster(request: HttpRequest) -> HttpResponse:
                 for error in plan.file_errors:
                     form.add_error("file", str(error))
             else:
-                token = imports.store_pending(data) if plan.ok else ""
+                token = (
+                    store.put(data, by=actor, kind=ROSTER_UPLOAD, filename=upload.name)
+                    if plan.ok
+                    else ""
+                )
                 return render(
                     request,
                     "schools/import_preview.html",
                     _preview_context(plan, token, form.cleaned_data["create_classes"]),
                 )
-    chosen_school = _manageable_schools(actor).filter(pk=_id(request.GET.get("school"))).first()
-    chosen_year = _open_years().filter(pk=_id(request.GET.get("year"))).first()
     return render(
         request,
         "schools/import_roster.html",
@@ -146,37 +158,32 @@ def _preview_context(plan: imports.RosterPlan, token: str, create_classes: bool)
 def import_roster_confirm(request: HttpRequest) -> HttpResponse:
     """Step 3: commit the previewed file in one transaction, or show why not (nothing written)."""
     actor = request.actor
-    school = get_object_or_404(_manageable_schools(actor), pk=_id(request.POST.get("school")))
-    imports.require_import_permission(actor, school)
-    year = get_object_or_404(_open_years(), pk=_id(request.POST.get("year")))
+    school = get_object_or_404(actor.manageable_schools(), pk=_id(request.POST.get("school")))
+    actor.require_roster_import(school.pk)
+    year = get_object_or_404(queries.open_years(), pk=_id(request.POST.get("year")))
+    back = f"{reverse('schools_io:import-roster')}?school={school.pk}&year={year.year}"
     token = request.POST.get("token", "")
-    data = imports.load_pending(token)
-    if data is None:
-        messages.error(
-            request,
-            _(
-                "読み込んだファイルが見つかりません（期限切れです）。もう一度ファイルを選んでください。"
-            ),
-        )
-        return redirect(f"{reverse('schools_io:import-roster')}?school={school.pk}&year={year.pk}")
+    try:
+        data = store.get(token, by=actor, kind=ROSTER_UPLOAD)
+    except store.PendingRefused as exc:
+        messages.error(request, exc.message)
+        return redirect(back)
     create_classes = request.POST.get("create_classes") == "1"
     try:
         plan = imports.commit_roster_import(
-            request.user,
-            actor,
             school,
             year,
             data,
+            by=actor,
             filename=request.POST.get("filename", "")[:200],
             create_classes=create_classes,
             expected_fingerprint=request.POST.get("fingerprint", ""),
         )
     except imports.ImportRefused as exc:
-        back = f"{reverse('schools_io:import-roster')}?school={school.pk}&year={year.pk}"
         return render(
             request, "schools/import_refused.html", {"errors": exc.errors, "back": back}, status=409
         )
-    imports.discard_pending(token)
+    store.discard(token, by=actor, kind=ROSTER_UPLOAD)
     counts = plan.counts()
     messages.success(
         request,
@@ -184,7 +191,7 @@ def import_roster_confirm(request: HttpRequest) -> HttpResponse:
             "名簿を取り込みました（{school} {year}）: 新規 {create}名、更新 {update}名、変更なし {unchanged}名。"
         ).format(school=school.name, year=year, **counts),
     )
-    return redirect(f"{reverse('schools_io:import-roster')}?school={school.pk}&year={year.pk}")
+    return redirect(back)
 
 
 # --- staff -------------------------------------------------------------------------------
@@ -204,8 +211,8 @@ class StaffUploadForm(forms.Form):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["year"].queryset = _open_years()
-        current = _open_years().filter(state=SchoolYear.State.CURRENT).first()
+        self.fields["year"].queryset = queries.open_years()
+        current = queries.current_year()
         if current is not None:
             self.fields["year"].initial = current.pk
 
@@ -213,7 +220,8 @@ class StaffUploadForm(forms.Form):
 @staff_required
 def import_staff(request: HttpRequest) -> HttpResponse:
     """教職員の取り込み (BoE administrators): the form, then the preview."""
-    imports.require_staff_import_permission(request.actor)
+    actor = request.actor
+    actor.require_staff_import()
     form = StaffUploadForm(request.POST or None, request.FILES or None)
     if request.method == "POST" and form.is_valid():
         year, upload = form.cleaned_data["year"], form.cleaned_data["file"]
@@ -235,7 +243,11 @@ def import_staff(request: HttpRequest) -> HttpResponse:
                         "counts": plan.counts(),
                         "errors": errors[:ERROR_LIST_LIMIT],
                         "error_count": len(errors),
-                        "token": imports.store_pending(data) if plan.ok else "",
+                        "token": (
+                            store.put(data, by=actor, kind=STAFF_UPLOAD, filename=upload.name)
+                            if plan.ok
+                            else ""
+                        ),
                         "fingerprint": plan.fingerprint() if plan.ok else "",
                     },
                 )
@@ -253,19 +265,20 @@ def import_staff(request: HttpRequest) -> HttpResponse:
 @staff_required
 @require_POST
 def import_staff_confirm(request: HttpRequest) -> HttpResponse:
-    imports.require_staff_import_permission(request.actor)
-    year = get_object_or_404(_open_years(), pk=_id(request.POST.get("year")))
+    actor = request.actor
+    actor.require_staff_import()
+    year = get_object_or_404(queries.open_years(), pk=_id(request.POST.get("year")))
     token = request.POST.get("token", "")
-    data = imports.load_pending(token)
-    if data is None:
-        messages.error(request, _("読み込んだファイルが見つかりません。もう一度選んでください。"))
+    try:
+        data = store.get(token, by=actor, kind=STAFF_UPLOAD)
+    except store.PendingRefused as exc:
+        messages.error(request, exc.message)
         return redirect("schools_io:import-staff")
     try:
         plan = imports.commit_staff_import(
-            request.user,
-            request.actor,
             year,
             data,
+            by=actor,
             filename=request.POST.get("filename", "")[:200],
             expected_fingerprint=request.POST.get("fingerprint", ""),
         )
@@ -274,7 +287,7 @@ def import_staff_confirm(request: HttpRequest) -> HttpResponse:
         return render(
             request, "schools/import_refused.html", {"errors": exc.errors, "back": back}, status=409
         )
-    imports.discard_pending(token)
+    store.discard(token, by=actor, kind=STAFF_UPLOAD)
     messages.success(
         request,
         _(
@@ -290,8 +303,7 @@ def import_staff_confirm(request: HttpRequest) -> HttpResponse:
 @staff_required
 def export_class(request: HttpRequest, classroom_id: int) -> HttpResponse:
     """学級名簿 (.xlsx) of a class the actor can see; other schools' classes are 404."""
-    classroom = get_object_or_404(request.actor.classrooms(), pk=classroom_id)
-    request.actor.require(request.actor.can_view_classroom(classroom))
+    classroom = request.actor.classroom_or_404(classroom_id)
     book, filename = excel.class_roster_workbook(classroom)
     # Who took a copy of pupils' personal data, and when (情報セキュリティポリシー: access logs).
     audit.record_export(
@@ -300,21 +312,11 @@ def export_class(request: HttpRequest, classroom_id: int) -> HttpResponse:
     return book.response(filename)
 
 
-def _year_from(request: HttpRequest) -> SchoolYear:
-    if request.GET.get("year"):
-        return get_object_or_404(SchoolYear, pk=_id(request.GET["year"]))
-    year = SchoolYear.objects.filter(state=SchoolYear.State.CURRENT).first()
-    if year is None:
-        raise Http404("現年度がありません。")
-    return year
-
-
 @staff_required
 def export_school(request: HttpRequest, school_id: int) -> HttpResponse:
-    """全校名簿 (.xlsx) of one school and year (``?year=<id>``, default the current year)."""
-    school = get_object_or_404(request.actor.schools(), pk=school_id)
-    request.actor.require(request.actor.can_view_school(school.pk))
-    year = _year_from(request)
+    """全校名簿 (.xlsx) of one school and year (``?year=2026``, default the current year)."""
+    school = request.actor.school_or_404(school_id)
+    year = _year_or_404(request.GET.get("year"))
     book, filename = excel.school_roster_workbook(school, year)
     audit.record_export(
         request.actor,
@@ -328,15 +330,14 @@ def export_school(request: HttpRequest, school_id: int) -> HttpResponse:
 
 @staff_required
 def export_staff(request: HttpRequest) -> HttpResponse:
-    """教職員一覧 (.xlsx): the whole municipality for the BoE, or ``?school=<id>`` for its admin."""
+    """教職員一覧 (.xlsx): the whole municipality for the BoE, or ``?school=<id>`` for its admin.
+
+    ``?year=2026`` limits the roles to that year (a school's list: the current year by default).
+    """
     actor = request.actor
-    school = None
-    if request.GET.get("school"):
-        school = get_object_or_404(actor.schools(), pk=_id(request.GET["school"]))
-        actor.require(actor.can_manage_school(school.pk) or actor.sees_whole_municipality)
-    else:
-        actor.require(actor.sees_whole_municipality)
-    year = _year_from(request) if (request.GET.get("year") or school) else None
+    school = actor.school_or_404(request.GET["school"]) if request.GET.get("school") else None
+    actor.require(actor.can_export_staff(school.pk if school else None))
+    year = _year_or_404(request.GET.get("year")) if (request.GET.get("year") or school) else None
     book, filename = excel.staff_workbook(year, school)
     audit.record_export(
         request.actor,

@@ -35,8 +35,3 @@ def school_year_label(year: int) -> str:
     """「令和8年度 (2026)」: a 年度 is named by the era of its 1 April."""
     era, era_year = era_of(dt.date(year, 4, 1))
     return f"{era}{year_text(era_year)}年度 ({year})"
-
-
-def school_year_of(day: dt.date) -> int:
-    """The 年度 a date belongs to (January to March belong to the previous year's)."""
-    return day.year if day.month >= 4 else day.year - 1

@@ -92,6 +92,7 @@ def provision(data: NewMunicipality, *, actor: str) -> Municipality:
         raise ValidationError(errors)
     if not template_is_current():
         ensure_template()
+    from schools.permissions import Actor
     from schools.services import create_staff_account
 
     with transaction.atomic():
@@ -108,7 +109,7 @@ def provision(data: NewMunicipality, *, actor: str) -> Municipality:
         with schema_context(municipality.schema_name):
             try:
                 create_staff_account(
-                    None,
+                    by=Actor.system("provisioning"),
                     username=data.admin_username,
                     password=data.admin_password,
                     name=data.admin_name,

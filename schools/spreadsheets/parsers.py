@@ -133,13 +133,3 @@ def choice(options: Mapping[str, Any], *, label: str = "") -> Parser:
         return keyed[key]
 
     return parse
-
-
-def boolean(value: Any) -> bool:
-    if isinstance(value, bool):
-        return value
-    return choice(
-        {"はい": True, "○": True, "〇": True, "1": True, "true": True, "yes": True,
-         "いいえ": False, "×": False, "0": False, "false": False, "no": False},
-        label="はい/いいえ",
-    )(value)  # fmt: skip

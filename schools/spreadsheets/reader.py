@@ -180,9 +180,10 @@ class ParseResult:
         """Like ``reject``, for one of ``other_columns`` (e.g. a date or assessment column)."""
         number = row.number if isinstance(row, Row) else row
         self.errors.append(
-            CellError(message, sheet=self.sheet, row=number, column=column.letter,
-                      header=column.header)
-        )  # fmt: skip
+            CellError(
+                message, sheet=self.sheet, row=number, column=column.letter, header=column.header
+            )
+        )
         self.rejected.add(number)
 
     def reject(self, row: Row | int, field_name: str | None, message: str) -> None:

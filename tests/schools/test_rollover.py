@@ -7,7 +7,7 @@ import datetime as dt
 import pytest
 from django.core.exceptions import ValidationError
 
-from schools import services
+from schools import rollover, services
 from schools.models import (
     Classroom,
     Enrolment,
@@ -36,7 +36,9 @@ def setup(school, year, boe_admin):
         student=Student.objects.create(name="特別 一", kana="とくべつ はじめ"), classroom=special,
         school=school, school_year=year, grade=4, roll_number=1, enrolled_on=year.start,
     )  # fmt: skip
-    services.transfer_out(boe_admin, fifth[1], left_on=year.start.replace(month=10, day=1))
+    services.transfer_out(
+        fifth[1], by=actor_for_user(boe_admin), left_on=year.start.replace(month=10, day=1)
+    )
     homeroom5 = f.homeroom_teacher(c5)
     homeroom6 = f.homeroom_teacher(c6)
     principal = f.school_admin(school, year)
@@ -45,8 +47,8 @@ def setup(school, year, boe_admin):
 
 def test_rollover_promotes_graduates_and_drafts_roles(setup, school, year, boe_admin):
     s = setup
-    services.set_terms(boe_admin, school, year, services.term_preset("2", 2026))
-    record = services.rollover_school(boe_admin, school)
+    services.set_terms(school, year, services.term_preset("2", 2026), by=actor_for_user(boe_admin))
+    record = rollover.rollover_school(school, by=actor_for_user(boe_admin))
     nxt = SchoolYear.objects.get(year=2027)
     assert nxt.state == SchoolYear.State.PREPARING and record.to_year == nxt
     labels = sorted(c.label for c in Classroom.objects.filter(school=school, school_year=nxt))
@@ -79,28 +81,30 @@ def test_rollover_promotes_graduates_and_drafts_roles(setup, school, year, boe_a
     # Drafts give no rights yet; confirming does.
     new_class = Classroom.objects.get(school_year=nxt, grade=6)
     assert new_class.pk not in actor_for_user(s["homeroom5"].user).homeroom_classroom_ids
-    services.confirm_rollover(boe_admin, record)
+    rollover.confirm_rollover(record, by=actor_for_user(boe_admin))
     assert new_class.pk in actor_for_user(s["homeroom5"].user).homeroom_classroom_ids
 
 
 def test_rollover_twice_is_refused_and_cancel_restores(setup, school, year, boe_admin):
-    record = services.rollover_school(boe_admin, school)
+    record = rollover.rollover_school(school, by=actor_for_user(boe_admin))
     with pytest.raises(ValidationError, match="既に"):
-        services.rollover_school(boe_admin, school)
-    services.cancel_rollover(boe_admin, record)
+        rollover.rollover_school(school, by=actor_for_user(boe_admin))
+    rollover.cancel_rollover(record, by=actor_for_user(boe_admin))
     nxt = SchoolYear.objects.get(year=2027)
     assert not Classroom.objects.filter(school_year=nxt).exists()
     assert not Enrolment.objects.filter(school_year=nxt).exists()
     assert not Enrolment.objects.filter(exit=Enrolment.Exit.GRADUATION).exists()
     assert not SchoolRollover.objects.exists()
-    services.rollover_school(boe_admin, school)  # and again, from a clean state
+    rollover.rollover_school(school, by=actor_for_user(boe_admin))  # and again, from a clean state
 
 
 def test_placements_move_students_into_named_classes(setup, school, boe_admin):
     s = setup
     a, b, c = (e.student_id for e in s["first"])
-    record = services.rollover_school(
-        boe_admin, school, placements={a: ("3組", 2), b: ("3組", 1), c: ("1組", None)}
+    record = rollover.rollover_school(
+        school,
+        by=actor_for_user(boe_admin),
+        placements={a: ("3組", 2), b: ("3組", 1), c: ("1組", None)},
     )
     nxt = record.to_year
     three = Enrolment.objects.filter(school_year=nxt, classroom__name="3組", grade=2)
@@ -109,20 +113,20 @@ def test_placements_move_students_into_named_classes(setup, school, boe_admin):
 
 def test_switch_needs_every_school_confirmed(setup, school, year, other_school, boe_admin):
     f.students(f.classroom(other_school, year, grade=2), 2)
-    record = services.rollover_school(boe_admin, school)
+    record = rollover.rollover_school(school, by=actor_for_user(boe_admin))
     with pytest.raises(ValidationError, match="確定していない学校") as exc:
-        services.switch_school_year(boe_admin, record.to_year)
+        rollover.switch_school_year(record.to_year, by=actor_for_user(boe_admin))
     assert other_school.name in str(exc.value) and school.name in str(exc.value)
-    services.confirm_rollover(boe_admin, record)
-    other = services.rollover_school(boe_admin, other_school)
-    services.confirm_rollover(boe_admin, other)
-    services.switch_school_year(boe_admin, record.to_year)
+    rollover.confirm_rollover(record, by=actor_for_user(boe_admin))
+    other = rollover.rollover_school(other_school, by=actor_for_user(boe_admin))
+    rollover.confirm_rollover(other, by=actor_for_user(boe_admin))
+    rollover.switch_school_year(record.to_year, by=actor_for_user(boe_admin))
     year.refresh_from_db()
     assert year.state == SchoolYear.State.ARCHIVED
     assert SchoolYear.objects.get(year=2027).state == SchoolYear.State.CURRENT
     # The old year is now read-only: no change, no cancel.
     old_enrolment = Enrolment.objects.filter(school_year=year, left_on__isnull=True).first()
     with pytest.raises(ValidationError, match="過年度"):
-        services.transfer_out(boe_admin, old_enrolment, left_on=year.end)
+        services.transfer_out(old_enrolment, by=actor_for_user(boe_admin), left_on=year.end)
     with pytest.raises(ValidationError, match="既に始まって"):
-        services.cancel_rollover(boe_admin, record)
+        rollover.cancel_rollover(record, by=actor_for_user(boe_admin))

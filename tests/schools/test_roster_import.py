@@ -30,7 +30,7 @@ def actor(principal):
 
 
 def commit(principal, actor, school, year, data, **kw):
-    return commit_roster_import(principal, actor, school, year, data, filename="名簿.xlsx", **kw)
+    return commit_roster_import(school, year, data, by=actor, filename="名簿.xlsx", **kw)
 
 
 def test_preview_writes_nothing_and_sorts_rows(school, year, classes):

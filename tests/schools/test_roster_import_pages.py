@@ -54,7 +54,7 @@ def test_upload_preview_confirm(muni, client_for, principal, school, year, class
     follow = client.get(confirmed["Location"])
     assert "新規 2名" in follow.content.decode()
     # Next steps from there: the school's roster and its export.
-    assert f"/roster/io/export/school/{school.pk}.xlsx?year={year.pk}" in follow.content.decode()
+    assert f"/roster/io/export/school/{school.pk}.xlsx?year={year.year}" in follow.content.decode()
     # The same confirmation cannot be replayed: the pending file is gone.
     again = client.post(CONFIRM, fields)
     assert again.status_code == 302 and Student.objects.count() == 2

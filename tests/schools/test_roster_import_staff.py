@@ -49,7 +49,7 @@ def rows(school, classroom):
 
 
 def commit(user, year, data, **kw):
-    return commit_staff_import(user, actor_for_user(user), year, data, filename="教職員.xlsx", **kw)
+    return commit_staff_import(year, data, by=actor_for_user(user), filename="教職員.xlsx", **kw)
 
 
 def test_accounts_and_roles_created_once(boe_admin, year, classroom, rows):
@@ -160,7 +160,7 @@ def test_only_the_board_imports_staff(muni, client_for, principal, teacher, year
 
 def test_staff_export_round_trips(muni, client_for, boe_admin, year, classroom, rows):
     commit(boe_admin, year, xlsx(rows, header=HEADER))
-    response = client_for(muni, boe_admin).get(f"/roster/io/export/staff.xlsx?year={year.pk}")
+    response = client_for(muni, boe_admin).get(f"/roster/io/export/staff.xlsx?year={year.year}")
     plan = plan_staff_import(year, response.content)
     assert plan.ok, [str(e) for e in plan.errors]
     assert plan.counts()["create"] == plan.counts()["update"] == plan.counts()["roles_add"] == 0

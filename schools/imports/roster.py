@@ -29,64 +29,31 @@ Choices a school administrator would expect:
 
 from __future__ import annotations
 
-import hashlib
-import os
-import re
-import secrets
 import time
-from collections.abc import Iterable
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import Any
 
-from django.conf import settings
-from django.contrib.auth import get_user_model
-from django.contrib.auth.password_validation import validate_password
-from django.core.exceptions import PermissionDenied, ValidationError
-from django.db import IntegrityError, connection, transaction
+from django.db import IntegrityError, transaction
 
-from schools import audit
-from schools.excel import ROSTER_COLUMNS, STAFF_COLUMNS, class_key
-from schools.models import (
-    Classroom,
-    Enrolment,
-    Role,
-    RoleAssignment,
-    School,
-    SchoolYear,
-    Staff,
-    Student,
-    Subject,
+from schools.excel import ROSTER_COLUMNS, class_key
+from schools.imports.base import (
+    BATCH,
+    ImportPlan,
+    ImportRefused,
+    change_lines,
+    digest,
+    read_into,
+    record_import,
+    shown,
 )
+from schools.models import Classroom, Enrolment, School, SchoolYear, Student
 from schools.permissions import Actor
-from schools.spreadsheets import CellError, Limits, ParseResult, Row, SpreadsheetError, read_table
-from schools.spreadsheets.normalize import header_key, without_spaces
+from schools.spreadsheets import CellError, Limits, ParseResult, Row
+from schools.spreadsheets.normalize import without_spaces
 from schools.wareki import wareki_date
 
 ROSTER_LIMITS = Limits(max_bytes=10 * 1024 * 1024, max_rows=20_000)
-BATCH = 2000
 STUDENT_FIELDS = ("name", "kana", "sex", "birth_date", "student_number")
-FIELD_LABELS = {
-    "name": "氏名",
-    "kana": "ふりがな",
-    "sex": "性別",
-    "birth_date": "生年月日",
-    "student_number": "学籍番号",
-    "classroom": "学級",
-    "roll_number": "出席番号",
-    "grade": "学年",
-    "enrolled_on": "転入日",
-    "left_on": "転出日",
-    "staff_number": "職員番号",
-}
-
-
-class ImportRefused(Exception):
-    """The import cannot be committed; ``errors`` say why (nothing was written)."""
-
-    def __init__(self, errors: Iterable[CellError | str]):
-        self.errors = [e if isinstance(e, CellError) else CellError(e) for e in errors]
-        super().__init__("\n".join(str(e) for e in self.errors))
 
 
 @dataclass
@@ -117,49 +84,19 @@ class PlannedRow:
 
     def changes_text(self) -> list[str]:
         """「ふりがな: やまだ → やまた」 lines for the preview."""
-        lines = []
-        for key, (old, new) in (self.student_changes | self.enrolment_changes).items():
-            if key == "sex":
-                old, new = SEX_TEXT.get(old, old), SEX_TEXT.get(new, new)
-            lines.append(f"{FIELD_LABELS.get(key, key)}: {_shown(old)} → {_shown(new)}")
+        lines = change_lines(self.student_changes | self.enrolment_changes)
         if self.student is not None and self.enrolment is None:
             lines.append(f"在籍: {self.class_label} {self.values['roll_number']}番 に登録")
         return lines
 
 
-def _shown(value: Any) -> str:
-    if value is None or value == "":
-        return "（空欄）"
-    if isinstance(value, Classroom):
-        return value.label
-    if hasattr(value, "isoformat"):
-        return value.strftime("%Y/%-m/%-d")
-    return str(value)
-
-
-SEX_TEXT = {"M": "男", "F": "女", "X": "その他"}
-
-
-@dataclass
-class RosterPlan:
+@dataclass(kw_only=True)
+class RosterPlan(ImportPlan):
     school: School
-    year: SchoolYear
-    filename: str
-    sha256: str
-    result: ParseResult | None
-    file_errors: list[CellError] = field(default_factory=list)
     rows: list[PlannedRow] = field(default_factory=list)
     new_classes: list[tuple[int, str]] = field(default_factory=list)
     not_in_file: int = 0
     timings: dict[str, float] = field(default_factory=dict)
-
-    @property
-    def errors(self) -> list[CellError]:
-        return self.file_errors + (sorted_errors(self.result) if self.result else [])
-
-    @property
-    def ok(self) -> bool:
-        return not self.errors
 
     def _kind(self, kind: str) -> list[PlannedRow]:
         rejected = self.result.rejected if self.result else set()
@@ -177,10 +114,6 @@ class RosterPlan:
     def unchanged(self) -> list[PlannedRow]:
         return self._kind("unchanged")
 
-    @property
-    def rejected_count(self) -> int:
-        return len(self.result.rejected) if self.result else 0
-
     def counts(self) -> dict[str, int]:
         return {
             "create": len(self.to_create),
@@ -190,27 +123,16 @@ class RosterPlan:
             "new_classes": len(self.new_classes),
         }
 
-    def fingerprint(self) -> str:
-        """Identifies what the commit would do: the preview's plan must still hold at confirm."""
-        digest = hashlib.sha256(self.sha256.encode())
+    def fingerprint_parts(self):
         for p in self.rows:
-            digest.update(
-                repr(
-                    (
-                        p.row.number,
-                        p.kind,
-                        p.student.pk if p.student else None,
-                        sorted((k, str(v)) for k, v in p.student_changes.items()),
-                        sorted((k, str(v)) for k, v in p.enrolment_changes.items()),
-                    )
-                ).encode()
+            yield (
+                p.row.number,
+                p.kind,
+                p.student.pk if p.student else None,
+                sorted((k, str(v)) for k, v in p.student_changes.items()),
+                sorted((k, str(v)) for k, v in p.enrolment_changes.items()),
             )
-        digest.update(repr(self.new_classes).encode())
-        return digest.hexdigest()[:32]
-
-
-def sorted_errors(result: ParseResult) -> list[CellError]:
-    return sorted(result.errors, key=lambda e: (e.row or 0, e.column))
+        yield self.new_classes
 
 
 # --- planning --------------------------------------------------------------------------
@@ -227,16 +149,9 @@ def plan_roster_import(
 ) -> RosterPlan:
     """The preview: what importing ``data`` into ``school`` and ``year`` would do. Writes nothing."""
     started = time.perf_counter()
-    plan = RosterPlan(school, year, filename, hashlib.sha256(data).hexdigest(), None)
-    if year.is_read_only:
-        plan.file_errors.append(
-            CellError(f"{year}は過年度のため変更できません（閲覧のみ）。", header="年度")
-        )
-        return plan
-    try:
-        result = read_table(data, ROSTER_COLUMNS, limits=limits, filename=filename)
-    except SpreadsheetError as exc:
-        plan.file_errors.extend(exc.errors)
+    plan = RosterPlan(school=school, year=year, filename=filename, sha256=digest(data))
+    result = read_into(plan, data, ROSTER_COLUMNS, limits=limits, archived_header="年度")
+    if result is None:
         return plan
     if not result.has("student_number") and not result.has("birth_date"):
         plan.file_errors.append(
@@ -441,7 +356,7 @@ class _Planner:
                 start = v.get("transfer_in_on") or planned.enrolment.enrolled_on
                 if v.get("left_on") and v["left_on"] < start:
                     self.result.reject(
-                        row, "left_on", f"転出日が在籍開始日（{_shown(start)}）より前です。"
+                        row, "left_on", f"転出日が在籍開始日（{shown(start)}）より前です。"
                     )
         planned.decide()
         return planned
@@ -586,43 +501,33 @@ class _Planner:
 # --- commit -------------------------------------------------------------------------------
 
 
-def require_import_permission(actor: Actor, school: School) -> None:
-    actor.require(
-        actor.can_manage_school(school.pk),
-        "名簿を取り込めるのは、その学校の管理者か教育委員会の管理者です。",
-    )
-
-
 @transaction.atomic
 def commit_roster_import(
-    user,
-    actor: Actor,
     school: School,
     year: SchoolYear,
     data: bytes,
     *,
+    by: Actor,
     filename: str = "",
     create_classes: bool = False,
     expected_fingerprint: str | None = None,
     limits: Limits = ROSTER_LIMITS,
 ) -> RosterPlan:
     """Write the plan of ``data`` in one transaction, or raise ``ImportRefused`` (nothing written)."""
-    require_import_permission(actor, school)
+    by.require_roster_import(school.pk)
     # Two imports of one school run one after the other, each on fresh data.
     School.objects.select_for_update().filter(pk=school.pk).first()
     plan = plan_roster_import(
         school, year, data, filename=filename, create_classes=create_classes, limits=limits
     )
-    if not plan.ok:
-        raise ImportRefused(plan.errors)
-    if expected_fingerprint is not None and plan.fingerprint() != expected_fingerprint:
-        raise ImportRefused(
-            ["確認画面を表示した後に名簿が変更されました。もう一度ファイルを読み込んでください。"]
-        )
+    plan.require_committable(
+        expected_fingerprint,
+        "確認画面を表示した後に名簿が変更されました。もう一度ファイルを読み込んでください。",
+    )
     started = time.perf_counter()
     try:
         with transaction.atomic():
-            _write(plan, user)
+            _write(plan, by)
     except IntegrityError as exc:
         # Someone changed the same classes between the plan and the write (a page, not an
         # import: imports of one school queue on the lock above). Nothing is kept.
@@ -635,7 +540,7 @@ def commit_roster_import(
     return plan
 
 
-def _write(plan: RosterPlan, user) -> None:
+def _write(plan: RosterPlan, by: Actor) -> None:
     school, year = plan.school, plan.year
     classes = {
         (grade, class_key(name)): Classroom(
@@ -727,16 +632,14 @@ def _write(plan: RosterPlan, user) -> None:
         )
     Enrolment.objects.bulk_create(new_enrolments, batch_size=BATCH)
 
-    audit.record(
-        user,
+    record_import(
+        by,
         "schools.roster.import",
+        plan,
         target_type="schools.school",
         target_id=str(school.pk),
         school=school,
         changes={
-            "file": plan.filename,
-            "sha256": plan.sha256,
-            "school_year": year.year,
             "created": len(creates),
             "updated": len(updates),
             "unchanged": len(plan.unchanged),
@@ -753,461 +656,3 @@ def _write(plan: RosterPlan, user) -> None:
 def _sort(name: str) -> int:
     digits = "".join(ch for ch in name if ch.isdigit())
     return int(digits) if digits and int(digits) < 30000 else 0
-
-
-# --- the uploaded file between the preview and the confirmation ---------------------------
-# Kept under a per-municipality path (never in the session or the database), readable only
-# by the server, and removed once committed or after a day.
-
-PENDING_MAX_AGE = 24 * 3600
-
-
-def _pending_dir(create: bool = False) -> Path:
-    path = Path(settings.MEDIA_ROOT) / "imports" / connection.schema_name
-    if create:
-        path.mkdir(parents=True, exist_ok=True)
-    return path
-
-
-def store_pending(data: bytes) -> str:
-    directory = _pending_dir(create=True)
-    cutoff = time.time() - PENDING_MAX_AGE
-    for old in directory.glob("*.upload"):
-        if old.stat().st_mtime < cutoff:
-            old.unlink(missing_ok=True)
-    token = secrets.token_hex(16)
-    path = directory / f"{token}.upload"
-    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-    with os.fdopen(fd, "wb") as f:
-        f.write(data)
-    return token
-
-
-def load_pending(token: str) -> bytes | None:
-    if len(token) != 32 or not all(c in "0123456789abcdef" for c in token):
-        return None
-    path = _pending_dir() / f"{token}.upload"
-    try:
-        return path.read_bytes()
-    except FileNotFoundError:
-        return None
-
-
-def discard_pending(token: str) -> None:
-    if load_pending(token) is not None:
-        (_pending_dir() / f"{token}.upload").unlink(missing_ok=True)
-
-
-__all__ = [
-    "ROSTER_LIMITS",
-    "ImportRefused",
-    "PermissionDenied",
-    "PlannedRow",
-    "RosterPlan",
-    "commit_roster_import",
-    "plan_roster_import",
-    "require_import_permission",
-]
-
-
-# --- staff import (教職員の取り込み) ----------------------------------------------------------
-# One row per role; rows with the same ログインID are one person, so 兼務 takes two rows.
-# Accounts are matched by ログインID (case-insensitive). A new account gets the row's
-# 初期パスワード (checked by the password rules) or none at all, so it cannot log in until
-# an administrator sets one; the import never changes an existing account's password.
-# Roles are added; roles that are not in the file are left alone.
-
-STAFF_LIMITS = Limits(max_bytes=10 * 1024 * 1024, max_rows=5_000)
-
-
-@dataclass
-class StaffPerson:
-    username: str
-    rows: list[Row]
-    name: str
-    kana: str
-    staff_number: str | None
-    password: str | None
-    staff: Staff | None = None  # when the account exists
-    changes: dict[str, tuple[Any, Any]] = field(default_factory=dict)
-
-    @property
-    def kind(self) -> str:
-        if self.staff is None:
-            return "create"
-        return "update" if self.changes else "unchanged"
-
-    def changes_text(self) -> list[str]:
-        return [
-            f"{FIELD_LABELS.get(k, k)}: {_shown(old)} → {_shown(new)}"
-            for k, (old, new) in self.changes.items()
-        ]
-
-
-@dataclass
-class StaffRole:
-    row: Row
-    username: str
-    role: str
-    title: str
-    school: School | None
-    classroom: Classroom | None
-    subject: Subject | None
-    exists: bool = False
-
-    def text(self) -> str:
-        parts = [Role(self.role).label]
-        if self.title:
-            parts.append(RoleAssignment.Title(self.title).label)
-        if self.school is not None:
-            parts.append(self.school.name)
-        if self.classroom is not None:
-            parts.append(self.classroom.label)
-        if self.subject is not None:
-            parts.append(self.subject.name)
-        return " ".join(parts)
-
-
-@dataclass
-class StaffPlan:
-    year: SchoolYear
-    filename: str
-    sha256: str
-    result: ParseResult | None
-    file_errors: list[CellError] = field(default_factory=list)
-    people: list[StaffPerson] = field(default_factory=list)
-    roles: list[StaffRole] = field(default_factory=list)
-    ignored_passwords: int = 0
-
-    @property
-    def errors(self) -> list[CellError]:
-        return self.file_errors + (sorted_errors(self.result) if self.result else [])
-
-    @property
-    def ok(self) -> bool:
-        return not self.errors
-
-    def people_of(self, kind: str) -> list[StaffPerson]:
-        return [p for p in self.people if p.kind == kind]
-
-    @property
-    def roles_to_add(self) -> list[StaffRole]:
-        return [r for r in self.roles if not r.exists]
-
-    def counts(self) -> dict[str, int]:
-        return {
-            "create": len(self.people_of("create")),
-            "update": len(self.people_of("update")),
-            "unchanged": len(self.people_of("unchanged")),
-            "roles_add": len(self.roles_to_add),
-            "roles_existing": len(self.roles) - len(self.roles_to_add),
-            "rejected": len(self.result.rejected) if self.result else 0,
-        }
-
-    def fingerprint(self) -> str:
-        digest = hashlib.sha256(self.sha256.encode())
-        for p in self.people:
-            digest.update(repr((p.username, p.kind, sorted(p.changes))).encode())
-        for r in self.roles:
-            digest.update(repr((r.row.number, r.exists)).encode())
-        return digest.hexdigest()[:32]
-
-
-def plan_staff_import(
-    year: SchoolYear, data: bytes, *, filename: str = "", limits: Limits = STAFF_LIMITS
-) -> StaffPlan:
-    """The preview of a staff import into ``year`` (roles of schools belong to a year)."""
-    plan = StaffPlan(year, filename, hashlib.sha256(data).hexdigest(), None)
-    if year.is_read_only:
-        plan.file_errors.append(CellError(f"{year}は過年度のため変更できません（閲覧のみ）。"))
-        return plan
-    try:
-        result = read_table(data, STAFF_COLUMNS, limits=limits, filename=filename)
-    except SpreadsheetError as exc:
-        plan.file_errors.extend(exc.errors)
-        return plan
-    plan.result = result
-    _StaffPlanner(plan, result).run()
-    return plan
-
-
-class _StaffPlanner:
-    def __init__(self, plan: StaffPlan, result: ParseResult):
-        self.plan, self.result, self.year = plan, result, plan.year
-
-    def run(self) -> None:
-        result = self.result
-        groups: dict[str, list[Row]] = {}
-        for row in result.rows:
-            if row["username"]:
-                groups.setdefault(row["username"].lower(), []).append(row)
-        users = {
-            u.username.lower(): u
-            for u in get_user_model().objects.filter(
-                username__in=[r["username"] for r in result.rows if r["username"]]
-            )
-        }
-        # Case-insensitive: ask again for names that differ only by case.
-        missing = [k for k in groups if k not in users]
-        if missing:
-            for u in get_user_model().objects.filter(
-                username__iregex=r"^(" + "|".join(map(re.escape, missing)) + r")$"
-            ):
-                users[u.username.lower()] = u
-        staff_by_user = {
-            s.user_id: s for s in Staff.objects.filter(user__in=[u.pk for u in users.values()])
-        }
-        numbers = {r["staff_number"] for r in result.rows if r.get("staff_number")}
-        number_owner = dict(
-            Staff.objects.filter(staff_number__in=numbers).values_list("staff_number", "user_id")
-        )
-        for key, rows in groups.items():
-            self._person(key, rows, users.get(key), staff_by_user, number_owner)
-        self._staff_number_clashes()
-        schools = list(School.objects.all())
-        classes = list(
-            Classroom.objects.filter(school_year=self.year).select_related("school", "school_year")
-        )
-        subjects = {(s.school_type, s.name): s for s in Subject.objects.all()}
-        existing = set(
-            RoleAssignment.objects.filter(staff__in=list(staff_by_user.values())).values_list(
-                "staff__user__username", "role", "school_id", "school_year_id", "classroom_id",
-                "subject_id",
-            )
-        )  # fmt: skip
-        existing = {(u.lower(), *rest) for u, *rest in existing}
-        seen: dict[tuple, Row] = {}
-        for row in result.rows:
-            if row.number in result.rejected or not row["username"]:
-                continue
-            role = self._role(row, schools, classes, subjects)
-            if role is None:
-                continue
-            key = (
-                role.username.lower(),
-                role.role,
-                role.school.pk if role.school else None,
-                self.year.pk if role.school else None,
-                role.classroom.pk if role.classroom else None,
-                role.subject.pk if role.subject else None,
-            )
-            if key in seen:
-                result.reject(row, "role", f"{seen[key].number}行目と同じ役割です。")
-                continue
-            seen[key] = row
-            role.exists = key in existing
-            self.plan.roles.append(role)
-
-    def _person(self, key, rows, user, staff_by_user, number_owner) -> None:
-        first = rows[0]
-        for row in rows[1:]:
-            for field_name, label in (
-                ("name", "氏名"),
-                ("kana", "ふりがな"),
-                ("staff_number", "職員番号"),
-            ):
-                if (
-                    row.get(field_name)
-                    and first.get(field_name)
-                    and row[field_name] != first[field_name]
-                ):
-                    self.result.reject(
-                        row, field_name, f"同じログインIDの{first.number}行目と{label}が違います。"
-                    )
-        pick = lambda name: next((r[name] for r in rows if r.get(name)), None)  # noqa: E731
-        person = StaffPerson(
-            username=first["username"],
-            rows=rows,
-            name=first["name"] or "",
-            kana=pick("kana") or "",
-            staff_number=pick("staff_number"),
-            password=pick("password"),
-        )
-        if user is not None:
-            staff = staff_by_user.get(user.pk)
-            if staff is None:
-                self.result.reject(
-                    first,
-                    "username",
-                    f"ログインID「{user.username}」は教職員ではない利用者のものです。",
-                )
-                return
-            person.staff = staff
-            for name in ("name", "kana", "staff_number"):
-                new = getattr(person, name)
-                if new and getattr(staff, name) != new:
-                    person.changes[name] = (getattr(staff, name), new)
-            if person.password:
-                self.plan.ignored_passwords += 1
-        elif person.password:
-            try:
-                validate_password(person.password, get_user_model()(username=person.username))
-            except ValidationError as exc:
-                row = next(r for r in rows if r.get("password"))
-                self.result.reject(row, "password", " ".join(exc.messages))
-        owner = number_owner.get(person.staff_number) if person.staff_number else None
-        if owner is not None and (user is None or owner != user.pk):
-            self.result.reject(
-                first, "staff_number", f"職員番号{person.staff_number}は別の教職員が使っています。"
-            )
-        self.plan.people.append(person)
-
-    def _staff_number_clashes(self) -> None:
-        by_number: dict[str, StaffPerson] = {}
-        for person in self.plan.people:
-            if not person.staff_number:
-                continue
-            other = by_number.get(person.staff_number)
-            if other is not None:
-                self.result.reject(
-                    person.rows[0],
-                    "staff_number",
-                    f"職員番号{person.staff_number}が{other.rows[0].number}行目の"
-                    f"{other.name}さんと重複しています。",
-                )
-            else:
-                by_number[person.staff_number] = person
-
-    def _role(self, row: Row, schools, classes, subjects) -> StaffRole | None:
-        v, result = row.values, self.result
-        role = v.get("role")
-        if role is None:
-            if v.get("school") or v.get("classroom") or v.get("subject") or v.get("title"):
-                result.reject(
-                    row, "role", "役割を入力してください（学校や学級だけでは決まりません）。"
-                )
-            return None
-        school = None
-        if v.get("school"):
-            wanted = v["school"]
-            school = next(
-                (s for s in schools if s.name == wanted or s.mext_code == wanted.upper()), None
-            )
-            if school is None:
-                result.reject(row, "school", f"学校「{wanted}」は登録されていません。")
-                return None
-        classroom = subject = None
-        if role in (Role.BOE_ADMIN, Role.BOE_VIEWER):
-            return StaffRole(row, v["username"], role, "", None, None, None)
-        if role == Role.SCHOOL_ADMIN:
-            if school is None:
-                result.reject(row, "school", "学校管理者には学校を入力してください。")
-                return None
-            if not v.get("title"):
-                result.reject(
-                    row, "title", "職名を入力してください（校長・副校長・教頭・教務主任）。"
-                )
-                return None
-            return StaffRole(row, v["username"], role, v["title"], school, None, None)
-        if not v.get("classroom"):
-            result.reject(row, "classroom", "学級を入力してください（例: 1年1組）。")
-            return None
-        wanted = header_key(v["classroom"])
-        matches = [
-            c
-            for c in classes
-            if header_key(c.label) == wanted and (school is None or c.school_id == school.pk)
-        ]
-        if not matches:
-            where = school.name if school else "どの学校"
-            result.reject(
-                row, "classroom", f"学級「{v['classroom']}」は{self.year}の{where}にありません。"
-            )
-            return None
-        if len(matches) > 1:
-            result.reject(
-                row,
-                "school",
-                f"学級「{v['classroom']}」が複数の学校にあります。学校を入力してください。",
-            )
-            return None
-        classroom = matches[0]
-        if role == Role.SUBJECT:
-            subject = subjects.get((classroom.school.school_type, v.get("subject") or ""))
-            if subject is None:
-                result.reject(
-                    row,
-                    "subject",
-                    f"教科「{v.get('subject') or ''}」は{classroom.school.get_school_type_display()}"
-                    "の教科にありません。",
-                )
-                return None
-        return StaffRole(row, v["username"], role, "", classroom.school, classroom, subject)
-
-
-def require_staff_import_permission(actor: Actor) -> None:
-    actor.require(actor.can_manage_municipality, "教職員を取り込めるのは教育委員会の管理者です。")
-
-
-@transaction.atomic
-def commit_staff_import(
-    user,
-    actor: Actor,
-    year: SchoolYear,
-    data: bytes,
-    *,
-    filename: str = "",
-    expected_fingerprint: str | None = None,
-) -> StaffPlan:
-    """Create the accounts, update names and numbers, add the roles: all or nothing."""
-    require_staff_import_permission(actor)
-    plan = plan_staff_import(year, data, filename=filename)
-    if not plan.ok:
-        raise ImportRefused(plan.errors)
-    if expected_fingerprint is not None and plan.fingerprint() != expected_fingerprint:
-        raise ImportRefused(
-            ["確認画面を表示した後に教職員が変更されました。もう一度ファイルを読み込んでください。"]
-        )
-    User = get_user_model()
-    new_people = plan.people_of("create")
-    users = []
-    for person in new_people:
-        account = User(username=person.username)
-        if person.password:
-            account.set_password(person.password)
-        else:
-            account.set_unusable_password()  # cannot log in until an administrator sets one
-        users.append(account)
-    User.objects.bulk_create(users)
-    staff_rows = [
-        Staff(user=u, name=p.name, kana=p.kana, staff_number=p.staff_number or None)
-        for u, p in zip(users, new_people, strict=True)
-    ]
-    Staff.objects.bulk_create(staff_rows)
-    for person, staff in zip(new_people, staff_rows, strict=True):
-        person.staff = staff
-    changed = plan.people_of("update")
-    for person in changed:
-        for name, (_, new) in person.changes.items():
-            setattr(person.staff, name, new)
-    if changed:
-        Staff.objects.bulk_update(
-            [p.staff for p in changed], ["name", "kana", "staff_number"], batch_size=BATCH
-        )
-    by_username = {p.username.lower(): p.staff for p in plan.people}
-    RoleAssignment.objects.bulk_create(
-        RoleAssignment(
-            staff=by_username[r.username.lower()],
-            role=r.role,
-            title=r.title,
-            school=r.school,
-            school_year=year if r.school is not None else None,
-            classroom=r.classroom,
-            subject=r.subject,
-        )
-        for r in plan.roles_to_add
-    )
-    audit.record(
-        user,
-        "schools.staff.import",
-        target_type="schools.staff",
-        changes={
-            "file": plan.filename,
-            "sha256": plan.sha256,
-            "school_year": year.year,
-            "created": [p.username for p in new_people],
-            "updated": {p.username: sorted(p.changes) for p in changed},
-            "roles_added": [f"{r.username}: {r.text()}" for r in plan.roles_to_add],
-        },
-    )
-    return plan
