@@ -15,11 +15,13 @@ share. Nothing is imported from a ``conftest.py`` (pytest loads them as plugins)
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
+from typing import Any
 
 import pytest
 from django.db import connection
+from django.dispatch import Signal
 from django.test import Client
 from django_tenants.utils import schema_context
 
@@ -173,6 +175,31 @@ def client_for():
         return client
 
     return make
+
+
+@pytest.fixture
+def received():
+    """``received(signal)``: the list of every sending of ``signal`` during the test.
+
+    Each entry is the sending's keyword arguments plus ``sender``, and where it happened:
+    ``schema`` (the connection's schema) and ``atomic`` (inside a transaction).
+    """
+    connected: list[tuple[Signal, Callable]] = []
+
+    def listen(signal: Signal) -> list[dict[str, Any]]:
+        calls: list[dict[str, Any]] = []
+
+        def receiver(sender, signal, **kwargs) -> None:
+            where = {"schema": connection.schema_name, "atomic": connection.in_atomic_block}
+            calls.append({"sender": sender, **kwargs, **where})
+
+        signal.connect(receiver, weak=False)
+        connected.append((signal, receiver))
+        return calls
+
+    yield listen
+    for signal, receiver in connected:
+        signal.disconnect(receiver)
 
 
 @pytest.fixture
