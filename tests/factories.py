@@ -52,9 +52,11 @@ def students(classroom: Classroom, count: int, start: dt.date | None = None) -> 
     for i in range(1, count + 1):
         n = next(_seq)
         student = Student.objects.create(
-            name=f"生徒 {n}号", kana=f"せいと {n:05d}", student_number=f"S{n:07d}",
+            name=f"生徒 {n}号",
+            kana=f"せいと {n:05d}",
+            student_number=f"S{n:07d}",
             birth_date=dt.date(classroom.school_year.year - 6 - (classroom.grade or 1), 5, 1),
-        )  # fmt: skip
+        )
         result.append(
             Enrolment.objects.create(
                 student=student,
@@ -64,7 +66,7 @@ def students(classroom: Classroom, count: int, start: dt.date | None = None) -> 
                 grade=classroom.grade or 1,
                 roll_number=i,
                 enrolled_on=start,
-            )  # fmt: skip
+            )
         )
     return result
 
@@ -82,9 +84,14 @@ def give_role(
         school = school or classroom.school
         year = year or classroom.school_year
     return RoleAssignment.objects.create(
-        staff=staff, role=role, school=school, school_year=year, classroom=classroom,
-        subject=subject, **kw,
-    )  # fmt: skip
+        staff=staff,
+        role=role,
+        school=school,
+        school_year=year,
+        classroom=classroom,
+        subject=subject,
+        **kw,
+    )
 
 
 def subject(school_type: str = SchoolType.ELEMENTARY, name: str = "国語") -> Subject:

@@ -38,9 +38,13 @@ def make_term(school: School, year, number: int = 1) -> Term:
     dates = {1: ((4, 6), (7, 19)), 2: ((9, 1), (12, 24)), 3: ((1, 8), (3, 24))}[number]
     y2 = year.year + (1 if number == 3 else 0)
     return Term.objects.create(
-        school=school, school_year=year, number=number, name=f"{number}学期",
-        start=dt.date(y2, *dates[0]), end=dt.date(y2, *dates[1]),
-    )  # fmt: skip
+        school=school,
+        school_year=year,
+        number=number,
+        name=f"{number}学期",
+        start=dt.date(y2, *dates[0]),
+        end=dt.date(y2, *dates[1]),
+    )
 
 
 def make_assessments(classroom, subject, term, count: int) -> list[Assessment]:
@@ -57,7 +61,7 @@ def make_assessments(classroom, subject, term, count: int) -> list[Assessment]:
             weight_thinking=weights[i % 4][1],
             weight_attitude=weights[i % 4][2],
             sort_order=i + 1,
-        )  # fmt: skip
+        )
         for i in range(count)
     )
 
@@ -76,9 +80,16 @@ def build(students: int = 5, assessments: int = 3, school_type=SchoolType.JUNIOR
     homeroom = factories.homeroom_teacher(classroom)
     enrolments = factories.students(classroom, students)
     return Setup(
-        school, classroom, subject, term, teacher, admin, homeroom, enrolments,
+        school,
+        classroom,
+        subject,
+        term,
+        teacher,
+        admin,
+        homeroom,
+        enrolments,
         make_assessments(classroom, subject, term, assessments),
-    )  # fmt: skip
+    )
 
 
 @pytest.fixture
