@@ -35,7 +35,8 @@ run: seed
 test: setup db
 	$(PY) -m pytest $(PYTEST_ARGS)
 
-bench: setup db
+# Every benchmark (BENCH_ARGS="NAME [its options] ..." for some; "--smoke" at their smallest size).
+bench: migrate
 	$(PY) -m bench.run $(BENCH_ARGS)
 
 stop:

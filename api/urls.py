@@ -1,11 +1,12 @@
 from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
-from api import attendance, gradebook, roster, timetable  # noqa: F401  (they register on the router)
-from api.routers import router
+from api.routers import discover, router
 from api.views import ApiRootView, MeView
 
 app_name = "api"
+
+discover()  # the installed apps' API modules register their viewsets on the router
 
 v1 = [path("me/", MeView.as_view(), name="me"), *router.urls]
 

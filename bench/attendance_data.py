@@ -120,8 +120,18 @@ def generate_roster(n_schools: int, n_students: int) -> None:
                 n_classes = max(1, round(in_grade / 33))
                 for c in range(1, n_classes + 1):
                     size = in_grade // n_classes + (1 if c <= in_grade % n_classes else 0)
-                    classes.append((Classroom(school=school, school_year=year, grade=grade,
-                                              name=f"{c}組", sort_order=c), size))  # fmt: skip
+                    classes.append(
+                        (
+                            Classroom(
+                                school=school,
+                                school_year=year,
+                                grade=grade,
+                                name=f"{c}組",
+                                sort_order=c,
+                            ),
+                            size,
+                        )
+                    )
         Classroom.objects.bulk_create(c for c, _ in classes)
         ids, schools_of, grades_of, sizes, offsets = [], [], [], [], []
         offset = 0
@@ -201,12 +211,14 @@ def generate_calendars(year, stdout=print) -> None:
     with transaction.atomic():
         Vacation.objects.bulk_create(
             Vacation(school=s, school_year=year, name=n, start=a, end=b)
-            for s in schools for n, a, b in VACATIONS
-        )  # fmt: skip
+            for s in schools
+            for n, a, b in VACATIONS
+        )
         CalendarOverride.objects.bulk_create(
             CalendarOverride(school=s, date=d, is_school_day=flag, note=n)
-            for s in schools for d, flag, n in OVERRIDES
-        )  # fmt: skip
+            for s in schools
+            for d, flag, n in OVERRIDES
+        )
         first = schools[0]
         services.rebuild_calendar(first, year)
         # Every school has the same calendar here: copy the first one's dates in SQL.
@@ -228,9 +240,15 @@ def generate_calendars(year, stdout=print) -> None:
                 .date
             )
             Closure.objects.create(
-                school_id=c.school_id, school_year=year, kind="class", classroom=c,
-                grade=c.grade, start=day, end=day, reason="インフルエンザ",
-            )  # fmt: skip
+                school_id=c.school_id,
+                school_year=year,
+                kind="class",
+                classroom=c,
+                grade=c.grade,
+                start=day,
+                end=day,
+                reason="インフルエンザ",
+            )
     stdout(f"  calendars: {SchoolDate.objects.count()} dates, {time.perf_counter() - t:.1f} s")
 
 
@@ -287,6 +305,15 @@ def ensure(n_schools: int, n_students: int, *, fresh: bool = False, stdout=print
     """The bench municipality with its data (generated the first time)."""
     from django_tenants.utils import schema_context
 
+    from schools.models import School
+
+    found = municipality(create=False)
+    if found is not None and not fresh:
+        with schema_context(found.schema_name):
+            size = School.objects.count()
+        if size and size != n_schools:  # e.g. left by a smoke run: not the size asked for
+            stdout(f"the bench municipality has {size} schools, not {n_schools}: generating again")
+            fresh = True
     if fresh:
         drop()
     found = municipality()
@@ -299,13 +326,17 @@ def ensure(n_schools: int, n_students: int, *, fresh: bool = False, stdout=print
     return found
 
 
-def main() -> None:
+# The smallest run that still goes through every step (``bench.run --smoke``).
+SMOKE_ARGS = "--schools 2 --students 300"
+
+
+def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--schools", type=int, default=500)
     parser.add_argument("--students", type=int, default=260_000)
     parser.add_argument("--fresh", action="store_true", help="drop and generate again")
     parser.add_argument("--drop", action="store_true", help="delete the bench municipality")
-    args = parser.parse_args()
+    args = parser.parse_args(argv)
     setup_django()
     if args.drop:
         drop()
@@ -318,8 +349,10 @@ def main() -> None:
     from schools.models import Enrolment
 
     with schema_context(found.schema_name):
-        print(f"{found.name} ({found.schema_name}): {Enrolment.objects.count():,} enrolments, "
-              f"{Mark.objects.count():,} marks")  # fmt: skip
+        print(
+            f"{found.name} ({found.schema_name}): {Enrolment.objects.count():,} enrolments, "
+            f"{Mark.objects.count():,} marks"
+        )
 
 
 if __name__ == "__main__":

@@ -65,15 +65,19 @@ def _measure(fn, runs: int) -> tuple[list[float], object]:
     return timings, result
 
 
-def main() -> None:
-    if len(sys.argv) > 1 and sys.argv[1] == "--export-child":
-        export_child(sys.argv[2], sys.argv[3])
+SMOKE_ARGS = "--schools 2 --students 300 --runs 1"
+
+
+def main(argv: list[str] | None = None) -> None:
+    argv = sys.argv[1:] if argv is None else argv
+    if argv[:1] == ["--export-child"]:
+        export_child(argv[1], argv[2])
         return
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--schools", type=int, default=500)
     parser.add_argument("--students", type=int, default=260_000)
     parser.add_argument("--runs", type=int, default=5)
-    args = parser.parse_args()
+    args = parser.parse_args(argv)
     setup_django()
 
     from django_tenants.utils import schema_context
@@ -100,30 +104,47 @@ def main() -> None:
                 lambda today=today: queries.long_absence_watch(year, today), args.runs
             )
             reached = sum(1 for w in watch if w.status == "reached")
-            print(summary(f"long-absence watch at {today} ({reached} reached, "
-                          f"{len(watch) - reached} projected)", timings, 2.0))  # fmt: skip
+            print(
+                summary(
+                    f"long-absence watch at {today} ({reached} reached, "
+                    f"{len(watch) - reached} projected)",
+                    timings,
+                    2.0,
+                )
+            )
 
         timings, rates = _measure(
             lambda: queries.monthly_rates(year, dt.date(2026, 11, 26)), args.runs
         )
-        print(summary(f"attendance rates per month of {len(rates) - 1} schools (overview chart)",
-                      timings))  # fmt: skip
+        print(
+            summary(
+                f"attendance rates per month of {len(rates) - 1} schools (overview chart)", timings
+            )
+        )
 
         classroom = Classroom.objects.filter(school_year=year).order_by("pk")[10]
         timings, data = _measure(
             lambda: excel.register_workbook(classroom, [queries.month_bounds(2026, 6)]).to_bytes(),
             args.runs,
         )
-        print(summary(f"one class's monthly register export ({len(data) // 1024} KB)", timings,
-                      1.0))  # fmt: skip
+        print(
+            summary(f"one class's monthly register export ({len(data) // 1024} KB)", timings, 1.0)
+        )
 
         path = "/tmp/bench_attendance_municipality.xlsx"
         t = time.perf_counter()
         out = subprocess.run(
-            [sys.executable, "-m", "bench.attendance_scale", "--export-child",
-             municipality.schema_name, path],
-            capture_output=True, text=True,
-        )  # fmt: skip
+            [
+                sys.executable,
+                "-m",
+                "bench.attendance_scale",
+                "--export-child",
+                municipality.schema_name,
+                path,
+            ],
+            capture_output=True,
+            text=True,
+        )
         if out.returncode != 0 or not out.stdout.strip():
             print("municipality export failed:", out.stderr[-2000:])
             return
@@ -134,9 +155,11 @@ def main() -> None:
 
         size = os.path.getsize(path) / 1024 / 1024
         verdict = "OK" if float(seconds) <= 60 and peak < 500 else "MISSED"
-        print(f"municipality yearly figures export: {int(rows):,} rows, {float(seconds):.1f} s "
-              f"(process {wall:.1f} s), peak memory {peak:.0f} MB, file {size:.1f} MB  "
-              f"target <= 60 s and < 500 MB: {verdict}")  # fmt: skip
+        print(
+            f"municipality yearly figures export: {int(rows):,} rows, {float(seconds):.1f} s "
+            f"(process {wall:.1f} s), peak memory {peak:.0f} MB, file {size:.1f} MB  "
+            f"target <= 60 s and < 500 MB: {verdict}"
+        )
 
 
 if __name__ == "__main__":

@@ -68,11 +68,15 @@ def provision_bench(name: str, subdomain: str, code: str, actor: str = "bench"):
         provisioning.delete(leftover, confirm_schema=schema, actor=actor)
     return provisioning.provision(
         provisioning.NewMunicipality(
-            name=name, code=code, subdomain=subdomain, admin_username="admin",
-            admin_password=BENCH_PASSWORD, admin_name="ベンチ 管理者",
+            name=name,
+            code=code,
+            subdomain=subdomain,
+            admin_username="admin",
+            admin_password=BENCH_PASSWORD,
+            admin_name="ベンチ 管理者",
         ),
         actor=actor,
-    )  # fmt: skip
+    )
 
 
 @contextmanager

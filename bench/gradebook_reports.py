@@ -63,15 +63,21 @@ def generate(n_classes: int, n_students: int):
         Student,
         Subject,
         Term,
-    )  # fmt: skip
+    )
 
     rng = random.Random(5)
     year = SchoolYear.objects.create(year=2026, state=SchoolYear.State.CURRENT)
     school = School.objects.create(
         name="ベンチ中学校", school_type=SchoolType.JUNIOR_HIGH, mext_code="C139999999999"
     )
-    term = Term.objects.create(school=school, school_year=year, number=1, name="1学期",
-                               start=dt.date(2026, 4, 6), end=dt.date(2026, 7, 19))  # fmt: skip
+    term = Term.objects.create(
+        school=school,
+        school_year=year,
+        number=1,
+        name="1学期",
+        start=dt.date(2026, 4, 6),
+        end=dt.date(2026, 7, 19),
+    )
     classes = Classroom.objects.bulk_create(
         Classroom(
             school=school, school_year=year, grade=1 + i % 3, name=f"{i // 3 + 1}組", sort_order=i
@@ -82,11 +88,17 @@ def generate(n_classes: int, n_students: int):
         Student(name=f"生徒 {i}", kana=f"せいと {i:05d}") for i in range(n_classes * n_students)
     )
     Enrolment.objects.bulk_create(
-        Enrolment(student=st, classroom=classes[i // n_students], school=school, school_year=year,
-                  grade=classes[i // n_students].grade, roll_number=i % n_students + 1,
-                  enrolled_on=dt.date(2026, 4, 1))
+        Enrolment(
+            student=st,
+            classroom=classes[i // n_students],
+            school=school,
+            school_year=year,
+            grade=classes[i // n_students].grade,
+            roll_number=i % n_students + 1,
+            enrolled_on=dt.date(2026, 4, 1),
+        )
         for i, st in enumerate(students)
-    )  # fmt: skip
+    )
     subjects = list(Subject.objects.filter(school_type=SchoolType.JUNIOR_HIGH, is_graded=True))
     weights = [
         (1, 0, 0),
@@ -99,10 +111,21 @@ def generate(n_classes: int, n_students: int):
         (0, 0, 1),
     ]
     assessments = Assessment.objects.bulk_create(
-        Assessment(classroom=c, subject=s, term=term, title=f"テスト{k + 1}", max_points=Decimal(100),
-                   weight_knowledge=w[0], weight_thinking=w[1], weight_attitude=w[2], sort_order=k)
-        for c in classes for s in subjects for k, w in enumerate(weights)
-    )  # fmt: skip
+        Assessment(
+            classroom=c,
+            subject=s,
+            term=term,
+            title=f"テスト{k + 1}",
+            max_points=Decimal(100),
+            weight_knowledge=w[0],
+            weight_thinking=w[1],
+            weight_attitude=w[2],
+            sort_order=k,
+        )
+        for c in classes
+        for s in subjects
+        for k, w in enumerate(weights)
+    )
     by_class: dict[int, list] = {}
     for i, st in enumerate(students):
         by_class.setdefault(classes[i // n_students].pk, []).append(st)
@@ -124,14 +147,24 @@ def generate(n_classes: int, n_students: int):
     grid_class = classes[0]
     grid_subject = subjects[0]
     Assessment.objects.bulk_create(
-        Assessment(classroom=grid_class, subject=grid_subject, term=term, title=f"追加{k}",
-                   max_points=Decimal(100), weight_knowledge=1, sort_order=100 + k)
+        Assessment(
+            classroom=grid_class,
+            subject=grid_subject,
+            term=term,
+            title=f"追加{k}",
+            max_points=Decimal(100),
+            weight_knowledge=1,
+            sort_order=100 + k,
+        )
         for k in range(20 - len(weights))
-    )  # fmt: skip
+    )
     return school, term, classes, principal, grid_class, grid_subject, len(scores)
 
 
-def main(argv: list[str]) -> int:
+SMOKE_ARGS = "--classes 1 --students 5 --runs 1"
+
+
+def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser()
     parser.add_argument("--classes", type=int, default=30)
     parser.add_argument("--students", type=int, default=40)
@@ -156,8 +189,10 @@ def main(argv: list[str]) -> int:
             school, term, classes, principal, grid_class, grid_subject, n_scores = generate(
                 args.classes, args.students
             )
-            print(f"generated {len(classes)} classes × {args.students} students, {n_scores:,} scores "
-                  f"in {time.perf_counter() - t0:.1f} s")  # fmt: skip
+            print(
+                f"generated {len(classes)} classes × {args.students} students, {n_scores:,} scores "
+                f"in {time.perf_counter() - t0:.1f} s"
+            )
             client = Client(HTTP_HOST=provisioning.host_for(SUBDOMAIN))
             client.force_login(principal)
 
@@ -179,8 +214,14 @@ def main(argv: list[str]) -> int:
 
             book = load_workbook(io.BytesIO(data), read_only=True)
             sheets = len(book.sheetnames)
-            print(line(f"report cards of a {args.students}-student class, one .xlsx ({sheets} sheets, "
-                       f"{size / 1024:.0f} KB) over HTTP", card_times, 2))  # fmt: skip
+            print(
+                line(
+                    f"report cards of a {args.students}-student class, one .xlsx ({sheets} sheets, "
+                    f"{size / 1024:.0f} KB) over HTTP",
+                    card_times,
+                    2,
+                )
+            )
 
             row_times = []
             for _ in range(args.runs):
@@ -223,8 +264,10 @@ def main(argv: list[str]) -> int:
                 term,
             )
             excel.class_list_workbook(lists).to_bytes()
-            print(f"  all {len(classes)} grade lists in one workbook (in process): "
-                  f"{time.perf_counter() - started:.3f} s")  # fmt: skip
+            print(
+                f"  all {len(classes)} grade lists in one workbook (in process): "
+                f"{time.perf_counter() - started:.3f} s"
+            )
 
             print_times, page_times, grid_times, save_times = [], [], [], []
             for _ in range(args.runs):
@@ -253,11 +296,15 @@ def main(argv: list[str]) -> int:
                 grid_times.append(time.perf_counter() - started)
                 grid = queries.grid(grid_class, grid_subject, term)
                 cells = [
-                    {"student": row.enrolment.student_id, "assessment": a.pk,
-                     "text": str((run * 7 + i + j) % 101),
-                     "version": row.cells[a.pk].version if row.cells[a.pk] else 0}
-                    for i, row in enumerate(grid.rows) for j, a in enumerate(grid.assessments)
-                ]  # fmt: skip
+                    {
+                        "student": row.enrolment.student_id,
+                        "assessment": a.pk,
+                        "text": str((run * 7 + i + j) % 101),
+                        "version": row.cells[a.pk].version if row.cells[a.pk] else 0,
+                    }
+                    for i, row in enumerate(grid.rows)
+                    for j, a in enumerate(grid.assessments)
+                ]
                 started = time.perf_counter()
                 response = client.post(
                     save_url, json.dumps({"cells": cells}), content_type="application/json"

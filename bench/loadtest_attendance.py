@@ -56,9 +56,10 @@ def sessions_for(municipality, n_teachers: int) -> list[dict]:
     teachers = []
     with schema_context(municipality.schema_name):
         roles = list(
-            RoleAssignment.objects.filter(role="homeroom").select_related("staff__user")
+            RoleAssignment.objects.filter(role="homeroom")
+            .select_related("staff__user")
             .order_by("classroom_id")[:n_teachers]
-        )  # fmt: skip
+        )
         by_class: dict[int, list[int]] = {}
         for cid, eid in Enrolment.objects.filter(
             classroom_id__in=[r.classroom_id for r in roles]
@@ -72,9 +73,14 @@ def sessions_for(municipality, n_teachers: int) -> list[dict]:
             session[BACKEND_SESSION_KEY] = backend
             session[HASH_SESSION_KEY] = user.get_session_auth_hash()
             session.create()
-            teachers.append({"host": host, "classroom": role.classroom_id,
-                             "session": session.session_key,
-                             "enrolments": by_class.get(role.classroom_id, [])})  # fmt: skip
+            teachers.append(
+                {
+                    "host": host,
+                    "classroom": role.classroom_id,
+                    "session": session.session_key,
+                    "enrolments": by_class.get(role.classroom_id, []),
+                }
+            )
     return teachers
 
 
@@ -118,10 +124,23 @@ def prepare_many(n: int, per_municipality: int) -> list[dict]:
 def start_server(workers: int) -> subprocess.Popen:
     env = {**os.environ, "DEBUG": "0", "LOG_LEVEL": "WARNING", "CONN_MAX_AGE": "600"}
     proc = subprocess.Popen(
-        [sys.executable, "-m", "gunicorn", "config.wsgi", "-b", f"127.0.0.1:{PORT}",
-         "-w", str(workers), "--log-level", "warning", "--max-requests", "0"],
-        env=env, start_new_session=True,
-    )  # fmt: skip
+        [
+            sys.executable,
+            "-m",
+            "gunicorn",
+            "config.wsgi",
+            "-b",
+            f"127.0.0.1:{PORT}",
+            "-w",
+            str(workers),
+            "--log-level",
+            "warning",
+            "--max-requests",
+            "0",
+        ],
+        env=env,
+        start_new_session=True,
+    )
     for _ in range(100):
         try:
             conn = http.client.HTTPConnection("127.0.0.1", PORT, timeout=2)
@@ -182,11 +201,19 @@ def run_wrk(teachers: list[dict], seconds: float, connections: int) -> tuple[int
         for _ in range(3):
             marked = rng.sample(teacher["enrolments"], k=min(len(teacher["enrolments"]), 3))
             form = {"csrfmiddlewaretoken": token}
-            form.update({f"m{e}": (rng.choice(["sick", "absent", "late"]) if e in marked else "")
-                         for e in teacher["enrolments"]})  # fmt: skip
-            headers = {"Host": teacher["host"], "Cookie": f"{cookie}; {csrf_cookie}={csrf}",
-                       "HX-Request": "true", "Content-Type": "application/x-www-form-urlencoded",
-                       "Referer": f"http://{teacher['host']}{path}"}  # fmt: skip
+            form.update(
+                {
+                    f"m{e}": (rng.choice(["sick", "absent", "late"]) if e in marked else "")
+                    for e in teacher["enrolments"]
+                }
+            )
+            headers = {
+                "Host": teacher["host"],
+                "Cookie": f"{cookie}; {csrf_cookie}={csrf}",
+                "HX-Request": "true",
+                "Content-Type": "application/x-www-form-urlencoded",
+                "Referer": f"http://{teacher['host']}{path}",
+            }
             lua_headers = ", ".join(f"[ {_lua(k)} ]={_lua(v)}" for k, v in headers.items())
             lines.append(
                 f"requests[#requests+1] = wrk.format('POST', {_lua(path)}, {{{lua_headers}}}, "
@@ -201,10 +228,21 @@ def run_wrk(teachers: list[dict], seconds: float, connections: int) -> tuple[int
     with tempfile.NamedTemporaryFile("w", suffix=".lua", delete=False) as script:
         script.write(WRK_SCRIPT % "\n".join(lines))
     out = subprocess.run(
-        ["wrk", "-t2", f"-c{connections}", f"-d{int(seconds)}s", "--timeout", "10s",
-         "-s", script.name, f"http://127.0.0.1:{PORT}/"],
-        capture_output=True, text=True, check=True,
-    ).stdout  # fmt: skip
+        [
+            "wrk",
+            "-t2",
+            f"-c{connections}",
+            f"-d{int(seconds)}s",
+            "--timeout",
+            "10s",
+            "-s",
+            script.name,
+            f"http://127.0.0.1:{PORT}/",
+        ],
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout
     if "WRK " not in out:
         raise RuntimeError(f"wrk printed no summary (script {script.name}):\n{out}")
     os.unlink(script.name)
@@ -234,27 +272,41 @@ def client(args: tuple) -> list[tuple[float, int]]:
         csrf = re.search(rf"{csrf_cookie}=([^;]+)", response.getheader("Set-Cookie") or "")
         if not token or not csrf:
             raise RuntimeError(f"no CSRF token for {path}: {response.status}")
-        return {"path": path, "token": token.group(1), "csrf": csrf.group(1),
-                "cookie": f"{cookie}; {csrf_cookie}={csrf.group(1)}"}  # fmt: skip
+        return {
+            "path": path,
+            "token": token.group(1),
+            "csrf": csrf.group(1),
+            "cookie": f"{cookie}; {csrf_cookie}={csrf.group(1)}",
+        }
 
     def save(conn, teacher: dict, page: dict, rng: random.Random) -> None:
         host = teacher["host"]
-        marked = rng.sample(teacher["enrolments"], k=min(len(teacher["enrolments"]),
-                                                         rng.randint(2, 4)))  # fmt: skip
+        marked = rng.sample(
+            teacher["enrolments"], k=min(len(teacher["enrolments"]), rng.randint(2, 4))
+        )
         codes = {eid: rng.choice(["sick", "absent", "late"]) for eid in marked}
         if mode == "api":
-            payload = json.dumps({"date": DAY, "marks": [
-                {"enrolment": e, "code": c} for e, c in codes.items()]})  # fmt: skip
-            headers = {"Host": host, "Cookie": page["cookie"], "X-CSRFToken": page["csrf"],
-                       "Content-Type": "application/json"}  # fmt: skip
+            payload = json.dumps(
+                {"date": DAY, "marks": [{"enrolment": e, "code": c} for e, c in codes.items()]}
+            )
+            headers = {
+                "Host": host,
+                "Cookie": page["cookie"],
+                "X-CSRFToken": page["csrf"],
+                "Content-Type": "application/json",
+            }
             method, url = "PUT", f"/api/v1/attendance/class-marks/{teacher['classroom']}/"
         else:
             form = {"csrfmiddlewaretoken": page["token"]}
             form.update({f"m{e}": codes.get(e, "") for e in teacher["enrolments"]})
             payload = urllib.parse.urlencode(form)
-            headers = {"Host": host, "Cookie": page["cookie"], "HX-Request": "true",
-                       "Content-Type": "application/x-www-form-urlencoded",
-                       "Referer": f"http://{host}{page['path']}"}  # fmt: skip
+            headers = {
+                "Host": host,
+                "Cookie": page["cookie"],
+                "HX-Request": "true",
+                "Content-Type": "application/x-www-form-urlencoded",
+                "Referer": f"http://{host}{page['path']}",
+            }
             method, url = "POST", page["path"]
         t = time.perf_counter()
         conn.request(method, url, body=payload, headers=headers)
@@ -282,7 +334,7 @@ def client(args: tuple) -> list[tuple[float, int]]:
     threads = [
         threading.Thread(
             target=worker, args=(teachers[i::concurrency], random.Random(i)), daemon=True
-        )  # fmt: skip
+        )
         for i in range(concurrency)
     ]
     for thread in threads:
@@ -292,7 +344,10 @@ def client(args: tuple) -> list[tuple[float, int]]:
     return results
 
 
-def main() -> None:
+SMOKE_ARGS = "--seconds 2 --municipalities 1 --teachers 2 --clients 1 --concurrency 1 --workers 1 --client python"
+
+
+def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--seconds", type=float, default=20)
     parser.add_argument("--max-saves", type=int, default=20_000)
@@ -302,16 +357,20 @@ def main() -> None:
     parser.add_argument("--workers", type=int, default=2, help="gunicorn workers")
     parser.add_argument("--mode", choices=["page", "api"], default="page")
     parser.add_argument(
-        "--client", choices=["python", "wrk"], default="wrk" if shutil.which("wrk") else "python",
+        "--client",
+        choices=["python", "wrk"],
+        default="wrk" if shutil.which("wrk") else "python",
         help="who sends the saves: Python threads (also load the page first, counted in the "
         "window) or wrk (Debian package; pages loaded beforehand, page mode only)",
-    )  # fmt: skip
+    )
     parser.add_argument(
-        "--municipalities", type=int, default=100,
+        "--municipalities",
+        type=int,
+        default=100,
         help="teachers of N small municipalities (provisioned, then deleted); 0: the "
         "Yokohama-sized one",
-    )  # fmt: skip
-    args = parser.parse_args()
+    )
+    args = parser.parse_args(argv)
     setup_django()
     from bench import attendance_data
 
@@ -339,8 +398,10 @@ def main() -> None:
             f"connections (teachers: {len(teachers)} in {hosts} municipalities), "
             f"{args.workers} gunicorn workers"
         )
-        print(f"saves/s: {n / wall:.0f}  latency median {p50:.0f} ms, p95 {p95:.0f} ms, "
-              f"max {top:.0f} ms, errors {errors}")  # fmt: skip
+        print(
+            f"saves/s: {n / wall:.0f}  latency median {p50:.0f} ms, p95 {p95:.0f} ms, "
+            f"max {top:.0f} ms, errors {errors}"
+        )
         ok = n / wall >= 200 and p95 < 200 and not errors
         print(f"target >= 200 saves/s and p95 < 200 ms: {'OK' if ok else 'MISSED'}")
         return
@@ -350,10 +411,15 @@ def main() -> None:
         client((teachers[:4], args.mode, time.time() + 2, 40, 4))
         deadline = time.time() + args.seconds
         jobs = [
-            (teachers[i * per_client : (i + 1) * per_client], args.mode, deadline,
-             args.max_saves // args.clients, args.concurrency)
+            (
+                teachers[i * per_client : (i + 1) * per_client],
+                args.mode,
+                deadline,
+                args.max_saves // args.clients,
+                args.concurrency,
+            )
             for i in range(args.clients)
-        ]  # fmt: skip
+        ]
         started = time.perf_counter()
         with multiprocessing.get_context("fork").Pool(args.clients) as pool:
             results = [r for part in pool.map(client, jobs) for r in part]
@@ -387,7 +453,7 @@ def main() -> None:
             statuses[status] = statuses.get(status, 0) + 1
         print(f"non-200 answers by status: {statuses}")
     verdict = "OK" if rate >= 200 and p95 < 0.2 and not errors else "MISSED"
-    print(f"target >= 200 saves/s and p95 < 200 ms: {verdict}")  # fmt: skip
+    print(f"target >= 200 saves/s and p95 < 200 ms: {verdict}")
 
 
 if __name__ == "__main__":

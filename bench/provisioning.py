@@ -48,9 +48,13 @@ def provision_many(n: int, start: int, created: list) -> list[float]:
     times = []
     for i in range(start, start + n):
         data = provisioning.NewMunicipality(
-            name=f"ベンチ市{i}", code=bench_code(i), subdomain=f"bench-{i}",
-            admin_username="admin", admin_password=BENCH_PASSWORD, admin_name="ベンチ 管理者",
-        )  # fmt: skip
+            name=f"ベンチ市{i}",
+            code=bench_code(i),
+            subdomain=f"bench-{i}",
+            admin_username="admin",
+            admin_password=BENCH_PASSWORD,
+            admin_name="ベンチ 管理者",
+        )
         # Only provisioning itself is timed (leftovers were removed by throwaway_municipalities).
         t0 = time.perf_counter()
         created.append(provisioning.provision(data, actor="bench"))
@@ -67,16 +71,37 @@ def migrate_probe(executor: str) -> float:
         (package / "0001_probe.py").write_text(PROBE_MIGRATION)
         env = dict(os.environ, DJANGO_SETTINGS_MODULE="bench.settings_probe")
         env["PYTHONPATH"] = os.pathsep.join([tmp, str(Path.cwd()), env.get("PYTHONPATH", "")])
-        cmd = [sys.executable, "manage.py", "migrate_schemas", "--tenant", "--noinput",
-               "-v", "0", f"--executor={executor}"]  # fmt: skip
+        cmd = [
+            sys.executable,
+            "manage.py",
+            "migrate_schemas",
+            "--tenant",
+            "--noinput",
+            "-v",
+            "0",
+            f"--executor={executor}",
+        ]
         t0 = time.perf_counter()
         subprocess.run(cmd, env=env, check=True)
         elapsed = time.perf_counter() - t0
         # undo, so the next run (and the real schemas) see no trace of the probe
-        undo = [sys.executable, "manage.py", "migrate_schemas", "--tenant", "--noinput",
-                "-v", "0", "bench_probe", "zero", f"--executor={executor}"]  # fmt: skip
+        undo = [
+            sys.executable,
+            "manage.py",
+            "migrate_schemas",
+            "--tenant",
+            "--noinput",
+            "-v",
+            "0",
+            "bench_probe",
+            "zero",
+            f"--executor={executor}",
+        ]
         subprocess.run(undo, env=env, check=True)
     return elapsed
+
+
+SMOKE_ARGS = "--provision 1 --migrate 2"
 
 
 def main(argv: list[str] | None = None) -> None:

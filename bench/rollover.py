@@ -44,7 +44,7 @@ def generate(n_schools: int, n_students: int) -> None:
         SchoolYear,
         Staff,
         Student,
-    )  # fmt: skip
+    )
 
     year = SchoolYear.objects.create(year=2026, state=SchoolYear.State.CURRENT)
     n_jh = n_schools * 3 // 10
@@ -65,22 +65,42 @@ def generate(n_schools: int, n_students: int) -> None:
             n_classes = max(1, round(in_grade / CLASS_SIZE))
             for c in range(1, n_classes + 1):
                 size = in_grade // n_classes + (1 if c <= in_grade % n_classes else 0)
-                classes.append((Classroom(school=school, school_year=year, grade=grade,
-                                          name=f"{c}組", sort_order=c), size))  # fmt: skip
+                classes.append(
+                    (
+                        Classroom(
+                            school=school,
+                            school_year=year,
+                            grade=grade,
+                            name=f"{c}組",
+                            sort_order=c,
+                        ),
+                        size,
+                    )
+                )
     Classroom.objects.bulk_create(c for c, _ in classes)
     students, enrolments = [], []
     serial = 0
     for classroom, size in classes:
         for roll in range(1, size + 1):
             serial += 1
-            student = Student(name=f"生徒 {serial}", kana=f"せいと {serial:06d}",
-                              student_number=f"B{serial:07d}",
-                              birth_date=dt.date(2019 - classroom.grade, 6, 1))  # fmt: skip
+            student = Student(
+                name=f"生徒 {serial}",
+                kana=f"せいと {serial:06d}",
+                student_number=f"B{serial:07d}",
+                birth_date=dt.date(2019 - classroom.grade, 6, 1),
+            )
             students.append(student)
-            enrolments.append(Enrolment(student=student, classroom=classroom,
-                                        school=classroom.school, school_year=year,
-                                        grade=classroom.grade, roll_number=roll,
-                                        enrolled_on=year.start))  # fmt: skip
+            enrolments.append(
+                Enrolment(
+                    student=student,
+                    classroom=classroom,
+                    school=classroom.school,
+                    school_year=year,
+                    grade=classroom.grade,
+                    roll_number=roll,
+                    enrolled_on=year.start,
+                )
+            )
     Student.objects.bulk_create(students, batch_size=5000)
     for e in enrolments:
         e.student_id = e.student.pk
@@ -92,22 +112,35 @@ def generate(n_schools: int, n_students: int) -> None:
     )
     staff = Staff.objects.bulk_create(Staff(user=u, name=f"教員 {u.username}") for u in users)
     roles = [
-        RoleAssignment(staff=staff[i], role=Role.SCHOOL_ADMIN, school=s, school_year=year,
-                       title=RoleAssignment.Title.PRINCIPAL)
+        RoleAssignment(
+            staff=staff[i],
+            role=Role.SCHOOL_ADMIN,
+            school=s,
+            school_year=year,
+            title=RoleAssignment.Title.PRINCIPAL,
+        )
         for i, s in enumerate(schools)
     ] + [
-        RoleAssignment(staff=staff[len(schools) + i], role=Role.HOMEROOM, school=c.school,
-                       school_year=year, classroom=c)
+        RoleAssignment(
+            staff=staff[len(schools) + i],
+            role=Role.HOMEROOM,
+            school=c.school,
+            school_year=year,
+            classroom=c,
+        )
         for i, (c, _) in enumerate(classes)
-    ]  # fmt: skip
+    ]
     RoleAssignment.objects.bulk_create(roles, batch_size=5000)
 
 
-def main() -> None:
+SMOKE_ARGS = "--schools 1 --students 100"
+
+
+def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--schools", type=int, default=50)
     parser.add_argument("--students", type=int, default=20_000)
-    args = parser.parse_args()
+    args = parser.parse_args(argv)
     setup_django()
 
     from django_tenants.utils import schema_context

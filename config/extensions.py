@@ -1,36 +1,50 @@
-"""How the domain apps plug into shared pages without the roster knowing them.
+"""How the domain apps plug into shared pages, the demo seed and the API by being installed.
 
-An app may have a module ``<app>.home`` with
+A *domain app* is an installed app listed in ``settings.TENANT_APPS`` (it lives in every
+municipality's schema): today schools, attendance, gradebook and timetable. Nothing lists
+them again: removing an app from ``TENANT_APPS`` / ``INSTALLED_APPS`` removes its menu
+links, home cards, demo data and API routes, and adding one adds them. They are visited in
+``INSTALLED_APPS`` order, which is therefore the dependency order: an app comes after the
+apps it builds on (``schools`` first).
 
-- ``nav_items(request) -> list[tuple[str, str]]``: (label, url) links for the main menu;
-- ``home_cards(request) -> list[tuple[str, dict]]``: (template name, context) cards for the
-  teacher's home page 「今日」.
+What an app may provide, each module optional:
 
-``request.actor`` (schools.permissions.Actor) is set when these are called.
+- ``<app>.home``: ``nav_items(request) -> list[tuple[str, str]]`` (label, url) links for the
+  main menu, and ``home_cards(request) -> list[tuple[str, dict]]`` (template name, context)
+  cards for the teacher's home page 「今日」. ``request.actor`` (schools.permissions.Actor) is
+  set when these are called.
+- ``<app>.demo``: ``seed(municipality)`` and ``DEMO_LOGINS`` (see ``tenants.demo``).
+- ``api/<app label>.py``: the app's REST resources, registered on ``api.routers.router``.
 """
 
 from __future__ import annotations
 
-import importlib
+from importlib import import_module
 from types import ModuleType
 
-APPS = ("schools", "attendance", "gradebook", "timetable")
+from django.apps import AppConfig, apps
+from django.conf import settings
+from django.utils.module_loading import module_has_submodule
 
 
-def _modules() -> list[ModuleType]:
-    modules = []
-    for app in APPS:
-        try:
-            modules.append(importlib.import_module(f"{app}.home"))
-        except ModuleNotFoundError as exc:
-            if exc.name != f"{app}.home":
-                raise
-    return modules
+def domain_apps() -> list[AppConfig]:
+    """The installed apps of a municipality's schema, in ``INSTALLED_APPS`` order."""
+    tenant_apps = set(settings.TENANT_APPS)
+    return [config for config in apps.get_app_configs() if config.name in tenant_apps]
+
+
+def app_modules(name: str) -> list[ModuleType]:
+    """``<app>.<name>`` of every domain app that has one (``app_modules("demo")``)."""
+    return [
+        import_module(f"{config.name}.{name}")
+        for config in domain_apps()
+        if module_has_submodule(config.module, name)
+    ]
 
 
 def nav_items(request) -> list[tuple[str, str]]:
     items: list[tuple[str, str]] = []
-    for module in _modules():
+    for module in app_modules("home"):
         if hasattr(module, "nav_items"):
             items.extend(module.nav_items(request))
     return items
@@ -38,7 +52,7 @@ def nav_items(request) -> list[tuple[str, str]]:
 
 def home_cards(request) -> list[tuple[str, dict]]:
     cards: list[tuple[str, dict]] = []
-    for module in _modules():
+    for module in app_modules("home"):
         if hasattr(module, "home_cards"):
             cards.extend(module.home_cards(request))
     return cards

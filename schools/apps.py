@@ -42,6 +42,10 @@ class SchoolsConfig(AppConfig):
     verbose_name = "名簿 (学校・学級・児童生徒・教職員)"
 
     def ready(self) -> None:
-        from schools import audit
+        from schools import audit, receivers
+        from tenants.signals import municipality_provisioned
 
         audit.register_all(AUDIT_ACTIONS)
+        municipality_provisioned.connect(
+            receivers.create_first_administrator, dispatch_uid="schools.first_administrator"
+        )

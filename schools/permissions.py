@@ -309,31 +309,6 @@ def get_actor(request: HttpRequest) -> Actor:
 # --- view decorators ---------------------------------------------------------------
 
 
-def is_platform_operator(request: HttpRequest) -> bool:
-    """Operators are staff users of the public schema, on the operators' host only."""
-    tenant = getattr(request, "tenant", None)
-    return (
-        tenant is not None
-        and tenant.schema_name == "public"
-        and request.user.is_authenticated
-        and request.user.is_staff
-    )
-
-
-def operator_required(view):
-    """Operators' pages: log in first; a logged-in non-operator gets 403."""
-
-    @wraps(view)
-    def wrapped(request: HttpRequest, *args, **kwargs):
-        if not request.user.is_authenticated:
-            return redirect_to_login(request.get_full_path())
-        if not is_platform_operator(request):
-            raise PermissionDenied("運用管理者のみが利用できます。")
-        return view(request, *args, **kwargs)
-
-    return wrapped
-
-
 def staff_required(view):
     """Municipality pages: log in first; then the view asks the actor for its own object."""
 

@@ -19,6 +19,7 @@ from django_tenants.utils import schema_context, schema_exists
 
 from tenants.codes import code_error, prefecture_of, schema_name_for, subdomain_error
 from tenants.models import Domain, Municipality, PlatformEvent
+from tenants.signals import municipality_provisioned
 
 TEMPLATE_SCHEMA: str = settings.TENANT_BASE_SCHEMA
 
@@ -32,6 +33,19 @@ class NewMunicipality:
     admin_password: str
     admin_name: str
     kana: str = ""
+
+    @property
+    def admin(self) -> Administrator:
+        return Administrator(self.admin_username, self.admin_password, self.admin_name)
+
+
+@dataclass(frozen=True)
+class Administrator:
+    """The first board administrator (教育委員会の管理者) of a new municipality."""
+
+    username: str
+    password: str
+    name: str
 
 
 def host_for(subdomain: str) -> str:
@@ -87,14 +101,15 @@ def ensure_template(verbosity: int = 0) -> None:
 
 
 def provision(data: NewMunicipality, *, actor: str) -> Municipality:
-    """Create a municipality: schema, domain and first BoE administrator, or nothing."""
+    """Create a municipality: schema, domain and what its apps start with, or nothing.
+
+    The apps add their part (the first BoE administrator: ``schools``) by receiving
+    ``municipality_provisioned`` inside the new schema and this transaction.
+    """
     if errors := validate_new(data):
         raise ValidationError(errors)
     if not template_is_current():
         ensure_template()
-    from schools.permissions import Actor
-    from schools.services import create_staff_account
-
     with transaction.atomic():
         municipality = Municipality(
             schema_name=schema_name_for(data.subdomain),
@@ -107,19 +122,11 @@ def provision(data: NewMunicipality, *, actor: str) -> Municipality:
         municipality.save()  # clones the template schema (TENANT_BASE_SCHEMA)
         Domain.objects.create(domain=host_for(data.subdomain), tenant=municipality, is_primary=True)
         with schema_context(municipality.schema_name):
-            try:
-                create_staff_account(
-                    by=Actor.system("provisioning"),
-                    username=data.admin_username,
-                    password=data.admin_password,
-                    name=data.admin_name,
-                    boe_role="boe_admin",
-                )
-            except ValidationError as exc:
-                # Undoes the schema too: PostgreSQL's DDL is transactional.
-                raise ValidationError(
-                    {f"admin_{field}": messages for field, messages in exc.message_dict.items()}
-                ) from exc
+            # A receiver's ValidationError undoes the schema too: PostgreSQL's DDL is
+            # transactional.
+            municipality_provisioned.send(
+                sender=Municipality, municipality=municipality, admin=data.admin, by=actor
+            )
         PlatformEvent.objects.create(
             actor=actor,
             action="provision",

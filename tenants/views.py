@@ -9,8 +9,8 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_POST
 
-from schools.permissions import operator_required
 from tenants import provisioning
+from tenants.access import operator_required
 from tenants.forms import DeleteForm, MunicipalityForm
 from tenants.models import Domain, Municipality, PlatformEvent
 

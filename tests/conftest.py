@@ -2,39 +2,53 @@
 
 Two municipalities exist for every test: ``muni`` (富士吉田市, fujiyoshida.localhost)
 and ``other_muni`` (遠野市, tono.localhost), the second one for isolation tests.
-Browser tests use a third one (多摩市) whose data they commit.
+Browser tests use a third one (多摩市) whose data they commit. A fourth one, ``demo_muni``
+(都留市), holds the demo seed of every installed app, seeded once per session when a test
+asks for it (the demo tests and the crawl).
 Tests run inside a transaction (pytest-django's ``db``) that is rolled back.
+
+Fixture style of the whole suite: rows are built by the plain functions of
+``tests/factories.py`` (one per kind of row, in the current schema, keyword overrides);
+a directory's ``conftest.py`` holds only fixtures that wrap them for the scenario its tests
+share. Nothing is imported from a ``conftest.py`` (pytest loads them as plugins).
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from typing import Any
 
 import pytest
 from django.db import connection
+from django.dispatch import Signal
 from django.test import Client
 from django_tenants.utils import schema_context
 
 from tenants import demo, provisioning
 from tenants.models import Municipality
+from tests.factories import PASSWORD
 
 # One browser and one live server for every test directory (session-scoped fixtures).
 pytest_plugins = ["tests.browser.fixtures"]
-
-PASSWORD = "test-pass-2026"
 
 TEST_MUNICIPALITIES = {
     "fujiyoshida": ("富士吉田市", "192023"),
     "tono": ("遠野市", "032085"),
     "tama": ("多摩市", "132241"),
 }
+DEMO_MUNICIPALITY = ("tsuru", "都留市", "192040")
 
 
 @pytest.fixture(scope="session")
 def django_db_setup(
-    request, django_test_environment, django_db_blocker, django_db_keepdb, django_db_createdb,
+    request,
+    django_test_environment,
+    django_db_blocker,
+    django_db_keepdb,
+    django_db_createdb,
     django_db_modify_db_settings,
-):  # fmt: skip
+):
     """Create the test database and its municipalities once per session.
 
     pytest-django's own fixture creates only the databases that the collected tests ask
@@ -47,21 +61,16 @@ def django_db_setup(
     keepdb = django_db_keepdb and not django_db_createdb
     with django_db_blocker.unblock():
         db_cfg = setup_databases(
-            verbosity=request.config.option.verbose, interactive=False, keepdb=keepdb,
+            verbosity=request.config.option.verbose,
+            interactive=False,
+            keepdb=keepdb,
             aliases={"default"},
-        )  # fmt: skip
+        )
         assert connection.settings_dict["NAME"].startswith("test_"), "not on a test database"
         provisioning.ensure_template()
         demo.ensure_public_site()
         for subdomain, (name, code) in TEST_MUNICIPALITIES.items():
-            if not Municipality.objects.filter(code=code).exists():
-                provisioning.provision(
-                    provisioning.NewMunicipality(
-                        name=name, code=code, subdomain=subdomain,
-                        admin_username="boe-admin", admin_password=PASSWORD, admin_name="試験 管理者",
-                    ),
-                    actor="pytest",
-                )  # fmt: skip
+            _provision(subdomain, name, code)
         connection.set_schema_to_public()
     yield
     if not django_db_keepdb:
@@ -74,6 +83,22 @@ def django_db_setup(
                     " WHERE datname = current_database() AND pid <> pg_backend_pid()"
                 )
             teardown_databases(db_cfg, verbosity=request.config.option.verbose)
+
+
+def _provision(subdomain: str, name: str, code: str) -> Municipality:
+    """The municipality of ``code``, provisioned (administrator ``boe-admin``) if missing."""
+    found = Municipality.objects.filter(code=code).first()
+    if found is not None:
+        return found
+    data = provisioning.NewMunicipality(
+        name=name,
+        code=code,
+        subdomain=subdomain,
+        admin_username="boe-admin",
+        admin_password=PASSWORD,
+        admin_name="試験 管理者",
+    )
+    return provisioning.provision(data, actor="pytest")
 
 
 def _municipality(subdomain: str) -> Municipality:
@@ -91,6 +116,30 @@ def muni(db) -> Iterator[Municipality]:
 @pytest.fixture
 def other_muni(db) -> Municipality:
     return _municipality("tono")
+
+
+@dataclass(frozen=True)
+class DemoSite:
+    municipality: Municipality
+    timings: dict[str, float]  # seconds each app's seed took, by app label
+
+
+@pytest.fixture(scope="session")
+def demo_site(django_db_setup, django_db_blocker) -> DemoSite:
+    """都留市 with every installed app's demo data, seeded (and committed) once per session."""
+    subdomain, name, code = DEMO_MUNICIPALITY
+    with django_db_blocker.unblock():
+        municipality = _provision(subdomain, name, code)
+        timings = demo.seed_apps(municipality)
+        connection.set_schema_to_public()
+    return DemoSite(municipality, timings)
+
+
+@pytest.fixture
+def demo_muni(db, demo_site) -> Iterator[Municipality]:
+    """The demo municipality; the connection is inside its schema (changes are rolled back)."""
+    with schema_context(demo_site.municipality.schema_name):
+        yield demo_site.municipality
 
 
 def host_of(municipality: Municipality) -> str:
@@ -126,6 +175,31 @@ def client_for():
         return client
 
     return make
+
+
+@pytest.fixture
+def received():
+    """``received(signal)``: the list of every sending of ``signal`` during the test.
+
+    Each entry is the sending's keyword arguments plus ``sender``, and where it happened:
+    ``schema`` (the connection's schema) and ``atomic`` (inside a transaction).
+    """
+    connected: list[tuple[Signal, Callable]] = []
+
+    def listen(signal: Signal) -> list[dict[str, Any]]:
+        calls: list[dict[str, Any]] = []
+
+        def receiver(sender, signal, **kwargs) -> None:
+            where = {"schema": connection.schema_name, "atomic": connection.in_atomic_block}
+            calls.append({"sender": sender, **kwargs, **where})
+
+        signal.connect(receiver, weak=False)
+        connected.append((signal, receiver))
+        return calls
+
+    yield listen
+    for signal, receiver in connected:
+        signal.disconnect(receiver)
 
 
 @pytest.fixture

@@ -1,12 +1,21 @@
-"""Small builders of roster rows for tests (real rows in the current municipality's schema)."""
+"""Builders of the rows tests need: real rows in the current municipality's schema.
+
+The one place tests make data (see tests/conftest.py for the suite's fixture style): one
+plain function per kind of row, sensible defaults, keyword overrides; scenarios several
+tests share (``gradebook_class``) are built from these and wrapped as fixtures by the
+directory's ``conftest.py``.
+"""
 
 from __future__ import annotations
 
 import datetime as dt
 import itertools
+from dataclasses import dataclass
+from decimal import Decimal
 
 from django.contrib.auth import get_user_model
 
+from gradebook.models import Assessment
 from schools.models import (
     Classroom,
     Enrolment,
@@ -18,7 +27,9 @@ from schools.models import (
     Staff,
     Student,
     Subject,
+    Term,
 )
+from schools.permissions import actor_for_user
 
 _seq = itertools.count(1)
 PASSWORD = "test-pass-2026"
@@ -52,9 +63,11 @@ def students(classroom: Classroom, count: int, start: dt.date | None = None) -> 
     for i in range(1, count + 1):
         n = next(_seq)
         student = Student.objects.create(
-            name=f"生徒 {n}号", kana=f"せいと {n:05d}", student_number=f"S{n:07d}",
+            name=f"生徒 {n}号",
+            kana=f"せいと {n:05d}",
+            student_number=f"S{n:07d}",
             birth_date=dt.date(classroom.school_year.year - 6 - (classroom.grade or 1), 5, 1),
-        )  # fmt: skip
+        )
         result.append(
             Enrolment.objects.create(
                 student=student,
@@ -64,7 +77,7 @@ def students(classroom: Classroom, count: int, start: dt.date | None = None) -> 
                 grade=classroom.grade or 1,
                 roll_number=i,
                 enrolled_on=start,
-            )  # fmt: skip
+            )
         )
     return result
 
@@ -82,9 +95,14 @@ def give_role(
         school = school or classroom.school
         year = year or classroom.school_year
     return RoleAssignment.objects.create(
-        staff=staff, role=role, school=school, school_year=year, classroom=classroom,
-        subject=subject, **kw,
-    )  # fmt: skip
+        staff=staff,
+        role=role,
+        school=school,
+        school_year=year,
+        classroom=classroom,
+        subject=subject,
+        **kw,
+    )
 
 
 def subject(school_type: str = SchoolType.ELEMENTARY, name: str = "国語") -> Subject:
@@ -103,3 +121,94 @@ def school_admin(school: School, year: SchoolYear) -> Staff:
         admin, Role.SCHOOL_ADMIN, school=school, year=year, title=RoleAssignment.Title.PRINCIPAL
     )
     return admin
+
+
+def subject_teacher(classroom: Classroom, subject: Subject) -> Staff:
+    """A 教科担任 of ``subject`` in ``classroom``."""
+    teacher = staff()
+    give_role(teacher, Role.SUBJECT, classroom=classroom, subject=subject)
+    return teacher
+
+
+TERM_DATES = {1: ((4, 6), (7, 19)), 2: ((9, 1), (12, 24)), 3: ((1, 8), (3, 24))}
+
+
+def term(school: School, year: SchoolYear, number: int = 1) -> Term:
+    """学期 ``number`` of a three-term year."""
+    start, end = TERM_DATES[number]
+    y2 = year.year + (1 if number == 3 else 0)
+    return Term.objects.create(
+        school=school,
+        school_year=year,
+        number=number,
+        name=f"{number}学期",
+        start=dt.date(y2, *start),
+        end=dt.date(y2, *end),
+    )
+
+
+# --- gradebook ---------------------------------------------------------------------------
+
+
+def assessments(classroom: Classroom, subject: Subject, term: Term, count: int) -> list[Assessment]:
+    """``count`` assessments of 100 or 20 points weighing on the three 観点 in turn."""
+    weights = [(1, 0, 0), (0, 1, 0), (0, 0, 1), (1, 1, 0)]
+    return Assessment.objects.bulk_create(
+        Assessment(
+            classroom=classroom,
+            subject=subject,
+            term=term,
+            title=f"テスト{i + 1}",
+            date=term.start + dt.timedelta(days=i),
+            max_points=Decimal(100 if i % 2 == 0 else 20),
+            weight_knowledge=weights[i % 4][0],
+            weight_thinking=weights[i % 4][1],
+            weight_attitude=weights[i % 4][2],
+            sort_order=i + 1,
+        )
+        for i in range(count)
+    )
+
+
+# gradebook_class() takes counts named after these builders.
+_students, _assessments = students, assessments
+
+
+@dataclass
+class GradebookClass:
+    school: School
+    classroom: Classroom
+    subject: Subject
+    term: Term
+    teacher: Staff
+    admin: Staff
+    homeroom: Staff
+    enrolments: list
+    assessments: list[Assessment]
+
+    @property
+    def students(self):
+        return [e.student for e in self.enrolments]
+
+    def actor(self, staff: Staff):
+        return actor_for_user(staff.user)
+
+
+def gradebook_class(
+    students: int = 5,
+    assessments: int = 3,
+    school_type: str = SchoolType.JUNIOR_HIGH,
+    grade: int = 1,
+) -> GradebookClass:
+    """A class with a 数学 (算数) teacher, its principal, homeroom teacher, term 1 and assessments."""
+    year = school_year()
+    sch = school(school_type=school_type)
+    klass = classroom(sch, year, grade=grade)
+    subj = subject(school_type, "数学" if school_type == SchoolType.JUNIOR_HIGH else "算数")
+    first = term(sch, year)
+    teacher = subject_teacher(klass, subj)
+    admin = school_admin(sch, year)
+    homeroom = homeroom_teacher(klass)
+    enrolments = _students(klass, students)
+    made = _assessments(klass, subj, first, assessments)
+    return GradebookClass(sch, klass, subj, first, teacher, admin, homeroom, enrolments, made)

@@ -1,10 +1,9 @@
 """Every page a demo user can reach by following links answers without a server error.
 
-The demo seed runs once per session in 遠野市's schema (committed; 遠野市 is otherwise only
-the "other municipality" of isolation tests); then each demo login, the BoE administrator
-included, follows the links of the pages it sees, GET only, on its own host, visiting one
-page per URL shape (ids folded), and every answer must be a page, a redirect or a refusal,
-never a 500.
+The demo seed runs once per session in the demo municipality (``demo_site``, committed);
+then each demo login, the BoE administrator included, follows the links of the pages it
+sees, GET only, on its own host, visiting one page per URL shape (ids folded), and every
+answer must be a page, a redirect or a refusal, never a 500.
 """
 
 from __future__ import annotations
@@ -50,31 +49,16 @@ def crawl(client, start: str = "/") -> dict[str, int]:
     return seen
 
 
-@pytest.fixture(scope="session")
-def seeded(django_db_setup, django_db_blocker):
-    from tests.conftest import _municipality
-
-    with django_db_blocker.unblock():
-        tono = _municipality("tono")
-        demo.seed_apps(tono)
-    return tono
-
-
 def demo_usernames() -> list[str]:
-    import importlib
-
     names = ["boe-admin"]
-    for app in demo.SEED_APPS:
-        try:
-            module = importlib.import_module(f"{app}.demo")
-        except ModuleNotFoundError:
-            continue
+    for module in demo.seeders():
         names += [username for _label, username in getattr(module, "DEMO_LOGINS", ())]
     return names
 
 
 @pytest.mark.parametrize("username", demo_usernames())
-def test_no_page_a_demo_user_reaches_fails(db, seeded, client_for, username):
+def test_no_page_a_demo_user_reaches_fails(db, demo_site, client_for, username):
+    seeded = demo_site.municipality
     with schema_context(seeded.schema_name):
         user = get_user_model().objects.get(username=username)
     pages = crawl(client_for(seeded, user))

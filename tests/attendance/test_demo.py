@@ -3,24 +3,20 @@
 from __future__ import annotations
 
 import datetime as dt
-import time
 
 from attendance import demo as attendance_demo
 from attendance import queries
 from attendance.models import Mark, SchoolDate
-from schools import demo as schools_demo
 from schools.models import SchoolYear
 
 
-def test_demo_seed_is_realistic_and_idempotent(muni):
-    schools_demo.seed(muni)
-    started = time.perf_counter()
-    attendance_demo.seed(muni)
-    print(f"attendance demo seed: {time.perf_counter() - started:.2f} s")
+def test_demo_seed_is_realistic_and_idempotent(demo_muni, demo_site):
+    # seeded once for the session, after the roster (tests/conftest.py: demo_site)
+    print(f"attendance demo seed: {demo_site.timings['attendance']:.2f} s")
     marks = Mark.objects.count()
     assert marks > 100
     assert SchoolDate.objects.filter(date=dt.date(2026, 6, 13), is_school_day=True).exists()
-    attendance_demo.seed(muni)
+    attendance_demo.seed(demo_muni)
     assert Mark.objects.count() == marks
     year = SchoolYear.objects.get(year=2026)
     today = min(dt.date.today(), dt.date(2027, 3, 31))

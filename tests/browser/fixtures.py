@@ -89,9 +89,11 @@ def browser():
 def page(request, browser):
     """A fresh page on a tablet-sized screen (iPad, 1024 × 768, touch), Japanese locale."""
     context = browser.new_context(
-        viewport={"width": 1024, "height": 768}, locale="ja-JP", has_touch=True,
+        viewport={"width": 1024, "height": 768},
+        locale="ja-JP",
+        has_touch=True,
         timezone_id="Asia/Tokyo",
-    )  # fmt: skip
+    )
     page = context.new_page()
     page.set_default_timeout(15_000)
     yield page

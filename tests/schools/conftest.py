@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import pytest
 
-from schools.models import Role, SchoolType
+from schools.models import SchoolType
 from tests import factories as f
+
+subject_teacher = f.subject_teacher  # for the tests that import it from here
 
 
 @pytest.fixture
@@ -47,9 +49,3 @@ def no_role_user(muni):
 @pytest.fixture
 def jhs(muni, year):
     return f.school("富士見中学校", school_type=SchoolType.JUNIOR_HIGH, mext_code="C119210000018")
-
-
-def subject_teacher(classroom, subject):
-    teacher = f.staff()
-    f.give_role(teacher, Role.SUBJECT, classroom=classroom, subject=subject)
-    return teacher
