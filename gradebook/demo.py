@@ -14,9 +14,8 @@ nothing: the municipality's grading settings row is the marker.
 from __future__ import annotations
 
 import random
+from dataclasses import replace
 from decimal import Decimal
-
-from django.contrib.auth.models import AnonymousUser
 
 from gradebook import services
 from gradebook.models import Assessment, GradingSettings, Remark, Score
@@ -135,9 +134,11 @@ def seed(municipality) -> None:
             Remark(student_id=s, term=term, text=REMARKS[i % len(REMARKS)])
             for i, s in enumerate(remark_students)
         )
-        # the demo finalises as the school's administrator would
-        principal = Actor(user_id=None, admin_school_ids=frozenset({first_es.pk}))
-        services.finalise(AnonymousUser(), principal, term)
+        # the demo finalises as the school's administrator would, recorded as the seed
+        principal = replace(
+            Actor.system("seed_demo", all_powers=False), admin_school_ids=frozenset({first_es.pk})
+        )
+        services.finalise(term, by=principal)
 
 
 def _days(n: int):

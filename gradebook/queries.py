@@ -21,6 +21,7 @@ from gradebook.models import (
     GradeChange,
     GradingSettings,
     Remark,
+    ReportCardLayout,
     Score,
     SubjectThresholds,
 )
@@ -460,5 +461,17 @@ def rating_distribution(
     return out
 
 
-def students_in(enrolments: Iterable[Enrolment]) -> list[int]:
-    return [e.student_id for e in enrolments]
+# --- report card layout -------------------------------------------------------------------------
+
+
+def report_layout_body() -> str:
+    """The municipality's 通知表 layout (the built-in one until the board saves its own)."""
+    from gradebook import layouts
+
+    row = ReportCardLayout.objects.order_by("-updated_at").first()
+    return row.body if row else layouts.default_layout()
+
+
+def remarks_of(term: Term, student_ids: Iterable[int]) -> dict[int, Remark]:
+    """student id -> 所見 of the term (one query)."""
+    return {r.student_id: r for r in Remark.objects.filter(term=term, student_id__in=student_ids)}

@@ -309,11 +309,6 @@ def rating_scale(school_type: str, grade: int | None, is_graded_subject: bool) -
     return None
 
 
-def has_viewpoints(is_graded_subject: bool) -> bool:
-    """Subjects without marks (道徳, 外国語活動, 総合, 特別活動) get written remarks instead."""
-    return is_graded_subject
-
-
 # --- one evaluation, with overrides --------------------------------------------------------
 
 

@@ -781,3 +781,38 @@ def save_subject_thresholds(
             changes={"subject": subject.name, "old": before,
                      "new": None if a is None else [str(a), str(b)]},
         )  # fmt: skip
+
+
+# --- exports (成績一覧表, score grids, 通知表): who took a copy of which grades ----------------
+
+EXPORTS = ("scores", "class_list", "report_cards")
+
+
+def record_export(
+    thing: str,
+    classroom: Classroom,
+    term: Term,
+    *,
+    by: Actor,
+    output: str,
+    subject: Subject | None = None,
+    student_id: int | None = None,
+) -> None:
+    """The one place a gradebook export or print is audited (``gradebook.<thing>.export``),
+    with what was taken: class, term, subject or student, and the format (xlsx, print)."""
+    if thing not in EXPORTS:
+        raise ValueError(f"unknown gradebook export {thing!r}")
+    params: dict = {
+        "classroom": classroom.label,
+        "classroom_id": classroom.pk,
+        "term": term.name,
+        "term_id": term.pk,
+        "format": output,
+    }
+    if subject is not None:
+        params |= {"subject": subject.name, "subject_id": subject.pk}
+    if student_id is not None:
+        params["student_id"] = student_id
+    audit.record_export(
+        by, f"gradebook.{thing}.export", classroom, school=classroom.school, params=params
+    )
