@@ -134,7 +134,7 @@ class TeachingViewSet(viewsets.ViewSet):
                     "teachers": r.teacher_names,
                     "assessments": r.assessments,
                     "terms": terms.get(r.classroom.school_id, []),
-                }  # fmt: skip
+                }
                 for r in rows
             ]
         )
@@ -147,9 +147,19 @@ class AssessmentSerializer(serializers.ModelSerializer):
     class Meta:
         model = Assessment
         fields = [
-            "id", "classroom", "subject", "term", "title", "date", "kind", "max_points",
-            "weight_knowledge", "weight_thinking", "weight_attitude", "sort_order",
-        ]  # fmt: skip
+            "id",
+            "classroom",
+            "subject",
+            "term",
+            "title",
+            "date",
+            "kind",
+            "max_points",
+            "weight_knowledge",
+            "weight_thinking",
+            "weight_attitude",
+            "sort_order",
+        ]
         read_only_fields = ["id"]
 
     def validate(self, attrs):
@@ -321,16 +331,26 @@ class ScoreViewSet(viewsets.ViewSet):
             )
         except services.GridInvalid as exc:
             return Response(
-                {"error": {"code": "invalid", "message": exc.message,
-                           "cells": [p.as_dict() for p in exc.problems]}},
+                {
+                    "error": {
+                        "code": "invalid",
+                        "message": exc.message,
+                        "cells": [p.as_dict() for p in exc.problems],
+                    }
+                },
                 status=status.HTTP_400_BAD_REQUEST,
-            )  # fmt: skip
+            )
         except services.GridConflict as exc:
             return Response(
-                {"error": {"code": "conflict", "message": exc.message,
-                           "cells": [p.as_dict() for p in exc.problems]}},
+                {
+                    "error": {
+                        "code": "conflict",
+                        "message": exc.message,
+                        "cells": [p.as_dict() for p in exc.problems],
+                    }
+                },
                 status=status.HTTP_409_CONFLICT,
-            )  # fmt: skip
+            )
         except DjangoValidationError as exc:
             raise _django_errors(exc) from exc
         return Response(
@@ -509,9 +529,21 @@ class GradeChangeSerializer(serializers.ModelSerializer):
     class Meta:
         model = GradeChange
         fields = [
-            "id", "at", "actor_name", "kind", "student", "classroom", "subject", "term",
-            "assessment", "field", "old", "new", "reason", "after_finalisation",
-        ]  # fmt: skip
+            "id",
+            "at",
+            "actor_name",
+            "kind",
+            "student",
+            "classroom",
+            "subject",
+            "term",
+            "assessment",
+            "field",
+            "old",
+            "new",
+            "reason",
+            "after_finalisation",
+        ]
 
 
 class HistoryViewSet(viewsets.ViewSet):
@@ -533,9 +565,12 @@ class HistoryViewSet(viewsets.ViewSet):
             "この成績の履歴を見る権限がありません。",
         )
         qs = queries.history(
-            student_id=_int_param(request, "student"), term=term, classroom_id=classroom.pk,
-            subject_id=subject_id, assessment_id=_int_param(request, "assessment", required=False),
-        )  # fmt: skip
+            student_id=_int_param(request, "student"),
+            term=term,
+            classroom_id=classroom.pk,
+            subject_id=subject_id,
+            assessment_id=_int_param(request, "assessment", required=False),
+        )
         return Response(GradeChangeSerializer(qs[:1000], many=True).data)
 
 

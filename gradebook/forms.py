@@ -22,9 +22,13 @@ class AssessmentForm(forms.Form):
         label="満点", min_value=Decimal("0.1"), max_digits=6, decimal_places=1, initial=100
     )
     weight_knowledge = forms.DecimalField(
-        label="知識・技能の重み", min_value=0, max_digits=5, decimal_places=2, initial=0,
+        label="知識・技能の重み",
+        min_value=0,
+        max_digits=5,
+        decimal_places=2,
+        initial=0,
         help_text="この材料が観点に入る重み。使わない観点は 0。",
-    )  # fmt: skip
+    )
     weight_thinking = forms.DecimalField(
         label="思考・判断・表現の重み", min_value=0, max_digits=5, decimal_places=2, initial=0
     )
@@ -110,9 +114,13 @@ class SettingsForm(forms.ModelForm):
             table = getattr(self.instance, f"table_{scale}", None) or rules.default_table(scale)
             for key in rules.COMBINATION_KEYS:
                 self.fields[f"c{scale}_{key}"] = forms.TypedChoiceField(
-                    label=key, coerce=int, initial=table.get(key), required=False, empty_value=None,
+                    label=key,
+                    coerce=int,
+                    initial=table.get(key),
+                    required=False,
+                    empty_value=None,
                     choices=[(i, str(i)) for i in range(scale, 0, -1)],
-                )  # fmt: skip
+                )
 
     def table_fields(self, scale: int):
         return [self[f"c{scale}_{key}"] for key in rules.COMBINATION_KEYS]

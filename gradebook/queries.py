@@ -252,8 +252,11 @@ def grid(classroom: Classroom, subject: Subject, term: Term) -> Grid:
 
 
 def _total(assessments: list[Assessment], values: dict[int, rules.Score]) -> str:
-    scored = [(values[a.pk], a.max_points) for a in assessments
-              if values.get(a.pk) is not None and values[a.pk] is not rules.ABSENT]  # fmt: skip
+    scored = [
+        (values[a.pk], a.max_points)
+        for a in assessments
+        if values.get(a.pk) is not None and values[a.pk] is not rules.ABSENT
+    ]
     if not scored:
         return ""
     points = sum((p for p, _ in scored), Decimal(0))
@@ -291,9 +294,12 @@ def subjects_for(school_type: str) -> list[Subject]:
 
 
 def class_lists(
-    classrooms: list[Classroom], term: Term, *, graded_only: bool = True,
+    classrooms: list[Classroom],
+    term: Term,
+    *,
+    graded_only: bool = True,
     year_terms: list[Term] | None = None,
-) -> list[ClassList]:  # fmt: skip
+) -> list[ClassList]:
     """成績一覧表 of several classes of one school and term, in a constant number of queries.
 
     With ``year_terms`` (and ``term`` the unsaved span from ``year_span``): the whole year's
@@ -326,9 +332,13 @@ def class_lists(
     for assessment_id, student_id, points, absent, classroom_id, subject_id in Score.objects.filter(
         score_q, assessment__classroom_id__in=classroom_ids
     ).values_list(
-        "assessment_id", "student_id", "points", "is_absent",
-        "assessment__classroom_id", "assessment__subject_id",
-    ):  # fmt: skip
+        "assessment_id",
+        "student_id",
+        "points",
+        "is_absent",
+        "assessment__classroom_id",
+        "assessment__subject_id",
+    ):
         scores[(classroom_id, student_id, subject_id)][assessment_id] = (
             rules.ABSENT if absent else points
         )
@@ -392,9 +402,13 @@ def class_list(classroom: Classroom, term: Term) -> ClassList:
 def year_span(classroom: Classroom, terms: list[Term]) -> Term:
     """An unsaved Term spanning the school's terms of the year: 学年 (通年)."""
     return Term(
-        school=classroom.school, school_year=classroom.school_year, number=0, name="学年 (通年)",
-        start=min(t.start for t in terms), end=max(t.end for t in terms),
-    )  # fmt: skip
+        school=classroom.school,
+        school_year=classroom.school_year,
+        number=0,
+        name="学年 (通年)",
+        start=min(t.start for t in terms),
+        end=max(t.end for t in terms),
+    )
 
 
 def year_list(classroom: Classroom) -> ClassList | None:

@@ -180,16 +180,21 @@ def _write_scores(by: Actor, classroom, subject, term, parsed, finalised, reason
                     "他の人が先に変更しました。",
                     current_text=rules.format_score(current_value),
                     current_version=current_version,
-                )  # fmt: skip
+                )
             )
             continue
         points = None if value is None or value is rules.ABSENT else value
         absent = value is rules.ABSENT
         if current is None:
             current = Score(
-                student_id=key[0], assessment_id=key[1], points=points, is_absent=absent,
-                version=1, updated_by_id=by.user_id, updated_at=now,
-            )  # fmt: skip
+                student_id=key[0],
+                assessment_id=key[1],
+                points=points,
+                is_absent=absent,
+                version=1,
+                updated_by_id=by.user_id,
+                updated_at=now,
+            )
             to_create.append(current)
         else:
             current.points, current.is_absent = points, absent
@@ -211,7 +216,7 @@ def _write_scores(by: Actor, classroom, subject, term, parsed, finalised, reason
                 new=rules.format_score(value),
                 reason=reason,
                 after_finalisation=finalised,
-            )  # fmt: skip
+            )
         )
     if conflicts:
         raise GridConflict(conflicts)
@@ -222,14 +227,18 @@ def _write_scores(by: Actor, classroom, subject, term, parsed, finalised, reason
     GradeChange.objects.bulk_create(changes)
     if changes:
         audit.record(
-            by, "gradebook.scores.save", classroom, school=classroom.school, reason=reason,
+            by,
+            "gradebook.scores.save",
+            classroom,
+            school=classroom.school,
+            reason=reason,
             changes={
-                "subject": subject.name, "term": term.name, "count": len(changes),
-                "cells": [
-                    [c.student_id, c.assessment_id, c.old, c.new] for c in changes[:200]
-                ],
+                "subject": subject.name,
+                "term": term.name,
+                "count": len(changes),
+                "cells": [[c.student_id, c.assessment_id, c.old, c.new] for c in changes[:200]],
             },
-        )  # fmt: skip
+        )
     versions = {(s.student_id, s.assessment_id): s.version for s in [*to_create, *to_update]}
     return SaveResult(changed=len(changes), versions=versions)
 
@@ -244,9 +253,15 @@ def _same(a: rules.Score, b: rules.Score) -> bool:
 
 
 ASSESSMENT_FIELDS = (
-    "title", "date", "kind", "max_points", "weight_knowledge", "weight_thinking",
-    "weight_attitude", "sort_order",
-)  # fmt: skip
+    "title",
+    "date",
+    "kind",
+    "max_points",
+    "weight_knowledge",
+    "weight_thinking",
+    "weight_attitude",
+    "sort_order",
+)
 
 
 def _validate_assessment(data: dict, existing: Assessment | None) -> None:
@@ -283,17 +298,26 @@ def create_assessment(
     _validate_assessment(data, None)
     with transaction.atomic():
         if not data.get("sort_order"):
-            data = {**data, "sort_order": Assessment.objects.filter(
-                classroom=classroom, subject=subject, term=term
-            ).count() + 1}  # fmt: skip
+            data = {
+                **data,
+                "sort_order": Assessment.objects.filter(
+                    classroom=classroom, subject=subject, term=term
+                ).count()
+                + 1,
+            }
         assessment = Assessment.objects.create(
-            classroom=classroom, subject=subject, term=term,
+            classroom=classroom,
+            subject=subject,
+            term=term,
             **{k: v for k, v in data.items() if k in ASSESSMENT_FIELDS},
-        )  # fmt: skip
+        )
         audit.record(
-            by, "gradebook.assessment.create", assessment, school=classroom.school,
+            by,
+            "gradebook.assessment.create",
+            assessment,
+            school=classroom.school,
             changes={k: str(data.get(k)) for k in ASSESSMENT_FIELDS if k in data},
-        )  # fmt: skip
+        )
     return assessment
 
 
@@ -311,9 +335,12 @@ def update_assessment(assessment: Assessment, data: dict, *, by: Actor) -> Asses
         after = {k: str(getattr(assessment, k)) for k in ASSESSMENT_FIELDS}
         diff = {k: [before[k], after[k]] for k in ASSESSMENT_FIELDS if before[k] != after[k]}
         audit.record(
-            by, "gradebook.assessment.update", assessment, school=assessment.classroom.school,
+            by,
+            "gradebook.assessment.update",
+            assessment,
+            school=assessment.classroom.school,
             changes=diff,
-        )  # fmt: skip
+        )
         if finalised and diff:
             _refresh_snapshots(
                 by,
@@ -347,15 +374,18 @@ def delete_assessment(assessment: Assessment, *, by: Actor) -> None:
                 old=s.text,
                 new="",
                 reason="評価材料の削除",
-            )  # fmt: skip
+            )
             for s in assessment.scores.all()
             if s.points is not None or s.is_absent
         ]
         GradeChange.objects.bulk_create(changes)
         audit.record(
-            by, "gradebook.assessment.delete", assessment, school=assessment.classroom.school,
+            by,
+            "gradebook.assessment.delete",
+            assessment,
+            school=assessment.classroom.school,
             changes={"title": assessment.title, "scores": len(changes)},
-        )  # fmt: skip
+        )
         assessment.delete()
 
 
@@ -433,13 +463,17 @@ def override_evaluation(
                 new=new,
                 reason=reason.strip(),
                 after_finalisation=finalised,
-            )  # fmt: skip
+            )
             for kind, fld, old, new in changes
         )
         audit.record(
-            by, "gradebook.evaluation.override", evaluation, school=classroom.school,
-            reason=reason.strip(), changes={fld: [old, new] for _, fld, old, new in changes},
-        )  # fmt: skip
+            by,
+            "gradebook.evaluation.override",
+            evaluation,
+            school=classroom.school,
+            reason=reason.strip(),
+            changes={fld: [old, new] for _, fld, old, new in changes},
+        )
         if finalised:
             _refresh_snapshots(
                 by, classroom, subject, term, reason=reason, student_ids={student_id}
@@ -482,7 +516,7 @@ def _store_snapshots(by: Actor, grids, reason: str, student_ids=None, *, after: 
                 thresholds=grid.thresholds,
                 rule=grid.rule,
                 overrides=row.evaluation.overrides if row.evaluation else None,
-            )  # fmt: skip
+            )
             for row in grid.rows
             if student_ids is None or row.enrolment.student_id in student_ids
         }
@@ -495,9 +529,17 @@ def _store_snapshots(by: Actor, grids, reason: str, student_ids=None, *, after: 
                 student_id=sid, classroom=classroom, subject=subject, term=term
             )
             old = (
-                [evaluation.final_knowledge, evaluation.final_thinking, evaluation.final_attitude],
-                evaluation.final_rating,
-            ) if evaluation.finalised_at else None  # fmt: skip
+                (
+                    [
+                        evaluation.final_knowledge,
+                        evaluation.final_thinking,
+                        evaluation.final_attitude,
+                    ],
+                    evaluation.final_rating,
+                )
+                if evaluation.finalised_at
+                else None
+            )
             new_levels = [live.levels[vp] or "" for vp in rules.VIEWPOINTS]
             evaluation.final_knowledge, evaluation.final_thinking, evaluation.final_attitude = (
                 new_levels
@@ -535,7 +577,7 @@ def _store_snapshots(by: Actor, grids, reason: str, student_ids=None, *, after: 
             new=n,
             reason=reason,
             after_finalisation=True,
-        )  # fmt: skip
+        )
         for ev, kind, fld, o, n in history
     )
     return len(new_rows) + len(changed_rows)
@@ -587,10 +629,16 @@ def finalise(term: Term, classroom: Classroom | None = None, *, by: Actor) -> Fi
             term=term, classroom=classroom, finalised_by_id=by.user_id
         )
         audit.record(
-            by, "gradebook.finalisation.finalise", fin, school=term.school,
-            changes={"term": term.name, "classroom": classroom.label if classroom else "学校全体",
-                     "evaluations": count},
-        )  # fmt: skip
+            by,
+            "gradebook.finalisation.finalise",
+            fin,
+            school=term.school,
+            changes={
+                "term": term.name,
+                "classroom": classroom.label if classroom else "学校全体",
+                "evaluations": count,
+            },
+        )
     return fin
 
 
@@ -602,10 +650,16 @@ def unfinalise(finalisation: Finalisation, *, by: Actor, reason: str) -> None:
         raise ValidationError({"reason": "取り消しの理由を入力してください。"})
     with transaction.atomic():
         audit.record(
-            by, "gradebook.finalisation.cancel", finalisation, school=term.school, reason=reason,
-            changes={"term": term.name,
-                     "classroom": finalisation.classroom.label if finalisation.classroom else "学校全体"},
-        )  # fmt: skip
+            by,
+            "gradebook.finalisation.cancel",
+            finalisation,
+            school=term.school,
+            reason=reason,
+            changes={
+                "term": term.name,
+                "classroom": finalisation.classroom.label if finalisation.classroom else "学校全体",
+            },
+        )
         finalisation.delete()
 
 
@@ -674,7 +728,7 @@ def save_remarks(classroom: Classroom, term: Term, items: list[RemarkInput], *, 
                     old=old,
                     new=text,
                     after_finalisation=finalised,
-                )  # fmt: skip
+                )
             )
         if conflicts:
             raise ValidationError(conflicts)
@@ -683,9 +737,12 @@ def save_remarks(classroom: Classroom, term: Term, items: list[RemarkInput], *, 
         GradeChange.objects.bulk_create(history)
         if history:
             audit.record(
-                by, "gradebook.remarks.save", classroom, school=classroom.school,
+                by,
+                "gradebook.remarks.save",
+                classroom,
+                school=classroom.school,
                 changes={"term": term.name, "count": len(history)},
-            )  # fmt: skip
+            )
     return len(history)
 
 
@@ -717,9 +774,12 @@ def save_settings(school: School | None, data: dict, *, by: Actor) -> GradingSet
             setattr(obj, key, value)
         obj.save()
         audit.record(
-            by, "gradebook.settings.save", obj, school=school,
+            by,
+            "gradebook.settings.save",
+            obj,
+            school=school,
             changes={k: [before[k], str(v)] for k, v in data.items() if before[k] != str(v)},
-        )  # fmt: skip
+        )
     return obj
 
 
@@ -744,10 +804,16 @@ def save_layout(body: str | None, *, by: Actor):
         if body is not None:
             row = ReportCardLayout.objects.create(body=body, updated_by_id=by.user_id)
         audit.record(
-            by, "gradebook.layout.save", row, target_type="gradebook.reportcardlayout",
-            changes={"old_length": len(before.body) if before else 0,
-                     "new_length": len(body) if body is not None else 0, "reset": body is None},
-        )  # fmt: skip
+            by,
+            "gradebook.layout.save",
+            row,
+            target_type="gradebook.reportcardlayout",
+            changes={
+                "old_length": len(before.body) if before else 0,
+                "new_length": len(body) if body is not None else 0,
+                "reset": body is None,
+            },
+        )
     return row
 
 
@@ -776,11 +842,17 @@ def save_subject_thresholds(
             row.threshold_a, row.threshold_b = a, b
             row.save()
         audit.record(
-            by, "gradebook.subject_thresholds.save", school=school,
-            target_type="gradebook.subjectthresholds", target_id=str(subject.pk),
-            changes={"subject": subject.name, "old": before,
-                     "new": None if a is None else [str(a), str(b)]},
-        )  # fmt: skip
+            by,
+            "gradebook.subject_thresholds.save",
+            school=school,
+            target_type="gradebook.subjectthresholds",
+            target_id=str(subject.pk),
+            changes={
+                "subject": subject.name,
+                "old": before,
+                "new": None if a is None else [str(a), str(b)],
+            },
+        )
 
 
 # --- exports (成績一覧表, score grids, 通知表): who took a copy of which grades ----------------
