@@ -5,6 +5,7 @@ from __future__ import annotations
 from decimal import Decimal
 
 from django import forms
+from django.core.exceptions import ValidationError
 
 from gradebook import rules
 from gradebook.models import Assessment, GradingSettings
@@ -185,3 +186,14 @@ class SubjectThresholdsForm(forms.Form):
         if a is not None and b is not None and not b < a:
             self.add_error("threshold_b", "B のしきい値は A より小さくしてください。")
         return cleaned
+
+
+def add_errors(form: forms.Form, exc: ValidationError) -> None:
+    """Show a service's ValidationError on the form: on its field when the form has one."""
+    if hasattr(exc, "error_dict"):
+        for field, errors in exc.message_dict.items():
+            for error in errors:
+                form.add_error(field if field in form.fields else None, error)
+    else:
+        for error in exc.messages:
+            form.add_error(None, error)

@@ -25,7 +25,16 @@ from gradebook.models import (
     Score,
     SubjectThresholds,
 )
-from schools.models import Classroom, Enrolment, Role, RoleAssignment, School, Subject, Term
+from schools.models import (
+    Classroom,
+    Enrolment,
+    Role,
+    RoleAssignment,
+    School,
+    SchoolYear,
+    Subject,
+    Term,
+)
 from schools.permissions import Actor
 
 # --- settings ------------------------------------------------------------------------------
@@ -473,6 +482,18 @@ def rating_distribution(
                 if result.rating is not None:
                     out[(subject_id, cl.classroom.grade)][term.school_id][result.rating] += 1
     return out
+
+
+# --- which school year ---------------------------------------------------------------------------
+
+
+def school_year_numbered(value: str | None) -> SchoolYear | None:
+    """The school year ``?year=2026`` names (the year number, never a pk); without one, the
+    current year (or the first, before any is current)."""
+    qs = SchoolYear.objects.all()
+    if value and value.isdigit():
+        return qs.filter(year=int(value)).first()
+    return qs.filter(state=SchoolYear.State.CURRENT).first() or qs.first()
 
 
 # --- report card layout -------------------------------------------------------------------------

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from gradebook import views
+from gradebook import views, views_admin
 
 app_name = "gradebook"
 
@@ -31,18 +31,22 @@ urlpatterns = [
     path(f"{klass}report-cards/", views.report_cards, name="report-cards"),
     path(f"{klass}report-cards.xlsx", views.report_cards_xlsx, name="report-cards-xlsx"),
     path(f"{klass}students/<int:student_id>/report-card/", views.report_card, name="report-card"),
-    path("report-layout/", views.report_layout, name="report-layout"),
-    path("report-layout/save/", views.report_layout_save, name="report-layout-save"),
-    path("report-layout/reset/", views.report_layout_reset, name="report-layout-reset"),
-    path(f"{term}finalise/", views.finalise_page, name="finalise"),
-    path(f"{term}finalise/run/", views.finalise_run, name="finalise-run"),
-    path(f"{term}finalisations/<int:pk>/cancel/", views.finalise_cancel, name="finalise-cancel"),
-    path("settings/", views.settings_page, name="settings"),
-    path("settings/subject-thresholds/", views.settings_subject_save, name="settings-subject"),
+    path("report-layout/", views_admin.report_layout, name="report-layout"),
+    path("report-layout/save/", views_admin.report_layout_save, name="report-layout-save"),
+    path("report-layout/reset/", views_admin.report_layout_reset, name="report-layout-reset"),
+    path(f"{term}finalise/", views_admin.finalise_page, name="finalise"),
+    path(f"{term}finalise/run/", views_admin.finalise_run, name="finalise-run"),
+    path(
+        f"{term}finalisations/<int:pk>/cancel/", views_admin.finalise_cancel, name="finalise-cancel"
+    ),
+    path("settings/", views_admin.settings_page, name="settings"),
+    path(
+        "settings/subject-thresholds/", views_admin.settings_subject_save, name="settings-subject"
+    ),
     path(
         "settings/subject-thresholds/delete/",
-        views.settings_subject_delete,
+        views_admin.settings_subject_delete,
         name="settings-subject-delete",
     ),
-    path("distribution/", views.distribution, name="distribution"),
+    path("distribution/", views_admin.distribution, name="distribution"),
 ]
