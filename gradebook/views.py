@@ -59,6 +59,11 @@ def index(request: HttpRequest) -> HttpResponse:
     admin_schools = actor.schools().prefetch_related("terms")
     if not actor.sees_whole_municipality:
         admin_schools = admin_schools.filter(pk__in=actor.admin_school_ids)
+    # (school, may open its 確定 page, may change its 評価設定): the links shown are the ones
+    # that open (a board viewer sees the schools, without links it could not follow)
+    admin_schools = [
+        (s, actor.can_view_finalisation(s.pk), actor.can_manage_school(s.pk)) for s in admin_schools
+    ]
     return render(
         request,
         "gradebook/index.html",
@@ -66,7 +71,7 @@ def index(request: HttpRequest) -> HttpResponse:
             "school_year": school_year,
             "items": items,
             "homerooms": homerooms,
-            "admin_schools": list(admin_schools),
+            "admin_schools": admin_schools,
         },
     )
 

@@ -73,3 +73,21 @@ def test_settings_forms_post_to_their_own_urls_keeping_the_school(setup, client_
     html = admin.get(reverse("gradebook:settings") + f"?school={setup.school.pk}").content.decode()
     assert f'action="{reverse("gradebook:settings-subject")}?school={setup.school.pk}"' in html
     assert f'action="{reverse("gradebook:settings")}?school={setup.school.pk}"' in html
+
+
+def test_the_board_index_links_only_to_pages_that_open(setup, client_for, muni, boe_admin):
+    from schools.models import Role
+    from tests import factories
+
+    viewer = factories.staff()
+    factories.give_role(viewer, Role.BOE_VIEWER)
+    finalise = reverse("gradebook:finalise", args=[setup.term.pk])
+    settings = reverse("gradebook:settings") + f"?school={setup.school.pk}"
+    client = client_for(muni, viewer.user)
+    html = client.get(reverse("gradebook:index")).content.decode()
+    assert setup.school.name in html
+    assert finalise not in html and settings not in html
+    assert client.get(finalise).status_code == 403
+    assert client.get(settings).status_code == 403
+    board = client_for(muni, boe_admin).get(reverse("gradebook:index")).content.decode()
+    assert finalise in board and settings in board
