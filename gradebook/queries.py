@@ -28,8 +28,6 @@ from gradebook.models import (
 from schools.models import (
     Classroom,
     Enrolment,
-    Role,
-    RoleAssignment,
     School,
     SchoolYear,
     Subject,
@@ -144,21 +142,14 @@ class TeachingRow:
 def teaching_assignments(actor: Actor, school_year_id: int) -> list[TeachingRow]:
     """教科担任の担当一覧: the actor's (classroom, subject) pairs; school administrators see
     every assignment of their schools. Two queries."""
-    qs = RoleAssignment.objects.filter(
-        role=Role.SUBJECT, is_draft=False, school_year_id=school_year_id
-    ).select_related("classroom__school", "classroom__school_year", "subject", "staff")
-    # Only the actor's own assignments and those of the schools they administer: a board
-    # administrator reaches classes through the schools list, not a municipality-wide table.
-    qs = qs.filter(
-        Q(classroom_id__in={c for c, _ in actor.teaching}) | Q(school_id__in=actor.admin_school_ids)
+    qs = actor.subject_assignments(school_year_id).select_related(
+        "classroom__school", "classroom__school_year", "subject", "staff"
     )
     rows: dict[tuple[int, int], TeachingRow] = {}
     for ra in qs.order_by(
         "classroom__school", "classroom__grade", "classroom__name", "subject__sort_order"
     ):
         key = (ra.classroom_id, ra.subject_id)
-        if not (key in actor.teaching or actor.can_manage_school(ra.classroom.school_id)):
-            continue
         row = rows.setdefault(key, TeachingRow(ra.classroom, ra.subject))
         row.teacher_names.append(ra.staff.name)
     counts = Assessment.objects.filter(

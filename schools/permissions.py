@@ -246,6 +246,16 @@ class Actor:
             subject_id is not None and self.can_edit_teaching(classroom, subject_id)
         )
 
+    def subject_assignments(self, school_year_id: int) -> QuerySet[RoleAssignment]:
+        """教科担任 assignments of a year the actor lists: their own, and every one of the
+        schools they administer (the board reaches classes through its schools list)."""
+        own = Q(pk__in=[])
+        for classroom_id, subject_id in self.teaching:
+            own |= Q(classroom_id=classroom_id, subject_id=subject_id)
+        return RoleAssignment.objects.filter(
+            role=Role.SUBJECT, is_draft=False, school_year_id=school_year_id
+        ).filter(own | Q(school_id__in=self.admin_school_ids))
+
     def can_finalise(self, school_id: int) -> bool:
         """確定 and its withdrawal: the school's administrators only."""
         return self.can_manage_school_records(school_id)

@@ -175,3 +175,21 @@ def test_an_archived_year_is_written_by_nobody(setup):
 def test_services_take_the_actor_keyword_only(setup):
     with pytest.raises(TypeError):
         services.finalise(setup.term, None, setup.actor(setup.admin))  # by= is required
+
+
+def test_subject_assignments_listed_own_and_administered_schools_only(setup, builder):
+    colleague = factories.staff()
+    japanese = factories.subject("junior_high", "国語")
+    factories.give_role(colleague, Role.SUBJECT, classroom=setup.classroom, subject=japanese)
+    other = builder()
+    year_id = setup.classroom.school_year_id
+
+    def pairs(actor):
+        return set(actor.subject_assignments(year_id).values_list("classroom_id", "subject_id"))
+
+    mine = (setup.classroom.pk, setup.subject.pk)
+    theirs = (setup.classroom.pk, japanese.pk)
+    assert pairs(setup.actor(setup.teacher)) == {mine}
+    assert pairs(setup.actor(setup.admin)) == {mine, theirs}
+    assert pairs(Actor(user_id=None, is_boe_admin=True)) == set()
+    assert (other.classroom.pk, other.subject.pk) not in pairs(setup.actor(setup.admin))
