@@ -110,7 +110,7 @@ class TeachingViewSet(viewsets.ViewSet):
         year_value = request.query_params.get("year", "")
         school_year = (
             get_object_or_404(SchoolYear, year=int(year_value))
-            if year_value.isdigit()
+            if year_value.isdecimal()
             else SchoolYear.objects.filter(state=SchoolYear.State.CURRENT).first()
         )
         if school_year is None:
@@ -179,7 +179,7 @@ class AssessmentViewSet(viewsets.ViewSet):
 
     def _object(self, request, pk) -> Assessment:
         actor = get_actor(request)
-        if not str(pk).isdigit():
+        if not str(pk).isdecimal():
             raise Http404
         assessment = get_object_or_404(
             Assessment.objects.select_related(
@@ -508,7 +508,7 @@ class FinalisationViewSet(viewsets.ViewSet):
 
     @extend_schema(request=OpenApiTypes.OBJECT, responses={204: None})
     def destroy(self, request, pk=None):
-        if not str(pk).isdigit():
+        if not str(pk).isdecimal():
             raise Http404
         fin = get_object_or_404(
             Finalisation.objects.select_related("term__school", "classroom"), pk=int(pk)

@@ -482,7 +482,7 @@ def school_year_numbered(value: str | None) -> SchoolYear | None:
     """The school year ``?year=2026`` names (the year number, never a pk); without one, the
     current year (or the first, before any is current)."""
     qs = SchoolYear.objects.all()
-    if value and value.isdigit():
+    if value and value.isdecimal():
         return qs.filter(year=int(value)).first()
     return qs.filter(state=SchoolYear.State.CURRENT).first() or qs.first()
 

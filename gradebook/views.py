@@ -520,7 +520,7 @@ def remarks(request: HttpRequest, classroom_id: int, term_id: int) -> HttpRespon
                 version = request.POST.get(f"version-{e.student_id}", "0")
                 items.append(
                     services.RemarkInput(
-                        e.student_id, request.POST[key], int(version) if version.isdigit() else 0
+                        e.student_id, request.POST[key], int(version) if version.isdecimal() else 0
                     )
                 )
         try:
@@ -561,7 +561,7 @@ def history(request: HttpRequest, classroom_id: int, term_id: int, student_id: i
     actor = request.actor
     classroom, term = actor.class_term_or_404(classroom_id, term_id)
     subject_id = request.GET.get("subject", "")
-    subject_id = int(subject_id) if subject_id.isdigit() else None
+    subject_id = int(subject_id) if subject_id.isdecimal() else None
     actor.require(
         actor.can_view_grade_history(classroom, subject_id),
         "この成績の履歴を見る権限がありません。",

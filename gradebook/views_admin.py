@@ -178,7 +178,7 @@ def settings_subject_delete(request: HttpRequest) -> HttpResponse:
     """Remove a subject's own thresholds (the general ones apply again)."""
     school = _settings_scope(request)
     subject_id = request.POST.get("subject", "")
-    if not subject_id.isdigit():
+    if not subject_id.isdecimal():
         raise Http404
     subject = get_object_or_404(_graded_subjects(school), pk=int(subject_id))
     services.save_subject_thresholds(school, subject, None, None, by=request.actor)
@@ -262,7 +262,7 @@ def distribution(request: HttpRequest) -> HttpResponse:
     if school_type not in SchoolType.values:
         school_type = SchoolType.JUNIOR_HIGH
     term_param = request.GET.get("term", "1")
-    term_number = int(term_param) if term_param.isdigit() else 1
+    term_number = int(term_param) if term_param.isdecimal() else 1
     data = (
         queries.rating_distribution(school_year.pk, school_type, term_number) if school_year else {}
     )

@@ -261,7 +261,7 @@ class Actor:
         return self.can_manage_school_records(school_id)
 
     def can_view_finalisation(self, school_id: int) -> bool:
-        """Which classes are finalised: the school's administrators and the board."""
+        """Which classes are finalised: the school's administrators and the board's."""
         return self.can_manage_school_records(school_id) or self.can_manage_school(school_id)
 
 
@@ -270,11 +270,11 @@ ANONYMOUS = Actor(user_id=None)
 
 def _get_or_404(queryset: QuerySet, pk: object):
     """``get_object_or_404`` that also answers 404 for an id that is not a whole number
-    (``"x"``, ``"1.5"``, None); ids out of the column's range find nothing (Django 5)."""
+    (``"x"``, ``"1.5"``, ``"²"``, None); ids out of the column's range find nothing (Django 5)."""
     if isinstance(pk, bool) or not isinstance(pk, int | str):
         raise Http404
     if isinstance(pk, str):
-        if not pk.strip().isdigit():
+        if not pk.isdecimal():
             raise Http404
         pk = int(pk)
     try:

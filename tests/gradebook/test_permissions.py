@@ -37,7 +37,7 @@ def other_year_term(setup):
 # --- the lookups -----------------------------------------------------------------------------
 
 
-@pytest.mark.parametrize("bad", ["x", "1.5", "-1", "", None, HUGE, 10**20, True])
+@pytest.mark.parametrize("bad", ["x", "1.5", "-1", "", " 1", "²", None, HUGE, 10**20, True])
 def test_ids_that_are_not_whole_numbers_or_out_of_range_are_404(setup, bad):
     actor = setup.actor(setup.admin)
     c, s, t = setup.classroom.pk, setup.subject.pk, setup.term.pk
@@ -121,6 +121,15 @@ def test_bad_ids_in_forms_and_query_strings_are_404_not_500(setup, client_for, m
     grid = reverse("gradebook:grid", args=[setup.classroom.pk, setup.subject.pk, HUGE])
     assert admin.get(grid).status_code == 404
     assert admin.get(f"{API}/assessments/{HUGE}/").status_code == 404
+    # parameters that are not numbers are ignored or refused, never a 500
+    history = reverse(
+        "gradebook:history", args=[setup.classroom.pk, setup.term.pk, setup.students[0].pk]
+    )
+    assert admin.get(history, {"subject": "²"}).status_code == 200
+    distribution = reverse("gradebook:distribution")
+    assert board.get(distribution, {"term": "²", "year": "²"}).status_code == 200
+    assert admin.get(f"{API}/teaching-assignments/", {"year": "²"}).status_code == 200
+    assert admin.get(f"{API}/assessments/²/").status_code == 404
 
 
 # --- the gradebook's questions ---------------------------------------------------------------
