@@ -56,7 +56,7 @@ def _int_param(request, name: str, required: bool = True) -> int | None:
 # answers 404; a class × subject the caller may not read answers 403.
 
 
-def _teaching(request) -> tuple[Classroom, Subject, Term]:
+def _teaching_from_params(request) -> tuple[Classroom, Subject, Term]:
     """The class × subject × term named by the query (or body) parameters."""
     return get_actor(request).teaching_or_404(
         _int_param(request, "classroom"),
@@ -65,7 +65,7 @@ def _teaching(request) -> tuple[Classroom, Subject, Term]:
     )
 
 
-def _class_term(request) -> tuple[Classroom, Term]:
+def _class_term_from_params(request) -> tuple[Classroom, Term]:
     """The class and term named by the parameters (no permission asked: callers ask)."""
     return get_actor(request).class_term_or_404(
         _int_param(request, "classroom"), _int_param(request, "term")
@@ -201,7 +201,7 @@ class AssessmentViewSet(viewsets.ViewSet):
         responses=AssessmentSerializer(many=True),
     )
     def list(self, request):
-        classroom, subject, term = _teaching(request)
+        classroom, subject, term = _teaching_from_params(request)
         return Response(
             AssessmentSerializer(queries.assessments_of(classroom, subject, term), many=True).data
         )
@@ -280,7 +280,7 @@ class ScoreViewSet(viewsets.ViewSet):
         responses=OpenApiTypes.OBJECT,
     )
     def list(self, request):
-        classroom, subject, term = _teaching(request)
+        classroom, subject, term = _teaching_from_params(request)
         grid = queries.grid(classroom, subject, term)
         only = _int_param(request, "assessment", required=False)
         assessments = [a for a in grid.assessments if only is None or a.pk == only]
@@ -408,7 +408,7 @@ class EvaluationViewSet(viewsets.ViewSet):
         subject_id = _int_param(request, "subject", required=False)
         student_id = _int_param(request, "student", required=False)
         if subject_id is not None:
-            classroom, subject, term = _teaching(request)
+            classroom, subject, term = _teaching_from_params(request)
             grid = queries.grid(classroom, subject, term)
             items = [
                 _result_json(row.enrolment.student_id, subject.pk, row.result, row.evaluation)
@@ -558,7 +558,7 @@ class HistoryViewSet(viewsets.ViewSet):
     )
     def list(self, request):
         actor = get_actor(request)
-        classroom, term = _class_term(request)
+        classroom, term = _class_term_from_params(request)
         subject_id = _int_param(request, "subject", required=False)
         actor.require(
             actor.can_view_grade_history(classroom, subject_id),
