@@ -20,7 +20,6 @@ Permissions come from the same ``Actor`` and the same service checks as the page
 
 from __future__ import annotations
 
-from django.core.exceptions import PermissionDenied
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.http import Http404
 from django.shortcuts import get_object_or_404
@@ -35,21 +34,7 @@ from api.routers import router
 from gradebook import queries, rules, services
 from gradebook.models import Assessment, Finalisation, GradeChange
 from schools.models import Classroom, SchoolYear, Subject, Term
-from schools.permissions import Actor, get_actor
-
-
-def _actor(request) -> Actor:
-    return get_actor(request)
-
-
-def _class_subject_term(actor, data: dict) -> tuple[Classroom, Subject, Term]:
-    """The class (within the actor's schools), subject and term a request body names."""
-    classroom = get_object_or_404(actor.classrooms(), pk=data["classroom"])
-    subject = get_object_or_404(
-        Subject, pk=data["subject"], school_type=classroom.school.school_type
-    )
-    term = get_object_or_404(Term, pk=data["term"], school_id=classroom.school_id)
-    return classroom, subject, term
+from schools.permissions import get_actor
 
 
 def _int_param(request, name: str, required: bool = True) -> int | None:
@@ -66,26 +51,25 @@ def _int_param(request, name: str, required: bool = True) -> int | None:
         raise ValidationError({name: ["数字で指定してください。"]}) from None
 
 
-def _teaching(request, write: bool = False) -> tuple[Classroom, Subject, Term]:
-    actor = _actor(request)
-    classroom = get_object_or_404(actor.classrooms(), pk=_int_param(request, "classroom"))
-    subject = get_object_or_404(
-        Subject, pk=_int_param(request, "subject"), school_type=classroom.school.school_type
+# Objects come from the same Actor lookups as the pages (schools.permissions): a class of
+# another school, a subject of another school type, or a term of another school *or year*
+# answers 404; a class × subject the caller may not read answers 403.
+
+
+def _teaching_from_params(request) -> tuple[Classroom, Subject, Term]:
+    """The class × subject × term named by the query (or body) parameters."""
+    return get_actor(request).teaching_or_404(
+        _int_param(request, "classroom"),
+        _int_param(request, "subject"),
+        _int_param(request, "term"),
     )
-    term = get_object_or_404(
-        Term, pk=_int_param(request, "term"), school_id=classroom.school_id,
-        school_year_id=classroom.school_year_id,
-    )  # fmt: skip
-    if not services.can_view_teaching(actor, classroom, subject.pk):
-        raise PermissionDenied("この学級・教科の成績を見る権限がありません。")
-    return classroom, subject, term
 
 
-def _class_term(request) -> tuple[Classroom, Term]:
-    actor = _actor(request)
-    classroom = get_object_or_404(actor.classrooms(), pk=_int_param(request, "classroom"))
-    term = get_object_or_404(Term, pk=_int_param(request, "term"), school_id=classroom.school_id)
-    return classroom, term
+def _class_term_from_params(request) -> tuple[Classroom, Term]:
+    """The class and term named by the parameters (no permission asked: callers ask)."""
+    return get_actor(request).class_term_or_404(
+        _int_param(request, "classroom"), _int_param(request, "term")
+    )
 
 
 def _django_errors(exc: DjangoValidationError) -> ValidationError:
@@ -122,18 +106,19 @@ class TeachingViewSet(viewsets.ViewSet):
         parameters=[OpenApiParameter("year", int, required=False)], responses=OpenApiTypes.OBJECT
     )
     def list(self, request):
-        year_value = request.query_params.get("year")
-        year = (
+        # ?year=2026: the year number (not a pk); by default the current year
+        year_value = request.query_params.get("year", "")
+        school_year = (
             get_object_or_404(SchoolYear, year=int(year_value))
-            if year_value and year_value.isdigit()
+            if year_value.isdecimal()
             else SchoolYear.objects.filter(state=SchoolYear.State.CURRENT).first()
         )
-        if year is None:
+        if school_year is None:
             return Response([])
-        rows = queries.teaching_assignments(_actor(request), year.pk)
+        rows = queries.teaching_assignments(get_actor(request), school_year.pk)
         terms: dict[int, list] = {}
         for t in Term.objects.filter(
-            school_id__in={r.classroom.school_id for r in rows}, school_year=year
+            school_id__in={r.classroom.school_id for r in rows}, school_year=school_year
         ):
             terms.setdefault(t.school_id, []).append(
                 {"id": t.pk, "number": t.number, "name": t.name}
@@ -149,7 +134,7 @@ class TeachingViewSet(viewsets.ViewSet):
                     "teachers": r.teacher_names,
                     "assessments": r.assessments,
                     "terms": terms.get(r.classroom.school_id, []),
-                }  # fmt: skip
+                }
                 for r in rows
             ]
         )
@@ -162,9 +147,19 @@ class AssessmentSerializer(serializers.ModelSerializer):
     class Meta:
         model = Assessment
         fields = [
-            "id", "classroom", "subject", "term", "title", "date", "kind", "max_points",
-            "weight_knowledge", "weight_thinking", "weight_attitude", "sort_order",
-        ]  # fmt: skip
+            "id",
+            "classroom",
+            "subject",
+            "term",
+            "title",
+            "date",
+            "kind",
+            "max_points",
+            "weight_knowledge",
+            "weight_thinking",
+            "weight_attitude",
+            "sort_order",
+        ]
         read_only_fields = ["id"]
 
     def validate(self, attrs):
@@ -183,13 +178,20 @@ class AssessmentViewSet(viewsets.ViewSet):
     queryset = Assessment.objects.none()  # for the schema: objects come from _object()
 
     def _object(self, request, pk) -> Assessment:
-        actor = _actor(request)
+        actor = get_actor(request)
+        if not str(pk).isdecimal():
+            raise Http404
         assessment = get_object_or_404(
-            Assessment.objects.select_related("classroom__school", "classroom__school_year", "term"),
-            pk=pk, classroom__in=actor.classrooms(),
-        )  # fmt: skip
-        if not services.can_view_teaching(actor, assessment.classroom, assessment.subject_id):
-            raise PermissionDenied("この評価材料を見る権限がありません。")
+            Assessment.objects.select_related(
+                "classroom__school", "classroom__school_year", "term", "subject"
+            ),
+            pk=int(pk),
+            classroom__in=actor.classrooms(),
+        )
+        actor.require(
+            actor.can_view_teaching(assessment.classroom, assessment.subject_id),
+            "この評価材料を見る権限がありません。",
+        )
         return assessment
 
     @extend_schema(
@@ -199,7 +201,7 @@ class AssessmentViewSet(viewsets.ViewSet):
         responses=AssessmentSerializer(many=True),
     )
     def list(self, request):
-        classroom, subject, term = _teaching(request)
+        classroom, subject, term = _teaching_from_params(request)
         return Response(
             AssessmentSerializer(queries.assessments_of(classroom, subject, term), many=True).data
         )
@@ -209,12 +211,11 @@ class AssessmentViewSet(viewsets.ViewSet):
         serializer = AssessmentSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         data = dict(serializer.validated_data)
-        classroom = get_object_or_404(_actor(request).classrooms(), pk=data.pop("classroom").pk)
+        actor = get_actor(request)
+        classroom = actor.classroom_or_404(data.pop("classroom").pk)
         subject, term = data.pop("subject"), data.pop("term")
         try:
-            created = services.create_assessment(
-                request.user, _actor(request), classroom, subject, term, data
-            )
+            created = services.create_assessment(classroom, subject, term, data, by=actor)
         except DjangoValidationError as exc:
             raise _django_errors(exc) from exc
         return Response(AssessmentSerializer(created).data, status=status.HTTP_201_CREATED)
@@ -233,7 +234,7 @@ class AssessmentViewSet(viewsets.ViewSet):
         }
         full = {f: getattr(assessment, f) for f in services.ASSESSMENT_FIELDS} | data
         try:
-            services.update_assessment(request.user, _actor(request), assessment, full)
+            services.update_assessment(assessment, full, by=get_actor(request))
         except DjangoValidationError as exc:
             raise _django_errors(exc) from exc
         return Response(AssessmentSerializer(assessment).data)
@@ -242,7 +243,7 @@ class AssessmentViewSet(viewsets.ViewSet):
     def destroy(self, request, pk=None):
         assessment = self._object(request, pk)
         try:
-            services.delete_assessment(request.user, _actor(request), assessment)
+            services.delete_assessment(assessment, by=get_actor(request))
         except DjangoValidationError as exc:
             raise _django_errors(exc) from exc
         return Response(status=status.HTTP_204_NO_CONTENT)
@@ -279,7 +280,7 @@ class ScoreViewSet(viewsets.ViewSet):
         responses=OpenApiTypes.OBJECT,
     )
     def list(self, request):
-        classroom, subject, term = _teaching(request)
+        classroom, subject, term = _teaching_from_params(request)
         grid = queries.grid(classroom, subject, term)
         only = _int_param(request, "assessment", required=False)
         assessments = [a for a in grid.assessments if only is None or a.pk == only]
@@ -290,8 +291,8 @@ class ScoreViewSet(viewsets.ViewSet):
         return Response(
             {
                 "finalised": grid.finalised,
-                "writable": services.can_write_teaching(
-                    _actor(request), classroom, subject.pk, grid.finalised
+                "writable": get_actor(request).can_write_teaching(
+                    classroom, subject.pk, finalised=grid.finalised
                 ),
                 "assessments": [
                     {"id": a.pk, "title": a.title, "max_points": str(a.max_points)}
@@ -316,28 +317,40 @@ class ScoreViewSet(viewsets.ViewSet):
         serializer = ScoresWriteSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         data = serializer.validated_data
-        actor = _actor(request)
-        classroom, subject, term = _class_subject_term(actor, data)
+        actor = get_actor(request)
+        classroom, subject, term = actor.teaching_or_404(
+            data["classroom"], data["subject"], data["term"]
+        )
         cells = [
             services.CellInput(c["student"], c["assessment"], c["text"], c["version"])
             for c in data["cells"]
         ]
         try:
             result = services.save_scores(
-                request.user, actor, classroom, subject, term, cells, reason=data["reason"]
+                classroom, subject, term, cells, by=actor, reason=data["reason"]
             )
         except services.GridInvalid as exc:
             return Response(
-                {"error": {"code": "invalid", "message": exc.message,
-                           "cells": [p.as_dict() for p in exc.problems]}},
+                {
+                    "error": {
+                        "code": "invalid",
+                        "message": exc.message,
+                        "cells": [p.as_dict() for p in exc.problems],
+                    }
+                },
                 status=status.HTTP_400_BAD_REQUEST,
-            )  # fmt: skip
+            )
         except services.GridConflict as exc:
             return Response(
-                {"error": {"code": "conflict", "message": exc.message,
-                           "cells": [p.as_dict() for p in exc.problems]}},
+                {
+                    "error": {
+                        "code": "conflict",
+                        "message": exc.message,
+                        "cells": [p.as_dict() for p in exc.problems],
+                    }
+                },
                 status=status.HTTP_409_CONFLICT,
-            )  # fmt: skip
+            )
         except DjangoValidationError as exc:
             raise _django_errors(exc) from exc
         return Response(
@@ -391,11 +404,11 @@ class EvaluationViewSet(viewsets.ViewSet):
         responses=OpenApiTypes.OBJECT,
     )
     def list(self, request):
-        actor = _actor(request)
+        actor = get_actor(request)
         subject_id = _int_param(request, "subject", required=False)
         student_id = _int_param(request, "student", required=False)
         if subject_id is not None:
-            classroom, subject, term = _teaching(request)
+            classroom, subject, term = _teaching_from_params(request)
             grid = queries.grid(classroom, subject, term)
             items = [
                 _result_json(row.enrolment.student_id, subject.pk, row.result, row.evaluation)
@@ -403,9 +416,9 @@ class EvaluationViewSet(viewsets.ViewSet):
                 if student_id is None or row.enrolment.student_id == student_id
             ]
             return Response({"finalised": grid.finalised, "results": items})
-        classroom, term = _class_term(request)
-        if not services.can_view_class(actor, classroom):
-            raise PermissionDenied("この学級の成績を見る権限がありません。")
+        classroom, term = actor.class_grades_or_404(
+            _int_param(request, "classroom"), _int_param(request, "term")
+        )
         cl = queries.class_list(classroom, term)
         items = [
             _result_json(e.student_id, s.pk, r)
@@ -422,17 +435,25 @@ class EvaluationViewSet(viewsets.ViewSet):
         serializer = OverrideSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         data = serializer.validated_data
-        actor = _actor(request)
-        classroom, subject, term = _class_subject_term(actor, data)
+        actor = get_actor(request)
+        classroom, subject, term = actor.teaching_or_404(
+            data["classroom"], data["subject"], data["term"]
+        )
         unknown = set(data["levels"]) - set(rules.VIEWPOINTS)
         if unknown:
             raise ValidationError({"levels": [f"観点は {', '.join(rules.VIEWPOINTS)} です。"]})
         try:
             evaluation = services.override_evaluation(
-                request.user, actor, classroom, subject, term, data["student"],
+                classroom,
+                subject,
+                term,
+                data["student"],
+                by=actor,
                 levels={vp: (v or None) for vp, v in data["levels"].items()},
-                rating=data["rating"], reason=data["reason"], version=data["version"],
-            )  # fmt: skip
+                rating=data["rating"],
+                reason=data["reason"],
+                version=data["version"],
+            )
         except DjangoValidationError as exc:
             raise _django_errors(exc) from exc
         grid = queries.grid(classroom, subject, term)
@@ -456,11 +477,8 @@ class FinalisationViewSet(viewsets.ViewSet):
     queryset = Finalisation.objects.none()  # for the schema
 
     def _term(self, request, term_id) -> Term:
-        actor = _actor(request)
-        term = get_object_or_404(Term.objects.select_related("school"), pk=term_id)
-        if not actor.can_view_school(term.school_id):
-            raise Http404  # another school's term: its existence does not leak
-        return term
+        # another school's term: 404, its existence does not leak
+        return get_actor(request).term_or_404(term_id)
 
     @extend_schema(
         parameters=[OpenApiParameter("term", int, required=True)],
@@ -483,20 +501,22 @@ class FinalisationViewSet(viewsets.ViewSet):
                 school_year_id=term.school_year_id,
             )
         try:
-            fin = services.finalise(request.user, _actor(request), term, classroom)
+            fin = services.finalise(term, classroom, by=get_actor(request))
         except DjangoValidationError as exc:
             raise _django_errors(exc) from exc
         return Response(FinalisationSerializer(fin).data, status=status.HTTP_201_CREATED)
 
     @extend_schema(request=OpenApiTypes.OBJECT, responses={204: None})
     def destroy(self, request, pk=None):
+        if not str(pk).isdecimal():
+            raise Http404
         fin = get_object_or_404(
-            Finalisation.objects.select_related("term__school", "classroom"), pk=pk
+            Finalisation.objects.select_related("term__school", "classroom"), pk=int(pk)
         )
         self._term(request, fin.term_id)
         reason = request.data.get("reason", "") if isinstance(request.data, dict) else ""
         try:
-            services.unfinalise(request.user, _actor(request), fin, str(reason))
+            services.unfinalise(fin, by=get_actor(request), reason=str(reason))
         except DjangoValidationError as exc:
             raise _django_errors(exc) from exc
         return Response(status=status.HTTP_204_NO_CONTENT)
@@ -509,9 +529,21 @@ class GradeChangeSerializer(serializers.ModelSerializer):
     class Meta:
         model = GradeChange
         fields = [
-            "id", "at", "actor_name", "kind", "student", "classroom", "subject", "term",
-            "assessment", "field", "old", "new", "reason", "after_finalisation",
-        ]  # fmt: skip
+            "id",
+            "at",
+            "actor_name",
+            "kind",
+            "student",
+            "classroom",
+            "subject",
+            "term",
+            "assessment",
+            "field",
+            "old",
+            "new",
+            "reason",
+            "after_finalisation",
+        ]
 
 
 class HistoryViewSet(viewsets.ViewSet):
@@ -525,18 +557,20 @@ class HistoryViewSet(viewsets.ViewSet):
         responses=GradeChangeSerializer(many=True),
     )
     def list(self, request):
-        actor = _actor(request)
-        classroom, term = _class_term(request)
+        actor = get_actor(request)
+        classroom, term = _class_term_from_params(request)
         subject_id = _int_param(request, "subject", required=False)
-        allowed = services.can_view_class(actor, classroom) or (
-            subject_id is not None and actor.can_edit_teaching(classroom, subject_id)
+        actor.require(
+            actor.can_view_grade_history(classroom, subject_id),
+            "この成績の履歴を見る権限がありません。",
         )
-        if not allowed:
-            raise PermissionDenied("この成績の履歴を見る権限がありません。")
         qs = queries.history(
-            student_id=_int_param(request, "student"), term=term, classroom_id=classroom.pk,
-            subject_id=subject_id, assessment_id=_int_param(request, "assessment", required=False),
-        )  # fmt: skip
+            student_id=_int_param(request, "student"),
+            term=term,
+            classroom_id=classroom.pk,
+            subject_id=subject_id,
+            assessment_id=_int_param(request, "assessment", required=False),
+        )
         return Response(GradeChangeSerializer(qs[:1000], many=True).data)
 
 

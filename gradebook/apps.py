@@ -12,6 +12,10 @@ AUDIT_ACTIONS = {
     "gradebook.settings.save": "評価基準の設定",
     "gradebook.layout.save": "通知表様式の保存",
     "gradebook.subject_thresholds.save": "教科別評価基準の設定",
+    # exports and prints of pupils' grades (services.record_export)
+    "gradebook.scores.export": "得点表の書き出し",
+    "gradebook.class_list.export": "成績一覧表の書き出し・印刷",
+    "gradebook.report_cards.export": "通知表の書き出し・印刷",
 }
 
 

@@ -14,9 +14,8 @@ nothing: the municipality's grading settings row is the marker.
 from __future__ import annotations
 
 import random
+from dataclasses import replace
 from decimal import Decimal
-
-from django.contrib.auth.models import AnonymousUser
 
 from gradebook import services
 from gradebook.models import Assessment, GradingSettings, Remark, Score
@@ -53,8 +52,8 @@ REMARKS = (
 def seed(municipality) -> None:
     if GradingSettings.objects.filter(school__isnull=True).exists():
         return
-    year = SchoolYear.objects.filter(year=DEMO_YEAR).first()
-    if year is None:
+    school_year = SchoolYear.objects.filter(year=DEMO_YEAR).first()
+    if school_year is None:
         return
     rng = random.Random(f"grades-{municipality.code}")
     GradingSettings.objects.create(school=None)  # 80 % / 50 %, Osaka table, 3-level bands
@@ -62,9 +61,9 @@ def seed(municipality) -> None:
     if second_jh is not None:
         GradingSettings.objects.create(school=second_jh, rule_5="average")
 
-    terms = {t.school_id: t for t in Term.objects.filter(school_year=year, number=1)}
+    terms = {t.school_id: t for t in Term.objects.filter(school_year=school_year, number=1)}
     pairs: set[tuple[int, int]] = set(
-        RoleAssignment.objects.filter(role=Role.SUBJECT, school_year=year).values_list(
+        RoleAssignment.objects.filter(role=Role.SUBJECT, school_year=school_year).values_list(
             "classroom_id", "subject_id"
         )
     )
@@ -72,7 +71,7 @@ def seed(municipality) -> None:
         Subject.objects.filter(school_type=SchoolType.ELEMENTARY, name__in=["国語", "算数"])
     )
     classrooms = {
-        c.pk: c for c in Classroom.objects.filter(school_year=year).select_related("school")
+        c.pk: c for c in Classroom.objects.filter(school_year=school_year).select_related("school")
     }
     for c in classrooms.values():
         if c.school.school_type == SchoolType.ELEMENTARY and c.grade:
@@ -98,12 +97,12 @@ def seed(municipality) -> None:
                     weight_thinking=weights[1],
                     weight_attitude=weights[2],
                     sort_order=order,
-                )  # fmt: skip
+                )
             )
     Assessment.objects.bulk_create(assessments, batch_size=1000)
 
     students_by_class: dict[int, list[int]] = {}
-    for classroom_id, student_id in Enrolment.objects.filter(school_year=year).values_list(
+    for classroom_id, student_id in Enrolment.objects.filter(school_year=school_year).values_list(
         "classroom_id", "student_id"
     ):
         students_by_class.setdefault(classroom_id, []).append(student_id)
@@ -128,16 +127,20 @@ def seed(municipality) -> None:
     if first_es is not None and first_es.pk in terms:
         term = terms[first_es.pk]
         remark_students = [
-            s for c in classrooms.values() if c.school_id == first_es.pk
+            s
+            for c in classrooms.values()
+            if c.school_id == first_es.pk
             for s in students_by_class.get(c.pk, [])[:3]
-        ]  # fmt: skip
+        ]
         Remark.objects.bulk_create(
             Remark(student_id=s, term=term, text=REMARKS[i % len(REMARKS)])
             for i, s in enumerate(remark_students)
         )
-        # the demo finalises as the school's administrator would
-        principal = Actor(user_id=None, admin_school_ids=frozenset({first_es.pk}))
-        services.finalise(AnonymousUser(), principal, term)
+        # the demo finalises as the school's administrator would, recorded as the seed
+        principal = replace(
+            Actor.system("seed_demo", all_powers=False), admin_school_ids=frozenset({first_es.pk})
+        )
+        services.finalise(term, by=principal)
 
 
 def _days(n: int):

@@ -105,13 +105,16 @@ class GridPlan:
 def plan_grid_import(data: bytes, grid: queries.Grid) -> GridPlan:
     """Read a filled grid and say what would change; every error names sheet, row and column."""
     columns = [
-        Column("roll_number", "出席番号", aliases=("番号", "no"), parser=parsers.integer(1, 999), required=True),
+        Column(
+            "roll_number",
+            "出席番号",
+            aliases=("番号", "no"),
+            parser=parsers.integer(1, 999),
+            required=True,
+        ),
         Column("name", "氏名", aliases=("名前", "name"), parser=parsers.name),
-        *[
-            Column(f"a{a.pk}", assessment_header(a), parser=_score_text)
-            for a in grid.assessments
-        ],
-    ]  # fmt: skip
+        *[Column(f"a{a.pk}", assessment_header(a), parser=_score_text) for a in grid.assessments],
+    ]
     plan = GridPlan()
     try:
         result = read_table(data, columns, limits=GRID_LIMITS)
@@ -140,9 +143,10 @@ def plan_grid_import(data: bytes, grid: queries.Grid) -> GridPlan:
         name = row.values.get("name")
         if name and _name_key(name) != _name_key(student_row.student.name):
             result.reject(
-                row, "name",
+                row,
+                "name",
                 f"出席番号 {roll} は「{student_row.student.name}」です (ファイルでは「{name}」)。",
-            )  # fmt: skip
+            )
             continue
         for a in present:
             text = row.values.get(f"a{a.pk}") or ""
@@ -166,7 +170,7 @@ def plan_grid_import(data: bytes, grid: queries.Grid) -> GridPlan:
                     rules.format_score(old_value),
                     rules.format_score(value),
                     current.version if current else 0,
-                )  # fmt: skip
+                )
             )
     plan.errors = result.errors
     return plan
@@ -240,9 +244,11 @@ def report_cards_workbook(cards: list[ReportCard], layout: str) -> ExportWorkboo
         columns += [ExportColumn(label, 8, "int") for label in attendance_labels]
         columns.append(ExportColumn("所見", 60))
         sheet = book.add_sheet(
-            f"通知表 {first.classroom.label}", columns,
-            heading=f"通知表 {first.school} {first.classroom.label} {first.term.name}", landscape=True,
-        )  # fmt: skip
+            f"通知表 {first.classroom.label}",
+            columns,
+            heading=f"通知表 {first.school} {first.classroom.label} {first.term.name}",
+            landscape=True,
+        )
         for card in cards:
             values: list = [card.enrolment.roll_number, card.student.name]
             for line in card.subjects:

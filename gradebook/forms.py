@@ -5,6 +5,7 @@ from __future__ import annotations
 from decimal import Decimal
 
 from django import forms
+from django.core.exceptions import ValidationError
 
 from gradebook import rules
 from gradebook.models import Assessment, GradingSettings
@@ -22,9 +23,13 @@ class AssessmentForm(forms.Form):
         label="満点", min_value=Decimal("0.1"), max_digits=6, decimal_places=1, initial=100
     )
     weight_knowledge = forms.DecimalField(
-        label="知識・技能の重み", min_value=0, max_digits=5, decimal_places=2, initial=0,
+        label="知識・技能の重み",
+        min_value=0,
+        max_digits=5,
+        decimal_places=2,
+        initial=0,
         help_text="この材料が観点に入る重み。使わない観点は 0。",
-    )  # fmt: skip
+    )
     weight_thinking = forms.DecimalField(
         label="思考・判断・表現の重み", min_value=0, max_digits=5, decimal_places=2, initial=0
     )
@@ -110,9 +115,13 @@ class SettingsForm(forms.ModelForm):
             table = getattr(self.instance, f"table_{scale}", None) or rules.default_table(scale)
             for key in rules.COMBINATION_KEYS:
                 self.fields[f"c{scale}_{key}"] = forms.TypedChoiceField(
-                    label=key, coerce=int, initial=table.get(key), required=False, empty_value=None,
+                    label=key,
+                    coerce=int,
+                    initial=table.get(key),
+                    required=False,
+                    empty_value=None,
                     choices=[(i, str(i)) for i in range(scale, 0, -1)],
-                )  # fmt: skip
+                )
 
     def table_fields(self, scale: int):
         return [self[f"c{scale}_{key}"] for key in rules.COMBINATION_KEYS]
@@ -177,3 +186,14 @@ class SubjectThresholdsForm(forms.Form):
         if a is not None and b is not None and not b < a:
             self.add_error("threshold_b", "B のしきい値は A より小さくしてください。")
         return cleaned
+
+
+def add_errors(form: forms.Form, exc: ValidationError) -> None:
+    """Show a service's ValidationError on the form: on its field when the form has one."""
+    if hasattr(exc, "error_dict"):
+        for field, errors in exc.message_dict.items():
+            for error in errors:
+                form.add_error(field if field in form.fields else None, error)
+    else:
+        for error in exc.messages:
+            form.add_error(None, error)

@@ -18,8 +18,12 @@ def nav_items(request) -> list[tuple[str, str]]:
 def home_cards(request) -> list[tuple[str, dict]]:
     """Links to my gradebooks (no query: the Actor already knows the assignments)."""
     actor = request.actor
-    if not (actor.teaching or actor.homeroom_classroom_ids or actor.admin_school_ids
-            or actor.is_boe_admin):  # fmt: skip
+    if not (
+        actor.teaching
+        or actor.homeroom_classroom_ids
+        or actor.admin_school_ids
+        or actor.is_boe_admin
+    ):
         return []
     return [
         (

@@ -43,13 +43,19 @@ class GradingSettings(ThresholdsMixin, models.Model):
         School, on_delete=models.CASCADE, null=True, blank=True, related_name="grading_settings"
     )
     threshold_a = models.DecimalField(
-        "A のしきい値 (%)", max_digits=5, decimal_places=2, default=Decimal(80),
+        "A のしきい値 (%)",
+        max_digits=5,
+        decimal_places=2,
+        default=Decimal(80),
         validators=[MinValueValidator(0), MaxValueValidator(100)],
-    )  # fmt: skip
+    )
     threshold_b = models.DecimalField(
-        "B のしきい値 (%)", max_digits=5, decimal_places=2, default=Decimal(50),
+        "B のしきい値 (%)",
+        max_digits=5,
+        decimal_places=2,
+        default=Decimal(50),
         validators=[MinValueValidator(0), MaxValueValidator(100)],
-    )  # fmt: skip
+    )
     rule_5 = models.CharField(
         "5段階評定の決め方", max_length=20, choices=RULE_5_CHOICES, default=rules.DEFAULT_RULE_5
     )
@@ -60,9 +66,11 @@ class GradingSettings(ThresholdsMixin, models.Model):
     table_5 = models.JSONField("独自の表 (5段階)", default=dict, blank=True)
     table_3 = models.JSONField("独自の表 (3段階)", default=dict, blank=True)
     report_card_excel = models.CharField(
-        "通知表の Excel 形式", max_length=10, choices=ReportCardExcel.choices,
+        "通知表の Excel 形式",
+        max_length=10,
+        choices=ReportCardExcel.choices,
         default=ReportCardExcel.SHEET_PER_STUDENT,
-    )  # fmt: skip
+    )
 
     class Meta:
         verbose_name = "評価設定"
@@ -119,9 +127,12 @@ class Assessment(models.Model):
     date = models.DateField("実施日", null=True, blank=True)
     kind = models.CharField("種類", max_length=20, choices=Kind.choices, default=Kind.TEST)
     max_points = models.DecimalField(
-        "満点", max_digits=6, decimal_places=1, default=Decimal(100),
+        "満点",
+        max_digits=6,
+        decimal_places=1,
+        default=Decimal(100),
         validators=[MinValueValidator(Decimal("0.1"))],
-    )  # fmt: skip
+    )
     weight_knowledge = models.DecimalField(
         "知識・技能の重み", max_digits=5, decimal_places=2, default=0
     )

@@ -21,10 +21,18 @@ from gradebook.models import (
     GradeChange,
     GradingSettings,
     Remark,
+    ReportCardLayout,
     Score,
     SubjectThresholds,
 )
-from schools.models import Classroom, Enrolment, Role, RoleAssignment, School, Subject, Term
+from schools.models import (
+    Classroom,
+    Enrolment,
+    School,
+    SchoolYear,
+    Subject,
+    Term,
+)
 from schools.permissions import Actor
 
 # --- settings ------------------------------------------------------------------------------
@@ -134,21 +142,14 @@ class TeachingRow:
 def teaching_assignments(actor: Actor, school_year_id: int) -> list[TeachingRow]:
     """教科担任の担当一覧: the actor's (classroom, subject) pairs; school administrators see
     every assignment of their schools. Two queries."""
-    qs = RoleAssignment.objects.filter(
-        role=Role.SUBJECT, is_draft=False, school_year_id=school_year_id
-    ).select_related("classroom__school", "classroom__school_year", "subject", "staff")
-    # Only the actor's own assignments and those of the schools they administer: a board
-    # administrator reaches classes through the schools list, not a municipality-wide table.
-    qs = qs.filter(
-        Q(classroom_id__in={c for c, _ in actor.teaching}) | Q(school_id__in=actor.admin_school_ids)
+    qs = actor.subject_assignments(school_year_id).select_related(
+        "classroom__school", "classroom__school_year", "subject", "staff"
     )
     rows: dict[tuple[int, int], TeachingRow] = {}
     for ra in qs.order_by(
         "classroom__school", "classroom__grade", "classroom__name", "subject__sort_order"
     ):
         key = (ra.classroom_id, ra.subject_id)
-        if not (key in actor.teaching or actor.can_manage_school(ra.classroom.school_id)):
-            continue
         row = rows.setdefault(key, TeachingRow(ra.classroom, ra.subject))
         row.teacher_names.append(ra.staff.name)
     counts = Assessment.objects.filter(
@@ -251,8 +252,11 @@ def grid(classroom: Classroom, subject: Subject, term: Term) -> Grid:
 
 
 def _total(assessments: list[Assessment], values: dict[int, rules.Score]) -> str:
-    scored = [(values[a.pk], a.max_points) for a in assessments
-              if values.get(a.pk) is not None and values[a.pk] is not rules.ABSENT]  # fmt: skip
+    scored = [
+        (values[a.pk], a.max_points)
+        for a in assessments
+        if values.get(a.pk) is not None and values[a.pk] is not rules.ABSENT
+    ]
     if not scored:
         return ""
     points = sum((p for p, _ in scored), Decimal(0))
@@ -290,9 +294,12 @@ def subjects_for(school_type: str) -> list[Subject]:
 
 
 def class_lists(
-    classrooms: list[Classroom], term: Term, *, graded_only: bool = True,
+    classrooms: list[Classroom],
+    term: Term,
+    *,
+    graded_only: bool = True,
     year_terms: list[Term] | None = None,
-) -> list[ClassList]:  # fmt: skip
+) -> list[ClassList]:
     """成績一覧表 of several classes of one school and term, in a constant number of queries.
 
     With ``year_terms`` (and ``term`` the unsaved span from ``year_span``): the whole year's
@@ -325,9 +332,13 @@ def class_lists(
     for assessment_id, student_id, points, absent, classroom_id, subject_id in Score.objects.filter(
         score_q, assessment__classroom_id__in=classroom_ids
     ).values_list(
-        "assessment_id", "student_id", "points", "is_absent",
-        "assessment__classroom_id", "assessment__subject_id",
-    ):  # fmt: skip
+        "assessment_id",
+        "student_id",
+        "points",
+        "is_absent",
+        "assessment__classroom_id",
+        "assessment__subject_id",
+    ):
         scores[(classroom_id, student_id, subject_id)][assessment_id] = (
             rules.ABSENT if absent else points
         )
@@ -391,9 +402,13 @@ def class_list(classroom: Classroom, term: Term) -> ClassList:
 def year_span(classroom: Classroom, terms: list[Term]) -> Term:
     """An unsaved Term spanning the school's terms of the year: 学年 (通年)."""
     return Term(
-        school=classroom.school, school_year=classroom.school_year, number=0, name="学年 (通年)",
-        start=min(t.start for t in terms), end=max(t.end for t in terms),
-    )  # fmt: skip
+        school=classroom.school,
+        school_year=classroom.school_year,
+        number=0,
+        name="学年 (通年)",
+        start=min(t.start for t in terms),
+        end=max(t.end for t in terms),
+    )
 
 
 def year_list(classroom: Classroom) -> ClassList | None:
@@ -460,5 +475,29 @@ def rating_distribution(
     return out
 
 
-def students_in(enrolments: Iterable[Enrolment]) -> list[int]:
-    return [e.student_id for e in enrolments]
+# --- which school year ---------------------------------------------------------------------------
+
+
+def school_year_numbered(value: str | None) -> SchoolYear | None:
+    """The school year ``?year=2026`` names (the year number, never a pk); without one, the
+    current year (or the first, before any is current)."""
+    qs = SchoolYear.objects.all()
+    if value and value.isdecimal():
+        return qs.filter(year=int(value)).first()
+    return qs.filter(state=SchoolYear.State.CURRENT).first() or qs.first()
+
+
+# --- report card layout -------------------------------------------------------------------------
+
+
+def report_layout_body() -> str:
+    """The municipality's 通知表 layout (the built-in one until the board saves its own)."""
+    from gradebook import layouts
+
+    row = ReportCardLayout.objects.order_by("-updated_at").first()
+    return row.body if row else layouts.default_layout()
+
+
+def remarks_of(term: Term, student_ids: Iterable[int]) -> dict[int, Remark]:
+    """student id -> 所見 of the term (one query)."""
+    return {r.student_id: r for r in Remark.objects.filter(term=term, student_id__in=student_ids)}

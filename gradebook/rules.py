@@ -191,16 +191,26 @@ COMBINATION_KEYS: Final = tuple(sorted({combination_key(c) for c in ALL_COMBINAT
 # Osaka prefecture's published table (junior high, 5 levels).
 OSAKA_TABLE: Final = {
     "AAA": 5,
-    "AAB": 4, "ABB": 4,
-    "BBB": 3, "ABC": 3, "AAC": 3, "BBC": 3,
-    "ACC": 2, "BCC": 2,
+    "AAB": 4,
+    "ABB": 4,
+    "BBB": 3,
+    "ABC": 3,
+    "AAC": 3,
+    "BBC": 3,
+    "ACC": 2,
+    "BCC": 2,
     "CCC": 1,
-}  # fmt: skip
+}
 
 # A=3/B=2/C=1, mean cut into bands: (lowest mean, 評定), highest band first.
 # 5 levels: sum 9 -> 5, 7-8 -> 4, 5-6 -> 3, 4 -> 2, 3 -> 1.
-AVERAGE_BANDS_5: Final = ((Decimal("2.75"), 5), (Decimal("2.25"), 4), (Decimal("1.5"), 3),
-                          (Decimal("1.25"), 2), (Decimal(0), 1))  # fmt: skip
+AVERAGE_BANDS_5: Final = (
+    (Decimal("2.75"), 5),
+    (Decimal("2.25"), 4),
+    (Decimal("1.5"), 3),
+    (Decimal("1.25"), 2),
+    (Decimal(0), 1),
+)
 # 3 levels: AAA, AAB -> 3; BCC, CCC -> 1; the rest -> 2 (mostly A / mostly C / between).
 AVERAGE_BANDS_3: Final = ((Decimal("2.5"), 3), (Decimal("1.5"), 2), (Decimal(0), 1))
 
@@ -307,11 +317,6 @@ def rating_scale(school_type: str, grade: int | None, is_graded_subject: bool) -
     if school_type in ("elementary", "compulsory") and 3 <= grade <= 6:
         return 3
     return None
-
-
-def has_viewpoints(is_graded_subject: bool) -> bool:
-    """Subjects without marks (道徳, 外国語活動, 総合, 特別活動) get written remarks instead."""
-    return is_graded_subject
 
 
 # --- one evaluation, with overrides --------------------------------------------------------

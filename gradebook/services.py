@@ -15,7 +15,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from decimal import Decimal
 
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
@@ -30,61 +30,18 @@ from gradebook.models import (
     Score,
 )
 from schools import audit
-from schools.audit import user_display_name as _actor_name
-from schools.models import Classroom, Subject, Term
+from schools.models import Classroom, School, Subject, Term
 from schools.permissions import Actor
 
-# --- permission helpers (built only on Actor's questions) -------------------------------------
+# --- who may write (asked of the Actor; the finalised state is the gradebook's to know) -------
 
 
-def can_view_teaching(actor: Actor, classroom: Classroom, subject_id: int) -> bool:
-    """Read a class × subject's grid: its teacher, the homeroom teacher, administrators, BoE."""
-    return (
-        actor.can_edit_teaching(classroom, subject_id)
-        or actor.is_homeroom_of(classroom.pk)
-        or (actor.sees_whole_municipality)
-    )
-
-
-def can_write_teaching(
-    actor: Actor, classroom: Classroom, subject_id: int, finalised: bool
-) -> bool:
-    if classroom.school_year.is_read_only:
-        return False
-    if finalised:
-        return actor.can_manage_school_records(classroom.school_id)
-    return actor.can_edit_teaching(classroom, subject_id)
-
-
-def can_view_class(actor: Actor, classroom: Classroom) -> bool:
-    """成績一覧表・通知表 of a class: its homeroom teacher, administrators, the BoE."""
-    return (
-        actor.is_homeroom_of(classroom.pk)
-        or actor.can_manage_school(classroom.school_id)
-        or actor.sees_whole_municipality
-    )
-
-
-def can_write_remarks(actor: Actor, classroom: Classroom, finalised: bool) -> bool:
-    if classroom.school_year.is_read_only:
-        return False
-    if finalised:
-        return actor.can_manage_school_records(classroom.school_id)
-    return actor.is_homeroom_of(classroom.pk) or actor.can_manage_school_records(
-        classroom.school_id
-    )
-
-
-def _require_write(actor: Actor, classroom: Classroom, subject_id: int, term: Term) -> bool:
+def _finalised_for_write(by: Actor, classroom: Classroom, subject_id: int, term: Term) -> bool:
+    """Check that ``by`` may write the class × subject in ``term``; answer whether it is 確定."""
     if term.school_id != classroom.school_id or term.school_year_id != classroom.school_year_id:
         raise ValidationError("学期と学級の学校・年度が一致しません。")
     finalised = queries.is_finalised(term, classroom)
-    if not can_write_teaching(actor, classroom, subject_id, finalised):
-        if finalised and actor.can_edit_teaching(classroom, subject_id):
-            raise PermissionDenied(
-                "この学期の成績は確定済みです。変更は学校管理者に依頼してください。"
-            )
-        raise PermissionDenied("この学級・教科の成績を入力する権限がありません。")
+    by.require_teaching_write(classroom, subject_id, finalised=finalised)
     return finalised
 
 
@@ -147,14 +104,19 @@ class SaveResult:
 
 
 def save_scores(
-    user, actor: Actor, classroom: Classroom, subject: Subject, term: Term, cells: list[CellInput],
-    *, reason: str = "",
-) -> SaveResult:  # fmt: skip
+    classroom: Classroom,
+    subject: Subject,
+    term: Term,
+    cells: list[CellInput],
+    *,
+    by: Actor,
+    reason: str = "",
+) -> SaveResult:
     """Save a block of cells (a whole grid, or an imported sheet) all or nothing.
 
     Constant number of queries whatever the number of cells.
     """
-    finalised = _require_write(actor, classroom, subject.pk, term)
+    finalised = _finalised_for_write(by, classroom, subject.pk, term)
     assessments = {a.pk: a for a in queries.assessments_of(classroom, subject, term)}
     student_ids = {e.student_id for e in queries.enrolments(classroom, term)}
     problems: list[CellProblem] = []
@@ -180,9 +142,9 @@ def save_scores(
         raise ValidationError({"reason": "確定後の変更には理由が必要です。"})
     try:
         with transaction.atomic():
-            result = _write_scores(user, classroom, subject, term, parsed, finalised, reason)
+            result = _write_scores(by, classroom, subject, term, parsed, finalised, reason)
             if finalised and result.changed:
-                _refresh_snapshots(user, classroom, subject, term, finalised=True, reason=reason)
+                _refresh_snapshots(by, classroom, subject, term, reason=reason)
             return result
     except IntegrityError as exc:
         # Two first saves of the same blank cell at once: the loser is told, nothing is lost.
@@ -191,7 +153,7 @@ def save_scores(
         ) from exc
 
 
-def _write_scores(user, classroom, subject, term, parsed, finalised, reason) -> SaveResult:
+def _write_scores(by: Actor, classroom, subject, term, parsed, finalised, reason) -> SaveResult:
     existing = {
         (s.student_id, s.assessment_id): s
         for s in Score.objects.select_for_update().filter(
@@ -203,8 +165,7 @@ def _write_scores(user, classroom, subject, term, parsed, finalised, reason) -> 
     to_update: list[Score] = []
     changes: list[GradeChange] = []
     now = timezone.now()
-    name = _actor_name(user if user and user.is_authenticated else None)
-    user_obj = user if user and user.is_authenticated else None
+    name = audit.display_name(by)
     for key, (value, cell) in parsed.items():
         current = existing.get(key)
         current_value = current.value if current else None
@@ -219,25 +180,30 @@ def _write_scores(user, classroom, subject, term, parsed, finalised, reason) -> 
                     "他の人が先に変更しました。",
                     current_text=rules.format_score(current_value),
                     current_version=current_version,
-                )  # fmt: skip
+                )
             )
             continue
         points = None if value is None or value is rules.ABSENT else value
         absent = value is rules.ABSENT
         if current is None:
             current = Score(
-                student_id=key[0], assessment_id=key[1], points=points, is_absent=absent,
-                version=1, updated_by=user_obj, updated_at=now,
-            )  # fmt: skip
+                student_id=key[0],
+                assessment_id=key[1],
+                points=points,
+                is_absent=absent,
+                version=1,
+                updated_by_id=by.user_id,
+                updated_at=now,
+            )
             to_create.append(current)
         else:
             current.points, current.is_absent = points, absent
             current.version += 1
-            current.updated_by, current.updated_at = user_obj, now
+            current.updated_by_id, current.updated_at = by.user_id, now
             to_update.append(current)
         changes.append(
             GradeChange(
-                actor=user_obj,
+                actor_id=by.user_id,
                 actor_name=name,
                 kind=GradeChange.Kind.SCORE,
                 student_id=key[0],
@@ -250,7 +216,7 @@ def _write_scores(user, classroom, subject, term, parsed, finalised, reason) -> 
                 new=rules.format_score(value),
                 reason=reason,
                 after_finalisation=finalised,
-            )  # fmt: skip
+            )
         )
     if conflicts:
         raise GridConflict(conflicts)
@@ -261,14 +227,18 @@ def _write_scores(user, classroom, subject, term, parsed, finalised, reason) -> 
     GradeChange.objects.bulk_create(changes)
     if changes:
         audit.record(
-            user, "gradebook.scores.save", classroom, school=classroom.school, reason=reason,
+            by,
+            "gradebook.scores.save",
+            classroom,
+            school=classroom.school,
+            reason=reason,
             changes={
-                "subject": subject.name, "term": term.name, "count": len(changes),
-                "cells": [
-                    [c.student_id, c.assessment_id, c.old, c.new] for c in changes[:200]
-                ],
+                "subject": subject.name,
+                "term": term.name,
+                "count": len(changes),
+                "cells": [[c.student_id, c.assessment_id, c.old, c.new] for c in changes[:200]],
             },
-        )  # fmt: skip
+        )
     versions = {(s.student_id, s.assessment_id): s.version for s in [*to_create, *to_update]}
     return SaveResult(changed=len(changes), versions=versions)
 
@@ -283,9 +253,15 @@ def _same(a: rules.Score, b: rules.Score) -> bool:
 
 
 ASSESSMENT_FIELDS = (
-    "title", "date", "kind", "max_points", "weight_knowledge", "weight_thinking",
-    "weight_attitude", "sort_order",
-)  # fmt: skip
+    "title",
+    "date",
+    "kind",
+    "max_points",
+    "weight_knowledge",
+    "weight_thinking",
+    "weight_attitude",
+    "sort_order",
+)
 
 
 def _validate_assessment(data: dict, existing: Assessment | None) -> None:
@@ -314,30 +290,41 @@ def _validate_assessment(data: dict, existing: Assessment | None) -> None:
 
 
 def create_assessment(
-    user, actor: Actor, classroom: Classroom, subject: Subject, term: Term, data: dict
+    classroom: Classroom, subject: Subject, term: Term, data: dict, *, by: Actor
 ) -> Assessment:
-    _require_write(actor, classroom, subject.pk, term)
+    _finalised_for_write(by, classroom, subject.pk, term)
     if subject.school_type != classroom.school.school_type:
         raise ValidationError({"subject": "この学校種の教科ではありません。"})
     _validate_assessment(data, None)
     with transaction.atomic():
         if not data.get("sort_order"):
-            data = {**data, "sort_order": Assessment.objects.filter(
-                classroom=classroom, subject=subject, term=term
-            ).count() + 1}  # fmt: skip
+            data = {
+                **data,
+                "sort_order": Assessment.objects.filter(
+                    classroom=classroom, subject=subject, term=term
+                ).count()
+                + 1,
+            }
         assessment = Assessment.objects.create(
-            classroom=classroom, subject=subject, term=term,
+            classroom=classroom,
+            subject=subject,
+            term=term,
             **{k: v for k, v in data.items() if k in ASSESSMENT_FIELDS},
-        )  # fmt: skip
+        )
         audit.record(
-            user, "gradebook.assessment.create", assessment, school=classroom.school,
+            by,
+            "gradebook.assessment.create",
+            assessment,
+            school=classroom.school,
             changes={k: str(data.get(k)) for k in ASSESSMENT_FIELDS if k in data},
-        )  # fmt: skip
+        )
     return assessment
 
 
-def update_assessment(user, actor: Actor, assessment: Assessment, data: dict) -> Assessment:
-    finalised = _require_write(actor, assessment.classroom, assessment.subject_id, assessment.term)
+def update_assessment(assessment: Assessment, data: dict, *, by: Actor) -> Assessment:
+    finalised = _finalised_for_write(
+        by, assessment.classroom, assessment.subject_id, assessment.term
+    )
     _validate_assessment(data, assessment)
     with transaction.atomic():
         before = {k: str(getattr(assessment, k)) for k in ASSESSMENT_FIELDS}
@@ -348,26 +335,34 @@ def update_assessment(user, actor: Actor, assessment: Assessment, data: dict) ->
         after = {k: str(getattr(assessment, k)) for k in ASSESSMENT_FIELDS}
         diff = {k: [before[k], after[k]] for k in ASSESSMENT_FIELDS if before[k] != after[k]}
         audit.record(
-            user, "gradebook.assessment.update", assessment, school=assessment.classroom.school,
+            by,
+            "gradebook.assessment.update",
+            assessment,
+            school=assessment.classroom.school,
             changes=diff,
-        )  # fmt: skip
+        )
         if finalised and diff:
             _refresh_snapshots(
-                user, assessment.classroom, assessment.subject, assessment.term, finalised=True,
+                by,
+                assessment.classroom,
+                assessment.subject,
+                assessment.term,
                 reason="評価材料の変更",
-            )  # fmt: skip
+            )
     return assessment
 
 
-def delete_assessment(user, actor: Actor, assessment: Assessment) -> None:
-    finalised = _require_write(actor, assessment.classroom, assessment.subject_id, assessment.term)
+def delete_assessment(assessment: Assessment, *, by: Actor) -> None:
+    finalised = _finalised_for_write(
+        by, assessment.classroom, assessment.subject_id, assessment.term
+    )
     if finalised:
         raise ValidationError("確定済みの学期の評価材料は削除できません。")
     with transaction.atomic():
-        name = _actor_name(user if user.is_authenticated else None)
+        name = audit.display_name(by)
         changes = [
             GradeChange(
-                actor=user,
+                actor_id=by.user_id,
                 actor_name=name,
                 kind=GradeChange.Kind.SCORE,
                 student_id=s.student_id,
@@ -379,15 +374,18 @@ def delete_assessment(user, actor: Actor, assessment: Assessment) -> None:
                 old=s.text,
                 new="",
                 reason="評価材料の削除",
-            )  # fmt: skip
+            )
             for s in assessment.scores.all()
             if s.points is not None or s.is_absent
         ]
         GradeChange.objects.bulk_create(changes)
         audit.record(
-            user, "gradebook.assessment.delete", assessment, school=assessment.classroom.school,
+            by,
+            "gradebook.assessment.delete",
+            assessment,
+            school=assessment.classroom.school,
             changes={"title": assessment.title, "scores": len(changes)},
-        )  # fmt: skip
+        )
         assessment.delete()
 
 
@@ -402,11 +400,19 @@ OVERRIDE_FIELDS = {
 
 
 def override_evaluation(
-    user, actor: Actor, classroom: Classroom, subject: Subject, term: Term, student_id: int, *,
-    levels: dict[str, str | None], rating: int | None, reason: str, version: int | None = None,
-) -> Evaluation:  # fmt: skip
+    classroom: Classroom,
+    subject: Subject,
+    term: Term,
+    student_id: int,
+    *,
+    by: Actor,
+    levels: dict[str, str | None],
+    rating: int | None,
+    reason: str,
+    version: int | None = None,
+) -> Evaluation:
     """Set (or clear, with None/"") the teacher's overrides of one student's evaluation."""
-    finalised = _require_write(actor, classroom, subject.pk, term)
+    finalised = _finalised_for_write(by, classroom, subject.pk, term)
     if student_id not in {e.student_id for e in queries.enrolments(classroom, term)}:
         raise ValidationError("この学級の児童生徒ではありません。")
     context = queries.grading_context(classroom.school)
@@ -424,7 +430,7 @@ def override_evaluation(
             raise ValidationError(
                 {"version": "他の人が先にこの評価を変更しました。再読み込みしてください。"}
             )
-        name = _actor_name(user if user.is_authenticated else None)
+        name = audit.display_name(by)
         changes = []
         for vp, value in levels.items():
             attr = OVERRIDE_FIELDS[vp]
@@ -445,7 +451,7 @@ def override_evaluation(
         evaluation.save()
         GradeChange.objects.bulk_create(
             GradeChange(
-                actor=user,
+                actor_id=by.user_id,
                 actor_name=name,
                 kind=kind,
                 student_id=student_id,
@@ -457,22 +463,20 @@ def override_evaluation(
                 new=new,
                 reason=reason.strip(),
                 after_finalisation=finalised,
-            )  # fmt: skip
+            )
             for kind, fld, old, new in changes
         )
         audit.record(
-            user, "gradebook.evaluation.override", evaluation, school=classroom.school,
-            reason=reason.strip(), changes={fld: [old, new] for _, fld, old, new in changes},
-        )  # fmt: skip
+            by,
+            "gradebook.evaluation.override",
+            evaluation,
+            school=classroom.school,
+            reason=reason.strip(),
+            changes={fld: [old, new] for _, fld, old, new in changes},
+        )
         if finalised:
             _refresh_snapshots(
-                user,
-                classroom,
-                subject,
-                term,
-                finalised=True,
-                reason=reason,
-                student_ids={student_id},
+                by, classroom, subject, term, reason=reason, student_ids={student_id}
             )
     evaluation.refresh_from_db()
     return evaluation
@@ -486,19 +490,23 @@ def _s(value) -> str:
 
 
 def _refresh_snapshots(
-    user, classroom: Classroom, subject: Subject, term: Term, *, finalised: bool, reason: str,
+    by: Actor,
+    classroom: Classroom,
+    subject: Subject,
+    term: Term,
+    *,
+    reason: str,
     student_ids: set[int] | None = None,
-) -> None:  # fmt: skip
+) -> None:
     """After a change to a finalised class-subject: recompute and store the snapshot, with history
     of every viewpoint grade and 評定 that moved."""
     grid = queries.grid(classroom, subject, term)
-    _store_snapshots(user, [(classroom, subject, term, grid)], reason, student_ids, after=True)
+    _store_snapshots(by, [(classroom, subject, term, grid)], reason, student_ids, after=True)
 
 
-def _store_snapshots(user, grids, reason: str, student_ids=None, *, after: bool) -> int:
+def _store_snapshots(by: Actor, grids, reason: str, student_ids=None, *, after: bool) -> int:
     now = timezone.now()
-    name = _actor_name(user if user and user.is_authenticated else None)
-    user_obj = user if user and user.is_authenticated else None
+    name = audit.display_name(by)
     new_rows, changed_rows, history = [], [], []
     for classroom, subject, term, grid in grids:
         context_live = {
@@ -508,7 +516,7 @@ def _store_snapshots(user, grids, reason: str, student_ids=None, *, after: bool)
                 thresholds=grid.thresholds,
                 rule=grid.rule,
                 overrides=row.evaluation.overrides if row.evaluation else None,
-            )  # fmt: skip
+            )
             for row in grid.rows
             if student_ids is None or row.enrolment.student_id in student_ids
         }
@@ -521,9 +529,17 @@ def _store_snapshots(user, grids, reason: str, student_ids=None, *, after: bool)
                 student_id=sid, classroom=classroom, subject=subject, term=term
             )
             old = (
-                [evaluation.final_knowledge, evaluation.final_thinking, evaluation.final_attitude],
-                evaluation.final_rating,
-            ) if evaluation.finalised_at else None  # fmt: skip
+                (
+                    [
+                        evaluation.final_knowledge,
+                        evaluation.final_thinking,
+                        evaluation.final_attitude,
+                    ],
+                    evaluation.final_rating,
+                )
+                if evaluation.finalised_at
+                else None
+            )
             new_levels = [live.levels[vp] or "" for vp in rules.VIEWPOINTS]
             evaluation.final_knowledge, evaluation.final_thinking, evaluation.final_attitude = (
                 new_levels
@@ -549,7 +565,7 @@ def _store_snapshots(user, grids, reason: str, student_ids=None, *, after: bool)
     )
     GradeChange.objects.bulk_create(
         GradeChange(
-            actor=user_obj,
+            actor_id=by.user_id,
             actor_name=name,
             kind=kind,
             student_id=ev.student_id,
@@ -561,7 +577,7 @@ def _store_snapshots(user, grids, reason: str, student_ids=None, *, after: bool)
             new=n,
             reason=reason,
             after_finalisation=True,
-        )  # fmt: skip
+        )
         for ev, kind, fld, o, n in history
     )
     return len(new_rows) + len(changed_rows)
@@ -570,11 +586,9 @@ def _store_snapshots(user, grids, reason: str, student_ids=None, *, after: bool)
 # --- finalising (確定) ----------------------------------------------------------------------
 
 
-def finalise(user, actor: Actor, term: Term, classroom: Classroom | None = None) -> Finalisation:
+def finalise(term: Term, classroom: Classroom | None = None, *, by: Actor) -> Finalisation:
     """確定: store the snapshot of every evaluation of the school (or the class) for the term."""
-    actor.require(
-        actor.can_manage_school_records(term.school_id), "成績を確定できるのは学校管理者です。"
-    )
+    by.require(by.can_finalise(term.school_id), "成績を確定できるのは学校管理者です。")
     if classroom is not None and classroom.school_id != term.school_id:
         raise ValidationError("学級と学期の学校が一致しません。")
     if Finalisation.objects.filter(term=term, classroom__isnull=True).exists() or (
@@ -607,35 +621,45 @@ def finalise(user, actor: Actor, term: Term, classroom: Classroom | None = None)
         for classroom_id, subject_id in sorted(pairs):
             c, s = by_id[classroom_id], subjects[subject_id]
             grids.append((c, s, term, queries.grid(c, s, term)))
-        count = _store_snapshots(user, grids, "確定", after=False)
+        count = _store_snapshots(by, grids, "確定", after=False)
         if classroom is None:
             # The school-wide row replaces per-class ones.
             Finalisation.objects.filter(term=term).delete()
         fin = Finalisation.objects.create(
-            term=term, classroom=classroom, finalised_by=user if user.is_authenticated else None
+            term=term, classroom=classroom, finalised_by_id=by.user_id
         )
         audit.record(
-            user, "gradebook.finalisation.finalise", fin, school=term.school,
-            changes={"term": term.name, "classroom": classroom.label if classroom else "学校全体",
-                     "evaluations": count},
-        )  # fmt: skip
+            by,
+            "gradebook.finalisation.finalise",
+            fin,
+            school=term.school,
+            changes={
+                "term": term.name,
+                "classroom": classroom.label if classroom else "学校全体",
+                "evaluations": count,
+            },
+        )
     return fin
 
 
-def unfinalise(user, actor: Actor, finalisation: Finalisation, reason: str) -> None:
+def unfinalise(finalisation: Finalisation, *, by: Actor, reason: str) -> None:
     """確定の取消: teachers may write again; the snapshot stays in the history."""
     term = finalisation.term
-    actor.require(
-        actor.can_manage_school_records(term.school_id), "確定を取り消せるのは学校管理者です。"
-    )
+    by.require(by.can_finalise(term.school_id), "確定を取り消せるのは学校管理者です。")
     if not reason.strip():
         raise ValidationError({"reason": "取り消しの理由を入力してください。"})
     with transaction.atomic():
         audit.record(
-            user, "gradebook.finalisation.cancel", finalisation, school=term.school, reason=reason,
-            changes={"term": term.name,
-                     "classroom": finalisation.classroom.label if finalisation.classroom else "学校全体"},
-        )  # fmt: skip
+            by,
+            "gradebook.finalisation.cancel",
+            finalisation,
+            school=term.school,
+            reason=reason,
+            changes={
+                "term": term.name,
+                "classroom": finalisation.classroom.label if finalisation.classroom else "学校全体",
+            },
+        )
         finalisation.delete()
 
 
@@ -649,15 +673,9 @@ class RemarkInput:
     version: int = 0
 
 
-def save_remarks(
-    user, actor: Actor, classroom: Classroom, term: Term, items: list[RemarkInput]
-) -> int:
+def save_remarks(classroom: Classroom, term: Term, items: list[RemarkInput], *, by: Actor) -> int:
     finalised = queries.is_finalised(term, classroom)
-    if not can_write_remarks(actor, classroom, finalised):
-        raise PermissionDenied(
-            "確定済みです。変更は学校管理者に依頼してください。" if finalised
-            else "この学級の所見を入力する権限がありません。"
-        )  # fmt: skip
+    by.require_remarks_write(classroom, finalised=finalised)
     student_ids = {e.student_id for e in queries.enrolments(classroom, term)}
     errors = {}
     for item in items:
@@ -667,7 +685,7 @@ def save_remarks(
             errors[str(item.student_id)] = "所見は 2000 文字以内にしてください。"
     if errors:
         raise ValidationError(errors)
-    name = _actor_name(user if user.is_authenticated else None)
+    name = audit.display_name(by)
     with transaction.atomic():
         existing = {
             r.student_id: r
@@ -689,15 +707,18 @@ def save_remarks(
                 continue
             if remark is None:
                 to_create.append(
-                    Remark(student_id=item.student_id, term=term, text=text, updated_by=user)
+                    Remark(
+                        student_id=item.student_id, term=term, text=text, updated_by_id=by.user_id
+                    )
                 )
             else:
-                remark.text, remark.version, remark.updated_by = text, remark.version + 1, user
+                remark.text, remark.version = text, remark.version + 1
+                remark.updated_by_id = by.user_id
                 remark.updated_at = timezone.now()
                 to_update.append(remark)
             history.append(
                 GradeChange(
-                    actor=user,
+                    actor_id=by.user_id,
                     actor_name=name,
                     kind=GradeChange.Kind.REMARK,
                     student_id=item.student_id,
@@ -707,7 +728,7 @@ def save_remarks(
                     old=old,
                     new=text,
                     after_finalisation=finalised,
-                )  # fmt: skip
+                )
             )
         if conflicts:
             raise ValidationError(conflicts)
@@ -716,21 +737,26 @@ def save_remarks(
         GradeChange.objects.bulk_create(history)
         if history:
             audit.record(
-                user, "gradebook.remarks.save", classroom, school=classroom.school,
+                by,
+                "gradebook.remarks.save",
+                classroom,
+                school=classroom.school,
                 changes={"term": term.name, "count": len(history)},
-            )  # fmt: skip
+            )
     return len(history)
 
 
 # --- settings ----------------------------------------------------------------------------
 
 
-def save_settings(user, actor: Actor, school, data: dict) -> GradingSettings:
+def _require_settings(by: Actor, school: School | None) -> None:
+    """Municipality defaults: the BoE administrator; a school's own: its administrator."""
+    by.require(by.can_manage_municipality if school is None else by.can_manage_school(school.pk))
+
+
+def save_settings(school: School | None, data: dict, *, by: Actor) -> GradingSettings:
     """Municipality defaults (school None, BoE administrator) or a school's own (its admin)."""
-    if school is None:
-        actor.require(actor.can_manage_municipality)
-    else:
-        actor.require(actor.can_manage_school(school.pk))
+    _require_settings(by, school)
     try:
         rules.Thresholds(a=data["threshold_a"], b=data["threshold_b"])
     except ValueError as exc:
@@ -748,21 +774,24 @@ def save_settings(user, actor: Actor, school, data: dict) -> GradingSettings:
             setattr(obj, key, value)
         obj.save()
         audit.record(
-            user, "gradebook.settings.save", obj, school=school,
+            by,
+            "gradebook.settings.save",
+            obj,
+            school=school,
             changes={k: [before[k], str(v)] for k, v in data.items() if before[k] != str(v)},
-        )  # fmt: skip
+        )
     return obj
 
 
 # --- report card layout ----------------------------------------------------------------------
 
 
-def save_layout(user, actor: Actor, body: str | None):
+def save_layout(body: str | None, *, by: Actor):
     """Save (or with None, remove: back to the built-in layout) the municipality's layout."""
     from gradebook import layouts
     from gradebook.models import ReportCardLayout
 
-    actor.require(actor.can_manage_municipality)
+    by.require(by.can_manage_municipality, "通知表のレイアウトは教育委員会の管理者が編集します。")
     if body is not None:
         try:
             layouts.compile_layout(body)
@@ -773,26 +802,31 @@ def save_layout(user, actor: Actor, body: str | None):
         ReportCardLayout.objects.all().delete()
         row = None
         if body is not None:
-            row = ReportCardLayout.objects.create(body=body, updated_by=user)
+            row = ReportCardLayout.objects.create(body=body, updated_by_id=by.user_id)
         audit.record(
-            user, "gradebook.layout.save", row, target_type="gradebook.reportcardlayout",
-            changes={"old_length": len(before.body) if before else 0,
-                     "new_length": len(body) if body is not None else 0, "reset": body is None},
-        )  # fmt: skip
+            by,
+            "gradebook.layout.save",
+            row,
+            target_type="gradebook.reportcardlayout",
+            changes={
+                "old_length": len(before.body) if before else 0,
+                "new_length": len(body) if body is not None else 0,
+                "reset": body is None,
+            },
+        )
     return row
 
 
-def save_subject_thresholds(user, actor: Actor, school, subject: Subject, a, b):
+def save_subject_thresholds(
+    school: School | None, subject: Subject, a: Decimal | None, b: Decimal | None, *, by: Actor
+):
     """A subject's own thresholds (municipality-wide with ``school`` None, or one school's);
     ``a`` None removes them (the general thresholds apply again)."""
     from gradebook.models import SubjectThresholds
 
-    if school is None:
-        actor.require(actor.can_manage_municipality)
-    else:
-        actor.require(actor.can_manage_school(school.pk))
-        if subject.school_type != school.school_type:
-            raise ValidationError({"subject": "この学校種の教科を選んでください。"})
+    _require_settings(by, school)
+    if school is not None and subject.school_type != school.school_type:
+        raise ValidationError({"subject": "この学校種の教科を選んでください。"})
     with transaction.atomic():
         row = SubjectThresholds.objects.filter(school=school, subject=subject).first()
         before = [str(row.threshold_a), str(row.threshold_b)] if row else None
@@ -808,8 +842,49 @@ def save_subject_thresholds(user, actor: Actor, school, subject: Subject, a, b):
             row.threshold_a, row.threshold_b = a, b
             row.save()
         audit.record(
-            user, "gradebook.subject_thresholds.save", school=school,
-            target_type="gradebook.subjectthresholds", target_id=str(subject.pk),
-            changes={"subject": subject.name, "old": before,
-                     "new": None if a is None else [str(a), str(b)]},
-        )  # fmt: skip
+            by,
+            "gradebook.subject_thresholds.save",
+            school=school,
+            target_type="gradebook.subjectthresholds",
+            target_id=str(subject.pk),
+            changes={
+                "subject": subject.name,
+                "old": before,
+                "new": None if a is None else [str(a), str(b)],
+            },
+        )
+
+
+# --- exports (成績一覧表, score grids, 通知表): who took a copy of which grades ----------------
+
+EXPORTS = ("scores", "class_list", "report_cards")
+
+
+def record_export(
+    thing: str,
+    classroom: Classroom,
+    term: Term,
+    *,
+    by: Actor,
+    output: str,
+    subject: Subject | None = None,
+    student_id: int | None = None,
+) -> None:
+    """The one place a gradebook export or print is audited (``gradebook.<thing>.export``),
+    with what was taken: class, term, subject or student, and the format (xlsx, print)."""
+    if thing not in EXPORTS:
+        raise ValueError(f"unknown gradebook export {thing!r}")
+    params: dict = {
+        "classroom": classroom.label,
+        "classroom_id": classroom.pk,
+        "term": term.name,
+        "term_id": term.pk,
+        "format": output,
+    }
+    if subject is not None:
+        params |= {"subject": subject.name, "subject_id": subject.pk}
+    if student_id is not None:
+        params["student_id"] = student_id
+    audit.record_export(
+        by, f"gradebook.{thing}.export", classroom, school=classroom.school, params=params
+    )

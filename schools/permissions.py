@@ -31,6 +31,8 @@ from schools.models import (
     SchoolYear,
     Staff,
     Student,
+    Subject,
+    Term,
 )
 
 
@@ -235,6 +237,133 @@ class Actor:
         if self.sees_whole_municipality:
             return qs
         return qs.filter(roles__school_id__in=self.member_school_ids).distinct()
+
+    # --- object lookups ---------------------------------------------------------
+    # Shared by pages and the API: an object outside the actor's schools, of another school
+    # or year, or an id that is not a number answers 404 (its existence does not leak).
+    def term_or_404(self, term_id: object) -> Term:
+        """A term of one of the actor's schools (any year)."""
+        qs = Term.objects.select_related("school", "school_year")
+        if not self.sees_whole_municipality:
+            qs = qs.filter(school_id__in=self.member_school_ids)
+        return _get_or_404(qs, term_id)
+
+    def class_term_or_404(self, classroom_id: object, term_id: object) -> tuple[Classroom, Term]:
+        """A class and a term of its own school *and* school year (no permission asked)."""
+        classroom = self.classroom_or_404(classroom_id)
+        term = _get_or_404(
+            Term.objects.filter(
+                school_id=classroom.school_id, school_year_id=classroom.school_year_id
+            ),
+            term_id,
+        )
+        return classroom, term
+
+    def teaching_or_404(
+        self, classroom_id: object, subject_id: object, term_id: object
+    ) -> tuple[Classroom, Subject, Term]:
+        """A class × subject × term whose grades the actor may read (403 otherwise).
+
+        The subject must be of the school's type and the term of the class's school and year.
+        """
+        classroom, term = self.class_term_or_404(classroom_id, term_id)
+        subject = _get_or_404(
+            Subject.objects.filter(school_type=classroom.school.school_type), subject_id
+        )
+        self.require(
+            self.can_view_teaching(classroom, subject.pk),
+            "この学級・教科の成績を見る権限がありません。",
+        )
+        return classroom, subject, term
+
+    def class_grades_or_404(self, classroom_id: object, term_id: object) -> tuple[Classroom, Term]:
+        """A class and term whose 成績一覧表・所見・通知表 the actor may read (403 otherwise)."""
+        classroom, term = self.class_term_or_404(classroom_id, term_id)
+        self.require(
+            self.can_view_class_grades(classroom), "この学級の成績を見る権限がありません。"
+        )
+        return classroom, term
+
+    # --- gradebook --------------------------------------------------------------
+    # The class's finalised state (確定) is the gradebook's to know: callers pass it in.
+    def can_view_teaching(self, classroom: Classroom, subject_id: int) -> bool:
+        """Read a class × subject's grid: its teacher, the homeroom teacher, administrators, BoE."""
+        return (
+            self.can_edit_teaching(classroom, subject_id)
+            or self.is_homeroom_of(classroom.pk)
+            or self.sees_whole_municipality
+        )
+
+    def can_write_teaching(self, classroom: Classroom, subject_id: int, *, finalised: bool) -> bool:
+        """Scores, assessments, overrides: the teacher before 確定, administrators after it;
+        nobody in an archived year (指導要録 retention)."""
+        if classroom.school_year.is_read_only:
+            return False
+        if finalised:
+            return self.can_manage_school_records(classroom.school_id)
+        return self.can_edit_teaching(classroom, subject_id)
+
+    def require_teaching_write(
+        self, classroom: Classroom, subject_id: int, *, finalised: bool
+    ) -> None:
+        if self.can_write_teaching(classroom, subject_id, finalised=finalised):
+            return
+        if finalised and self.can_edit_teaching(classroom, subject_id):
+            raise PermissionDenied(
+                "この学期の成績は確定済みです。変更は学校管理者に依頼してください。"
+            )
+        raise PermissionDenied("この学級・教科の成績を入力する権限がありません。")
+
+    def can_view_class_grades(self, classroom: Classroom) -> bool:
+        """成績一覧表・所見・通知表 of a class: its homeroom teacher, administrators, the BoE."""
+        return (
+            self.is_homeroom_of(classroom.pk)
+            or self.can_manage_school(classroom.school_id)
+            or self.sees_whole_municipality
+        )
+
+    def can_write_remarks(self, classroom: Classroom, *, finalised: bool) -> bool:
+        """所見: the homeroom teacher before 確定, administrators; never in an archived year."""
+        if classroom.school_year.is_read_only:
+            return False
+        if finalised:
+            return self.can_manage_school_records(classroom.school_id)
+        return self.is_homeroom_of(classroom.pk) or self.can_manage_school_records(
+            classroom.school_id
+        )
+
+    def require_remarks_write(self, classroom: Classroom, *, finalised: bool) -> None:
+        self.require(
+            self.can_write_remarks(classroom, finalised=finalised),
+            "確定済みです。変更は学校管理者に依頼してください。"
+            if finalised
+            else "この学級の所見を入力する権限がありません。",
+        )
+
+    def can_view_grade_history(self, classroom: Classroom, subject_id: int | None) -> bool:
+        """変更履歴 of a student's grades: whoever reads the class's grades, or the teacher
+        of the one subject asked for."""
+        return self.can_view_class_grades(classroom) or (
+            subject_id is not None and self.can_edit_teaching(classroom, subject_id)
+        )
+
+    def subject_assignments(self, school_year_id: int) -> QuerySet[RoleAssignment]:
+        """教科担任 assignments of a year the actor lists: their own, and every one of the
+        schools they administer (the board reaches classes through its schools list)."""
+        own = Q(pk__in=[])
+        for classroom_id, subject_id in self.teaching:
+            own |= Q(classroom_id=classroom_id, subject_id=subject_id)
+        return RoleAssignment.objects.filter(
+            role=Role.SUBJECT, is_draft=False, school_year_id=school_year_id
+        ).filter(own | Q(school_id__in=self.admin_school_ids))
+
+    def can_finalise(self, school_id: int) -> bool:
+        """確定 and its withdrawal: the school's administrators only."""
+        return self.can_manage_school_records(school_id)
+
+    def can_view_finalisation(self, school_id: int) -> bool:
+        """Which classes are finalised: the school's administrators and the board's."""
+        return self.can_manage_school_records(school_id) or self.can_manage_school(school_id)
 
 
 def as_pk(value: object) -> int | None:

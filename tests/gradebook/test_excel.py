@@ -37,8 +37,8 @@ def test_exported_grid_reimported_unchanged_changes_nothing(setup, client_for, m
     assert plan.changes == []
     before = GradeChange.objects.count()
     response = client.post(
-        grid_url(setup, "gradebook:grid-import"),
-        {"payload": base64.b64encode(data).decode(), "confirm": "1"},
+        grid_url(setup, "gradebook:grid-import-confirm"),
+        {"payload": base64.b64encode(data).decode()},
     )
     assert response.status_code == 302
     assert GradeChange.objects.count() == before
@@ -66,7 +66,7 @@ def test_filled_grid_previews_then_commits(setup, client_for, muni):
     assert "変更 3 件" in html
     assert not Score.objects.exists()  # preview writes nothing
     payload = base64.b64encode(filled).decode()
-    response = client.post(url, {"payload": payload, "confirm": "1"})
+    response = client.post(grid_url(setup, "gradebook:grid-import-confirm"), {"payload": payload})
     assert response.status_code == 302
     scores = {(s.student_id, s.assessment_id): s for s in Score.objects.all()}
     st, a = setup.students, setup.assessments
@@ -80,8 +80,8 @@ def test_bad_file_names_row_and_column_and_writes_nothing(setup, client_for, mun
     data = download(client, grid_url(setup, "gradebook:grid-xlsx"))
     filled = _filled(data, {(1, 3): 95, (2, 4): 30, (3, 3): "abc", (4, 2): "別人 太郎"})
     response = client.post(
-        grid_url(setup, "gradebook:grid-import"),
-        {"payload": base64.b64encode(filled).decode(), "confirm": "1"},
+        grid_url(setup, "gradebook:grid-import-confirm"),
+        {"payload": base64.b64encode(filled).decode()},
     )
     html = response.content.decode()
     assert response.status_code == 200
@@ -146,6 +146,7 @@ def test_report_cards_of_40_students_in_constant_queries_and_fast(builder, clien
 def test_layout_editor_sandbox(setup, client_for, muni, boe_admin):
     client = client_for(muni, boe_admin)
     url = reverse("gradebook:report-layout")
+    save_url = reverse("gradebook:report-layout-save")
     assert client.get(url).status_code == 200
     for bad in [
         "{% load static %}",
@@ -153,11 +154,11 @@ def test_layout_editor_sandbox(setup, client_for, muni, boe_admin):
         "{% extends 'base.html' %}",
         "{% if %}",
     ]:
-        response = client.post(url, {"body": bad, "action": "save"})
+        response = client.post(save_url, {"body": bad})
         assert response.status_code == 200
         assert not ReportCardLayout.objects.exists()
     body = "<h1>カスタム通知表 {{ card.name }}</h1>{% for s in card.subjects %}{{ s.name }}{% endfor %}<script>{{ card.remark }}</script>"
-    response = client.post(url, {"body": body, "action": "save"})
+    response = client.post(save_url, {"body": body})
     assert response.status_code == 302
     card_url = reverse(
         "gradebook:report-card", args=[setup.classroom.pk, setup.term.pk, setup.students[0].pk]

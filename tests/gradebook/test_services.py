@@ -25,8 +25,8 @@ def cells(setup, values, version=0):
 def save(setup, values, who=None, version=0, reason=""):
     who = who or setup.teacher
     return services.save_scores(
-        who.user, setup.actor(who), setup.classroom, setup.subject, setup.term,
-        cells(setup, values, version), reason=reason,
+        setup.classroom, setup.subject, setup.term, cells(setup, values, version),
+        by=setup.actor(who), reason=reason,
     )  # fmt: skip
 
 
@@ -61,9 +61,8 @@ def test_cells_of_another_class_are_refused(setup, builder):
     bad = [CellInput(other.students[0].pk, setup.assessments[0].pk, "5", 0)]
     with pytest.raises(GridInvalid):
         services.save_scores(
-            setup.teacher.user, setup.actor(setup.teacher), setup.classroom, setup.subject,
-            setup.term, bad,
-        )  # fmt: skip
+            setup.classroom, setup.subject, setup.term, bad, by=setup.actor(setup.teacher)
+        )
 
 
 def test_two_teachers_editing_the_same_cell_the_second_is_told(setup):
@@ -108,12 +107,12 @@ def test_override_with_reason_and_history(setup):
     actor = setup.actor(setup.teacher)
     with pytest.raises(ValidationError) as exc:
         services.override_evaluation(
-            setup.teacher.user, actor, setup.classroom, setup.subject, setup.term, sid,
+            setup.classroom, setup.subject, setup.term, sid, by=actor,
             levels={"attitude": "A"}, rating=None, reason="",
         )  # fmt: skip
     assert "reason" in exc.value.message_dict
     services.override_evaluation(
-        setup.teacher.user, actor, setup.classroom, setup.subject, setup.term, sid,
+        setup.classroom, setup.subject, setup.term, sid, by=actor,
         levels={"attitude": "A"}, rating=4, reason="提出物を再評価",
     )  # fmt: skip
     row = queries.grid(setup.classroom, setup.subject, setup.term).rows[0]
@@ -128,7 +127,7 @@ def test_override_with_reason_and_history(setup):
     # a rating of 5 levels only in junior high: 6 is refused
     with pytest.raises(ValidationError):
         services.override_evaluation(
-            setup.teacher.user, actor, setup.classroom, setup.subject, setup.term, sid,
+            setup.classroom, setup.subject, setup.term, sid, by=actor,
             levels={}, rating=6, reason="x",
         )  # fmt: skip
 
@@ -137,8 +136,8 @@ def test_finalise_then_only_the_administrator_writes_with_history(setup):
     save(setup, {(0, 0): "90", (0, 1): "18", (0, 2): "95"})  # AAA -> 5
     admin_actor = setup.actor(setup.admin)
     with pytest.raises(PermissionDenied):
-        services.finalise(setup.teacher.user, setup.actor(setup.teacher), setup.term)
-    services.finalise(setup.admin.user, admin_actor, setup.term)
+        services.finalise(setup.term, by=setup.actor(setup.teacher))
+    services.finalise(setup.term, by=admin_actor)
     ev = Evaluation.objects.get(student=setup.students[0], subject=setup.subject)
     assert (ev.final_knowledge, ev.final_thinking, ev.final_attitude, ev.final_rating) == (
         "A", "A", "A", 5,
@@ -164,13 +163,13 @@ def test_finalised_snapshot_does_not_move_with_the_settings(setup):
     from gradebook.models import GradingSettings
 
     save(setup, {(0, 0): "79", (0, 1): "18", (0, 2): "95"})
-    services.finalise(setup.admin.user, setup.actor(setup.admin), setup.term, setup.classroom)
+    services.finalise(setup.term, setup.classroom, by=setup.actor(setup.admin))
     GradingSettings.objects.create(school=None, threshold_a=Decimal(70), threshold_b=Decimal(40))
     row = queries.grid(setup.classroom, setup.subject, setup.term).rows[0]
     assert row.snapshot
     assert row.result.levels["knowledge"] == "B"  # finalised with 80 %, stays B
     fin = Finalisation.objects.get()
-    services.unfinalise(setup.admin.user, setup.actor(setup.admin), fin, reason="再確認")
+    services.unfinalise(fin, by=setup.actor(setup.admin), reason="再確認")
     row = queries.grid(setup.classroom, setup.subject, setup.term).rows[0]
     assert row.result.levels["knowledge"] == "A"  # live again under the new thresholds
 
@@ -179,18 +178,16 @@ def test_remarks_with_version_check(setup):
     actor = setup.actor(setup.homeroom)
     sid = setup.students[0].pk
     services.save_remarks(
-        setup.homeroom.user, actor, setup.classroom, setup.term,
-        [services.RemarkInput(sid, "よく頑張りました。", 0)],
-    )  # fmt: skip
+        setup.classroom, setup.term, [services.RemarkInput(sid, "よく頑張りました。", 0)], by=actor
+    )
     with pytest.raises(ValidationError, match="他の人が先に"):
         services.save_remarks(
-            setup.homeroom.user, actor, setup.classroom, setup.term,
-            [services.RemarkInput(sid, "別の所見", 0)],
-        )  # fmt: skip
+            setup.classroom, setup.term, [services.RemarkInput(sid, "別の所見", 0)], by=actor
+        )
     with pytest.raises(PermissionDenied):
         services.save_remarks(
-            setup.teacher.user, setup.actor(setup.teacher), setup.classroom, setup.term,
-            [services.RemarkInput(sid, "x", 1)],
+            setup.classroom, setup.term, [services.RemarkInput(sid, "x", 1)],
+            by=setup.actor(setup.teacher),
         )  # fmt: skip
 
 
@@ -229,7 +226,7 @@ def test_max_points_cannot_drop_below_an_entered_score(setup):
     data = {f: getattr(a, f) for f in services.ASSESSMENT_FIELDS}
     with pytest.raises(ValidationError) as exc:
         services.update_assessment(
-            setup.teacher.user, setup.actor(setup.teacher), a, {**data, "max_points": Decimal(50)}
+            a, {**data, "max_points": Decimal(50)}, by=setup.actor(setup.teacher)
         )
     assert "90" in exc.value.message_dict["max_points"][0]
 
@@ -244,9 +241,8 @@ def test_archived_year_is_read_only_even_for_the_administrator(setup):
     boe = Actor(user_id=None, is_boe_admin=True)
     with pytest.raises(PermissionDenied):
         services.save_scores(
-            setup.admin.user, boe, setup.classroom, setup.subject, setup.term,
-            cells(setup, {(0, 0): "1"}),
-        )  # fmt: skip
+            setup.classroom, setup.subject, setup.term, cells(setup, {(0, 0): "1"}), by=boe
+        )
     assert not Score.objects.exists()
 
 

@@ -128,9 +128,7 @@ def test_forbidden_paths(setup, builder, client_for, muni, other_muni):
 
 def test_finalised_grid_refuses_teacher_and_accepts_admin_with_reason(setup, client_for, muni):
     admin = client_for(muni, setup.admin.user)
-    response = admin.post(
-        reverse("gradebook:finalise", args=[setup.term.pk]), {"action": "finalise"}
-    )
+    response = admin.post(reverse("gradebook:finalise-run", args=[setup.term.pk]))
     assert response.status_code == 302
     body = {
         "cells": [
@@ -312,9 +310,8 @@ def test_finalise_per_class_page(setup, client_for, muni):
     admin = client_for(muni, setup.admin.user)
     url = reverse("gradebook:finalise", args=[setup.term.pk])
     assert admin.get(url).status_code == 200
-    assert (
-        admin.post(url, {"action": "finalise", "classroom": setup.classroom.pk}).status_code == 302
-    )
+    run_url = reverse("gradebook:finalise-run", args=[setup.term.pk])
+    assert admin.post(run_url, {"classroom": setup.classroom.pk}).status_code == 302
     assert "確定済み" in admin.get(url).content.decode()
     assert client_for(muni, setup.teacher.user).get(url).status_code == 403
 
@@ -326,27 +323,29 @@ def test_subject_thresholds_change_the_grid(setup, client_for, muni, boe_admin):
     from tests.gradebook.test_services import save
 
     save(setup, {(0, 0): "75"})  # knowledge 75 %: B with the default 80 / 50
-    url = reverse("gradebook:settings")
     client = client_for(muni, boe_admin)
+    subject_url = reverse("gradebook:settings-subject")
     body = {
-        "action": "subject",
         "subject": setup.subject.pk,
         "threshold_a": "70",
         "threshold_b": "40",
     }
-    assert client.post(url, {**body, "threshold_b": "75"}).status_code == 200  # B >= A refused
-    assert client.post(url, body).status_code == 302
+    assert (
+        client.post(subject_url, {**body, "threshold_b": "75"}).status_code == 200
+    )  # B >= A refused
+    assert client.post(subject_url, body).status_code == 302
     row = queries.grid(setup.classroom, setup.subject, setup.term).rows[0]
     assert row.result.levels["knowledge"] == "A"
     # a school's own row wins over the municipality's
     admin = client_for(muni, setup.admin.user)
-    school_url = f"{url}?school={setup.school.pk}"
+    school_url = f"{subject_url}?school={setup.school.pk}"
     assert admin.post(school_url, {**body, "threshold_a": "90"}).status_code == 302
     ctx = queries.grading_context(setup.school)
     assert ctx.thresholds(setup.subject.pk).a == Decimal(90)
     assert (
         admin.post(
-            school_url, {"action": "subject-delete", "subject": setup.subject.pk}
+            reverse("gradebook:settings-subject-delete") + f"?school={setup.school.pk}",
+            {"subject": setup.subject.pk},
         ).status_code
         == 302
     )
@@ -439,8 +438,9 @@ def test_year_list_combines_every_terms_assessments(setup, client_for, muni):
                                       title="2学期テスト", max_points=100, weight_knowledge=1)  # fmt: skip
     save(setup, {(0, 0): "100"})  # term 1 knowledge 100 %
     services.save_scores(
-        setup.teacher.user, setup.actor(setup.teacher), setup.classroom, setup.subject, term2,
+        setup.classroom, setup.subject, term2,
         [services.CellInput(setup.students[0].pk, later.pk, "40", 0)],
+        by=setup.actor(setup.teacher),
     )  # fmt: skip
     year = queries.year_list(setup.classroom)
     result = year.results[(setup.students[0].pk, setup.subject.pk)]
