@@ -15,9 +15,18 @@ import random
 
 from django.utils import timezone
 
-from attendance import services
-from attendance.models import CalendarOverride, Closure, Mark, SchoolDate, Vacation
-from schools.models import Classroom, Enrolment, School, SchoolYear
+from attendance.models import Mark
+from schools import calendar
+from schools.models import (
+    CalendarOverride,
+    Classroom,
+    Closure,
+    Enrolment,
+    School,
+    SchoolDate,
+    SchoolYear,
+    Vacation,
+)
 
 DEMO_YEAR = 2026
 D = dt.date
@@ -35,6 +44,9 @@ OVERRIDES = (
 
 
 def seed(municipality) -> None:
+    # Every school has a calendar for every year before anyone reads it (pages never build one).
+    for year in SchoolYear.objects.all():
+        calendar.ensure_calendars(year)
     school_year = SchoolYear.objects.filter(year=DEMO_YEAR).first()
     if school_year is None:
         return
@@ -56,12 +68,12 @@ def seed(municipality) -> None:
                 for d, s, n in OVERRIDES
             ]  # fmt: skip
         )
-        services.rebuild_calendar(school, school_year)
+        calendar.rebuild_calendar(school, school_year)
     if not schools or Mark.objects.filter(date__gte=school_year.start).exists():
         return
     _closures(schools[0], school_year, rng)
     for school in schools:
-        services.rebuild_calendar(school, school_year)
+        calendar.rebuild_calendar(school, school_year)
     _marks(school_year, today, rng)
 
 

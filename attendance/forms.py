@@ -4,8 +4,7 @@ from __future__ import annotations
 
 from django import forms
 
-from attendance.models import Closure
-from schools.models import Classroom, School, SchoolYear
+from schools.models import Classroom, Closure, School, SchoolYear
 
 DATE = forms.DateInput(attrs={"type": "date"})
 

@@ -78,7 +78,7 @@ def main() -> None:
 
     from django_tenants.utils import schema_context
 
-    from attendance import excel, queries, rules
+    from attendance import excel, figures, queries, rules
     from attendance.models import Mark
     from bench import attendance_data
     from schools.models import Classroom, Enrolment, SchoolYear
@@ -90,21 +90,21 @@ def main() -> None:
         print(f"data: {Enrolment.objects.count():,} enrolments, {Mark.objects.count():,} marks")
 
         def yearly() -> int:
-            return len(queries.figures_table(year, start, end, group="student"))
+            return len(figures.figures_table(year, start, end, group="student"))
 
         timings, n = _measure(yearly, args.runs)
         print(summary(f"yearly figures of every student ({n:,} rows)", timings, 2.0))
 
         for today in (dt.date(2026, 11, 26), end):
             timings, watch = _measure(
-                lambda today=today: queries.long_absence_watch(year, today), args.runs
+                lambda today=today: figures.long_absence_watch(year, today), args.runs
             )
             reached = sum(1 for w in watch if w.status == "reached")
             print(summary(f"long-absence watch at {today} ({reached} reached, "
                           f"{len(watch) - reached} projected)", timings, 2.0))  # fmt: skip
 
         timings, rates = _measure(
-            lambda: queries.monthly_rates(year, dt.date(2026, 11, 26)), args.runs
+            lambda: figures.monthly_rates(year, dt.date(2026, 11, 26)), args.runs
         )
         print(summary(f"attendance rates per month of {len(rates) - 1} schools (overview chart)",
                       timings))  # fmt: skip

@@ -42,6 +42,7 @@ class SchoolsConfig(AppConfig):
     verbose_name = "名簿 (学校・学級・児童生徒・教職員)"
 
     def ready(self) -> None:
-        from schools import audit
+        from schools import audit, calendar
 
         audit.register_all(AUDIT_ACTIONS)
+        calendar.connect()  # the calendar is built when schools and years come into being

@@ -84,7 +84,7 @@ def test_calendar_student_marks_and_figures(muni, client_for, klass, boe_admin):
 
 def test_long_absence_api_scope(muni, client_for, klass, boe_admin):
     classroom, ens, user = klass
-    from attendance.models import SchoolDate
+    from schools.models import SchoolDate
 
     days = list(SchoolDate.objects.filter(school=classroom.school, is_school_day=True,
                                           date__lte=D(2026, 11, 26)).values_list("date", flat=True))  # fmt: skip

@@ -12,8 +12,8 @@ import secrets
 import pytest
 from django_tenants.utils import schema_context
 
-from attendance import services
 from attendance.models import Mark
+from schools import calendar
 from schools.models import Enrolment, Student
 from tests import factories
 from tests.browser.fixtures import SCREENSHOTS
@@ -38,7 +38,7 @@ def tama_class(live_url):  # noqa: F811
                 student=student, classroom=classroom, school=school, school_year=year,
                 grade=3, roll_number=i, enrolled_on=year.start,
             ))  # fmt: skip
-        services.rebuild_calendar(school, year)
+        calendar.rebuild_calendar(school, year)
         teacher = factories.staff(name="担任 花子", username=f"t-{secrets.token_hex(4)}")
         factories.give_role(teacher, "homeroom", classroom=classroom)
     return tama, classroom, enrolments, teacher.user.username
@@ -101,7 +101,7 @@ def test_register_page_renders(page, live_url, tama_class):  # noqa: F811
 def test_board_overview_chart_and_watch(page, live_url, tama_class):  # noqa: F811
     tama, classroom, enrolments, username = tama_class
     with schema_context(tama.schema_name):
-        from attendance.models import SchoolDate
+        from schools.models import SchoolDate
 
         days = list(SchoolDate.objects.filter(school_id=classroom.school_id, is_school_day=True,
                                               date__lte=dt.date(2026, 11, 20))

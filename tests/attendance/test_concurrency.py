@@ -16,8 +16,10 @@ from django_tenants.utils import schema_context
 from attendance import queries, services
 from attendance.models import Mark
 from attendance.services import MarkInput
+from schools import calendar
 from schools.models import School
 from tests import factories
+from tests.attendance.helpers import actor_of
 from tests.conftest import _municipality
 
 DAY = dt.date(2026, 6, 1)
@@ -40,7 +42,7 @@ def committed_class(django_db_setup, django_db_blocker):
                     student=student, classroom=classroom, school=school, school_year=year,
                     grade=4, roll_number=i, enrolled_on=year.start,
                 ))  # fmt: skip
-            services.rebuild_calendar(school, year)
+            calendar.rebuild_calendar(school, year)
             teachers = [factories.staff(username=f"heiko-{n}").user for n in (1, 2)]
         try:
             yield tama, classroom, enrolments, teachers
@@ -63,7 +65,7 @@ def _save_at_once(tama, classroom, jobs) -> list[Exception]:
                 entry = queries.save_context(classroom, DAY)
                 barrier.wait(timeout=10)
                 services.save_day_marks(
-                    user, classroom, DAY, marks, base={},
+                    classroom, DAY, marks, by=actor_of(user, classroom), base={},
                     valid_codes={c.code for c in entry.codes},
                     class_day=(entry.is_school_day, entry.is_closed), enrolments=entry.enrolments,
                 )  # fmt: skip

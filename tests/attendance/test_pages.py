@@ -191,13 +191,13 @@ def test_calendar_admin(muni, client_for, klass):
     client = client_for(muni, admin.user)
     url = f"/attendance/school/{school.pk}/calendar/"
     assert client.get(url).status_code == 200
-    r = client.post(url, {"form": "override", "o-date": "2026-06-13", "o-is_school_day": "1",
+    r = client.post(url + "overrides/set/", {"o-date": "2026-06-13", "o-is_school_day": "1",
                           "o-note": "授業参観"})  # fmt: skip
     assert r.status_code == 302
-    r = client.post(url, {"form": "closure", "c-kind": "class", "c-classroom": classroom.pk,
+    r = client.post(url + "closures/add/", {"c-kind": "class", "c-classroom": classroom.pk,
                           "c-start": "2026-06-15", "c-end": "2026-06-16", "c-reason": "インフルエンザ"})  # fmt: skip
     assert r.status_code == 302
-    bad = client.post(url, {"form": "vacation", "v-name": "夏", "v-start": "2026-08-31",
+    bad = client.post(url + "vacations/add/", {"v-name": "夏", "v-start": "2026-08-31",
                             "v-end": "2026-07-21"})  # fmt: skip
     assert bad.status_code == 200 and "終了日は開始日以降" in bad.content.decode()
     teacher = client_for(muni, user)
@@ -208,13 +208,13 @@ def test_calendar_admin(muni, client_for, klass):
     html = teacher.get(f"/attendance/class/{classroom.pk}/register/2026/6/").content.decode()
     assert ">閉<" in html
     # Undo the Saturday: it is no longer a school day.
-    from attendance.models import CalendarOverride, SchoolDate
+    from schools.models import CalendarOverride, SchoolDate
 
     override = CalendarOverride.objects.get(school=school, date=D(2026, 6, 13))
-    r = client.post(url, {"form": "delete_override", "id": override.pk, "year": "2026"})
+    r = client.post(url + f"overrides/{override.pk}/delete/", {"year": "2026"})
     assert r.status_code == 302
     assert not SchoolDate.objects.get(school=school, date=D(2026, 6, 13)).is_school_day
-    r = client.post(url, {"form": "vacation", "v-name": "夏季休業", "v-start": "2026-07-21",
+    r = client.post(url + "vacations/add/", {"v-name": "夏季休業", "v-start": "2026-07-21",
                           "v-end": "2026-08-31"})  # fmt: skip
     assert r.status_code == 302
     assert not SchoolDate.objects.get(school=school, date=D(2026, 7, 22)).is_school_day
@@ -222,7 +222,7 @@ def test_calendar_admin(muni, client_for, klass):
 
 def test_overview_for_boe_and_school_admin(muni, client_for, klass, boe_admin):
     classroom, ens, user = klass
-    from attendance.models import SchoolDate
+    from schools.models import SchoolDate
 
     days = list(SchoolDate.objects.filter(school=classroom.school, is_school_day=True,
                                           date__lte=D(2026, 11, 26)).values_list("date", flat=True))  # fmt: skip
