@@ -10,6 +10,7 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
 from attendance.models import Mark, TakenDay
+from schools import calendar
 from schools.models import Enrolment, Role
 from tests import factories
 from tests.attendance.helpers import D, save, setup_class
@@ -276,6 +277,7 @@ def test_per_period_marks_at_a_junior_high(muni, client_for):
     year = factories.school_year(2026)
     school = factories.school(school_type="junior_high", per_period_attendance=True)
     classroom = factories.classroom(school, year, grade=2)
+    calendar.rebuild_calendar(school, year)  # as create_school's receiver does
     ens = factories.students(classroom, 3)
     teacher = factories.homeroom_teacher(classroom)
     client = client_for(muni, teacher.user)
