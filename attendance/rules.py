@@ -219,7 +219,7 @@ def figures(
 ) -> Figures:
     """Figures of one student in one school for ``period`` (both ends inclusive).
 
-    ``school_days`` are the school's school days (``school_days()`` above);
+    ``school_days`` are the school's school days (``schools.calendar_rules.school_days``);
     ``spans`` the student's enrolments in this school (several after a re-transfer,
     each with its grade and class, which decide which closures apply); ``marks`` the
     daily marks that differ from present, by date.
