@@ -23,7 +23,7 @@ def home_cards(request) -> list[tuple[str, dict]]:
         .filter(pk__in=actor.homeroom_classroom_ids)
         .exclude(school_year__state="archived")
     )
-    reports = actor.sees_whole_municipality or bool(actor.admin_school_ids)
+    reports = actor.sees_attendance_reports
     if not classes and not reports:
         return []
     entered = set(

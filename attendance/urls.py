@@ -15,6 +15,8 @@ urlpatterns = [
     path("class/<int:classroom_id>/year/", views.year_figures, name="year"),
     path("class/<int:classroom_id>/year/export.xlsx", views.year_export, name="year-export"),
     path("class/<int:classroom_id>/import/", views.register_import, name="register-import"),
+    path("class/<int:classroom_id>/import/confirm/", views.register_import_confirm,
+         name="register-import-confirm"),
     path("school/<int:school_id>/calendar/", views.calendar, name="calendar"),
     path("school/<int:school_id>/calendar/vacations/add/", views.calendar_vacation_add,
          name="calendar-vacation-add"),

@@ -517,11 +517,8 @@ def _chart(rates: list[figures.MonthRate]) -> dict:
 # --- import (the exported layout, filled in offline) ---------------------------------------
 
 
-@staff_required
-def register_import(request: HttpRequest, classroom_id: int) -> HttpResponse:
-    """Upload → preview (nothing written) → confirm. Errors name sheet, row and column."""
-    from schools import imports as pending
-
+def _import_target(request: HttpRequest, classroom_id: int) -> tuple[Classroom, str]:
+    """The class whose register is imported (its 担任 or an administrator) and the way back."""
     actor: Actor = request.actor
     classroom = _classroom(request, classroom_id)
     actor.require(
@@ -529,29 +526,19 @@ def register_import(request: HttpRequest, classroom_id: int) -> HttpResponse:
     )
     if classroom.school_year.is_read_only:
         raise PermissionDenied("過年度の記録は変更できません。")
-    fallback = _fallback_month(request)
-    back = reverse(
-        "attendance:register", args=[classroom.pk, *(fallback or _this_month(classroom))]
-    )
+    month = _fallback_month(request) or _this_month(classroom)
+    return classroom, reverse("attendance:register", args=[classroom.pk, *month])
+
+
+@staff_required
+def register_import(request: HttpRequest, classroom_id: int) -> HttpResponse:
+    """Upload → preview (nothing written). Errors name sheet, row and column."""
+    from schools import imports as pending
+
+    classroom, back = _import_target(request, classroom_id)
     if request.method != "POST":
         return redirect(back)
-    if request.POST.get("token"):  # step 3: confirm
-        data = pending.load_pending(request.POST["token"])
-        if data is None:
-            messages.error(request, "読み込んだファイルが見つかりません。もう一度選んでください。")
-            return redirect(back)
-        try:
-            plan = excel.commit_register_import(
-                classroom, data, by=actor, filename=request.POST.get("filename", "")[:200],
-                fallback_month=fallback, expected_fingerprint=request.POST.get("fingerprint", ""),
-            )  # fmt: skip
-        except ValidationError as exc:
-            return render(request, "attendance/import_preview.html",
-                          {"classroom": classroom, "refused": exc.messages, "back": back},
-                          status=409)  # fmt: skip
-        pending.discard_pending(request.POST["token"])
-        messages.success(request, f"出席簿を取り込みました ({len(plan.changes)}件を変更)。")
-        return redirect(back)
+    fallback = _fallback_month(request)
     upload = request.FILES.get("file")
     if upload is None:
         messages.error(request, "ファイルを選んでください。")
@@ -560,8 +547,9 @@ def register_import(request: HttpRequest, classroom_id: int) -> HttpResponse:
         messages.error(request, f"ファイルが大きすぎます。{excel.IMPORT_LIMITS.describe()}。")
         return redirect(back)
     data = upload.read()
-    plan = excel.plan_register_import(classroom, data, filename=upload.name,
-                                      fallback_month=fallback)  # fmt: skip
+    plan = excel.plan_register_import(
+        classroom, data, filename=upload.name, fallback_month=fallback
+    )
     token = pending.store_pending(data) if plan.ok and plan.changes else ""
     return render(
         request,
@@ -570,6 +558,33 @@ def register_import(request: HttpRequest, classroom_id: int) -> HttpResponse:
          "fingerprint": plan.fingerprint(), "changes": plan.changes[:300],
          "errors": plan.errors[:300], "month": fallback},
     )  # fmt: skip
+
+
+@require_POST
+@staff_required
+def register_import_confirm(request: HttpRequest, classroom_id: int) -> HttpResponse:
+    """Confirm a previewed import: every change in one transaction, or nothing."""
+    from schools import imports as pending
+
+    classroom, back = _import_target(request, classroom_id)
+    token = request.POST.get("token", "")
+    data = pending.load_pending(token) if token else None
+    if data is None:
+        messages.error(request, "読み込んだファイルが見つかりません。もう一度選んでください。")
+        return redirect(back)
+    try:
+        plan = excel.commit_register_import(
+            classroom, data, by=request.actor, filename=request.POST.get("filename", "")[:200],
+            fallback_month=_fallback_month(request),
+            expected_fingerprint=request.POST.get("fingerprint", ""),
+        )  # fmt: skip
+    except ValidationError as exc:
+        return render(request, "attendance/import_preview.html",
+                      {"classroom": classroom, "refused": exc.messages, "back": back},
+                      status=409)  # fmt: skip
+    pending.discard_pending(token)
+    messages.success(request, f"出席簿を取り込みました ({len(plan.changes)}件を変更)。")
+    return redirect(back)
 
 
 def _fallback_month(request) -> tuple[int, int] | None:
