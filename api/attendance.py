@@ -86,16 +86,29 @@ class CalendarViewSet(viewsets.ViewSet):
         school_year = _school_year(request)
         dates = calendar.school_dates(school, school_year)
         closures = calendar.closures(school, school_year)
-        return Response({
-            "school": school.pk,
-            "year": school_year.year,
-            "school_days": sum(d.is_school_day for d in dates),
-            "dates": [{"date": d.date, "is_school_day": d.is_school_day, "note": d.note}
-                      for d in dates],
-            "closures": [{"id": c.pk, "kind": c.kind, "grade": c.grade,
-                          "classroom": c.classroom_id, "start": c.start, "end": c.end,
-                          "reason": c.reason} for c in closures],
-        })  # fmt: skip
+        return Response(
+            {
+                "school": school.pk,
+                "year": school_year.year,
+                "school_days": sum(d.is_school_day for d in dates),
+                "dates": [
+                    {"date": d.date, "is_school_day": d.is_school_day, "note": d.note}
+                    for d in dates
+                ],
+                "closures": [
+                    {
+                        "id": c.pk,
+                        "kind": c.kind,
+                        "grade": c.grade,
+                        "classroom": c.classroom_id,
+                        "start": c.start,
+                        "end": c.end,
+                        "reason": c.reason,
+                    }
+                    for c in closures
+                ],
+            }
+        )
 
 
 class ClassMarksViewSet(viewsets.ViewSet):
@@ -114,11 +127,16 @@ class ClassMarksViewSet(viewsets.ViewSet):
             "class_closed": entry.is_closed,
             "counts": entry.counts,
             "students": [
-                {"enrolment": r.enrolment.pk, "roll_number": r.enrolment.roll_number,
-                 "name": r.enrolment.student.name, "code": r.code, "note": r.note}
+                {
+                    "enrolment": r.enrolment.pk,
+                    "roll_number": r.enrolment.roll_number,
+                    "name": r.enrolment.student.name,
+                    "code": r.code,
+                    "note": r.note,
+                }
                 for r in entry.rows
             ],
-        }  # fmt: skip
+        }
 
     @extend_schema(responses=None)
     def retrieve(self, request, pk=None):
@@ -148,10 +166,15 @@ class ClassMarksViewSet(viewsets.ViewSet):
             for m in body.validated_data["marks"]
         }
         result = services.save_day_marks(
-            classroom, day, marks, by=actor, period=period,
+            classroom,
+            day,
+            marks,
+            by=actor,
+            period=period,
             valid_codes={c.code for c in entry.codes},
-            class_day=(entry.is_school_day, entry.is_closed), enrolments=entry.enrolments,
-        )  # fmt: skip
+            class_day=(entry.is_school_day, entry.is_closed),
+            enrolments=entry.enrolments,
+        )
         # Replace semantics: the class now holds exactly these marks (the others present).
         for row in entry.rows:
             mark = marks.get(row.enrolment.pk, services.PRESENT)
@@ -173,13 +196,23 @@ class StudentMarksViewSet(viewsets.ViewSet):
         if end < start or (end - start).days > 3 * 366:
             raise ValidationError({"to": ["期間が正しくありません (3年以内)。"]})
         marks = queries.student_marks(student.pk, start, end, school_ids=actor.visible_school_ids())
-        return Response({
-            "student": student.pk,
-            "from": start,
-            "to": end,
-            "marks": [{"date": m.date, "period": m.period, "code": m.code, "note": m.note,
-                       "classroom": m.classroom_id} for m in marks],
-        })  # fmt: skip
+        return Response(
+            {
+                "student": student.pk,
+                "from": start,
+                "to": end,
+                "marks": [
+                    {
+                        "date": m.date,
+                        "period": m.period,
+                        "code": m.code,
+                        "note": m.note,
+                        "classroom": m.classroom_id,
+                    }
+                    for m in marks
+                ],
+            }
+        )
 
 
 class FiguresViewSet(viewsets.ViewSet):
@@ -216,16 +249,22 @@ class FiguresViewSet(viewsets.ViewSet):
         rows = figures.figures_rows(school_year, start, end, group=group, narrow=narrow)
         names = {}
         if scope == "classroom":
-            names = {e.pk: (e.student_id, e.roll_number, e.student.name)
-                     for e in Enrolment.objects.filter(classroom_id=object_id)
-                     .select_related("student")}  # fmt: skip
+            names = {
+                e.pk: (e.student_id, e.roll_number, e.student.name)
+                for e in Enrolment.objects.filter(classroom_id=object_id).select_related("student")
+            }
         result = []
         for key, f in rows:
             item = {**f.as_dict(), "by_code": f.by_code}
             if scope == "classroom":
                 student_id, roll, name = names.get(key[0], (None, None, ""))
-                item = {"enrolment": key[0], "student": student_id, "roll_number": roll,
-                        "name": name, **item}  # fmt: skip
+                item = {
+                    "enrolment": key[0],
+                    "student": student_id,
+                    "roll_number": roll,
+                    "name": name,
+                    **item,
+                }
             elif scope == "student":
                 item = {"student": key[0], "school": key[1], **item}
             else:
@@ -233,8 +272,9 @@ class FiguresViewSet(viewsets.ViewSet):
             result.append(item)
         if scope == "classroom":
             result.sort(key=lambda r: r["roll_number"] or 0)
-        return Response({"scope": scope, "id": object_id, "from": start, "to": end,
-                         "results": result})  # fmt: skip
+        return Response(
+            {"scope": scope, "id": object_id, "from": start, "to": end, "results": result}
+        )
 
 
 class LongAbsenceViewSet(viewsets.ViewSet):
@@ -247,13 +287,28 @@ class LongAbsenceViewSet(viewsets.ViewSet):
         school_id = _int(request, "school") if request.query_params.get("school") else None
         school_ids = actor.attendance_report_schools(school_id)
         watch = figures.long_absence_watch(school_year, timezone.localdate(), school_ids)
-        return Response({"year": school_year.year, "results": [
-            {"student": w.student_id, "name": w.name, "kana": w.kana, "school": w.school_id,
-             "school_name": w.school_name, "classroom": w.classroom, "absent_days": w.absent,
-             "school_days_so_far": w.days_so_far, "school_days_in_year": w.days_in_year,
-             "projected": round(w.projected, 1), "status": w.status, "trend": w.trend}
-            for w in watch
-        ]})  # fmt: skip
+        return Response(
+            {
+                "year": school_year.year,
+                "results": [
+                    {
+                        "student": w.student_id,
+                        "name": w.name,
+                        "kana": w.kana,
+                        "school": w.school_id,
+                        "school_name": w.school_name,
+                        "classroom": w.classroom,
+                        "absent_days": w.absent,
+                        "school_days_so_far": w.days_so_far,
+                        "school_days_in_year": w.days_in_year,
+                        "projected": round(w.projected, 1),
+                        "status": w.status,
+                        "trend": w.trend,
+                    }
+                    for w in watch
+                ],
+            }
+        )
 
 
 router.register("attendance/calendar", CalendarViewSet, basename="attendance-calendar")

@@ -101,8 +101,10 @@ def register_export(classroom: Classroom, *, by: Actor, month: tuple[int, int] |
         period = month_title(months[0][0])
         action, params = "attendance.register.export", {"year": month[0], "month": month[1]}
     else:
-        months = [queries.month_bounds(y, m)
-                  for y, m in queries.school_year_months(classroom.school_year.year)]  # fmt: skip
+        months = [
+            queries.month_bounds(y, m)
+            for y, m in queries.school_year_months(classroom.school_year.year)
+        ]
         period = f"{classroom.school_year.year}年度"
         action, params = "attendance.year_figures.export", {"year": classroom.school_year.year}
     book = register_workbook(classroom, months)
@@ -191,15 +193,21 @@ def plan_register_import(
     for sheet in sheet_names:
         ym = _month_of(sheet or "", fallback_month if single else None)
         if ym is None or not 1 <= ym[1] <= 12:
-            plan.errors.append(CellError(
-                "シート名から月が分かりません。「2026年6月」のようなシート名にしてください。",
-                sheet=sheet or "",
-            ))  # fmt: skip
+            plan.errors.append(
+                CellError(
+                    "シート名から月が分かりません。「2026年6月」のようなシート名にしてください。",
+                    sheet=sheet or "",
+                )
+            )
             continue
         start, end = queries.month_bounds(*ym)
         if not (year_start <= start and end <= year_end):
-            plan.errors.append(CellError(f"{ym[0]}年{ym[1]}月は{classroom.school_year}の月ではありません。",
-                                         sheet=sheet or ""))  # fmt: skip
+            plan.errors.append(
+                CellError(
+                    f"{ym[0]}年{ym[1]}月は{classroom.school_year}の月ではありません。",
+                    sheet=sheet or "",
+                )
+            )
             continue
         _plan_month(plan, classroom, data, sheet, start, end, code_list, filename)
     return plan
@@ -222,12 +230,19 @@ def _plan_month(plan, classroom, data, sheet, start, end, code_list, filename) -
     days = list(rules.date_range(start, end))
     parser = _symbol_parser(code_list)
     columns = [
-        Column("roll_number", "番号", aliases=("出席番号", "No"), parser=parsers.integer(1, 999),
-               required=True),
+        Column(
+            "roll_number",
+            "番号",
+            aliases=("出席番号", "No"),
+            parser=parsers.integer(1, 999),
+            required=True,
+        ),
         Column("name", "氏名", aliases=("名前",)),
-        *(Column(f"d{d.day}", day_header(d), aliases=(str(d.day), f"{d.day}日"), parser=parser)
-          for d in days),
-    ]  # fmt: skip
+        *(
+            Column(f"d{d.day}", day_header(d), aliases=(str(d.day), f"{d.day}日"), parser=parser)
+            for d in days
+        ),
+    ]
     try:
         result = read_table(data, columns, sheet=sheet, limits=IMPORT_LIMITS, filename=filename)
     except SpreadsheetError as exc:
@@ -276,8 +291,13 @@ def _plan_month(plan, classroom, data, sheet, start, end, code_list, filename) -
             counted = reg_calendar.is_school_day(d) and enrolment.is_enrolled_on(d)
             if not counted or reg_calendar.is_closed(d):
                 if new:
-                    why = ("在籍期間外" if reg_calendar.is_school_day(d) and not reg_calendar.is_closed(d)
-                           else "学級閉鎖" if reg_calendar.is_closed(d) else "授業日ではない")  # fmt: skip
+                    why = (
+                        "在籍期間外"
+                        if reg_calendar.is_school_day(d) and not reg_calendar.is_closed(d)
+                        else "学級閉鎖"
+                        if reg_calendar.is_closed(d)
+                        else "授業日ではない"
+                    )
                     result.reject(
                         row, f"d{d.day}", f"{d.month}月{d.day}日は{why}ため入力できません。"
                     )
@@ -292,9 +312,14 @@ def _plan_month(plan, classroom, data, sheet, start, end, code_list, filename) -
 
 
 def commit_register_import(
-    classroom: Classroom, data: bytes, *, by: Actor, filename: str = "",
-    fallback_month: tuple[int, int] | None = None, expected_fingerprint: str = "",
-) -> RegisterPlan:  # fmt: skip
+    classroom: Classroom,
+    data: bytes,
+    *,
+    by: Actor,
+    filename: str = "",
+    fallback_month: tuple[int, int] | None = None,
+    expected_fingerprint: str = "",
+) -> RegisterPlan:
     """Plan again and write every change in one transaction, or nothing."""
     from attendance import services
 
@@ -387,7 +412,9 @@ def export_municipality_figures(
         end = min(end, today)
     count = write_municipality_figures(school_year, start, end, target)
     audit.record_export(
-        by, "attendance.municipality_figures.export", school_year,
+        by,
+        "attendance.municipality_figures.export",
+        school_year,
         params={"year": school_year.year, "from": str(start), "to": str(end), "rows": count},
-    )  # fmt: skip
+    )
     return count

@@ -414,9 +414,12 @@ def monthly_rates(
 
 
 def _absence_trend(
-    school_year: SchoolYear, start: dt.date, end: dt.date, student_ids: list[int],
+    school_year: SchoolYear,
+    start: dt.date,
+    end: dt.date,
+    student_ids: list[int],
     absent_codes: list[str],
-) -> dict[tuple[int, int], dict[dt.date, int]]:  # fmt: skip
+) -> dict[tuple[int, int], dict[dt.date, int]]:
     """欠席 per month of a few students (the same rule as the figures: school days of the
     class inside the enrolment, not on grade or class closures): index look-ups only."""
     sql = f"""
@@ -434,8 +437,16 @@ GROUP BY 1, 2, 3
 """
     trend: dict[tuple[int, int], dict[dt.date, int]] = defaultdict(dict)
     with connection.cursor() as cursor:
-        cursor.execute(sql, {"ids": student_ids, "year": school_year.pk, "codes": absent_codes,
-                             "p0": start, "p1": end})  # fmt: skip
+        cursor.execute(
+            sql,
+            {
+                "ids": student_ids,
+                "year": school_year.pk,
+                "codes": absent_codes,
+                "p0": start,
+                "p1": end,
+            },
+        )
         for student_id, school_id, month, n in cursor.fetchall():
             trend[(student_id, school_id)][month] = n
     return trend
@@ -469,9 +480,14 @@ def long_absence_watch(
     today = min(today, end)
     code_list = codes(active_only=False)
     sql, named = figures_sql(
-        school_year, start, today, group="student", narrow=Narrow(school_ids=school_ids),
-        code_list=code_list, per_figure=True,
-    )  # fmt: skip
+        school_year,
+        start,
+        today,
+        group="student",
+        narrow=Narrow(school_ids=school_ids),
+        code_list=code_list,
+        per_figure=True,
+    )
     absent_expr = f"f.c{list(Figure).index(Figure.ABSENT)}"
     watch_sql = f"""
 WITH f AS ({sql}),
@@ -502,13 +518,34 @@ ORDER BY w.absent DESC, sc.mext_code, st.kana
     for student_id, school_id, name, kana, school_name, classroom, absent, so_far, total in rows:
         projected = rules.projected_absences(absent, so_far, total or 0)
         status = rules.long_absence_status(absent, so_far, total or 0) or "projected"
-        result.append(WatchRow(student_id, school_id, name, kana, school_name, classroom or "",
-                               absent, so_far, total or 0, projected, status))  # fmt: skip
+        result.append(
+            WatchRow(
+                student_id,
+                school_id,
+                name,
+                kana,
+                school_name,
+                classroom or "",
+                absent,
+                so_far,
+                total or 0,
+                projected,
+                status,
+            )
+        )
     if result:
-        trend = _absence_trend(school_year, start, today, [r.student_id for r in result],
-                               rules.codes_feeding(code_list, Figure.ABSENT))  # fmt: skip
-        months = [dt.date(y, m, 1) for y, m in school_year_months(school_year.year)
-                  if dt.date(y, m, 1) <= today]  # fmt: skip
+        trend = _absence_trend(
+            school_year,
+            start,
+            today,
+            [r.student_id for r in result],
+            rules.codes_feeding(code_list, Figure.ABSENT),
+        )
+        months = [
+            dt.date(y, m, 1)
+            for y, m in school_year_months(school_year.year)
+            if dt.date(y, m, 1) <= today
+        ]
         for r in result:
             per = trend.get((r.student_id, r.school_id), {})
             r.trend = [per.get(m, 0) for m in months]
@@ -539,9 +576,12 @@ def student_term_figures(
     if not calendar.has_calendar(classroom.school, classroom.school_year):
         return None
     rows = figures_rows(
-        classroom.school_year, start, end, group="student",
+        classroom.school_year,
+        start,
+        end,
+        group="student",
         narrow=Narrow(classroom_id=classroom.pk),
-    )  # fmt: skip
+    )
     return {
         key[0]: [(label, getattr(f, attr)) for label, attr in ATTENDANCE_LABELS] for key, f in rows
     }

@@ -26,9 +26,13 @@ def home_cards(request) -> list[tuple[str, dict]]:
     reports = actor.sees_attendance_reports
     if not classes and not reports:
         return []
-    entered = set(
-        TakenDay.objects.filter(
-            classroom__in=classes, date=timezone.localdate(), period=0
-        ).values_list("classroom_id", flat=True)
-    ) if classes else set()  # fmt: skip
+    entered = (
+        set(
+            TakenDay.objects.filter(
+                classroom__in=classes, date=timezone.localdate(), period=0
+            ).values_list("classroom_id", flat=True)
+        )
+        if classes
+        else set()
+    )
     return [("attendance/_card.html", {"classes": classes, "entered": entered, "reports": reports})]

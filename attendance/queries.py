@@ -129,8 +129,9 @@ def save_context(classroom: Classroom, day: dt.date, period: int = 0) -> DailyEn
     """What a save needs (no year calendar, no marks): 3 queries."""
     day_calendar = calendar.class_day(classroom, day)
     enrolments = class_enrolments(classroom, day, day)
-    return DailyEntry(classroom, day, day_calendar, [EntryRow(e) for e in enrolments], codes(),
-                      enrolments)  # fmt: skip
+    return DailyEntry(
+        classroom, day, day_calendar, [EntryRow(e) for e in enrolments], codes(), enrolments
+    )
 
 
 # --- register (出席簿) and class figures ------------------------------------------------
@@ -177,24 +178,36 @@ def register(classroom: Classroom, start: dt.date, end: dt.date) -> Register:
         day_marks = {d: m.code for d, m in marks.get(e.pk, {}).items()}
         cells = []
         for d in days:
-            status = rules.day_status(d, class_days=cal.class_days, spans=span,
-                                      mark=day_marks.get(d))  # fmt: skip
+            status = rules.day_status(
+                d, class_days=cal.class_days, spans=span, mark=day_marks.get(d)
+            )
             if status is None:
                 cells.append("")
             elif status == "closed":
                 cells.append("閉")
             else:
                 cells.append(symbols.get(status, "") if status else "")
-        f = rules.figures(school_days=school_days, spans=span, marks=day_marks, codes=code_list,
-                          closures=cal.closures)  # fmt: skip
+        f = rules.figures(
+            school_days=school_days,
+            spans=span,
+            marks=day_marks,
+            codes=code_list,
+            closures=cal.closures,
+        )
         total = total + f
         notes = {d: m.note for d, m in marks.get(e.pk, {}).items() if m.note}
         rows.append(RegisterRow(e, cells, f, notes))
     return Register(
-        classroom, start, end, days,
-        [cal.is_school_day(d) for d in days], [cal.note(d) for d in days],
-        rows, code_list, total,
-    )  # fmt: skip
+        classroom,
+        start,
+        end,
+        days,
+        [cal.is_school_day(d) for d in days],
+        [cal.note(d) for d in days],
+        rows,
+        code_list,
+        total,
+    )
 
 
 @dataclass
@@ -225,7 +238,7 @@ def class_year_figures(classroom: Classroom) -> tuple[list[tuple[int, int]], lis
                 codes=code_list,
                 closures=cal.closures,
                 period=month_bounds(y, m),
-            )  # fmt: skip
+            )
             for y, m in months
         ]
         year = sum(per_month, Figures())

@@ -109,12 +109,11 @@ def save_day_marks(
         }
     with transaction.atomic():
         TakenDay.objects.bulk_create(
-            [TakenDay(classroom=classroom, date=day, period=period,
-                      saved_by_id=by.user_id)],
+            [TakenDay(classroom=classroom, date=day, period=period, saved_by_id=by.user_id)],
             update_conflicts=True,
             unique_fields=["classroom", "date", "period"],
             update_fields=["saved_at", "saved_by"],
-        )  # fmt: skip
+        )
         if not wanted:
             return SaveResult(0, [])
         current = {
@@ -137,9 +136,15 @@ def save_day_marks(
                 to_delete.append(row.pk)
             else:
                 to_upsert.append(
-                    Mark(enrolment_id=eid, date=day, period=period, code=mark.code,
-                         note=mark.note.strip(), updated_by_id=by.user_id)
-                )  # fmt: skip
+                    Mark(
+                        enrolment_id=eid,
+                        date=day,
+                        period=period,
+                        code=mark.code,
+                        note=mark.note.strip(),
+                        updated_by_id=by.user_id,
+                    )
+                )
         if to_delete:
             Mark.objects.filter(pk__in=to_delete).delete()
         if to_upsert:
@@ -152,9 +157,12 @@ def save_day_marks(
             )
         if changes:
             audit.record(
-                by, "attendance.marks.save", classroom, school=classroom.school,
+                by,
+                "attendance.marks.save",
+                classroom,
+                school=classroom.school,
                 changes={"date": str(day), "period": period, "marks": changes},
-            )  # fmt: skip
+            )
     return SaveResult(len(changes), conflicts)
 
 
@@ -194,9 +202,12 @@ def apply_imported_marks(
             update_fields=["code", "updated_at", "updated_by"],
         )
     audit.record(
-        by, "attendance.register.import", classroom, school=classroom.school,
+        by,
+        "attendance.register.import",
+        classroom,
+        school=classroom.school,
         changes={"count": len(changes), "from": str(dates[0]), "to": str(dates[-1])},
-    )  # fmt: skip
+    )
     return len(changes)
 
 
@@ -243,8 +254,13 @@ def update_codes(rows: list[CodeInput], *, by: Actor) -> int:
     changes = {}
     for r in rows:
         code = stored[r.code]
-        new = {"symbol": r.symbol.strip(), "label": r.label.strip(), "figure": r.figure,
-               "key": r.key, "is_active": r.is_active}  # fmt: skip
+        new = {
+            "symbol": r.symbol.strip(),
+            "label": r.label.strip(),
+            "figure": r.figure,
+            "key": r.key,
+            "is_active": r.is_active,
+        }
         old = {k: getattr(code, k) for k in new}
         if old != new:
             changes[r.code] = {k: [old[k], new[k]] for k in new if old[k] != new[k]}
@@ -252,6 +268,7 @@ def update_codes(rows: list[CodeInput], *, by: Actor) -> int:
                 setattr(code, k, v)
             code.save()
     if changes:
-        audit.record(by, "attendance.codes.update", target_type="attendance.attendancecode",
-                     changes=changes)  # fmt: skip
+        audit.record(
+            by, "attendance.codes.update", target_type="attendance.attendancecode", changes=changes
+        )
     return len(changes)

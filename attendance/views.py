@@ -57,10 +57,14 @@ def index(request: HttpRequest) -> HttpResponse:
     return render(
         request,
         "attendance/index.html",
-        {"classes": classes, "today": timezone.localdate(), "admin_schools": admin_schools,
-         "sees_reports": actor.sees_attendance_reports,
-         "manages_codes": actor.can_manage_municipality},
-    )  # fmt: skip
+        {
+            "classes": classes,
+            "today": timezone.localdate(),
+            "admin_schools": admin_schools,
+            "sees_reports": actor.sees_attendance_reports,
+            "manages_codes": actor.can_manage_municipality,
+        },
+    )
 
 
 @staff_required
@@ -110,10 +114,16 @@ def _save_day(request: HttpRequest, classroom: Classroom, date: dt.date, period:
     marks, base = _parse_marks(request, entry)
     try:
         result = services.save_day_marks(
-            classroom, date, marks, by=request.actor, base=base, period=period,
+            classroom,
+            date,
+            marks,
+            by=request.actor,
+            base=base,
+            period=period,
             valid_codes={c.code for c in entry.codes},
-            class_day=(entry.is_school_day, entry.is_closed), enrolments=entry.enrolments,
-        )  # fmt: skip
+            class_day=(entry.is_school_day, entry.is_closed),
+            enrolments=entry.enrolments,
+        )
     except ValidationError as exc:
         if request.htmx:
             return render(request, "attendance/_save_result.html", {"errors": exc.messages})
@@ -225,8 +235,14 @@ def register(request: HttpRequest, classroom_id: int, year: int, month: int) -> 
                 cls = "closed"
             cells.append((cell, cls, row.notes.get(d, "")))
         figures = row.figures.as_dict()
-        grid.append({"row": row, "cells": cells, "tag": _tag(e, reg.start, reg.end),
-                     "figures": [figures[k] for k, _ in FIGURE_COLUMNS]})  # fmt: skip
+        grid.append(
+            {
+                "row": row,
+                "cells": cells,
+                "tag": _tag(e, reg.start, reg.end),
+                "figures": [figures[k] for k, _ in FIGURE_COLUMNS],
+            }
+        )
     totals = reg.totals.as_dict()
     return render(
         request,
@@ -283,8 +299,13 @@ def year_figures(request: HttpRequest, classroom_id: int) -> HttpResponse:
     table = []
     for row in rows:
         values = row.year.as_dict()
-        table.append({"row": row, "tag": _tag(row.enrolment, start, end),
-                      "values": [values[k] for k, _ in FIGURE_COLUMNS]})  # fmt: skip
+        table.append(
+            {
+                "row": row,
+                "tag": _tag(row.enrolment, start, end),
+                "values": [values[k] for k, _ in FIGURE_COLUMNS],
+            }
+        )
     return render(
         request,
         "attendance/year.html",
@@ -336,12 +357,24 @@ def _calendar_page(request, school: School, school_year: SchoolYear, forms: dict
             "school": school,
             "school_year": school_year,
             "form_list": [
-                ("vacation", "休業日 (夏季休業など)", forms["vacation"],
-                 reverse("attendance:calendar-vacation-add", args=args)),
-                ("override", "一日ごとの変更", forms["override"],
-                 reverse("attendance:calendar-override-set", args=args)),
-                ("closure", "臨時休業・学年閉鎖・学級閉鎖", forms["closure"],
-                 reverse("attendance:calendar-closure-add", args=args)),
+                (
+                    "vacation",
+                    "休業日 (夏季休業など)",
+                    forms["vacation"],
+                    reverse("attendance:calendar-vacation-add", args=args),
+                ),
+                (
+                    "override",
+                    "一日ごとの変更",
+                    forms["override"],
+                    reverse("attendance:calendar-override-set", args=args),
+                ),
+                (
+                    "closure",
+                    "臨時休業・学年閉鎖・学級閉鎖",
+                    forms["closure"],
+                    reverse("attendance:calendar-closure-add", args=args),
+                ),
             ],
             "by_month": by_month,
             "total": sum(d.is_school_day for d in dates),
@@ -351,7 +384,7 @@ def _calendar_page(request, school: School, school_year: SchoolYear, forms: dict
             "closures": school_calendar.closures(school, school_year),
             "read_only": school_year.is_read_only,
         },
-    )  # fmt: skip
+    )
 
 
 @require_GET
@@ -382,27 +415,39 @@ def _calendar_add(request, school_id: int, kind: str, make_form, service, done: 
 @staff_required
 def calendar_vacation_add(request: HttpRequest, school_id: int) -> HttpResponse:
     return _calendar_add(
-        request, school_id, "vacation", lambda s, y: VacationForm(request.POST, prefix="v"),
-        school_calendar.add_vacation, "休業日を追加しました。",
-    )  # fmt: skip
+        request,
+        school_id,
+        "vacation",
+        lambda s, y: VacationForm(request.POST, prefix="v"),
+        school_calendar.add_vacation,
+        "休業日を追加しました。",
+    )
 
 
 @require_POST
 @staff_required
 def calendar_override_set(request: HttpRequest, school_id: int) -> HttpResponse:
     return _calendar_add(
-        request, school_id, "override", lambda s, y: OverrideForm(request.POST, prefix="o"),
-        school_calendar.set_override, "授業日を変更しました。",
-    )  # fmt: skip
+        request,
+        school_id,
+        "override",
+        lambda s, y: OverrideForm(request.POST, prefix="o"),
+        school_calendar.set_override,
+        "授業日を変更しました。",
+    )
 
 
 @require_POST
 @staff_required
 def calendar_closure_add(request: HttpRequest, school_id: int) -> HttpResponse:
     return _calendar_add(
-        request, school_id, "closure", lambda s, y: ClosureForm(s, y, request.POST, prefix="c"),
-        school_calendar.add_closure, "休業・閉鎖を登録しました。",
-    )  # fmt: skip
+        request,
+        school_id,
+        "closure",
+        lambda s, y: ClosureForm(s, y, request.POST, prefix="c"),
+        school_calendar.add_closure,
+        "休業・閉鎖を登録しました。",
+    )
 
 
 def _calendar_delete(request, school: School, school_year: SchoolYear, delete, done: str):
@@ -422,10 +467,12 @@ def calendar_vacation_delete(request: HttpRequest, school_id: int, vacation_id: 
     school = _admin_school(request, school_id)
     vacation = get_object_or_404(Vacation, pk=vacation_id, school=school)
     return _calendar_delete(
-        request, school, vacation.school_year,
+        request,
+        school,
+        vacation.school_year,
         lambda: school_calendar.delete_vacation(vacation, by=request.actor),
         "休業日を取り消しました。",
-    )  # fmt: skip
+    )
 
 
 @require_POST
@@ -434,14 +481,18 @@ def calendar_override_delete(request: HttpRequest, school_id: int, override_id: 
     school = _admin_school(request, school_id)
     school_year = _school_year(request)
     override = get_object_or_404(
-        CalendarOverride, pk=override_id, school=school,
+        CalendarOverride,
+        pk=override_id,
+        school=school,
         date__range=school_calendar.year_bounds(school_year),
-    )  # fmt: skip
+    )
     return _calendar_delete(
-        request, school, school_year,
+        request,
+        school,
+        school_year,
         lambda: school_calendar.delete_override(override, school_year, by=request.actor),
         "授業日の変更を取り消しました。",
-    )  # fmt: skip
+    )
 
 
 @require_POST
@@ -450,10 +501,12 @@ def calendar_closure_delete(request: HttpRequest, school_id: int, closure_id: in
     school = _admin_school(request, school_id)
     closure = get_object_or_404(Closure, pk=closure_id, school=school)
     return _calendar_delete(
-        request, school, closure.school_year,
+        request,
+        school,
+        closure.school_year,
         lambda: school_calendar.delete_closure(closure, by=request.actor),
         "休業・閉鎖を取り消しました。",
-    )  # fmt: skip
+    )
 
 
 def _calendar_url(school: School, school_year: SchoolYear) -> str:
@@ -509,8 +562,15 @@ def _chart(rates: list[figures.MonthRate]) -> dict:
     for i, r in enumerate(rates):
         pct = (r.rate or 0) * 100
         height = max(0.0, min(100.0, (pct - floor) / (100 - floor) * 100)) * 1.6
-        bars.append({"x": 40 + i * 50, "h": round(height, 1), "y": round(180 - height, 1),
-                     "label": f"{r.month}月", "value": r.percent})  # fmt: skip
+        bars.append(
+            {
+                "x": 40 + i * 50,
+                "h": round(height, 1),
+                "y": round(180 - height, 1),
+                "label": f"{r.month}月",
+                "value": r.percent,
+            }
+        )
     return {"bars": bars, "width": 40 + max(len(rates), 1) * 50, "floor": int(floor)}
 
 
@@ -554,10 +614,17 @@ def register_import(request: HttpRequest, classroom_id: int) -> HttpResponse:
     return render(
         request,
         "attendance/import_preview.html",
-        {"classroom": classroom, "plan": plan, "token": token, "back": back,
-         "fingerprint": plan.fingerprint(), "changes": plan.changes[:300],
-         "errors": plan.errors[:300], "month": fallback},
-    )  # fmt: skip
+        {
+            "classroom": classroom,
+            "plan": plan,
+            "token": token,
+            "back": back,
+            "fingerprint": plan.fingerprint(),
+            "changes": plan.changes[:300],
+            "errors": plan.errors[:300],
+            "month": fallback,
+        },
+    )
 
 
 @require_POST
@@ -574,14 +641,20 @@ def register_import_confirm(request: HttpRequest, classroom_id: int) -> HttpResp
         return redirect(back)
     try:
         plan = excel.commit_register_import(
-            classroom, data, by=request.actor, filename=request.POST.get("filename", "")[:200],
+            classroom,
+            data,
+            by=request.actor,
+            filename=request.POST.get("filename", "")[:200],
             fallback_month=_fallback_month(request),
             expected_fingerprint=request.POST.get("fingerprint", ""),
-        )  # fmt: skip
+        )
     except ValidationError as exc:
-        return render(request, "attendance/import_preview.html",
-                      {"classroom": classroom, "refused": exc.messages, "back": back},
-                      status=409)  # fmt: skip
+        return render(
+            request,
+            "attendance/import_preview.html",
+            {"classroom": classroom, "refused": exc.messages, "back": back},
+            status=409,
+        )
     pending.discard_pending(token)
     messages.success(request, f"出席簿を取り込みました ({len(plan.changes)}件を変更)。")
     return redirect(back)
@@ -612,9 +685,11 @@ def municipality_export(request: HttpRequest):
     )
     handle.seek(0)
     response = FileResponse(
-        handle, as_attachment=True, filename=f"出欠の記録_{school_year.year}年度.xlsx",
+        handle,
+        as_attachment=True,
+        filename=f"出欠の記録_{school_year.year}年度.xlsx",
         content_type=XLSX_CONTENT_TYPE,
-    )  # fmt: skip
+    )
     response["Cache-Control"] = "no-store"
     return response
 
@@ -644,8 +719,12 @@ def codes(request: HttpRequest) -> HttpResponse:
             errors = exc.messages
             for c, p in zip(rows, posted, strict=True):
                 c.symbol, c.label, c.figure, c.key, c.is_active = (
-                    p.symbol, p.label, p.figure, p.key, p.is_active
-                )  # fmt: skip
+                    p.symbol,
+                    p.label,
+                    p.figure,
+                    p.key,
+                    p.is_active,
+                )
         else:
             messages.success(request, f"出欠記号を保存しました ({changed}件を変更)。")
             return redirect("attendance:codes")

@@ -152,15 +152,22 @@ def class_day(classroom: Classroom, day: dt.date) -> ClassCalendar:
     if not rows:
         return ClassCalendar({}, [], {})
     is_day, note, cum, year_id = rows[0][:4]
-    row = SchoolDate(school_id=classroom.school_id, school_year_id=year_id, date=day,
-                     is_school_day=is_day, cum=cum, note=note)  # fmt: skip
+    row = SchoolDate(
+        school_id=classroom.school_id,
+        school_year_id=year_id,
+        date=day,
+        is_school_day=is_day,
+        cum=cum,
+        note=note,
+    )
     found = [
         rules.Closure(rules.ClosureKind(kind), start, end, grade, classroom_id)
         for *_, kind, start, end, grade, classroom_id in rows
         if kind is not None
     ]
-    class_days = rules.class_calendar([day] if is_day else [], found, grade=classroom.grade,
-                                      classroom_id=classroom.pk)  # fmt: skip
+    class_days = rules.class_calendar(
+        [day] if is_day else [], found, grade=classroom.grade, classroom_id=classroom.pk
+    )
     return ClassCalendar({day: row}, found, class_days)
 
 
@@ -185,10 +192,16 @@ def rebuild_calendar(school: School, school_year: SchoolYear) -> None:
     )
     SchoolDate.objects.filter(school=school, school_year=school_year).delete()
     SchoolDate.objects.bulk_create(
-        SchoolDate(school=school, school_year=school_year, date=d.date,
-                   is_school_day=d.is_school_day, cum=d.cum, note=d.note)
+        SchoolDate(
+            school=school,
+            school_year=school_year,
+            date=d.date,
+            is_school_day=d.is_school_day,
+            cum=d.cum,
+            note=d.note,
+        )
         for d in days
-    )  # fmt: skip
+    )
 
 
 def ensure_calendars(school_year: SchoolYear, schools: list[School] | None = None) -> int:
@@ -234,8 +247,13 @@ def add_vacation(
         school=school, school_year=school_year, name=name, start=start, end=end
     )
     rebuild_calendar(school, school_year)
-    audit.record(by, "schools.vacation.add", vacation, school=school,
-                 changes={"name": name, "start": str(start), "end": str(end)})  # fmt: skip
+    audit.record(
+        by,
+        "schools.vacation.add",
+        vacation,
+        school=school,
+        changes={"name": name, "start": str(start), "end": str(end)},
+    )
     return vacation
 
 
@@ -243,18 +261,27 @@ def add_vacation(
 def delete_vacation(vacation: Vacation, *, by: Actor) -> None:
     school, school_year = vacation.school, vacation.school_year
     _check(by, school, school_year)
-    audit.record(by, "schools.vacation.delete", vacation, school=school,
-                 changes={"name": vacation.name, "start": str(vacation.start),
-                          "end": str(vacation.end)})  # fmt: skip
+    audit.record(
+        by,
+        "schools.vacation.delete",
+        vacation,
+        school=school,
+        changes={"name": vacation.name, "start": str(vacation.start), "end": str(vacation.end)},
+    )
     vacation.delete()
     rebuild_calendar(school, school_year)
 
 
 @transaction.atomic
 def set_override(
-    school: School, school_year: SchoolYear, *, by: Actor, date: dt.date, is_school_day: bool,
+    school: School,
+    school_year: SchoolYear,
+    *,
+    by: Actor,
+    date: dt.date,
+    is_school_day: bool,
     note: str = "",
-) -> CalendarOverride:  # fmt: skip
+) -> CalendarOverride:
     """Make one date a school day (土曜授業) or not (振替休業日)."""
     _check(by, school, school_year)
     _check_in_year(school_year, date)
@@ -262,8 +289,13 @@ def set_override(
         school=school, date=date, defaults={"is_school_day": is_school_day, "note": note}
     )
     rebuild_calendar(school, school_year)
-    audit.record(by, "schools.calendar_override.set", override, school=school,
-                 changes={"date": str(date), "is_school_day": is_school_day, "note": note})  # fmt: skip
+    audit.record(
+        by,
+        "schools.calendar_override.set",
+        override,
+        school=school,
+        changes={"date": str(date), "is_school_day": is_school_day, "note": note},
+    )
     return override
 
 
@@ -273,17 +305,30 @@ def delete_override(override: CalendarOverride, school_year: SchoolYear, *, by: 
     school = override.school
     _check(by, school, school_year)
     _check_in_year(school_year, override.date)
-    audit.record(by, "schools.calendar_override.delete", override, school=school,
-                 changes={"date": str(override.date), "is_school_day": override.is_school_day})  # fmt: skip
+    audit.record(
+        by,
+        "schools.calendar_override.delete",
+        override,
+        school=school,
+        changes={"date": str(override.date), "is_school_day": override.is_school_day},
+    )
     override.delete()
     rebuild_calendar(school, school_year)
 
 
 @transaction.atomic
 def add_closure(
-    school: School, school_year: SchoolYear, *, by: Actor, kind: str, start: dt.date,
-    end: dt.date, reason: str, grade: int | None = None, classroom: Classroom | None = None,
-) -> Closure:  # fmt: skip
+    school: School,
+    school_year: SchoolYear,
+    *,
+    by: Actor,
+    kind: str,
+    start: dt.date,
+    end: dt.date,
+    reason: str,
+    grade: int | None = None,
+    classroom: Classroom | None = None,
+) -> Closure:
     """臨時休業 / 学年閉鎖 / 学級閉鎖. Closures of one kind and scope must not overlap."""
     _check(by, school, school_year)
     _check_in_year(school_year, start, end)
@@ -309,14 +354,31 @@ def add_closure(
     if kind != Closure.Kind.SCHOOL and overlapping.filter(grade=grade).exists():
         raise ValidationError("同じ期間に、この学年・学級の閉鎖がすでに登録されています。")
     closure = Closure.objects.create(
-        school=school, school_year=school_year, kind=kind, grade=grade, classroom=classroom,
-        start=start, end=end, reason=reason,
-    )  # fmt: skip
+        school=school,
+        school_year=school_year,
+        kind=kind,
+        grade=grade,
+        classroom=classroom,
+        start=start,
+        end=end,
+        reason=reason,
+    )
     if kind == Closure.Kind.SCHOOL:
         rebuild_calendar(school, school_year)
-    audit.record(by, "schools.closure.add", closure, school=school,
-                 changes={"kind": kind, "start": str(start), "end": str(end), "grade": grade,
-                          "classroom": classroom.pk if classroom else None, "reason": reason})  # fmt: skip
+    audit.record(
+        by,
+        "schools.closure.add",
+        closure,
+        school=school,
+        changes={
+            "kind": kind,
+            "start": str(start),
+            "end": str(end),
+            "grade": grade,
+            "classroom": classroom.pk if classroom else None,
+            "reason": reason,
+        },
+    )
     return closure
 
 
@@ -324,8 +386,13 @@ def add_closure(
 def delete_closure(closure: Closure, *, by: Actor) -> None:
     school, school_year, kind = closure.school, closure.school_year, closure.kind
     _check(by, school, school_year)
-    audit.record(by, "schools.closure.delete", closure, school=school,
-                 changes={"kind": kind, "start": str(closure.start), "end": str(closure.end)})  # fmt: skip
+    audit.record(
+        by,
+        "schools.closure.delete",
+        closure,
+        school=school,
+        changes={"kind": kind, "start": str(closure.start), "end": str(closure.end)},
+    )
     closure.delete()
     if kind == Closure.Kind.SCHOOL:
         rebuild_calendar(school, school_year)

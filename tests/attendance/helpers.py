@@ -36,7 +36,12 @@ def actor_of(user, classroom=None) -> Actor:
 def save(user, classroom, day, marks: dict[int, str], base=None):
     entry = queries.daily_entry(classroom, day)
     return services.save_day_marks(
-        classroom, day, {k: MarkInput(v) for k, v in marks.items()}, by=actor_of(user, classroom),
-        base=base, valid_codes={c.code for c in entry.codes},
-        class_day=(entry.is_school_day, entry.is_closed), enrolments=entry.enrolments,
-    )  # fmt: skip
+        classroom,
+        day,
+        {k: MarkInput(v) for k, v in marks.items()},
+        by=actor_of(user, classroom),
+        base=base,
+        valid_codes={c.code for c in entry.codes},
+        class_day=(entry.is_school_day, entry.is_closed),
+        enrolments=entry.enrolments,
+    )

@@ -75,9 +75,13 @@ def test_deleting_a_vacation_of_an_archived_year_is_refused_not_a_500(
     classroom, *_ = klass
     school, year = classroom.school, classroom.school_year
     vacation = calendar.add_vacation(
-        school, year, by=actor_of(boe_admin), name="夏季休業", start=D(2026, 7, 21),
+        school,
+        year,
+        by=actor_of(boe_admin),
+        name="夏季休業",
+        start=D(2026, 7, 21),
         end=D(2026, 8, 31),
-    )  # fmt: skip
+    )
     SchoolYear.objects.filter(pk=year.pk).update(state=SchoolYear.State.ARCHIVED)
     client = client_for(muni, boe_admin)
     url = f"/attendance/school/{school.pk}/calendar/vacations/{vacation.pk}/delete/"
@@ -93,9 +97,13 @@ def test_calendar_services_ask_the_actor(muni, klass):
     classroom, ens, user = klass
     with pytest.raises(Exception, match="学校暦を変更する権限"):
         calendar.add_vacation(
-            classroom.school, classroom.school_year, by=actor_of(user), name="夏",
-            start=D(2026, 7, 21), end=D(2026, 8, 31),
-        )  # fmt: skip
+            classroom.school,
+            classroom.school_year,
+            by=actor_of(user),
+            name="夏",
+            start=D(2026, 7, 21),
+            end=D(2026, 8, 31),
+        )
 
 
 def test_exports_are_recorded(muni, client_for, klass, boe_admin):
@@ -128,8 +136,11 @@ def test_the_period_is_checked(muni, client_for):
     teacher = factories.homeroom_teacher(classroom)
     last = calendar.periods_per_day(school)
     url = f"/api/v1/attendance/class-marks/{classroom.pk}/"
-    body = {"date": "2026-06-01", "period": last + 1,
-            "marks": [{"enrolment": ens[0].pk, "code": "late"}]}  # fmt: skip
+    body = {
+        "date": "2026-06-01",
+        "period": last + 1,
+        "marks": [{"enrolment": ens[0].pk, "code": "late"}],
+    }
     client = client_for(muni, teacher.user)
     response = client.put(url, body, content_type="application/json")
     assert response.status_code == 400
@@ -140,10 +151,15 @@ def test_the_period_is_checked(muni, client_for):
     _, _, other, other_ens = setup_class(2, name="5組")
     with pytest.raises(ValidationError, match="校時別の出欠を使っていません"):
         services.save_day_marks(
-            other, MONDAY, {other_ens[0].pk: services.MarkInput("late")},
-            by=actor_of(teacher.user, other), period=1, valid_codes={"late"},
-            class_day=(True, False), enrolments=other_ens,
-        )  # fmt: skip
+            other,
+            MONDAY,
+            {other_ens[0].pk: services.MarkInput("late")},
+            by=actor_of(teacher.user, other),
+            period=1,
+            valid_codes={"late"},
+            class_day=(True, False),
+            enrolments=other_ens,
+        )
     assert not Mark.objects.filter(enrolment=other_ens[0]).exists()
 
 

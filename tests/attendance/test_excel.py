@@ -100,8 +100,9 @@ def test_refuses_a_file_that_is_not_a_workbook(muni, client_for, klass):
     client = client_for(muni, user)
     buffer = io.BytesIO(b"%PDF-1.4 not a sheet")
     buffer.name = "x.pdf"
-    response = client.post(f"/attendance/class/{classroom.pk}/import/",
-                           {"file": buffer, "y": "2026", "m": "6"})  # fmt: skip
+    response = client.post(
+        f"/attendance/class/{classroom.pk}/import/", {"file": buffer, "y": "2026", "m": "6"}
+    )
     assert response.status_code == 200 and "PDF" in response.content.decode()
 
 

@@ -76,8 +76,16 @@ def test_refuses_a_non_school_day_and_a_student_not_enrolled(muni, boe_admin):
 
 def test_class_closure_day_refuses_marks(muni, boe_admin):
     year, school, classroom, ens = setup_class()
-    calendar.add_closure(school, year, by=actor_of(boe_admin), kind="class", classroom=classroom,
-                         start=MONDAY, end=MONDAY, reason="インフルエンザ")  # fmt: skip
+    calendar.add_closure(
+        school,
+        year,
+        by=actor_of(boe_admin),
+        kind="class",
+        classroom=classroom,
+        start=MONDAY,
+        end=MONDAY,
+        reason="インフルエンザ",
+    )
     with pytest.raises(ValidationError, match="学級閉鎖"):
         save(boe_admin, classroom, MONDAY, {ens[0].pk: "sick"})
 
@@ -93,8 +101,9 @@ def test_archived_year_is_read_only(muni, boe_admin):
 def test_override_makes_an_existing_mark_ignored(muni, boe_admin):
     year, school, classroom, ens = setup_class()
     save(boe_admin, classroom, MONDAY, {ens[0].pk: "sick"})
-    calendar.set_override(school, year, by=actor_of(boe_admin), date=MONDAY, is_school_day=False,
-                          note="振替休業日")  # fmt: skip
+    calendar.set_override(
+        school, year, by=actor_of(boe_admin), date=MONDAY, is_school_day=False, note="振替休業日"
+    )
     reg = queries.register(classroom, D(2026, 6, 1), D(2026, 6, 30))
     assert reg.rows[0].figures.absent_days == 0
     assert reg.rows[0].figures.school_days == 21
@@ -109,19 +118,60 @@ def _random_setup(boe_admin):
     Enrolment.objects.filter(pk=ens[1].pk).update(enrolled_on=D(2026, 6, 17))
     Enrolment.objects.filter(pk=ens[2].pk).update(left_on=D(2026, 10, 14), exit="transfer_out")
     Enrolment.objects.create(
-        student=ens[2].student, classroom=classroom, school=school, school_year=year, grade=2,
-        roll_number=20, enrolled_on=D(2027, 1, 12), entry="transfer_in",
-    )  # fmt: skip
-    calendar.add_vacation(school, year, by=actor_of(boe_admin), name="夏季休業", start=D(2026, 7, 21),
-                          end=D(2026, 8, 31))  # fmt: skip
-    calendar.set_override(school, year, by=actor_of(boe_admin), date=D(2026, 6, 13), is_school_day=True,
-                          note="授業参観")  # fmt: skip
-    calendar.add_closure(school, year, by=actor_of(boe_admin), kind="school", start=D(2026, 9, 8),
-                         end=D(2026, 9, 9), reason="台風")  # fmt: skip
-    calendar.add_closure(school, year, by=actor_of(boe_admin), kind="grade", grade=2, start=D(2026, 11, 10),
-                         end=D(2026, 11, 12), reason="学年閉鎖")  # fmt: skip
-    calendar.add_closure(school, year, by=actor_of(boe_admin), kind="class", classroom=classroom,
-                         start=D(2026, 12, 1), end=D(2026, 12, 3), reason="学級閉鎖")  # fmt: skip
+        student=ens[2].student,
+        classroom=classroom,
+        school=school,
+        school_year=year,
+        grade=2,
+        roll_number=20,
+        enrolled_on=D(2027, 1, 12),
+        entry="transfer_in",
+    )
+    calendar.add_vacation(
+        school,
+        year,
+        by=actor_of(boe_admin),
+        name="夏季休業",
+        start=D(2026, 7, 21),
+        end=D(2026, 8, 31),
+    )
+    calendar.set_override(
+        school,
+        year,
+        by=actor_of(boe_admin),
+        date=D(2026, 6, 13),
+        is_school_day=True,
+        note="授業参観",
+    )
+    calendar.add_closure(
+        school,
+        year,
+        by=actor_of(boe_admin),
+        kind="school",
+        start=D(2026, 9, 8),
+        end=D(2026, 9, 9),
+        reason="台風",
+    )
+    calendar.add_closure(
+        school,
+        year,
+        by=actor_of(boe_admin),
+        kind="grade",
+        grade=2,
+        start=D(2026, 11, 10),
+        end=D(2026, 11, 12),
+        reason="学年閉鎖",
+    )
+    calendar.add_closure(
+        school,
+        year,
+        by=actor_of(boe_admin),
+        kind="class",
+        classroom=classroom,
+        start=D(2026, 12, 1),
+        end=D(2026, 12, 3),
+        reason="学級閉鎖",
+    )
     rng = random.Random(4)
     codes = [c.code for c in rules.DEFAULT_CODES]
     rows = []
@@ -155,9 +205,10 @@ def test_sql_figures_equal_the_day_by_day_rule(muni, boe_admin):
 def test_long_absence_watch_and_monthly_rates(muni, boe_admin):
     year, school, classroom, ens = setup_class(3)
     days = sorted(
-        SchoolDate.objects.filter(school=school, is_school_day=True, date__lte=D(2026, 11, 26))
-        .values_list("date", flat=True)
-    )  # fmt: skip
+        SchoolDate.objects.filter(
+            school=school, is_school_day=True, date__lte=D(2026, 11, 26)
+        ).values_list("date", flat=True)
+    )
     Mark.objects.bulk_create(
         [Mark(enrolment=ens[0], date=d, code="sick") for d in days[:31]]
         + [Mark(enrolment=ens[1], date=d, code="absent") for d in days[-20:]]
@@ -190,10 +241,15 @@ def test_save_query_count_is_constant(muni, boe_admin):
         actor = actor_of(user, classroom)
         with CaptureQueriesContext(connection) as ctx:
             services.save_day_marks(
-                classroom, MONDAY, marks, by=actor, base={},
+                classroom,
+                MONDAY,
+                marks,
+                by=actor,
+                base={},
                 valid_codes={c.code for c in entry.codes},
-                class_day=(entry.is_school_day, entry.is_closed), enrolments=entry.enrolments,
-            )  # fmt: skip
+                class_day=(entry.is_school_day, entry.is_closed),
+                enrolments=entry.enrolments,
+            )
         counts.append(len(ctx.captured_queries))
     assert counts[0] == counts[1]
 
