@@ -395,7 +395,7 @@ def monthly_rates(
     school_year: SchoolYear, until: dt.date, school_ids: Sequence[int] | None = None
 ) -> dict[int | None, list[MonthRate]]:
     """出席率 per month, per school and for all (key None): one aggregate query."""
-    start, end = rules.school_year_bounds(school_year.year)
+    start, end = calendar.year_bounds(school_year)
     end = min(end, until)
     rows = school_month_figures(school_year, start, end, narrow=Narrow(school_ids=school_ids))
     months = [(y, m) for y, m in school_year_months(school_year.year) if dt.date(y, m, 1) <= end]
@@ -476,7 +476,7 @@ def long_absence_watch(
     Projection: absences so far / school days so far × school days of the whole year.
     Three aggregate queries whatever the number of students.
     """
-    start, end = rules.school_year_bounds(school_year.year)
+    start, end = calendar.year_bounds(school_year)
     today = min(today, end)
     code_list = codes(active_only=False)
     sql, named = figures_sql(

@@ -11,6 +11,7 @@ from attendance import services
 from attendance.models import Mark
 from schools import calendar, signals
 from schools.models import AuditEvent, SchoolDate, SchoolYear, Vacation
+from schools.permissions import Actor
 from tests import factories
 from tests.attendance.helpers import D, actor_of, save, setup_class
 
@@ -200,3 +201,49 @@ def test_the_tables_moved_with_their_names(muni):
             " AND indexname IN ('closure_school_kind', 'school_date_year')"
         )
         assert len(cursor.fetchall()) == 2
+
+
+def test_the_migration_moves_the_rows_and_back(muni):
+    """Back to attendance's tables, some data written there, then forward: nothing is lost."""
+    from django.db.migrations.executor import MigrationExecutor
+
+    year = factories.school_year(2026)
+    school = factories.school()
+    executor = MigrationExecutor(connection)
+    before = [("schools", "0004_audit_action_grammar"), ("attendance", "0003_taken_day")]
+    executor.migrate(before)
+    with connection.cursor() as cursor:
+        cursor.execute(
+            'INSERT INTO attendance_vacation (school_id, school_year_id, name, start, "end")'
+            " VALUES (%s, %s, '夏季休業', '2026-07-21', '2026-08-31') RETURNING id",
+            [school.pk, year.pk],
+        )
+        vacation_id = cursor.fetchone()[0]
+        cursor.execute(
+            "INSERT INTO schools_auditevent (actor_name, action, target_type, target_id, changes,"
+            " reason, request_id, at) VALUES ('x', 'schools.vacation.add', 'attendance.vacation',"
+            " %s, '{}', '', '', now())",
+            [str(vacation_id)],
+        )
+    executor = MigrationExecutor(connection)
+    executor.loader.build_graph()
+    executor.migrate(executor.loader.graph.leaf_nodes())
+    vacation = Vacation.objects.get(pk=vacation_id)
+    assert vacation.name == "夏季休業" and vacation.school_id == school.pk
+    # The calendar of the school was built from it by the migration.
+    assert not SchoolDate.objects.get(school=school, date=D(2026, 8, 3)).is_school_day
+    assert SchoolDate.objects.get(school=school, date=D(2026, 8, 3)).note == "夏季休業"
+    assert (
+        AuditEvent.objects.get(actor_name="x", target_id=str(vacation_id)).target_type
+        == "schools.vacation"
+    )
+    # New rows get fresh ids after the moved ones (the sequences came along).
+    added = calendar.add_vacation(
+        school,
+        year,
+        by=Actor.system("test"),
+        name="冬季休業",
+        start=D(2026, 12, 25),
+        end=D(2027, 1, 7),
+    )
+    assert added.pk > vacation_id
