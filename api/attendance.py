@@ -16,7 +16,6 @@ from __future__ import annotations
 
 import datetime as dt
 
-from django.core.exceptions import PermissionDenied
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
 from drf_spectacular.utils import extend_schema
@@ -25,8 +24,8 @@ from rest_framework.exceptions import ValidationError
 from rest_framework.response import Response
 
 from api.routers import router
-from attendance import queries, rules, services
-from attendance.models import Closure, Mark, SchoolDate
+from attendance import figures, queries, services
+from schools import calendar
 from schools.models import Enrolment, SchoolYear
 from schools.permissions import Actor, get_actor
 
@@ -73,7 +72,7 @@ class MarkSerializer(serializers.Serializer):
 
 class ClassMarksWriteSerializer(serializers.Serializer):
     date = serializers.DateField()
-    period = serializers.IntegerField(min_value=0, max_value=8, default=0)
+    period = serializers.IntegerField(min_value=0, default=0)  # the service checks the 校時
     marks = MarkSerializer(many=True)
 
 
@@ -85,19 +84,31 @@ class CalendarViewSet(viewsets.ViewSet):
         actor = _actor(request)
         school = get_object_or_404(actor.schools(), pk=_int(request, "school"))
         school_year = _school_year(request)
-        services.ensure_calendar(school, school_year)
-        dates = SchoolDate.objects.filter(school=school, school_year=school_year).order_by("date")
-        closures = Closure.objects.filter(school=school, school_year=school_year)
-        return Response({
-            "school": school.pk,
-            "year": school_year.year,
-            "school_days": sum(d.is_school_day for d in dates),
-            "dates": [{"date": d.date, "is_school_day": d.is_school_day, "note": d.note}
-                      for d in dates],
-            "closures": [{"id": c.pk, "kind": c.kind, "grade": c.grade,
-                          "classroom": c.classroom_id, "start": c.start, "end": c.end,
-                          "reason": c.reason} for c in closures],
-        })  # fmt: skip
+        dates = calendar.school_dates(school, school_year)
+        closures = calendar.closures(school, school_year)
+        return Response(
+            {
+                "school": school.pk,
+                "year": school_year.year,
+                "school_days": sum(d.is_school_day for d in dates),
+                "dates": [
+                    {"date": d.date, "is_school_day": d.is_school_day, "note": d.note}
+                    for d in dates
+                ],
+                "closures": [
+                    {
+                        "id": c.pk,
+                        "kind": c.kind,
+                        "grade": c.grade,
+                        "classroom": c.classroom_id,
+                        "start": c.start,
+                        "end": c.end,
+                        "reason": c.reason,
+                    }
+                    for c in closures
+                ],
+            }
+        )
 
 
 class ClassMarksViewSet(viewsets.ViewSet):
@@ -116,18 +127,24 @@ class ClassMarksViewSet(viewsets.ViewSet):
             "class_closed": entry.is_closed,
             "counts": entry.counts,
             "students": [
-                {"enrolment": r.enrolment.pk, "roll_number": r.enrolment.roll_number,
-                 "name": r.enrolment.student.name, "code": r.code, "note": r.note}
+                {
+                    "enrolment": r.enrolment.pk,
+                    "roll_number": r.enrolment.roll_number,
+                    "name": r.enrolment.student.name,
+                    "code": r.code,
+                    "note": r.note,
+                }
                 for r in entry.rows
             ],
-        }  # fmt: skip
+        }
 
     @extend_schema(responses=None)
     def retrieve(self, request, pk=None):
         classroom = self._classroom(request, pk)
         day = _date(request.query_params.get("date"), "date", timezone.localdate())
         period_text = request.query_params.get("period", "0")
-        period = int(period_text) if period_text.isdigit() and int(period_text) <= 8 else 0
+        last = calendar.periods_per_day(classroom.school)
+        period = int(period_text) if period_text.isdigit() and int(period_text) <= last else 0
         entry = queries.daily_entry(classroom, day, period)
         return Response(self._body(entry, period))
 
@@ -135,26 +152,29 @@ class ClassMarksViewSet(viewsets.ViewSet):
     def update(self, request, pk=None):
         actor = _actor(request)
         classroom = self._classroom(request, pk)
-        if not actor.can_take_attendance(classroom):
-            raise PermissionDenied("この学級の出欠を入力する権限がありません。")
+        actor.require(
+            actor.can_take_attendance(classroom), "この学級の出欠を入力する権限がありません。"
+        )
         body = ClassMarksWriteSerializer(data=request.data)
         body.is_valid(raise_exception=True)
         day, period = body.validated_data["date"], body.validated_data["period"]
-        start, end = rules.school_year_bounds(classroom.school_year.year)
-        if not start <= day <= end:
+        if not calendar.in_year(classroom.school_year, day):
             raise ValidationError({"date": [f"{classroom.school_year}の日付を指定してください。"]})
-        if period and not classroom.school.per_period_attendance:
-            raise ValidationError({"period": ["この学校は校時別の出欠を使っていません。"]})
         entry = queries.save_context(classroom, day, period)
         marks = {
             m["enrolment"]: services.MarkInput(m["code"], m["note"])
             for m in body.validated_data["marks"]
         }
         result = services.save_day_marks(
-            request.user, classroom, day, marks, period=period,
+            classroom,
+            day,
+            marks,
+            by=actor,
+            period=period,
             valid_codes={c.code for c in entry.codes},
-            class_day=(entry.is_school_day, entry.is_closed), enrolments=entry.enrolments,
-        )  # fmt: skip
+            class_day=(entry.is_school_day, entry.is_closed),
+            enrolments=entry.enrolments,
+        )
         # Replace semantics: the class now holds exactly these marks (the others present).
         for row in entry.rows:
             mark = marks.get(row.enrolment.pk, services.PRESENT)
@@ -170,30 +190,29 @@ class StudentMarksViewSet(viewsets.ViewSet):
         actor = _actor(request)
         student = get_object_or_404(actor.students(), pk=pk)
         today = timezone.localdate()
-        start = _date(request.query_params.get("from"), "from",
-                      rules.school_year_bounds(rules_year(today))[0])  # fmt: skip
+        april = dt.date(today.year if today.month >= 4 else today.year - 1, 4, 1)
+        start = _date(request.query_params.get("from"), "from", april)
         end = _date(request.query_params.get("to"), "to", today)
         if end < start or (end - start).days > 3 * 366:
             raise ValidationError({"to": ["期間が正しくありません (3年以内)。"]})
-        enrolments = Enrolment.objects.filter(student=student)
-        if not actor.sees_whole_municipality:
-            enrolments = enrolments.filter(school_id__in=actor.member_school_ids)
-        marks = (
-            Mark.objects.filter(enrolment__in=enrolments, date__range=(start, end))
-            .select_related("enrolment__classroom")
-            .order_by("date", "period")
+        marks = queries.student_marks(student.pk, start, end, school_ids=actor.visible_school_ids())
+        return Response(
+            {
+                "student": student.pk,
+                "from": start,
+                "to": end,
+                "marks": [
+                    {
+                        "date": m.date,
+                        "period": m.period,
+                        "code": m.code,
+                        "note": m.note,
+                        "classroom": m.classroom_id,
+                    }
+                    for m in marks
+                ],
+            }
         )
-        return Response({
-            "student": student.pk,
-            "from": start,
-            "to": end,
-            "marks": [{"date": m.date, "period": m.period, "code": m.code, "note": m.note,
-                       "classroom": m.enrolment.classroom_id} for m in marks],
-        })  # fmt: skip
-
-
-def rules_year(day: dt.date) -> int:
-    return day.year if day.month >= 4 else day.year - 1
 
 
 class FiguresViewSet(viewsets.ViewSet):
@@ -205,7 +224,7 @@ class FiguresViewSet(viewsets.ViewSet):
         scope = request.query_params.get("scope", "")
         object_id = _int(request, "id")
         school_year = _school_year(request)
-        start, end = rules.school_year_bounds(school_year.year)
+        start, end = calendar.year_bounds(school_year)
         month = request.query_params.get("month")
         if month:
             if not month.isdigit() or not 1 <= int(month) <= 12:
@@ -214,34 +233,38 @@ class FiguresViewSet(viewsets.ViewSet):
             start, end = queries.month_bounds(school_year.year + (m < 4), m)
         if scope == "student":
             student = get_object_or_404(actor.students(), pk=object_id)
-            where, params, group = "AND en.student_id = %s", [student.pk], "student"
-            if not actor.sees_whole_municipality:
-                where += " AND en.school_id = ANY(%s)"
-                params.append(sorted(actor.member_school_ids))
+            seen = actor.visible_school_ids()
+            narrow = figures.Narrow(
+                student_id=student.pk, school_ids=sorted(seen) if seen is not None else None
+            )
+            group = "student"
         elif scope == "classroom":
             classroom = get_object_or_404(actor.classrooms(), pk=object_id)
-            where, params, group = "AND en.classroom_id = %s", [classroom.pk], "enrolment"
-            queries.ensure_calendars(school_year, [classroom.school])
+            narrow, group = figures.Narrow(classroom_id=classroom.pk), "enrolment"
         elif scope == "school":
             school = get_object_or_404(actor.schools(), pk=object_id)
-            where, params, group = "AND en.school_id = %s", [school.pk], "school"
-            queries.ensure_calendars(school_year, [school])
+            narrow, group = figures.Narrow(school_ids=[school.pk]), "school"
         else:
             raise ValidationError({"scope": ["student、classroom、school のいずれかです。"]})
-        rows = queries.figures_rows(school_year, start, end, group=group, where=where,
-                                    params=params)  # fmt: skip
+        rows = figures.figures_rows(school_year, start, end, group=group, narrow=narrow)
         names = {}
         if scope == "classroom":
-            names = {e.pk: (e.student_id, e.roll_number, e.student.name)
-                     for e in Enrolment.objects.filter(classroom_id=object_id)
-                     .select_related("student")}  # fmt: skip
+            names = {
+                e.pk: (e.student_id, e.roll_number, e.student.name)
+                for e in Enrolment.objects.filter(classroom_id=object_id).select_related("student")
+            }
         result = []
         for key, f in rows:
             item = {**f.as_dict(), "by_code": f.by_code}
             if scope == "classroom":
                 student_id, roll, name = names.get(key[0], (None, None, ""))
-                item = {"enrolment": key[0], "student": student_id, "roll_number": roll,
-                        "name": name, **item}  # fmt: skip
+                item = {
+                    "enrolment": key[0],
+                    "student": student_id,
+                    "roll_number": roll,
+                    "name": name,
+                    **item,
+                }
             elif scope == "student":
                 item = {"student": key[0], "school": key[1], **item}
             else:
@@ -249,8 +272,9 @@ class FiguresViewSet(viewsets.ViewSet):
             result.append(item)
         if scope == "classroom":
             result.sort(key=lambda r: r["roll_number"] or 0)
-        return Response({"scope": scope, "id": object_id, "from": start, "to": end,
-                         "results": result})  # fmt: skip
+        return Response(
+            {"scope": scope, "id": object_id, "from": start, "to": end, "results": result}
+        )
 
 
 class LongAbsenceViewSet(viewsets.ViewSet):
@@ -260,27 +284,31 @@ class LongAbsenceViewSet(viewsets.ViewSet):
     def list(self, request):
         actor = _actor(request)
         school_year = _school_year(request)
-        school_param = request.query_params.get("school")
-        if actor.sees_whole_municipality:
-            school_ids = None
-        elif actor.admin_school_ids:
-            school_ids = sorted(actor.admin_school_ids)
-        else:
-            raise PermissionDenied("出欠の集計を見る権限がありません。")
-        if school_param:
-            school = get_object_or_404(actor.schools(), pk=_int(request, "school"))
-            if school_ids is not None and school.pk not in school_ids:
-                raise PermissionDenied("出欠の集計を見る権限がありません。")
-            school_ids = [school.pk]
-        queries.ensure_calendars(school_year)
-        watch = queries.long_absence_watch(school_year, timezone.localdate(), school_ids)
-        return Response({"year": school_year.year, "results": [
-            {"student": w.student_id, "name": w.name, "kana": w.kana, "school": w.school_id,
-             "school_name": w.school_name, "classroom": w.classroom, "absent_days": w.absent,
-             "school_days_so_far": w.days_so_far, "school_days_in_year": w.days_in_year,
-             "projected": round(w.projected, 1), "status": w.status, "trend": w.trend}
-            for w in watch
-        ]})  # fmt: skip
+        school_id = _int(request, "school") if request.query_params.get("school") else None
+        school_ids = actor.attendance_report_schools(school_id)
+        watch = figures.long_absence_watch(school_year, timezone.localdate(), school_ids)
+        return Response(
+            {
+                "year": school_year.year,
+                "results": [
+                    {
+                        "student": w.student_id,
+                        "name": w.name,
+                        "kana": w.kana,
+                        "school": w.school_id,
+                        "school_name": w.school_name,
+                        "classroom": w.classroom,
+                        "absent_days": w.absent,
+                        "school_days_so_far": w.days_so_far,
+                        "school_days_in_year": w.days_in_year,
+                        "projected": round(w.projected, 1),
+                        "status": w.status,
+                        "trend": w.trend,
+                    }
+                    for w in watch
+                ],
+            }
+        )
 
 
 router.register("attendance/calendar", CalendarViewSet, basename="attendance-calendar")

@@ -15,9 +15,18 @@ import random
 
 from django.utils import timezone
 
-from attendance import services
-from attendance.models import CalendarOverride, Closure, Mark, SchoolDate, Vacation
-from schools.models import Classroom, Enrolment, School, SchoolYear
+from attendance.models import Mark
+from schools import calendar
+from schools.models import (
+    CalendarOverride,
+    Classroom,
+    Closure,
+    Enrolment,
+    School,
+    SchoolDate,
+    SchoolYear,
+    Vacation,
+)
 
 DEMO_YEAR = 2026
 D = dt.date
@@ -35,6 +44,9 @@ OVERRIDES = (
 
 
 def seed(municipality) -> None:
+    # Every school has a calendar for every year before anyone reads it (pages never build one).
+    for year in SchoolYear.objects.all():
+        calendar.ensure_calendars(year)
     school_year = SchoolYear.objects.filter(year=DEMO_YEAR).first()
     if school_year is None:
         return
@@ -48,28 +60,32 @@ def seed(municipality) -> None:
             [
                 Vacation(school=school, school_year=school_year, name=n, start=a, end=b)
                 for n, a, b in VACATIONS
-            ]  # fmt: skip
+            ]
         )
         CalendarOverride.objects.bulk_create(
             [
                 CalendarOverride(school=school, date=d, is_school_day=s, note=n)
                 for d, s, n in OVERRIDES
-            ]  # fmt: skip
+            ]
         )
-        services.rebuild_calendar(school, school_year)
+        calendar.rebuild_calendar(school, school_year)
     if not schools or Mark.objects.filter(date__gte=school_year.start).exists():
         return
     _closures(schools[0], school_year, rng)
     for school in schools:
-        services.rebuild_calendar(school, school_year)
+        calendar.rebuild_calendar(school, school_year)
     _marks(school_year, today, rng)
 
 
 def _closures(school: School, school_year: SchoolYear, rng: random.Random) -> None:
     Closure.objects.create(
-        school=school, school_year=school_year, kind=Closure.Kind.SCHOOL,
-        start=D(2026, 9, 8), end=D(2026, 9, 8), reason="台風接近のため臨時休業",
-    )  # fmt: skip
+        school=school,
+        school_year=school_year,
+        kind=Closure.Kind.SCHOOL,
+        start=D(2026, 9, 8),
+        end=D(2026, 9, 8),
+        reason="台風接近のため臨時休業",
+    )
     classroom = (
         Classroom.objects.filter(school=school, school_year=school_year, grade__isnull=False)
         .order_by("-grade", "name")
@@ -77,15 +93,26 @@ def _closures(school: School, school_year: SchoolYear, rng: random.Random) -> No
     )
     if classroom is not None:
         Closure.objects.create(
-            school=school, school_year=school_year, kind=Closure.Kind.CLASS,
-            classroom=classroom, grade=classroom.grade,
-            start=D(2026, 11, 16), end=D(2026, 11, 18), reason="インフルエンザによる学級閉鎖",
-        )  # fmt: skip
+            school=school,
+            school_year=school_year,
+            kind=Closure.Kind.CLASS,
+            classroom=classroom,
+            grade=classroom.grade,
+            start=D(2026, 11, 16),
+            end=D(2026, 11, 18),
+            reason="インフルエンザによる学級閉鎖",
+        )
 
 
 # (code, probability on a school day) for an ordinary student
-ORDINARY = (("sick", 0.018), ("absent", 0.004), ("late", 0.012), ("early", 0.006),
-            ("suspended", 0.002), ("mourning", 0.0008))  # fmt: skip
+ORDINARY = (
+    ("sick", 0.018),
+    ("absent", 0.004),
+    ("late", 0.012),
+    ("early", 0.006),
+    ("suspended", 0.002),
+    ("mourning", 0.0008),
+)
 
 
 def _marks(school_year: SchoolYear, today: dt.date, rng: random.Random) -> None:
@@ -102,14 +129,17 @@ def _marks(school_year: SchoolYear, today: dt.date, rng: random.Random) -> None:
     enrolments = list(
         Enrolment.objects.filter(school_year=school_year).order_by(
             "school_id", "classroom_id", "roll_number"
-        )  # fmt: skip
+        )
     )
     # A few students drift into long absence (不登校 often grows after the summer).
     watch = set(rng.sample(range(len(enrolments)), k=min(4, len(enrolments))))
     rows = []
     for i, e in enumerate(enrolments):
-        days = [d for d in days_by_school.get(e.school_id, []) if e.is_enrolled_on(d)
-                and (e.classroom_id, d) not in closed]  # fmt: skip
+        days = [
+            d
+            for d in days_by_school.get(e.school_id, [])
+            if e.is_enrolled_on(d) and (e.classroom_id, d) not in closed
+        ]
         flu_week = rng.random() < 0.08  # インフルエンザで出席停止 for a few days
         flu_start = rng.randrange(len(days)) if days and flu_week else -1
         for n, day in enumerate(days):
@@ -119,8 +149,9 @@ def _marks(school_year: SchoolYear, today: dt.date, rng: random.Random) -> None:
             if i in watch:
                 rate = 0.08 if day.month < 9 else 0.35
                 if rng.random() < rate:
-                    rows.append(Mark(enrolment=e, date=day, code="absent" if rng.random() < 0.6
-                                     else "sick"))  # fmt: skip
+                    rows.append(
+                        Mark(enrolment=e, date=day, code="absent" if rng.random() < 0.6 else "sick")
+                    )
                     continue
             roll = rng.random()
             acc = 0.0

@@ -24,9 +24,12 @@ from dataclasses import dataclass, field
 import openpyxl
 from django.core.exceptions import ValidationError
 
-from attendance import queries, rules
+from attendance import figures, queries, rules
 from attendance.rules import FIGURE_COLUMNS, CodeDef
-from schools.models import Classroom, Enrolment
+from schools import audit
+from schools.calendar import class_calendar, year_bounds
+from schools.models import Classroom, Enrolment, SchoolYear
+from schools.permissions import Actor
 from schools.spreadsheets import parsers
 from schools.spreadsheets.parsers import CellInvalid
 from schools.spreadsheets.reader import CellError, Column, Limits, SpreadsheetError, read_table
@@ -87,9 +90,25 @@ def add_register_sheet(book: ExportWorkbook, reg: queries.Register) -> None:
     sheet.append(["", "合計", *([""] * len(reg.days)), *(totals[k] for k, _ in FIGURE_COLUMNS)])
 
 
-def register_response(classroom: Classroom, months: Sequence[tuple[dt.date, dt.date]]):
+def register_export(classroom: Classroom, *, by: Actor, month: tuple[int, int] | None = None):
+    """The 出席簿 of one month, or of the whole year (a sheet per month), as a download.
+
+    Recorded in the audit trail (who took which class's register).
+    """
+    by.require(by.can_view_classroom(classroom))
+    if month is not None:
+        months = [queries.month_bounds(*month)]
+        period = month_title(months[0][0])
+        action, params = "attendance.register.export", {"year": month[0], "month": month[1]}
+    else:
+        months = [
+            queries.month_bounds(y, m)
+            for y, m in queries.school_year_months(classroom.school_year.year)
+        ]
+        period = f"{classroom.school_year.year}年度"
+        action, params = "attendance.year_figures.export", {"year": classroom.school_year.year}
     book = register_workbook(classroom, months)
-    period = month_title(months[0][0]) if len(months) == 1 else f"{classroom.school_year.year}年度"
+    audit.record_export(by, action, classroom, school=classroom.school, params=params)
     return book.response(f"出席簿_{classroom.school.name}_{classroom.label}_{period}.xlsx")
 
 
@@ -169,20 +188,26 @@ def plan_register_import(
     except SpreadsheetError as exc:
         plan.errors.extend(exc.errors)
         return plan
-    year_start, year_end = rules.school_year_bounds(classroom.school_year.year)
+    year_start, year_end = year_bounds(classroom.school_year)
     single = len(sheet_names) == 1
     for sheet in sheet_names:
         ym = _month_of(sheet or "", fallback_month if single else None)
         if ym is None or not 1 <= ym[1] <= 12:
-            plan.errors.append(CellError(
-                "シート名から月が分かりません。「2026年6月」のようなシート名にしてください。",
-                sheet=sheet or "",
-            ))  # fmt: skip
+            plan.errors.append(
+                CellError(
+                    "シート名から月が分かりません。「2026年6月」のようなシート名にしてください。",
+                    sheet=sheet or "",
+                )
+            )
             continue
         start, end = queries.month_bounds(*ym)
         if not (year_start <= start and end <= year_end):
-            plan.errors.append(CellError(f"{ym[0]}年{ym[1]}月は{classroom.school_year}の月ではありません。",
-                                         sheet=sheet or ""))  # fmt: skip
+            plan.errors.append(
+                CellError(
+                    f"{ym[0]}年{ym[1]}月は{classroom.school_year}の月ではありません。",
+                    sheet=sheet or "",
+                )
+            )
             continue
         _plan_month(plan, classroom, data, sheet, start, end, code_list, filename)
     return plan
@@ -205,12 +230,19 @@ def _plan_month(plan, classroom, data, sheet, start, end, code_list, filename) -
     days = list(rules.date_range(start, end))
     parser = _symbol_parser(code_list)
     columns = [
-        Column("roll_number", "番号", aliases=("出席番号", "No"), parser=parsers.integer(1, 999),
-               required=True),
+        Column(
+            "roll_number",
+            "番号",
+            aliases=("出席番号", "No"),
+            parser=parsers.integer(1, 999),
+            required=True,
+        ),
         Column("name", "氏名", aliases=("名前",)),
-        *(Column(f"d{d.day}", day_header(d), aliases=(str(d.day), f"{d.day}日"), parser=parser)
-          for d in days),
-    ]  # fmt: skip
+        *(
+            Column(f"d{d.day}", day_header(d), aliases=(str(d.day), f"{d.day}日"), parser=parser)
+            for d in days
+        ),
+    ]
     try:
         result = read_table(data, columns, sheet=sheet, limits=IMPORT_LIMITS, filename=filename)
     except SpreadsheetError as exc:
@@ -221,7 +253,7 @@ def _plan_month(plan, classroom, data, sheet, start, end, code_list, filename) -
     # The 合計 row has no roll number: not an error.
     totals = {r.number for r in result.rows if (r.get("name") or "").strip() == "合計"}
     result.errors = [e for e in result.errors if e.row not in totals]
-    reg_calendar = queries.class_calendar(classroom, start, end)
+    reg_calendar = class_calendar(classroom, start, end)
     enrolments = {e.roll_number: e for e in queries.class_enrolments(classroom, start, end)}
     stored = queries.marks_of([e.pk for e in enrolments.values()], start, end)
     seen: set[int] = set()
@@ -259,8 +291,13 @@ def _plan_month(plan, classroom, data, sheet, start, end, code_list, filename) -
             counted = reg_calendar.is_school_day(d) and enrolment.is_enrolled_on(d)
             if not counted or reg_calendar.is_closed(d):
                 if new:
-                    why = ("在籍期間外" if reg_calendar.is_school_day(d) and not reg_calendar.is_closed(d)
-                           else "学級閉鎖" if reg_calendar.is_closed(d) else "授業日ではない")  # fmt: skip
+                    why = (
+                        "在籍期間外"
+                        if reg_calendar.is_school_day(d) and not reg_calendar.is_closed(d)
+                        else "学級閉鎖"
+                        if reg_calendar.is_closed(d)
+                        else "授業日ではない"
+                    )
                     result.reject(
                         row, f"d{d.day}", f"{d.month}月{d.day}日は{why}ため入力できません。"
                     )
@@ -275,9 +312,14 @@ def _plan_month(plan, classroom, data, sheet, start, end, code_list, filename) -
 
 
 def commit_register_import(
-    user, classroom: Classroom, data: bytes, *, filename: str = "",
-    fallback_month: tuple[int, int] | None = None, expected_fingerprint: str = "",
-) -> RegisterPlan:  # fmt: skip
+    classroom: Classroom,
+    data: bytes,
+    *,
+    by: Actor,
+    filename: str = "",
+    fallback_month: tuple[int, int] | None = None,
+    expected_fingerprint: str = "",
+) -> RegisterPlan:
     """Plan again and write every change in one transaction, or nothing."""
     from attendance import services
 
@@ -289,7 +331,7 @@ def commit_register_import(
             "確認のあとで出欠が変更されました。もう一度読み込んで確認してください。"
         )
     services.apply_imported_marks(
-        user, classroom, [(c.enrolment.pk, c.date, c.new) for c in plan.changes]
+        classroom, [(c.enrolment.pk, c.date, c.new) for c in plan.changes], by=by
     )
     return plan
 
@@ -317,7 +359,7 @@ def write_municipality_figures(school_year, start: dt.date, end: dt.date, target
     """
     from django.db import connection, transaction
 
-    sql, named, keys = queries.figures_table_sql(school_year, start, end, group="enrolment")
+    sql, named, keys = figures.figures_table_sql(school_year, start, end, group="enrolment")
     ordered = f"""
 WITH t AS ({sql})
 SELECT sc.mext_code, sc.name, en.grade,
@@ -344,7 +386,7 @@ ORDER BY sc.school_type, sc.mext_code, cr.is_special_needs, cr.grade, cr.sort_or
     count = 0
     with transaction.atomic(), connection.chunked_cursor() as cursor:
         with connection.cursor() as settings_cursor:  # a server-side cursor runs one query
-            queries.report_settings(settings_cursor)
+            figures.report_settings(settings_cursor)
         cursor.execute(ordered, named)
         while rows := cursor.fetchmany(5000):
             for row in rows:
@@ -353,4 +395,26 @@ ORDER BY sc.school_type, sc.mext_code, cr.is_special_needs, cr.grade, cr.sort_or
                 sheet.ws.append([sheet._cell(v) if is_formula_like(v) else v for v in row])
             count += len(rows)
     book.workbook.save(target)
+    return count
+
+
+def export_municipality_figures(
+    school_year: SchoolYear, target, *, by: Actor, today: dt.date | None = None
+) -> int:
+    """The board's export of every student's figures of a year (to date in the current year).
+
+    A plain callable (a page streams it now; a background job can call it as it is): asks
+    the actor, records the export, writes the workbook into ``target``.
+    """
+    by.require(by.sees_whole_municipality, "市全体の出力は教育委員会の職員のみができます。")
+    start, end = year_bounds(school_year)
+    if today is not None and school_year.state == SchoolYear.State.CURRENT:
+        end = min(end, today)
+    count = write_municipality_figures(school_year, start, end, target)
+    audit.record_export(
+        by,
+        "attendance.municipality_figures.export",
+        school_year,
+        params={"year": school_year.year, "from": str(start), "to": str(end), "rows": count},
+    )
     return count

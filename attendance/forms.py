@@ -4,8 +4,7 @@ from __future__ import annotations
 
 from django import forms
 
-from attendance.models import Closure
-from schools.models import Classroom, School, SchoolYear
+from schools.models import Classroom, Closure, School, SchoolYear
 
 DATE = forms.DateInput(attrs={"type": "date"})
 
@@ -28,8 +27,9 @@ class OverrideForm(forms.Form):
 
 class ClosureForm(forms.Form):
     kind = forms.ChoiceField(label="種類", choices=Closure.Kind.choices)
-    grade = forms.TypedChoiceField(label="学年 (学年閉鎖)", required=False, coerce=int,
-                                   empty_value=None)  # fmt: skip
+    grade = forms.TypedChoiceField(
+        label="学年 (学年閉鎖)", required=False, coerce=int, empty_value=None
+    )
     classroom = forms.ModelChoiceField(
         label="学級 (学級閉鎖)", queryset=Classroom.objects.none(), required=False
     )

@@ -23,12 +23,16 @@ def home_cards(request) -> list[tuple[str, dict]]:
         .filter(pk__in=actor.homeroom_classroom_ids)
         .exclude(school_year__state="archived")
     )
-    reports = actor.sees_whole_municipality or bool(actor.admin_school_ids)
+    reports = actor.sees_attendance_reports
     if not classes and not reports:
         return []
-    entered = set(
-        TakenDay.objects.filter(
-            classroom__in=classes, date=timezone.localdate(), period=0
-        ).values_list("classroom_id", flat=True)
-    ) if classes else set()  # fmt: skip
+    entered = (
+        set(
+            TakenDay.objects.filter(
+                classroom__in=classes, date=timezone.localdate(), period=0
+            ).values_list("classroom_id", flat=True)
+        )
+        if classes
+        else set()
+    )
     return [("attendance/_card.html", {"classes": classes, "entered": entered, "reports": reports})]

@@ -23,7 +23,19 @@ import enum
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 
-ONE_DAY = dt.timedelta(days=1)
+from schools import calendar_rules
+from schools.calendar_rules import (  # noqa: F401  (part of this module's vocabulary)
+    ONE_DAY,
+    Closure,
+    ClosureKind,
+    class_calendar,
+    date_range,
+    school_year_bounds,
+)
+
+# The calendar's rules belong to the core (schools); attendance counts on top of them.
+school_days = calendar_rules.school_days
+
 LONG_ABSENCE_DAYS = 30  # 長期欠席: 30 days or more in a year (文部科学省 調査)
 
 
@@ -77,105 +89,6 @@ def codes_by_key(codes: Iterable[CodeDef]) -> dict[str, CodeDef]:
 
 def codes_feeding(codes: Iterable[CodeDef], figure: Figure) -> list[str]:
     return [c.code for c in codes if c.figure == figure]
-
-
-# --- calendar -----------------------------------------------------------------------
-
-
-def date_range(start: dt.date, end: dt.date) -> Iterable[dt.date]:
-    """Every date from ``start`` to ``end`` inclusive."""
-    day = start
-    while day <= end:
-        yield day
-        day += ONE_DAY
-
-
-def school_year_bounds(year: int) -> tuple[dt.date, dt.date]:
-    """年度 ``year``: 1 April to 31 March (the following February may have 29 days)."""
-    return dt.date(year, 4, 1), dt.date(year + 1, 3, 31)
-
-
-def school_days(
-    start: dt.date,
-    end: dt.date,
-    *,
-    holidays: Iterable[dt.date] = (),
-    vacations: Iterable[tuple[dt.date, dt.date]] = (),
-    overrides: Mapping[dt.date, bool] | None = None,
-    school_closures: Iterable[tuple[dt.date, dt.date]] = (),
-) -> list[dt.date]:
-    """授業日 of a school between two dates, in order.
-
-    Weekdays, minus national holidays, minus the school's vacations; a single-date
-    override wins over all of these (a Saturday event day is a school day, a
-    substitute holiday is not); a whole-school closure (臨時休業) removes the day
-    whatever the override says.
-    """
-    holiday_set = set(holidays)
-    overrides = overrides or {}
-    vacations = list(vacations)
-    closures = list(school_closures)
-    result = []
-    for day in date_range(start, end):
-        if day in overrides:
-            is_day = overrides[day]
-        else:
-            is_day = (
-                day.weekday() < 5
-                and day not in holiday_set
-                and not any(a <= day <= b for a, b in vacations)
-            )
-        if is_day and not any(a <= day <= b for a, b in closures):
-            result.append(day)
-    return result
-
-
-class ClosureKind(enum.StrEnum):
-    SCHOOL = "school"  # 臨時休業: not a school day for anyone
-    GRADE = "grade"  # 学年閉鎖: not a school day for that grade
-    CLASS = "class"  # 学級閉鎖: a school day, counted as 出席停止・忌引等 for that class
-
-
-@dataclass(frozen=True)
-class Closure:
-    kind: ClosureKind
-    start: dt.date
-    end: dt.date
-    grade: int | None = None
-    classroom_id: int | None = None
-
-    def covers(self, day: dt.date) -> bool:
-        return self.start <= day <= self.end
-
-    def applies_to(self, grade: int | None, classroom_id: int | None) -> bool:
-        if self.kind == ClosureKind.SCHOOL:
-            return True
-        if self.kind == ClosureKind.GRADE:
-            return grade is not None and self.grade == grade
-        return classroom_id is not None and self.classroom_id == classroom_id
-
-
-def class_calendar(
-    days: Iterable[dt.date],
-    closures: Iterable[Closure],
-    *,
-    grade: int | None,
-    classroom_id: int | None,
-) -> dict[dt.date, bool]:
-    """School days of one class: ``{date: class_closed}``.
-
-    ``days`` are the school's school days; school and grade closures remove dates,
-    a class closure keeps the date and flags it.
-    """
-    relevant = [c for c in closures if c.applies_to(grade, classroom_id)]
-    removing = [c for c in relevant if c.kind != ClosureKind.CLASS]
-    class_closures = [c for c in relevant if c.kind == ClosureKind.CLASS]
-    result: dict[dt.date, bool] = {}
-    for day in days:
-        if any(c.covers(day) for c in removing):
-            continue
-        result[day] = any(c.covers(day) for c in class_closures)
-    return result
 
 
 # --- enrolment ------------------------------------------------------------------------
@@ -306,7 +219,7 @@ def figures(
 ) -> Figures:
     """Figures of one student in one school for ``period`` (both ends inclusive).
 
-    ``school_days`` are the school's school days (``school_days()`` above);
+    ``school_days`` are the school's school days (``schools.calendar_rules.school_days``);
     ``spans`` the student's enrolments in this school (several after a re-transfer,
     each with its grade and class, which decide which closures apply); ``marks`` the
     daily marks that differ from present, by date.

@@ -6,89 +6,17 @@ import datetime as dt
 from collections.abc import Mapping
 from dataclasses import dataclass
 
-import holidays as holidays_lib
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import Q
 
 from attendance import rules
-from attendance.models import CalendarOverride, Closure, Mark, SchoolDate, TakenDay, Vacation
-from schools import audit
+from attendance.models import AttendanceCode, Mark, TakenDay
+from schools import audit, calendar
 from schools.models import Classroom, Enrolment, School, SchoolYear
+from schools.permissions import Actor
 
 NOTE_MAX = 100
-
-
-def national_holidays(year: int) -> dict[dt.date, str]:
-    """国民の祝日 of a 年度 (April to March), from the ``holidays`` package."""
-    start, end = rules.school_year_bounds(year)
-    jp = holidays_lib.Japan(years=[year, year + 1], language="ja")
-    return {d: name for d, name in sorted(jp.items()) if start <= d <= end}
-
-
-# --- calendar ---------------------------------------------------------------------------
-
-
-def rebuild_calendar(school: School, school_year: SchoolYear) -> None:
-    """Materialise ``SchoolDate`` for every date of the school's year (delete + one insert)."""
-    start, end = rules.school_year_bounds(school_year.year)
-    holidays = national_holidays(school_year.year)
-    vacations = list(
-        Vacation.objects.filter(school=school, school_year=school_year).values_list(
-            "start", "end", "name"
-        )
-    )
-    overrides = {
-        o.date: o for o in CalendarOverride.objects.filter(school=school, date__range=(start, end))
-    }
-    closures = list(
-        Closure.objects.filter(
-            school=school, school_year=school_year, kind=Closure.Kind.SCHOOL
-        ).values_list("start", "end", "reason")
-    )
-    days = set(
-        rules.school_days(
-            start,
-            end,
-            holidays=holidays,
-            vacations=[(a, b) for a, b, _ in vacations],
-            overrides={d: o.is_school_day for d, o in overrides.items()},
-            school_closures=[(a, b) for a, b, _ in closures],
-        )
-    )
-    rows = []
-    cum = 0
-    for day in rules.date_range(start, end):
-        is_day = day in days
-        cum += is_day
-        note = ""
-        if day in overrides and overrides[day].note:
-            note = overrides[day].note
-        elif any(a <= day <= b for a, b, _ in closures):
-            note = next(r for a, b, r in closures if a <= day <= b)
-        elif day in holidays:
-            note = holidays[day]
-        elif any(a <= day <= b for a, b, _ in vacations):
-            note = next(n for a, b, n in vacations if a <= day <= b)
-        rows.append(
-            SchoolDate(
-                school=school,
-                school_year=school_year,
-                date=day,
-                is_school_day=is_day,
-                cum=cum,
-                note=note[:50],
-            )  # fmt: skip
-        )
-    SchoolDate.objects.filter(school=school, school_year=school_year).delete()
-    SchoolDate.objects.bulk_create(rows)
-
-
-def ensure_calendar(school: School, school_year: SchoolYear) -> None:
-    """Build the default calendar (weekdays minus national holidays) if the school has none."""
-    if not SchoolDate.objects.filter(school=school, school_year=school_year).exists():
-        with transaction.atomic():
-            rebuild_calendar(school, school_year)
 
 
 def _check_year(school_year: SchoolYear) -> None:
@@ -96,95 +24,15 @@ def _check_year(school_year: SchoolYear) -> None:
         raise ValidationError("過年度の記録は変更できません。")
 
 
-def _check_in_year(school_year: SchoolYear, *days: dt.date) -> None:
-    start, end = rules.school_year_bounds(school_year.year)
-    for day in days:
-        if not start <= day <= end:
-            raise ValidationError(f"{day:%Y-%m-%d} は{school_year}の期間外です。")
-
-
-@transaction.atomic
-def add_vacation(user, school: School, school_year: SchoolYear, *, name, start, end) -> Vacation:
-    _check_year(school_year)
-    _check_in_year(school_year, start, end)
-    if start > end:
-        raise ValidationError("終了日は開始日以降にしてください。")
-    vacation = Vacation.objects.create(
-        school=school, school_year=school_year, name=name, start=start, end=end
-    )
-    rebuild_calendar(school, school_year)
-    audit.record(user, "schools.vacation.add", vacation, school=school,
-                 changes={"name": name, "start": str(start), "end": str(end)})  # fmt: skip
-    return vacation
-
-
-@transaction.atomic
-def set_override(user, school: School, school_year: SchoolYear, *, date, is_school_day, note=""):
-    """Make one date a school day (土曜授業) or not (振替休業日)."""
-    _check_year(school_year)
-    _check_in_year(school_year, date)
-    override, _ = CalendarOverride.objects.update_or_create(
-        school=school, date=date, defaults={"is_school_day": is_school_day, "note": note}
-    )
-    rebuild_calendar(school, school_year)
-    audit.record(user, "schools.calendar_override.set", override, school=school,
-                 changes={"date": str(date), "is_school_day": is_school_day, "note": note})  # fmt: skip
-    return override
-
-
-@transaction.atomic
-def add_closure(
-    user, school: School, school_year: SchoolYear, *, kind, start, end, reason,
-    grade: int | None = None, classroom: Classroom | None = None,
-) -> Closure:  # fmt: skip
-    """臨時休業 / 学年閉鎖 / 学級閉鎖. Closures of one kind and scope must not overlap."""
-    _check_year(school_year)
-    _check_in_year(school_year, start, end)
-    if start > end:
-        raise ValidationError("終了日は開始日以降にしてください。")
-    if not reason:
-        raise ValidationError("理由を入力してください。")
-    if kind == Closure.Kind.GRADE and grade not in school.grades:
-        raise ValidationError("学年を選んでください。")
-    if kind == Closure.Kind.CLASS:
-        if classroom is None or classroom.school_id != school.pk:
-            raise ValidationError("学級を選んでください。")
-        grade = classroom.grade
-    else:
-        classroom = None
-    if kind == Closure.Kind.SCHOOL:
-        grade = None
-    overlapping = Closure.objects.filter(school=school, start__lte=end, end__gte=start).exclude(
-        kind=Closure.Kind.SCHOOL
-    )
-    if (
-        kind != Closure.Kind.SCHOOL
-        and overlapping.filter(
-            grade=grade if kind == Closure.Kind.GRADE else classroom.grade
-        ).exists()
-    ):
-        raise ValidationError("同じ期間に、この学年・学級の閉鎖がすでに登録されています。")
-    closure = Closure.objects.create(
-        school=school, school_year=school_year, kind=kind, grade=grade, classroom=classroom,
-        start=start, end=end, reason=reason,
-    )  # fmt: skip
-    if kind == Closure.Kind.SCHOOL:
-        rebuild_calendar(school, school_year)
-    audit.record(user, "schools.closure.add", closure, school=school,
-                 changes={"kind": kind, "start": str(start), "end": str(end), "grade": grade,
-                          "classroom": classroom.pk if classroom else None, "reason": reason})  # fmt: skip
-    return closure
-
-
-@transaction.atomic
-def delete_closure(user, closure: Closure) -> None:
-    _check_year(closure.school_year)
-    school, school_year, kind = closure.school, closure.school_year, closure.kind
-    audit.record(user, "schools.closure.delete", closure, school=school,
-                 changes={"kind": kind, "start": str(closure.start), "end": str(closure.end)})  # fmt: skip
-    closure.delete()
-    if kind == Closure.Kind.SCHOOL:
-        rebuild_calendar(school, school_year)
+def _check_period(school: School, period: int) -> None:
+    """0 is the day's mark; 1.. are 校時 of schools that take attendance per period."""
+    if period == 0:
+        return
+    if not school.per_period_attendance:
+        raise ValidationError({"period": "この学校は校時別の出欠を使っていません。"})
+    last = calendar.periods_per_day(school)
+    if not 1 <= period <= last:
+        raise ValidationError({"period": f"校時は1から{last}までで指定してください。"})
 
 
 # --- marks ------------------------------------------------------------------------------
@@ -206,11 +54,11 @@ class SaveResult:
 
 
 def save_day_marks(
-    user,
     classroom: Classroom,
     day: dt.date,
     marks: Mapping[int, MarkInput],
     *,
+    by: Actor,
     base: Mapping[int, MarkInput] | None = None,
     period: int = 0,
     valid_codes: set[str],
@@ -230,8 +78,9 @@ def save_day_marks(
     that date, the codes, whether the date is a school day / a class-closure day) so
     that validation costs no extra query.
     """
-    school_year = classroom.school_year
-    _check_year(school_year)
+    by.require(by.can_take_attendance(classroom), "この学級の出欠を入力する権限がありません。")
+    _check_year(classroom.school_year)
+    _check_period(classroom.school, period)
     is_school_day, class_closed = class_day
     if not is_school_day:
         raise ValidationError(f"{day:%Y年%-m月%-d日} は授業日ではないため、出欠を入力できません。")
@@ -260,12 +109,11 @@ def save_day_marks(
         }
     with transaction.atomic():
         TakenDay.objects.bulk_create(
-            [TakenDay(classroom=classroom, date=day, period=period,
-                      saved_by_id=user.pk if user else None)],
+            [TakenDay(classroom=classroom, date=day, period=period, saved_by_id=by.user_id)],
             update_conflicts=True,
             unique_fields=["classroom", "date", "period"],
             update_fields=["saved_at", "saved_by"],
-        )  # fmt: skip
+        )
         if not wanted:
             return SaveResult(0, [])
         current = {
@@ -288,9 +136,15 @@ def save_day_marks(
                 to_delete.append(row.pk)
             else:
                 to_upsert.append(
-                    Mark(enrolment_id=eid, date=day, period=period, code=mark.code,
-                         note=mark.note.strip(), updated_by_id=user.pk if user else None)
-                )  # fmt: skip
+                    Mark(
+                        enrolment_id=eid,
+                        date=day,
+                        period=period,
+                        code=mark.code,
+                        note=mark.note.strip(),
+                        updated_by_id=by.user_id,
+                    )
+                )
         if to_delete:
             Mark.objects.filter(pk__in=to_delete).delete()
         if to_upsert:
@@ -303,15 +157,21 @@ def save_day_marks(
             )
         if changes:
             audit.record(
-                user, "attendance.marks.save", classroom, school=classroom.school,
+                by,
+                "attendance.marks.save",
+                classroom,
+                school=classroom.school,
                 changes={"date": str(day), "period": period, "marks": changes},
-            )  # fmt: skip
+            )
     return SaveResult(len(changes), conflicts)
 
 
 @transaction.atomic
-def apply_imported_marks(user, classroom: Classroom, changes: list[tuple[int, dt.date, str]]):
+def apply_imported_marks(
+    classroom: Classroom, changes: list[tuple[int, dt.date, str]], *, by: Actor
+) -> int:
     """Write the day marks of an imported 出席簿 (already validated by the import plan)."""
+    by.require(by.can_take_attendance(classroom), "この学級の出欠を入力する権限がありません。")
     _check_year(classroom.school_year)
     if not changes:
         return 0
@@ -330,7 +190,7 @@ def apply_imported_marks(user, classroom: Classroom, changes: list[tuple[int, dt
             condition |= Q(enrolment_id=eid, date=d)
         Mark.objects.filter(condition, period=0).delete()
     upserts = [
-        Mark(enrolment_id=eid, date=d, period=0, code=code, updated_by_id=user.pk if user else None)
+        Mark(enrolment_id=eid, date=d, period=0, code=code, updated_by_id=by.user_id)
         for eid, d, code in changes
         if code
     ]
@@ -342,9 +202,12 @@ def apply_imported_marks(user, classroom: Classroom, changes: list[tuple[int, dt
             update_fields=["code", "updated_at", "updated_by"],
         )
     audit.record(
-        user, "attendance.register.import", classroom, school=classroom.school,
+        by,
+        "attendance.register.import",
+        classroom,
+        school=classroom.school,
         changes={"count": len(changes), "from": str(dates[0]), "to": str(dates[-1])},
-    )  # fmt: skip
+    )
     return len(changes)
 
 
@@ -362,10 +225,9 @@ class CodeInput:
 
 
 @transaction.atomic
-def update_codes(user, rows: list[CodeInput]) -> int:
+def update_codes(rows: list[CodeInput], *, by: Actor) -> int:
     """The municipality's 出欠記号: symbols, names, which figure each feeds, keys, in use."""
-    from attendance.models import AttendanceCode
-
+    by.require(by.can_manage_municipality, "出欠記号を設定できるのは教育委員会の管理者です。")
     stored = {c.code: c for c in AttendanceCode.objects.select_for_update()}
     errors = []
     figures = {f.value for f in rules.Figure}
@@ -392,8 +254,13 @@ def update_codes(user, rows: list[CodeInput]) -> int:
     changes = {}
     for r in rows:
         code = stored[r.code]
-        new = {"symbol": r.symbol.strip(), "label": r.label.strip(), "figure": r.figure,
-               "key": r.key, "is_active": r.is_active}  # fmt: skip
+        new = {
+            "symbol": r.symbol.strip(),
+            "label": r.label.strip(),
+            "figure": r.figure,
+            "key": r.key,
+            "is_active": r.is_active,
+        }
         old = {k: getattr(code, k) for k in new}
         if old != new:
             changes[r.code] = {k: [old[k], new[k]] for k in new if old[k] != new[k]}
@@ -401,27 +268,7 @@ def update_codes(user, rows: list[CodeInput]) -> int:
                 setattr(code, k, v)
             code.save()
     if changes:
-        audit.record(user, "attendance.codes.update", target_type="attendance.attendancecode",
-                     changes=changes)  # fmt: skip
+        audit.record(
+            by, "attendance.codes.update", target_type="attendance.attendancecode", changes=changes
+        )
     return len(changes)
-
-
-@transaction.atomic
-def delete_vacation(user, vacation: Vacation) -> None:
-    _check_year(vacation.school_year)
-    school, school_year = vacation.school, vacation.school_year
-    audit.record(user, "schools.vacation.delete", vacation, school=school,
-                 changes={"name": vacation.name, "start": str(vacation.start),
-                          "end": str(vacation.end)})  # fmt: skip
-    vacation.delete()
-    rebuild_calendar(school, school_year)
-
-
-@transaction.atomic
-def delete_override(user, override: CalendarOverride, school_year: SchoolYear) -> None:
-    _check_year(school_year)
-    school = override.school
-    audit.record(user, "schools.calendar_override.delete", override, school=school,
-                 changes={"date": str(override.date), "is_school_day": override.is_school_day})  # fmt: skip
-    override.delete()
-    rebuild_calendar(school, school_year)

@@ -11,13 +11,16 @@ from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
+from django.views.decorators.http import require_GET, require_POST
 
-from attendance import excel, queries, rules, services
+from attendance import excel, figures, queries, rules, services
 from attendance.forms import ClosureForm, OverrideForm, VacationForm
-from attendance.models import AttendanceCode, CalendarOverride, Closure, Vacation
+from attendance.models import AttendanceCode
 from attendance.rules import FIGURE_COLUMNS
 from attendance.services import MarkInput
-from schools.models import Classroom, SchoolYear
+from schools import calendar as school_calendar
+from schools.imports import store
+from schools.models import CalendarOverride, Classroom, Closure, School, SchoolYear, Vacation
 from schools.permissions import Actor, staff_required
 from schools.spreadsheets.writer import XLSX_CONTENT_TYPE
 from schools.wareki import wareki_date
@@ -38,8 +41,7 @@ def _parse_date(value: str | None) -> dt.date | None:
 
 
 def _in_year(classroom: Classroom, day: dt.date) -> bool:
-    start, end = rules.school_year_bounds(classroom.school_year.year)
-    return start <= day <= end
+    return school_calendar.in_year(classroom.school_year, day)
 
 
 @staff_required
@@ -56,10 +58,14 @@ def index(request: HttpRequest) -> HttpResponse:
     return render(
         request,
         "attendance/index.html",
-        {"classes": classes, "today": timezone.localdate(), "admin_schools": admin_schools,
-         "sees_reports": actor.sees_whole_municipality or bool(actor.admin_school_ids),
-         "manages_codes": actor.can_manage_municipality},
-    )  # fmt: skip
+        {
+            "classes": classes,
+            "today": timezone.localdate(),
+            "admin_schools": admin_schools,
+            "sees_reports": actor.sees_attendance_reports,
+            "manages_codes": actor.can_manage_municipality,
+        },
+    )
 
 
 @staff_required
@@ -67,7 +73,7 @@ def today(request: HttpRequest, classroom_id: int) -> HttpResponse:
     """Today's entry, or the nearest earlier school day of the class's year."""
     classroom = _classroom(request, classroom_id)
     day = _parse_date(request.GET.get("date")) or timezone.localdate()
-    start, end = rules.school_year_bounds(classroom.school_year.year)
+    start, end = school_calendar.year_bounds(classroom.school_year)
     day = min(max(day, start), end)
     return redirect("attendance:day", classroom.pk, day.isoformat())
 
@@ -85,10 +91,12 @@ def day_entry(request: HttpRequest, classroom_id: int, day: str) -> HttpResponse
         raise Http404("日付が正しくありません。")
     period = 0
     if classroom.school.per_period_attendance:
+        last = school_calendar.periods_per_day(classroom.school)
         try:
-            period = max(0, min(int(request.GET.get("period", request.POST.get("period", 0))), 8))
+            period = int(request.GET.get("period", request.POST.get("period", 0)))
         except ValueError:
             period = 0
+        period = max(0, min(period, last))
     read_only = classroom.school_year.is_read_only
     if request.method == "POST":
         if read_only:
@@ -107,10 +115,16 @@ def _save_day(request: HttpRequest, classroom: Classroom, date: dt.date, period:
     marks, base = _parse_marks(request, entry)
     try:
         result = services.save_day_marks(
-            request.user, classroom, date, marks, base=base, period=period,
+            classroom,
+            date,
+            marks,
+            by=request.actor,
+            base=base,
+            period=period,
             valid_codes={c.code for c in entry.codes},
-            class_day=(entry.is_school_day, entry.is_closed), enrolments=entry.enrolments,
-        )  # fmt: skip
+            class_day=(entry.is_school_day, entry.is_closed),
+            enrolments=entry.enrolments,
+        )
     except ValidationError as exc:
         if request.htmx:
             return render(request, "attendance/_save_result.html", {"errors": exc.messages})
@@ -156,6 +170,7 @@ def _day_context(entry: queries.DailyEntry, **extra) -> dict:
     date = entry.day
     cal = entry.calendar
     classroom = entry.classroom
+    start, end = school_calendar.year_bounds(classroom.school_year)
     message = ""
     if not cal.dates:
         message = "この年度の学校暦がありません。"
@@ -180,9 +195,11 @@ def _day_context(entry: queries.DailyEntry, **extra) -> dict:
         "counts": entry.counts,
         "message": message,
         "editable": entry.is_school_day and not entry.is_closed and not extra["read_only"],
-        "year_start": rules.school_year_bounds(classroom.school_year.year)[0],
-        "year_end": rules.school_year_bounds(classroom.school_year.year)[1],
-        "periods": range(1, 7) if classroom.school.per_period_attendance else (),
+        "year_start": start,
+        "year_end": end,
+        "periods": range(1, school_calendar.periods_per_day(classroom.school) + 1)
+        if classroom.school.per_period_attendance
+        else (),
         **extra,
     }
 
@@ -219,8 +236,14 @@ def register(request: HttpRequest, classroom_id: int, year: int, month: int) -> 
                 cls = "closed"
             cells.append((cell, cls, row.notes.get(d, "")))
         figures = row.figures.as_dict()
-        grid.append({"row": row, "cells": cells, "tag": _tag(e, reg.start, reg.end),
-                     "figures": [figures[k] for k, _ in FIGURE_COLUMNS]})  # fmt: skip
+        grid.append(
+            {
+                "row": row,
+                "cells": cells,
+                "tag": _tag(e, reg.start, reg.end),
+                "figures": [figures[k] for k, _ in FIGURE_COLUMNS],
+            }
+        )
     totals = reg.totals.as_dict()
     return render(
         request,
@@ -254,19 +277,17 @@ def _tag(e, start: dt.date, end: dt.date) -> str:
 
 @staff_required
 def register_export(request: HttpRequest, classroom_id: int, year: int, month: int):
+    """出席簿 of one month in Excel."""
     classroom = _classroom(request, classroom_id)
-    request.actor.require(request.actor.can_view_classroom(classroom))
-    start, end = _month_arg(classroom, year, month)
-    return excel.register_response(classroom, [(start, end)])
+    _month_arg(classroom, year, month)
+    return excel.register_export(classroom, by=request.actor, month=(year, month))
 
 
 @staff_required
 def year_export(request: HttpRequest, classroom_id: int):
+    """出席簿 of the whole year (one sheet per month) with the yearly figures, in Excel."""
     classroom = _classroom(request, classroom_id)
-    request.actor.require(request.actor.can_view_classroom(classroom))
-    months = [queries.month_bounds(y, m) for y, m in
-              queries.school_year_months(classroom.school_year.year)]  # fmt: skip
-    return excel.register_response(classroom, months)
+    return excel.register_export(classroom, by=request.actor)
 
 
 @staff_required
@@ -275,12 +296,17 @@ def year_figures(request: HttpRequest, classroom_id: int) -> HttpResponse:
     classroom = _classroom(request, classroom_id)
     request.actor.require(request.actor.can_view_classroom(classroom))
     months, rows = queries.class_year_figures(classroom)
-    start, end = rules.school_year_bounds(classroom.school_year.year)
+    start, end = school_calendar.year_bounds(classroom.school_year)
     table = []
     for row in rows:
         values = row.year.as_dict()
-        table.append({"row": row, "tag": _tag(row.enrolment, start, end),
-                      "values": [values[k] for k, _ in FIGURE_COLUMNS]})  # fmt: skip
+        table.append(
+            {
+                "row": row,
+                "tag": _tag(row.enrolment, start, end),
+                "values": [values[k] for k, _ in FIGURE_COLUMNS],
+            }
+        )
     return render(
         request,
         "attendance/year.html",
@@ -288,10 +314,10 @@ def year_figures(request: HttpRequest, classroom_id: int) -> HttpResponse:
     )
 
 
-# --- calendar (school administrator) -----------------------------------------------------
+# --- calendar (school administrator): one page, one view per action -----------------------
 
 
-def _admin_school(request: HttpRequest, school_id: int):
+def _admin_school(request: HttpRequest, school_id: int) -> School:
     school = get_object_or_404(request.actor.schools(), pk=school_id)
     request.actor.require(
         request.actor.can_manage_school(school.pk), "学校暦を変更する権限がありません。"
@@ -299,7 +325,8 @@ def _admin_school(request: HttpRequest, school_id: int):
     return school
 
 
-def _year(request: HttpRequest) -> SchoolYear:
+def _school_year(request: HttpRequest) -> SchoolYear:
+    """``?year=2026`` (the year number, as everywhere), else the current year."""
     year = request.GET.get("year") or request.POST.get("year")
     qs = SchoolYear.objects.all()
     found = qs.filter(year=year).first() if year and year.isdigit() else None
@@ -309,61 +336,21 @@ def _year(request: HttpRequest) -> SchoolYear:
     return found
 
 
-@staff_required
-def calendar(request: HttpRequest, school_id: int) -> HttpResponse:
-    school = _admin_school(request, school_id)
-    school_year = _year(request)
-    services.ensure_calendar(school, school_year)
-    forms = {
-        "vacation": VacationForm(prefix="v"),
-        "override": OverrideForm(prefix="o"),
-        "closure": ClosureForm(school, school_year, prefix="c"),
+def _calendar_forms(school: School, school_year: SchoolYear, **bound) -> dict:
+    return {
+        "vacation": bound.get("vacation") or VacationForm(prefix="v"),
+        "override": bound.get("override") or OverrideForm(prefix="o"),
+        "closure": bound.get("closure") or ClosureForm(school, school_year, prefix="c"),
     }
-    if request.method == "POST":
-        kind = request.POST.get("form")
-        try:
-            if kind == "vacation":
-                form = forms["vacation"] = VacationForm(request.POST, prefix="v")
-                if form.is_valid():
-                    services.add_vacation(request.user, school, school_year, **form.cleaned_data)
-                    return _saved(request, school, school_year, "休業日を追加しました。")
-            elif kind == "override":
-                form = forms["override"] = OverrideForm(request.POST, prefix="o")
-                if form.is_valid():
-                    services.set_override(request.user, school, school_year, **form.cleaned_data)
-                    return _saved(request, school, school_year, "授業日を変更しました。")
-            elif kind == "closure":
-                form = forms["closure"] = ClosureForm(school, school_year, request.POST,
-                                                      prefix="c")  # fmt: skip
-                if form.is_valid():
-                    services.add_closure(request.user, school, school_year, **form.cleaned_data)
-                    return _saved(request, school, school_year, "休業・閉鎖を登録しました。")
-            elif kind == "delete_vacation":
-                vacation = get_object_or_404(Vacation, pk=request.POST.get("id"), school=school,
-                                             school_year=school_year)  # fmt: skip
-                services.delete_vacation(request.user, vacation)
-                return _saved(request, school, school_year, "休業日を取り消しました。")
-            elif kind == "delete_override":
-                start, end = rules.school_year_bounds(school_year.year)
-                override = get_object_or_404(CalendarOverride, pk=request.POST.get("id"),
-                                             school=school, date__range=(start, end))  # fmt: skip
-                services.delete_override(request.user, override, school_year)
-                return _saved(request, school, school_year, "授業日の変更を取り消しました。")
-            elif kind == "delete_closure":
-                closure = get_object_or_404(Closure, pk=request.POST.get("id"), school=school)
-                services.delete_closure(request.user, closure)
-                return _saved(request, school, school_year, "休業・閉鎖を取り消しました。")
-            else:
-                raise Http404
-        except ValidationError as exc:
-            form.add_error(None, exc)
+
+
+def _calendar_page(request, school: School, school_year: SchoolYear, forms: dict) -> HttpResponse:
     months = queries.school_year_months(school_year.year)
-    dates = queries.SchoolDate.objects.filter(school=school, school_year=school_year).order_by(
-        "date"
-    )
+    dates = school_calendar.school_dates(school, school_year)
     by_month: dict[tuple[int, int], list] = {ym: [] for ym in months}
     for d in dates:
         by_month[(d.date.year, d.date.month)].append(d)
+    args = [school.pk]
     return render(
         request,
         "attendance/calendar.html",
@@ -371,58 +358,182 @@ def calendar(request: HttpRequest, school_id: int) -> HttpResponse:
             "school": school,
             "school_year": school_year,
             "form_list": [
-                ("vacation", "休業日 (夏季休業など)", forms["vacation"]),
-                ("override", "一日ごとの変更", forms["override"]),
-                ("closure", "臨時休業・学年閉鎖・学級閉鎖", forms["closure"]),
+                (
+                    "vacation",
+                    "休業日 (夏季休業など)",
+                    forms["vacation"],
+                    reverse("attendance:calendar-vacation-add", args=args),
+                ),
+                (
+                    "override",
+                    "一日ごとの変更",
+                    forms["override"],
+                    reverse("attendance:calendar-override-set", args=args),
+                ),
+                (
+                    "closure",
+                    "臨時休業・学年閉鎖・学級閉鎖",
+                    forms["closure"],
+                    reverse("attendance:calendar-closure-add", args=args),
+                ),
             ],
             "by_month": by_month,
             "total": sum(d.is_school_day for d in dates),
-            "vacations": Vacation.objects.filter(school=school, school_year=school_year),
-            "overrides": CalendarOverride.objects.filter(
-                school=school, date__range=rules.school_year_bounds(school_year.year)
-            ),
-            "closures": Closure.objects.filter(
-                school=school, school_year=school_year
-            ).select_related("classroom"),
+            "has_calendar": bool(dates),
+            "vacations": school_calendar.vacations(school, school_year),
+            "overrides": school_calendar.overrides(school, school_year),
+            "closures": school_calendar.closures(school, school_year),
             "read_only": school_year.is_read_only,
         },
     )
 
 
-def _saved(request, school, school_year, text):
+@require_GET
+@staff_required
+def calendar(request: HttpRequest, school_id: int) -> HttpResponse:
+    school = _admin_school(request, school_id)
+    school_year = _school_year(request)
+    return _calendar_page(request, school, school_year, _calendar_forms(school, school_year))
+
+
+def _calendar_add(request, school_id: int, kind: str, make_form, service, done: str):
+    """Validate one calendar form and run its service; errors show on the page."""
+    school = _admin_school(request, school_id)
+    school_year = _school_year(request)
+    form = make_form(school, school_year)
+    if form.is_valid():
+        try:
+            service(school, school_year, by=request.actor, **form.cleaned_data)
+        except ValidationError as exc:
+            form.add_error(None, exc)
+        else:
+            return _saved(request, school, school_year, done)
+    forms = _calendar_forms(school, school_year, **{kind: form})
+    return _calendar_page(request, school, school_year, forms)
+
+
+@require_POST
+@staff_required
+def calendar_vacation_add(request: HttpRequest, school_id: int) -> HttpResponse:
+    return _calendar_add(
+        request,
+        school_id,
+        "vacation",
+        lambda s, y: VacationForm(request.POST, prefix="v"),
+        school_calendar.add_vacation,
+        "休業日を追加しました。",
+    )
+
+
+@require_POST
+@staff_required
+def calendar_override_set(request: HttpRequest, school_id: int) -> HttpResponse:
+    return _calendar_add(
+        request,
+        school_id,
+        "override",
+        lambda s, y: OverrideForm(request.POST, prefix="o"),
+        school_calendar.set_override,
+        "授業日を変更しました。",
+    )
+
+
+@require_POST
+@staff_required
+def calendar_closure_add(request: HttpRequest, school_id: int) -> HttpResponse:
+    return _calendar_add(
+        request,
+        school_id,
+        "closure",
+        lambda s, y: ClosureForm(s, y, request.POST, prefix="c"),
+        school_calendar.add_closure,
+        "休業・閉鎖を登録しました。",
+    )
+
+
+def _calendar_delete(request, school: School, school_year: SchoolYear, delete, done: str):
+    """Run one delete service; a refusal (past year …) is a message, never a 500."""
+    try:
+        delete()
+    except ValidationError as exc:
+        for text in exc.messages:
+            messages.error(request, text)
+        return redirect(_calendar_url(school, school_year))
+    return _saved(request, school, school_year, done)
+
+
+@require_POST
+@staff_required
+def calendar_vacation_delete(request: HttpRequest, school_id: int, vacation_id: int):
+    school = _admin_school(request, school_id)
+    vacation = get_object_or_404(Vacation, pk=vacation_id, school=school)
+    return _calendar_delete(
+        request,
+        school,
+        vacation.school_year,
+        lambda: school_calendar.delete_vacation(vacation, by=request.actor),
+        "休業日を取り消しました。",
+    )
+
+
+@require_POST
+@staff_required
+def calendar_override_delete(request: HttpRequest, school_id: int, override_id: int):
+    school = _admin_school(request, school_id)
+    school_year = _school_year(request)
+    override = get_object_or_404(
+        CalendarOverride,
+        pk=override_id,
+        school=school,
+        date__range=school_calendar.year_bounds(school_year),
+    )
+    return _calendar_delete(
+        request,
+        school,
+        school_year,
+        lambda: school_calendar.delete_override(override, school_year, by=request.actor),
+        "授業日の変更を取り消しました。",
+    )
+
+
+@require_POST
+@staff_required
+def calendar_closure_delete(request: HttpRequest, school_id: int, closure_id: int):
+    school = _admin_school(request, school_id)
+    closure = get_object_or_404(Closure, pk=closure_id, school=school)
+    return _calendar_delete(
+        request,
+        school,
+        closure.school_year,
+        lambda: school_calendar.delete_closure(closure, by=request.actor),
+        "休業・閉鎖を取り消しました。",
+    )
+
+
+def _calendar_url(school: School, school_year: SchoolYear) -> str:
+    return reverse("attendance:calendar", args=[school.pk]) + f"?year={school_year.year}"
+
+
+def _saved(request, school: School, school_year: SchoolYear, text: str):
     messages.success(request, text)
-    return redirect(reverse("attendance:calendar", args=[school.pk]) + f"?year={school_year.year}")
+    return redirect(_calendar_url(school, school_year))
 
 
 # --- overview (BoE, school administrators) -----------------------------------------------
 
 
-def _report_scope(request: HttpRequest) -> tuple[list[int] | None, object]:
-    """None = whole municipality (BoE); else the schools the actor runs."""
-    actor: Actor = request.actor
-    school_id = request.GET.get("school")
-    if actor.sees_whole_municipality:
-        if school_id and school_id.isdigit():
-            school = get_object_or_404(actor.schools(), pk=school_id)
-            return [school.pk], school
-        return None, None
-    if not actor.admin_school_ids:
-        raise PermissionDenied("出欠の集計を見る権限がありません。")
-    if school_id and school_id.isdigit():
-        if int(school_id) not in actor.admin_school_ids:
-            raise Http404
-        return [int(school_id)], get_object_or_404(actor.schools(), pk=school_id)
-    return sorted(actor.admin_school_ids), None
-
-
 @staff_required
 def overview(request: HttpRequest) -> HttpResponse:
-    school_ids, school = _report_scope(request)
-    school_year = _year(request)
+    actor: Actor = request.actor
+    school_param = request.GET.get("school", "")
+    school_ids = actor.attendance_report_schools(
+        int(school_param) if school_param.isdigit() else None
+    )
+    school = School.objects.get(pk=school_ids[0]) if school_param.isdigit() else None
+    school_year = _school_year(request)
     today = timezone.localdate()
-    queries.ensure_calendars(school_year)
-    rates = queries.monthly_rates(school_year, today, school_ids)
-    watch = queries.long_absence_watch(school_year, today, school_ids)
+    rates = figures.monthly_rates(school_year, today, school_ids)
+    watch = figures.long_absence_watch(school_year, today, school_ids)
     schools = list(request.actor.schools().filter(is_active=True))
     if school_ids is not None:
         schools = [s for s in schools if s.pk in school_ids]
@@ -445,26 +556,30 @@ def overview(request: HttpRequest) -> HttpResponse:
     )
 
 
-def _chart(rates: list[queries.MonthRate]) -> dict:
+def _chart(rates: list[figures.MonthRate]) -> dict:
     """Bars for an inline SVG: the axis from 80 % to 100 % so differences show."""
     floor = 80.0
     bars = []
     for i, r in enumerate(rates):
         pct = (r.rate or 0) * 100
         height = max(0.0, min(100.0, (pct - floor) / (100 - floor) * 100)) * 1.6
-        bars.append({"x": 40 + i * 50, "h": round(height, 1), "y": round(180 - height, 1),
-                     "label": f"{r.month}月", "value": r.percent})  # fmt: skip
+        bars.append(
+            {
+                "x": 40 + i * 50,
+                "h": round(height, 1),
+                "y": round(180 - height, 1),
+                "label": f"{r.month}月",
+                "value": r.percent,
+            }
+        )
     return {"bars": bars, "width": 40 + max(len(rates), 1) * 50, "floor": int(floor)}
 
 
 # --- import (the exported layout, filled in offline) ---------------------------------------
 
 
-@staff_required
-def register_import(request: HttpRequest, classroom_id: int) -> HttpResponse:
-    """Upload → preview (nothing written) → confirm. Errors name sheet, row and column."""
-    from schools import imports as pending
-
+def _import_target(request: HttpRequest, classroom_id: int) -> tuple[Classroom, str]:
+    """The class whose register is imported (its 担任 or an administrator) and the way back."""
     actor: Actor = request.actor
     classroom = _classroom(request, classroom_id)
     actor.require(
@@ -472,29 +587,20 @@ def register_import(request: HttpRequest, classroom_id: int) -> HttpResponse:
     )
     if classroom.school_year.is_read_only:
         raise PermissionDenied("過年度の記録は変更できません。")
-    fallback = _fallback_month(request)
-    back = reverse(
-        "attendance:register", args=[classroom.pk, *(fallback or _this_month(classroom))]
-    )
+    month = _fallback_month(request) or _this_month(classroom)
+    return classroom, reverse("attendance:register", args=[classroom.pk, *month])
+
+
+REGISTER_UPLOAD = "attendance.register"
+
+
+@staff_required
+def register_import(request: HttpRequest, classroom_id: int) -> HttpResponse:
+    """Upload → preview (nothing written). Errors name sheet, row and column."""
+    classroom, back = _import_target(request, classroom_id)
     if request.method != "POST":
         return redirect(back)
-    if request.POST.get("token"):  # step 3: confirm
-        data = pending.load_pending(request.POST["token"])
-        if data is None:
-            messages.error(request, "読み込んだファイルが見つかりません。もう一度選んでください。")
-            return redirect(back)
-        try:
-            plan = excel.commit_register_import(
-                request.user, classroom, data, filename=request.POST.get("filename", "")[:200],
-                fallback_month=fallback, expected_fingerprint=request.POST.get("fingerprint", ""),
-            )  # fmt: skip
-        except ValidationError as exc:
-            return render(request, "attendance/import_preview.html",
-                          {"classroom": classroom, "refused": exc.messages, "back": back},
-                          status=409)  # fmt: skip
-        pending.discard_pending(request.POST["token"])
-        messages.success(request, f"出席簿を取り込みました ({len(plan.changes)}件を変更)。")
-        return redirect(back)
+    fallback = _fallback_month(request)
     upload = request.FILES.get("file")
     if upload is None:
         messages.error(request, "ファイルを選んでください。")
@@ -503,16 +609,60 @@ def register_import(request: HttpRequest, classroom_id: int) -> HttpResponse:
         messages.error(request, f"ファイルが大きすぎます。{excel.IMPORT_LIMITS.describe()}。")
         return redirect(back)
     data = upload.read()
-    plan = excel.plan_register_import(classroom, data, filename=upload.name,
-                                      fallback_month=fallback)  # fmt: skip
-    token = pending.store_pending(data) if plan.ok and plan.changes else ""
+    plan = excel.plan_register_import(
+        classroom, data, filename=upload.name, fallback_month=fallback
+    )
+    token = (
+        store.put(data, by=request.actor, kind=REGISTER_UPLOAD, filename=upload.name)
+        if plan.ok and plan.changes
+        else ""
+    )
     return render(
         request,
         "attendance/import_preview.html",
-        {"classroom": classroom, "plan": plan, "token": token, "back": back,
-         "fingerprint": plan.fingerprint(), "changes": plan.changes[:300],
-         "errors": plan.errors[:300], "month": fallback},
-    )  # fmt: skip
+        {
+            "classroom": classroom,
+            "plan": plan,
+            "token": token,
+            "back": back,
+            "fingerprint": plan.fingerprint(),
+            "changes": plan.changes[:300],
+            "errors": plan.errors[:300],
+            "month": fallback,
+        },
+    )
+
+
+@require_POST
+@staff_required
+def register_import_confirm(request: HttpRequest, classroom_id: int) -> HttpResponse:
+    """Confirm a previewed import: every change in one transaction, or nothing."""
+    classroom, back = _import_target(request, classroom_id)
+    token = request.POST.get("token", "")
+    try:
+        data = store.get(token, by=request.actor, kind=REGISTER_UPLOAD)
+    except store.PendingRefused as refused:
+        messages.error(request, refused.message)
+        return redirect(back)
+    try:
+        plan = excel.commit_register_import(
+            classroom,
+            data,
+            by=request.actor,
+            filename=request.POST.get("filename", "")[:200],
+            fallback_month=_fallback_month(request),
+            expected_fingerprint=request.POST.get("fingerprint", ""),
+        )
+    except ValidationError as exc:
+        return render(
+            request,
+            "attendance/import_preview.html",
+            {"classroom": classroom, "refused": exc.messages, "back": back},
+            status=409,
+        )
+    store.discard(token, by=request.actor, kind=REGISTER_UPLOAD)
+    messages.success(request, f"出席簿を取り込みました ({len(plan.changes)}件を変更)。")
+    return redirect(back)
 
 
 def _fallback_month(request) -> tuple[int, int] | None:
@@ -525,7 +675,7 @@ def _fallback_month(request) -> tuple[int, int] | None:
 
 def _this_month(classroom: Classroom) -> tuple[int, int]:
     today = timezone.localdate()
-    start, end = rules.school_year_bounds(classroom.school_year.year)
+    start, end = school_calendar.year_bounds(classroom.school_year)
     day = min(max(today, start), end)
     return day.year, day.month
 
@@ -533,19 +683,18 @@ def _this_month(classroom: Classroom) -> tuple[int, int]:
 @staff_required
 def municipality_export(request: HttpRequest):
     """Every student's yearly figures as one workbook (BoE), written to a temporary file and streamed."""
-    actor: Actor = request.actor
-    actor.require(actor.sees_whole_municipality, "市全体の出力は教育委員会の職員のみができます。")
-    school_year = _year(request)
-    start, end = rules.school_year_bounds(school_year.year)
-    end = min(end, timezone.localdate()) if school_year.state == SchoolYear.State.CURRENT else end
-    queries.ensure_calendars(school_year)
+    school_year = _school_year(request)
     handle = tempfile.TemporaryFile(suffix=".xlsx")  # noqa: SIM115 (FileResponse closes it)
-    excel.write_municipality_figures(school_year, start, end, handle)
+    excel.export_municipality_figures(
+        school_year, handle, by=request.actor, today=timezone.localdate()
+    )
     handle.seek(0)
     response = FileResponse(
-        handle, as_attachment=True, filename=f"出欠の記録_{school_year.year}年度.xlsx",
+        handle,
+        as_attachment=True,
+        filename=f"出欠の記録_{school_year.year}年度.xlsx",
         content_type=XLSX_CONTENT_TYPE,
-    )  # fmt: skip
+    )
     response["Cache-Control"] = "no-store"
     return response
 
@@ -570,13 +719,17 @@ def codes(request: HttpRequest) -> HttpResponse:
             for c in rows
         ]
         try:
-            changed = services.update_codes(request.user, posted)
+            changed = services.update_codes(posted, by=actor)
         except ValidationError as exc:
             errors = exc.messages
             for c, p in zip(rows, posted, strict=True):
                 c.symbol, c.label, c.figure, c.key, c.is_active = (
-                    p.symbol, p.label, p.figure, p.key, p.is_active
-                )  # fmt: skip
+                    p.symbol,
+                    p.label,
+                    p.figure,
+                    p.key,
+                    p.is_active,
+                )
         else:
             messages.success(request, f"出欠記号を保存しました ({changed}件を変更)。")
             return redirect("attendance:codes")

@@ -60,8 +60,7 @@ def generate(n_schools: int, n_students: int, stdout=print) -> None:
     """Fill the current schema (empty municipality) with roster, calendars and a year of marks."""
     from django.db import connection
 
-    from attendance.models import SchoolDate
-    from schools.models import Enrolment, SchoolYear
+    from schools.models import Enrolment, SchoolDate, SchoolYear
 
     if not Enrolment.objects.exists():
         t = time.perf_counter()
@@ -201,10 +200,9 @@ def generate_roster(n_schools: int, n_students: int) -> None:
 def generate_calendars(year, stdout=print) -> None:
     from django.db import connection, transaction
 
-    from attendance import services
     from attendance.demo import OVERRIDES, VACATIONS
-    from attendance.models import CalendarOverride, Closure, SchoolDate, Vacation
-    from schools.models import Classroom, School
+    from schools import calendar
+    from schools.models import CalendarOverride, Classroom, Closure, School, SchoolDate, Vacation
 
     t = time.perf_counter()
     schools = list(School.objects.order_by("pk"))
@@ -220,14 +218,14 @@ def generate_calendars(year, stdout=print) -> None:
             for d, flag, n in OVERRIDES
         )
         first = schools[0]
-        services.rebuild_calendar(first, year)
+        calendar.rebuild_calendar(first, year)
         # Every school has the same calendar here: copy the first one's dates in SQL.
         with connection.cursor() as cursor:
             cursor.execute(
-                "INSERT INTO attendance_schooldate"
+                "INSERT INTO schools_schooldate"
                 " (school_id, school_year_id, date, is_school_day, cum, note)"
                 " SELECT s.id, sd.school_year_id, sd.date, sd.is_school_day, sd.cum, sd.note"
-                " FROM schools_school s CROSS JOIN attendance_schooldate sd"
+                " FROM schools_school s CROSS JOIN schools_schooldate sd"
                 " WHERE sd.school_id = %s AND s.id <> %s",
                 [first.pk, first.pk],
             )
@@ -263,7 +261,7 @@ FROM (
   SELECT e.id, d.date, random() AS r, random() AS r2,
          ((e.id::bigint * 2654435761) %% 1000) / 1000.0 AS u
   FROM schools_enrolment e
-  JOIN attendance_schooldate d ON d.school_id = e.school_id AND d.is_school_day
+  JOIN schools_schooldate d ON d.school_id = e.school_id AND d.is_school_day
   WHERE e.school_year_id = %s AND e.school_id = ANY(%s)
 ) x
 WHERE x.r < CASE WHEN x.u >= 0.985 THEN 0.24 ELSE 0.032 * (0.2 + 3.2 * power(x.u, 4)) END

@@ -82,7 +82,7 @@ def main(argv: list[str] | None = None) -> None:
 
     from django_tenants.utils import schema_context
 
-    from attendance import excel, queries, rules
+    from attendance import excel, figures, queries, rules
     from attendance.models import Mark
     from bench import attendance_data
     from schools.models import Classroom, Enrolment, SchoolYear
@@ -94,14 +94,14 @@ def main(argv: list[str] | None = None) -> None:
         print(f"data: {Enrolment.objects.count():,} enrolments, {Mark.objects.count():,} marks")
 
         def yearly() -> int:
-            return len(queries.figures_table(year, start, end, group="student"))
+            return len(figures.figures_table(year, start, end, group="student"))
 
         timings, n = _measure(yearly, args.runs)
         print(summary(f"yearly figures of every student ({n:,} rows)", timings, 2.0))
 
         for today in (dt.date(2026, 11, 26), end):
             timings, watch = _measure(
-                lambda today=today: queries.long_absence_watch(year, today), args.runs
+                lambda today=today: figures.long_absence_watch(year, today), args.runs
             )
             reached = sum(1 for w in watch if w.status == "reached")
             print(
@@ -114,7 +114,7 @@ def main(argv: list[str] | None = None) -> None:
             )
 
         timings, rates = _measure(
-            lambda: queries.monthly_rates(year, dt.date(2026, 11, 26)), args.runs
+            lambda: figures.monthly_rates(year, dt.date(2026, 11, 26)), args.runs
         )
         print(
             summary(

@@ -42,10 +42,11 @@ class SchoolsConfig(AppConfig):
     verbose_name = "名簿 (学校・学級・児童生徒・教職員)"
 
     def ready(self) -> None:
-        from schools import audit, receivers
+        from schools import audit, calendar, receivers
         from tenants.signals import municipality_provisioned
 
         audit.register_all(AUDIT_ACTIONS)
         municipality_provisioned.connect(
             receivers.create_first_administrator, dispatch_uid="schools.first_administrator"
         )
+        calendar.connect()  # the calendar is built when schools and years come into being

@@ -130,6 +130,32 @@ class Actor:
             return qs
         return qs.filter(enrolments__school_id__in=self.member_school_ids).distinct()
 
+    # --- attendance ---------------------------------------------------------------
+    # (pages and the API of attendance ask these; the calendar's services ask can_manage_school)
+    def visible_school_ids(self) -> frozenset[int] | None:
+        """Schools whose pupils' records the actor reads: None = every school (the board)."""
+        return None if self.sees_whole_municipality else self.member_school_ids
+
+    @property
+    def sees_attendance_reports(self) -> bool:
+        """出欠の集計 (rates, the long-absence watch): the board, or a school's administrators."""
+        return self.sees_whole_municipality or bool(self.admin_school_ids)
+
+    def attendance_report_schools(self, school_id: int | None = None) -> list[int] | None:
+        """The schools an attendance report covers: None = the whole municipality.
+
+        Without the right to reports: 403. A school the actor cannot see at all: 404 (its
+        existence must not leak); one it sees but does not run: 403.
+        """
+        self.require(self.sees_attendance_reports, "出欠の集計を見る権限がありません。")
+        if school_id is None:
+            return None if self.sees_whole_municipality else sorted(self.admin_school_ids)
+        if not self.can_view_school(school_id) or not School.objects.filter(pk=school_id).exists():
+            raise Http404("学校が見つかりません。")
+        if not self.sees_whole_municipality:
+            self.require(school_id in self.admin_school_ids, "出欠の集計を見る権限がありません。")
+        return [school_id]
+
     # --- assertions -------------------------------------------------------------
     def require(self, allowed: bool, message: str = "この操作を行う権限がありません。") -> None:
         if not allowed:

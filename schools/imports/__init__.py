@@ -18,9 +18,6 @@ from schools.imports.roster import (
 from schools.imports.staff import STAFF_LIMITS, StaffPlan, commit_staff_import, plan_staff_import
 from schools.imports.store import (
     PendingRefused,
-    discard_pending,
-    load_pending,
-    store_pending,
 )
 
 __all__ = [
@@ -34,9 +31,6 @@ __all__ = [
     "StaffPlan",
     "commit_roster_import",
     "commit_staff_import",
-    "discard_pending",
-    "load_pending",
     "plan_roster_import",
     "plan_staff_import",
-    "store_pending",
 ]

@@ -76,23 +76,3 @@ def discard(token: str, *, by: Actor | None, kind: str) -> None:
     if _valid_token(token):
         owner = by.user_id if by is not None else None
         PendingUpload.objects.filter(token=token, kind=kind, owner_id=owner).delete()
-
-
-# The first interface (one file, no owner), kept for callers outside the roster until they
-# pass ``by``: an upload stored without an owner can be confirmed only without one.
-LEGACY_KIND = "upload"
-
-
-def store_pending(data: bytes, *, by: Actor | None = None, kind: str = LEGACY_KIND) -> str:
-    return put(data, by=by, kind=kind)
-
-
-def load_pending(token: str, *, by: Actor | None = None, kind: str = LEGACY_KIND) -> bytes | None:
-    try:
-        return get(token, by=by, kind=kind)
-    except PendingRefused:
-        return None
-
-
-def discard_pending(token: str, *, by: Actor | None = None, kind: str = LEGACY_KIND) -> None:
-    discard(token, by=by, kind=kind)

@@ -8,7 +8,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('schools', '0004_audit_action_grammar'),
+        ('schools', '0005_calendar_from_attendance'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 

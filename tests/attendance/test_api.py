@@ -25,8 +25,10 @@ def put(client, classroom, body):
 def test_read_and_replace_the_day_marks(muni, client_for, klass):
     classroom, ens, user = klass
     client = client_for(muni, user)
-    body = {"date": "2026-06-01", "marks": [{"enrolment": ens[0].pk, "code": "sick",
-                                             "note": "発熱"}]}  # fmt: skip
+    body = {
+        "date": "2026-06-01",
+        "marks": [{"enrolment": ens[0].pk, "code": "sick", "note": "発熱"}],
+    }
     response = put(client, classroom, body)
     assert response.status_code == 200, response.json()
     assert response.json()["changed"] == 1
@@ -43,12 +45,16 @@ def test_read_and_replace_the_day_marks(muni, client_for, klass):
 def test_write_refusals(muni, client_for, klass):
     classroom, ens, user = klass
     client = client_for(muni, user)
-    saturday = put(client, classroom, {"date": "2026-06-06",
-                                       "marks": [{"enrolment": ens[0].pk, "code": "sick"}]})  # fmt: skip
+    saturday = put(
+        client,
+        classroom,
+        {"date": "2026-06-06", "marks": [{"enrolment": ens[0].pk, "code": "sick"}]},
+    )
     assert saturday.status_code == 400
     assert "授業日ではない" in str(saturday.json()["error"])
-    bad = put(client, classroom, {"date": "2026-06-01", "marks": [{"enrolment": 999999,
-                                                                   "code": "sick"}]})  # fmt: skip
+    bad = put(
+        client, classroom, {"date": "2026-06-01", "marks": [{"enrolment": 999999, "code": "sick"}]}
+    )
     assert bad.status_code == 400 and "在籍していない" in str(bad.json()["error"])
     assert put(client, classroom, {"date": "nope", "marks": []}).status_code == 400
     other_class = factories.classroom(classroom.school, classroom.school_year, grade=2)
@@ -57,8 +63,10 @@ def test_write_refusals(muni, client_for, klass):
     denied = put(other, classroom, {"date": "2026-06-01", "marks": []})
     assert denied.status_code == 403 and denied.json()["error"]["code"] == "permission_denied"
     far = factories.homeroom_teacher(factories.classroom(factories.school(), classroom.school_year))
-    assert put(client_for(muni, far.user), classroom, {"date": "2026-06-01", "marks": []}
-               ).status_code == 404  # fmt: skip
+    assert (
+        put(client_for(muni, far.user), classroom, {"date": "2026-06-01", "marks": []}).status_code
+        == 404
+    )
     assert client_for(muni).get(f"{BASE}/class-marks/{classroom.pk}/").status_code in (401, 403)
     assert not Mark.objects.exists()
 
@@ -84,10 +92,13 @@ def test_calendar_student_marks_and_figures(muni, client_for, klass, boe_admin):
 
 def test_long_absence_api_scope(muni, client_for, klass, boe_admin):
     classroom, ens, user = klass
-    from attendance.models import SchoolDate
+    from schools.models import SchoolDate
 
-    days = list(SchoolDate.objects.filter(school=classroom.school, is_school_day=True,
-                                          date__lte=D(2026, 11, 26)).values_list("date", flat=True))  # fmt: skip
+    days = list(
+        SchoolDate.objects.filter(
+            school=classroom.school, is_school_day=True, date__lte=D(2026, 11, 26)
+        ).values_list("date", flat=True)
+    )
     Mark.objects.bulk_create([Mark(enrolment=ens[0], date=d, code="sick") for d in days[:30]])
     boe = client_for(muni, boe_admin).get(f"{BASE}/long-absence/?year=2026").json()
     assert [r["student"] for r in boe["results"]] == [ens[0].student_id]
@@ -108,8 +119,10 @@ def test_class_marks_api_costs_constant_queries(muni, client_for):
         teacher = factories.homeroom_teacher(classroom)
         client = client_for(muni, teacher.user)
         client.get(f"{BASE}/class-marks/{classroom.pk}/?date=2026-06-01")
-        body = {"date": "2026-06-01", "marks": [{"enrolment": e.pk, "code": "sick"}
-                                                for e in ens[::3]]}  # fmt: skip
+        body = {
+            "date": "2026-06-01",
+            "marks": [{"enrolment": e.pk, "code": "sick"} for e in ens[::3]],
+        }
         with CaptureQueriesContext(connection) as read:
             got = client.get(f"{BASE}/class-marks/{classroom.pk}/?date=2026-06-01")
             assert got.status_code == 200

@@ -12,8 +12,8 @@ import secrets
 import pytest
 from django_tenants.utils import schema_context
 
-from attendance import services
 from attendance.models import Mark
+from schools import calendar
 from schools.models import Enrolment, Student
 from tests import factories
 from tests.browser.fixtures import SCREENSHOTS
@@ -34,11 +34,18 @@ def tama_class(live_url):  # noqa: F811
         enrolments = []
         for i in range(1, 7):
             student = Student.objects.create(name=f"多摩 {i}郎", kana=f"たま {i:02d}")
-            enrolments.append(Enrolment.objects.create(
-                student=student, classroom=classroom, school=school, school_year=year,
-                grade=3, roll_number=i, enrolled_on=year.start,
-            ))  # fmt: skip
-        services.rebuild_calendar(school, year)
+            enrolments.append(
+                Enrolment.objects.create(
+                    student=student,
+                    classroom=classroom,
+                    school=school,
+                    school_year=year,
+                    grade=3,
+                    roll_number=i,
+                    enrolled_on=year.start,
+                )
+            )
+        calendar.rebuild_calendar(school, year)
         teacher = factories.staff(name="担任 花子", username=f"t-{secrets.token_hex(4)}")
         factories.give_role(teacher, "homeroom", classroom=classroom)
     return tama, classroom, enrolments, teacher.user.username
@@ -101,11 +108,13 @@ def test_register_page_renders(page, live_url, tama_class):  # noqa: F811
 def test_board_overview_chart_and_watch(page, live_url, tama_class):  # noqa: F811
     tama, classroom, enrolments, username = tama_class
     with schema_context(tama.schema_name):
-        from attendance.models import SchoolDate
+        from schools.models import SchoolDate
 
-        days = list(SchoolDate.objects.filter(school_id=classroom.school_id, is_school_day=True,
-                                              date__lte=dt.date(2026, 11, 20))
-                    .values_list("date", flat=True))  # fmt: skip
+        days = list(
+            SchoolDate.objects.filter(
+                school_id=classroom.school_id, is_school_day=True, date__lte=dt.date(2026, 11, 20)
+            ).values_list("date", flat=True)
+        )
         Mark.objects.bulk_create(
             [Mark(enrolment=enrolments[2], date=d, code="absent") for d in days[-40:]]
         )

@@ -16,8 +16,10 @@ from django_tenants.utils import schema_context
 from attendance import queries, services
 from attendance.models import Mark
 from attendance.services import MarkInput
+from schools import calendar
 from schools.models import School
 from tests import factories
+from tests.attendance.helpers import actor_of
 from tests.conftest import _municipality
 
 DAY = dt.date(2026, 6, 1)
@@ -36,11 +38,18 @@ def committed_class(django_db_setup, django_db_blocker):
 
             for i in range(1, 5):
                 student = Student.objects.create(name=f"並行 {i}", kana=f"へいこう {i}")
-                enrolments.append(Enrolment.objects.create(
-                    student=student, classroom=classroom, school=school, school_year=year,
-                    grade=4, roll_number=i, enrolled_on=year.start,
-                ))  # fmt: skip
-            services.rebuild_calendar(school, year)
+                enrolments.append(
+                    Enrolment.objects.create(
+                        student=student,
+                        classroom=classroom,
+                        school=school,
+                        school_year=year,
+                        grade=4,
+                        roll_number=i,
+                        enrolled_on=year.start,
+                    )
+                )
+            calendar.rebuild_calendar(school, year)
             teachers = [factories.staff(username=f"heiko-{n}").user for n in (1, 2)]
         try:
             yield tama, classroom, enrolments, teachers
@@ -63,10 +72,15 @@ def _save_at_once(tama, classroom, jobs) -> list[Exception]:
                 entry = queries.save_context(classroom, DAY)
                 barrier.wait(timeout=10)
                 services.save_day_marks(
-                    user, classroom, DAY, marks, base={},
+                    classroom,
+                    DAY,
+                    marks,
+                    by=actor_of(user, classroom),
+                    base={},
                     valid_codes={c.code for c in entry.codes},
-                    class_day=(entry.is_school_day, entry.is_closed), enrolments=entry.enrolments,
-                )  # fmt: skip
+                    class_day=(entry.is_school_day, entry.is_closed),
+                    enrolments=entry.enrolments,
+                )
         except Exception as exc:  # noqa: BLE001 - reported by the test
             errors.append(exc)
         finally:
@@ -84,28 +98,35 @@ def test_two_teachers_at_once_lose_nothing(committed_class, django_db_blocker):
     tama, classroom, ens, (first, second) = committed_class
     with django_db_blocker.unblock():
         for _ in range(5):  # several rounds to make the overlap likely
-            errors = _save_at_once(tama, classroom, [
-                (first, {ens[0].pk: MarkInput("sick"), ens[1].pk: MarkInput("late")}),
-                (second, {ens[2].pk: MarkInput("absent"), ens[3].pk: MarkInput("early")}),
-            ])  # fmt: skip
+            errors = _save_at_once(
+                tama,
+                classroom,
+                [
+                    (first, {ens[0].pk: MarkInput("sick"), ens[1].pk: MarkInput("late")}),
+                    (second, {ens[2].pk: MarkInput("absent"), ens[3].pk: MarkInput("early")}),
+                ],
+            )
             assert errors == []
             with schema_context(tama.schema_name):
                 assert dict(
                     Mark.objects.filter(enrolment__classroom=classroom).values_list(
                         "enrolment_id", "code"
                     )
-                ) == {ens[0].pk: "sick", ens[1].pk: "late", ens[2].pk: "absent",
-                      ens[3].pk: "early"}  # fmt: skip
+                ) == {ens[0].pk: "sick", ens[1].pk: "late", ens[2].pk: "absent", ens[3].pk: "early"}
                 Mark.objects.filter(enrolment__classroom=classroom).delete()
 
 
 def test_the_same_student_at_once_gives_one_mark_and_no_error(committed_class, django_db_blocker):
     tama, classroom, ens, (first, second) = committed_class
     with django_db_blocker.unblock():
-        errors = _save_at_once(tama, classroom, [
-            (first, {ens[0].pk: MarkInput("sick")}),
-            (second, {ens[0].pk: MarkInput("late")}),
-        ])  # fmt: skip
+        errors = _save_at_once(
+            tama,
+            classroom,
+            [
+                (first, {ens[0].pk: MarkInput("sick")}),
+                (second, {ens[0].pk: MarkInput("late")}),
+            ],
+        )
         assert errors == []
         with schema_context(tama.schema_name):
             codes = list(Mark.objects.filter(enrolment=ens[0]).values_list("code", flat=True))

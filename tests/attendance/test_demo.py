@@ -5,9 +5,9 @@ from __future__ import annotations
 import datetime as dt
 
 from attendance import demo as attendance_demo
-from attendance import queries
-from attendance.models import Mark, SchoolDate
-from schools.models import SchoolYear
+from attendance import figures
+from attendance.models import Mark
+from schools.models import SchoolDate, SchoolYear
 
 
 def test_demo_seed_is_realistic_and_idempotent(demo_muni, demo_site):
@@ -20,5 +20,5 @@ def test_demo_seed_is_realistic_and_idempotent(demo_muni, demo_site):
     assert Mark.objects.count() == marks
     year = SchoolYear.objects.get(year=2026)
     today = min(dt.date.today(), dt.date(2027, 3, 31))
-    watch = queries.long_absence_watch(year, max(today, dt.date(2026, 11, 26)))
+    watch = figures.long_absence_watch(year, max(today, dt.date(2026, 11, 26)))
     assert 1 <= len(watch) <= 10

@@ -61,7 +61,7 @@ def test_round_trip_preview_then_commit(muni, client_for, klass, boe_admin):
     token = re.search(r'name="token" value="([0-9a-f]+)"', html).group(1)
     fingerprint = re.search(r'name="fingerprint" value="([0-9a-f]+)"', html).group(1)
     done = client.post(
-        f"/attendance/class/{classroom.pk}/import/",
+        f"/attendance/class/{classroom.pk}/import/confirm/",
         {"token": token, "fingerprint": fingerprint, "y": "2026", "m": "6"},
     )
     assert done.status_code == 302
@@ -100,8 +100,9 @@ def test_refuses_a_file_that_is_not_a_workbook(muni, client_for, klass):
     client = client_for(muni, user)
     buffer = io.BytesIO(b"%PDF-1.4 not a sheet")
     buffer.name = "x.pdf"
-    response = client.post(f"/attendance/class/{classroom.pk}/import/",
-                           {"file": buffer, "y": "2026", "m": "6"})  # fmt: skip
+    response = client.post(
+        f"/attendance/class/{classroom.pk}/import/", {"file": buffer, "y": "2026", "m": "6"}
+    )
     assert response.status_code == 200 and "PDF" in response.content.decode()
 
 

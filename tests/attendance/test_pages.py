@@ -10,6 +10,7 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
 from attendance.models import Mark, TakenDay
+from schools import calendar
 from schools.models import Enrolment, Role
 from tests import factories
 from tests.attendance.helpers import D, save, setup_class
@@ -52,8 +53,13 @@ def test_homeroom_teacher_sees_the_entry_page_with_keys(muni, client_for, klass)
 def test_save_stores_marks_and_shows_counts(muni, client_for, klass):
     classroom, ens, user = klass
     client = client_for(muni, user)
-    response = post_marks(client, classroom, {ens[0].pk: "sick", ens[1].pk: "late"},
-                          base={e.pk: "" for e in ens}, htmx=True)  # fmt: skip
+    response = post_marks(
+        client,
+        classroom,
+        {ens[0].pk: "sick", ens[1].pk: "late"},
+        base={e.pk: "" for e in ens},
+        htmx=True,
+    )
     html = response.content.decode()
     assert response.status_code == 200
     assert "出欠を保存しました" in html and "2人を変更" in html
@@ -191,14 +197,25 @@ def test_calendar_admin(muni, client_for, klass):
     client = client_for(muni, admin.user)
     url = f"/attendance/school/{school.pk}/calendar/"
     assert client.get(url).status_code == 200
-    r = client.post(url, {"form": "override", "o-date": "2026-06-13", "o-is_school_day": "1",
-                          "o-note": "授業参観"})  # fmt: skip
+    r = client.post(
+        url + "overrides/set/",
+        {"o-date": "2026-06-13", "o-is_school_day": "1", "o-note": "授業参観"},
+    )
     assert r.status_code == 302
-    r = client.post(url, {"form": "closure", "c-kind": "class", "c-classroom": classroom.pk,
-                          "c-start": "2026-06-15", "c-end": "2026-06-16", "c-reason": "インフルエンザ"})  # fmt: skip
+    r = client.post(
+        url + "closures/add/",
+        {
+            "c-kind": "class",
+            "c-classroom": classroom.pk,
+            "c-start": "2026-06-15",
+            "c-end": "2026-06-16",
+            "c-reason": "インフルエンザ",
+        },
+    )
     assert r.status_code == 302
-    bad = client.post(url, {"form": "vacation", "v-name": "夏", "v-start": "2026-08-31",
-                            "v-end": "2026-07-21"})  # fmt: skip
+    bad = client.post(
+        url + "vacations/add/", {"v-name": "夏", "v-start": "2026-08-31", "v-end": "2026-07-21"}
+    )
     assert bad.status_code == 200 and "終了日は開始日以降" in bad.content.decode()
     teacher = client_for(muni, user)
     assert teacher.get(url).status_code == 403
@@ -208,24 +225,29 @@ def test_calendar_admin(muni, client_for, klass):
     html = teacher.get(f"/attendance/class/{classroom.pk}/register/2026/6/").content.decode()
     assert ">閉<" in html
     # Undo the Saturday: it is no longer a school day.
-    from attendance.models import CalendarOverride, SchoolDate
+    from schools.models import CalendarOverride, SchoolDate
 
     override = CalendarOverride.objects.get(school=school, date=D(2026, 6, 13))
-    r = client.post(url, {"form": "delete_override", "id": override.pk, "year": "2026"})
+    r = client.post(url + f"overrides/{override.pk}/delete/", {"year": "2026"})
     assert r.status_code == 302
     assert not SchoolDate.objects.get(school=school, date=D(2026, 6, 13)).is_school_day
-    r = client.post(url, {"form": "vacation", "v-name": "夏季休業", "v-start": "2026-07-21",
-                          "v-end": "2026-08-31"})  # fmt: skip
+    r = client.post(
+        url + "vacations/add/",
+        {"v-name": "夏季休業", "v-start": "2026-07-21", "v-end": "2026-08-31"},
+    )
     assert r.status_code == 302
     assert not SchoolDate.objects.get(school=school, date=D(2026, 7, 22)).is_school_day
 
 
 def test_overview_for_boe_and_school_admin(muni, client_for, klass, boe_admin):
     classroom, ens, user = klass
-    from attendance.models import SchoolDate
+    from schools.models import SchoolDate
 
-    days = list(SchoolDate.objects.filter(school=classroom.school, is_school_day=True,
-                                          date__lte=D(2026, 11, 26)).values_list("date", flat=True))  # fmt: skip
+    days = list(
+        SchoolDate.objects.filter(
+            school=classroom.school, is_school_day=True, date__lte=D(2026, 11, 26)
+        ).values_list("date", flat=True)
+    )
     Mark.objects.bulk_create([Mark(enrolment=ens[0], date=d, code="sick") for d in days[:32]])
     html = client_for(muni, boe_admin).get("/attendance/overview/").content.decode()
     assert "<svg" in html and ens[0].student.name in html and "30日以上" in html
@@ -259,8 +281,13 @@ def test_codes_setting_changes_symbols_and_figures(muni, client_for, klass, boe_
     assert client.get("/attendance/codes/").status_code == 200
     data = {}
     for c in AttendanceCode.objects.all():
-        data |= {f"symbol-{c.code}": c.symbol, f"label-{c.code}": c.label,
-                 f"figure-{c.code}": c.figure, f"key-{c.code}": c.key, f"active-{c.code}": "1"}  # fmt: skip
+        data |= {
+            f"symbol-{c.code}": c.symbol,
+            f"label-{c.code}": c.label,
+            f"figure-{c.code}": c.figure,
+            f"key-{c.code}": c.key,
+            f"active-{c.code}": "1",
+        }
     data["symbol-late"] = "チ"
     assert client.post("/attendance/codes/", data).status_code == 302
     save(boe_admin, classroom, MONDAY, {ens[0].pk: "late"})
@@ -276,6 +303,7 @@ def test_per_period_marks_at_a_junior_high(muni, client_for):
     year = factories.school_year(2026)
     school = factories.school(school_type="junior_high", per_period_attendance=True)
     classroom = factories.classroom(school, year, grade=2)
+    calendar.rebuild_calendar(school, year)  # as create_school's receiver does
     ens = factories.students(classroom, 3)
     teacher = factories.homeroom_teacher(classroom)
     client = client_for(muni, teacher.user)
@@ -291,6 +319,7 @@ def test_per_period_marks_at_a_junior_high(muni, client_for):
     # An elementary school without per-period marks ignores the period.
     _, _, other, other_ens = setup_class(2, name="9組")
     other_teacher = factories.homeroom_teacher(other)
-    client_for(muni, other_teacher.user).post(day_url(other) + "?period=3",
-                                              {f"m{other_ens[0].pk}": "sick"})  # fmt: skip
+    client_for(muni, other_teacher.user).post(
+        day_url(other) + "?period=3", {f"m{other_ens[0].pk}": "sick"}
+    )
     assert Mark.objects.get(enrolment=other_ens[0]).period == 0

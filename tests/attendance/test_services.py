@@ -8,12 +8,13 @@ import random
 import pytest
 from django.core.exceptions import ValidationError
 
-from attendance import queries, rules, services
-from attendance.models import AttendanceCode, Mark, SchoolDate
+from attendance import figures, queries, rules, services
+from attendance.models import AttendanceCode, Mark
 from attendance.services import MarkInput
-from schools.models import AuditEvent, Enrolment, SchoolYear
+from schools import calendar
+from schools.models import AuditEvent, Enrolment, SchoolDate, SchoolYear
 from tests import factories
-from tests.attendance.helpers import D, save, setup_class
+from tests.attendance.helpers import D, actor_of, save, setup_class
 
 MONDAY = D(2026, 6, 1)
 
@@ -75,8 +76,16 @@ def test_refuses_a_non_school_day_and_a_student_not_enrolled(muni, boe_admin):
 
 def test_class_closure_day_refuses_marks(muni, boe_admin):
     year, school, classroom, ens = setup_class()
-    services.add_closure(boe_admin, school, year, kind="class", classroom=classroom,
-                         start=MONDAY, end=MONDAY, reason="インフルエンザ")  # fmt: skip
+    calendar.add_closure(
+        school,
+        year,
+        by=actor_of(boe_admin),
+        kind="class",
+        classroom=classroom,
+        start=MONDAY,
+        end=MONDAY,
+        reason="インフルエンザ",
+    )
     with pytest.raises(ValidationError, match="学級閉鎖"):
         save(boe_admin, classroom, MONDAY, {ens[0].pk: "sick"})
 
@@ -92,8 +101,9 @@ def test_archived_year_is_read_only(muni, boe_admin):
 def test_override_makes_an_existing_mark_ignored(muni, boe_admin):
     year, school, classroom, ens = setup_class()
     save(boe_admin, classroom, MONDAY, {ens[0].pk: "sick"})
-    services.set_override(boe_admin, school, year, date=MONDAY, is_school_day=False,
-                          note="振替休業日")  # fmt: skip
+    calendar.set_override(
+        school, year, by=actor_of(boe_admin), date=MONDAY, is_school_day=False, note="振替休業日"
+    )
     reg = queries.register(classroom, D(2026, 6, 1), D(2026, 6, 30))
     assert reg.rows[0].figures.absent_days == 0
     assert reg.rows[0].figures.school_days == 21
@@ -108,19 +118,60 @@ def _random_setup(boe_admin):
     Enrolment.objects.filter(pk=ens[1].pk).update(enrolled_on=D(2026, 6, 17))
     Enrolment.objects.filter(pk=ens[2].pk).update(left_on=D(2026, 10, 14), exit="transfer_out")
     Enrolment.objects.create(
-        student=ens[2].student, classroom=classroom, school=school, school_year=year, grade=2,
-        roll_number=20, enrolled_on=D(2027, 1, 12), entry="transfer_in",
-    )  # fmt: skip
-    services.add_vacation(boe_admin, school, year, name="夏季休業", start=D(2026, 7, 21),
-                          end=D(2026, 8, 31))  # fmt: skip
-    services.set_override(boe_admin, school, year, date=D(2026, 6, 13), is_school_day=True,
-                          note="授業参観")  # fmt: skip
-    services.add_closure(boe_admin, school, year, kind="school", start=D(2026, 9, 8),
-                         end=D(2026, 9, 9), reason="台風")  # fmt: skip
-    services.add_closure(boe_admin, school, year, kind="grade", grade=2, start=D(2026, 11, 10),
-                         end=D(2026, 11, 12), reason="学年閉鎖")  # fmt: skip
-    services.add_closure(boe_admin, school, year, kind="class", classroom=classroom,
-                         start=D(2026, 12, 1), end=D(2026, 12, 3), reason="学級閉鎖")  # fmt: skip
+        student=ens[2].student,
+        classroom=classroom,
+        school=school,
+        school_year=year,
+        grade=2,
+        roll_number=20,
+        enrolled_on=D(2027, 1, 12),
+        entry="transfer_in",
+    )
+    calendar.add_vacation(
+        school,
+        year,
+        by=actor_of(boe_admin),
+        name="夏季休業",
+        start=D(2026, 7, 21),
+        end=D(2026, 8, 31),
+    )
+    calendar.set_override(
+        school,
+        year,
+        by=actor_of(boe_admin),
+        date=D(2026, 6, 13),
+        is_school_day=True,
+        note="授業参観",
+    )
+    calendar.add_closure(
+        school,
+        year,
+        by=actor_of(boe_admin),
+        kind="school",
+        start=D(2026, 9, 8),
+        end=D(2026, 9, 9),
+        reason="台風",
+    )
+    calendar.add_closure(
+        school,
+        year,
+        by=actor_of(boe_admin),
+        kind="grade",
+        grade=2,
+        start=D(2026, 11, 10),
+        end=D(2026, 11, 12),
+        reason="学年閉鎖",
+    )
+    calendar.add_closure(
+        school,
+        year,
+        by=actor_of(boe_admin),
+        kind="class",
+        classroom=classroom,
+        start=D(2026, 12, 1),
+        end=D(2026, 12, 3),
+        reason="学級閉鎖",
+    )
     rng = random.Random(4)
     codes = [c.code for c in rules.DEFAULT_CODES]
     rows = []
@@ -138,14 +189,14 @@ def test_sql_figures_equal_the_day_by_day_rule(muni, boe_admin):
     _, rows = queries.class_year_figures(classroom)
     _, rows_other = queries.class_year_figures(other)
     expected = {r.enrolment.pk: r.year for r in rows + rows_other}
-    sql = dict(queries.figures_rows(year, start, end, group="enrolment"))
+    sql = dict(figures.figures_rows(year, start, end, group="enrolment"))
     assert {k[0]: f for k, f in sql.items()} == expected
     assert any(f.suspended_days for f in expected.values())
     # Monthly figures add up to the same per month.
     for (y, m), i in zip(queries.school_year_months(2026), range(12), strict=True):
         mstart, mend = queries.month_bounds(y, m)
         month_sql = {
-            k[0]: f for k, f in queries.figures_rows(year, mstart, mend, group="enrolment")
+            k[0]: f for k, f in figures.figures_rows(year, mstart, mend, group="enrolment")
         }
         for r in rows:
             assert month_sql.get(r.enrolment.pk, rules.Figures()) == r.months[i], (y, m)
@@ -154,22 +205,23 @@ def test_sql_figures_equal_the_day_by_day_rule(muni, boe_admin):
 def test_long_absence_watch_and_monthly_rates(muni, boe_admin):
     year, school, classroom, ens = setup_class(3)
     days = sorted(
-        SchoolDate.objects.filter(school=school, is_school_day=True, date__lte=D(2026, 11, 26))
-        .values_list("date", flat=True)
-    )  # fmt: skip
+        SchoolDate.objects.filter(
+            school=school, is_school_day=True, date__lte=D(2026, 11, 26)
+        ).values_list("date", flat=True)
+    )
     Mark.objects.bulk_create(
         [Mark(enrolment=ens[0], date=d, code="sick") for d in days[:31]]
         + [Mark(enrolment=ens[1], date=d, code="absent") for d in days[-20:]]
         + [Mark(enrolment=ens[2], date=d, code="sick") for d in days[:3]]
     )
-    watch = queries.long_absence_watch(year, D(2026, 11, 26))
+    watch = figures.long_absence_watch(year, D(2026, 11, 26))
     by_student = {w.student_id: w for w in watch}
     assert by_student[ens[0].student_id].status == "reached"
     assert by_student[ens[0].student_id].absent == 31
     assert by_student[ens[1].student_id].status == "projected"
     assert ens[2].student_id not in by_student
     assert sum(by_student[ens[0].student_id].trend) == 31
-    rates = queries.monthly_rates(year, D(2026, 11, 26), [school.pk])
+    rates = figures.monthly_rates(year, D(2026, 11, 26), [school.pk])
     assert len(rates[school.pk]) == 8  # April .. November
     april = rates[school.pk][0]
     assert april.required == 3 * len([d for d in days if d.month == 4])
@@ -186,12 +238,18 @@ def test_save_query_count_is_constant(muni, boe_admin):
         from django.test.utils import CaptureQueriesContext
 
         user = type(boe_admin).objects.get(pk=boe_admin.pk)  # fresh, as in a request
+        actor = actor_of(user, classroom)
         with CaptureQueriesContext(connection) as ctx:
             services.save_day_marks(
-                user, classroom, MONDAY, marks, base={},
+                classroom,
+                MONDAY,
+                marks,
+                by=actor,
+                base={},
                 valid_codes={c.code for c in entry.codes},
-                class_day=(entry.is_school_day, entry.is_closed), enrolments=entry.enrolments,
-            )  # fmt: skip
+                class_day=(entry.is_school_day, entry.is_closed),
+                enrolments=entry.enrolments,
+            )
         counts.append(len(ctx.captured_queries))
     assert counts[0] == counts[1]
 
@@ -208,7 +266,7 @@ def test_figures_table_matches_the_rules(muni, boe_admin):
     year, school, classroom, other, *_ = _random_setup(boe_admin)
     start, end = rules.school_year_bounds(2026)
     _, rows = queries.class_year_figures(classroom)
-    table = {r[0]: r[1:] for r in queries.figures_table(year, start, end, group="enrolment")}
+    table = {r[0]: r[1:] for r in figures.figures_table(year, start, end, group="enrolment")}
     for r in rows:
         expected = r.year.as_dict()
         assert table[r.enrolment.pk] == tuple(expected[k] for k, _ in rules.FIGURE_COLUMNS)
@@ -219,10 +277,10 @@ def test_school_month_figures_equal_the_per_enrolment_sql(muni, boe_admin):
     start, end = rules.school_year_bounds(2026)
     per_enrolment = {
         key: (f.school_days, f.suspended_days, f.absent_days)
-        for key, f in queries.figures_rows(year, start, end, group="school_month")
+        for key, f in figures.figures_rows(year, start, end, group="school_month")
     }
     grouped = {
         key: (f.school_days, f.suspended_days, f.absent_days)
-        for key, f in queries.school_month_figures(year, start, end)
+        for key, f in figures.school_month_figures(year, start, end)
     }
     assert grouped == per_enrolment

@@ -185,8 +185,8 @@ def test_report_card_shows_the_terms_attendance_figures(setup, client_for, muni)
     import datetime as dt
 
     from attendance.models import Mark
-    from attendance.queries import ensure_calendars
     from gradebook import reportcards
+    from schools.calendar import ensure_calendars
 
     cards = reportcards.class_report_cards(setup.classroom, setup.term, setup.students[0].pk)
     assert cards[0].attendance is None  # no calendar yet: no figures rather than zeros

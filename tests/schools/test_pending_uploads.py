@@ -92,14 +92,6 @@ def test_token_of_another_municipality_finds_nothing(muni, other_muni, principal
             store.get(bad, by=owner, kind="schools.roster")
 
 
-def test_first_interface_without_owner_still_works(muni, principal):
-    token = store.store_pending(b"abc")
-    assert store.load_pending(token) == b"abc"
-    assert store.load_pending(token, by=actor_for_user(principal)) is None  # not its owner
-    store.discard_pending(token)
-    assert store.load_pending(token) is None
-
-
 def test_lookups_answer_404_for_ids_that_are_not_numbers(muni, boe_admin, school, classroom):
     actor = actor_for_user(boe_admin)
     assert actor.school_or_404(str(school.pk)) == school
