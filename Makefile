@@ -45,6 +45,7 @@ stop:
 lint: setup
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
+	$(VENV)/bin/lint-imports
 
 fmt: setup
 	$(VENV)/bin/ruff check --fix .
