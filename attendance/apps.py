@@ -4,6 +4,7 @@ AUDIT_ACTIONS = {
     "attendance.marks.save": "出欠の保存",
     "attendance.register.import": "出席簿の取込",
     "attendance.codes.update": "出欠記号の設定",
+    "attendance.municipality_figures.export": "出欠の記録 (市全体) の出力",
 }
 
 
