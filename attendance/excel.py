@@ -309,9 +309,12 @@ MUNICIPALITY_COLUMNS = [
 
 
 def write_municipality_figures(
-    school_year, start: dt.date, end: dt.date, target,
+    school_year,
+    start: dt.date,
+    end: dt.date,
+    target,
     progress: Callable[[int, int | None, str], None] | None = None,
-) -> int:  # fmt: skip
+) -> int:
     """Every student's 指導要録 figures of the year into ``target`` (a path or file), streamed.
 
     One aggregate query read through a server-side cursor in chunks, written row by row

@@ -61,9 +61,11 @@ def municipality_export(ctx, params: dict[str, Any]) -> jobs.FileResult:
             "start": params["start"],
             "end": params["end"],
             "rows": rows,
-        },  # fmt: skip
+        },
     )
     return jobs.FileResult(
-        buffer.getvalue(), f"出欠の記録_{school_year.year}年度.xlsx", XLSX_CONTENT_TYPE,
+        buffer.getvalue(),
+        f"出欠の記録_{school_year.year}年度.xlsx",
+        XLSX_CONTENT_TYPE,
         data={"rows": rows},
-    )  # fmt: skip
+    )

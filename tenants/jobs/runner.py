@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import logging
 import time
 from collections.abc import Callable
@@ -261,6 +262,8 @@ def recover_stalled(seconds_since_heartbeat: float = 30) -> list[int]:
     for row in rows:
         manager.retry_job_by_id(row["id"], retry_at=timezone.now())
         args = row["args"] or {}
+        if isinstance(args, str):  # Django's connection hands jsonb back as text
+            args = json.loads(args)
         try:
             with schema_context(args["schema_name"]):
                 Job.objects.filter(pk=args["job_id"], state=Job.State.RUNNING).update(

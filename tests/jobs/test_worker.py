@@ -1,0 +1,116 @@
+"""Jobs run by a real worker process: success with a file, failure, cancel while running,
+and a worker that dies mid-job (its job is taken over by another worker).
+
+Each test commits in 多摩市 and starts ``manage.py procrastinate worker`` on the test database.
+"""
+
+from __future__ import annotations
+
+import io
+import time
+
+import openpyxl
+from django.contrib.auth import get_user_model
+from django.db import connection
+
+from attendance.jobs import start_municipality_export
+from schools.models import AuditEvent, School, SchoolYear, Student
+from schools.permissions import actor_for_user
+from tenants import jobs
+from tenants.jobs.models import Job
+from tests import factories
+from tests.jobs.conftest import queue_status, wait_for
+
+MEXT = "B113210009977"
+
+
+def selfcheck(**params) -> Job:
+    admin = get_user_model().objects.get(username="boe-admin")
+    return jobs.enqueue(
+        "jobs.selfcheck",
+        requested_by_id=admin.pk,
+        requested_by_name="試験 管理者",
+        params={"steps": 3, "delay": 0, **params},
+    )
+
+
+def test_the_municipality_export_runs_in_a_worker_and_leaves_its_file(tama, worker):
+    School.objects.filter(mext_code=MEXT).delete()
+    year = factories.school_year(2026, SchoolYear.State.CURRENT)
+    school = factories.school("ジョブ試験小学校", mext_code=MEXT)
+    enrolments = factories.students(factories.classroom(school, year, grade=2), 3)
+    try:
+        admin = get_user_model().objects.get(username="boe-admin")
+        wait_for(selfcheck(steps=0), lambda j: j.is_finished, what="warm-up")  # worker is up
+        job = start_municipality_export(year, by=actor_for_user(admin))
+        job = wait_for(job, lambda j: j.is_finished, what="finished")
+        started_after = (job.started_at - job.created_at).total_seconds()
+        assert job.state == Job.State.SUCCEEDED, job.error
+        assert job.schema_name == tama.schema_name and job.requested_by_id == admin.pk
+        assert job.result_filename == "出欠の記録_2026年度.xlsx" and job.has_file
+        book = openpyxl.load_workbook(io.BytesIO(bytes(job.result_file)))
+        names = {row[5] for row in book.worksheets[0].iter_rows(values_only=True)}
+        assert {e.student.name for e in enrolments} <= names
+        assert job.progress_total and job.progress_done == job.progress_total
+        assert AuditEvent.objects.filter(
+            action="attendance.municipality_figures.export", actor_id=admin.pk
+        ).exists()
+        print(
+            f"\nenqueue → started: {started_after * 1000:.0f} ms, ran {job.finished_at - job.started_at}"
+        )
+    finally:
+        School.objects.filter(mext_code=MEXT).delete()
+        Student.objects.filter(pk__in=[e.student_id for e in enrolments]).delete()
+
+
+def test_a_failing_kind_ends_failed_in_the_worker(tama, worker):
+    job = wait_for(selfcheck(fail_at=2), lambda j: j.is_finished, what="finished")
+    assert job.state == Job.State.FAILED
+    assert job.error == "動作確認のため 2 件目で失敗させました。"
+    assert queue_status(job.procrastinate_id) == "failed"
+
+
+def test_cancel_while_running(tama, worker):
+    job = selfcheck(steps=400, delay=0.05)
+    wait_for(job, lambda j: j.progress_done >= 3, what="running")
+    assert jobs.cancel(job) is True
+    job = wait_for(job, lambda j: j.is_finished, timeout=10, what="cancelled")
+    assert job.state == Job.State.CANCELLED and job.progress_done < 400
+    deadline = time.monotonic() + 10
+    while queue_status(job.procrastinate_id) == "doing" and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert queue_status(job.procrastinate_id) == "aborted"
+
+
+def test_a_job_whose_worker_died_is_taken_over(tama, start_worker):
+    first = start_worker()
+    job = selfcheck(steps=60, delay=0.05)
+    wait_for(job, lambda j: j.progress_done >= 3, what="running")
+    first.kill()  # no goodbye: its job stays "doing", its heartbeat stops
+    with connection.cursor() as cursor:
+        # Age its last heartbeat instead of waiting 30 s for it to go stale.
+        cursor.execute(
+            "UPDATE public.procrastinate_workers SET last_heartbeat = now() - interval '1 hour'"
+            " WHERE id = (SELECT worker_id FROM public.procrastinate_jobs WHERE id = %s)",
+            [job.procrastinate_id],
+        )
+    assert jobs.recover_stalled() == [job.procrastinate_id]
+    job.refresh_from_db()
+    assert job.state == Job.State.QUEUED and "やり直します" in job.progress_message
+    start_worker()
+    job = wait_for(job, lambda j: j.is_finished, what="finished after take-over")
+    assert job.state == Job.State.SUCCEEDED and job.attempts == 2
+    assert job.result_data == {"steps": 60}
+
+
+def test_ctrl_c_hands_a_running_job_back_to_the_queue(tama, start_worker):
+    first = start_worker()
+    job = selfcheck(steps=100, delay=0.05)
+    wait_for(job, lambda j: j.progress_done >= 3, what="running")
+    first.stop()  # grace period 2 s, then the job is interrupted and queued again
+    job.refresh_from_db()
+    assert job.state == Job.State.QUEUED, (job.state, job.progress_message)
+    assert queue_status(job.procrastinate_id) == "todo"
+    start_worker()
+    job = wait_for(job, lambda j: j.is_finished, what="finished after restart")
+    assert job.state == Job.State.SUCCEEDED and job.attempts == 2
