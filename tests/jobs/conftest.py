@@ -126,3 +126,11 @@ def queue_status(procrastinate_id: int) -> str | None:
         )
         row = cursor.fetchone()
     return row[0] if row else None
+
+
+def wait_for_queue_status(procrastinate_id: int, status: str, timeout: float = 10.0) -> str | None:
+    """The worker writes the queue's status just after the job's own record: wait for it."""
+    deadline = time.monotonic() + timeout
+    while (found := queue_status(procrastinate_id)) != status and time.monotonic() < deadline:
+        time.sleep(0.05)
+    return found

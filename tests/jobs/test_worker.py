@@ -7,7 +7,6 @@ Each test commits in 多摩市 and starts ``manage.py procrastinate worker`` on 
 from __future__ import annotations
 
 import io
-import time
 
 import openpyxl
 from django.contrib.auth import get_user_model
@@ -19,7 +18,7 @@ from schools.permissions import actor_for_user
 from tenants import jobs
 from tenants.jobs.models import Job
 from tests import factories
-from tests.jobs.conftest import queue_status, wait_for
+from tests.jobs.conftest import queue_status, wait_for, wait_for_queue_status
 
 MEXT = "B113210009977"
 
@@ -67,7 +66,7 @@ def test_a_failing_kind_ends_failed_in_the_worker(tama, worker):
     job = wait_for(selfcheck(fail_at=2), lambda j: j.is_finished, what="finished")
     assert job.state == Job.State.FAILED
     assert job.error == "動作確認のため 2 件目で失敗させました。"
-    assert queue_status(job.procrastinate_id) == "failed"
+    assert wait_for_queue_status(job.procrastinate_id, "failed") == "failed"
 
 
 def test_cancel_while_running(tama, worker):
@@ -76,10 +75,7 @@ def test_cancel_while_running(tama, worker):
     assert jobs.cancel(job) is True
     job = wait_for(job, lambda j: j.is_finished, timeout=10, what="cancelled")
     assert job.state == Job.State.CANCELLED and job.progress_done < 400
-    deadline = time.monotonic() + 10
-    while queue_status(job.procrastinate_id) == "doing" and time.monotonic() < deadline:
-        time.sleep(0.05)
-    assert queue_status(job.procrastinate_id) == "aborted"
+    assert wait_for_queue_status(job.procrastinate_id, "aborted") == "aborted"
 
 
 def test_a_job_whose_worker_died_is_taken_over(tama, start_worker):
