@@ -47,7 +47,7 @@ def run(context: JobContext, *, schema_name: str, job_id: int) -> str:
     return state
 
 
-@app.periodic(cron="*/15 * * * * *", periodic_id="recover_stalled")
+@app.periodic(cron="* * * * *", periodic_id="recover_stalled")
 @app.task(name="tenants.jobs.recover_stalled", queue="jobs")
 def recover_stalled(timestamp: int) -> int:
     from tenants.jobs import runner
