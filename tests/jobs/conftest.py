@@ -100,9 +100,13 @@ def start_worker(tmp_path, committed) -> Iterator[Callable[[], Worker]]:
         worker.stop()
 
 
-@pytest.fixture
-def worker(start_worker) -> Worker:
-    return start_worker()
+@pytest.fixture(scope="module")
+def worker(django_db_setup, django_db_blocker, tmp_path_factory) -> Iterator[Worker]:
+    """One worker for a module's tests (starting a process costs seconds)."""
+    with django_db_blocker.unblock():
+        worker = Worker(tmp_path_factory.mktemp("worker") / "worker.log")
+        yield worker
+        worker.stop()
 
 
 def wait_for(job, condition: Callable, timeout: float = 60.0, what: str = ""):

@@ -1,7 +1,7 @@
-"""Jobs run by a real worker process: success with a file, failure, cancel while running,
-and a worker that dies mid-job (its job is taken over by another worker).
+"""Jobs run by a real worker process: success with a file, failure, cancel while running
+(workers that die or stop: test_worker_restart.py).
 
-Each test commits in 多摩市 and starts ``manage.py procrastinate worker`` on the test database.
+Each test commits in 多摩市 and shares one ``manage.py procrastinate worker`` on the test database.
 """
 
 from __future__ import annotations
@@ -10,7 +10,6 @@ import io
 
 import openpyxl
 from django.contrib.auth import get_user_model
-from django.db import connection
 
 from attendance.jobs import start_municipality_export
 from schools.models import AuditEvent, School, SchoolYear, Student
@@ -18,7 +17,7 @@ from schools.permissions import actor_for_user
 from tenants import jobs
 from tenants.jobs.models import Job
 from tests import factories
-from tests.jobs.conftest import queue_status, wait_for, wait_for_queue_status
+from tests.jobs.conftest import wait_for, wait_for_queue_status
 
 MEXT = "B113210009977"
 
@@ -76,37 +75,3 @@ def test_cancel_while_running(tama, worker):
     job = wait_for(job, lambda j: j.is_finished, timeout=10, what="cancelled")
     assert job.state == Job.State.CANCELLED and job.progress_done < 400
     assert wait_for_queue_status(job.procrastinate_id, "aborted") == "aborted"
-
-
-def test_a_job_whose_worker_died_is_taken_over(tama, start_worker):
-    first = start_worker()
-    job = selfcheck(steps=60, delay=0.05)
-    wait_for(job, lambda j: j.progress_done >= 3, what="running")
-    first.kill()  # no goodbye: its job stays "doing", its heartbeat stops
-    with connection.cursor() as cursor:
-        # Age its last heartbeat instead of waiting 30 s for it to go stale.
-        cursor.execute(
-            "UPDATE public.procrastinate_workers SET last_heartbeat = now() - interval '1 hour'"
-            " WHERE id = (SELECT worker_id FROM public.procrastinate_jobs WHERE id = %s)",
-            [job.procrastinate_id],
-        )
-    assert jobs.recover_stalled() == [job.procrastinate_id]
-    job.refresh_from_db()
-    assert job.state == Job.State.QUEUED and "やり直します" in job.progress_message
-    start_worker()
-    job = wait_for(job, lambda j: j.is_finished, what="finished after take-over")
-    assert job.state == Job.State.SUCCEEDED and job.attempts == 2
-    assert job.result_data == {"steps": 60}
-
-
-def test_ctrl_c_hands_a_running_job_back_to_the_queue(tama, start_worker):
-    first = start_worker()
-    job = selfcheck(steps=100, delay=0.05)
-    wait_for(job, lambda j: j.progress_done >= 3, what="running")
-    first.stop()  # grace period 2 s, then the job is interrupted and queued again
-    job.refresh_from_db()
-    assert job.state == Job.State.QUEUED, (job.state, job.progress_message)
-    assert queue_status(job.procrastinate_id) == "todo"
-    start_worker()
-    job = wait_for(job, lambda j: j.is_finished, what="finished after restart")
-    assert job.state == Job.State.SUCCEEDED and job.attempts == 2
