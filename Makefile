@@ -8,7 +8,7 @@ PORT ?= 8000
 # Without DATABASE_URL, the project-local cluster (scripts/devdb.sh) is used.
 DB_START := $(if $(DATABASE_URL),@true,@scripts/devdb.sh start)
 
-.PHONY: run test stop bench setup db migrate seed lint fmt lock browsers clean
+.PHONY: run worker test stop bench setup db migrate seed lint fmt lock browsers clean
 
 $(STAMP): requirements.lock
 	@command -v $(PYTHON) >/dev/null || { echo "$(PYTHON) not found: install Python 3.11 (apt-get install python3.11 python3.11-venv)"; exit 1; }
@@ -30,7 +30,17 @@ seed: migrate
 run: seed
 	$(PY) manage.py collectstatic --noinput --verbosity 0
 	@$(PY) manage.py demo_logins --port $(PORT)
+	@# The job worker runs beside the server. Ctrl-C reaches both (one process group) and the
+	@# worker finishes or hands back its jobs; if the server stops by itself, the worker is
+	@# told to stop (TERM) and waited for.
+	@$(PY) manage.py procrastinate worker & worker=$$!; \
+	trap 'wait $$worker' INT; \
+	trap 'kill -TERM $$worker 2>/dev/null; wait $$worker' EXIT; \
 	$(PY) manage.py runserver 0.0.0.0:$(PORT)
+
+# One more worker (on this machine or another one pointed at the same DATABASE_URL).
+worker: migrate
+	$(PY) manage.py procrastinate worker
 
 test: setup db
 	$(PY) -m pytest $(PYTEST_ARGS)

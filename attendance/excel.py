@@ -18,7 +18,7 @@ import hashlib
 import io
 import re
 import unicodedata
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 
 import openpyxl
@@ -350,13 +350,21 @@ MUNICIPALITY_COLUMNS = [
 ]
 
 
-def write_municipality_figures(school_year, start: dt.date, end: dt.date, target) -> int:
+def write_municipality_figures(
+    school_year,
+    start: dt.date,
+    end: dt.date,
+    target,
+    progress: Callable[[int, int | None, str], None] | None = None,
+) -> int:
     """Every student's 指導要録 figures of the year into ``target`` (a path or file), streamed.
 
     One aggregate query read through a server-side cursor in chunks, written row by row
     with openpyxl's write-only mode: memory stays flat whatever the municipality's size.
+    ``progress(done, total, message)`` is told after every chunk (a job's progress bar).
     Returns the number of rows.
     """
+    report = progress or (lambda done, total, message: None)
     from django.db import connection, transaction
 
     sql, named, keys = figures.figures_table_sql(school_year, start, end, group="enrolment")
@@ -367,7 +375,7 @@ SELECT sc.mext_code, sc.name, en.grade,
             ELSE cr.grade || '年' || cr.name END,
        en.roll_number, st.name, st.kana,
        t.school_days, t.suspended_days, t.required_days, t.absent_days, t.present_days,
-       t.late, t.early, t.deemed_present
+       t.late, t.early, t.deemed_present, count(*) OVER () AS total
 FROM t JOIN schools_enrolment en ON en.id = t.id
 JOIN schools_student st ON st.id = en.student_id
 JOIN schools_school sc ON sc.id = en.school_id
@@ -387,30 +395,40 @@ ORDER BY sc.school_type, sc.mext_code, cr.is_special_needs, cr.grade, cr.sort_or
     with transaction.atomic(), connection.chunked_cursor() as cursor:
         with connection.cursor() as settings_cursor:  # a server-side cursor runs one query
             figures.report_settings(settings_cursor)
+        report(0, None, "集計しています")
         cursor.execute(ordered, named)
+        total = None
         while rows := cursor.fetchmany(5000):
+            total = rows[0][-1]  # the window count: how many rows in all
             for row in rows:
                 # Plain cells (no per-cell style) keep 260,000 rows fast; text that a
                 # spreadsheet would run as a formula is still written as escaped text.
-                sheet.ws.append([sheet._cell(v) if is_formula_like(v) else v for v in row])
+                sheet.ws.append([sheet._cell(v) if is_formula_like(v) else v for v in row[:-1]])
             count += len(rows)
+            report(count, total, "書き出しています")
+    report(count, total, "ファイルを保存しています")
     book.workbook.save(target)
     return count
 
 
 def export_municipality_figures(
-    school_year: SchoolYear, target, *, by: Actor, today: dt.date | None = None
+    school_year: SchoolYear,
+    target,
+    *,
+    by: Actor,
+    today: dt.date | None = None,
+    progress: Callable[[int, int | None, str], None] | None = None,
 ) -> int:
     """The board's export of every student's figures of a year (to date in the current year).
 
-    A plain callable (a page streams it now; a background job can call it as it is): asks
-    the actor, records the export, writes the workbook into ``target``.
+    Run as a job (attendance/jobs.py): asks the actor, writes the workbook into ``target``
+    telling ``progress`` as it goes, and records the export.
     """
     by.require(by.sees_whole_municipality, "市全体の出力は教育委員会の職員のみができます。")
     start, end = year_bounds(school_year)
     if today is not None and school_year.state == SchoolYear.State.CURRENT:
         end = min(end, today)
-    count = write_municipality_figures(school_year, start, end, target)
+    count = write_municipality_figures(school_year, start, end, target, progress)
     audit.record_export(
         by,
         "attendance.municipality_figures.export",

@@ -3,17 +3,17 @@
 from __future__ import annotations
 
 import datetime as dt
-import tempfile
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.http import FileResponse, Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponseNotAllowed
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_GET, require_POST
 
 from attendance import excel, figures, queries, rules, services
+from attendance import jobs as attendance_jobs
 from attendance.forms import ClosureForm, OverrideForm, VacationForm
 from attendance.models import AttendanceCode
 from attendance.rules import FIGURE_COLUMNS
@@ -22,7 +22,6 @@ from schools import calendar as school_calendar
 from schools.imports import store
 from schools.models import CalendarOverride, Classroom, Closure, School, SchoolYear, Vacation
 from schools.permissions import Actor, staff_required
-from schools.spreadsheets.writer import XLSX_CONTENT_TYPE
 from schools.wareki import wareki_date
 
 WEEKDAYS = "月火水木金土日"
@@ -682,21 +681,14 @@ def _this_month(classroom: Classroom) -> tuple[int, int]:
 
 @staff_required
 def municipality_export(request: HttpRequest):
-    """Every student's yearly figures as one workbook (BoE), written to a temporary file and streamed."""
-    school_year = _school_year(request)
-    handle = tempfile.TemporaryFile(suffix=".xlsx")  # noqa: SIM115 (FileResponse closes it)
-    excel.export_municipality_figures(
-        school_year, handle, by=request.actor, today=timezone.localdate()
-    )
-    handle.seek(0)
-    response = FileResponse(
-        handle,
-        as_attachment=True,
-        filename=f"出欠の記録_{school_year.year}年度.xlsx",
-        content_type=XLSX_CONTENT_TYPE,
-    )
-    response["Cache-Control"] = "no-store"
-    return response
+    """Every student's yearly figures as one workbook (BoE): started as a job (POST), whose
+    page shows its progress and then the download."""
+    actor: Actor = request.actor
+    actor.require(actor.sees_whole_municipality, "市全体の出力は教育委員会の職員のみができます。")
+    if request.method != "POST":
+        return HttpResponseNotAllowed(["POST"])
+    job = attendance_jobs.start_municipality_export(_school_year(request), by=actor)
+    return redirect("jobs:detail", job_id=job.pk)
 
 
 @staff_required

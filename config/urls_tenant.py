@@ -22,6 +22,7 @@ urlpatterns = [
     path("attendance/", include("attendance.urls")),
     path("grades/", include("gradebook.urls")),
     path("timetable/", include("timetable.urls")),
+    path("jobs/", include("schools.urls_jobs")),
     path("api/", include("api.urls")),
     *schema_urlpatterns,
 ]

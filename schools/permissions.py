@@ -475,3 +475,18 @@ def staff_required(view):
         return view(request, *args, **kwargs)
 
     return wrapped
+
+
+# --- jobs --------------------------------------------------------------------------
+
+
+def can_follow_job(actor: Actor, requested_by_id: int | None) -> bool:
+    """A job's page, result and cancel button: whoever started it, and the board's administrator.
+
+    Results often hold many pupils' data, so even the board's viewers see only their own.
+    """
+    return actor.is_boe_admin or (actor.user_id is not None and actor.user_id == requested_by_id)
+
+
+# An Actor method, attached here so that the sections of this module stay apart.
+Actor.can_follow_job = can_follow_job  # type: ignore[attr-defined]

@@ -71,6 +71,10 @@ SHARED_APPS = [
     "drf_spectacular",
     "drf_spectacular_sidecar",
     "django_htmx",
+    # The job queue's tables and functions exist once, in public: every worker on every
+    # machine takes jobs of every municipality from there.
+    "procrastinate.contrib.django",
+    "tenants.jobs",
 ]
 # Each municipality gets its own users, sessions and tokens: a teacher's
 # account exists only inside its municipality's schema.
@@ -79,6 +83,8 @@ TENANT_APPS = [
     "django.contrib.auth",
     "django.contrib.sessions",
     "rest_framework.authtoken",
+    # A municipality's job records (parameters, results, who asked) stay in its schema.
+    "tenants.jobs",
     "schools",
     "attendance",
     "gradebook",
@@ -174,6 +180,17 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 DATA_UPLOAD_MAX_MEMORY_SIZE = 10 * 1024 * 1024
 FILE_UPLOAD_MAX_MEMORY_SIZE = 10 * 1024 * 1024
 
+# --- Jobs: long work run by `manage.py procrastinate worker` (tenants/jobs) ----------
+
+PROCRASTINATE_WORKER_DEFAULTS = {
+    "queues": ["jobs"],
+    "concurrency": int(os.environ.get("AI_WORKER_CONCURRENCY", "2")),
+    # Ctrl-C or a deploy: running jobs get this long, then go back to the queue.
+    "shutdown_graceful_timeout": float(os.environ.get("AI_WORKER_GRACE_SECONDS", "10")),
+    # Our own jobs table keeps the history; the queue keeps only what is not done.
+    "delete_jobs": "successful",
+}
+
 # --- API ---------------------------------------------------------------------
 
 REST_FRAMEWORK = {
@@ -226,5 +243,9 @@ LOGGING = {
     "root": {"handlers": ["console"], "level": os.environ.get("LOG_LEVEL", "INFO")},
     "loggers": {
         "django.db.backends": {"level": "WARNING"},
+        # Task registration is logged at every start of every command: only the worker's own
+        # lines (job started, succeeded, failed) are worth reading.
+        "procrastinate.blueprints": {"level": "WARNING"},
+        "procrastinate.periodic": {"level": "WARNING"},
     },
 }
