@@ -12,6 +12,7 @@ AUDIT_ACTIONS = {
 
 class AttendanceConfig(AppConfig):
     name = "attendance"
+    urls = (("attendance/", "attendance.urls"),)
 
     def ready(self) -> None:
         from schools import audit

@@ -15,6 +15,10 @@ What an app may provide, each module optional:
   set when these are called.
 - ``<app>.demo``: ``seed(municipality)`` and ``DEMO_LOGINS`` (see ``tenants.demo``).
 - ``api/<app label>.py``: the app's REST resources, registered on ``api.routers.router``.
+
+Its pages: the AppConfig's ``urls``, a tuple of ``(prefix, URLConf module)`` pairs
+(``(("attendance/", "attendance.urls"),)``), mounted on every municipality's host by
+``url_patterns()``.
 """
 
 from __future__ import annotations
@@ -24,6 +28,7 @@ from types import ModuleType
 
 from django.apps import AppConfig, apps
 from django.conf import settings
+from django.urls import URLPattern, URLResolver, include, path
 from django.utils.module_loading import module_has_submodule
 
 
@@ -56,3 +61,12 @@ def home_cards(request) -> list[tuple[str, dict]]:
         if hasattr(module, "home_cards"):
             cards.extend(module.home_cards(request))
     return cards
+
+
+def url_patterns() -> list[URLPattern | URLResolver]:
+    """The pages of every installed domain app, under the prefixes its AppConfig declares."""
+    return [
+        path(prefix, include(module))
+        for config in domain_apps()
+        for prefix, module in getattr(config, "urls", ())
+    ]

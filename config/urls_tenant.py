@@ -4,6 +4,7 @@ from django.contrib.auth import views as auth_views
 from django.urls import include, path
 
 from api.urls import schema_urlpatterns
+from config import extensions
 from schools import views as school_views
 
 urlpatterns = [
@@ -17,12 +18,7 @@ urlpatterns = [
     ),
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("i18n/", include("django.conf.urls.i18n")),
-    path("roster/io/", include("schools.urls_excel")),
-    path("roster/", include("schools.urls")),
-    path("attendance/", include("attendance.urls")),
-    path("grades/", include("gradebook.urls")),
-    path("timetable/", include("timetable.urls")),
-    path("jobs/", include("schools.urls_jobs")),
+    *extensions.url_patterns(),  # each installed app's pages (its AppConfig.urls)
     path("api/", include("api.urls")),
     *schema_urlpatterns,
 ]

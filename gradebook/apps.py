@@ -21,6 +21,7 @@ AUDIT_ACTIONS = {
 
 class GradebookConfig(AppConfig):
     name = "gradebook"
+    urls = (("grades/", "gradebook.urls"),)
 
     def ready(self) -> None:
         from schools import audit

@@ -39,6 +39,11 @@ AUDIT_ACTIONS = {
 
 class SchoolsConfig(AppConfig):
     name = "schools"
+    urls = (
+        ("roster/io/", "schools.urls_excel"),
+        ("roster/", "schools.urls"),
+        ("jobs/", "schools.urls_jobs"),
+    )
     verbose_name = "名簿 (学校・学級・児童生徒・教職員)"
 
     def ready(self) -> None:

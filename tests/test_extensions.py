@@ -30,6 +30,8 @@ def test_domain_apps_follow_installed_apps_order():
     labels = [config.label for config in extensions.domain_apps()]
     assert labels[labels.index("schools") :] == ["schools", "attendance", "gradebook", "timetable"]
     assert "tenants" not in labels and "api" not in labels
+    mounted = [str(p.pattern) for p in extensions.url_patterns()]
+    assert mounted == ["roster/io/", "roster/", "jobs/", "attendance/", "grades/", "timetable/"]
 
 
 def test_demo_seeders_start_with_the_roster():
@@ -50,6 +52,8 @@ def test_an_app_taken_out_leaves_menu_home_and_seed(muni, client_for, boe_admin)
     assert "gradebook.home" not in names(extensions.app_modules("home"))
     assert names(demo.seeders()) == ["schools.demo", "attendance.demo"]
     assert "api.gradebook" not in routers.api_module_names()
+    mounted = {str(p.pattern) for p in extensions.url_patterns()}
+    assert "grades/" not in mounted and "attendance/" in mounted  # its pages are not mounted
     response = client_for(muni, boe_admin).get("/")
     html = response.content.decode()
     assert f'href="{reverse("gradebook:index")}"' not in html

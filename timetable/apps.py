@@ -3,3 +3,4 @@ from django.apps import AppConfig
 
 class TimetableConfig(AppConfig):
     name = "timetable"
+    urls = (("timetable/", "timetable.urls"),)
