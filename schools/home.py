@@ -15,6 +15,8 @@ def nav_items(request) -> list[tuple[str, str]]:
         items.append(("学校・名簿", reverse("schools:school-list")))
     if actor.can_manage_municipality:
         items.append(("教職員", reverse("schools:staff-list")))
+    if actor.sees_whole_municipality:  # the board runs the long exports (jobs)
+        items.append(("処理の状況", reverse("jobs:list")))
     return items
 
 
