@@ -111,6 +111,6 @@ def class_report_cards(
                 attendance=attendance,
                 remark=remark.text if remark else "",
                 finalised=cl.finalised,
-            )  # fmt: skip
+            )
         )
     return cards

@@ -23,9 +23,14 @@ class Command(BaseCommand):
     def handle(self, *args, **o):
         password = o["admin_password"] or getpass.getpass("BoE administrator's password: ")
         data = provisioning.NewMunicipality(
-            name=o["name"], kana=o["kana"], code=o["code"], subdomain=o["subdomain"],
-            admin_username=o["admin_username"], admin_name=o["admin_name"], admin_password=password,
-        )  # fmt: skip
+            name=o["name"],
+            kana=o["kana"],
+            code=o["code"],
+            subdomain=o["subdomain"],
+            admin_username=o["admin_username"],
+            admin_name=o["admin_name"],
+            admin_password=password,
+        )
         try:
             municipality = provisioning.provision(data, actor="manage.py")
         except ValidationError as exc:
