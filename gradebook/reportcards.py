@@ -1,6 +1,6 @@
 """Read model of the report card (通知表): per student and term, in constant queries per class.
 
-The layout is a Django template that a board can adjust without a vendor: see
+The layout is structured settings a board chooses without a vendor (gradebook.layouts): see
 ``gradebook/templates/gradebook/report_card/README.md``. The template receives only
 the plain data built here (no model methods that write, no queries).
 
