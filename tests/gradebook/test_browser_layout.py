@@ -109,3 +109,18 @@ def test_a_layout_with_script_does_not_run_for_the_principal(page, live_url, tam
     page.screenshot(
         path="artifacts/screenshots/gradebook_layout_script_not_run.png", full_page=True
     )
+
+
+def test_swagger_ui_works_under_the_policy(page, live_url):
+    """The API docs page: its scripts are files (the split view), so the policy blocks nothing."""
+    from playwright.sync_api import expect
+
+    violations: list[str] = []
+    page.on(
+        "console", lambda m: violations.append(m.text) if "Content Security" in m.text else None
+    )
+    base = live_url("tama")
+    login(page, base, "boe-admin")
+    page.goto(base + "/api/docs/")
+    expect(page.locator(".swagger-ui .info .title")).to_contain_text("Ai")
+    assert violations == []
