@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import itertools
 import random
+import re
 
 import pytest
 from django.urls import reverse
@@ -42,6 +43,10 @@ def login(page, base: str, username: str) -> None:
     page.get_by_label("パスワード").fill(PASSWORD)
     page.keyboard.press("Enter")
     page.wait_for_url(base + "/")
+
+
+def _pages(pdf: bytes) -> int:
+    return len(re.findall(rb"/Type\s*/Page(?!s)", pdf))
 
 
 def not_pwned(page) -> None:
@@ -109,6 +114,9 @@ def test_a_layout_with_script_does_not_run_for_the_principal(page, live_url, tam
     page.screenshot(
         path="artifacts/screenshots/gradebook_layout_script_not_run.png", full_page=True
     )
+    # the class prints one A4 page per student with the board's margins
+    page.goto(base + reverse("gradebook:report-cards", args=[s.classroom.pk, s.term.pk]))
+    assert _pages(page.pdf(prefer_css_page_size=True)) == len(s.enrolments)
 
 
 def test_swagger_ui_works_under_the_policy(page, live_url):
