@@ -139,3 +139,11 @@ def test_old_template_layouts_are_converted_or_kept_unexecuted(setup, client_for
     assert (
         "&lt;script&gt;window.__pwned=1&lt;/script&gt;" in editor and "<script>window" not in editor
     )
+
+
+def test_only_the_board_administrator_previews(setup, client_for, muni, boe_admin):
+    url = reverse("gradebook:report-layout-preview")
+    assert client_for(muni, setup.admin.user).post(url, layout_post()).status_code == 403
+    assert client_for(muni, boe_admin).get(url).status_code == 405
+    invalid = client_for(muni, boe_admin).post(url, layout_post(margin_top="x"))
+    assert invalid.status_code == 200 and "入力に誤りがあります" in invalid.content.decode()
