@@ -7,8 +7,9 @@ from decimal import Decimal
 from django import forms
 from django.core.exceptions import ValidationError
 
-from gradebook import rules
+from gradebook import layouts, rules
 from gradebook.models import Assessment, GradingSettings
+from gradebook.reportcards import ATTENDANCE_LABELS
 
 LEVEL_CHOICES = [("", "自動 (変更しない)"), ("A", "A"), ("B", "B"), ("C", "C")]
 
@@ -153,15 +154,99 @@ class SettingsForm(forms.ModelForm):
 
 
 class LayoutForm(forms.Form):
-    body = forms.CharField(
-        label="通知表のレイアウト (テンプレート)",
-        widget=forms.Textarea(attrs={"rows": 24, "spellcheck": "false", "class": "code"}),
-        max_length=50_000,
-        required=False,
-        help_text="使える値: card.school, card.classroom, card.term, card.name, card.kana, card.subjects "
-        "(name, levels, rating, has_rating), card.attendance (label, value), card.remark など。"
-        "{% load %}・{% include %}・{% extends %} は使えません。",
+    """The 通知表 layout as choices and plain text (gradebook.layouts.Layout): no markup."""
+
+    school_name = forms.CharField(
+        label="学校名 (空欄: 各学校の名前)", max_length=layouts.MAX_TEXT, required=False
     )
+    principal = forms.CharField(
+        label="校長名 (空欄: 表示しない)", max_length=layouts.MAX_TEXT, required=False
+    )
+    rating = forms.BooleanField(label="評定", required=False)
+    note = forms.BooleanField(label="評価の説明 (A・B・C の意味)", required=False)
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        count = len(layouts.SECTIONS)
+        for key, name in layouts.SECTIONS.items():
+            self.fields[f"show_{key}"] = forms.BooleanField(label=name, required=False)
+            self.fields[f"order_{key}"] = forms.IntegerField(
+                label=f"{name}の順序", min_value=1, max_value=count
+            )
+        for key, name in layouts.LABEL_NAMES.items():
+            self.fields[f"label_{key}"] = forms.CharField(
+                label=name,
+                max_length=layouts.MAX_TEXT,
+                required=False,
+                widget=forms.TextInput(attrs={"placeholder": layouts.LABELS[key]}),
+            )
+        for vp in rules.VIEWPOINTS:
+            self.fields[f"vp_{vp}"] = forms.BooleanField(
+                label=rules.VIEWPOINT_LABELS[vp], required=False
+            )
+        for label, attr in ATTENDANCE_LABELS:
+            self.fields[f"att_{attr}"] = forms.BooleanField(label=label, required=False)
+        for side in layouts.SIDES:
+            self.fields[f"margin_{side}"] = forms.IntegerField(
+                label=f"{layouts.SIDE_NAMES[side]} (mm)",
+                min_value=layouts.MARGIN_MIN,
+                max_value=layouts.MARGIN_MAX,
+                widget=forms.NumberInput(attrs={"class": "num"}),
+            )
+
+    @staticmethod
+    def initial_for(layout: layouts.Layout) -> dict:
+        initial = {
+            "school_name": layout.school_name,
+            "principal": layout.principal,
+            "rating": layout.rating,
+            "note": layout.note,
+        }
+        hidden = [k for k in layouts.SECTIONS if k not in layout.sections]
+        for position, key in enumerate([*layout.sections, *hidden], start=1):
+            initial[f"show_{key}"] = key in layout.sections
+            initial[f"order_{key}"] = position
+        initial.update({f"label_{k}": v for k, v in layout.labels.items()})
+        initial.update({f"vp_{vp}": vp in layout.viewpoints for vp in rules.VIEWPOINTS})
+        initial.update(
+            {f"att_{c}": c in layout.attendance_columns for c in layouts.ATTENDANCE_COLUMNS}
+        )
+        initial.update({f"margin_{side}": layout.margins[side] for side in layouts.SIDES})
+        return initial
+
+    def layout(self) -> layouts.Layout:
+        """The layout the valid form describes."""
+        data = self.cleaned_data
+        standard = list(layouts.SECTIONS)
+        shown = sorted(
+            (k for k in standard if data.get(f"show_{k}")),
+            key=lambda k: (data.get(f"order_{k}") or 0, standard.index(k)),
+        )
+        return layouts.Layout.from_dict(
+            {
+                "sections": shown,
+                "labels": {k: data.get(f"label_{k}") for k in layouts.LABELS},
+                "school_name": data.get("school_name"),
+                "principal": data.get("principal"),
+                "viewpoints": [vp for vp in rules.VIEWPOINTS if data.get(f"vp_{vp}")],
+                "rating": bool(data.get("rating")),
+                "attendance_columns": [
+                    c for c in layouts.ATTENDANCE_COLUMNS if data.get(f"att_{c}")
+                ],
+                "note": bool(data.get("note")),
+                "margins": {side: data.get(f"margin_{side}") for side in layouts.SIDES},
+            }
+        )
+
+    def section_rows(self):
+        """(name, show field, order field) per section, for the editor's table."""
+        return [
+            (name, self[f"show_{key}"], self[f"order_{key}"])
+            for key, name in layouts.SECTIONS.items()
+        ]
+
+    def group(self, prefix: str):
+        return [self[name] for name in self.fields if name.startswith(prefix)]
 
 
 class SubjectThresholdsForm(forms.Form):

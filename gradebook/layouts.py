@@ -1,97 +1,230 @@
-"""The 通知表 layout a board edits, rendered safely.
+"""The 通知表 layout a board chooses: structured settings rendered by Ai's own template.
 
 Where the layout lives: one ``ReportCardLayout`` row per municipality (its own schema),
-edited by the BoE administrator at /grades/report-layout/ with a preview; without a row,
-``templates/gradebook/report_card/default_layout.html`` is used. The language is the
-Django template language restricted to the built-in tags and filters, minus every tag
-that reads other files or libraries ({% load %}, {% include %}, {% extends %}); the
-context is plain data (strings, numbers, lists, dicts), so a layout can arrange and
-format the card but can run no code and reach nothing else.
+edited by the BoE administrator at /grades/report-layout/ with a live preview; without a row
+the standard layout (``Layout()``) is used. The board chooses and orders the sections,
+renames headings and labels, picks the columns (観点, 評定, 出欠 figures), the paper margins,
+a title, the school name and the principal's name. Everything it types is plain text: the
+fixed template ``gradebook/report_card/card.html`` autoescapes it, so no board text ever
+becomes markup or script on a principal's or teacher's page (issue 10, finding 1), and
+rendering costs what the fixed template costs: there is no layout language to bound
+(finding 2). Layouts written in the old template editor were converted by migration 0004;
+a body it could not map is kept (``legacy_body``) but never executed.
 """
 
 from __future__ import annotations
 
-from functools import lru_cache
-from pathlib import Path
+import unicodedata
+from dataclasses import asdict, dataclass, field
 
-from django.template import Context, Engine, TemplateSyntaxError
+from django.template.loader import get_template
 from django.utils.safestring import SafeString
 
 from gradebook import rules
-from gradebook.reportcards import ReportCard
+from gradebook.reportcards import ATTENDANCE_LABELS, ReportCard
 
-DEFAULT_LAYOUT_PATH = Path(__file__).parent / "templates/gradebook/report_card/default_layout.html"
-MAX_LENGTH = 50_000
-FORBIDDEN = ("{% load", "{%load", "{% include", "{%include", "{% extends", "{%extends", "{% debug")
+# section key -> what the editor calls it; the tuple order is the standard order
+SECTIONS: dict[str, str] = {
+    "header": "見出し (学校・学級・氏名)",
+    "grades": "学習の記録",
+    "attendance": "出欠の記録",
+    "remark": "所見",
+    "seals": "押印欄",
+}
+# label key -> standard text (every heading and caption a board may rename)
+LABELS: dict[str, str] = {
+    "title": "通知表",
+    "school": "学校",
+    "classroom": "学級",
+    "number": "番号",
+    "name": "氏名",
+    "principal": "校長",
+    "grades": "学習の記録",
+    "subject": "教科",
+    "rating": "評定",
+    "attendance": "出欠の記録",
+    "remark": "所見",
+    "seal_principal": "校長印",
+    "seal_homeroom": "担任印",
+    "seal_guardian": "保護者印",
+}
+LABEL_NAMES: dict[str, str] = {
+    "title": "表題",
+    "school": "「学校」の欄名",
+    "classroom": "「学級」の欄名",
+    "number": "「番号」の欄名",
+    "name": "「氏名」の欄名",
+    "principal": "「校長」の欄名",
+    "grades": "学習の記録の見出し",
+    "subject": "「教科」の列名",
+    "rating": "「評定」の列名",
+    "attendance": "出欠の記録の見出し",
+    "remark": "所見の見出し",
+    "seal_principal": "押印欄 1",
+    "seal_homeroom": "押印欄 2",
+    "seal_guardian": "押印欄 3",
+}
+ATTENDANCE_COLUMNS: tuple[str, ...] = tuple(attr for _, attr in ATTENDANCE_LABELS)
+MAX_TEXT = 40  # characters of any one label, name or title
+MARGIN_MIN, MARGIN_MAX, MARGIN_DEFAULT = 5, 30, 12  # millimetres
+SIDES = ("top", "right", "bottom", "left")
+SIDE_NAMES = {"top": "上", "right": "右", "bottom": "下", "left": "左"}
 
 
-class SandboxEngine(Engine):
-    # No loader_tags: a layout cannot include or extend another template.
-    default_builtins = ["django.template.defaulttags", "django.template.defaultfilters"]
-
-
-@lru_cache(maxsize=1)
-def _engine() -> SandboxEngine:
-    return SandboxEngine(
-        dirs=[], app_dirs=False, loaders=[], libraries={}, debug=False, autoescape=True
+def clean_text(value: object, limit: int = MAX_TEXT) -> str:
+    """Plain one-line text: no control or format characters, at most ``limit`` characters."""
+    if not isinstance(value, str):
+        return ""
+    text = "".join(
+        " " if unicodedata.category(ch) in ("Cc", "Cf", "Zl", "Zp") else ch for ch in value
     )
+    return " ".join(text.split())[:limit]
 
 
-def default_layout() -> str:
-    return DEFAULT_LAYOUT_PATH.read_text(encoding="utf-8")
-
-
-class LayoutError(ValueError):
-    pass
-
-
-def compile_layout(body: str):
-    if len(body) > MAX_LENGTH:
-        raise LayoutError(f"レイアウトは {MAX_LENGTH:,} 文字以内にしてください。")
-    squeezed = " ".join(body.split())
-    for token in FORBIDDEN:
-        if token in squeezed:
-            raise LayoutError(f"「{token.strip()} …%}}」はレイアウトでは使えません。")
+def _margin(value: object) -> int:
     try:
-        return _engine().from_string(body)
-    except TemplateSyntaxError as exc:
-        raise LayoutError(f"テンプレートの書き方に誤りがあります: {exc}") from exc
+        number = int(value)  # type: ignore[call-overload]
+    except (TypeError, ValueError, OverflowError):
+        return MARGIN_DEFAULT
+    return min(max(number, MARGIN_MIN), MARGIN_MAX)
 
 
-def card_data(card: ReportCard) -> dict:
-    """Only plain values reach a layout."""
+@dataclass(frozen=True)
+class Layout:
+    """A board's 通知表 layout; every value is checked, any stored JSON gives a valid one."""
+
+    sections: tuple[str, ...] = tuple(SECTIONS)  # shown, in this order
+    labels: dict[str, str] = field(default_factory=dict)  # only the renamed ones
+    school_name: str = ""  # blank: the school's own name
+    principal: str = ""  # blank: no principal line
+    viewpoints: tuple[str, ...] = tuple(rules.VIEWPOINTS)
+    rating: bool = True
+    attendance_columns: tuple[str, ...] = ATTENDANCE_COLUMNS
+    note: bool = True  # the line explaining A/B/C
+    margins: dict[str, int] = field(default_factory=lambda: dict.fromkeys(SIDES, MARGIN_DEFAULT))
+
+    @classmethod
+    def from_dict(cls, data: object) -> Layout:
+        if not isinstance(data, dict):
+            return cls()
+
+        def keys(value: object, allowed: tuple[str, ...], default: tuple[str, ...]):
+            if not isinstance(value, (list, tuple)):
+                return default
+            return tuple(dict.fromkeys(k for k in value if isinstance(k, str) and k in allowed))
+
+        labels = data.get("labels") if isinstance(data.get("labels"), dict) else {}
+        margins = data.get("margins") if isinstance(data.get("margins"), dict) else {}
+        viewpoints = keys(data.get("viewpoints"), tuple(rules.VIEWPOINTS), tuple(rules.VIEWPOINTS))
+        return cls(
+            sections=keys(data.get("sections"), tuple(SECTIONS), tuple(SECTIONS)),
+            labels={
+                k: text for k in LABELS if (text := clean_text(labels.get(k))) and text != LABELS[k]
+            },
+            school_name=clean_text(data.get("school_name")),
+            principal=clean_text(data.get("principal")),
+            viewpoints=tuple(vp for vp in rules.VIEWPOINTS if vp in viewpoints),
+            rating=data.get("rating", True) is not False,
+            attendance_columns=tuple(
+                c
+                for c in ATTENDANCE_COLUMNS
+                if c in keys(data.get("attendance_columns"), ATTENDANCE_COLUMNS, ATTENDANCE_COLUMNS)
+            ),
+            note=data.get("note", True) is not False,
+            margins={side: _margin(margins.get(side, MARGIN_DEFAULT)) for side in SIDES},
+        )
+
+    def to_dict(self) -> dict:
+        data = asdict(self)
+        for key in ("sections", "viewpoints", "attendance_columns"):
+            data[key] = list(data[key])
+        return data
+
+    def label(self, key: str) -> str:
+        return self.labels.get(key) or LABELS[key]
+
+    @property
+    def sheet_style(self) -> str:
+        """The sheet's margins as an inline style (integers only, from ``_margin``)."""
+        m = self.margins
+        return (
+            f"--rc-mt:{m['top']}mm;--rc-mr:{m['right']}mm;"
+            f"--rc-mb:{m['bottom']}mm;--rc-ml:{m['left']}mm"
+        )
+
+
+STANDARD = Layout()
+
+
+def card_data(card: ReportCard, layout: Layout) -> dict:
+    """Plain values of one card, cut to the columns the layout shows."""
+    vps = layout.viewpoints
+    has_ratings = layout.rating and any(line.scale for line in card.subjects)
+    attendance = None
+    if card.attendance is not None and layout.attendance_columns:
+        by_attr = dict(zip(ATTENDANCE_COLUMNS, card.attendance, strict=False))
+        attendance = [
+            {"label": by_attr[c][0], "value": by_attr[c][1]}
+            for c in layout.attendance_columns
+            if c in by_attr
+        ]
     return {
-        "school": card.school.name,
+        "school": layout.school_name or card.school.name,
+        "principal": layout.principal,
         "school_year": str(card.classroom.school_year),
         "classroom": card.classroom.label,
-        "grade": card.classroom.grade,
         "term": card.term.name,
         "roll_number": card.enrolment.roll_number,
         "name": card.student.name,
         "kana": card.student.kana,
-        "viewpoint_labels": [rules.VIEWPOINT_LABELS[vp] for vp in rules.VIEWPOINTS],
+        "viewpoint_labels": [rules.VIEWPOINT_LABELS[vp] for vp in vps],
         "subjects": [
             {
                 "name": line.subject.name,
-                "levels": [line.levels.get(vp) or "" for vp in rules.VIEWPOINTS],
-                "knowledge": line.levels.get(rules.KNOWLEDGE) or "",
-                "thinking": line.levels.get(rules.THINKING) or "",
-                "attitude": line.levels.get(rules.ATTITUDE) or "",
+                "levels": [line.levels.get(vp) or "" for vp in vps],
                 "rating": line.rating or "",
                 "has_rating": bool(line.scale),
-                "scale": line.scale or "",
             }
             for line in card.subjects
         ],
-        "has_ratings": any(line.scale for line in card.subjects),
-        "attendance": [{"label": label, "value": value} for label, value in card.attendance]
-        if card.attendance is not None
-        else None,
+        "has_ratings": has_ratings,
+        "scale": next((line.scale for line in card.subjects if line.scale), ""),
+        "attendance": attendance,
         "remark": card.remark,
-        "finalised": card.finalised,
     }
 
 
-def render_cards(cards: list[ReportCard], body: str) -> list[SafeString]:
-    template = compile_layout(body)
-    return [SafeString(template.render(Context({"card": card_data(c)}))) for c in cards]
+def render_cards(cards: list[ReportCard], layout: Layout = STANDARD) -> list[SafeString]:
+    """One sheet's inner HTML per card, from Ai's fixed template (all values escaped)."""
+    template = get_template("gradebook/report_card/card.html")
+    labels = {key: layout.label(key) for key in LABELS}
+    return [
+        SafeString(
+            template.render({"card": card_data(c, layout), "layout": layout, "labels": labels})
+        )
+        for c in cards
+    ]
+
+
+# --- the old template layouts (before issue 10) ---------------------------------------------
+
+
+def from_legacy_body(body: str, standard_body: str) -> tuple[Layout, bool]:
+    """Map a layout written in the old template editor onto the structured one.
+
+    Returns (layout, converted): the standard body (whitespace aside) converts exactly;
+    any other body gives the standard sections it mentions, and ``converted`` False so the
+    editor tells the board its own template is kept but no longer used.
+    """
+    if " ".join(body.split()) == " ".join(standard_body.split()):
+        return STANDARD, True
+    sections = ["header"]
+    if "card.subjects" in body:
+        sections.append("grades")
+    if "card.attendance" in body:
+        sections.append("attendance")
+    if "card.remark" in body:
+        sections.append("remark")
+    if "印" in body:
+        sections.append("seals")
+    return Layout(sections=tuple(sections)), False

@@ -388,13 +388,15 @@ class GradeChange(models.Model):
 
 
 class ReportCardLayout(models.Model):
-    """The municipality's 通知表 layout: a Django template the BoE administrator edits.
+    """The municipality's 通知表 layout: structured settings (gradebook.layouts.Layout) the BoE
+    administrator chooses; Ai's own template renders them. An empty table means the standard.
 
-    Rendered in a sandbox (gradebook.layouts): plain data only, no {% load %}, no
-    {% include %}/{% extends %}, autoescaped; an empty table means the built-in layout.
+    ``legacy_body`` keeps a template written in the old editor that migration 0004 could not
+    map: stored for the board to read, never executed.
     """
 
-    body = models.TextField("レイアウト (テンプレート)", max_length=50_000)
+    config = models.JSONField("レイアウトの設定", default=dict, blank=True)
+    legacy_body = models.TextField("以前のレイアウト (使われません)", blank=True, default="")
     updated_at = models.DateTimeField(auto_now=True)
     updated_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"

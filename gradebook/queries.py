@@ -490,12 +490,18 @@ def school_year_numbered(value: str | None) -> SchoolYear | None:
 # --- report card layout -------------------------------------------------------------------------
 
 
-def report_layout_body() -> str:
-    """The municipality's 通知表 layout (the built-in one until the board saves its own)."""
+def report_layout():
+    """The municipality's 通知表 layout (``layouts.STANDARD`` until the board saves its own)."""
     from gradebook import layouts
 
-    row = ReportCardLayout.objects.order_by("-updated_at").first()
-    return row.body if row else layouts.default_layout()
+    row = ReportCardLayout.objects.order_by("-updated_at").only("config").first()
+    return layouts.Layout.from_dict(row.config) if row else layouts.STANDARD
+
+
+def legacy_layout_body() -> str:
+    """A template saved with the old editor that could not be converted (kept, never run)."""
+    row = ReportCardLayout.objects.order_by("-updated_at").only("legacy_body").first()
+    return row.legacy_body if row else ""
 
 
 def remarks_of(term: Term, student_ids: Iterable[int]) -> dict[int, Remark]:

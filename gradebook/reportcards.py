@@ -1,6 +1,6 @@
 """Read model of the report card (通知表): per student and term, in constant queries per class.
 
-The layout is a Django template that a board can adjust without a vendor: see
+The layout is structured settings a board chooses without a vendor (gradebook.layouts): see
 ``gradebook/templates/gradebook/report_card/README.md``. The template receives only
 the plain data built here (no model methods that write, no queries).
 
@@ -48,14 +48,15 @@ class ReportCard:
         return self.enrolment.student
 
 
-ATTENDANCE_LABELS = (
-    "授業日数",
-    "出席停止・忌引等の日数",
-    "出席しなければならない日数",
-    "欠席日数",
-    "出席日数",
-    "遅刻",
-    "早退",
+# (label, column) in 指導要録 order: the layout's column choice is by column name
+ATTENDANCE_LABELS: tuple[tuple[str, str], ...] = (
+    ("授業日数", "school_days"),
+    ("出席停止・忌引等の日数", "suspended_days"),
+    ("出席しなければならない日数", "required_days"),
+    ("欠席日数", "absent_days"),
+    ("出席日数", "present_days"),
+    ("遅刻", "late"),
+    ("早退", "early"),
 )
 
 
@@ -99,7 +100,7 @@ def class_report_cards(
         attendance = None
         if figures is not None:
             attendance = figures.get(enrolment.student_id) or [
-                (label, 0) for label in ATTENDANCE_LABELS
+                (label, 0) for label, _ in ATTENDANCE_LABELS
             ]
         cards.append(
             ReportCard(

@@ -19,7 +19,7 @@ from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
-from gradebook import queries, rules
+from gradebook import layouts, queries, rules
 from gradebook.models import (
     Assessment,
     Evaluation,
@@ -786,32 +786,37 @@ def save_settings(school: School | None, data: dict, *, by: Actor) -> GradingSet
 # --- report card layout ----------------------------------------------------------------------
 
 
-def save_layout(body: str | None, *, by: Actor):
-    """Save (or with None, remove: back to the built-in layout) the municipality's layout."""
-    from gradebook import layouts
+def save_layout(layout: layouts.Layout | None, *, by: Actor):
+    """Save (or with None, remove: back to the standard layout) the municipality's layout.
+
+    A template kept from the old editor (``legacy_body``) stays stored until a reset."""
     from gradebook.models import ReportCardLayout
 
     by.require(by.can_manage_municipality, "通知表のレイアウトは教育委員会の管理者が編集します。")
-    if body is not None:
-        try:
-            layouts.compile_layout(body)
-        except layouts.LayoutError as exc:
-            raise ValidationError({"body": str(exc)}) from exc
     with transaction.atomic():
-        before = ReportCardLayout.objects.first()
+        before = ReportCardLayout.objects.select_for_update().order_by("-updated_at").first()
+        old = layouts.Layout.from_dict(before.config).to_dict() if before else None
         ReportCardLayout.objects.all().delete()
         row = None
-        if body is not None:
-            row = ReportCardLayout.objects.create(body=body, updated_by_id=by.user_id)
+        new = layout.to_dict() if layout is not None else None
+        if layout is not None:
+            row = ReportCardLayout.objects.create(
+                config=new,
+                legacy_body=before.legacy_body if before else "",
+                updated_by_id=by.user_id,
+            )
+        old_values, new_values = (
+            old or layouts.STANDARD.to_dict(),
+            new or layouts.STANDARD.to_dict(),
+        )
         audit.record(
             by,
             "gradebook.layout.save",
             row,
             target_type="gradebook.reportcardlayout",
             changes={
-                "old_length": len(before.body) if before else 0,
-                "new_length": len(body) if body is not None else 0,
-                "reset": body is None,
+                **{k: [old_values[k], v] for k, v in new_values.items() if old_values[k] != v},
+                "reset": layout is None,
             },
         )
     return row

@@ -32,6 +32,7 @@ urlpatterns = [
     path(f"{klass}report-cards.xlsx", views.report_cards_xlsx, name="report-cards-xlsx"),
     path(f"{klass}students/<int:student_id>/report-card/", views.report_card, name="report-card"),
     path("report-layout/", views_admin.report_layout, name="report-layout"),
+    path("report-layout/preview/", views_admin.report_layout_preview, name="report-layout-preview"),
     path("report-layout/save/", views_admin.report_layout_save, name="report-layout-save"),
     path("report-layout/reset/", views_admin.report_layout_reset, name="report-layout-reset"),
     path(f"{term}finalise/", views_admin.finalise_page, name="finalise"),

@@ -589,12 +589,8 @@ def _render_cards(request, classroom, term, student_id=None):
     services.record_export(
         "report_cards", classroom, term, by=request.actor, student_id=student_id, output="print"
     )
-    try:
-        sheets = layouts.render_cards(cards, queries.report_layout_body())
-        layout_error = ""
-    except layouts.LayoutError as exc:  # a broken saved layout: fall back, say so
-        sheets = layouts.render_cards(cards, layouts.default_layout())
-        layout_error = str(exc)
+    layout = queries.report_layout()
+    sheets = layouts.render_cards(cards, layout)
     return render(
         request,
         "gradebook/report_cards.html",
@@ -602,7 +598,7 @@ def _render_cards(request, classroom, term, student_id=None):
             "classroom": classroom,
             "term": term,
             "sheets": sheets,
-            "layout_error": layout_error,
+            "sheet_style": layout.sheet_style,
             "single": student_id is not None,
             "back_url": reverse("gradebook:class-list", args=[classroom.pk, term.pk]),
         },

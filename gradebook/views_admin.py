@@ -196,28 +196,40 @@ def _require_layout_editor(request: HttpRequest) -> None:
     )
 
 
-def _preview(body: str) -> str | None:
-    """The layout rendered with the sample card (None when it does not compile)."""
-    try:
-        return layouts.render_cards([samples.sample_card()], body)[0]
-    except layouts.LayoutError:
-        return None
+def _preview(layout: layouts.Layout) -> dict:
+    """The layout applied to the fictional sample card (nothing real, nothing saved)."""
+    return {"preview": layouts.render_cards([samples.sample_card()], layout)[0], "layout": layout}
+
+
+def _editor(request: HttpRequest, form: LayoutForm, layout: layouts.Layout) -> HttpResponse:
+    return render(
+        request,
+        "gradebook/report_layout.html",
+        {"form": form, "legacy_body": queries.legacy_layout_body(), **_preview(layout)},
+    )
 
 
 @staff_required
 def report_layout(request: HttpRequest) -> HttpResponse:
-    """The BoE administrator edits the municipality's 通知表 layout; POST previews, unsaved."""
+    """The BoE administrator edits the municipality's 通知表 layout; POST previews, unsaved
+    (the page without JavaScript; with it, the preview follows every change)."""
     _require_layout_editor(request)
-    form = LayoutForm(request.POST or None, initial={"body": queries.report_layout_body()})
+    current = queries.report_layout()
+    form = LayoutForm(request.POST or None, initial=LayoutForm.initial_for(current))
     if request.method == "POST" and form.is_valid():
-        try:
-            preview = layouts.render_cards([samples.sample_card()], form.cleaned_data["body"])[0]
-        except layouts.LayoutError as exc:
-            form.add_error("body", str(exc))
-            preview = None
-    else:
-        preview = _preview(form["body"].value() or "")
-    return render(request, "gradebook/report_layout.html", {"form": form, "preview": preview})
+        current = form.layout()
+    return _editor(request, form, current)
+
+
+@staff_required
+@require_POST
+def report_layout_preview(request: HttpRequest) -> HttpResponse:
+    """The live preview (htmx): the sheet for the settings as they stand in the form."""
+    _require_layout_editor(request)
+    form = LayoutForm(request.POST)
+    if not form.is_valid():
+        return render(request, "gradebook/_layout_preview.html", {"form": form, "invalid": True})
+    return render(request, "gradebook/_layout_preview.html", _preview(form.layout()))
 
 
 @staff_required
@@ -225,18 +237,11 @@ def report_layout(request: HttpRequest) -> HttpResponse:
 def report_layout_save(request: HttpRequest) -> HttpResponse:
     _require_layout_editor(request)
     form = LayoutForm(request.POST)
-    preview = None
-    if form.is_valid():
-        body = form.cleaned_data["body"]
-        try:
-            preview = layouts.render_cards([samples.sample_card()], body)[0]
-        except layouts.LayoutError as exc:
-            form.add_error("body", str(exc))
-        else:
-            services.save_layout(body, by=request.actor)
-            messages.success(request, "通知表のレイアウトを保存しました。")
-            return redirect("gradebook:report-layout")
-    return render(request, "gradebook/report_layout.html", {"form": form, "preview": preview})
+    if not form.is_valid():
+        return _editor(request, form, queries.report_layout())
+    services.save_layout(form.layout(), by=request.actor)
+    messages.success(request, "通知表のレイアウトを保存しました。")
+    return redirect("gradebook:report-layout")
 
 
 @staff_required

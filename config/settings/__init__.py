@@ -16,6 +16,7 @@ import os
 from pathlib import Path
 
 import dj_database_url
+from csp.constants import NONE, SELF, UNSAFE_INLINE
 
 BASE_DIR = Path(__file__).resolve().parent.parent.parent
 
@@ -108,6 +109,9 @@ TENANT_CREATION_FAKES_MIGRATIONS = True
 
 MIDDLEWARE = [
     "config.logging.RequestIdMiddleware",
+    # Outermost but one: every response gets the policy, the operators' site, a tenant's,
+    # and the 404/503 pages that TenantMainMiddleware and the suspension check answer.
+    "csp.middleware.CSPMiddleware",
     "django_tenants.middleware.main.TenantMainMiddleware",
     "tenants.middleware.SuspendedMunicipalityMiddleware",
     "django.middleware.security.SecurityMiddleware",
@@ -122,6 +126,24 @@ MIDDLEWARE = [
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
 ]
+
+# Content-Security-Policy (django-csp 4): no inline script anywhere, no eval, no plugins, no
+# framing. Scripts are static files (static/ai/ai.js handles print buttons and confirmations
+# through data- attributes); inline style attributes stay allowed (margins, bar widths).
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": [SELF],
+        "script-src": [SELF],
+        "style-src": [SELF, UNSAFE_INLINE],
+        "img-src": [SELF, "data:"],
+        "font-src": [SELF],
+        "connect-src": [SELF],
+        "object-src": [NONE],
+        "base-uri": [SELF],
+        "form-action": [SELF],
+        "frame-ancestors": [NONE],
+    }
+}
 
 TEMPLATES = [
     {

@@ -44,14 +44,19 @@ def test_finalise_then_withdraw_each_at_its_url(setup, client_for, muni):
 
 
 def test_layout_preview_save_and_reset(setup, client_for, muni, boe_admin):
+    from tests.gradebook.test_layout_security import layout_post
+
     client = client_for(muni, boe_admin)
     url = reverse("gradebook:report-layout")
-    body = "<p>見本 {{ card.name }}</p>"
-    preview = client.post(url, {"body": body})
-    assert preview.status_code == 200 and "見本 見本 太郎" in preview.content.decode()
+    body = layout_post(label_title="見本の通知表")
+    preview = client.post(url, body)
+    assert preview.status_code == 200 and "見本の通知表" in preview.content.decode()
     assert not ReportCardLayout.objects.exists()  # a preview saves nothing
-    assert client.post(reverse("gradebook:report-layout-save"), {"body": body}).status_code == 302
-    assert ReportCardLayout.objects.get().body == body
+    live = client.post(reverse("gradebook:report-layout-preview"), body)
+    assert "見本の通知表" in live.content.decode() and "見本 太郎" in live.content.decode()
+    assert not ReportCardLayout.objects.exists()
+    assert client.post(reverse("gradebook:report-layout-save"), body).status_code == 302
+    assert ReportCardLayout.objects.get().config["labels"] == {"title": "見本の通知表"}
     assert client.post(reverse("gradebook:report-layout-reset")).status_code == 302
     assert not ReportCardLayout.objects.exists()
     admin = client_for(muni, setup.admin.user)

@@ -64,5 +64,5 @@ def test_the_sample_card_renders_with_the_default_layout_and_saves_nothing():
     assert card.student.name == "見本 太郎"
     assert card.enrolment.pk is None and card.school.pk is None
     assert len(card.subjects) == len(samples.SAMPLE_SUBJECTS)
-    (html,) = layouts.render_cards([card], layouts.default_layout())
+    (html,) = layouts.render_cards([card], layouts.STANDARD)
     assert "見本 太郎" in html and "数学" in html
