@@ -8,6 +8,7 @@ AUDIT_ACTIONS = {
     "gradebook.evaluation.override": "評価の修正",
     "gradebook.finalisation.finalise": "成績の確定",
     "gradebook.finalisation.cancel": "成績確定の取消",
+    "gradebook.finalisation.seal": "過年度の成績の保存 (年度切替)",
     "gradebook.remarks.save": "所見の保存",
     "gradebook.settings.save": "評価基準の設定",
     "gradebook.layout.save": "通知表様式の保存",
@@ -26,3 +27,4 @@ class GradebookConfig(AppConfig):
         from schools import audit
 
         audit.register_all(AUDIT_ACTIONS)
+        from gradebook import receivers  # noqa: F401  (connects the lifecycle receivers)

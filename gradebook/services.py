@@ -30,7 +30,7 @@ from gradebook.models import (
     Score,
 )
 from schools import audit
-from schools.models import Classroom, School, Subject, Term
+from schools.models import Classroom, School, SchoolYear, Subject, Term
 from schools.permissions import Actor
 
 # --- who may write (asked of the Actor; the finalised state is the gradebook's to know) -------
@@ -588,7 +588,7 @@ def _store_snapshots(by: Actor, grids, reason: str, student_ids=None, *, after: 
 
 def finalise(term: Term, classroom: Classroom | None = None, *, by: Actor) -> Finalisation:
     """確定: store the snapshot of every evaluation of the school (or the class) for the term."""
-    by.require(by.can_finalise(term.school_id), "成績を確定できるのは学校管理者です。")
+    by.require_finalise(term, "成績を確定できるのは学校管理者です。")
     if classroom is not None and classroom.school_id != term.school_id:
         raise ValidationError("学級と学期の学校が一致しません。")
     if Finalisation.objects.filter(term=term, classroom__isnull=True).exists() or (
@@ -606,22 +606,7 @@ def finalise(term: Term, classroom: Classroom | None = None, *, by: Actor) -> Fi
         )
     )
     with transaction.atomic():
-        grids = []
-        pairs = set(
-            Assessment.objects.filter(classroom__in=classrooms, term=term).values_list(
-                "classroom_id", "subject_id"
-            )
-        ) | set(
-            Evaluation.objects.filter(classroom__in=classrooms, term=term).values_list(
-                "classroom_id", "subject_id"
-            )
-        )
-        subjects = Subject.objects.in_bulk({s for _, s in pairs})
-        by_id = {c.pk: c for c in classrooms}
-        for classroom_id, subject_id in sorted(pairs):
-            c, s = by_id[classroom_id], subjects[subject_id]
-            grids.append((c, s, term, queries.grid(c, s, term)))
-        count = _store_snapshots(by, grids, "確定", after=False)
+        count = _store_snapshots(by, _grids_of(term, classrooms), "確定", after=False)
         if classroom is None:
             # The school-wide row replaces per-class ones.
             Finalisation.objects.filter(term=term).delete()
@@ -642,10 +627,64 @@ def finalise(term: Term, classroom: Classroom | None = None, *, by: Actor) -> Fi
     return fin
 
 
+def _grids_of(term: Term, classrooms: list[Classroom]) -> list:
+    """The grids of every class × subject of ``classrooms`` with something entered in ``term``."""
+    pairs = set(
+        Assessment.objects.filter(classroom__in=classrooms, term=term).values_list(
+            "classroom_id", "subject_id"
+        )
+    ) | set(
+        Evaluation.objects.filter(classroom__in=classrooms, term=term).values_list(
+            "classroom_id", "subject_id"
+        )
+    )
+    subjects = Subject.objects.in_bulk({s for _, s in pairs})
+    by_id = {c.pk: c for c in classrooms}
+    grids = []
+    for classroom_id, subject_id in sorted(pairs):
+        c, s = by_id[classroom_id], subjects[subject_id]
+        grids.append((c, s, term, queries.grid(c, s, term)))
+    return grids
+
+
+def seal_year(school_year: SchoolYear, *, by: Actor) -> int:
+    """年度切替: store the grades of every term not yet 確定 of a year being archived, as they
+    stand under today's thresholds, so that a later change of settings never alters them
+    (a past year's grades are read from these snapshots, finalised or not)."""
+    terms = list(Term.objects.filter(school_year=school_year).select_related("school"))
+    finalised = set(
+        Finalisation.objects.filter(term__in=terms).values_list("term_id", "classroom_id")
+    )
+    classrooms = list(
+        Classroom.objects.filter(school_year=school_year).select_related("school", "school_year")
+    )
+    count = 0
+    with transaction.atomic():
+        for term in terms:
+            if (term.pk, None) in finalised:
+                continue
+            open_classes = [
+                c
+                for c in classrooms
+                if c.school_id == term.school_id and (term.pk, c.pk) not in finalised
+            ]
+            if open_classes:
+                count += _store_snapshots(
+                    by, _grids_of(term, open_classes), "年度切替", after=False
+                )
+        audit.record(
+            by,
+            "gradebook.finalisation.seal",
+            school_year,
+            changes={"school_year": school_year.year, "evaluations": count},
+        )
+    return count
+
+
 def unfinalise(finalisation: Finalisation, *, by: Actor, reason: str) -> None:
     """確定の取消: teachers may write again; the snapshot stays in the history."""
     term = finalisation.term
-    by.require(by.can_finalise(term.school_id), "確定を取り消せるのは学校管理者です。")
+    by.require_finalise(term, "確定を取り消せるのは学校管理者です。")
     if not reason.strip():
         raise ValidationError({"reason": "取り消しの理由を入力してください。"})
     with transaction.atomic():

@@ -468,7 +468,7 @@ def class_list(request: HttpRequest, classroom_id: int, term_id: int) -> HttpRes
         _class_list_context(
             classroom,
             data,
-            can_finalise=request.actor.can_finalise(classroom.school_id),
+            can_finalise=request.actor.can_finalise(classroom.school_id, classroom.school_year),
         ),
     )
 

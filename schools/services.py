@@ -39,7 +39,7 @@ from schools.models import (
     Subject,
     Term,
 )
-from schools.permissions import Actor
+from schools.permissions import BOARD_ROLES, RECORD_WRITING_ROLES, Actor
 from schools.wareki import school_year_label
 
 # --- pure rules ---------------------------------------------------------------------
@@ -702,7 +702,9 @@ def assign_role(
 ) -> RoleAssignment:
     """役割の付与. A person may hold several roles in several schools (兼務)."""
     where = classroom.school if classroom is not None else school
-    by.require(by.can_manage_role(role, where.pk if where is not None else None))
+    by.require_role_grant(
+        role, where.pk if where is not None else None, to=staff, held=_held_roles(staff)
+    )
     if role in (Role.BOE_ADMIN, Role.BOE_VIEWER):
         school = school_year = classroom = subject = None
         title = ""
@@ -762,6 +764,15 @@ def assign_role(
     return assignment
 
 
+def _held_roles(staff: Staff) -> set[str]:
+    """The roles ``staff`` holds in years that are not archived (drafts included)."""
+    return set(
+        RoleAssignment.objects.filter(staff=staff)
+        .exclude(school_year__state=SchoolYear.State.ARCHIVED)
+        .values_list("role", flat=True)
+    )
+
+
 def _role_text(r: RoleAssignment) -> str:
     parts = [r.get_role_display()]
     if r.title:
@@ -796,6 +807,11 @@ def remove_role(assignment: RoleAssignment, *, by: Actor) -> None:
 @transaction.atomic
 def confirm_role(assignment: RoleAssignment, *, by: Actor) -> RoleAssignment:
     by.require(by.can_manage_role(assignment.role, assignment.school_id))
+    if assignment.role in RECORD_WRITING_ROLES and _held_roles(assignment.staff) & BOARD_ROLES:
+        # a draft copied by the roll-over before the rule existed: confirmed only through a grant
+        by.require_role_grant(
+            assignment.role, assignment.school_id, to=assignment.staff, held=BOARD_ROLES
+        )
     require_writable(assignment.school_year)
     assignment.is_draft = False
     assignment.save(update_fields=["is_draft"])
