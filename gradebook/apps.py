@@ -17,6 +17,8 @@ AUDIT_ACTIONS = {
     "gradebook.scores.export": "得点表の書き出し",
     "gradebook.class_list.export": "成績一覧表の書き出し・印刷",
     "gradebook.report_cards.export": "通知表の書き出し・印刷",
+    # reads that leave an access log (audit.record_read)
+    "gradebook.report_card.view": "通知表の閲覧",
 }
 
 

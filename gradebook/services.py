@@ -236,6 +236,8 @@ def _write_scores(by: Actor, classroom, subject, term, parsed, finalised, reason
                 "subject": subject.name,
                 "term": term.name,
                 "count": len(changes),
+                "student_ids": sorted({c.student_id for c in changes}),
+                # [student, assessment, old, new] of each changed cell
                 "cells": [[c.student_id, c.assessment_id, c.old, c.new] for c in changes[:200]],
             },
         )
@@ -384,7 +386,12 @@ def delete_assessment(assessment: Assessment, *, by: Actor) -> None:
             "gradebook.assessment.delete",
             assessment,
             school=assessment.classroom.school,
-            changes={"title": assessment.title, "scores": len(changes)},
+            changes={
+                "title": [assessment.title, None],
+                "scores": len(changes),
+                "student_ids": sorted({c.student_id for c in changes}),
+                "cells": [[c.student_id, c.old, ""] for c in changes[:200]],
+            },
         )
         assessment.delete()
 
@@ -472,7 +479,12 @@ def override_evaluation(
             evaluation,
             school=classroom.school,
             reason=reason.strip(),
-            changes={fld: [old, new] for _, fld, old, new in changes},
+            changes={
+                "student_id": student_id,
+                "subject": subject.name,
+                "term": term.name,
+                **{fld: [old, new] for _, fld, old, new in changes},
+            },
         )
         if finalised:
             _refresh_snapshots(
@@ -622,6 +634,7 @@ def finalise(term: Term, classroom: Classroom | None = None, *, by: Actor) -> Fi
                 "term": term.name,
                 "classroom": classroom.label if classroom else "学校全体",
                 "evaluations": count,
+                "state": ["未確定", "確定"],
             },
         )
     return fin
@@ -697,6 +710,7 @@ def unfinalise(finalisation: Finalisation, *, by: Actor, reason: str) -> None:
             changes={
                 "term": term.name,
                 "classroom": finalisation.classroom.label if finalisation.classroom else "学校全体",
+                "state": ["確定", "未確定"],
             },
         )
         finalisation.delete()
@@ -780,7 +794,13 @@ def save_remarks(classroom: Classroom, term: Term, items: list[RemarkInput], *, 
                 "gradebook.remarks.save",
                 classroom,
                 school=classroom.school,
-                changes={"term": term.name, "count": len(history)},
+                changes={
+                    "term": term.name,
+                    "count": len(history),
+                    "student_ids": sorted({h.student_id for h in history}),
+                    # [student, old, new] of each changed 所見 (the full texts: 変更履歴)
+                    "remarks": [[h.student_id, h.old[:200], h.new[:200]] for h in history[:100]],
+                },
             )
     return len(history)
 
@@ -888,8 +908,7 @@ def save_subject_thresholds(
             target_id=str(subject.pk),
             changes={
                 "subject": subject.name,
-                "old": before,
-                "new": None if a is None else [str(a), str(b)],
+                "thresholds": [before, None if a is None else [str(a), str(b)]],
             },
         )
 
@@ -926,4 +945,23 @@ def record_export(
         params["student_id"] = student_id
     audit.record_export(
         by, f"gradebook.{thing}.export", classroom, school=classroom.school, params=params
+    )
+
+
+def record_report_card_view(
+    classroom: Classroom, term: Term, student_ids: list[int], *, by: Actor
+) -> None:
+    """Who opened which pupils' 通知表 (an access log: the one write of this read)."""
+    audit.record_read(
+        by,
+        "gradebook.report_card.view",
+        classroom,
+        school=classroom.school,
+        params={
+            "classroom": classroom.label,
+            "term": term.name,
+            "term_id": term.pk,
+            **({"student_id": student_ids[0]} if len(student_ids) == 1 else {}),
+            "student_ids": student_ids,
+        },
     )

@@ -589,6 +589,9 @@ def _render_cards(request, classroom, term, student_id=None):
     services.record_export(
         "report_cards", classroom, term, by=request.actor, student_id=student_id, output="print"
     )
+    services.record_report_card_view(
+        classroom, term, [card.enrolment.student_id for card in cards], by=request.actor
+    )
     try:
         sheets = layouts.render_cards(cards, queries.report_layout_body())
         layout_error = ""

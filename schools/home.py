@@ -15,6 +15,8 @@ def nav_items(request) -> list[tuple[str, str]]:
         items.append(("学校・名簿", reverse("schools:school-list")))
     if actor.can_manage_municipality:
         items.append(("教職員", reverse("schools:staff-list")))
+    if actor.can_read_audit_trail:
+        items.append(("操作記録", reverse("schools:audit-log")))
     return items
 
 

@@ -80,6 +80,12 @@ class Actor:
         return self.is_boe_admin
 
     @property
+    def can_read_audit_trail(self) -> bool:
+        """操作記録 (the whole municipality's audit trail, and its export): the board's
+        administrators."""
+        return self.is_boe_admin and not self.is_system
+
+    @property
     def has_any_role(self) -> bool:
         return self.sees_whole_municipality or bool(self.member_school_ids)
 
