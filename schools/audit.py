@@ -258,14 +258,71 @@ def _student_q(text: str) -> Q:
     return q
 
 
+# Japanese names of the keys records use most (others are shown as they are).
+FIELD_LABELS = {
+    "name": "氏名",
+    "kana": "ふりがな",
+    "sex": "性別",
+    "birth_date": "生年月日",
+    "student_number": "学籍番号",
+    "student": "児童生徒",
+    "student_id": "児童生徒ID",
+    "student_ids": "児童生徒ID",
+    "staff": "教職員",
+    "role": "役割",
+    "is_draft": "下書き",
+    "roll_number": "出席番号",
+    "roll_numbers": "出席番号",
+    "class": "学級",
+    "classroom": "学級",
+    "subject": "教科",
+    "term": "学期",
+    "count": "件数",
+    "rows": "行数",
+    "cells": "セル (児童生徒・評価項目・変更前・変更後)",
+    "remarks": "所見 (児童生徒・変更前・変更後)",
+    "state": "状態",
+    "reason": "理由",
+    "left_on": "転出日",
+    "enrolled_on": "在籍開始日",
+    "exit": "異動事由",
+    "entry": "在籍事由",
+    "year": "年度",
+    "format": "形式",
+    "thresholds": "しきい値 (A・B)",
+    "title": "名称",
+    "action": "操作",
+    "person": "操作者",
+    "date_from": "期間 (から)",
+    "date_to": "期間 (まで)",
+}
+
+TARGET_LABELS = {
+    "schools.student": "児童生徒",
+    "schools.enrolment": "在籍",
+    "schools.classroom": "学級",
+    "schools.school": "学校",
+    "schools.schoolyear": "年度",
+    "schools.staff": "教職員",
+    "schools.roleassignment": "役割",
+    "schools.term": "学期",
+    "schools.auditevent": "操作記録",
+}
+
+
+def target_label(target_type: str) -> str:
+    return TARGET_LABELS.get(target_type, target_type)
+
+
 def describe_changes(changes: dict[str, Any], limit: int = 300) -> list[str]:
     """Readable lines of a record's changes: 「氏名: 山田 太郎 → 山田 太一」."""
     lines = []
     for key, value in (changes or {}).items():
+        name = FIELD_LABELS.get(key, key)
         if isinstance(value, list) and len(value) == 2 and not isinstance(value[0], list):
-            text = f"{key}: {_show(value[0])} → {_show(value[1])}"
+            text = f"{name}: {_show(value[0])} → {_show(value[1])}"
         else:
-            text = f"{key}: {_show(value)}"
+            text = f"{name}: {_show(value)}"
         lines.append(text if len(text) <= limit else text[: limit - 1] + "…")
     return lines
 

@@ -159,7 +159,7 @@ class Actor:
 
     def require_role_grant(
         self, role: str, school_id: int | None, *, to: Staff, held: Iterable[str]
-    ):
+    ) -> None:
         """Give ``role`` to ``to``, who holds the roles ``held`` (live years, drafts included).
 
         Separation of duties (finding 6 of issue 10): nobody grants a role to themselves (another
@@ -403,7 +403,9 @@ class Actor:
             return False
         return self.can_manage_school_records(school_id)
 
-    def require_finalise(self, term: Term, message: str = "成績の確定は学校管理者が行います。"):
+    def require_finalise(
+        self, term: Term, message: str = "成績の確定は学校管理者が行います。"
+    ) -> None:
         """確定・確定取消 of ``term``: refused in an archived year with its own message."""
         if term.school_year.is_read_only:
             raise PermissionDenied(

@@ -47,6 +47,7 @@ def audit_log(request: HttpRequest) -> HttpResponse:
             {
                 "event": e,
                 "label": audit.label(e.action),
+                "target": audit.target_label(e.target_type),
                 "changes": audit.describe_changes(e.changes),
             }
             for e in page.object_list
@@ -108,7 +109,7 @@ def audit_log_xlsx(request: HttpRequest) -> HttpResponse:
                 audit.label(e.action),
                 e.action,
                 e.school.name if e.school else "",
-                e.target_type,
+                audit.target_label(e.target_type),
                 e.target_id,
                 "\n".join(audit.describe_changes(e.changes, limit=2000)),
                 e.reason,

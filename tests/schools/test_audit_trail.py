@@ -163,7 +163,7 @@ def test_changes_keep_old_and_new_values(school, year, classroom, boe_admin, mun
         None,
     ]
     lines = audit.describe_changes(AuditEvent.objects.get(action="schools.student.update").changes)
-    assert lines == [f"name: {old_name} → 新しい 名前"]
+    assert lines == [f"氏名: {old_name} → 新しい 名前"]
     assert not RoleAssignment.objects.filter(staff=teacher).exists()
 
 

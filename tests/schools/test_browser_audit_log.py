@@ -50,7 +50,7 @@ def test_the_board_searches_and_exports_the_audit_trail(browser, live_url):
         page.get_by_role("button", name="検索").click()
         page.wait_for_load_state()
         table = page.locator("table.audit-log").inner_text()
-        assert "name: 旧姓 2 → 新姓 2" in table and "転居による変更" in table
+        assert "氏名: 旧姓 2 → 新姓 2" in table and "転居による変更" in table
         assert "北小学校" not in table
         with page.expect_download() as download:
             page.get_by_role("link", name="Excelに出力").click()
