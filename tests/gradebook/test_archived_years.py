@@ -122,6 +122,7 @@ def test_finalise_and_cancel_are_refused_in_an_archived_year(setup, client_for, 
     response = page.get(f"/grades/terms/{setup.term.pk}/finalise/")
     assert response.status_code == 200
     assert f"/finalisations/{fin.pk}/cancel/" not in response.content.decode()
+    assert "過年度の成績は保存された内容のまま閲覧のみです" in response.content.decode()
 
 
 def test_finalised_grades_do_not_move_with_the_thresholds(setup, client_for, muni, boe_admin):
