@@ -521,8 +521,11 @@ def _store_snapshots(by: Actor, grids, reason: str, student_ids=None, *, after: 
     name = audit.display_name(by)
     new_rows, changed_rows, history = [], [], []
     for classroom, subject, term, grid in grids:
+        # A row the grid computed live is reused; a row showing a stored snapshot is recomputed.
         context_live = {
-            row.enrolment.student_id: rules.evaluate(
+            row.enrolment.student_id: row.result
+            if not row.snapshot
+            else rules.evaluate(
                 [a.spec for a in grid.assessments],
                 {pk: (s.value if s else None) for pk, s in row.cells.items()},
                 thresholds=grid.thresholds,
