@@ -196,6 +196,7 @@ class Search:
     action: str = ""
     date_from: dt.date | None = None
     date_to: dt.date | None = None
+    student_id: int | None = None  # one pupil exactly (the link from the pupil's page)
 
     def as_params(self) -> dict[str, str]:
         return {
@@ -203,6 +204,7 @@ class Search:
             for k, v in (
                 ("person", self.person),
                 ("student", self.student),
+                ("student_id", self.student_id or ""),
                 ("action", self.action),
                 ("date_from", self.date_from or ""),
                 ("date_to", self.date_to or ""),
@@ -233,22 +235,26 @@ def search(query: Search) -> QuerySet[AuditEvent]:
         qs = qs.filter(at__date__lte=query.date_to)
     if query.student:
         qs = qs.filter(_student_q(query.student.strip()))
+    if query.student_id:
+        qs = qs.filter(_student_q("", query.student_id))
     return qs
 
 
-def _student_q(text: str) -> Q:
+def _student_q(text: str, student_id: int | None = None) -> Q:
     """Records whose target is the student (or one of their enrolments) or whose changes name
     them: by id (``student_id``, ``student_ids``) or by name."""
-    students = list(
-        Student.objects.filter(
+    if student_id is not None:
+        found = Student.objects.filter(pk=student_id)
+    else:
+        found = Student.objects.filter(
             Q(name__icontains=text) | Q(kana__icontains=text) | Q(student_number=text)
-        ).values_list("pk", "name")[:MAX_STUDENTS_SEARCHED]
-    )
+        )
+    students = list(found.values_list("pk", "name")[:MAX_STUDENTS_SEARCHED])
     ids = [pk for pk, _ in students]
     enrolments = [
         str(pk) for pk in Enrolment.objects.filter(student_id__in=ids).values_list("pk", flat=True)
     ]
-    q = Q(changes__icontains=text)
+    q = Q(changes__icontains=text) if text else Q(pk__in=[])
     if ids:
         q |= Q(target_type="schools.student", target_id__in=[str(pk) for pk in ids])
         q |= Q(target_type="schools.enrolment", target_id__in=enrolments)

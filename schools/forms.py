@@ -263,6 +263,9 @@ class AuditSearchForm(forms.Form):
     action = forms.ChoiceField(label="操作", required=False)
     date_from = forms.DateField(label="期間 (から)", required=False, widget=DATE)
     date_to = forms.DateField(label="期間 (まで)", required=False, widget=DATE)
+    student_id = forms.IntegerField(
+        required=False, min_value=1, max_value=2**63 - 1, widget=forms.HiddenInput
+    )
 
     def __init__(self, *args, **kwargs):
         from schools import audit
@@ -294,4 +297,5 @@ class AuditSearchForm(forms.Form):
             action=data.get("action") or "",
             date_from=data.get("date_from"),
             date_to=data.get("date_to"),
+            student_id=data.get("student_id"),
         )

@@ -114,6 +114,8 @@ def test_search_by_person_action_date_and_student(
         {"action": "schools.nothing.done"},
         {"person": "a\x00b"},
         {"student": "x" * 500},
+        {"student_id": "abc"},
+        {"student_id": "99999999999999999999999"},
     ],
 )
 def test_bad_search_input_is_a_form_error_not_a_500(board, params):
@@ -194,3 +196,22 @@ def test_bulk_api_reads_are_recorded(school, classroom, boe_admin, client_for, m
     assert event.actor_id == boe_admin.pk
     assert event.changes["path"] == "/api/v1/roster/students/"
     assert event.changes["page_size"] == 1000 and event.changes["count"] == 3
+
+
+def test_the_pupils_page_links_the_board_to_their_records(
+    school, classroom, principal, boe_admin, client_for, muni
+):
+    pupil, other = (e.student for e in f.students(classroom, 2))
+    services.update_student(pupil, by=actor_for_user(principal), kana="りんく")
+    services.update_student(other, by=actor_for_user(principal), kana="べつ")
+    board = client_for(muni, boe_admin)
+    page = board.get(f"/roster/students/{pupil.pk}/").content.decode()
+    link = f"/roster/audit/?student_id={pupil.pk}"
+    assert link in page
+    principal_page = client_for(muni, principal).get(f"/roster/students/{pupil.pk}/")
+    assert link not in principal_page.content.decode()
+    rows = board.get(link).context["rows"]
+    assert {(r["event"].action, r["event"].target_id) for r in rows} == {
+        ("schools.student.update", str(pupil.pk)),
+        ("schools.student.view", str(pupil.pk)),  # the board's own visit just now
+    }
