@@ -215,3 +215,18 @@ def test_the_pupils_page_links_the_board_to_their_records(
         ("schools.student.update", str(pupil.pk)),
         ("schools.student.view", str(pupil.pk)),  # the board's own visit just now
     }
+
+
+def test_reading_a_pupil_through_the_api_is_recorded(
+    school, classroom, principal, client_for, muni
+):
+    pupil = f.students(classroom, 1)[0].student
+    response = client_for(muni, principal).get(f"/api/v1/roster/students/{pupil.pk}/")
+    assert response.status_code == 200 and response.json()["id"] == pupil.pk
+    event = AuditEvent.objects.get(action="schools.student.view")
+    assert event.changes == {"student_id": pupil.pk, "via": "api"}
+    assert (
+        client_for(muni, f.staff().user).get(f"/api/v1/roster/students/{pupil.pk}/").status_code
+        == 404
+    )
+    assert AuditEvent.objects.filter(action="schools.student.view").count() == 1
