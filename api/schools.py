@@ -18,7 +18,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 
 from api.routers import router
-from schools import queries, services
+from schools import audit, queries, services
 from schools.models import (
     Classroom,
     Enrolment,
@@ -392,6 +392,17 @@ class StudentViewSet(
             .prefetch_related(Prefetch("enrolments", queryset=enrolments))
             .order_by("kana", "id")
         )
+
+    def retrieve(self, request: Request, *args, **kwargs) -> Response:
+        """One pupil's record: read, and logged like the pupil's page (schools.student.view)."""
+        student = self.get_object()
+        audit.record_read(
+            self.actor,
+            "schools.student.view",
+            student,
+            params={"student_id": student.pk, "via": "api"},
+        )
+        return Response(self.get_serializer(student).data)
 
     def create(self, request: Request, *args, **kwargs) -> Response:
         data = EnrolWriteSerializer(data=request.data)

@@ -202,7 +202,8 @@ def result_for(
     rule: rules.RatingRule | None,
     finalised: bool,
 ) -> tuple[rules.Result, bool]:
-    """Live result, or the stored snapshot when the term is finalised (確定)."""
+    """Live result, or the stored snapshot when the term is finalised (確定) or its year
+    archived (``finalised`` is then True)."""
     overrides = evaluation.overrides if evaluation else None
     live = rules.evaluate(specs, scores, thresholds=thresholds, rule=rule, overrides=overrides)
     if finalised and evaluation is not None and evaluation.finalised_at is not None:
@@ -236,6 +237,9 @@ def grid(classroom: Classroom, subject: Subject, term: Term) -> Grid:
         for e in Evaluation.objects.filter(classroom=classroom, subject=subject, term=term)
     }  # 1
     finalised = is_finalised(term, classroom)  # 1
+    # A past year's grades are its stored snapshots (確定, or sealed at 年度切替), never
+    # recomputed from today's thresholds.
+    stored = finalised or classroom.school_year.is_read_only
     thresholds = context.thresholds(subject.pk)
     rule = context.rule(classroom.grade, subject)
     specs = [a.spec for a in assessments]
@@ -244,7 +248,7 @@ def grid(classroom: Classroom, subject: Subject, term: Term) -> Grid:
         cells = {a.pk: scores.get((enrolment.student_id, a.pk)) for a in assessments}
         values = {pk: (s.value if s else None) for pk, s in cells.items()}
         evaluation = evaluations.get(enrolment.student_id)
-        result, snapshot = result_for(specs, values, evaluation, thresholds, rule, finalised)
+        result, snapshot = result_for(specs, values, evaluation, thresholds, rule, stored)
         rows.append(
             StudentRow(enrolment, cells, evaluation, result, snapshot, _total(assessments, values))
         )
@@ -357,6 +361,7 @@ def class_lists(
                 student_id__in=[e.student_id for es in enrolled_by_class.values() for e in es],
             )
         }
+    archived = year_terms is None and term.school_year.is_read_only
     result = []
     for classroom in classrooms:
         finalised = None in finals or classroom.pk in finals
@@ -374,7 +379,7 @@ def class_lists(
                     evaluation,
                     context.thresholds(subject.pk),
                     context.rule(classroom.grade, subject),
-                    finalised,
+                    finalised or archived,
                 )
         result.append(
             ClassList(
@@ -454,7 +459,9 @@ def rating_distribution(
     of ``school_type`` for the term number; no student names leave this function."""
     schools = list(School.objects.filter(school_type=school_type, is_active=True))
     terms = list(
-        Term.objects.filter(school__in=schools, school_year_id=school_year_id, number=term_number)
+        Term.objects.filter(
+            school__in=schools, school_year_id=school_year_id, number=term_number
+        ).select_related("school_year")
     )
     out: dict[tuple[int, int], dict[int, dict[int, int]]] = defaultdict(
         lambda: defaultdict(lambda: defaultdict(int))

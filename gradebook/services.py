@@ -30,7 +30,7 @@ from gradebook.models import (
     Score,
 )
 from schools import audit
-from schools.models import Classroom, School, Subject, Term
+from schools.models import Classroom, School, SchoolYear, Subject, Term
 from schools.permissions import Actor
 
 # --- who may write (asked of the Actor; the finalised state is the gradebook's to know) -------
@@ -236,6 +236,8 @@ def _write_scores(by: Actor, classroom, subject, term, parsed, finalised, reason
                 "subject": subject.name,
                 "term": term.name,
                 "count": len(changes),
+                "student_ids": sorted({c.student_id for c in changes}),
+                # [student, assessment, old, new] of each changed cell
                 "cells": [[c.student_id, c.assessment_id, c.old, c.new] for c in changes[:200]],
             },
         )
@@ -384,7 +386,12 @@ def delete_assessment(assessment: Assessment, *, by: Actor) -> None:
             "gradebook.assessment.delete",
             assessment,
             school=assessment.classroom.school,
-            changes={"title": assessment.title, "scores": len(changes)},
+            changes={
+                "title": [assessment.title, None],
+                "scores": len(changes),
+                "student_ids": sorted({c.student_id for c in changes}),
+                "cells": [[c.student_id, c.old, ""] for c in changes[:200]],
+            },
         )
         assessment.delete()
 
@@ -472,7 +479,12 @@ def override_evaluation(
             evaluation,
             school=classroom.school,
             reason=reason.strip(),
-            changes={fld: [old, new] for _, fld, old, new in changes},
+            changes={
+                "student_id": student_id,
+                "subject": subject.name,
+                "term": term.name,
+                **{fld: [old, new] for _, fld, old, new in changes},
+            },
         )
         if finalised:
             _refresh_snapshots(
@@ -509,8 +521,11 @@ def _store_snapshots(by: Actor, grids, reason: str, student_ids=None, *, after: 
     name = audit.display_name(by)
     new_rows, changed_rows, history = [], [], []
     for classroom, subject, term, grid in grids:
+        # A row the grid computed live is reused; a row showing a stored snapshot is recomputed.
         context_live = {
-            row.enrolment.student_id: rules.evaluate(
+            row.enrolment.student_id: row.result
+            if not row.snapshot
+            else rules.evaluate(
                 [a.spec for a in grid.assessments],
                 {pk: (s.value if s else None) for pk, s in row.cells.items()},
                 thresholds=grid.thresholds,
@@ -588,7 +603,7 @@ def _store_snapshots(by: Actor, grids, reason: str, student_ids=None, *, after: 
 
 def finalise(term: Term, classroom: Classroom | None = None, *, by: Actor) -> Finalisation:
     """確定: store the snapshot of every evaluation of the school (or the class) for the term."""
-    by.require(by.can_finalise(term.school_id), "成績を確定できるのは学校管理者です。")
+    by.require_finalise(term, "成績を確定できるのは学校管理者です。")
     if classroom is not None and classroom.school_id != term.school_id:
         raise ValidationError("学級と学期の学校が一致しません。")
     if Finalisation.objects.filter(term=term, classroom__isnull=True).exists() or (
@@ -606,22 +621,7 @@ def finalise(term: Term, classroom: Classroom | None = None, *, by: Actor) -> Fi
         )
     )
     with transaction.atomic():
-        grids = []
-        pairs = set(
-            Assessment.objects.filter(classroom__in=classrooms, term=term).values_list(
-                "classroom_id", "subject_id"
-            )
-        ) | set(
-            Evaluation.objects.filter(classroom__in=classrooms, term=term).values_list(
-                "classroom_id", "subject_id"
-            )
-        )
-        subjects = Subject.objects.in_bulk({s for _, s in pairs})
-        by_id = {c.pk: c for c in classrooms}
-        for classroom_id, subject_id in sorted(pairs):
-            c, s = by_id[classroom_id], subjects[subject_id]
-            grids.append((c, s, term, queries.grid(c, s, term)))
-        count = _store_snapshots(by, grids, "確定", after=False)
+        count = _store_snapshots(by, _grids_of(term, classrooms), "確定", after=False)
         if classroom is None:
             # The school-wide row replaces per-class ones.
             Finalisation.objects.filter(term=term).delete()
@@ -637,15 +637,70 @@ def finalise(term: Term, classroom: Classroom | None = None, *, by: Actor) -> Fi
                 "term": term.name,
                 "classroom": classroom.label if classroom else "学校全体",
                 "evaluations": count,
+                "state": ["未確定", "確定"],
             },
         )
     return fin
 
 
+def _grids_of(term: Term, classrooms: list[Classroom]) -> list:
+    """The grids of every class × subject of ``classrooms`` with something entered in ``term``."""
+    pairs = set(
+        Assessment.objects.filter(classroom__in=classrooms, term=term).values_list(
+            "classroom_id", "subject_id"
+        )
+    ) | set(
+        Evaluation.objects.filter(classroom__in=classrooms, term=term).values_list(
+            "classroom_id", "subject_id"
+        )
+    )
+    subjects = Subject.objects.in_bulk({s for _, s in pairs})
+    by_id = {c.pk: c for c in classrooms}
+    grids = []
+    for classroom_id, subject_id in sorted(pairs):
+        c, s = by_id[classroom_id], subjects[subject_id]
+        grids.append((c, s, term, queries.grid(c, s, term)))
+    return grids
+
+
+def seal_year(school_year: SchoolYear, *, by: Actor) -> int:
+    """年度切替: store the grades of every term not yet 確定 of a year being archived, as they
+    stand under today's thresholds, so that a later change of settings never alters them
+    (a past year's grades are read from these snapshots, finalised or not)."""
+    terms = list(Term.objects.filter(school_year=school_year).select_related("school"))
+    finalised = set(
+        Finalisation.objects.filter(term__in=terms).values_list("term_id", "classroom_id")
+    )
+    classrooms = list(
+        Classroom.objects.filter(school_year=school_year).select_related("school", "school_year")
+    )
+    count = 0
+    with transaction.atomic():
+        for term in terms:
+            if (term.pk, None) in finalised:
+                continue
+            open_classes = [
+                c
+                for c in classrooms
+                if c.school_id == term.school_id and (term.pk, c.pk) not in finalised
+            ]
+            if open_classes:
+                count += _store_snapshots(
+                    by, _grids_of(term, open_classes), "年度切替", after=False
+                )
+        audit.record(
+            by,
+            "gradebook.finalisation.seal",
+            school_year,
+            changes={"school_year": school_year.year, "evaluations": count},
+        )
+    return count
+
+
 def unfinalise(finalisation: Finalisation, *, by: Actor, reason: str) -> None:
     """確定の取消: teachers may write again; the snapshot stays in the history."""
     term = finalisation.term
-    by.require(by.can_finalise(term.school_id), "確定を取り消せるのは学校管理者です。")
+    by.require_finalise(term, "確定を取り消せるのは学校管理者です。")
     if not reason.strip():
         raise ValidationError({"reason": "取り消しの理由を入力してください。"})
     with transaction.atomic():
@@ -658,6 +713,7 @@ def unfinalise(finalisation: Finalisation, *, by: Actor, reason: str) -> None:
             changes={
                 "term": term.name,
                 "classroom": finalisation.classroom.label if finalisation.classroom else "学校全体",
+                "state": ["確定", "未確定"],
             },
         )
         finalisation.delete()
@@ -741,7 +797,13 @@ def save_remarks(classroom: Classroom, term: Term, items: list[RemarkInput], *, 
                 "gradebook.remarks.save",
                 classroom,
                 school=classroom.school,
-                changes={"term": term.name, "count": len(history)},
+                changes={
+                    "term": term.name,
+                    "count": len(history),
+                    "student_ids": sorted({h.student_id for h in history}),
+                    # [student, old, new] of each changed 所見 (the full texts: 変更履歴)
+                    "remarks": [[h.student_id, h.old[:200], h.new[:200]] for h in history[:100]],
+                },
             )
     return len(history)
 
@@ -854,8 +916,7 @@ def save_subject_thresholds(
             target_id=str(subject.pk),
             changes={
                 "subject": subject.name,
-                "old": before,
-                "new": None if a is None else [str(a), str(b)],
+                "thresholds": [before, None if a is None else [str(a), str(b)]],
             },
         )
 
@@ -892,4 +953,23 @@ def record_export(
         params["student_id"] = student_id
     audit.record_export(
         by, f"gradebook.{thing}.export", classroom, school=classroom.school, params=params
+    )
+
+
+def record_report_card_view(
+    classroom: Classroom, term: Term, student_ids: list[int], *, by: Actor
+) -> None:
+    """Who opened which pupils' 通知表 (an access log: the one write of this read)."""
+    audit.record_read(
+        by,
+        "gradebook.report_card.view",
+        classroom,
+        school=classroom.school,
+        params={
+            "classroom": classroom.label,
+            "term": term.name,
+            "term_id": term.pk,
+            **({"student_id": student_ids[0]} if len(student_ids) == 1 else {}),
+            "student_ids": student_ids,
+        },
     )

@@ -468,7 +468,7 @@ def class_list(request: HttpRequest, classroom_id: int, term_id: int) -> HttpRes
         _class_list_context(
             classroom,
             data,
-            can_finalise=request.actor.can_finalise(classroom.school_id),
+            can_finalise=request.actor.can_finalise(classroom.school_id, classroom.school_year),
         ),
     )
 
@@ -588,6 +588,9 @@ def _render_cards(request, classroom, term, student_id=None):
         raise Http404
     services.record_export(
         "report_cards", classroom, term, by=request.actor, student_id=student_id, output="print"
+    )
+    services.record_report_card_view(
+        classroom, term, [card.enrolment.student_id for card in cards], by=request.actor
     )
     layout = queries.report_layout()
     sheets = layouts.render_cards(cards, layout)

@@ -38,7 +38,7 @@ def finalise_page(request: HttpRequest, term_id: int) -> HttpResponse:
         {
             "term": term,
             "school_fin": school_fin,
-            "can_act": actor.can_finalise(term.school_id),
+            "can_act": actor.can_finalise(term.school_id, term.school_year),
             "rows": [(c, by_class.get(c.pk)) for c in classrooms],
             "terms": queries.terms_of_school(term.school_id, term.school_year_id),
         },
@@ -51,7 +51,7 @@ def finalise_run(request: HttpRequest, term_id: int) -> HttpResponse:
     """確定 of the whole school's term, or of one class (``classroom`` in the form)."""
     actor = request.actor
     term = actor.term_or_404(term_id)
-    actor.require(actor.can_finalise(term.school_id), "成績の確定は学校管理者が行います。")
+    actor.require_finalise(term)
     classroom = None
     if request.POST.get("classroom"):
         classroom = actor.classroom_or_404(request.POST["classroom"])
@@ -73,7 +73,7 @@ def finalise_cancel(request: HttpRequest, term_id: int, pk: int) -> HttpResponse
     """確定の取消, with a reason."""
     actor = request.actor
     term = actor.term_or_404(term_id)
-    actor.require(actor.can_finalise(term.school_id), "成績の確定は学校管理者が行います。")
+    actor.require_finalise(term)
     fin = get_object_or_404(Finalisation.objects.select_related("classroom"), pk=pk, term=term)
     try:
         services.unfinalise(fin, by=actor, reason=request.POST.get("reason", ""))

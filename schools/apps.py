@@ -34,6 +34,9 @@ AUDIT_ACTIONS = {
     "schools.class_roster.export": "学級名簿の書き出し",
     "schools.school_roster.export": "全校名簿の書き出し",
     "schools.staff_list.export": "教職員一覧の書き出し",
+    "schools.audit_log.export": "操作記録の書き出し",
+    # reads that leave an access log (audit.record_read)
+    "schools.student.view": "児童生徒の記録の閲覧",
 }
 
 

@@ -251,3 +251,51 @@ class ChangeClassForm(forms.Form):
             school_id=enrolment.school_id, school_year_id=enrolment.school_year_id
         ).exclude(pk=enrolment.classroom_id)
         self.fields["classroom"].label_from_instance = lambda c: c.label
+
+
+class AuditSearchForm(forms.Form):
+    """The board's search of the 操作記録 (GET): every field optional; bad input is a form error."""
+
+    person = forms.CharField(label="操作者 (氏名・ログインID)", max_length=100, required=False)
+    student = forms.CharField(
+        label="児童生徒 (氏名・ふりがな・番号)", max_length=100, required=False
+    )
+    action = forms.ChoiceField(label="操作", required=False)
+    date_from = forms.DateField(label="期間 (から)", required=False, widget=DATE)
+    date_to = forms.DateField(label="期間 (まで)", required=False, widget=DATE)
+    student_id = forms.IntegerField(
+        required=False, min_value=1, max_value=2**63 - 1, widget=forms.HiddenInput
+    )
+
+    def __init__(self, *args, **kwargs):
+        from schools import audit
+
+        super().__init__(*args, **kwargs)
+        self.fields["action"].choices = [("", "すべて")] + sorted(
+            ((code, f"{label} ({code})") for code, label in audit.ACTIONS.items()),
+            key=lambda choice: choice[0],
+        )
+
+    def clean(self):
+        data = super().clean()
+        start, end = data.get("date_from"), data.get("date_to")
+        if start and end and start > end:
+            self.add_error("date_to", "終了日は開始日以降にしてください。")
+        for name in ("person", "student"):
+            if "\x00" in (data.get(name) or ""):
+                self.add_error(name, "使えない文字が含まれています。")
+        return data
+
+    def search(self):
+        """The ``audit.Search`` of a valid form."""
+        from schools import audit
+
+        data = self.cleaned_data
+        return audit.Search(
+            person=data.get("person") or "",
+            student=data.get("student") or "",
+            action=data.get("action") or "",
+            date_from=data.get("date_from"),
+            date_to=data.get("date_to"),
+            student_id=data.get("student_id"),
+        )

@@ -17,6 +17,8 @@ def nav_items(request) -> list[tuple[str, str]]:
         items.append(("教職員", reverse("schools:staff-list")))
     if actor.sees_whole_municipality:  # the board runs the long exports (jobs)
         items.append(("処理の状況", reverse("jobs:list")))
+    if actor.can_read_audit_trail:
+        items.append(("操作記録", reverse("schools:audit-log")))
     return items
 
 

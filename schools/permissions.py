@@ -35,6 +35,11 @@ from schools.models import (
     Term,
 )
 
+# Roles that write pupils' records (grades, attendance, remarks, the roster of a school), and
+# the board's roles: never held by one account together (see Actor.require_role_grant).
+RECORD_WRITING_ROLES = frozenset({Role.SCHOOL_ADMIN, Role.HOMEROOM, Role.SUBJECT})
+BOARD_ROLES = frozenset({Role.BOE_ADMIN, Role.BOE_VIEWER})
+
 
 @dataclass(frozen=True)
 class Actor:
@@ -73,6 +78,12 @@ class Actor:
     def can_manage_municipality(self) -> bool:
         """Schools, years, staff accounts and roles (BoE administrator)."""
         return self.is_boe_admin
+
+    @property
+    def can_read_audit_trail(self) -> bool:
+        """操作記録 (the whole municipality's audit trail, and its export): the board's
+        administrators."""
+        return self.is_boe_admin and not self.is_system
 
     @property
     def has_any_role(self) -> bool:
@@ -171,6 +182,34 @@ class Actor:
         if role in (Role.BOE_ADMIN, Role.BOE_VIEWER) or school_id is None:
             return self.can_manage_municipality
         return self.can_manage_school(school_id)
+
+    def require_role_grant(
+        self, role: str, school_id: int | None, *, to: Staff, held: Iterable[str]
+    ) -> None:
+        """Give ``role`` to ``to``, who holds the roles ``held`` (live years, drafts included).
+
+        Separation of duties (finding 6 of issue 10): nobody grants a role to themselves (another
+        administrator must), and an account of the board (教育委員会) never also writes pupils'
+        records: a board member who teaches or runs a school uses a second, school account, and
+        a school account does not become a board account.
+        """
+        self.require(self.can_manage_role(role, school_id))
+        if self.user_id is not None and to.user_id == self.user_id:
+            raise PermissionDenied(
+                "自分自身に役割を付与することはできません。別の管理者に依頼してください。"
+            )
+        held = set(held)
+        if role in RECORD_WRITING_ROLES and held & BOARD_ROLES:
+            raise PermissionDenied(
+                f"{to.name} さんは教育委員会の役割を持っています。教育委員会のアカウントに"
+                "児童生徒の記録を書き込む役割 (学校管理者・学級担任・教科担任) は付与できません。"
+                "学校用の別アカウントを作成してください。"
+            )
+        if role in BOARD_ROLES and held & RECORD_WRITING_ROLES:
+            raise PermissionDenied(
+                f"{to.name} さんは学校の役割 (学校管理者・学級担任・教科担任) を持っています。"
+                "教育委員会の役割は、学校の役割を持たない別のアカウントに付与してください。"
+            )
 
     def can_change_enrolment(self, enrolment: Enrolment) -> bool:
         """Change a class list or an enrolment: the school's administrator, while the year is open."""
@@ -383,9 +422,22 @@ class Actor:
             role=Role.SUBJECT, is_draft=False, school_year_id=school_year_id
         ).filter(own | Q(school_id__in=self.admin_school_ids))
 
-    def can_finalise(self, school_id: int) -> bool:
-        """確定 and its withdrawal: the school's administrators only."""
+    def can_finalise(self, school_id: int, school_year: SchoolYear | None = None) -> bool:
+        """確定 and its withdrawal: the school's administrators only, never in an archived year
+        (its stored grades are the 指導要録's: nobody rewrites them)."""
+        if school_year is not None and school_year.is_read_only:
+            return False
         return self.can_manage_school_records(school_id)
+
+    def require_finalise(
+        self, term: Term, message: str = "成績の確定は学校管理者が行います。"
+    ) -> None:
+        """確定・確定取消 of ``term``: refused in an archived year with its own message."""
+        if term.school_year.is_read_only:
+            raise PermissionDenied(
+                f"{term.school_year}は過年度です。成績の確定・確定取消はできません (閲覧のみ)。"
+            )
+        self.require(self.can_finalise(term.school_id), message)
 
     def can_view_finalisation(self, school_id: int) -> bool:
         """Which classes are finalised: the school's administrators and the board's."""

@@ -39,7 +39,7 @@ from schools.models import (
     Subject,
     Term,
 )
-from schools.permissions import Actor
+from schools.permissions import BOARD_ROLES, RECORD_WRITING_ROLES, Actor
 from schools.wareki import school_year_label
 
 # --- pure rules ---------------------------------------------------------------------
@@ -410,6 +410,7 @@ def enrol_student(
         school=classroom.school,
         changes={
             "student": student.name,
+            "student_id": student.pk,
             "class": classroom.label,
             "roll_number": roll_number,
             "enrolled_on": enrolled_on.isoformat(),
@@ -465,7 +466,7 @@ def place_student(
         "schools.student.place",
         enrolment,
         school=classroom.school,
-        changes={"student": student.name, "class": classroom.label},
+        changes={"student": student.name, "student_id": student.pk, "class": classroom.label},
     )
     return enrolment
 
@@ -504,7 +505,7 @@ def set_roll_number(enrolment: Enrolment, roll_number: int, *, by: Actor) -> Enr
         "schools.enrolment.set_roll_number",
         enrolment,
         school=enrolment.school,
-        changes={"roll_number": [old, roll_number]},
+        changes={"student_id": enrolment.student_id, "roll_number": [old, roll_number]},
     )
     return enrolment
 
@@ -556,8 +557,10 @@ def change_class(
         school=enrolment.school,
         changes={
             "student": enrolment.student.name,
+            "student_id": enrolment.student_id,
             "from": enrolment.classroom.label,
             "to": classroom.label,
+            "classroom": [enrolment.classroom.label, classroom.label],
             "on": on.isoformat(),
         },
     )
@@ -579,6 +582,7 @@ def renumber_by_kana(classroom: Classroom, *, by: Actor) -> int:
         raise ValidationError(
             "転出などで在籍を終えた児童生徒がいるため、出席番号は振り直せません（欠番のままにします）。"
         )
+    old = {e.pk: e.roll_number for e in enrolments}
     # Step aside first so that the unique (class, roll number) constraint holds at every row.
     offset = max((e.roll_number for e in enrolments), default=0) + len(enrolments) + 1
     for i, e in enumerate(enrolments, start=1):
@@ -592,7 +596,12 @@ def renumber_by_kana(classroom: Classroom, *, by: Actor) -> int:
         "schools.classroom.renumber",
         classroom,
         school=classroom.school,
-        changes={"count": len(enrolments)},
+        changes={
+            "count": len(enrolments),
+            "student_ids": sorted(e.student_id for e in enrolments),
+            # student id -> [old, new] 出席番号
+            "roll_numbers": {str(e.student_id): [old[e.pk], e.roll_number] for e in enrolments},
+        },
     )
     return len(enrolments)
 
@@ -629,7 +638,12 @@ def transfer_out(
         enrolment,
         school=enrolment.school,
         reason=reason,
-        changes={"student": enrolment.student.name, "left_on": left_on.isoformat(), "exit": exit},
+        changes={
+            "student": enrolment.student.name,
+            "student_id": enrolment.student_id,
+            "left_on": [None, left_on.isoformat()],
+            "exit": ["", exit],
+        },
     )
     return enrolment
 
@@ -702,7 +716,9 @@ def assign_role(
 ) -> RoleAssignment:
     """役割の付与. A person may hold several roles in several schools (兼務)."""
     where = classroom.school if classroom is not None else school
-    by.require(by.can_manage_role(role, where.pk if where is not None else None))
+    by.require_role_grant(
+        role, where.pk if where is not None else None, to=staff, held=_held_roles(staff)
+    )
     if role in (Role.BOE_ADMIN, Role.BOE_VIEWER):
         school = school_year = classroom = subject = None
         title = ""
@@ -757,9 +773,18 @@ def assign_role(
         "schools.role.assign",
         assignment,
         school=school,
-        changes={"staff": staff.name, "role": _role_text(assignment)},
+        changes={"staff": staff.name, "role": [None, _role_text(assignment)]},
     )
     return assignment
+
+
+def _held_roles(staff: Staff) -> set[str]:
+    """The roles ``staff`` holds in years that are not archived (drafts included)."""
+    return set(
+        RoleAssignment.objects.filter(staff=staff)
+        .exclude(school_year__state=SchoolYear.State.ARCHIVED)
+        .values_list("role", flat=True)
+    )
 
 
 def _role_text(r: RoleAssignment) -> str:
@@ -788,7 +813,7 @@ def remove_role(assignment: RoleAssignment, *, by: Actor) -> None:
         "schools.role.remove",
         assignment,
         school=assignment.school,
-        changes={"staff": assignment.staff.name, "role": _role_text(assignment)},
+        changes={"staff": assignment.staff.name, "role": [_role_text(assignment), None]},
     )
     assignment.delete()
 
@@ -796,8 +821,23 @@ def remove_role(assignment: RoleAssignment, *, by: Actor) -> None:
 @transaction.atomic
 def confirm_role(assignment: RoleAssignment, *, by: Actor) -> RoleAssignment:
     by.require(by.can_manage_role(assignment.role, assignment.school_id))
+    if assignment.role in RECORD_WRITING_ROLES and _held_roles(assignment.staff) & BOARD_ROLES:
+        # a draft copied by the roll-over before the rule existed: confirmed only through a grant
+        by.require_role_grant(
+            assignment.role, assignment.school_id, to=assignment.staff, held=BOARD_ROLES
+        )
     require_writable(assignment.school_year)
     assignment.is_draft = False
     assignment.save(update_fields=["is_draft"])
-    audit.record(by, "schools.role.confirm", assignment, school=assignment.school)
+    audit.record(
+        by,
+        "schools.role.confirm",
+        assignment,
+        school=assignment.school,
+        changes={
+            "staff": assignment.staff.name,
+            "role": _role_text(assignment),
+            "is_draft": [True, False],
+        },
+    )
     return assignment

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from schools import views
+from schools import views, views_audit
 
 app_name = "schools"
 
@@ -33,4 +33,6 @@ urlpatterns = [
     path("staff/<int:pk>/", views.staff_detail, name="staff-detail"),
     path("roles/<int:pk>/remove/", views.role_remove, name="role-remove"),
     path("roles/<int:pk>/confirm/", views.role_confirm, name="role-confirm"),
+    path("audit/", views_audit.audit_log, name="audit-log"),
+    path("audit/records.xlsx", views_audit.audit_log_xlsx, name="audit-log-xlsx"),
 ]

@@ -17,7 +17,7 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_POST
 
 from config import extensions
-from schools import queries, services
+from schools import audit, queries, services
 from schools import rollover as year_rollover
 from schools.forms import (
     ChangeClassForm,
@@ -424,6 +424,7 @@ def student_detail(request: HttpRequest, pk: int) -> HttpResponse:
     student = request.actor.student_or_404(pk)
     history = queries.student_history(student)
     actor = request.actor
+    audit.record_read(actor, "schools.student.view", student, params={"student_id": student.pk})
     return render(
         request,
         "schools/student_detail.html",

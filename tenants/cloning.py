@@ -9,10 +9,14 @@ sequences, so a plan built from the catalog does the same in a fraction of that:
    name), re-created from ``pg_get_constraintdef``/``pg_get_indexdef`` with the new
    schema on the search path, so that foreign keys point inside it;
 3. the template's rows (``django_migrations``, content types, national subject
-   lists and other reference data) and identity sequences moved past them.
+   lists and other reference data) and identity sequences moved past them;
+4. the schema's own functions (``pg_get_functiondef``) and triggers (``pg_get_triggerdef``),
+   their table and function re-qualified with the new schema: the audit trail's
+   append-only guard (``schools`` migration 0007).
 
-Anything else in the template (views, functions, triggers, plain sequences) is
-refused loudly rather than silently missed.
+Anything else in the template (views, procedures, aggregates, plain sequences) is
+refused loudly rather than silently missed. A copied function's body must not name the
+template schema (nothing rewrites it).
 """
 
 from __future__ import annotations
@@ -35,13 +39,10 @@ def unsupported_objects(cursor: CursorWrapper, schema: str) -> list[str]:
         WHERE n.nspname = %s AND s.relkind = 'S'
           AND NOT EXISTS (SELECT 1 FROM pg_depend d WHERE d.objid = s.oid AND d.deptype = 'i')
         UNION ALL
-        SELECT 'function:' || p.proname::text FROM pg_proc p JOIN pg_namespace n ON n.oid = p.pronamespace
-        WHERE n.nspname = %s
-        UNION ALL
-        SELECT 'trigger:' || t.tgname::text FROM pg_trigger t JOIN pg_class c ON c.oid = t.tgrelid
-        JOIN pg_namespace n ON n.oid = c.relnamespace WHERE n.nspname = %s AND NOT t.tgisinternal
+        SELECT 'routine:' || p.proname::text FROM pg_proc p JOIN pg_namespace n ON n.oid = p.pronamespace
+        WHERE n.nspname = %s AND p.prokind <> 'f'
         """,
-        [schema, schema, schema, schema],
+        [schema, schema, schema],
     )
     return [row[0] for row in cursor.fetchall()]
 
@@ -98,6 +99,34 @@ def clone_schema(cursor: CursorWrapper, source: str, target: str) -> None:
         [source],
     )
     identities = dict(cursor.fetchall())
+    cursor.execute(
+        """
+        SELECT quote_ident(n.nspname), pg_get_functiondef(p.oid) FROM pg_proc p
+        JOIN pg_namespace n ON n.oid = p.pronamespace
+        WHERE n.nspname = %s AND p.prokind = 'f' ORDER BY p.proname
+        """,
+        [source],
+    )
+    # pg_get_functiondef always qualifies the function's name: point it at the target.
+    functions = [
+        definition.replace(f"FUNCTION {quoted}.", f"FUNCTION {_q(target)}.", 1)
+        for quoted, definition in cursor.fetchall()
+    ]
+    cursor.execute(
+        """
+        SELECT quote_ident(n.nspname), pg_get_triggerdef(t.oid) FROM pg_trigger t
+        JOIN pg_class c ON c.oid = t.tgrelid
+        JOIN pg_namespace n ON n.oid = c.relnamespace
+        WHERE n.nspname = %s AND NOT t.tgisinternal ORDER BY c.relname, t.tgname
+        """,
+        [source],
+    )
+    # pg_get_triggerdef qualifies the table (point it at the target); with only the source on
+    # the search path it names the function unqualified: run on the target's path, the target's.
+    triggers = [
+        definition.replace(f" ON {quoted}.", f" ON {_q(target)}.", 1)
+        for quoted, definition in cursor.fetchall()
+    ]
 
     statements = [f"CREATE SCHEMA {_q(target)}", f"SET LOCAL search_path TO {_q(target)}"]
     for table in tables:
@@ -121,5 +150,7 @@ def clone_schema(cursor: CursorWrapper, source: str, target: str) -> None:
             f"SELECT setval(pg_get_serial_sequence('{_q(target)}.{_q(table)}', '{column}'), "
             f"COALESCE(MAX({_q(column)}), 0) + 1, false) FROM {_q(target)}.{_q(table)}"
         )
+    statements.extend(functions)
+    statements.extend(triggers)
     statements.append("SET LOCAL search_path TO public")
     cursor.execute(";\n".join(statements))
