@@ -157,11 +157,13 @@ def check_code(user: Any, token: str):
     token = (token or "").strip().replace(" ", "").replace("-", "").lower()
     if not token or len(token) > 16 or not token.isascii() or not token.isalnum():
         return None
+    # Six digits are an authenticator's code, anything else a recovery code: each is tried on
+    # its own kind of device only, so a typo does not throttle the other (django-otp waits
+    # 1, 2, 4 … seconds after each failure).
+    authenticator = len(token) == 6 and token.isdigit()
+    model = TOTPDevice if authenticator else StaticDevice
     with transaction.atomic():
-        for device in TOTPDevice.objects.select_for_update().filter(user=user, confirmed=True):
-            if token.isdigit() and device.verify_token(token):
-                return device
-        for device in StaticDevice.objects.select_for_update().filter(user=user, confirmed=True):
+        for device in model.objects.select_for_update().filter(user=user, confirmed=True):
             if device.verify_token(token):
                 return device
     return None

@@ -13,7 +13,7 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
-from django.urls import reverse, reverse_lazy
+from django.urls import NoReverseMatch, reverse, reverse_lazy
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.safestring import mark_safe
 from django.views.decorators.http import require_POST
@@ -35,6 +35,14 @@ def _next(request: HttpRequest, default: str = "") -> str:
     ):
         return target
     return default or reverse("home")
+
+
+def _account_home() -> str:
+    """アカウント page of a municipality; the operators' site has none."""
+    try:
+        return reverse("accounts:index")
+    except NoReverseMatch:
+        return reverse("home")
 
 
 def _verified_now(request: HttpRequest) -> None:
@@ -88,7 +96,10 @@ def mfa_verify(request: HttpRequest) -> HttpResponse:
             services.code_verified(request.user, device, client_ip(request))
             return redirect(_next(request))
         services.code_failed(request.user, client_ip(request))
-        form.add_error("code", "確認コードが正しくありません。")
+        form.add_error(
+            "code",
+            "確認コードが正しくありません。続けて間違えると、次に入力できるまで少し待ちます。",
+        )
     return render(request, "accounts/mfa_verify.html", {"form": form, "next": _next(request)})
 
 
@@ -108,7 +119,7 @@ def mfa_setup(request: HttpRequest) -> HttpResponse:
             return render(
                 request,
                 "accounts/mfa_codes.html",
-                {"codes": codes, "next": _next(request, reverse("accounts:index"))},
+                {"codes": codes, "next": _next(request, _account_home())},
             )
     qr = segno.make(device.config_url, error="m")
     return render(
@@ -120,7 +131,7 @@ def mfa_setup(request: HttpRequest) -> HttpResponse:
             "qr_svg": mark_safe(qr.svg_inline(scale=5, title="二要素認証の登録用QRコード")),  # noqa: S308
             "secret": services.base32_secret(device),
             "enrolled": services.has_second_factor(request.user),
-            "next": _next(request, reverse("accounts:index")),
+            "next": _next(request, _account_home()),
         },
     )
 
