@@ -1,8 +1,8 @@
 """Every request of a logged-in user passes here: idle timeout, second factor, first password.
 
 Order in ``MIDDLEWARE``: after authentication and django-otp's ``OTPMiddleware`` (which tells
-whether this session gave a code). Decisions are kept in the session for the address they
-were made for, so an ordinary page pays no query here.
+whether this session gave a code). What is known at login (an enrolled device, a password
+to change) is kept in the session, so every request costs the same.
 """
 
 from __future__ import annotations
@@ -18,10 +18,8 @@ from django.http import HttpRequest, HttpResponse, HttpResponseRedirect, JsonRes
 from django.urls import reverse
 
 from accounts import policy, services
-from accounts.receivers import LAST_SEEN
+from accounts.receivers import HAS_SECOND_FACTOR, LAST_SEEN, PASSWORD_OK
 
-MFA_OK_FOR = "ai_mfa_ok_for"  # the address this session was found not to need a code from
-PASSWORD_OK = "ai_password_ok"
 # Pages a half-logged-in user may still reach (by URL name).
 OPEN_NAMES = {
     "logout",
@@ -74,31 +72,34 @@ class AccountGuardMiddleware:
         user = request.user
         if user.is_verified():
             return None
-        address = policy.client_ip(request)
-        if request.session.get(MFA_OK_FOR) == address:
-            return None
-        if services.has_second_factor(user):
+        has_device = request.session.get(HAS_SECOND_FACTOR)
+        if has_device is None:  # a session older than this check
+            has_device = request.session[HAS_SECOND_FACTOR] = services.has_second_factor(user)
+        if has_device:
             return _send_to(request, reverse("accounts:mfa-verify"), request.get_full_path())
+        # Asked at every request (the address may change), at no query where the demo's
+        # loopback exemption answers, else with the actor the view asks for anyway.
         if policy.mfa_required(request):
             messages.warning(
                 request,
                 "このアカウントでは二要素認証が必要です。認証アプリを登録してください。",
             )
             return _send_to(request, reverse("accounts:mfa-setup"), request.get_full_path())
-        request.session[MFA_OK_FOR] = address
         return None
 
     def _first_password(self, request: HttpRequest) -> HttpResponse | None:
-        if request.session.get(PASSWORD_OK) or request.tenant.schema_name == "public":
+        if request.tenant.schema_name == "public":
             return None
-        if services.must_change_password(request.user):
-            messages.warning(
-                request,
-                "教育委員会が設定した初期パスワードです。新しいパスワードに変更してください。",
-            )
-            return _send_to(request, reverse("accounts:password-change"), request.get_full_path())
-        request.session[PASSWORD_OK] = True
-        return None
+        ok = request.session.get(PASSWORD_OK)
+        if ok is None:  # a session older than this check
+            ok = request.session[PASSWORD_OK] = not services.must_change_password(request.user)
+        if ok:
+            return None
+        messages.warning(
+            request,
+            "教育委員会が設定した初期パスワードです。新しいパスワードに変更してください。",
+        )
+        return _send_to(request, reverse("accounts:password-change"), request.get_full_path())
 
 
 def _is_static(request: HttpRequest) -> bool:

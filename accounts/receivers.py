@@ -13,6 +13,9 @@ from accounts.policy import client_ip
 from schools.permissions import VERIFIED_AT_SESSION_KEY as VERIFIED_AT
 
 LAST_SEEN = "ai_last_seen"  # the session's last request (idle timeout), epoch seconds
+# Known at login, read by accounts.middleware at every request.
+HAS_SECOND_FACTOR = "ai_has_mfa"
+PASSWORD_OK = "ai_password_ok"
 
 
 def on_login(sender: Any, request: Any, user: Any, **kwargs) -> None:
@@ -21,6 +24,11 @@ def on_login(sender: Any, request: Any, user: Any, **kwargs) -> None:
     now = time.time()
     request.session[VERIFIED_AT] = now
     request.session[LAST_SEEN] = now
+    request.session[HAS_SECOND_FACTOR] = services.has_second_factor(user)
+    # The operators' site (public schema) has no accounts table: nothing to change there.
+    request.session[PASSWORD_OK] = (
+        services.on_operators_site() or not services.must_change_password(user)
+    )
     services.login_succeeded(user, client_ip(request))
 
 

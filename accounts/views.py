@@ -21,9 +21,9 @@ from django_otp import login as otp_login
 
 from accounts import lockout, services
 from accounts.forms import CodeForm, EnrolForm, PasswordResetForm, PolicyForm, ReauthForm, TokenForm
-from accounts.middleware import PASSWORD_OK
 from accounts.models import ApiToken
 from accounts.policy import client_ip
+from accounts.receivers import HAS_SECOND_FACTOR, PASSWORD_OK
 from schools.permissions import VERIFIED_AT_SESSION_KEY, as_pk, staff_required
 
 
@@ -87,6 +87,10 @@ def mfa_verify(request: HttpRequest) -> HttpResponse:
     """The second step of logging in: a code of the authenticator, or a recovery code."""
     if request.user.is_verified():
         return redirect(_next(request))
+    if not services.has_second_factor(request.user):
+        # Removed by the board since this login (a lost phone): enrol again if required.
+        request.session[HAS_SECOND_FACTOR] = False
+        return redirect(_next(request))
     form = CodeForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         device = services.check_code(request.user, form.cleaned_data["code"])
@@ -116,6 +120,7 @@ def mfa_setup(request: HttpRequest) -> HttpResponse:
         else:
             otp_login(request, device)
             _verified_now(request)
+            request.session[HAS_SECOND_FACTOR] = True
             return render(
                 request,
                 "accounts/mfa_codes.html",

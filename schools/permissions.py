@@ -472,37 +472,46 @@ def verified_recently(request: HttpRequest) -> bool:
     return time.time() - at <= settings.AI_STEP_UP_MINUTES * 60
 
 
+def step_up(request: HttpRequest) -> HttpResponse | None:
+    """None when the password or a code was given recently; else the way to give it again.
+
+    For views where only some requests are weighty (a whole-municipality export among
+    per-school ones); whole views use :func:`recent_verification_required`. A GET comes back
+    to itself after the re-verification; a POST (its form would be lost) comes back to the
+    page it was sent from, to be sent again.
+    """
+    if verified_recently(request):
+        return None
+    if request.method == "GET":
+        back = request.get_full_path()
+    else:
+        back = request.headers.get("Referer", "")
+        if not url_has_allowed_host_and_scheme(
+            back, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+        ):
+            back = reverse("home")
+    messages.info(
+        request, "重要な操作の前に、パスワードまたは確認コードをもう一度入力してください。"
+    )
+    url = f"{reverse('accounts:reauth')}?{urlencode({'next': back})}"
+    if request.headers.get("HX-Request"):
+        response = HttpResponse(status=204)
+        response["HX-Redirect"] = url
+        return response
+    return HttpResponseRedirect(url)
+
+
 def recent_verification_required(view):
     """Before a weighty action (確定, a whole-municipality export): verify again if it is long
-    since the password or a code was given. Put it under ``staff_required``.
-
-    A GET comes back to itself after the re-verification; a POST (its form would be lost)
-    comes back to the page it was sent from, to be sent again.
-    """
+    since the password or a code was given (``AI_STEP_UP_MINUTES``). Put it under
+    ``staff_required``."""
 
     @wraps(view)
     def wrapped(request: HttpRequest, *args, **kwargs):
         if not request.user.is_authenticated:
             return redirect_to_login(request.get_full_path())
-        if verified_recently(request):
-            return view(request, *args, **kwargs)
-        if request.method == "GET":
-            back = request.get_full_path()
-        else:
-            back = request.headers.get("Referer", "")
-            if not url_has_allowed_host_and_scheme(
-                back, allowed_hosts={request.get_host()}, require_https=request.is_secure()
-            ):
-                back = reverse("home")
-        messages.info(
-            request,
-            "重要な操作の前に、パスワードまたは確認コードをもう一度入力してください。",
-        )
-        url = f"{reverse('accounts:reauth')}?{urlencode({'next': back})}"
-        if request.headers.get("HX-Request"):
-            response = HttpResponse(status=204)
-            response["HX-Redirect"] = url
-            return response
-        return HttpResponseRedirect(url)
+        if (answer := step_up(request)) is not None:
+            return answer
+        return view(request, *args, **kwargs)
 
     return wrapped

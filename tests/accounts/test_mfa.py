@@ -159,3 +159,17 @@ def test_board_resets_a_lost_phone(muni, client_for, boe_admin, teacher):
     assert not TOTPDevice.objects.filter(user=teacher).exists()
     assert AuditEvent.objects.filter(action="accounts.mfa.reset").exists()
     assert get_user_model().objects.filter(pk=teacher.pk).exists()
+
+
+def test_after_the_board_removed_the_device_the_next_page_asks_to_enrol(strict, client_for, teacher):
+    from accounts import services
+    from schools.permissions import Actor
+
+    enrol(teacher)
+    client = client_for(strict)
+    login(client, teacher.username)
+    services.reset_mfa(teacher, by=Actor.system("test"))
+    assert client.get("/")["Location"].startswith(VERIFY)
+    response = client.get(VERIFY + "?next=/")
+    assert response.status_code == 302 and response["Location"] == "/"
+    assert client.get("/")["Location"].startswith(SETUP)

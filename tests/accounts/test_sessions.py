@@ -102,3 +102,17 @@ def test_the_step_up_never_sends_back_to_another_host(muni, client_for):
     verify = client.post(run, {}, HTTP_REFERER="https://evil.example/")["Location"]
     response = client.post(verify, {"secret": factories.PASSWORD})
     assert response["Location"] == "/"
+
+
+def test_the_whole_municipality_staff_list_asks_again_but_one_school_does_not(
+    muni, client_for, boe_admin
+):
+    client = client_for(muni, boe_admin)
+    _age(client, "ai_verified_at", 11)
+    url = reverse("schools_io:export-staff")
+    response = client.get(url)
+    assert response.status_code == 302
+    assert response["Location"].startswith("/account/verify/?next=")
+    back = client.post(response["Location"], {"secret": factories.PASSWORD})
+    assert back["Location"] == url
+    assert client.get(url)["Content-Type"].startswith("application/vnd.openxmlformats")
