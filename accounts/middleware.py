@@ -20,14 +20,10 @@ from django.urls import reverse
 from accounts import policy, services
 from accounts.receivers import HAS_SECOND_FACTOR, LAST_SEEN, PASSWORD_OK
 
-# Pages a half-logged-in user may still reach (by URL name).
-OPEN_NAMES = {
-    "logout",
-    "set_language",
-    "accounts:mfa-verify",
-    "accounts:mfa-setup",
-    "accounts:password-change",
-}
+# Pages a user who still owes a code may reach (by URL name; the enrolment page itself
+# refuses one who has a device), and those open to one who owes a new password.
+MFA_OPEN = {"logout", "set_language", "accounts:mfa-verify", "accounts:mfa-setup"}
+PASSWORD_OPEN = MFA_OPEN | {"accounts:password-change"}
 
 
 class AccountGuardMiddleware:
@@ -41,11 +37,10 @@ class AccountGuardMiddleware:
         if (answer := self._idle(request)) is not None:
             return answer
         name = _url_name(request)
-        if name not in OPEN_NAMES:
-            if (answer := self._second_factor(request)) is not None:
-                return answer
-            if (answer := self._first_password(request)) is not None:
-                return answer
+        if name not in MFA_OPEN and (answer := self._second_factor(request)) is not None:
+            return answer
+        if name not in PASSWORD_OPEN and (answer := self._first_password(request)) is not None:
+            return answer
         return self.get_response(request)
 
     def _idle(self, request: HttpRequest) -> HttpResponse | None:

@@ -110,6 +110,9 @@ def mfa_verify(request: HttpRequest) -> HttpResponse:
 @login_required
 def mfa_setup(request: HttpRequest) -> HttpResponse:
     """Enrol an authenticator: QR code and secret, a code to confirm, 10 recovery codes."""
+    if not request.user.is_verified() and services.has_second_factor(request.user):
+        # The password alone never replaces an enrolled authenticator: the code first.
+        return redirect(f"{reverse('accounts:mfa-verify')}?next={reverse('accounts:mfa-setup')}")
     device = services.pending_totp(request.user)
     form = EnrolForm(request.POST or None)
     if request.method == "POST" and form.is_valid():

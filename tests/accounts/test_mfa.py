@@ -161,7 +161,9 @@ def test_board_resets_a_lost_phone(muni, client_for, boe_admin, teacher):
     assert get_user_model().objects.filter(pk=teacher.pk).exists()
 
 
-def test_after_the_board_removed_the_device_the_next_page_asks_to_enrol(strict, client_for, teacher):
+def test_after_the_board_removed_the_device_the_next_page_asks_to_enrol(
+    strict, client_for, teacher
+):
     from accounts import services
     from schools.permissions import Actor
 
@@ -173,3 +175,34 @@ def test_after_the_board_removed_the_device_the_next_page_asks_to_enrol(strict, 
     response = client.get(VERIFY + "?next=/")
     assert response.status_code == 302 and response["Location"] == "/"
     assert client.get("/")["Location"].startswith(SETUP)
+
+
+def test_the_password_alone_cannot_enrol_a_new_authenticator(strict, client_for, teacher):
+    enrol(teacher)
+    client = client_for(strict)
+    login(client, teacher.username)
+    response = client.get(SETUP)
+    assert response.status_code == 302 and response["Location"].startswith(VERIFY)
+    assert TOTPDevice.objects.filter(user=teacher).count() == 1
+    response = client.post(SETUP, {"code": "123456"})
+    assert response.status_code == 302 and response["Location"].startswith(VERIFY)
+
+
+def test_the_password_alone_cannot_change_the_password(strict, client_for, teacher):
+    from accounts import services
+
+    enrol(teacher)
+    services.require_password_change(teacher)
+    client = client_for(strict)
+    login(client, teacher.username)
+    response = client.post(
+        "/account/password/",
+        {
+            "old_password": "test-pass-2026",
+            "new_password1": "x-new-pass-77",
+            "new_password2": "x-new-pass-77",
+        },
+    )
+    assert response.status_code == 302 and response["Location"].startswith(VERIFY)
+    teacher.refresh_from_db()
+    assert teacher.check_password("test-pass-2026")
