@@ -11,6 +11,7 @@ from __future__ import annotations
 import ipaddress
 from collections.abc import Iterable
 
+from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.http import HttpRequest
 
@@ -18,8 +19,23 @@ Network = ipaddress.IPv4Network | ipaddress.IPv6Network
 
 
 def client_ip(request: HttpRequest) -> str:
-    """The address the request came from (REMOTE_ADDR; a proxy in front must set it)."""
-    return request.META.get("REMOTE_ADDR", "") or ""
+    """The address the request came from: REMOTE_ADDR, or behind ``AI_TRUSTED_PROXIES``
+    reverse proxies the address the outermost of them saw (X-Forwarded-For, counted from
+    the right: what a client writes into the header itself is never believed).
+
+    django-axes asks the same function (``AXES_CLIENT_IP_CALLABLE``), so a lockout, the
+    address limit, the audit trail and the exempt school networks agree.
+    """
+    proxies = getattr(settings, "AI_TRUSTED_PROXIES", 0)
+    if proxies > 0:
+        forwarded = [
+            part.strip()
+            for part in request.META.get("HTTP_X_FORWARDED_FOR", "").split(",")
+            if part.strip()
+        ]
+        if len(forwarded) >= proxies:
+            return forwarded[-proxies][:64]
+    return (request.META.get("REMOTE_ADDR", "") or "")[:64]
 
 
 def parse_networks(text: str) -> list[Network]:

@@ -201,6 +201,9 @@ AXES_RESET_ON_SUCCESS = True
 AXES_DISABLE_ACCESS_LOG = True  # successes and logouts are in the audit trail
 AXES_LOCKOUT_CALLABLE = "accounts.lockout.lockout_response"
 AXES_VERBOSE = False
+AXES_CLIENT_IP_CALLABLE = "accounts.policy.client_ip"
+# Reverse proxies in front of Ai that append to X-Forwarded-For (0: REMOTE_ADDR is the client).
+AI_TRUSTED_PROXIES = int(os.environ.get("AI_TRUSTED_PROXIES", "0"))
 # The address limit above is Ai's own (accounts.views.LoginView), not axes' ip_address one.
 SILENCED_SYSTEM_CHECKS = ["axes.W006"]
 AI_LOGIN_ADDRESS_FAILURE_LIMIT = int(os.environ.get("AI_LOGIN_ADDRESS_FAILURE_LIMIT", "30"))
