@@ -32,7 +32,11 @@ def exception_handler(exc: Exception, context: dict[str, Any]) -> Response | Non
             "message": _text(exc, "この操作を行う権限がありません。"),
         }
     elif isinstance(exc, exceptions.NotAuthenticated | exceptions.AuthenticationFailed):
-        body = {"code": "not_authenticated", "message": "ログインしてください。"}
+        # A refused token says why (expired, revoked: accounts.authentication).
+        message = "ログインしてください。"
+        if isinstance(exc, exceptions.AuthenticationFailed):
+            message = _text(exc, message)
+        body = {"code": "not_authenticated", "message": message}
         response.status_code = (
             status.HTTP_401_UNAUTHORIZED if "WWW-Authenticate" in response else response.status_code
         )

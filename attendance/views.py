@@ -21,7 +21,7 @@ from attendance.services import MarkInput
 from schools import calendar as school_calendar
 from schools.imports import store
 from schools.models import CalendarOverride, Classroom, Closure, School, SchoolYear, Vacation
-from schools.permissions import Actor, staff_required
+from schools.permissions import Actor, recent_verification_required, staff_required
 from schools.wareki import wareki_date
 
 WEEKDAYS = "月火水木金土日"
@@ -680,6 +680,7 @@ def _this_month(classroom: Classroom) -> tuple[int, int]:
 
 
 @staff_required
+@recent_verification_required  # a whole municipality's pupils: the password or a code again
 def municipality_export(request: HttpRequest):
     """Every student's yearly figures as one workbook (BoE): started as a job (POST), whose
     page shows its progress and then the download."""

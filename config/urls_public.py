@@ -3,19 +3,19 @@
 from django.contrib.auth import views as auth_views
 from django.urls import include, path
 
+from schools.accounts import views as account_views
 from tenants import views
 
 urlpatterns = [
     path("", views.dashboard, name="home"),
     path(
         "login/",
-        auth_views.LoginView.as_view(
-            template_name="registration/login.html", redirect_authenticated_user=True
-        ),
+        account_views.LoginView.as_view(),
         name="login",
     ),
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("i18n/", include("django.conf.urls.i18n")),
+    path("account/", include("schools.accounts.urls_public")),
     path("municipalities/new/", views.create, name="municipality-create"),
     path("municipalities/<int:pk>/suspend/", views.suspend, name="municipality-suspend"),
     path("municipalities/<int:pk>/resume/", views.resume, name="municipality-resume"),

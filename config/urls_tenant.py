@@ -6,14 +6,13 @@ from django.urls import include, path
 from api.urls import schema_urlpatterns
 from config import extensions
 from schools import views as school_views
+from schools.accounts import views as account_views
 
 urlpatterns = [
     path("", school_views.home, name="home"),
     path(
         "login/",
-        auth_views.LoginView.as_view(
-            template_name="registration/login.html", redirect_authenticated_user=True
-        ),
+        account_views.LoginView.as_view(),
         name="login",
     ),
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),

@@ -14,7 +14,7 @@ from gradebook import charts, layouts, queries, rules, samples, services
 from gradebook.forms import LayoutForm, SettingsForm, SubjectThresholdsForm, add_errors
 from gradebook.models import Finalisation, GradingSettings, SubjectThresholds
 from schools.models import Classroom, School, SchoolType, Subject
-from schools.permissions import staff_required
+from schools.permissions import recent_verification_required, staff_required
 
 # --- finalising (確定): the page, finalise, withdraw -------------------------------------------
 
@@ -47,6 +47,7 @@ def finalise_page(request: HttpRequest, term_id: int) -> HttpResponse:
 
 @staff_required
 @require_POST
+@recent_verification_required
 def finalise_run(request: HttpRequest, term_id: int) -> HttpResponse:
     """確定 of the whole school's term, or of one class (``classroom`` in the form)."""
     actor = request.actor
@@ -69,6 +70,7 @@ def finalise_run(request: HttpRequest, term_id: int) -> HttpResponse:
 
 @staff_required
 @require_POST
+@recent_verification_required
 def finalise_cancel(request: HttpRequest, term_id: int, pk: int) -> HttpResponse:
     """確定の取消, with a reason."""
     actor = request.actor

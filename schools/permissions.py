@@ -12,15 +12,21 @@ narrowed here.
 
 from __future__ import annotations
 
+import time
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from functools import wraps
+from urllib.parse import urlencode
 
+from django.conf import settings
+from django.contrib import messages
 from django.contrib.auth.views import redirect_to_login
 from django.core.exceptions import PermissionDenied
 from django.db.models import Q, QuerySet
-from django.http import Http404, HttpRequest
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import get_object_or_404
+from django.urls import reverse
+from django.utils.http import url_has_allowed_host_and_scheme
 
 from schools.models import (
     Classroom,
@@ -542,3 +548,63 @@ def can_follow_job(actor: Actor, requested_by_id: int | None) -> bool:
 
 # An Actor method, attached here so that the sections of this module stay apart.
 Actor.can_follow_job = can_follow_job  # type: ignore[attr-defined]
+
+
+# --- step-up: the password or a code again before 確定 and whole-municipality exports ---------
+
+# When the password or a second-factor code was last given in this session (epoch seconds);
+# written by ``accounts`` at login, at the code and at the re-verification page.
+VERIFIED_AT_SESSION_KEY = "ai_verified_at"
+
+
+def verified_recently(request: HttpRequest) -> bool:
+    """Was the password or a code given within ``AI_STEP_UP_MINUTES``?"""
+    at = request.session.get(VERIFIED_AT_SESSION_KEY)
+    if not isinstance(at, (int, float)):
+        return False
+    return time.time() - at <= settings.AI_STEP_UP_MINUTES * 60
+
+
+def step_up(request: HttpRequest) -> HttpResponse | None:
+    """None when the password or a code was given recently; else the way to give it again.
+
+    For views where only some requests are weighty (a whole-municipality export among
+    per-school ones); whole views use :func:`recent_verification_required`. A GET comes back
+    to itself after the re-verification; a POST (its form would be lost) comes back to the
+    page it was sent from, to be sent again.
+    """
+    if verified_recently(request):
+        return None
+    if request.method == "GET":
+        back = request.get_full_path()
+    else:
+        back = request.headers.get("Referer", "")
+        if not url_has_allowed_host_and_scheme(
+            back, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+        ):
+            back = reverse("home")
+    messages.info(
+        request, "重要な操作の前に、パスワードまたは確認コードをもう一度入力してください。"
+    )
+    url = f"{reverse('accounts:reauth')}?{urlencode({'next': back})}"
+    if request.headers.get("HX-Request"):
+        response = HttpResponse(status=204)
+        response["HX-Redirect"] = url
+        return response
+    return HttpResponseRedirect(url)
+
+
+def recent_verification_required(view):
+    """Before a weighty action (確定, a whole-municipality export): verify again if it is long
+    since the password or a code was given (``AI_STEP_UP_MINUTES``). Put it under
+    ``staff_required``."""
+
+    @wraps(view)
+    def wrapped(request: HttpRequest, *args, **kwargs):
+        if not request.user.is_authenticated:
+            return redirect_to_login(request.get_full_path())
+        if (answer := step_up(request)) is not None:
+            return answer
+        return view(request, *args, **kwargs)
+
+    return wrapped

@@ -698,6 +698,7 @@ def create_staff_account(
         staff,
         changes={"username": username, "name": staff.name, "boe_role": boe_role or ""},
     )
+    signals.staff_accounts_created.send(sender=Staff, users=[user], by=by)
     return staff
 
 

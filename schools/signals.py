@@ -10,6 +10,9 @@ audit record, so a receiver that fails undoes the whole action. Receivers take `
 - ``rollover_confirmed(rollover, by)``: it was confirmed.
 - ``school_year_switched(school_year, previous, by)``: 年度切替: ``school_year`` became
   current and ``previous`` (or None) was archived.
+- ``staff_accounts_created(users, by)``: logins were created with a password someone else
+  chose (教職員アカウントの作成, the staff import); ``accounts`` asks for a new password at
+  their first login unless ``by`` is the system (provisioning's first administrator).
 """
 
 from django.dispatch import Signal
@@ -20,3 +23,4 @@ rollover_prepared = Signal()
 rollover_cancelled = Signal()
 rollover_confirmed = Signal()
 school_year_switched = Signal()
+staff_accounts_created = Signal()

@@ -19,7 +19,7 @@ from schools import audit, excel, imports, queries
 from schools.excel import ROSTER_COLUMNS, STAFF_COLUMNS
 from schools.imports import store
 from schools.models import School, SchoolYear
-from schools.permissions import Actor, as_pk, staff_required
+from schools.permissions import Actor, as_pk, staff_required, step_up
 
 PREVIEW_LIST_LIMIT = 200  # rows listed per section of the preview (all are counted)
 ERROR_LIST_LIMIT = 500
@@ -337,6 +337,8 @@ def export_staff(request: HttpRequest) -> HttpResponse:
     actor = request.actor
     school = actor.school_or_404(request.GET["school"]) if request.GET.get("school") else None
     actor.require(actor.can_export_staff(school.pk if school else None))
+    if school is None and (answer := step_up(request)) is not None:
+        return answer  # the whole municipality's list: the password or a code again
     year = _year_or_404(request.GET.get("year")) if (request.GET.get("year") or school) else None
     book, filename = excel.staff_workbook(year, school)
     audit.record_export(

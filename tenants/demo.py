@@ -43,6 +43,7 @@ def ensure_public_site() -> Municipality:
         public, _ = Municipality.objects.get_or_create(
             schema_name="public", defaults={"name": "Ai 運用管理", "code": None}
         )
+        exempt_loopback(public)
         Domain.objects.get_or_create(
             domain=settings.BASE_DOMAIN, defaults={"tenant": public, "is_primary": True}
         )
@@ -72,9 +73,21 @@ def seed(stdout=None) -> list[Municipality]:
             )
             if stdout:
                 stdout.write(f"created {name} ({municipality.schema_name})")
+        exempt_loopback(municipality)
         seed_apps(municipality)
         result.append(municipality)
     return result
+
+
+def exempt_loopback(municipality: Municipality) -> None:
+    """The demo logs in without a second factor from this machine (127.0.0.1, ::1) only.
+
+    A demo site's own setting (not the board's form): every other address, and every
+    municipality made by ``create_municipality`` or the operators' page, asks for one.
+    """
+    if not municipality.mfa_exempt_loopback:
+        municipality.mfa_exempt_loopback = True
+        municipality.save(update_fields=["mfa_exempt_loopback"])
 
 
 def seed_apps(municipality: Municipality) -> dict[str, float]:

@@ -33,6 +33,16 @@ class Municipality(TenantMixin):
     is_active = models.BooleanField("利用中", default=True)
     created_at = models.DateTimeField("登録日時", auto_now_add=True)
     suspended_at = models.DateTimeField("停止日時", null=True, blank=True)
+    # Sign-in policy (accounts.policy): the board edits the first two; the operators' site
+    # reads its own row (schema "public").
+    mfa_required = models.BooleanField("全教職員に二要素認証を求める", default=True)
+    mfa_exempt_networks = models.TextField(
+        "二要素認証を免除する学校ネットワーク",
+        blank=True,
+        help_text="CIDR 表記で 1 行に 1 つ (例: 10.20.0.0/16)。管理者は免除されません。",
+    )
+    # The demo only (seed_demo, tests): everyone, administrators included, on loopback.
+    mfa_exempt_loopback = models.BooleanField("ループバックを免除 (デモ用)", default=False)
 
     auto_create_schema = True
     auto_drop_schema = False  # dropping is explicit, in tenants.provisioning

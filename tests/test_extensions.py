@@ -31,7 +31,15 @@ def test_domain_apps_follow_installed_apps_order():
     assert labels[labels.index("schools") :] == ["schools", "attendance", "gradebook", "timetable"]
     assert "tenants" not in labels and "api" not in labels
     mounted = [str(p.pattern) for p in extensions.url_patterns()]
-    assert mounted == ["roster/io/", "roster/", "jobs/", "attendance/", "grades/", "timetable/"]
+    assert mounted == [
+        "account/",
+        "roster/io/",
+        "roster/",
+        "jobs/",
+        "attendance/",
+        "grades/",
+        "timetable/",
+    ]
 
 
 def test_demo_seeders_start_with_the_roster():

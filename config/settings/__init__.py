@@ -76,6 +76,11 @@ SHARED_APPS = [
     # machine takes jobs of every municipality from there.
     "procrastinate.contrib.django",
     "tenants.jobs",
+    # The operators' site logs in with a second factor and locks out guessed passwords too.
+    "django_otp",
+    "django_otp.plugins.otp_totp",
+    "django_otp.plugins.otp_static",
+    "axes",
 ]
 # Each municipality gets its own users, sessions and tokens: a teacher's
 # account exists only inside its municipality's schema.
@@ -86,6 +91,14 @@ TENANT_APPS = [
     "rest_framework.authtoken",
     # A municipality's job records (parameters, results, who asked) stay in its schema.
     "tenants.jobs",
+    # Second factors (TOTP, recovery codes) and failed-login records live with the users.
+    "django_otp",
+    "django_otp.plugins.otp_totp",
+    "django_otp.plugins.otp_static",
+    "axes",
+    # Login, MFA, passwords, sessions and API tokens: before schools so that it is not
+    # taken for a domain app of the menu and the demo seed (it has neither).
+    "schools.accounts",
     "schools",
     "attendance",
     "gradebook",
@@ -122,9 +135,14 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django_otp.middleware.OTPMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
+    # Idle sessions, the second factor and a first password to change (accounts/).
+    "schools.accounts.middleware.AccountGuardMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
+    # Last, as django-axes asks: turns a locked-out login into the lockout page.
+    "axes.middleware.AxesMiddleware",
 ]
 
 # Content-Security-Policy (django-csp 4): no inline script anywhere, no eval, no plugins, no
@@ -170,6 +188,11 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
+AUTHENTICATION_BACKENDS = [
+    # First: refuses a locked-out account before any password is checked.
+    "axes.backends.AxesStandaloneBackend",
+    "django.contrib.auth.backends.ModelBackend",
+]
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "home"
 LOGOUT_REDIRECT_URL = "login"
@@ -180,6 +203,38 @@ SESSION_COOKIE_NAME = "ai_session"
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = "Lax"
 CSRF_COOKIE_NAME = "ai_csrftoken"
+# Shared staff-room PCs: the session ends with the browser, after AI_SESSION_IDLE_MINUTES
+# without a request (accounts.middleware), and at the latest after a working day.
+SESSION_EXPIRE_AT_BROWSER_CLOSE = True
+SESSION_COOKIE_AGE = 12 * 60 * 60
+AI_SESSION_IDLE_MINUTES = int(os.environ.get("AI_SESSION_IDLE_MINUTES", "30"))
+# 確定 and whole-municipality exports ask for the password or a code again when the last
+# verification is older than this (schools.permissions.recent_verification_required).
+AI_STEP_UP_MINUTES = int(os.environ.get("AI_STEP_UP_MINUTES", "10"))
+# API tokens made in the browser expire after this many days unless the owner picks fewer;
+# tokens of rest_framework.authtoken (made in the shell) expire as long after their creation.
+AI_API_TOKEN_DAYS = int(os.environ.get("AI_API_TOKEN_DAYS", "90"))
+OTP_TOTP_ISSUER = "Ai 校務支援システム"
+OTP_TOTP_IMAGE = None
+
+# --- Failed logins (django-axes, in each municipality's schema) ------------------
+# An account is locked for AXES_COOLOFF_TIME after AXES_FAILURE_LIMIT wrong passwords;
+# an address with AI_LOGIN_ADDRESS_FAILURE_LIMIT failures over every account in that time
+# may not try again until it passes (accounts.lockout): schools share one address, so the
+# address limit is higher than an account's.
+AXES_FAILURE_LIMIT = int(os.environ.get("AI_LOGIN_FAILURE_LIMIT", "5"))
+AXES_COOLOFF_TIME = int(os.environ.get("AI_LOGIN_LOCK_MINUTES", "15")) / 60  # hours
+AXES_LOCKOUT_PARAMETERS = ["username"]
+AXES_RESET_ON_SUCCESS = True
+AXES_DISABLE_ACCESS_LOG = True  # successes and logouts are in the audit trail
+AXES_LOCKOUT_CALLABLE = "schools.accounts.lockout.lockout_response"
+AXES_VERBOSE = False
+AXES_CLIENT_IP_CALLABLE = "schools.accounts.policy.client_ip"
+# Reverse proxies in front of Ai that append to X-Forwarded-For (0: REMOTE_ADDR is the client).
+AI_TRUSTED_PROXIES = int(os.environ.get("AI_TRUSTED_PROXIES", "0"))
+# The address limit above is Ai's own (accounts.views.LoginView), not axes' ip_address one.
+SILENCED_SYSTEM_CHECKS = ["axes.W006"]
+AI_LOGIN_ADDRESS_FAILURE_LIMIT = int(os.environ.get("AI_LOGIN_ADDRESS_FAILURE_LIMIT", "30"))
 
 # --- I18N --------------------------------------------------------------------
 
@@ -218,7 +273,7 @@ PROCRASTINATE_WORKER_DEFAULTS = {
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
         # Token first: an anonymous call then gets 401 with WWW-Authenticate.
-        "rest_framework.authentication.TokenAuthentication",
+        "schools.accounts.authentication.ExpiringTokenAuthentication",
         "rest_framework.authentication.SessionAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
@@ -227,6 +282,15 @@ REST_FRAMEWORK = {
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     "EXCEPTION_HANDLER": "api.errors.exception_handler",
     "DEFAULT_FILTER_BACKENDS": [],
+    # Per token (or session user) and per address; the rates are AI_API_THROTTLE_RATES.
+    "DEFAULT_THROTTLE_CLASSES": [
+        "schools.accounts.throttling.TokenRateThrottle",
+        "schools.accounts.throttling.AddressRateThrottle",
+    ],
+}
+AI_API_THROTTLE_RATES = {
+    "token": os.environ.get("AI_API_RATE_PER_TOKEN", "600/minute"),
+    "address": os.environ.get("AI_API_RATE_PER_ADDRESS", "1200/minute"),
 }
 SPECTACULAR_SETTINGS = {
     "TITLE": "Ai 校務支援システム API",

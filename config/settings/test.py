@@ -14,3 +14,5 @@ LOGGING = {"version": 1, "disable_existing_loggers": False}
 # Browser tests are served by a WSGI server in a thread: static files straight from the finders.
 WHITENOISE_USE_FINDERS = True
 WHITENOISE_AUTOREFRESH = True
+# The whole suite calls the API from one address within minutes: the throttle test sets its own.
+AI_API_THROTTLE_RATES = {"token": "100000/minute", "address": "100000/minute"}

@@ -18,6 +18,7 @@ from django.contrib.auth.password_validation import validate_password
 from django.core.exceptions import ValidationError
 from django.db import transaction
 
+from schools import signals
 from schools.excel import STAFF_COLUMNS
 from schools.imports.base import BATCH, ImportPlan, change_lines, digest, read_into, record_import
 from schools.models import (
@@ -359,6 +360,9 @@ def commit_staff_import(
             account.set_unusable_password()  # cannot log in until an administrator sets one
         users.append(account)
     User.objects.bulk_create(users)
+    with_password = [u for u, p in zip(users, new_people, strict=True) if p.password]
+    if with_password:
+        signals.staff_accounts_created.send(sender=Staff, users=with_password, by=by)
     staff_rows = [
         Staff(user=u, name=p.name, kana=p.kana, staff_number=p.staff_number or None)
         for u, p in zip(users, new_people, strict=True)
