@@ -58,12 +58,15 @@ class FetError(ValueError):
 
 
 def parse_xml(data: bytes) -> Element:
-    if _safe_fromstring is not None:
-        return _safe_fromstring(data)
-    # stdlib expat never fetches external entities; refuse DTDs so no entity can expand
+    """Parse untrusted XML: no DTD, no entity expansion, no external fetches."""
     if b"<!DOCTYPE" in data[:4096] or b"<!ENTITY" in data:
         raise FetError("DTD・実体宣言を含むXMLは読み込めません。")
-    return StdET.fromstring(data)
+    try:
+        if _safe_fromstring is not None:
+            return _safe_fromstring(data)
+        return StdET.fromstring(data)  # stdlib expat never fetches external entities
+    except (StdET.ParseError, ValueError) as e:  # defusedxml's errors are ValueErrors
+        raise FetError(f"FETファイルとして読めません: {e}") from e
 
 
 def _text(el: Element | None, tag: str, default: str = "") -> str:
@@ -177,10 +180,7 @@ def read_fet(path: str | Path) -> Problem:
 
 
 def read_fet_bytes(data: bytes, name: str = "") -> Problem:
-    try:
-        root = parse_xml(data)
-    except StdET.ParseError as e:
-        raise FetError(f"FETファイルとして読めません: {e}") from e
+    root = parse_xml(data)
     if root.tag != "fet":
         raise FetError("FETファイルではありません（ルート要素が <fet> ではありません）。")
     r = _Reader(root, name)
