@@ -307,12 +307,29 @@ class _Builder:
         self._rooms()
         for na in prep.soft_unavail:
             self._soft_unavailable(na)
+        self._no_gap_keys: set[tuple] = set()
+        self._early_keys: dict[tuple, tuple[Sequence[int], set[Slot]]] = {}
         for c in self.p.constraints:
             fn = self._dispatch.get(type(c))
             if fn is not None:
                 fn(self, c)
+        self._compact_days()
         if self.obj:
             m.Minimize(sum(w * v for w, v in self.obj) + self.obj_const)
+
+    def _compact_days(self) -> None:
+        """No gaps and never a late start: each day's lessons fill its first periods, so
+        an occupied period implies the one before it is occupied (redundant but it makes
+        the Greek-style "students without gaps" instances tractable)."""
+        for key, (acts, blocked) in self._early_keys.items():
+            if key not in self._no_gap_keys:
+                continue
+            for d in range(self.D):
+                hours = [h for h in range(self.H) if (d, h) not in blocked]
+                busy = [self.busy(key, acts, (d, h)) for h in hours]
+                for prev, nxt in zip(busy, busy[1:], strict=False):
+                    if not isinstance(nxt, int):
+                        self.m.Add(prev >= nxt)
 
     def _entity_keys(self) -> None:
         """Teachers by name; subgroups deduplicated (same lessons and same unavailability)."""
@@ -673,7 +690,53 @@ class _Builder:
             m.Add(gap[i] >= pre[i] + suf[i] - 1 - busy[i])
         return sum(gap)
 
+    def no_gaps(
+        self, key: tuple, acts: Sequence[int], d: int, blocked: set[Slot], c: Constraint
+    ) -> None:
+        """No gap on day ``d``: the lessons form one block (at most one start of a block)."""
+        hours = [h for h in range(self.H) if (d, h) not in blocked]
+        busy = [self.busy(key, acts, (d, h)) for h in hours]
+        if sum(1 for b in busy if not isinstance(b, int)) < 2:
+            return
+        starts = []
+        for i, b in enumerate(busy):
+            if isinstance(b, int) and b == 0:
+                continue
+            st = self.m.NewBoolVar("")
+            self.m.Add(st >= b - (busy[i - 1] if i else 0))
+            starts.append(st)
+        self.m.Add(sum(starts) <= 1)
+
+    def day_gaps_at_most(
+        self, key: tuple, acts: Sequence[int], d: int, blocked: set[Slot], g: int
+    ) -> None:
+        """At most ``g`` gaps on day ``d``, without helper variables: whenever two periods
+        are both taught, at most ``g`` of the periods between them are free."""
+        hours = [h for h in range(self.H) if (d, h) not in blocked]
+        busy = [self.busy(key, acts, (d, h)) for h in hours]
+        for i in range(len(busy)):
+            if isinstance(busy[i], int):
+                continue
+            for j in range(i + g + 2, len(busy)):
+                if isinstance(busy[j], int):
+                    continue
+                between = busy[i + 1 : j]
+                need = len(between) - g
+                self.m.Add(sum(between) >= need * (busy[i] + busy[j] - 1))
+
     def c_max_gaps(self, c: MaxGaps) -> None:
+        if c.hard and c.max_gaps == 0:
+            for key, acts, blocked in self.entities(c):
+                if c.tag is None:
+                    self._no_gap_keys.add(key)
+                for d in range(self.D):
+                    self.no_gaps(key, acts, d, blocked, c)
+            return
+        if c.hard and c.per == "day":
+            for key, acts, blocked in self.entities(c):
+                for d in range(self.D):
+                    self.day_gaps_at_most(key, acts, d, blocked, c.max_gaps)
+            return
         for key, acts, blocked in self.entities(c):
             per_day = [self.gaps_on(key, acts, d, blocked) for d in range(self.D)]
             if c.per == "day":
@@ -694,6 +757,8 @@ class _Builder:
 
     def c_early(self, c: EarlyMaxBeginningsAtSecondHour) -> None:
         for key, acts, blocked in self.entities(c):
+            if c.hard and c.max_days == 0 and c.tag is None:
+                self._early_keys[key] = (acts, blocked)
             late = []
             for d in range(self.D):
                 hours = [h for h in range(self.H) if (d, h) not in blocked]
@@ -737,69 +802,144 @@ class _Builder:
 
 
 class _Watch(cp_model.CpSolverSolutionCallback):
-    """Records when the first complete timetable appeared and stops the search once the
-    preferences cannot improve (total 0), stall for ``patience`` seconds, or at once when
-    only the first timetable is wanted."""
+    """Records when the first complete timetable appeared; stops the search when the
+    preferences cannot improve (total 0) or when only the first timetable is wanted."""
 
-    def __init__(
-        self,
-        t0: float,
-        *,
-        stop_at_first: bool,
-        patience: float | None,
-        on_solution: Callable[[float, float], None] | None,
-        has_objective: bool,
-    ) -> None:
+    def __init__(self, t0: float, on_solution: Callable[[float, float], None] | None) -> None:
         super().__init__()
         self.t0 = t0
         self.first: float | None = None
-        self.last_improvement = 0.0
-        self.best: float | None = None
-        self.stop_at_first = stop_at_first
-        self.patience = patience
+        self.stop_at_first = False
+        self.has_objective = True
         self.on_solution = on_solution
-        self.has_objective = has_objective
 
     def on_solution_callback(self) -> None:
         now = time.perf_counter() - self.t0
-        obj = self.ObjectiveValue() / (SCALE * 100) if self.has_objective else 0.0
+        obj = self.ObjectiveValue() / (SCALE * 100) if self.has_objective else None
         if self.first is None:
             self.first = now
-        if self.best is None or obj < self.best - 1e-9:
-            self.best = obj
-            self.last_improvement = now
-        if self.on_solution is not None:
+        if self.on_solution is not None and obj is not None:
             self.on_solution(now, obj)
-        if self.stop_at_first or obj <= 1e-9:
+        if self.stop_at_first or (obj is not None and obj <= 1e-9):
             self.StopSearch()
 
-    def stalled(self) -> bool:
-        if self.patience is None or self.best is None:
-            return False
-        return time.perf_counter() - self.t0 - self.last_improvement > self.patience
+
+_FOUND = (cp_model.OPTIMAL, cp_model.FEASIBLE)
 
 
-def _params(solver: cp_model.CpSolver, seconds: float, workers: int, seed: int) -> None:
-    prm = solver.parameters
-    prm.max_time_in_seconds = max(0.05, seconds)
-    prm.num_workers = max(1, workers)
-    prm.random_seed = seed
+class _Search:
+    """The search strategy around CP-SAT.
 
+    Several workers: CP-SAT's own portfolio on the full model. One worker: CP-SAT's tree
+    search alone is weak on tight school instances and its local search (feasibility
+    jump / violation LS) alone is erratic, so slices of local search on the full model
+    and tree search on the hard rules alternate, with a new seed and twice the work
+    budget each round (restarts against heavy tails). Slices are bounded in CP-SAT's
+    deterministic time, so one worker gives the same timetable for the same seed unless
+    the wall-clock limit cuts a slice. Once a timetable exists, local search improves
+    the preferences from it until they stop improving or time runs out.
+    """
 
-def _run(
-    model: cp_model.CpModel,
-    seconds: float,
-    workers: int,
-    seed: int,
-    watch: _Watch,
-    *,
-    ls_only: bool = False,
-) -> tuple[cp_model.CpSolver, int]:
-    solver = cp_model.CpSolver()
-    _params(solver, seconds, workers, seed)
-    solver.parameters.use_ls_only = ls_only
-    status = solver.Solve(model, watch)
-    return solver, status
+    def __init__(
+        self, b: _Builder, deadline: float, workers: int, seed: int, watch: _Watch
+    ) -> None:
+        self.b = b
+        self.deadline = deadline
+        self.workers = workers
+        self.seed = seed
+        self.watch = watch
+        self.has_obj = bool(b.obj)
+        self.values: dict | None = None
+        self.objective: float | None = None
+        self.status = cp_model.UNKNOWN
+
+    def left(self) -> float:
+        return self.deadline - time.perf_counter()
+
+    def _solve(
+        self, model: cp_model.CpModel, seed: int, *, ls: bool, det: float | None
+    ) -> cp_model.CpSolver:
+        solver = cp_model.CpSolver()
+        prm = solver.parameters
+        prm.max_time_in_seconds = max(0.05, self.left())
+        prm.num_workers = max(1, self.workers)
+        prm.random_seed = seed
+        if det is not None:
+            prm.max_deterministic_time = det
+        prm.use_ls_only = ls
+        self.status = solver.Solve(model, self.watch)
+        return solver
+
+    def _keep(self, solver: cp_model.CpSolver, with_objective: bool) -> None:
+        b = self.b
+        values = {v: solver.BooleanValue(v) for xs in b.x.values() for v in xs.values()}
+        values.update({v: solver.BooleanValue(v) for ys in b.y.values() for v in ys.values()})
+        obj = solver.ObjectiveValue() / (SCALE * 100) if (with_objective and self.has_obj) else None
+        if obj is None and self.has_obj:
+            obj = _price(b, values, self.seed)
+        if not self.has_obj:
+            obj = 0.0
+        if self.objective is None or (obj is not None and obj < self.objective - 1e-9):
+            self.values, self.objective = values, obj
+
+    def first(self, stop_at_first: bool) -> str:
+        """Find a timetable: 'found', 'infeasible' or 'unknown'."""
+        w = self.watch
+        if self.workers > 1:
+            w.stop_at_first = stop_at_first
+            solver = self._solve(self.b.m, self.seed, ls=False, det=None)
+            if self.status in _FOUND:
+                self._keep(solver, True)
+                return "found"
+            return "infeasible" if self.status == cp_model.INFEASIBLE else "unknown"
+        feas = self.b.m.Clone()
+        feas.ClearObjective()
+        det, k = 0.5, 0
+        while self.left() > 0.05:
+            for ls in (True, False):
+                if self.left() <= 0.05:
+                    break
+                w.has_objective = ls and self.has_obj
+                w.stop_at_first = stop_at_first or not ls
+                solver = self._solve(self.b.m if ls else feas, self.seed + k, ls=ls, det=det)
+                w.has_objective = self.has_obj
+                if self.status in _FOUND:
+                    self._keep(solver, ls)
+                    return "found"
+                if self.status == cp_model.INFEASIBLE:
+                    return "infeasible"
+            det, k = det * 2, k + 1
+        return "unknown"
+
+    def improve(self) -> None:
+        """Local search on the preferences from the best timetable, while it helps."""
+        if not self.has_obj or self.values is None or (self.objective or 0) <= 1e-9:
+            return
+        w = self.watch
+        w.stop_at_first = False
+        det, k, idle = 1.0, 1, 0
+        while self.left() > 0.2 and idle < 2 and (self.objective or 0) > 1e-9:
+            model = self.b.m
+            model.ClearHints()
+            for var, val in self.values.items():
+                model.AddHint(var, val)
+            before = self.objective
+            solver = self._solve(
+                model,
+                self.seed + 100 + k,
+                ls=self.workers == 1,
+                det=det if self.workers == 1 else None,
+            )
+            if self.status in _FOUND:
+                self._keep(solver, True)
+            if self.status == cp_model.OPTIMAL:
+                break
+            idle = (
+                idle + 1
+                if self.objective is None or before is None or self.objective >= before - 1e-9
+                else 0
+            )
+            det, k = det * 2, k + 1
 
 
 def solve(
@@ -811,16 +951,8 @@ def solve(
     stop_at_first: bool = False,
     on_solution: Callable[[float, float], None] | None = None,
 ) -> Result:
-    """Place every activity or say why not.
-
-    One worker: CP-SAT's local search (feasibility jump / violation LS) on the full model
-    first, which finds school timetables and lowers the preference cost far faster than
-    its tree search alone; if it finds nothing in half the time, the tree search runs on
-    the hard rules only (it can also prove that no timetable exists). Several workers run
-    CP-SAT's own portfolio, which mixes both. Deterministic for a seed with one worker.
-    """
+    """Place every activity or say why not (see :class:`_Search` for the strategy)."""
     t0 = time.perf_counter()
-    deadline = t0 + time_limit
     if problem.unsupported:
         names = "、".join(f"{k}（{v}件）" for k, v in sorted(problem.unsupported.items()))
         return Result(
@@ -834,37 +966,12 @@ def solve(
         return Result("infeasible", reasons=reasons, wall_seconds=time.perf_counter() - t0)
     b = _Builder(prep)
     b.build()
-    has_obj = bool(b.obj)
-    watch = _Watch(
-        t0,
-        stop_at_first=stop_at_first,
-        patience=None,
-        on_solution=on_solution,
-        has_objective=has_obj,
-    )
-    stages: list[tuple[str, float]] = [("ls", 0.5), ("cp", 1.0)] if workers == 1 else [("cp", 1.0)]
-    solver: cp_model.CpSolver | None = None
-    status = cp_model.UNKNOWN
-    for kind, share in stages:
-        left = deadline - time.perf_counter()
-        if left <= 0.05:
-            break
-        if kind == "ls":
-            solver, status = _run(b.m, left * share, workers, seed, watch, ls_only=True)
-        elif workers == 1:
-            feas = b.m.Clone()
-            feas.ClearObjective()
-            watch.has_objective = False
-            watch.stop_at_first = True
-            solver, status = _run(feas, left * share, workers, seed, watch)
-            watch.has_objective = has_obj
-        else:
-            solver, status = _run(b.m, left * share, workers, seed, watch)
-        if status in (cp_model.OPTIMAL, cp_model.FEASIBLE, cp_model.INFEASIBLE):
-            break
-    wall = time.perf_counter() - t0
-    if solver is None or status not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
-        if status == cp_model.INFEASIBLE:
+    watch = _Watch(t0, on_solution)
+    search = _Search(b, t0 + time_limit, workers, seed, watch)
+    outcome = search.first(stop_at_first)
+    if outcome != "found":
+        wall = time.perf_counter() - t0
+        if outcome == "infeasible":
             return Result(
                 "infeasible",
                 reasons=[
@@ -879,13 +986,10 @@ def solve(
             ],
             wall_seconds=wall,
         )
-    values = {v: solver.BooleanValue(v) for xs in b.x.values() for v in xs.values()}
-    values.update({v: solver.BooleanValue(v) for ys in b.y.values() for v in ys.values()})
-    obj = solver.ObjectiveValue() / (SCALE * 100) if has_obj else 0.0
-    if has_obj and (
-        watch.has_objective is False or stop_at_first or not _objective_known(solver, status)
-    ):
-        obj = _price(b, values, workers, seed)
+    first_at = watch.first if watch.first is not None else time.perf_counter() - t0
+    if not stop_at_first:
+        search.improve()
+    values = search.values or {}
     placements = {}
     for aid, xs in b.x.items():
         (d, h) = next(s for s, v in xs.items() if values[v])
@@ -893,33 +997,29 @@ def solve(
         if aid in b.y:
             room = next(r for r, v in b.y[aid].items() if values[v])
         placements[aid] = Placement(aid, d, h, room)
-    wall = time.perf_counter() - t0
+    obj = search.objective if search.objective is not None else float("nan")
     return Result(
         "solved",
         placements=placements,
         soft_total=round(obj, 4),
         objective=obj,
-        first_solution_seconds=watch.first if watch.first is not None else wall,
-        wall_seconds=wall,
-        optimal=status == cp_model.OPTIMAL and obj <= 1e-9,
+        first_solution_seconds=first_at,
+        wall_seconds=time.perf_counter() - t0,
+        optimal=obj <= 1e-9,
     )
 
 
-def _objective_known(solver: cp_model.CpSolver, status: int) -> bool:
-    return (
-        status in (cp_model.OPTIMAL, cp_model.FEASIBLE)
-        and solver.ObjectiveValue() == solver.ObjectiveValue()
-    )
-
-
-def _price(b: _Builder, values: dict, workers: int, seed: int) -> float:
+def _price(b: _Builder, values: dict, seed: int) -> float | None:
     """The preference cost of a timetable found without the objective."""
     fixed = b.m.Clone()
+    fixed.ClearHints()
     for var, val in values.items():
         fixed.Add(var == int(val))
     solver = cp_model.CpSolver()
-    _params(solver, 30.0, workers, seed)
+    solver.parameters.max_time_in_seconds = 30.0
+    solver.parameters.num_workers = 1
+    solver.parameters.random_seed = seed
     status = solver.Solve(fixed)
-    if status in (cp_model.OPTIMAL, cp_model.FEASIBLE):
+    if status in _FOUND:
         return solver.ObjectiveValue() / (SCALE * 100)
-    return float("nan")
+    return None
