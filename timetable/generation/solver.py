@@ -351,13 +351,19 @@ class _Builder:
 
     def _clashes(self) -> None:
         self._entity_keys()
-        for acts in self.key_acts.values():
+        for key, acts in self.key_acts.items():
             if len(acts) < 2:
                 continue
+            blocked = self.key_unavail[key] | self.prep.breaks
+            load = sum(self.prep.acts[a].duration for a in acts)
+            # a class taught in every free period (common): each period is exactly one lesson
+            full = load == sum(1 for d in range(self.D) for h in range(self.H) if (d, h) not in blocked)
             for d in range(self.D):
                 for h in range(self.H):
                     lits = self.lits_at(acts, (d, h))
-                    if len(lits) > 1:
+                    if full and (d, h) not in blocked:
+                        self.m.AddExactlyOne(lits)
+                    elif len(lits) > 1:
                         self.m.AddAtMostOne(lits)
 
     def _rooms(self) -> None:
