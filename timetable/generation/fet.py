@@ -210,8 +210,13 @@ def read_fet_bytes(data: bytes, name: str = "") -> Problem:
             if not _bool(_text(el, "Active"), True):
                 continue
             weight = float(_text(el, "Weight_Percentage") or "100")
-            if weight <= 0:
-                continue  # FET ignores a 0 % rule entirely
+            if weight <= 0 and not (
+                el.tag == "ConstraintMinDaysBetweenActivities"
+                and _bool(_text(el, "Consecutive_If_Same_Day"))
+            ):
+                # FET ignores a 0 % rule, except "consecutive if same day", which it
+                # enforces whatever the weight
+                continue
             handler = _HANDLERS.get(el.tag)
             if handler is None:
                 r.unsupported[el.tag] = r.unsupported.get(el.tag, 0) + 1

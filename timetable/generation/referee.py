@@ -67,7 +67,12 @@ def run_fet_cl(
         timed_out = (
             proc.returncode == 124 or "interrupted" in text or "time exceeded" in text.lower()
         )
-        return FetRun(success, seconds, soft, timed_out and not success, text.strip()[-300:])
+        message = "" if success else text.strip()[-300:]
+        if "data is wrong" in proc.stdout:
+            message = "fet-cl refuses the data (Cannot precompute - data is wrong)"
+        elif timed_out and not success:
+            message = "fet-cl found no timetable within its limit"
+        return FetRun(success, seconds, soft, timed_out and not success, message)
     finally:
         if tmp is not None:
             shutil.rmtree(tmp, ignore_errors=True)

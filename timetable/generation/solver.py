@@ -357,7 +357,9 @@ class _Builder:
             blocked = self.key_unavail[key] | self.prep.breaks
             load = sum(self.prep.acts[a].duration for a in acts)
             # a class taught in every free period (common): each period is exactly one lesson
-            full = load == sum(1 for d in range(self.D) for h in range(self.H) if (d, h) not in blocked)
+            full = load == sum(
+                1 for d in range(self.D) for h in range(self.H) if (d, h) not in blocked
+            )
             for d in range(self.D):
                 for h in range(self.H):
                     lits = self.lits_at(acts, (d, h))
@@ -452,7 +454,7 @@ class _Builder:
                     adj = [self.x[j][s] for s in ((d, h + di), (d, h - dj)) if s in self.x[j]]
                     if same:
                         self.m.Add(sum(same) - sum(adj) <= 1 - lit)
-        if md <= 0:
+        if md <= 0 or c.weight <= 0:
             return
         if c.hard:
             for d0 in range(max(1, self.D - md + 1)):

@@ -168,3 +168,36 @@ def test_fet_examples_verified_by_fet_cl(example: str, tmp_path: Path) -> None:
     ref = run_fet_cl(out, time_limit=20)
     assert ref.success, ref.message
     assert ref.seconds < 15
+
+
+def test_zero_weight_min_days_still_keeps_same_day_lessons_adjacent(tiny: Path) -> None:
+    # FET enforces "consecutive if same day" whatever the weight of the min-days rule
+    p0 = read_fet(tiny)
+    pe = [a.id for a in p0.activities if a.subject == "体育"]
+    ids = "".join(f"<Activity_Id>{i}</Activity_Id>" for i in pe)
+    extra = (
+        "<ConstraintMinDaysBetweenActivities><Weight_Percentage>0</Weight_Percentage>"
+        "<Consecutive_If_Same_Day>true</Consecutive_If_Same_Day><Number_of_Activities>2</Number_of_Activities>"
+        f"{ids}<MinDays>1</MinDays><Active>true</Active></ConstraintMinDaysBetweenActivities>"
+        "<ConstraintActivitiesSameStartingDay><Weight_Percentage>100</Weight_Percentage>"
+        f"<Number_of_Activities>2</Number_of_Activities>{ids}<Active>true</Active></ConstraintActivitiesSameStartingDay>"
+    )
+    text = tiny.read_text(encoding="utf-8")
+    # drop the 95 % rule on the same pair so only the 0 % one speaks
+    text, n = re.subn(
+        r"<ConstraintMinDaysBetweenActivities>(?:(?!</ConstraintMinDaysBetweenActivities>).)*?"
+        + re.escape(ids)
+        + r".*?</ConstraintMinDaysBetweenActivities>",
+        "",
+        text,
+        flags=re.S,
+    )
+    assert n == 1
+    p = read_fet_bytes(
+        text.replace("</Time_Constraints_List>", extra + "</Time_Constraints_List>").encode()
+    )
+    r = solve(p, time_limit=20)
+    assert r.solved, r.reasons
+    a, b = (r.placements[i] for i in pe)
+    assert a.day == b.day
+    assert abs(a.hour - b.hour) == 1
