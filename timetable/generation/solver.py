@@ -681,33 +681,20 @@ class _Builder:
             self.at_least(sum(used), c.min_days, c)
 
     def gaps_on(self, key: tuple, acts: Sequence[int], d: int, blocked: set[Slot]) -> object:
+        """Gaps of one entity on day ``d`` as ``span - lessons``: the span (first to last
+        taught period, counting only periods it could teach) is bounded below by every
+        pair of taught periods, so no helper booleans are needed."""
         hours = [h for h in range(self.H) if (d, h) not in blocked]
         busy = [self.busy(key, acts, (d, h)) for h in hours]
-        if sum(1 for b in busy if not isinstance(b, int)) < 2:
+        idx = [i for i, b in enumerate(busy) if not isinstance(b, int)]
+        if len(idx) < 2:
             return 0
-        m = self.m
-        n = len(hours)
-        pre = [m.NewBoolVar("") for _ in range(n)]  # some lesson at or before
-        suf = [m.NewBoolVar("") for _ in range(n)]  # some lesson at or after
-        for i in range(n):
-            m.Add(pre[i] >= busy[i])
-            m.Add(suf[i] >= busy[i])
-            if i:
-                m.Add(pre[i] >= pre[i - 1])
-                m.Add(pre[i] <= pre[i - 1] + busy[i])
-            else:
-                m.Add(pre[i] <= busy[i])
-            if i < n - 1:
-                m.Add(suf[i] >= suf[i + 1])
-            else:
-                m.Add(suf[i] <= busy[i])
-        for i in range(n - 1):
-            m.Add(suf[i] <= suf[i + 1] + busy[i])
-        # a gap: between the first and last lesson, not a lesson
-        gap = [m.NewBoolVar("") for _ in range(n)]
-        for i in range(n):
-            m.Add(gap[i] >= pre[i] + suf[i] - 1 - busy[i])
-        return sum(gap)
+        span = self.m.NewIntVar(0, len(hours), "")
+        for a, i in enumerate(idx):
+            self.m.Add(span >= busy[i])
+            for j in idx[a + 1 :]:
+                self.m.Add(span >= (j - i + 1) * (busy[i] + busy[j] - 1))
+        return span - sum(busy[i] for i in idx)
 
     def no_gaps(
         self, key: tuple, acts: Sequence[int], d: int, blocked: set[Slot], c: Constraint
