@@ -411,7 +411,9 @@ class _Builder:
         # that can only use rooms of S are at most |S| (and S's rooms must be available)
         sets = {frozenset(c) for c in prep.room_cands.values() if len(c) > 1 and None not in c}
         for rooms in sets:
-            aids = [a for a, c in prep.room_cands.items() if c and None not in c and set(c) <= rooms]
+            aids = [
+                a for a, c in prep.room_cands.items() if c and None not in c and set(c) <= rooms
+            ]
             for d in range(self.D):
                 for h in range(self.H):
                     free = sum(1 for r in rooms if (d, h) not in prep.r_unavail.get(r, set()))
