@@ -9,6 +9,7 @@ costs the weight per unit, so the objective approximates FET's soft-conflict tot
 
 from __future__ import annotations
 
+import dataclasses
 import itertools
 import time
 from collections import defaultdict
@@ -980,13 +981,16 @@ def solve(
     if outcome != "found":
         wall = time.perf_counter() - t0
         if outcome == "infeasible":
-            return Result(
-                "infeasible",
-                reasons=[
-                    "すべての条件を同時に満たす時間割はありません（事前チェックでは原因の条件を特定できませんでした）。"
-                ],
-                wall_seconds=wall,
-            )
+            reasons = ["すべての条件を同時に満たす時間割はありません。"]
+            budget = min(10.0, max(1.0, t0 + time_limit - time.perf_counter()))
+            culprits = _relaxations(problem, budget, seed)
+            if culprits:
+                reasons.append(
+                    "次のいずれかの種類の条件を緩めると時間割を作れます: "
+                    + "、".join(culprits)
+                    + "。"
+                )
+            return Result("infeasible", reasons=reasons, wall_seconds=time.perf_counter() - t0)
         return Result(
             "unknown",
             reasons=[
@@ -1015,6 +1019,65 @@ def solve(
         wall_seconds=time.perf_counter() - t0,
         optimal=obj <= 1e-9,
     )
+
+
+KIND_LABELS: dict[type, str] = {
+    NotAvailable: "先生・生徒・教室の使えない時間",
+    PreferredStarts: "開始時刻の指定",
+    PreferredSlots: "時間帯の指定",
+    MinDaysBetween: "同じ授業の間をあける日数",
+    MaxDaysBetween: "同じ授業の間隔の上限",
+    SameStart: "同時に行う授業（合同・選択・分割）",
+    NotOverlapping: "重ねてはいけない授業",
+    Consecutive: "続けて行う授業",
+    Grouped: "まとめて行う授業",
+    Ordered: "授業の順序",
+    MinGapsBetween: "授業の間の空き",
+    EndsStudentsDay: "その日の最後に行う授業",
+    MaxSlotsFromSelection: "指定コマの使用上限",
+    MaxSimultaneous: "同時に行える授業数の上限",
+    MaxHoursDaily: "1日のコマ数の上限",
+    MinHoursDaily: "1日のコマ数の下限",
+    MaxDaysPerWeek: "週の日数の上限",
+    MinDaysPerWeek: "週の日数の下限",
+    MaxGaps: "空き時間の上限",
+    MaxHoursContinuously: "連続コマ数の上限",
+    EarlyMaxBeginningsAtSecondHour: "1校時から始める決まり",
+    PreferredRooms: "教室の指定",
+}
+
+
+def _relaxations(problem: Problem, seconds: float, seed: int) -> list[str]:
+    """The kinds of hard rule whose removal alone makes a timetable possible (the solver's
+    answer to "which rules conflict", in words the 教務主任 can act on)."""
+    deadline = time.perf_counter() + seconds
+    kinds = sorted(
+        {type(c) for c in problem.constraints if c.hard and type(c) in KIND_LABELS},
+        key=lambda k: k.__name__,
+    )
+    out = []
+    for i, kind in enumerate(kinds):
+        left = deadline - time.perf_counter()
+        if left <= 0.05:
+            break
+        relaxed = dataclasses.replace(
+            problem,
+            constraints=[c for c in problem.constraints if not (c.hard and type(c) is kind)],
+        )
+        prep = Prepared(relaxed)
+        if checks.explain(prep):
+            continue
+        b = _Builder(prep)
+        b.build()
+        feas = b.m.Clone()
+        feas.ClearObjective()
+        solver = cp_model.CpSolver()
+        solver.parameters.max_time_in_seconds = max(0.05, left / (len(kinds) - i))
+        solver.parameters.num_workers = 1
+        solver.parameters.random_seed = seed
+        if solver.Solve(feas) in _FOUND:
+            out.append(KIND_LABELS[kind])
+    return out
 
 
 def _price(b: _Builder, values: dict, seed: int) -> float | None:

@@ -220,7 +220,7 @@ def test_class_day_overload_and_no_room_are_explained() -> None:
 
 
 def test_hidden_conflict_is_reported_infeasible() -> None:
-    # each rule alone is fine; together the two 1組 lessons must share the only free period
+    # no pre-check catches it: the two 1組 lessons are told to start together
     acts = [Activity(1, 1, ("A",), "x", (), ("1組",)), Activity(2, 1, ("B",), "y", (), ("1組",))]
     one_slot = frozenset({(0, 0)})
     p = Problem(
@@ -232,7 +232,10 @@ def test_hidden_conflict_is_reported_infeasible() -> None:
     )
     r = solve(p, time_limit=5)
     assert r.status == "infeasible"
-    assert r.reasons
+    assert r.reasons[0] == "すべての条件を同時に満たす時間割はありません。"
+    # two lessons of one class can never start together, whatever the fixed period
+    assert "同時に行う授業（合同・選択・分割）" in r.reasons[1]
+    assert "開始時刻の指定" not in r.reasons[1]
 
 
 def test_unsupported_rule_types_are_named_not_dropped() -> None:
