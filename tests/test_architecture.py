@@ -121,3 +121,27 @@ def test_an_unregistered_action_is_refused(db):
         audit.record(None, "schools.nothing.happened")
     with pytest.raises(ValueError):
         audit.register("NoGrammar", "文法なし")
+
+
+PURE = [
+    "timetable/rules.py",
+    "timetable/national.py",
+    "attendance/rules.py",
+    "gradebook/rules.py",
+    "schools/calendar_rules.py",
+    *[str(p.relative_to(ROOT)) for p in (ROOT / "timetable" / "generation").glob("*.py")],
+]
+
+
+@pytest.mark.parametrize("module", PURE)
+def test_domain_rules_and_the_solver_are_pure(module):
+    """Rules in, answers out: no ORM, no Django, no I/O (tested and benchmarked alone; the
+    solver runs on any worker machine)."""
+    tree = ast.parse((ROOT / module).read_text())
+    imported = set()
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Import):
+            imported |= {alias.name.split(".")[0] for alias in node.names}
+        elif isinstance(node, ast.ImportFrom) and node.module and node.level == 0:
+            imported.add(node.module.split(".")[0])
+    assert not imported & {"django", "rest_framework", "psycopg", "tenants", "api"}, imported

@@ -1,0 +1,203 @@
+"""FET files in and out, ``solve_fet`` without a municipality, and fet-cl as the referee."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import pytest
+from django.core.management import call_command
+from django.core.management.base import CommandError
+
+from timetable.generation.fet import FetError, read_fet, read_fet_bytes, write_locked
+from timetable.generation.model import PreferredRooms, PreferredStarts
+from timetable.generation.referee import fet_cl_path, run_fet_cl
+from timetable.generation.solver import solve
+
+from .fet_samples import tiny_school_fet
+
+EXAMPLES = Path("/usr/share/doc/fet-data/examples/FET-5-official")
+needs_fet = pytest.mark.skipif(
+    fet_cl_path() is None, reason="fet-cl is not installed (apt-get install fet)"
+)
+
+
+@pytest.fixture
+def tiny(tmp_path: Path) -> Path:
+    path = tmp_path / "tiny.fet"
+    path.write_text(tiny_school_fet(), encoding="utf-8")
+    return path
+
+
+def test_read_fet_builds_the_problem(tiny: Path) -> None:
+    p = read_fet(tiny)
+    assert p.days == ["月", "火", "水", "木", "金"]
+    assert p.hours[4] == "昼"
+    assert len(p.activities) == 28
+    assert p.subgroups_of["1年"] == frozenset({"1組", "2組"})
+    assert not p.unsupported
+    rika = [a for a in p.activities if a.subject == "理科"]
+    assert {a.duration for a in rika} == {2}
+    # home rooms hold only activities of exactly that class, so 合同 体育 is not in 1組教室
+    home = [c for c in p.constraints if isinstance(c, PreferredRooms) and c.home]
+    pe = {a.id for a in p.activities if a.subject == "体育"}
+    assert all(not set(c.activity_ids) & pe for c in home)
+
+
+def test_unsupported_constraint_is_named(tiny: Path) -> None:
+    text = tiny.read_text(encoding="utf-8").replace(
+        "</Time_Constraints_List>",
+        "<ConstraintTeacherMaxSpanPerDay><Weight_Percentage>100</Weight_Percentage><Teacher_Name>田中</Teacher_Name>"
+        "<Max_Span>4</Max_Span><Active>true</Active></ConstraintTeacherMaxSpanPerDay></Time_Constraints_List>",
+    )
+    p = read_fet_bytes(text.encode())
+    assert p.unsupported == {"ConstraintTeacherMaxSpanPerDay": 1}
+    r = solve(p, time_limit=5)
+    assert r.status == "unsupported"
+    assert "ConstraintTeacherMaxSpanPerDay" in r.reasons[0]
+
+
+def test_entities_and_garbage_are_refused() -> None:
+    bomb = b'<?xml version="1.0"?><!DOCTYPE fet [<!ENTITY a "aaaa">]><fet>&a;</fet>'
+    with pytest.raises(FetError):
+        read_fet_bytes(bomb)
+    with pytest.raises(FetError):
+        read_fet_bytes(b"not xml at all")
+    with pytest.raises(FetError):
+        read_fet_bytes(b"<html></html>")
+
+
+def test_locked_output_fixes_every_activity(tiny: Path, tmp_path: Path) -> None:
+    p = read_fet(tiny)
+    r = solve(p, time_limit=20)
+    assert r.solved, r.reasons
+    out = tmp_path / "locked.fet"
+    write_locked(tiny, p, r, out)
+    text = out.read_text(encoding="utf-8")
+    assert text.count("<ConstraintActivityPreferredStartingTime>") == 28
+    assert text.count("<Permanently_Locked>true</Permanently_Locked>") == 28 + text.count(
+        "<ConstraintActivityPreferredRoom>"
+    )
+    # every activity has a room here (subject rooms and home rooms cover all of them)
+    assert text.count("<ConstraintActivityPreferredRoom>") == 28
+    again = read_fet(out)
+    assert len(again.activities) == 28
+    locked = [
+        c
+        for c in again.constraints
+        if isinstance(c, PreferredStarts) and c.hard and len(c.slots) == 1
+    ]
+    assert {c.activity_ids[0] for c in locked} == {a.id for a in p.activities}
+    assert solve(again, time_limit=20).solved
+
+
+def test_solve_fet_command_needs_no_database(
+    tiny: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # not marked django_db: any query would fail this test
+    out = tmp_path / "out.fet"
+    call_command("solve_fet", str(tiny), "--out", str(out), "--time-limit", "20", "--seed", "3")
+    printed = capsys.readouterr().out
+    assert re.search(r"first_solution_seconds: \d+\.\d+", printed)
+    assert re.search(r"soft_conflicts: [\d.]+", printed)
+    assert out.exists()
+
+
+def test_solve_fet_exit_codes(tiny: Path, tmp_path: Path) -> None:
+    text = tiny.read_text(encoding="utf-8")
+    unsupported = tmp_path / "unsupported.fet"
+    unsupported.write_text(
+        text.replace(
+            "</Space_Constraints_List>",
+            "<ConstraintActivitiesSameRoomIfConsecutive><Weight_Percentage>100</Weight_Percentage>"
+            "<Number_of_Activities>2</Number_of_Activities><Activity_Id>1</Activity_Id><Activity_Id>2</Activity_Id>"
+            "<Active>true</Active></ConstraintActivitiesSameRoomIfConsecutive></Space_Constraints_List>",
+        ),
+        encoding="utf-8",
+    )
+    with pytest.raises(CommandError) as e:
+        call_command("solve_fet", str(unsupported), "--out", str(tmp_path / "x.fet"))
+    assert e.value.returncode == 2
+    # 田中 away all week: 8 lessons, 0 periods
+    away = "".join(
+        f"<Not_Available_Time><Day>{d}</Day><Hour>{h}</Hour></Not_Available_Time>"
+        for d in "月火水木金"
+        for h in "12345"
+    )
+    impossible = tmp_path / "impossible.fet"
+    impossible.write_text(
+        re.sub(
+            r"<Number_of_Not_Available_Times>\d+</Number_of_Not_Available_Times>.*?<Active>",
+            f"<Number_of_Not_Available_Times>25</Number_of_Not_Available_Times>{away}<Active>",
+            text,
+            count=1,
+            flags=re.S,
+        ),
+        encoding="utf-8",
+    )
+    with pytest.raises(CommandError) as e:
+        call_command("solve_fet", str(impossible), "--out", str(tmp_path / "y.fet"))
+    assert e.value.returncode == 1
+    assert not (tmp_path / "y.fet").exists()
+
+
+@needs_fet
+def test_fet_cl_accepts_the_locked_tiny_school(tiny: Path, tmp_path: Path) -> None:
+    out = tmp_path / "tiny-locked.fet"
+    call_command("solve_fet", str(tiny), "--out", str(out), "--time-limit", "20")
+    ref = run_fet_cl(out, time_limit=20)
+    assert ref.success, ref.message
+    assert ref.seconds < 15
+
+
+@needs_fet
+@pytest.mark.parametrize(
+    "example",
+    [
+        "Denmark/small-school.fet",
+        "Brazil/2/EEBLJ-Noturno.fet",
+        "United-Kingdom/Hopwood/Hopwood.fet",
+    ],
+)
+def test_fet_examples_verified_by_fet_cl(example: str, tmp_path: Path) -> None:
+    src = EXAMPLES / example
+    if not src.exists():
+        pytest.skip("FET examples are not installed (apt-get install fet-data)")
+    out = tmp_path / "locked.fet"
+    call_command("solve_fet", str(src), "--out", str(out), "--time-limit", "20")
+    ref = run_fet_cl(out, time_limit=20)
+    assert ref.success, ref.message
+    assert ref.seconds < 15
+
+
+def test_zero_weight_min_days_still_keeps_same_day_lessons_adjacent(tiny: Path) -> None:
+    # FET enforces "consecutive if same day" whatever the weight of the min-days rule
+    p0 = read_fet(tiny)
+    pe = [a.id for a in p0.activities if a.subject == "体育"]
+    ids = "".join(f"<Activity_Id>{i}</Activity_Id>" for i in pe)
+    extra = (
+        "<ConstraintMinDaysBetweenActivities><Weight_Percentage>0</Weight_Percentage>"
+        "<Consecutive_If_Same_Day>true</Consecutive_If_Same_Day><Number_of_Activities>2</Number_of_Activities>"
+        f"{ids}<MinDays>1</MinDays><Active>true</Active></ConstraintMinDaysBetweenActivities>"
+        "<ConstraintActivitiesSameStartingDay><Weight_Percentage>100</Weight_Percentage>"
+        f"<Number_of_Activities>2</Number_of_Activities>{ids}<Active>true</Active></ConstraintActivitiesSameStartingDay>"
+    )
+    text = tiny.read_text(encoding="utf-8")
+    # drop the 95 % rule on the same pair so only the 0 % one speaks
+    text, n = re.subn(
+        r"<ConstraintMinDaysBetweenActivities>(?:(?!</ConstraintMinDaysBetweenActivities>).)*?"
+        + re.escape(ids)
+        + r".*?</ConstraintMinDaysBetweenActivities>",
+        "",
+        text,
+        flags=re.S,
+    )
+    assert n == 1
+    p = read_fet_bytes(
+        text.replace("</Time_Constraints_List>", extra + "</Time_Constraints_List>").encode()
+    )
+    r = solve(p, time_limit=20)
+    assert r.solved, r.reasons
+    a, b = (r.placements[i] for i in pe)
+    assert a.day == b.day
+    assert abs(a.hour - b.hour) == 1

@@ -1,0 +1,159 @@
+"""Checks before solving that explain an impossible timetable in words a 教務主任 can act on.
+
+Each check is a counting argument (load vs. available periods), so a message is a proof:
+if it fires, no timetable exists. The solver only runs when every check passes.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from .model import MaxDaysPerWeek, MaxHoursDaily, MinDaysBetween, Slot
+
+if TYPE_CHECKING:
+    from .solver import Prepared
+
+
+def explain(prep: Prepared) -> list[str]:
+    reasons: list[str] = []
+    reasons += _activities(prep)
+    reasons += _teachers(prep)
+    reasons += _students(prep)
+    reasons += _rooms(prep)
+    reasons += _min_days(prep)
+    return reasons
+
+
+def _activities(prep: Prepared) -> list[str]:
+    out = []
+    p = prep.p
+    for a in p.activities:
+        if a.id in prep.room_missing:
+            need = f"（{a.n_students}人）" if a.n_students else ""
+            out.append(
+                f"{p.describe(a)}に使える教室がありません{need}: 指定は {prep.room_missing[a.id]}。"
+            )
+        elif not prep.starts[a.id]:
+            why = "、2時間続きが入る連続した空きコマ" if a.duration > 1 else ""
+            out.append(
+                f"{p.describe(a)}を置けるコマがありません（先生・生徒・教室がそろって空いていて"
+                f"指定の時間帯に入るコマ{why}がありません）。"
+            )
+    return out
+
+
+def _hard_limits(prep: Prepared, who: str, names: set[str]) -> tuple[int | None, int | None]:
+    """The tightest hard (max days per week, max hours per day) stated for one entity."""
+    max_days = max_hours = None
+    for c in prep.p.constraints:
+        if not c.hard or getattr(c, "who", None) != who or getattr(c, "tag", None):
+            continue
+        if c.names and not (set(c.names) & names):
+            continue
+        if isinstance(c, MaxDaysPerWeek) and c.interval is None:
+            max_days = c.max_days if max_days is None else min(max_days, c.max_days)
+        elif isinstance(c, MaxHoursDaily):
+            max_hours = c.max_hours if max_hours is None else min(max_hours, c.max_hours)
+    return max_days, max_hours
+
+
+def _capacity(
+    prep: Prepared, unavail: set[Slot], max_days: int | None, max_hours: int | None
+) -> int:
+    per_day = []
+    for d in range(prep.D):
+        n = sum(1 for h in range(prep.H) if (d, h) not in prep.breaks and (d, h) not in unavail)
+        per_day.append(min(n, max_hours) if max_hours is not None else n)
+    per_day.sort(reverse=True)
+    return sum(per_day[: max_days if max_days is not None else len(per_day)])
+
+
+def _limits_note(max_days: int | None, max_hours: int | None, plain: int, cap: int) -> str:
+    if cap == plain:
+        return ""
+    parts = []
+    if max_days is not None:
+        parts.append(f"週{max_days}日まで")
+    if max_hours is not None:
+        parts.append(f"1日{max_hours}コマまで")
+    return f"（{'・'.join(parts)}）"
+
+
+def _teachers(prep: Prepared) -> list[str]:
+    out = []
+    for t, aids in prep.teacher_acts.items():
+        load = sum(prep.acts[a].duration for a in aids)
+        unavail = prep.t_unavail.get(t, set())
+        max_days, max_hours = _hard_limits(prep, "teacher", {t})
+        plain = prep.available(unavail)
+        cap = _capacity(prep, unavail, max_days, max_hours)
+        if load > cap:
+            note = _limits_note(max_days, max_hours, plain, cap)
+            out.append(f"{t}先生は{load}コマの担当に対し、勤務できるのは{cap}コマです{note}。")
+    return out
+
+
+def _students(prep: Prepared) -> list[str]:
+    out = []
+    p = prep.p
+    seen: set[tuple] = set()
+    for sg, aids in sorted(prep.subgroup_acts.items()):
+        sig = (frozenset(aids), frozenset(prep.s_unavail.get(sg, set())))
+        if sig in seen:
+            continue
+        seen.add(sig)
+        load = sum(prep.acts[a].duration for a in aids)
+        unavail = prep.s_unavail.get(sg, set())
+        names = {n for n, sgs in p.subgroups_of.items() if sg in sgs} | {sg}
+        max_days, max_hours = _hard_limits(prep, "students", names)
+        plain = prep.available(unavail)
+        cap = _capacity(prep, unavail, max_days, max_hours)
+        if load > cap:
+            note = _limits_note(max_days, max_hours, plain, cap)
+            out.append(f"{sg}は{load}コマの授業に対し、授業できるのは{cap}コマです{note}。")
+            continue
+        # one day: lessons that can only go on that day must fit in it
+        for d in range(prep.D):
+            day_slots = sum(
+                1 for h in range(prep.H) if (d, h) not in prep.breaks and (d, h) not in unavail
+            )
+            fixed = [a for a in aids if prep.starts[a] and all(s[0] == d for s in prep.starts[a])]
+            need = sum(prep.acts[a].duration for a in fixed)
+            if need > day_slots:
+                out.append(
+                    f"{sg}の{p.days[d]}は{day_slots}コマですが、その日に決まっている授業"
+                    f"（固定コマ・2時間続きを含む）で{need}コマ必要です。"
+                )
+    return out
+
+
+def _rooms(prep: Prepared) -> list[str]:
+    out = []
+    demand_sets = {frozenset(c) for c in prep.room_cands.values() if c and None not in c}
+    for rooms in sorted(demand_sets, key=sorted):
+        need = sum(
+            prep.acts[aid].duration
+            for aid, cands in prep.room_cands.items()
+            if cands and None not in cands and set(cands) <= rooms
+        )
+        cap = sum(prep.available(prep.r_unavail.get(r, set())) for r in rooms)
+        if need > cap:
+            label = "・".join(sorted(rooms))  # type: ignore[arg-type]
+            who = label if len(rooms) == 1 else f"{label}（合わせて）"
+            out.append(f"{who}は週{need}コマ必要ですが、使えるのは{cap}コマです。")
+    return out
+
+
+def _min_days(prep: Prepared) -> list[str]:
+    out = []
+    for c in prep.p.constraints:
+        if isinstance(c, MinDaysBetween) and c.hard and c.min_days > 0:
+            n = len(c.activity_ids)
+            need = (n - 1) * c.min_days + 1
+            if need > prep.D:
+                a = prep.acts[c.activity_ids[0]]
+                out.append(
+                    f"{prep.p.describe(a)}ほか{n}コマは{c.min_days}日以上あけて置く必要があり、"
+                    f"{need}日かかりますが、週は{prep.D}日です。"
+                )
+    return out

@@ -1,0 +1,737 @@
+"""FET (``.fet`` XML) in and out.
+
+``read_fet`` turns a FET file into a :class:`Problem`; constraint types that have no
+model here are counted in ``Problem.unsupported`` (never silently dropped).
+``write_locked`` writes the same file with every activity locked at its placement,
+the way FET's own ``*_data_and_timetable.fet`` does, so ``fet-cl`` can referee it.
+"""
+
+from __future__ import annotations
+
+import xml.etree.ElementTree as StdET
+from collections.abc import Callable, Iterable
+from pathlib import Path
+from typing import Any
+
+from .model import (
+    Activity,
+    BreakTimes,
+    Consecutive,
+    Constraint,
+    EarlyMaxBeginningsAtSecondHour,
+    EndsStudentsDay,
+    Grouped,
+    MaxDaysBetween,
+    MaxDaysPerWeek,
+    MaxGaps,
+    MaxHoursContinuously,
+    MaxHoursDaily,
+    MaxSimultaneous,
+    MaxSlotsFromSelection,
+    MinDaysBetween,
+    MinDaysPerWeek,
+    MinGapsBetween,
+    MinHoursDaily,
+    NotAvailable,
+    NotOverlapping,
+    Ordered,
+    PreferredRooms,
+    PreferredSlots,
+    PreferredStarts,
+    Problem,
+    Result,
+    Room,
+    SameStart,
+    Slot,
+)
+
+try:  # defusedxml refuses entity expansion and external entities outright
+    from defusedxml.ElementTree import fromstring as _safe_fromstring
+except ImportError:  # pragma: no cover - depends on the environment
+    _safe_fromstring = None
+
+Element = StdET.Element
+
+
+class FetError(ValueError):
+    """The file is not a FET file we can read (message in Japanese)."""
+
+
+def parse_xml(data: bytes) -> Element:
+    """Parse untrusted XML: no DTD, no entity expansion, no external fetches."""
+    if b"<!DOCTYPE" in data[:4096] or b"<!ENTITY" in data:
+        raise FetError("DTD・実体宣言を含むXMLは読み込めません。")
+    try:
+        if _safe_fromstring is not None:
+            return _safe_fromstring(data)
+        return StdET.fromstring(data)  # stdlib expat never fetches external entities
+    except (StdET.ParseError, ValueError) as e:  # defusedxml's errors are ValueErrors
+        raise FetError(f"FETファイルとして読めません: {e}") from e
+
+
+def _text(el: Element | None, tag: str, default: str = "") -> str:
+    if el is None:
+        return default
+    child = el.find(tag)
+    if child is None or child.text is None:
+        return default
+    return child.text.strip()
+
+
+def _texts(el: Element, tag: str) -> list[str]:
+    return [(c.text or "").strip() for c in el.findall(tag)]
+
+
+def _bool(s: str, default: bool = False) -> bool:
+    if not s:
+        return default
+    return s.strip().lower() in ("true", "1", "yes")
+
+
+def _int(s: str, default: int = 0) -> int:
+    try:
+        return int(float(s))
+    except ValueError:
+        return default
+
+
+class _Reader:
+    def __init__(self, root: Element, name: str) -> None:
+        self.root = root
+        self.name = name
+        self.days = [_text(d, "Name") for d in root.findall("./Days_List/Day")]
+        self.hours = [_text(h, "Name") for h in root.findall("./Hours_List/Hour")]
+        self.day_index = {n: i for i, n in enumerate(self.days)}
+        self.hour_index = {n: i for i, n in enumerate(self.hours)}
+        self.unsupported: dict[str, int] = {}
+        self.constraints: list[Constraint] = []
+
+    # --- basics --------------------------------------------------------------------
+
+    def students(self) -> tuple[dict[str, frozenset[str]], dict[str, int]]:
+        """Every set name -> atomic subgroups (a set without subsets is its own atom)."""
+        leaves: dict[str, set[str]] = {}
+        size: dict[str, int] = {}
+        for year in self.root.findall("./Students_List/Year"):
+            yname = _text(year, "Name")
+            size[yname] = _int(_text(year, "Number_of_Students"))
+            ys = leaves.setdefault(yname, set())
+            groups = year.findall("Group")
+            if not groups:
+                ys.add(yname)
+            for group in groups:
+                gname = _text(group, "Name")
+                size[gname] = _int(_text(group, "Number_of_Students"))
+                gs = leaves.setdefault(gname, set())
+                subs = group.findall("Subgroup")
+                if not subs:
+                    gs.add(gname)
+                for sub in subs:
+                    sname = _text(sub, "Name")
+                    size[sname] = _int(_text(sub, "Number_of_Students"))
+                    leaves.setdefault(sname, set()).add(sname)
+                    gs.add(sname)
+                ys |= gs
+        # the same group name under two years is one set: merge (done by setdefault above)
+        return {k: frozenset(v) for k, v in leaves.items()}, size
+
+    def activities(self, size: dict[str, int]) -> list[Activity]:
+        out = []
+        for el in self.root.findall("./Activities_List/Activity"):
+            if not _bool(_text(el, "Active"), True):
+                continue
+            students = tuple(_texts(el, "Students"))
+            if el.find("Number_Of_Students") is not None and not _bool(
+                _text(el, "Computed_Number_Of_Students"), True
+            ):
+                n = _int(_text(el, "Number_Of_Students"))
+            else:
+                n = sum(size.get(s, 0) for s in students)
+            out.append(
+                Activity(
+                    id=_int(_text(el, "Id")),
+                    duration=max(1, _int(_text(el, "Duration"), 1)),
+                    teachers=tuple(_texts(el, "Teacher")),
+                    subject=_text(el, "Subject"),
+                    tags=tuple(_texts(el, "Activity_Tag")),
+                    students=students,
+                    group_id=_int(_text(el, "Activity_Group_Id")),
+                    n_students=n,
+                )
+            )
+        return out
+
+    def slots(self, el: Element, item: str, day_tag: str, hour_tag: str) -> frozenset[Slot]:
+        out = set()
+        for s in el.findall(item):
+            d = self.day_index.get(_text(s, day_tag))
+            h = self.hour_index.get(_text(s, hour_tag))
+            if d is not None and h is not None:
+                out.add((d, h))
+        return frozenset(out)
+
+    def hour(self, name: str, default: int) -> int:
+        return self.hour_index.get(name, default) if name else default
+
+
+def read_fet(path: str | Path) -> Problem:
+    data = Path(path).read_bytes()
+    return read_fet_bytes(data, name=Path(path).stem)
+
+
+def read_fet_bytes(data: bytes, name: str = "") -> Problem:
+    root = parse_xml(data)
+    if root.tag != "fet":
+        raise FetError("FETファイルではありません（ルート要素が <fet> ではありません）。")
+    r = _Reader(root, name)
+    if not r.days or not r.hours:
+        raise FetError("曜日または校時の一覧が空です。")
+    subgroups_of, size = r.students()
+    activities = r.activities(size)
+    ids = {a.id for a in activities}
+    rooms: dict[str, Room] = {}
+    for el in root.findall("./Rooms_List/Room"):
+        rname = _text(el, "Name")
+        if _bool(_text(el, "Virtual")):
+            r.unsupported["VirtualRoom"] = r.unsupported.get("VirtualRoom", 0) + 1
+        rooms[rname] = Room(rname, _int(_text(el, "Capacity")))
+    problem = Problem(
+        days=r.days,
+        hours=r.hours,
+        activities=activities,
+        teachers=[_text(t, "Name") for t in root.findall("./Teachers_List/Teacher")],
+        rooms=rooms,
+        subgroups_of=subgroups_of,
+        name=name,
+    )
+    ctx = _Ctx(r, problem, ids)
+    for lst in ("Time_Constraints_List", "Space_Constraints_List"):
+        for el in root.findall(f"./{lst}/*"):
+            if not _bool(_text(el, "Active"), True):
+                continue
+            weight = float(_text(el, "Weight_Percentage") or "100")
+            if weight <= 0 and not (
+                el.tag == "ConstraintMinDaysBetweenActivities"
+                and _bool(_text(el, "Consecutive_If_Same_Day"))
+            ):
+                # FET ignores a 0 % rule, except "consecutive if same day", which it
+                # enforces whatever the weight
+                continue
+            handler = _HANDLERS.get(el.tag)
+            if handler is None:
+                r.unsupported[el.tag] = r.unsupported.get(el.tag, 0) + 1
+                continue
+            for c in handler(ctx, el, weight) or ():
+                r.constraints.append(c)
+    problem.constraints = r.constraints
+    problem.unsupported = r.unsupported
+    return problem
+
+
+class _Ctx:
+    def __init__(self, r: _Reader, problem: Problem, ids: set[int]) -> None:
+        self.r = r
+        self.p = problem
+        self.ids = ids
+
+    def act_ids(self, el: Element, tag: str = "Activity_Id") -> tuple[int, ...]:
+        # FET drops references to inactive/deleted activities
+        return tuple(i for i in (_int(x) for x in _texts(el, tag)) if i in self.ids)
+
+    def filtered(self, el: Element, tag_tag: str = "Activity_Tag_Name") -> list[Activity]:
+        teacher = _text(el, "Teacher_Name")
+        students = _text(el, "Students_Name")
+        subject = _text(el, "Subject_Name")
+        tag = _text(el, tag_tag)
+        duration = _text(el, "Duration")
+        out = []
+        for a in self.p.activities:
+            if teacher and teacher not in a.teachers:
+                continue
+            if students and students not in a.students:
+                continue
+            if subject and subject != a.subject:
+                continue
+            if tag and tag not in a.tags:
+                continue
+            if duration and _int(duration) != a.duration:
+                continue
+            out.append(a)
+        return out
+
+    def component(self, acts: list[Activity], number: int) -> tuple[int, ...]:
+        """The ``number``-th (1-based) activity of each split course among ``acts``."""
+        groups: dict[int, list[Activity]] = {}
+        for a in self.p.activities:
+            groups.setdefault(a.group_id or -a.id, []).append(a)
+        wanted = {a.id for a in acts}
+        out = []
+        for members in groups.values():
+            members.sort(key=lambda a: a.id)
+            if len(members) >= number and members[number - 1].id in wanted:
+                out.append(members[number - 1].id)
+        return tuple(out)
+
+
+Handler = Callable[[_Ctx, Element, float], Iterable[Constraint] | None]
+
+
+def _skip(ctx: _Ctx, el: Element, w: float) -> None:
+    return None  # BasicCompulsoryTime/Space: clashes are always forbidden
+
+
+def _break(ctx: _Ctx, el: Element, w: float) -> list[Constraint]:
+    return [BreakTimes(w, ctx.r.slots(el, "Break_Time", "Day", "Hour"))]
+
+
+def _not_available(kind: str, name_tag: str) -> Handler:
+    def h(ctx: _Ctx, el: Element, w: float) -> list[Constraint]:
+        slots = ctx.r.slots(el, "Not_Available_Time", "Day", "Hour")
+        return [NotAvailable(w, kind, _text(el, name_tag), slots)]  # type: ignore[arg-type]
+
+    return h
+
+
+def _activity_start(ctx: _Ctx, el: Element, w: float) -> list[Constraint]:
+    ids = ctx.act_ids(el)
+    d = ctx.r.day_index.get(_text(el, "Preferred_Day"))
+    h = ctx.r.hour_index.get(_text(el, "Preferred_Hour"))
+    # FET allows a day only or an hour only
+    days = [d] if d is not None else range(len(ctx.r.days))
+    hours = [h] if h is not None else range(len(ctx.r.hours))
+    return [PreferredStarts(w, ids, frozenset((x, y) for x in days for y in hours))] if ids else []
+
+
+def _activity_starts(ctx: _Ctx, el: Element, w: float) -> list[Constraint]:
+    ids = ctx.act_ids(el)
+    slots = ctx.r.slots(
+        el, "Preferred_Starting_Time", "Preferred_Starting_Day", "Preferred_Starting_Hour"
+    )
+    return [PreferredStarts(w, ids, slots)] if ids else []
+
+
+def _activities_starts(ctx: _Ctx, el: Element, w: float) -> list[Constraint]:
+    acts = ctx.filtered(el)
+    ids = tuple(a.id for a in acts)
+    slots = ctx.r.slots(
+        el, "Preferred_Starting_Time", "Preferred_Starting_Day", "Preferred_Starting_Hour"
+    )
+    return [PreferredStarts(w, ids, slots)] if ids else []
+
+
+def _sub_starts(ctx: _Ctx, el: Element, w: float) -> list[Constraint]:
+    ids = ctx.component(ctx.filtered(el), _int(_text(el, "Component_Number"), 1))
+    slots = ctx.r.slots(
+        el, "Preferred_Starting_Time", "Preferred_Starting_Day", "Preferred_Starting_Hour"
+    )
+    return [PreferredStarts(w, ids, slots)] if ids else []
+
+
+def _activity_slots(ctx: _Ctx, el: Element, w: float) -> list[Constraint]:
+    ids = ctx.act_ids(el)
+    slots = ctx.r.slots(el, "Preferred_Time_Slot", "Preferred_Day", "Preferred_Hour")
+    return [PreferredSlots(w, ids, slots)] if ids else []
+
+
+def _activities_slots(ctx: _Ctx, el: Element, w: float) -> list[Constraint]:
+    ids = tuple(a.id for a in ctx.filtered(el))
+    slots = ctx.r.slots(el, "Preferred_Time_Slot", "Preferred_Day", "Preferred_Hour")
+    return [PreferredSlots(w, ids, slots)] if ids else []
+
+
+def _sub_slots(ctx: _Ctx, el: Element, w: float) -> list[Constraint]:
+    ids = ctx.component(ctx.filtered(el), _int(_text(el, "Component_Number"), 1))
+    slots = ctx.r.slots(el, "Preferred_Time_Slot", "Preferred_Day", "Preferred_Hour")
+    return [PreferredSlots(w, ids, slots)] if ids else []
+
+
+def _min_days(ctx: _Ctx, el: Element, w: float) -> list[Constraint]:
+    ids = ctx.act_ids(el)
+    if len(ids) < 2:
+        return []
+    md = min(_int(_text(el, "MinDays"), 1), len(ctx.r.days) - 1)
+    csd = _bool(_text(el, "Consecutive_If_Same_Day"))
+    return [MinDaysBetween(w, ids, md, csd)]
+
+
+def _max_days_between(ctx: _Ctx, el: Element, w: float) -> list[Constraint]:
+    ids = ctx.act_ids(el)
+    return [MaxDaysBetween(w, ids, _int(_text(el, "MaxDays")))] if len(ids) >= 2 else []
+
+
+def _same(what: str) -> Handler:
+    def h(ctx: _Ctx, el: Element, w: float) -> list[Constraint]:
+        ids = ctx.act_ids(el)
+        return [SameStart(w, ids, what)] if len(ids) >= 2 else []  # type: ignore[arg-type]
+
+    return h
+
+
+def _not_overlapping(ctx: _Ctx, el: Element, w: float) -> list[Constraint]:
+    ids = ctx.act_ids(el)
+    return [NotOverlapping(w, ids)] if len(ids) >= 2 else []
+
+
+def _pair_ids(ctx: _Ctx, el: Element, *tags: str) -> tuple[int, ...] | None:
+    ids = tuple(_int(_text(el, t)) for t in tags)
+    return ids if all(i in ctx.ids for i in ids) else None
+
+
+def _consecutive(ctx: _Ctx, el: Element, w: float) -> list[Constraint]:
+    ids = _pair_ids(ctx, el, "First_Activity_Id", "Second_Activity_Id")
+    return [Consecutive(w, ids[0], ids[1])] if ids else []
+
+
+def _grouped2(ctx: _Ctx, el: Element, w: float) -> list[Constraint]:
+    ids = _pair_ids(ctx, el, "First_Activity_Id", "Second_Activity_Id")
+    return [Grouped(w, ids)] if ids else []
+
+
+def _grouped3(ctx: _Ctx, el: Element, w: float) -> list[Constraint]:
+    ids = _pair_ids(ctx, el, "First_Activity_Id", "Second_Activity_Id", "Third_Activity_Id")
+    return [Grouped(w, ids)] if ids else []
+
+
+def _ordered(if_same_day: bool) -> Handler:
+    def h(ctx: _Ctx, el: Element, w: float) -> list[Constraint]:
+        ids = _pair_ids(ctx, el, "First_Activity_Id", "Second_Activity_Id")
+        return [Ordered(w, ids[0], ids[1], if_same_day)] if ids else []
+
+    return h
+
+
+def _min_gaps_between(ctx: _Ctx, el: Element, w: float) -> list[Constraint]:
+    ids = ctx.act_ids(el)
+    return [MinGapsBetween(w, ids, _int(_text(el, "MinGaps"), 1))] if len(ids) >= 2 else []
+
+
+def _ends_day(ctx: _Ctx, el: Element, w: float) -> list[Constraint]:
+    ids = ctx.act_ids(el)
+    return [EndsStudentsDay(w, ids)] if ids else []
+
+
+def _activities_end_day(ctx: _Ctx, el: Element, w: float) -> list[Constraint]:
+    ids = tuple(a.id for a in ctx.filtered(el))
+    return [EndsStudentsDay(w, ids)] if ids else []
+
+
+def _occupy_max(ctx: _Ctx, el: Element, w: float) -> list[Constraint]:
+    ids = ctx.act_ids(el)
+    slots = ctx.r.slots(el, "Selected_Time_Slot", "Selected_Day", "Selected_Hour")
+    n = _int(_text(el, "Max_Number_of_Occupied_Time_Slots"))
+    return [MaxSlotsFromSelection(w, ids, slots, n)] if ids else []
+
+
+def _max_simultaneous(ctx: _Ctx, el: Element, w: float) -> list[Constraint]:
+    ids = ctx.act_ids(el)
+    slots = ctx.r.slots(el, "Selected_Time_Slot", "Selected_Day", "Selected_Hour")
+    n = _int(_text(el, "Max_Number_of_Simultaneous_Activities"))
+    return [MaxSimultaneous(w, ids, slots, n)] if ids else []
+
+
+def _resource(cls: type, who: str, name_tag: str | None, **fields: Any) -> Handler:
+    """Per-teacher / per-student-set rules; ``fields`` maps dataclass field -> XML tag."""
+
+    def h(ctx: _Ctx, el: Element, w: float) -> list[Constraint]:
+        names = (_text(el, name_tag),) if name_tag else ()
+        kwargs: dict[str, Any] = {}
+        for f, tag in fields.items():
+            if f == "tag":
+                kwargs[f] = _text(el, tag) or None
+            elif f == "allow_empty_days":
+                kwargs[f] = _bool(_text(el, tag), True)
+            else:
+                kwargs[f] = _int(_text(el, tag))
+        return [cls(weight=w, who=who, names=names, **kwargs)]
+
+    return h
+
+
+def _interval_days(who: str, name_tag: str | None) -> Handler:
+    def h(ctx: _Ctx, el: Element, w: float) -> list[Constraint]:
+        names = (_text(el, name_tag),) if name_tag else ()
+        start = ctx.r.hour(_text(el, "Interval_Start_Hour"), 0)
+        end = ctx.r.hour(_text(el, "Interval_End_Hour"), len(ctx.r.hours))
+        n = _int(_text(el, "Max_Days_Per_Week"))
+        return [MaxDaysPerWeek(w, who, names, None, n, (start, end))]  # type: ignore[arg-type]
+
+    return h
+
+
+def _rooms_for(
+    ids: Iterable[int], rooms: list[str], w: float, home: bool = False
+) -> list[Constraint]:
+    ids = tuple(ids)
+    return [PreferredRooms(w, ids, tuple(rooms), home)] if ids else []
+
+
+def _room_pref(
+    select: Callable[[_Ctx, Element], Iterable[int]], single: bool, home: bool = False
+) -> Handler:
+    def h(ctx: _Ctx, el: Element, w: float) -> list[Constraint]:
+        rooms = [_text(el, "Room")] if single else _texts(el, "Preferred_Room")
+        return _rooms_for(select(ctx, el), rooms, w, home)
+
+    return h
+
+
+def _by_activity(ctx: _Ctx, el: Element) -> Iterable[int]:
+    return ctx.act_ids(el)
+
+
+def _by_subject(ctx: _Ctx, el: Element) -> Iterable[int]:
+    s = _text(el, "Subject")
+    return (a.id for a in ctx.p.activities if a.subject == s)
+
+
+def _by_tag(ctx: _Ctx, el: Element) -> Iterable[int]:
+    t = _text(el, "Activity_Tag")
+    return (a.id for a in ctx.p.activities if t in a.tags)
+
+
+def _by_subject_tag(ctx: _Ctx, el: Element) -> Iterable[int]:
+    s, t = _text(el, "Subject"), _text(el, "Activity_Tag")
+    return (a.id for a in ctx.p.activities if a.subject == s and t in a.tags)
+
+
+def _by_teacher(ctx: _Ctx, el: Element) -> Iterable[int]:
+    # FET: a home room holds only the activities of that teacher alone
+    t = _text(el, "Teacher")
+    return (a.id for a in ctx.p.activities if a.teachers == (t,))
+
+
+def _by_students(ctx: _Ctx, el: Element) -> Iterable[int]:
+    # FET: a home room holds only the activities of exactly that one student set
+    s = _text(el, "Students")
+    return (a.id for a in ctx.p.activities if a.students == (s,))
+
+
+_HANDLERS: dict[str, Handler] = {
+    "ConstraintBasicCompulsoryTime": _skip,
+    "ConstraintBasicCompulsorySpace": _skip,
+    "ConstraintBreakTimes": _break,
+    "ConstraintTeacherNotAvailableTimes": _not_available("teacher", "Teacher"),
+    "ConstraintStudentsSetNotAvailableTimes": _not_available("students", "Students"),
+    "ConstraintRoomNotAvailableTimes": _not_available("room", "Room"),
+    "ConstraintActivityPreferredStartingTime": _activity_start,
+    "ConstraintActivityPreferredStartingTimes": _activity_starts,
+    "ConstraintActivitiesPreferredStartingTimes": _activities_starts,
+    "ConstraintSubactivitiesPreferredStartingTimes": _sub_starts,
+    "ConstraintActivityPreferredTimeSlots": _activity_slots,
+    "ConstraintActivitiesPreferredTimeSlots": _activities_slots,
+    "ConstraintSubactivitiesPreferredTimeSlots": _sub_slots,
+    "ConstraintMinDaysBetweenActivities": _min_days,
+    "ConstraintMaxDaysBetweenActivities": _max_days_between,
+    "ConstraintActivitiesSameStartingTime": _same("time"),
+    "ConstraintActivitiesSameStartingDay": _same("day"),
+    "ConstraintActivitiesSameStartingHour": _same("hour"),
+    "ConstraintActivitiesNotOverlapping": _not_overlapping,
+    "ConstraintTwoActivitiesConsecutive": _consecutive,
+    "ConstraintTwoActivitiesGrouped": _grouped2,
+    "ConstraintThreeActivitiesGrouped": _grouped3,
+    "ConstraintTwoActivitiesOrdered": _ordered(False),
+    "ConstraintTwoActivitiesOrderedIfSameDay": _ordered(True),
+    "ConstraintMinGapsBetweenActivities": _min_gaps_between,
+    "ConstraintActivityEndsStudentsDay": _ends_day,
+    "ConstraintActivitiesEndStudentsDay": _activities_end_day,
+    "ConstraintActivitiesOccupyMaxTimeSlotsFromSelection": _occupy_max,
+    "ConstraintActivitiesMaxSimultaneousInSelectedTimeSlots": _max_simultaneous,
+    # teachers
+    "ConstraintTeacherMaxHoursDaily": _resource(
+        MaxHoursDaily, "teacher", "Teacher_Name", max_hours="Maximum_Hours_Daily"
+    ),
+    "ConstraintTeachersMaxHoursDaily": _resource(
+        MaxHoursDaily, "teacher", None, max_hours="Maximum_Hours_Daily"
+    ),
+    "ConstraintTeacherActivityTagMaxHoursDaily": _resource(
+        MaxHoursDaily,
+        "teacher",
+        "Teacher_Name",
+        max_hours="Maximum_Hours_Daily",
+        tag="Activity_Tag_Name",
+    ),
+    "ConstraintTeachersActivityTagMaxHoursDaily": _resource(
+        MaxHoursDaily, "teacher", None, max_hours="Maximum_Hours_Daily", tag="Activity_Tag_Name"
+    ),
+    "ConstraintTeacherMinHoursDaily": _resource(
+        MinHoursDaily,
+        "teacher",
+        "Teacher_Name",
+        min_hours="Minimum_Hours_Daily",
+        allow_empty_days="Allow_Empty_Days",
+    ),
+    "ConstraintTeachersMinHoursDaily": _resource(
+        MinHoursDaily,
+        "teacher",
+        None,
+        min_hours="Minimum_Hours_Daily",
+        allow_empty_days="Allow_Empty_Days",
+    ),
+    "ConstraintTeacherMaxDaysPerWeek": _resource(
+        MaxDaysPerWeek, "teacher", "Teacher_Name", max_days="Max_Days_Per_Week"
+    ),
+    "ConstraintTeachersMaxDaysPerWeek": _resource(
+        MaxDaysPerWeek, "teacher", None, max_days="Max_Days_Per_Week"
+    ),
+    "ConstraintTeacherIntervalMaxDaysPerWeek": _interval_days("teacher", "Teacher_Name"),
+    "ConstraintTeachersIntervalMaxDaysPerWeek": _interval_days("teacher", None),
+    "ConstraintTeacherMinDaysPerWeek": _resource(
+        MinDaysPerWeek, "teacher", "Teacher_Name", min_days="Minimum_Days_Per_Week"
+    ),
+    "ConstraintTeachersMinDaysPerWeek": _resource(
+        MinDaysPerWeek, "teacher", None, min_days="Minimum_Days_Per_Week"
+    ),
+    "ConstraintTeacherMaxGapsPerWeek": _resource(
+        MaxGaps, "teacher", "Teacher_Name", max_gaps="Max_Gaps"
+    ),
+    "ConstraintTeachersMaxGapsPerWeek": _resource(MaxGaps, "teacher", None, max_gaps="Max_Gaps"),
+    "ConstraintTeacherMaxHoursContinuously": _resource(
+        MaxHoursContinuously, "teacher", "Teacher_Name", max_hours="Maximum_Hours_Continuously"
+    ),
+    "ConstraintTeachersMaxHoursContinuously": _resource(
+        MaxHoursContinuously, "teacher", None, max_hours="Maximum_Hours_Continuously"
+    ),
+    "ConstraintTeachersActivityTagMaxHoursContinuously": _resource(
+        MaxHoursContinuously,
+        "teacher",
+        None,
+        max_hours="Maximum_Hours_Continuously",
+        tag="Activity_Tag_Name",
+    ),
+    "ConstraintTeacherActivityTagMaxHoursContinuously": _resource(
+        MaxHoursContinuously,
+        "teacher",
+        "Teacher_Name",
+        max_hours="Maximum_Hours_Continuously",
+        tag="Activity_Tag_Name",
+    ),
+    # students
+    "ConstraintStudentsMaxHoursDaily": _resource(
+        MaxHoursDaily, "students", None, max_hours="Maximum_Hours_Daily"
+    ),
+    "ConstraintStudentsSetMaxHoursDaily": _resource(
+        MaxHoursDaily, "students", "Students", max_hours="Maximum_Hours_Daily"
+    ),
+    "ConstraintStudentsActivityTagMaxHoursDaily": _resource(
+        MaxHoursDaily, "students", None, max_hours="Maximum_Hours_Daily", tag="Activity_Tag"
+    ),
+    "ConstraintStudentsSetActivityTagMaxHoursDaily": _resource(
+        MaxHoursDaily, "students", "Students", max_hours="Maximum_Hours_Daily", tag="Activity_Tag"
+    ),
+    "ConstraintStudentsMinHoursDaily": _resource(
+        MinHoursDaily,
+        "students",
+        None,
+        min_hours="Minimum_Hours_Daily",
+        allow_empty_days="Allow_Empty_Days",
+    ),
+    "ConstraintStudentsSetMinHoursDaily": _resource(
+        MinHoursDaily,
+        "students",
+        "Students",
+        min_hours="Minimum_Hours_Daily",
+        allow_empty_days="Allow_Empty_Days",
+    ),
+    "ConstraintStudentsMaxGapsPerWeek": _resource(MaxGaps, "students", None, max_gaps="Max_Gaps"),
+    "ConstraintStudentsSetMaxGapsPerWeek": _resource(
+        MaxGaps, "students", "Students", max_gaps="Max_Gaps"
+    ),
+    "ConstraintStudentsIntervalMaxDaysPerWeek": _interval_days("students", None),
+    "ConstraintStudentsSetIntervalMaxDaysPerWeek": _interval_days("students", "Students"),
+    "ConstraintStudentsMaxHoursContinuously": _resource(
+        MaxHoursContinuously, "students", None, max_hours="Maximum_Hours_Continuously"
+    ),
+    "ConstraintStudentsSetMaxHoursContinuously": _resource(
+        MaxHoursContinuously, "students", "Students", max_hours="Maximum_Hours_Continuously"
+    ),
+    "ConstraintStudentsActivityTagMaxHoursContinuously": _resource(
+        MaxHoursContinuously,
+        "students",
+        None,
+        max_hours="Maximum_Hours_Continuously",
+        tag="Activity_Tag",
+    ),
+    "ConstraintStudentsEarlyMaxBeginningsAtSecondHour": _resource(
+        EarlyMaxBeginningsAtSecondHour, "students", None, max_days="Max_Beginnings_At_Second_Hour"
+    ),
+    "ConstraintStudentsSetEarlyMaxBeginningsAtSecondHour": _resource(
+        EarlyMaxBeginningsAtSecondHour,
+        "students",
+        "Students",
+        max_days="Max_Beginnings_At_Second_Hour",
+    ),
+    # rooms
+    "ConstraintActivityPreferredRoom": _room_pref(_by_activity, True),
+    "ConstraintActivityPreferredRooms": _room_pref(_by_activity, False),
+    "ConstraintSubjectPreferredRoom": _room_pref(_by_subject, True),
+    "ConstraintSubjectPreferredRooms": _room_pref(_by_subject, False),
+    "ConstraintActivityTagPreferredRoom": _room_pref(_by_tag, True),
+    "ConstraintActivityTagPreferredRooms": _room_pref(_by_tag, False),
+    "ConstraintSubjectActivityTagPreferredRoom": _room_pref(_by_subject_tag, True),
+    "ConstraintSubjectActivityTagPreferredRooms": _room_pref(_by_subject_tag, False),
+    "ConstraintTeacherHomeRoom": _room_pref(_by_teacher, True, home=True),
+    "ConstraintTeacherHomeRooms": _room_pref(_by_teacher, False, home=True),
+    "ConstraintStudentsSetHomeRoom": _room_pref(_by_students, True, home=True),
+    "ConstraintStudentsSetHomeRooms": _room_pref(_by_students, False, home=True),
+}
+
+# Gaps per day for teachers/students share MaxGaps with per="day".
+for _tag, _who, _name in (
+    ("ConstraintTeacherMaxGapsPerDay", "teacher", "Teacher_Name"),
+    ("ConstraintTeachersMaxGapsPerDay", "teacher", None),
+    ("ConstraintStudentsMaxGapsPerDay", "students", None),
+    ("ConstraintStudentsSetMaxGapsPerDay", "students", "Students"),
+):
+
+    def _gaps_day(
+        ctx: _Ctx, el: Element, w: float, _who: str = _who, _name: str | None = _name
+    ) -> list[Constraint]:
+        names = (_text(el, _name),) if _name else ()
+        return [MaxGaps(w, _who, names, None, _int(_text(el, "Max_Gaps")), "day")]  # type: ignore[arg-type]
+
+    _HANDLERS[_tag] = _gaps_day
+
+SUPPORTED_TYPES: tuple[str, ...] = tuple(sorted(_HANDLERS))
+
+
+# --- writing -----------------------------------------------------------------------------
+
+
+def _sub(parent: Element, tag: str, text: str) -> None:
+    StdET.SubElement(parent, tag).text = text
+
+
+def write_locked(
+    src: str | Path | bytes, problem: Problem, result: Result, out: str | Path
+) -> None:
+    """Write ``src`` again with every placed activity locked (time, and room where one was
+    chosen) at 100 % and permanently, as FET's ``*_data_and_timetable.fet`` does."""
+    data = src if isinstance(src, bytes) else Path(src).read_bytes()
+    root = parse_xml(data)
+    tlist = root.find("Time_Constraints_List")
+    slist = root.find("Space_Constraints_List")
+    if tlist is None:
+        tlist = StdET.SubElement(root, "Time_Constraints_List")
+    if slist is None:
+        slist = StdET.SubElement(root, "Space_Constraints_List")
+    for aid in sorted(result.placements):
+        p = result.placements[aid]
+        c = StdET.SubElement(tlist, "ConstraintActivityPreferredStartingTime")
+        _sub(c, "Weight_Percentage", "100")
+        _sub(c, "Activity_Id", str(aid))
+        _sub(c, "Preferred_Day", problem.days[p.day])
+        _sub(c, "Preferred_Hour", problem.hours[p.hour])
+        _sub(c, "Permanently_Locked", "true")
+        _sub(c, "Active", "true")
+        _sub(c, "Comments", "")
+        if p.room is not None:
+            c = StdET.SubElement(slist, "ConstraintActivityPreferredRoom")
+            _sub(c, "Weight_Percentage", "100")
+            _sub(c, "Activity_Id", str(aid))
+            _sub(c, "Room", p.room)
+            _sub(c, "Permanently_Locked", "true")
+            _sub(c, "Active", "true")
+            _sub(c, "Comments", "")
+    StdET.indent(root, space="\t")
+    body = StdET.tostring(root, encoding="unicode")
+    Path(out).write_text('<?xml version="1.0" encoding="UTF-8"?>\n' + body + "\n", encoding="utf-8")

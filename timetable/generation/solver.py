@@ -1,0 +1,1096 @@
+"""CP-SAT model of a weekly timetable: one boolean per (activity, possible start).
+
+Clashes (teacher, subgroup, room) are at-most-one constraints over the starts that
+cover a slot. Hard rules (weight 100) are constraints; preferences (weight < 100) are
+either enforced under a literal whose falsity costs the weight, or get a slack that
+costs the weight per unit, so the objective approximates FET's soft-conflict total
+(objective / 10000 = sum of weight% / 100 per broken unit).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import itertools
+import time
+from collections import defaultdict
+from collections.abc import Callable, Iterable, Sequence
+
+from ortools.sat.python import cp_model
+
+from . import checks
+from .model import (
+    Activity,
+    BreakTimes,
+    Consecutive,
+    Constraint,
+    EarlyMaxBeginningsAtSecondHour,
+    EndsStudentsDay,
+    Grouped,
+    MaxDaysBetween,
+    MaxDaysPerWeek,
+    MaxGaps,
+    MaxHoursContinuously,
+    MaxHoursDaily,
+    MaxSimultaneous,
+    MaxSlotsFromSelection,
+    MinDaysBetween,
+    MinDaysPerWeek,
+    MinGapsBetween,
+    MinHoursDaily,
+    NotAvailable,
+    NotOverlapping,
+    Ordered,
+    Placement,
+    PreferredRooms,
+    PreferredSlots,
+    PreferredStarts,
+    Problem,
+    ResourceConstraint,
+    Result,
+    SameStart,
+    Slot,
+)
+
+SCALE = 100  # objective units per weight percent: 95 % -> 9500, 1 FET conflict = 10000
+
+Lit = cp_model.IntVar
+
+
+class Prepared:
+    """Domains derived from the hard rules before any CP variable exists (also used by the
+    explanations): allowed starts per activity, candidate rooms, entity loads."""
+
+    def __init__(self, p: Problem) -> None:
+        self.p = p
+        self.D, self.H = p.n_days, p.n_hours
+        self.acts: dict[int, Activity] = {a.id: a for a in p.activities}
+        self.breaks: set[Slot] = set()
+        self.t_unavail: dict[str, set[Slot]] = defaultdict(set)
+        self.s_unavail: dict[str, set[Slot]] = defaultdict(set)  # by subgroup
+        self.r_unavail: dict[str, set[Slot]] = defaultdict(set)
+        self.soft_unavail: list[NotAvailable] = []
+        for c in p.constraints:
+            if isinstance(c, BreakTimes):
+                self.breaks |= c.slots
+            elif isinstance(c, NotAvailable):
+                if not c.hard:
+                    self.soft_unavail.append(c)
+                elif c.kind == "teacher":
+                    self.t_unavail[c.name] |= c.slots
+                elif c.kind == "room":
+                    self.r_unavail[c.name] |= c.slots
+                else:
+                    for sg in p.subgroups_of.get(c.name, frozenset({c.name})):
+                        self.s_unavail[sg] |= c.slots
+        self.subgroups: dict[int, frozenset[str]] = {a.id: p.subgroups(a) for a in p.activities}
+        self.teacher_acts: dict[str, list[int]] = defaultdict(list)
+        self.subgroup_acts: dict[str, list[int]] = defaultdict(list)
+        for a in p.activities:
+            for t in a.teachers:
+                self.teacher_acts[t].append(a.id)
+            for sg in self.subgroups[a.id]:
+                self.subgroup_acts[sg].append(a.id)
+        self._rooms()
+        self._starts()
+
+    # rooms: hard candidate set (must pick one), or soft preferences (+ "no room")
+    def _rooms(self) -> None:
+        p = self.p
+        hard: dict[int, list[set[str]]] = defaultdict(list)
+        hard_home: dict[int, list[set[str]]] = defaultdict(list)
+        soft: dict[int, list[tuple[set[str], float]]] = defaultdict(list)
+        soft_home: dict[int, list[tuple[set[str], float]]] = defaultdict(list)
+        for c in p.constraints:
+            if not isinstance(c, PreferredRooms):
+                continue
+            rooms = set(c.rooms)
+            for aid in c.activity_ids:
+                if c.hard:
+                    (hard_home if c.home else hard)[aid].append(rooms)
+                else:
+                    (soft_home if c.home else soft)[aid].append((rooms, c.weight))
+        self.room_cands: dict[int, list[str | None]] = {}
+        self.room_prefs: dict[int, list[tuple[set[str], float]]] = {}
+        self.room_missing: dict[int, str] = {}
+        for a in p.activities:
+            # FET: home rooms only count for activities without any other room rule
+            has_specific = bool(hard[a.id] or soft[a.id])
+            sets = hard[a.id] if has_specific else hard_home[a.id]
+            prefs = soft[a.id] if has_specific else soft_home[a.id]
+            if sets:
+                allowed = set.intersection(*sets)
+                fits = sorted(
+                    r
+                    for r in allowed
+                    if r in p.rooms
+                    and (p.rooms[r].capacity <= 0 or p.rooms[r].capacity >= a.n_students)
+                )
+                if not fits:
+                    self.room_missing[a.id] = "、".join(sorted(allowed)) or "（共通する教室なし）"
+                self.room_cands[a.id] = list(fits)
+            elif prefs:
+                union = sorted({r for s, _ in prefs for r in s if r in p.rooms})
+                self.room_cands[a.id] = [*union, None]
+            else:
+                continue
+            self.room_prefs[a.id] = prefs
+
+    def fixed_room(self, aid: int) -> str | None:
+        c = self.room_cands.get(aid)
+        return c[0] if c and len(c) == 1 else None
+
+    def _starts(self) -> None:
+        p, H = self.p, self.H
+        hard_starts: dict[int, set[Slot]] = {}
+        hard_slots: dict[int, set[Slot]] = {}
+        for c in p.constraints:
+            if isinstance(c, PreferredStarts) and c.hard:
+                for aid in c.activity_ids:
+                    hard_starts[aid] = hard_starts.get(aid, set(c.slots)) & c.slots
+            elif isinstance(c, PreferredSlots) and c.hard:
+                for aid in c.activity_ids:
+                    hard_slots[aid] = hard_slots.get(aid, set(c.slots)) & c.slots
+        self.starts: dict[int, list[Slot]] = {}
+        for a in p.activities:
+            blocked = set(self.breaks)
+            for t in a.teachers:
+                blocked |= self.t_unavail.get(t, set())
+            for sg in self.subgroups[a.id]:
+                blocked |= self.s_unavail.get(sg, set())
+            room = self.fixed_room(a.id)
+            if room is not None:
+                blocked |= self.r_unavail.get(room, set())
+            out = []
+            for d in range(self.D):
+                for h in range(H - a.duration + 1):
+                    occ = [(d, h + k) for k in range(a.duration)]
+                    if any(s in blocked for s in occ):
+                        continue
+                    if a.id in hard_starts and (d, h) not in hard_starts[a.id]:
+                        continue
+                    if a.id in hard_slots and any(s not in hard_slots[a.id] for s in occ):
+                        continue
+                    out.append((d, h))
+            self.starts[a.id] = out
+
+    def available(self, unavail: set[Slot]) -> int:
+        return sum(
+            1
+            for d in range(self.D)
+            for h in range(self.H)
+            if (d, h) not in self.breaks and (d, h) not in unavail
+        )
+
+
+class _Builder:
+    def __init__(self, prep: Prepared) -> None:
+        self.prep = prep
+        self.p = prep.p
+        self.m = cp_model.CpModel()
+        self.D, self.H = prep.D, prep.H
+        self.obj: list[tuple[int, object]] = []
+        self.obj_const = 0
+        self.x: dict[int, dict[Slot, Lit]] = {}
+        self.cover: dict[int, dict[Slot, list[Lit]]] = {}
+        self._busy: dict[tuple, object] = {}
+        self._day: dict[int, object] = {}
+        self._hour: dict[int, object] = {}
+        self._start: dict[int, object] = {}
+        self.y: dict[int, dict[str | None, Lit]] = {}
+
+    # --- helpers ---------------------------------------------------------------------
+
+    def penal(self, var: object, weight: float) -> None:
+        self.obj.append((round(weight * SCALE), var))
+
+    def enforce(self, c: Constraint) -> list[Lit]:
+        """[] for a hard rule; for a preference, a literal whose falsity costs its weight."""
+        if c.hard:
+            return []
+        lit = self.m.NewBoolVar("")
+        self.penal(lit.Not(), c.weight)
+        return [lit]
+
+    def at_most(self, expr: object, bound: int, c: Constraint, ub: int = 1000) -> None:
+        if c.hard:
+            self.m.Add(expr <= bound)
+        else:
+            slack = self.m.NewIntVar(0, ub, "")
+            self.m.Add(expr <= bound + slack)
+            self.penal(slack, c.weight)
+
+    def at_least(self, expr: object, bound: int, c: Constraint, ub: int = 1000) -> None:
+        if c.hard:
+            self.m.Add(expr >= bound)
+        else:
+            slack = self.m.NewIntVar(0, ub, "")
+            self.m.Add(expr + slack >= bound)
+            self.penal(slack, c.weight)
+
+    def on_day(self, aid: int, d: int) -> list[Lit]:
+        return [v for (dd, _), v in self.x[aid].items() if dd == d]
+
+    def day_var(self, aid: int) -> object:
+        if aid not in self._day:
+            v = self.m.NewIntVar(0, self.D - 1, "")
+            self.m.Add(v == sum(d * lit for (d, _), lit in self.x[aid].items()))
+            self._day[aid] = v
+        return self._day[aid]
+
+    def hour_var(self, aid: int) -> object:
+        if aid not in self._hour:
+            v = self.m.NewIntVar(0, self.H - 1, "")
+            self.m.Add(v == sum(h * lit for (_, h), lit in self.x[aid].items()))
+            self._hour[aid] = v
+        return self._hour[aid]
+
+    def start_var(self, aid: int) -> object:
+        """Start as a global slot index day * H + hour."""
+        if aid not in self._start:
+            v = self.m.NewIntVar(0, self.D * self.H - 1, "")
+            self.m.Add(v == sum((d * self.H + h) * lit for (d, h), lit in self.x[aid].items()))
+            self._start[aid] = v
+        return self._start[aid]
+
+    def lits_at(self, aids: Iterable[int], slot: Slot) -> list[Lit]:
+        out: list[Lit] = []
+        for aid in aids:
+            out.extend(self.cover[aid].get(slot, ()))
+        return out
+
+    def busy(self, key: tuple, aids: Sequence[int], slot: Slot) -> object:
+        """0/1 expression: one of ``aids`` occupies ``slot`` (they never overlap)."""
+        k = (key, slot)
+        if k not in self._busy:
+            lits = self.lits_at(aids, slot)
+            if not lits:
+                self._busy[k] = 0
+            elif len(lits) == 1:
+                self._busy[k] = lits[0]
+            else:
+                b = self.m.NewBoolVar("")
+                self.m.Add(b == sum(lits))
+                self._busy[k] = b
+        return self._busy[k]
+
+    def day_used(
+        self, key: tuple, aids: Sequence[int], d: int, hours: range | None = None
+    ) -> object:
+        """Bool: one of ``aids`` occupies some hour of day ``d`` (within ``hours``)."""
+        k = (key, "day", d, (hours.start, hours.stop) if hours else None)
+        if k not in self._busy:
+            hrs = hours or range(self.H)
+            lits = list(dict.fromkeys(lit for h in hrs for lit in self.lits_at(aids, (d, h))))
+            if not lits:
+                self._busy[k] = 0
+            else:
+                u = self.m.NewBoolVar("")
+                for lit in lits:
+                    self.m.AddImplication(lit, u)
+                self.m.AddBoolOr(lits).OnlyEnforceIf(u)
+                self._busy[k] = u
+        return self._busy[k]
+
+    # --- model -----------------------------------------------------------------------
+
+    def build(self) -> None:
+        m, prep = self.m, self.prep
+        for a in self.p.activities:
+            xs = {s: m.NewBoolVar(f"a{a.id}_{s[0]}_{s[1]}") for s in prep.starts[a.id]}
+            m.AddExactlyOne(xs.values())
+            self.x[a.id] = xs
+            cov: dict[Slot, list[Lit]] = defaultdict(list)
+            for (d, h), lit in xs.items():
+                for k in range(a.duration):
+                    cov[(d, h + k)].append(lit)
+            self.cover[a.id] = dict(cov)
+        self._clashes()
+        self._rooms()
+        for na in prep.soft_unavail:
+            self._soft_unavailable(na)
+        self._no_gap_keys: set[tuple] = set()
+        self._early_keys: dict[tuple, tuple[Sequence[int], set[Slot]]] = {}
+        for c in self.p.constraints:
+            fn = self._dispatch.get(type(c))
+            if fn is not None:
+                fn(self, c)
+        self._compact_days()
+        if self.obj:
+            m.Minimize(sum(w * v for w, v in self.obj) + self.obj_const)
+
+    def _compact_days(self) -> None:
+        """No gaps and never a late start: each day's lessons fill its first periods, so
+        an occupied period implies the one before it is occupied (redundant but it makes
+        the Greek-style "students without gaps" instances tractable)."""
+        for key, (acts, blocked) in self._early_keys.items():
+            if key not in self._no_gap_keys:
+                continue
+            for d in range(self.D):
+                hours = [h for h in range(self.H) if (d, h) not in blocked]
+                busy = [self.busy(key, acts, (d, h)) for h in hours]
+                for prev, nxt in zip(busy, busy[1:], strict=False):
+                    if not isinstance(nxt, int):
+                        self.m.Add(prev >= nxt)
+
+    def _entity_keys(self) -> None:
+        """Teachers by name; subgroups deduplicated (same lessons and same unavailability)."""
+        prep = self.prep
+        self.teacher_keys = {t: ("t", t) for t in prep.teacher_acts}
+        self.subgroup_key: dict[str, tuple] = {}
+        self.key_acts: dict[tuple, list[int]] = {("t", t): a for t, a in prep.teacher_acts.items()}
+        self.key_unavail: dict[tuple, set[Slot]] = {
+            ("t", t): prep.t_unavail.get(t, set()) for t in prep.teacher_acts
+        }
+        seen: dict[tuple, tuple] = {}
+        for sg, acts in prep.subgroup_acts.items():
+            sig = (frozenset(acts), frozenset(prep.s_unavail.get(sg, set())))
+            if sig not in seen:
+                seen[sig] = ("s", sg)
+                self.key_acts[("s", sg)] = sorted(acts)
+                self.key_unavail[("s", sg)] = prep.s_unavail.get(sg, set())
+            self.subgroup_key[sg] = seen[sig]
+
+    def _clashes(self) -> None:
+        self._entity_keys()
+        for key, acts in self.key_acts.items():
+            if len(acts) < 2:
+                continue
+            blocked = self.key_unavail[key] | self.prep.breaks
+            load = sum(self.prep.acts[a].duration for a in acts)
+            # a class taught in every free period (common): each period is exactly one lesson
+            full = load == sum(
+                1 for d in range(self.D) for h in range(self.H) if (d, h) not in blocked
+            )
+            for d in range(self.D):
+                for h in range(self.H):
+                    lits = self.lits_at(acts, (d, h))
+                    if full and (d, h) not in blocked:
+                        self.m.AddExactlyOne(lits)
+                    elif len(lits) > 1:
+                        self.m.AddAtMostOne(lits)
+
+    def _rooms(self) -> None:
+        m, prep = self.m, self.prep
+        users: dict[str, list[int]] = defaultdict(list)
+        for aid, cands in prep.room_cands.items():
+            if len(cands) > 1 or cands[0] is None:
+                ys = {r: m.NewBoolVar("") for r in cands}
+                m.AddExactlyOne(ys.values())
+                self.y[aid] = ys
+                # a room preference (< 100 %) broken costs its weight
+                for rooms, w in prep.room_prefs.get(aid, []):
+                    inside = [ys[r] for r in ys if r is not None and r in rooms]
+                    self.obj_const += round(w * SCALE)
+                    for lit in inside:
+                        self.obj.append((-round(w * SCALE), lit))
+            for r in cands:
+                if r is not None:
+                    users[r].append(aid)
+        for room, aids in users.items():
+            unavail = prep.r_unavail.get(room, set())
+            per_slot: dict[Slot, list[Lit]] = defaultdict(list)
+            for aid in aids:
+                if aid not in self.y:  # fixed room: unavailability already in the domain
+                    for s, lits in self.cover[aid].items():
+                        per_slot[s].extend(lits)
+                    continue
+                yr = self.y[aid][room]
+                for s, lits in self.cover[aid].items():
+                    cov = sum(lits)
+                    if s in unavail:
+                        m.Add(cov + yr <= 1)
+                        continue
+                    if len(aids) == 1:
+                        continue
+                    z = m.NewBoolVar("")
+                    m.Add(z >= cov + yr - 1)
+                    per_slot[s].append(z)
+            for lits in per_slot.values():
+                if len(lits) > 1:
+                    m.AddAtMostOne(lits)
+        # redundant, but what makes room choice tractable: at any period, the activities
+        # that can only use rooms of S are at most |S| (and S's rooms must be available)
+        sets = {frozenset(c) for c in prep.room_cands.values() if len(c) > 1 and None not in c}
+        for rooms in sets:
+            aids = [
+                a for a, c in prep.room_cands.items() if c and None not in c and set(c) <= rooms
+            ]
+            for d in range(self.D):
+                for h in range(self.H):
+                    free = sum(1 for r in rooms if (d, h) not in prep.r_unavail.get(r, set()))
+                    lits = self.lits_at(aids, (d, h))
+                    if len(lits) > free:
+                        m.Add(sum(lits) <= free)
+
+    def _soft_unavailable(self, na: NotAvailable) -> None:
+        prep = self.prep
+        if na.kind == "teacher":
+            aids = prep.teacher_acts.get(na.name, [])
+        elif na.kind == "room":
+            aids = [a for a, c in prep.room_cands.items() if prep.fixed_room(a) == na.name and c]
+        else:
+            sgs = self.p.subgroups_of.get(na.name, frozenset({na.name}))
+            aids = sorted({a for sg in sgs for a in prep.subgroup_acts.get(sg, [])})
+        for s in na.slots:
+            for lit in self.lits_at(aids, s):
+                self.penal(lit, na.weight)
+
+    # --- activity rules ----------------------------------------------------------------
+
+    def c_starts(self, c: PreferredStarts) -> None:
+        for aid in c.activity_ids:
+            if c.hard or aid not in self.x:
+                continue  # hard ones already shaped the domain
+            good = [v for s, v in self.x[aid].items() if s in c.slots]
+            en = self.enforce(c)
+            self.m.Add(sum(good) == 1).OnlyEnforceIf(en)
+
+    def c_slots(self, c: PreferredSlots) -> None:
+        for aid in c.activity_ids:
+            if c.hard:
+                continue
+            dur = self.prep.acts[aid].duration
+            good = [
+                v
+                for (d, h), v in self.x[aid].items()
+                if all((d, h + k) in c.slots for k in range(dur))
+            ]
+            en = self.enforce(c)
+            self.m.Add(sum(good) == 1).OnlyEnforceIf(en)
+
+    def c_min_days(self, c: MinDaysBetween) -> None:
+        ids, md = c.activity_ids, c.min_days
+        if c.consecutive_if_same_day:
+            for i, j in itertools.permutations(ids, 2):
+                di, dj = self.prep.acts[i].duration, self.prep.acts[j].duration
+                for (d, h), lit in self.x[i].items():
+                    same = self.on_day(j, d)
+                    adj = [self.x[j][s] for s in ((d, h + di), (d, h - dj)) if s in self.x[j]]
+                    if same:
+                        self.m.Add(sum(same) - sum(adj) <= 1 - lit)
+        if md <= 0 or c.weight <= 0:
+            return
+        if c.hard:
+            for d0 in range(max(1, self.D - md + 1)):
+                window = range(d0, min(self.D, d0 + md))
+                lits = [lit for aid in ids for d in window for lit in self.on_day(aid, d)]
+                self.m.Add(sum(lits) <= 1)
+            return
+        # FET: each pair closer than min_days costs (min_days - distance) * weight
+        for i, j in itertools.combinations(ids, 2):
+            if md == 1:
+                for d in range(self.D):
+                    li, lj = self.on_day(i, d), self.on_day(j, d)
+                    if li and lj:
+                        pen = self.m.NewBoolVar("")
+                        self.m.Add(pen >= sum(li) + sum(lj) - 1)
+                        self.penal(pen, c.weight)
+            else:
+                diff = self.m.NewIntVar(0, self.D, "")
+                self.m.AddAbsEquality(diff, self.day_var(i) - self.day_var(j))
+                short = self.m.NewIntVar(0, md, "")
+                self.m.Add(short >= md - diff)
+                self.penal(short, c.weight)
+
+    def c_max_days_between(self, c: MaxDaysBetween) -> None:
+        for i, j in itertools.combinations(c.activity_ids, 2):
+            diff = self.day_var(i) - self.day_var(j)
+            if c.hard:
+                self.m.Add(diff <= c.max_days)
+                self.m.Add(-diff <= c.max_days)
+            else:
+                over = self.m.NewIntVar(0, self.D, "")
+                self.m.Add(over >= diff - c.max_days)
+                self.m.Add(over >= -diff - c.max_days)
+                self.penal(over, c.weight)
+
+    def c_same(self, c: SameStart) -> None:
+        ids = c.activity_ids
+        if c.what == "time" and c.hard:
+            first = ids[0]
+            for other in ids[1:]:
+                for s in set(self.x[first]) | set(self.x[other]):
+                    a, b = self.x[first].get(s), self.x[other].get(s)
+                    if a is None and b is not None:
+                        self.m.Add(b == 0)
+                    elif b is None and a is not None:
+                        self.m.Add(a == 0)
+                    elif a is not None:
+                        self.m.Add(a == b)
+            return
+        var = {"time": self.start_var, "day": self.day_var, "hour": self.hour_var}[c.what]
+        for other in ids[1:]:
+            en = self.enforce(c)
+            self.m.Add(var(ids[0]) == var(other)).OnlyEnforceIf(en)
+
+    def c_not_overlapping(self, c: NotOverlapping) -> None:
+        en = self.enforce(c)
+        for d in range(self.D):
+            for h in range(self.H):
+                lits = self.lits_at(c.activity_ids, (d, h))
+                if len(lits) > 1:
+                    self.m.Add(sum(lits) <= 1).OnlyEnforceIf(en)
+
+    def c_consecutive(self, c: Consecutive) -> None:
+        en = self.enforce(c)
+        dur = self.prep.acts[c.first].duration
+        for (d, h), lit in self.x[c.first].items():
+            nxt = self.x[c.second].get((d, h + dur))
+            self.m.AddBoolOr([lit.Not()] + ([nxt] if nxt is not None else [])).OnlyEnforceIf(en)
+
+    def c_grouped(self, c: Grouped) -> None:
+        en = self.enforce(c)
+        ids = c.activity_ids
+        acts = [self.prep.acts[i] for i in ids]
+        if len(ids) == 2:
+            a, b = acts
+            for (d, h), lit in self.x[a.id].items():
+                nb = [
+                    self.x[b.id][s]
+                    for s in ((d, h + a.duration), (d, h - b.duration))
+                    if s in self.x[b.id]
+                ]
+                self.m.AddBoolOr([lit.Not(), *nb]).OnlyEnforceIf(en)
+            return
+        total = sum(a.duration for a in acts)
+        starts = [self.start_var(i) for i in ids]
+        ends = [s + a.duration for s, a in zip(starts, acts, strict=True)]
+        lo = self.m.NewIntVar(0, self.D * self.H, "")
+        hi = self.m.NewIntVar(0, self.D * self.H, "")
+        self.m.AddMinEquality(lo, starts)
+        self.m.AddMaxEquality(hi, ends)
+        self.m.Add(hi - lo == total).OnlyEnforceIf(en)
+        for i in ids[1:]:
+            self.m.Add(self.day_var(i) == self.day_var(ids[0])).OnlyEnforceIf(en)
+        ivs = []
+        for s, a in zip(starts, acts, strict=True):
+            if en:
+                ivs.append(self.m.NewOptionalFixedSizeIntervalVar(s, a.duration, en[0], ""))
+            else:
+                ivs.append(self.m.NewFixedSizeIntervalVar(s, a.duration, ""))
+        self.m.AddNoOverlap(ivs)
+
+    def c_ordered(self, c: Ordered) -> None:
+        en = self.enforce(c)
+        dur = self.prep.acts[c.first].duration
+        if not c.only_if_same_day:
+            self.m.Add(self.start_var(c.second) >= self.start_var(c.first) + dur).OnlyEnforceIf(en)
+            return
+        for (d, h), lit in self.x[c.first].items():
+            bad = [v for (d2, h2), v in self.x[c.second].items() if d2 == d and h2 < h + dur]
+            for v in bad:
+                self.m.AddBoolOr([lit.Not(), v.Not()]).OnlyEnforceIf(en)
+
+    def c_min_gaps(self, c: MinGapsBetween) -> None:
+        en = self.enforce(c)
+        for i, j in itertools.combinations(c.activity_ids, 2):
+            di, dj = self.prep.acts[i].duration, self.prep.acts[j].duration
+            for (d, h), lit in self.x[i].items():
+                bad = [
+                    v
+                    for (d2, h2), v in self.x[j].items()
+                    if d2 == d and h2 < h + di + c.min_gaps and h < h2 + dj + c.min_gaps
+                ]
+                if bad:
+                    self.m.Add(lit + sum(bad) <= 1).OnlyEnforceIf(en)
+
+    def c_ends_day(self, c: EndsStudentsDay) -> None:
+        prep = self.prep
+        for aid in c.activity_ids:
+            en = self.enforce(c)
+            a = prep.acts[aid]
+            others = sorted(
+                {o for sg in prep.subgroups[aid] for o in prep.subgroup_acts[sg]} - {aid}
+            )
+            for (d, h), lit in self.x[aid].items():
+                for hh in range(h + a.duration, self.H):
+                    for o in self.lits_at(others, (d, hh)):
+                        self.m.AddBoolOr([lit.Not(), o.Not()]).OnlyEnforceIf(en)
+
+    def c_occupy_max(self, c: MaxSlotsFromSelection) -> None:
+        used = []
+        for s in c.slots:
+            lits = self.lits_at(c.activity_ids, s)
+            if not lits:
+                continue
+            u = self.m.NewBoolVar("")
+            for lit in lits:
+                self.m.AddImplication(lit, u)
+            used.append(u)
+        self.at_most(sum(used), c.max_slots, c)
+
+    def c_max_simultaneous(self, c: MaxSimultaneous) -> None:
+        for s in c.slots:
+            lits = self.lits_at(c.activity_ids, s)
+            if len(lits) > c.max_simultaneous:
+                self.at_most(sum(lits), c.max_simultaneous, c)
+
+    # --- per teacher / per subgroup ---------------------------------------------------
+
+    def entities(self, c: ResourceConstraint) -> list[tuple[tuple, list[int], set[Slot]]]:
+        if c.who == "teacher":
+            names = c.names or tuple(self.prep.teacher_acts)
+            keys = [("t", n) for n in names if ("t", n) in self.key_acts]
+        else:
+            if c.names:
+                sgs = {sg for n in c.names for sg in self.p.subgroups_of.get(n, frozenset({n}))}
+            else:
+                sgs = set(self.subgroup_key)
+            keys = sorted({self.subgroup_key[sg] for sg in sgs if sg in self.subgroup_key})
+        out = []
+        for k in keys:
+            acts = self.key_acts[k]
+            if c.tag:
+                acts = [a for a in acts if c.tag in self.prep.acts[a].tags]
+            out.append(((*k, c.tag), acts, self.key_unavail[k] | self.prep.breaks))
+        return out
+
+    def hours_on(self, aids: Sequence[int], d: int) -> object:
+        return sum(self.prep.acts[a].duration * lit for a in aids for lit in self.on_day(a, d))
+
+    def c_max_hours_daily(self, c: MaxHoursDaily) -> None:
+        for _, acts, _ in self.entities(c):
+            for d in range(self.D):
+                if sum(self.prep.acts[a].duration for a in acts) > c.max_hours:
+                    self.at_most(self.hours_on(acts, d), c.max_hours, c)
+
+    def c_min_hours_daily(self, c: MinHoursDaily) -> None:
+        for key, acts, _ in self.entities(c):
+            for d in range(self.D):
+                hours = self.hours_on(acts, d)
+                if c.allow_empty_days:
+                    used = self.day_used(key, acts, d)
+                    if isinstance(used, int):
+                        continue
+                    if c.hard:
+                        self.m.Add(hours >= c.min_hours * used)
+                    else:
+                        slack = self.m.NewIntVar(0, c.min_hours, "")
+                        self.m.Add(hours + slack >= c.min_hours * used)
+                        self.penal(slack, c.weight)
+                else:
+                    self.at_least(hours, c.min_hours, c)
+
+    def c_max_days(self, c: MaxDaysPerWeek) -> None:
+        hours = range(*c.interval) if c.interval else None
+        for key, acts, _ in self.entities(c):
+            used = [self.day_used(key, acts, d, hours) for d in range(self.D)]
+            if sum(1 for u in used if not isinstance(u, int)) > c.max_days:
+                self.at_most(sum(used), c.max_days, c)
+
+    def c_min_days_week(self, c: MinDaysPerWeek) -> None:
+        for key, acts, _ in self.entities(c):
+            used = [self.day_used(key, acts, d) for d in range(self.D)]
+            self.at_least(sum(used), c.min_days, c)
+
+    def gaps_on(self, key: tuple, acts: Sequence[int], d: int, blocked: set[Slot]) -> object:
+        """Gaps of one entity on day ``d`` as ``span - lessons``: the span (first to last
+        taught period, counting only periods it could teach) is bounded below by every
+        pair of taught periods, so no helper booleans are needed."""
+        hours = [h for h in range(self.H) if (d, h) not in blocked]
+        busy = [self.busy(key, acts, (d, h)) for h in hours]
+        idx = [i for i, b in enumerate(busy) if not isinstance(b, int)]
+        if len(idx) < 2:
+            return 0
+        span = self.m.NewIntVar(0, len(hours), "")
+        for a, i in enumerate(idx):
+            self.m.Add(span >= busy[i])
+            for j in idx[a + 1 :]:
+                self.m.Add(span >= (j - i + 1) * (busy[i] + busy[j] - 1))
+        return span - sum(busy[i] for i in idx)
+
+    def no_gaps(
+        self, key: tuple, acts: Sequence[int], d: int, blocked: set[Slot], c: Constraint
+    ) -> None:
+        """No gap on day ``d``: the lessons form one block (at most one start of a block)."""
+        hours = [h for h in range(self.H) if (d, h) not in blocked]
+        busy = [self.busy(key, acts, (d, h)) for h in hours]
+        if sum(1 for b in busy if not isinstance(b, int)) < 2:
+            return
+        starts = []
+        for i, b in enumerate(busy):
+            if isinstance(b, int) and b == 0:
+                continue
+            st = self.m.NewBoolVar("")
+            self.m.Add(st >= b - (busy[i - 1] if i else 0))
+            starts.append(st)
+        self.m.Add(sum(starts) <= 1)
+
+    def day_gaps_at_most(
+        self, key: tuple, acts: Sequence[int], d: int, blocked: set[Slot], g: int
+    ) -> None:
+        """At most ``g`` gaps on day ``d``, without helper variables: whenever two periods
+        are both taught, at most ``g`` of the periods between them are free."""
+        hours = [h for h in range(self.H) if (d, h) not in blocked]
+        busy = [self.busy(key, acts, (d, h)) for h in hours]
+        for i in range(len(busy)):
+            if isinstance(busy[i], int):
+                continue
+            for j in range(i + g + 2, len(busy)):
+                if isinstance(busy[j], int):
+                    continue
+                between = busy[i + 1 : j]
+                need = len(between) - g
+                self.m.Add(sum(between) >= need * (busy[i] + busy[j] - 1))
+
+    def c_max_gaps(self, c: MaxGaps) -> None:
+        if c.hard and c.max_gaps == 0:
+            for key, acts, blocked in self.entities(c):
+                if c.tag is None:
+                    self._no_gap_keys.add(key)
+                for d in range(self.D):
+                    self.no_gaps(key, acts, d, blocked, c)
+            return
+        if c.hard and c.per == "day":
+            for key, acts, blocked in self.entities(c):
+                for d in range(self.D):
+                    self.day_gaps_at_most(key, acts, d, blocked, c.max_gaps)
+            return
+        for key, acts, blocked in self.entities(c):
+            per_day = [self.gaps_on(key, acts, d, blocked) for d in range(self.D)]
+            if c.per == "day":
+                for g in per_day:
+                    if not isinstance(g, int):
+                        self.at_most(g, c.max_gaps, c)
+            elif any(not isinstance(g, int) for g in per_day):
+                self.at_most(sum(per_day), c.max_gaps, c)
+
+    def c_max_continuous(self, c: MaxHoursContinuously) -> None:
+        n = c.max_hours + 1
+        for _, acts, _ in self.entities(c):
+            for d in range(self.D):
+                for h0 in range(self.H - n + 1):
+                    lits = [lit for h in range(h0, h0 + n) for lit in self.lits_at(acts, (d, h))]
+                    if len(lits) >= n:
+                        self.at_most(sum(lits), c.max_hours, c)
+
+    def c_early(self, c: EarlyMaxBeginningsAtSecondHour) -> None:
+        for key, acts, blocked in self.entities(c):
+            if c.hard and c.max_days == 0 and c.tag is None:
+                self._early_keys[key] = (acts, blocked)
+            late = []
+            for d in range(self.D):
+                hours = [h for h in range(self.H) if (d, h) not in blocked]
+                if not hours:
+                    continue
+                used = self.day_used(key, acts, d)
+                if isinstance(used, int):
+                    continue
+                b0 = self.busy(key, acts, (d, hours[0]))
+                b1 = self.busy(key, acts, (d, hours[1])) if len(hours) > 1 else 0
+                en = self.enforce(c)
+                self.m.Add(used <= b0 + b1).OnlyEnforceIf(en)
+                lt = self.m.NewBoolVar("")
+                self.m.Add(lt >= used - b0)
+                late.append(lt)
+            if len(late) > c.max_days:
+                self.at_most(sum(late), c.max_days, c)
+
+    _dispatch: dict[type, Callable[[_Builder, Constraint], None]] = {
+        PreferredStarts: c_starts,
+        PreferredSlots: c_slots,
+        MinDaysBetween: c_min_days,
+        MaxDaysBetween: c_max_days_between,
+        SameStart: c_same,
+        NotOverlapping: c_not_overlapping,
+        Consecutive: c_consecutive,
+        Grouped: c_grouped,
+        Ordered: c_ordered,
+        MinGapsBetween: c_min_gaps,
+        EndsStudentsDay: c_ends_day,
+        MaxSlotsFromSelection: c_occupy_max,
+        MaxSimultaneous: c_max_simultaneous,
+        MaxHoursDaily: c_max_hours_daily,
+        MinHoursDaily: c_min_hours_daily,
+        MaxDaysPerWeek: c_max_days,
+        MinDaysPerWeek: c_min_days_week,
+        MaxGaps: c_max_gaps,
+        MaxHoursContinuously: c_max_continuous,
+        EarlyMaxBeginningsAtSecondHour: c_early,
+    }
+
+
+class _Watch(cp_model.CpSolverSolutionCallback):
+    """Records when the first complete timetable appeared; stops the search when the
+    preferences cannot improve (total 0) or when only the first timetable is wanted."""
+
+    def __init__(self, t0: float, on_solution: Callable[[float, float], None] | None) -> None:
+        super().__init__()
+        self.t0 = t0
+        self.first: float | None = None
+        self.stop_at_first = False
+        self.has_objective = True
+        self.on_solution = on_solution
+
+    def on_solution_callback(self) -> None:
+        now = time.perf_counter() - self.t0
+        obj = self.ObjectiveValue() / (SCALE * 100) if self.has_objective else None
+        if self.first is None:
+            self.first = now
+        if self.on_solution is not None and obj is not None:
+            self.on_solution(now, obj)
+        if self.stop_at_first or (obj is not None and obj <= 1e-9):
+            self.StopSearch()
+
+
+_FOUND = (cp_model.OPTIMAL, cp_model.FEASIBLE)
+
+
+class _Search:
+    """The search strategy around CP-SAT.
+
+    Several workers: CP-SAT's own portfolio on the full model. One worker: CP-SAT's tree
+    search alone is weak on tight school instances and its local search (feasibility
+    jump / violation LS) alone is erratic, so slices of local search on the full model
+    and tree search on the hard rules alternate, with a new seed and twice the work
+    budget each round (restarts against heavy tails). Slices are bounded in CP-SAT's
+    deterministic time, so one worker gives the same timetable for the same seed unless
+    the wall-clock limit cuts a slice. Once a timetable exists, local search improves
+    the preferences from it until they stop improving or time runs out.
+    """
+
+    def __init__(
+        self, b: _Builder, deadline: float, workers: int, seed: int, watch: _Watch
+    ) -> None:
+        self.b = b
+        self.deadline = deadline
+        self.workers = workers
+        self.seed = seed
+        self.watch = watch
+        self.has_obj = bool(b.obj)
+        self.values: dict | None = None
+        self.objective: float | None = None
+        self.status = cp_model.UNKNOWN
+
+    def left(self) -> float:
+        return self.deadline - time.perf_counter()
+
+    def _solve(
+        self, model: cp_model.CpModel, seed: int, *, ls: bool, det: float | None
+    ) -> cp_model.CpSolver:
+        solver = cp_model.CpSolver()
+        prm = solver.parameters
+        prm.max_time_in_seconds = max(0.05, self.left())
+        prm.num_workers = max(1, self.workers)
+        prm.random_seed = seed
+        if det is not None:
+            prm.max_deterministic_time = det
+        prm.use_ls_only = ls
+        self.status = solver.Solve(model, self.watch)
+        return solver
+
+    def _keep(self, solver: cp_model.CpSolver, with_objective: bool) -> None:
+        b = self.b
+        values = {v: solver.BooleanValue(v) for xs in b.x.values() for v in xs.values()}
+        values.update({v: solver.BooleanValue(v) for ys in b.y.values() for v in ys.values()})
+        obj = solver.ObjectiveValue() / (SCALE * 100) if (with_objective and self.has_obj) else None
+        if obj is None and self.has_obj:
+            obj = _price(b, values, self.seed)
+        if not self.has_obj:
+            obj = 0.0
+        if self.objective is None or (obj is not None and obj < self.objective - 1e-9):
+            self.values, self.objective = values, obj
+
+    def first(self, stop_at_first: bool) -> str:
+        """Find a timetable: 'found', 'infeasible' or 'unknown'."""
+        w = self.watch
+        if self.workers > 1:
+            w.stop_at_first = stop_at_first
+            solver = self._solve(self.b.m, self.seed, ls=False, det=None)
+            if self.status in _FOUND:
+                self._keep(solver, True)
+                return "found"
+            return "infeasible" if self.status == cp_model.INFEASIBLE else "unknown"
+        feas = self.b.m.Clone()
+        feas.ClearObjective()
+        det, k = 0.5, 0
+        while self.left() > 0.05:
+            for ls in (True, False):
+                if self.left() <= 0.05:
+                    break
+                w.has_objective = ls and self.has_obj
+                w.stop_at_first = stop_at_first or not ls
+                solver = self._solve(self.b.m if ls else feas, self.seed + k, ls=ls, det=det)
+                w.has_objective = self.has_obj
+                if self.status in _FOUND:
+                    self._keep(solver, ls)
+                    return "found"
+                if self.status == cp_model.INFEASIBLE:
+                    return "infeasible"
+            det, k = det * 2, k + 1
+        return "unknown"
+
+    def improve(self) -> None:
+        """Local search on the preferences from the best timetable, while it helps."""
+        if not self.has_obj or self.values is None or (self.objective or 0) <= 1e-9:
+            return
+        w = self.watch
+        w.stop_at_first = False
+        det, k, idle = 1.0, 1, 0
+        while self.left() > 0.2 and idle < 2 and (self.objective or 0) > 1e-9:
+            model = self.b.m
+            model.ClearHints()
+            for var, val in self.values.items():
+                model.AddHint(var, val)
+            before = self.objective
+            solver = self._solve(
+                model,
+                self.seed + 100 + k,
+                ls=self.workers == 1,
+                det=det if self.workers == 1 else None,
+            )
+            if self.status in _FOUND:
+                self._keep(solver, True)
+            if self.status == cp_model.OPTIMAL:
+                break
+            idle = (
+                idle + 1
+                if self.objective is None or before is None or self.objective >= before - 1e-9
+                else 0
+            )
+            det, k = det * 2, k + 1
+
+
+def solve(
+    problem: Problem,
+    *,
+    time_limit: float = 60.0,
+    workers: int = 1,
+    seed: int = 0,
+    stop_at_first: bool = False,
+    on_solution: Callable[[float, float], None] | None = None,
+) -> Result:
+    """Place every activity or say why not (see :class:`_Search` for the strategy)."""
+    t0 = time.perf_counter()
+    if problem.unsupported:
+        names = "、".join(f"{k}（{v}件）" for k, v in sorted(problem.unsupported.items()))
+        return Result(
+            "unsupported",
+            reasons=[f"この条件の種類にはまだ対応していません: {names}"],
+            wall_seconds=time.perf_counter() - t0,
+        )
+    prep = Prepared(problem)
+    reasons = checks.explain(prep)
+    if reasons:
+        return Result("infeasible", reasons=reasons, wall_seconds=time.perf_counter() - t0)
+    b = _Builder(prep)
+    b.build()
+    watch = _Watch(t0, on_solution)
+    search = _Search(b, t0 + time_limit, workers, seed, watch)
+    outcome = search.first(stop_at_first)
+    if outcome != "found":
+        wall = time.perf_counter() - t0
+        if outcome == "infeasible":
+            reasons = ["すべての条件を同時に満たす時間割はありません。"]
+            budget = min(10.0, max(1.0, t0 + time_limit - time.perf_counter()))
+            culprits = _relaxations(problem, budget, seed)
+            if culprits:
+                reasons.append(
+                    "次のいずれかの種類の条件を緩めると時間割を作れます: "
+                    + "、".join(culprits)
+                    + "。"
+                )
+            return Result("infeasible", reasons=reasons, wall_seconds=time.perf_counter() - t0)
+        return Result(
+            "unknown",
+            reasons=[
+                f"{time_limit:g}秒以内に時間割が見つかりませんでした（制限時間を延ばすと見つかる可能性があります）。"
+            ],
+            wall_seconds=wall,
+        )
+    first_at = watch.first if watch.first is not None else time.perf_counter() - t0
+    if not stop_at_first:
+        search.improve()
+    values = search.values or {}
+    placements = {}
+    for aid, xs in b.x.items():
+        (d, h) = next(s for s, v in xs.items() if values[v])
+        room = prep.fixed_room(aid)
+        if aid in b.y:
+            room = next(r for r, v in b.y[aid].items() if values[v])
+        placements[aid] = Placement(aid, d, h, room)
+    obj = search.objective if search.objective is not None else float("nan")
+    return Result(
+        "solved",
+        placements=placements,
+        soft_total=round(obj, 4),
+        objective=obj,
+        first_solution_seconds=first_at,
+        wall_seconds=time.perf_counter() - t0,
+        optimal=obj <= 1e-9,
+    )
+
+
+KIND_LABELS: dict[type, str] = {
+    NotAvailable: "先生・生徒・教室の使えない時間",
+    PreferredStarts: "開始時刻の指定",
+    PreferredSlots: "時間帯の指定",
+    MinDaysBetween: "同じ授業の間をあける日数",
+    MaxDaysBetween: "同じ授業の間隔の上限",
+    SameStart: "同時に行う授業（合同・選択・分割）",
+    NotOverlapping: "重ねてはいけない授業",
+    Consecutive: "続けて行う授業",
+    Grouped: "まとめて行う授業",
+    Ordered: "授業の順序",
+    MinGapsBetween: "授業の間の空き",
+    EndsStudentsDay: "その日の最後に行う授業",
+    MaxSlotsFromSelection: "指定コマの使用上限",
+    MaxSimultaneous: "同時に行える授業数の上限",
+    MaxHoursDaily: "1日のコマ数の上限",
+    MinHoursDaily: "1日のコマ数の下限",
+    MaxDaysPerWeek: "週の日数の上限",
+    MinDaysPerWeek: "週の日数の下限",
+    MaxGaps: "空き時間の上限",
+    MaxHoursContinuously: "連続コマ数の上限",
+    EarlyMaxBeginningsAtSecondHour: "1校時から始める決まり",
+    PreferredRooms: "教室の指定",
+}
+
+
+def _relaxations(problem: Problem, seconds: float, seed: int) -> list[str]:
+    """The kinds of hard rule whose removal alone makes a timetable possible (the solver's
+    answer to "which rules conflict", in words the 教務主任 can act on)."""
+    deadline = time.perf_counter() + seconds
+    kinds = sorted(
+        {type(c) for c in problem.constraints if c.hard and type(c) in KIND_LABELS},
+        key=lambda k: k.__name__,
+    )
+    out = []
+    for i, kind in enumerate(kinds):
+        left = deadline - time.perf_counter()
+        if left <= 0.05:
+            break
+        relaxed = dataclasses.replace(
+            problem,
+            constraints=[c for c in problem.constraints if not (c.hard and type(c) is kind)],
+        )
+        prep = Prepared(relaxed)
+        if checks.explain(prep):
+            continue
+        b = _Builder(prep)
+        b.build()
+        feas = b.m.Clone()
+        feas.ClearObjective()
+        solver = cp_model.CpSolver()
+        solver.parameters.max_time_in_seconds = max(0.05, left / (len(kinds) - i))
+        solver.parameters.num_workers = 1
+        solver.parameters.random_seed = seed
+        if solver.Solve(feas) in _FOUND:
+            out.append(KIND_LABELS[kind])
+    return out
+
+
+def _price(b: _Builder, values: dict, seed: int) -> float | None:
+    """The preference cost of a timetable found without the objective."""
+    fixed = b.m.Clone()
+    fixed.ClearHints()
+    for var, val in values.items():
+        fixed.Add(var == int(val))
+    solver = cp_model.CpSolver()
+    solver.parameters.max_time_in_seconds = 30.0
+    solver.parameters.num_workers = 1
+    solver.parameters.random_seed = seed
+    status = solver.Solve(fixed)
+    if status in _FOUND:
+        return solver.ObjectiveValue() / (SCALE * 100)
+    return None
