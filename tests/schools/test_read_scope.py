@@ -12,6 +12,7 @@ from dataclasses import dataclass
 
 import pytest
 from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django_tenants.utils import tenant_context
 
@@ -170,3 +171,32 @@ def test_the_board_sets_the_scope_and_it_is_audited(classes, muni, client_for, b
     assert event.changes["after"] == {"read_scope": READ_SCOPE_OWN_CLASSES}
     # from the next request on, the homeroom teacher reads their own class only
     assert teacher.get(reverse("schools:class-roster", args=[classes.two.pk])).status_code == 404
+
+
+def main_pages(c: Classroom, term: Term, student_id: int) -> list[str]:
+    return [
+        reverse("home"),
+        reverse("schools:school-detail", args=[c.school_id]),
+        reverse("attendance:index"),
+        reverse("attendance:day", args=[c.pk, "2026-06-01"]),
+        reverse("gradebook:index"),
+        *class_urls(c, term, student_id),
+    ]
+
+
+def test_main_pages_make_no_more_queries_with_own_classes_only(classes, muni, client_for):
+    """The scope is on the tenant row the middleware loads anyway, and narrows by subqueries."""
+    client = client_for(muni, classes.homeroom.user)
+    urls = main_pages(classes.one, classes.term, classes.pupil_one.student_id)
+
+    def counts() -> dict[str, int]:
+        found = {}
+        for url in urls:
+            with CaptureQueriesContext(connection) as queries:
+                assert client.get(url).status_code == 200, url
+            found[url] = len(queries)
+        return found
+
+    school_wide = counts()
+    set_scope(muni, READ_SCOPE_OWN_CLASSES)
+    assert counts() == school_wide
