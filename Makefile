@@ -27,6 +27,8 @@ migrate: setup db
 seed: migrate
 	$(PY) manage.py seed_demo
 
+# A development server on loopback only (never on the network): browsers resolve
+# *.localhost to 127.0.0.1 by themselves, so every demo host works from this machine.
 run: seed
 	$(PY) manage.py collectstatic --noinput --verbosity 0
 	@$(PY) manage.py demo_logins --port $(PORT)
@@ -36,7 +38,7 @@ run: seed
 	@$(PY) manage.py procrastinate worker & worker=$$!; \
 	trap 'wait $$worker' INT; \
 	trap 'kill -TERM $$worker 2>/dev/null; wait $$worker' EXIT; \
-	$(PY) manage.py runserver 0.0.0.0:$(PORT)
+	$(PY) manage.py runserver 127.0.0.1:$(PORT)
 
 # One more worker (on this machine or another one pointed at the same DATABASE_URL).
 worker: migrate

@@ -18,7 +18,7 @@ import datetime as dt
 
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
-from drf_spectacular.utils import extend_schema
+from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import serializers, viewsets
 from rest_framework.exceptions import ValidationError
 from rest_framework.response import Response
@@ -111,8 +111,15 @@ class CalendarViewSet(viewsets.ViewSet):
         )
 
 
+# The path's id (a class, a student): typed for the schema (a ViewSet has no queryset to derive
+# it from), and only digits reach the view.
+ID = OpenApiParameter("id", int, OpenApiParameter.PATH)
+
+
 class ClassMarksViewSet(viewsets.ViewSet):
     """The day's marks of a class (read, and replace in one call)."""
+
+    lookup_value_regex = r"[0-9]+"
 
     def _classroom(self, request, pk):
         return get_object_or_404(_actor(request).classrooms(), pk=pk)
@@ -138,7 +145,7 @@ class ClassMarksViewSet(viewsets.ViewSet):
             ],
         }
 
-    @extend_schema(responses=None)
+    @extend_schema(parameters=[ID], responses=None)
     def retrieve(self, request, pk=None):
         classroom = self._classroom(request, pk)
         day = _date(request.query_params.get("date"), "date", timezone.localdate())
@@ -148,7 +155,7 @@ class ClassMarksViewSet(viewsets.ViewSet):
         entry = queries.daily_entry(classroom, day, period)
         return Response(self._body(entry, period))
 
-    @extend_schema(request=ClassMarksWriteSerializer, responses=None)
+    @extend_schema(parameters=[ID], request=ClassMarksWriteSerializer, responses=None)
     def update(self, request, pk=None):
         actor = _actor(request)
         classroom = self._classroom(request, pk)
@@ -185,7 +192,9 @@ class ClassMarksViewSet(viewsets.ViewSet):
 class StudentMarksViewSet(viewsets.ViewSet):
     """A student's marks over a period (``from``, ``to``; default: the current year so far)."""
 
-    @extend_schema(responses=None)
+    lookup_value_regex = r"[0-9]+"
+
+    @extend_schema(parameters=[ID], responses=None)
     def retrieve(self, request, pk=None):
         actor = _actor(request)
         student = get_object_or_404(actor.students(), pk=pk)

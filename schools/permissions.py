@@ -18,10 +18,12 @@ from dataclasses import dataclass, field
 from functools import wraps
 from urllib.parse import urlencode
 
+from django.apps import apps
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.views import redirect_to_login
 from django.core.exceptions import PermissionDenied
+from django.db import connection
 from django.db.models import Q, QuerySet
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import get_object_or_404
@@ -65,6 +67,10 @@ class Actor:
     # (classroom_id, subject_id) pairs: 教科担任 teaching assignments
     teaching: frozenset[tuple[int, int]] = field(default_factory=frozenset)
     member_school_ids: frozenset[int] = field(default_factory=frozenset)
+    # The municipality's 閲覧範囲 (``Municipality.read_scope``): True = "own classes only", a
+    # teacher reads the classes they are homeroom of or teach (and those classes' students),
+    # except at schools they administer. Read once in ``actor_for_user``.
+    own_classes_only: bool = False
 
     @classmethod
     def system(cls, name: str = "system", *, all_powers: bool = True) -> Actor:
@@ -112,8 +118,24 @@ class Actor:
         return school_id in self.admin_school_ids
 
     # --- classes ----------------------------------------------------------------
+    @property
+    def own_classroom_ids(self) -> frozenset[int]:
+        """Classes the actor is homeroom of or teaches (live years)."""
+        return self.homeroom_classroom_ids | {c for c, _ in self.teaching}
+
+    def reads_whole_school(self, school_id: int) -> bool:
+        """Every class of the school (the default), or — under "own classes only" — only as
+        one of its administrators."""
+        if self.sees_whole_municipality:
+            return True
+        if school_id not in self.member_school_ids:
+            return False
+        return not self.own_classes_only or school_id in self.admin_school_ids
+
     def can_view_classroom(self, classroom: Classroom) -> bool:
-        return self.can_view_school(classroom.school_id)
+        return self.reads_whole_school(classroom.school_id) or (
+            self.can_view_school(classroom.school_id) and classroom.pk in self.own_classroom_ids
+        )
 
     def is_homeroom_of(self, classroom_id: int) -> bool:
         return classroom_id in self.homeroom_classroom_ids
@@ -137,15 +159,23 @@ class Actor:
 
     def classrooms(self) -> QuerySet[Classroom]:
         qs = Classroom.objects.select_related("school", "school_year")
-        return (
-            qs if self.sees_whole_municipality else qs.filter(school_id__in=self.member_school_ids)
-        )
+        if self.sees_whole_municipality:
+            return qs
+        if not self.own_classes_only:
+            return qs.filter(school_id__in=self.member_school_ids)
+        return qs.filter(Q(school_id__in=self.admin_school_ids) | Q(pk__in=self.own_classroom_ids))
 
     def students(self) -> QuerySet[Student]:
         qs = Student.objects.all()
         if self.sees_whole_municipality:
             return qs
-        return qs.filter(enrolments__school_id__in=self.member_school_ids).distinct()
+        if not self.own_classes_only:
+            return qs.filter(enrolments__school_id__in=self.member_school_ids).distinct()
+        # Under "own classes only": students of one's classes, and of the schools one runs.
+        return qs.filter(
+            Q(enrolments__school_id__in=self.admin_school_ids)
+            | Q(enrolments__classroom_id__in=self.own_classroom_ids)
+        ).distinct()
 
     # --- attendance ---------------------------------------------------------------
     # (pages and the API of attendance ask these; the calendar's services ask can_manage_school)
@@ -469,9 +499,34 @@ def _get_or_404(qs: QuerySet, pk: object):
 
 ANONYMOUS = Actor(user_id=None)
 
+# ``Municipality.read_scope`` (tenants): who reads which classes, a board's choice.
+READ_SCOPE_SCHOOL = "school"
+READ_SCOPE_OWN_CLASSES = "own_classes"
+
+
+def municipality_read_scope() -> str:
+    """The current municipality's 閲覧範囲.
+
+    In a request the tenant middleware has already loaded the municipality's row (no query);
+    a command or job inside ``schema_context`` has only the schema's name, and reads the row
+    once (the ``tenants`` model is reached through the app registry: ``schools`` does not
+    import it).
+    """
+    tenant = getattr(connection, "tenant", None)
+    scope = getattr(tenant, "read_scope", None)
+    if isinstance(scope, str):
+        return scope
+    schema = getattr(connection, "schema_name", "") or ""
+    if not schema or schema == "public":
+        return READ_SCOPE_SCHOOL
+    model = apps.get_model(settings.TENANT_MODEL)
+    found = model.objects.filter(schema_name=schema).values_list("read_scope", flat=True).first()
+    return found or READ_SCOPE_SCHOOL
+
 
 def actor_for_user(user) -> Actor:
-    """Build the actor from role assignments of the current and preparing years (2 queries)."""
+    """Build the actor from role assignments of the current and preparing years (2 queries),
+    and the municipality's 閲覧範囲 (already loaded with the tenant in a request)."""
     if user is None or not user.is_authenticated:
         return ANONYMOUS
     live_years = SchoolYear.objects.exclude(state=SchoolYear.State.ARCHIVED).values("pk")
@@ -507,6 +562,7 @@ def actor_for_user(user) -> Actor:
         homeroom_classroom_ids=frozenset(homerooms),
         teaching=frozenset(teaching),
         member_school_ids=frozenset(member),
+        own_classes_only=municipality_read_scope() == READ_SCOPE_OWN_CLASSES,
     )
 
 

@@ -270,6 +270,11 @@ def _school_and_year(request: HttpRequest, pk: int) -> tuple[School, SchoolYear 
 def school_detail(request: HttpRequest, pk: int) -> HttpResponse:
     """The school's classes and terms of a year (current by default, ?year= for others)."""
     school, year = _school_and_year(request, pk)
+    actor = request.actor
+    classes = queries.classes_of(school, year) if year else []
+    if year and not actor.reads_whole_school(school.pk):
+        # 閲覧範囲 "own classes only": the classes the teacher has (a subquery, no extra query)
+        classes = classes.filter(pk__in=actor.classrooms().values("pk"))
     return render(
         request,
         "schools/school_detail.html",
@@ -277,7 +282,8 @@ def school_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "school": school,
             "year": year,
             "years": SchoolYear.objects.all(),
-            "classes": queries.classes_of(school, year) if year else [],
+            "classes": classes,
+            "whole_school": actor.reads_whole_school(school.pk),
             "terms": queries.terms_of(school, year) if year else [],
             "can_manage": request.actor.can_manage_school(school.pk),
             "import_url": reverse("schools_io:import-roster"),
@@ -289,6 +295,9 @@ def school_detail(request: HttpRequest, pk: int) -> HttpResponse:
 def school_roster(request: HttpRequest, pk: int) -> HttpResponse:
     """学校名簿: every class of the year with its students (three queries)."""
     school, year = _school_and_year(request, pk)
+    request.actor.require(
+        request.actor.reads_whole_school(school.pk), "学校名簿を閲覧する権限がありません。"
+    )
     if year is None:
         return redirect("schools:school-detail", school.pk)
     return render(

@@ -316,6 +316,9 @@ def export_class(request: HttpRequest, classroom_id: int) -> HttpResponse:
 def export_school(request: HttpRequest, school_id: int) -> HttpResponse:
     """全校名簿 (.xlsx) of one school and year (``?year=2026``, default the current year)."""
     school = request.actor.school_or_404(school_id)
+    request.actor.require(
+        request.actor.reads_whole_school(school.pk), "全校名簿を出力する権限がありません。"
+    )
     year = _year_or_404(request.GET.get("year"))
     book, filename = excel.school_roster_workbook(school, year)
     audit.record_export(

@@ -43,6 +43,17 @@ class Municipality(TenantMixin):
     )
     # The demo only (seed_demo, tests): everyone, administrators included, on loopback.
     mfa_exempt_loopback = models.BooleanField("ループバックを免除 (デモ用)", default=False)
+    # 閲覧範囲 (schools.permissions reads it once per request with the tenant): whether a
+    # teacher reads every class of their school or only their own. The board edits it.
+    read_scope = models.CharField(
+        "教職員の閲覧範囲",
+        max_length=20,
+        default="school",
+        choices=[
+            ("school", "学校全体 (所属校のすべての学級)"),
+            ("own_classes", "担当学級のみ (学級担任・教科担任の学級)"),
+        ],
+    )
 
     auto_create_schema = True
     auto_drop_schema = False  # dropping is explicit, in tenants.provisioning

@@ -18,6 +18,7 @@ AUDIT_ACTIONS = {
     "accounts.token.create": "APIトークンの作成",
     "accounts.token.revoke": "APIトークンの無効化",
     "accounts.policy.update": "ログイン設定の変更",
+    "accounts.read_scope.update": "閲覧範囲の変更",
 }
 
 

@@ -5,6 +5,7 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 
 from schools.accounts.policy import parse_networks
+from schools.permissions import READ_SCOPE_OWN_CLASSES, READ_SCOPE_SCHOOL
 
 
 class CodeForm(forms.Form):
@@ -57,6 +58,22 @@ class PolicyForm(forms.Form):
             raise ValidationError("使用できない文字が含まれています。")
         parse_networks(text)
         return text
+
+
+class ReadScopeForm(forms.Form):
+    read_scope = forms.ChoiceField(
+        label="教職員の閲覧範囲",
+        choices=[
+            (READ_SCOPE_SCHOOL, "学校全体: 教職員は所属校のすべての学級と児童生徒を閲覧できる"),
+            (
+                READ_SCOPE_OWN_CLASSES,
+                "担当学級のみ: 学級担任・教科担任は担当する学級とその児童生徒だけを閲覧できる",
+            ),
+        ],
+        widget=forms.RadioSelect,
+        help_text="出欠 (備考を含む)・成績・名簿の閲覧に、画面・出力・API のすべてで適用します。"
+        "学校管理者はこの設定にかかわらず自校のすべての学級を、教育委員会は全校を閲覧できます。",
+    )
 
 
 class TokenForm(forms.Form):

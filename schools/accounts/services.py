@@ -24,7 +24,7 @@ from django_otp.plugins.otp_totp.models import TOTPDevice
 from schools import audit
 from schools.accounts.models import AccountState, ApiToken, hash_key
 from schools.accounts.policy import parse_networks
-from schools.permissions import Actor
+from schools.permissions import READ_SCOPE_OWN_CLASSES, READ_SCOPE_SCHOOL, Actor
 from tenants.models import PlatformEvent
 
 RECOVERY_CODES = 10
@@ -294,6 +294,26 @@ def update_policy(municipality: Any, *, by: Actor, mfa_required: bool, exempt_ne
         by,
         "accounts.policy.update",
         changes={"before": before, "after": {"mfa_required": mfa_required, "networks": text}},
+        target_type="tenants.municipality",
+        target_id=str(municipality.pk),
+    )
+
+
+@transaction.atomic
+def update_read_scope(municipality: Any, *, by: Actor, read_scope: str) -> None:
+    """閲覧範囲: every class of one's school, or one's own classes only (the board's choice)."""
+    by.require(by.can_manage_municipality, "閲覧範囲は教育委員会の管理者が変更します。")
+    if read_scope not in (READ_SCOPE_SCHOOL, READ_SCOPE_OWN_CLASSES):
+        raise ValidationError({"read_scope": "閲覧範囲を選んでください。"})
+    before = municipality.read_scope
+    if before == read_scope:
+        return
+    municipality.read_scope = read_scope
+    type(municipality).objects.filter(pk=municipality.pk).update(read_scope=read_scope)
+    record(
+        by,
+        "accounts.read_scope.update",
+        changes={"before": {"read_scope": before}, "after": {"read_scope": read_scope}},
         target_type="tenants.municipality",
         target_id=str(municipality.pk),
     )

@@ -14,6 +14,7 @@ urlpatterns = [
     path("tokens/<int:pk>/revoke/", views.token_revoke, name="token-revoke"),
     path("security/", views.security, name="security"),
     path("security/unlock/", views.unlock, name="unlock"),
+    path("security/read-scope/", views.read_scope, name="read-scope"),
     path("staff/<int:user_id>/password/", views.staff_password, name="staff-password"),
     path("staff/<int:user_id>/mfa-reset/", views.staff_mfa_reset, name="staff-mfa-reset"),
 ]

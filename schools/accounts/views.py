@@ -25,6 +25,7 @@ from schools.accounts.forms import (
     EnrolForm,
     PasswordResetForm,
     PolicyForm,
+    ReadScopeForm,
     ReauthForm,
     TokenForm,
 )
@@ -272,11 +273,46 @@ def security(request: HttpRequest) -> HttpResponse:
         )
         messages.success(request, "ログイン設定を保存しました。")
         return redirect("accounts:security")
+    return _security_page(request, form=form)
+
+
+def _security_page(
+    request: HttpRequest, *, form: PolicyForm, scope_form: ReadScopeForm | None = None
+) -> HttpResponse:
+    scope_form = scope_form or ReadScopeForm(initial={"read_scope": request.tenant.read_scope})
     return render(
         request,
         "accounts/security.html",
-        {"form": form, "locked": services.locked_accounts(), "minutes": lockout.lock_minutes()},
+        {
+            "form": form,
+            "scope_form": scope_form,
+            "locked": services.locked_accounts(),
+            "minutes": lockout.lock_minutes(),
+        },
     )
+
+
+@staff_required
+@require_POST
+def read_scope(request: HttpRequest) -> HttpResponse:
+    """閲覧範囲 (on the ログイン設定 page): school-wide, or own classes only."""
+    actor = request.actor
+    actor.require(actor.can_manage_municipality)
+    municipality = request.tenant
+    scope_form = ReadScopeForm(request.POST)
+    if scope_form.is_valid():
+        services.update_read_scope(
+            municipality, by=actor, read_scope=scope_form.cleaned_data["read_scope"]
+        )
+        messages.success(request, "閲覧範囲を保存しました。")
+        return redirect("accounts:security")
+    form = PolicyForm(
+        initial={
+            "mfa_required": municipality.mfa_required,
+            "exempt_networks": municipality.mfa_exempt_networks,
+        }
+    )
+    return _security_page(request, form=form, scope_form=scope_form)
 
 
 @staff_required

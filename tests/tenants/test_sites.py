@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import logging
+import os
+import secrets
 import subprocess
 import sys
 
@@ -302,3 +304,23 @@ def test_production_settings_refuse_the_development_secret(secret, ok):
     assert (result.returncode == 0) is ok, result.stderr
     if not ok:
         assert "SECRET_KEY" in result.stderr
+
+
+def test_production_settings_pass_check_deploy():
+    """``manage.py check --deploy`` with production settings: no warning at all (HSTS with
+    sub-domains and preload, SSL redirect, secure cookies, a strong secret)."""
+    env = {
+        "DJANGO_SETTINGS_MODULE": "config.settings.production",
+        "PATH": "/usr/bin:/bin",
+        "SECRET_KEY": secrets.token_urlsafe(50),
+        "DATABASE_URL": os.environ.get("DATABASE_URL", ""),
+    }
+    result = subprocess.run(
+        [sys.executable, "manage.py", "check", "--deploy", "--fail-level", "WARNING"],
+        env=env,
+        capture_output=True,
+        text=True,
+        cwd=settings.BASE_DIR,
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "System check identified no issues" in result.stdout, result.stdout

@@ -13,4 +13,8 @@ class Command(BaseCommand):
         self.stdout.write("\n=== Ai demo logins ===")
         for site, url, username, password in demo.logins(options["port"]):
             self.stdout.write(f"  {site:<24} {url:<40} {username} / {password}")
-        self.stdout.write("")
+        self.stdout.write(
+            f"\nThe development server listens on 127.0.0.1:{options['port']} only (this machine)."
+            "\nBrowsers resolve *.localhost to 127.0.0.1 by themselves; for curl use"
+            f" --resolve fujiyoshida.localhost:{options['port']}:127.0.0.1\n"
+        )
