@@ -10,13 +10,16 @@ from __future__ import annotations
 import datetime as dt
 import json
 import socket
+import time
 
 import pytest
 from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError
+from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import connection
 from django_tenants.utils import schema_context
 
+from bench.synth import shared_strings_bomb
 from gradebook.models import Remark
 from schools import services
 from schools.models import Term
@@ -191,3 +194,18 @@ def test_a_database_outage_is_a_503_in_the_api_shape(database_down):
     api = database_down.get("/api/v1/me/")
     assert api.status_code == 503
     assert api_error(api)["code"] == "service_unavailable"
+
+
+def test_a_teacher_uploading_the_shared_strings_bomb_to_a_grid_import_is_refused_fast(target):
+    """Finding 4 through the page a teacher reaches: the 208 KB, 5,000,000-string workbook."""
+    client = as_(target, "math_teacher")
+    ids = target.ids
+    url = f"/grades/grid/{ids['classroom']}/{ids['subject']}/{ids['term']}/import/"
+    bomb = shared_strings_bomb(5_000_000)
+    assert client.get(url).status_code == 200
+    started = time.perf_counter()
+    response = client.post(url, {"file": SimpleUploadedFile("成績.xlsx", bomb)})
+    elapsed = time.perf_counter() - started
+    assert response.status_code in (200, 400)
+    assert "展開すると大きすぎます" in response.content.decode()
+    assert elapsed < 1.0, elapsed
