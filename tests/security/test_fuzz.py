@@ -223,7 +223,8 @@ def test_schemathesis_finds_no_server_error(fuzz_site, live_port, live_url, tmp_
         str(report),
     ]
     try:
-        run = subprocess.run(command, capture_output=True, text=True, timeout=150)
+        # In tmp_path: schemathesis keeps a cache directory where it runs.
+        run = subprocess.run(command, capture_output=True, text=True, timeout=150, cwd=tmp_path)
     except subprocess.TimeoutExpired as exc:
         pytest.fail(f"schemathesis ran over its time budget: {str(exc.stdout)[-3000:]}")
     (Path(ARTIFACTS) / f"schemathesis-{role}.txt").write_text(run.stdout)
