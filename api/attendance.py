@@ -48,7 +48,7 @@ def _date(value: str | None, name: str, default: dt.date | None = None) -> dt.da
 def _school_year(request) -> SchoolYear:
     value = request.query_params.get("year")
     if value:
-        if not value.isdigit():
+        if not value.isdecimal():
             raise ValidationError({"year": ["年度は数字で指定してください (例: 2026)。"]})
         return get_object_or_404(SchoolYear, year=int(value))
     year = SchoolYear.objects.filter(state=SchoolYear.State.CURRENT).first()
@@ -59,7 +59,7 @@ def _school_year(request) -> SchoolYear:
 
 def _int(request, name: str) -> int:
     value = request.query_params.get(name, "")
-    if not value.isdigit():
+    if not value.isdecimal():
         raise ValidationError({name: ["数字で指定してください。"]})
     return int(value)
 
@@ -151,7 +151,7 @@ class ClassMarksViewSet(viewsets.ViewSet):
         day = _date(request.query_params.get("date"), "date", timezone.localdate())
         period_text = request.query_params.get("period", "0")
         last = calendar.periods_per_day(classroom.school)
-        period = int(period_text) if period_text.isdigit() and int(period_text) <= last else 0
+        period = int(period_text) if period_text.isdecimal() and int(period_text) <= last else 0
         entry = queries.daily_entry(classroom, day, period)
         return Response(self._body(entry, period))
 
@@ -236,7 +236,7 @@ class FiguresViewSet(viewsets.ViewSet):
         start, end = calendar.year_bounds(school_year)
         month = request.query_params.get("month")
         if month:
-            if not month.isdigit() or not 1 <= int(month) <= 12:
+            if not month.isdecimal() or not 1 <= int(month) <= 12:
                 raise ValidationError({"month": ["月は1から12で指定してください。"]})
             m = int(month)
             start, end = queries.month_bounds(school_year.year + (m < 4), m)

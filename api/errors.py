@@ -6,13 +6,41 @@ from typing import Any
 
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.core.exceptions import ValidationError as DjangoValidationError
+from django.db import DataError
 from django.http import Http404
 from rest_framework import exceptions, status
+from rest_framework.parsers import JSONParser
 from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_exception_handler
 
 
+def error_body(code: str, message: str, fields: dict | None = None) -> dict[str, Any]:
+    """The one error shape; ``config.errors`` answers it for errors outside DRF (500, 503...)."""
+    body: dict[str, Any] = {"code": code, "message": message}
+    if fields is not None:
+        body["fields"] = fields
+    return {"error": body}
+
+
+class BoundedJSONParser(JSONParser):
+    """DRF's JSON parser, refusing a body nested too deep instead of recursing into a 500.
+
+    ``config.middleware.HostileInputMiddleware`` refuses such bodies first; this guards
+    the parser wherever it is used without the middleware.
+    """
+
+    def parse(self, stream, media_type=None, parser_context=None):
+        try:
+            return super().parse(stream, media_type, parser_context)
+        except RecursionError:
+            raise exceptions.ParseError("JSONの入れ子が深すぎます。") from None
+
+
 def exception_handler(exc: Exception, context: dict[str, Any]) -> Response | None:
+    if isinstance(
+        exc, DataError
+    ):  # PostgreSQL refused a value (out of range...): the input's fault
+        exc = exceptions.ValidationError({"non_field_errors": [BAD_DATA]})
     if isinstance(exc, DjangoValidationError):
         exc = exceptions.ValidationError(
             exc.message_dict if hasattr(exc, "error_dict") else {"non_field_errors": exc.messages}
@@ -40,6 +68,8 @@ def exception_handler(exc: Exception, context: dict[str, Any]) -> Response | Non
         response.status_code = (
             status.HTTP_401_UNAUTHORIZED if "WWW-Authenticate" in response else response.status_code
         )
+    elif isinstance(exc, exceptions.ParseError):
+        body = {"code": "parse_error", "message": _text(exc, "リクエストを読み取れませんでした。")}
     else:
         body = {
             "code": getattr(exc, "default_code", "error"),
@@ -47,6 +77,9 @@ def exception_handler(exc: Exception, context: dict[str, Any]) -> Response | Non
         }
     response.data = {"error": body}
     return response
+
+
+BAD_DATA = "入力された値を扱えません（範囲外の数値や使えない文字が含まれています）。"
 
 
 def _text(exc: Exception, default: str) -> str:

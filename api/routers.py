@@ -19,7 +19,25 @@ from rest_framework.routers import DefaultRouter
 import api
 from config import extensions
 
-router = DefaultRouter(trailing_slash=True)
+
+class IntegerIdRouter(DefaultRouter):
+    """Every id in Ai is a number: ``/roster/students/abc/`` matches no route (a JSON 404).
+
+    DRF's default accepts any text as ``{id}`` and leaves it to each viewset, where a
+    ``get_object_or_404(qs, pk="abc")`` is a 500 (the probe found some). A viewset that
+    really needs another shape sets ``lookup_value_regex`` itself. At most 18 digits: a
+    bigint, never an overflow in PostgreSQL.
+    """
+
+    def get_lookup_regex(self, viewset, lookup_prefix: str = "") -> str:
+        if getattr(viewset, "lookup_value_regex", None) is None:
+            lookup_field = getattr(viewset, "lookup_field", "pk")
+            kwarg = getattr(viewset, "lookup_url_kwarg", None) or lookup_field
+            return f"(?P<{lookup_prefix}{kwarg}>[0-9]{{1,18}})"
+        return super().get_lookup_regex(viewset, lookup_prefix)
+
+
+router = IntegerIdRouter(trailing_slash=True)
 router.include_root_view = False
 
 

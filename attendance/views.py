@@ -153,7 +153,7 @@ def _parse_marks(request, entry) -> tuple[dict[int, MarkInput], dict[int, MarkIn
             base[eid] = MarkInput(request.POST.get(f"b{eid}", ""), request.POST.get(f"bn{eid}", ""))
     # Marks posted for students not on the page (left, other class) are refused by the service.
     for key in request.POST:
-        if key.startswith("m") and key[1:].isdigit() and int(key[1:]) not in marks:
+        if key.startswith("m") and key[1:].isdecimal() and int(key[1:]) not in marks:
             marks[int(key[1:])] = MarkInput(request.POST[key])
     return marks, base
 
@@ -328,7 +328,7 @@ def _school_year(request: HttpRequest) -> SchoolYear:
     """``?year=2026`` (the year number, as everywhere), else the current year."""
     year = request.GET.get("year") or request.POST.get("year")
     qs = SchoolYear.objects.all()
-    found = qs.filter(year=year).first() if year and year.isdigit() else None
+    found = qs.filter(year=year).first() if year and year.isdecimal() else None
     found = found or qs.filter(state=SchoolYear.State.CURRENT).first()
     if found is None:
         raise Http404("年度がありません。")
@@ -526,9 +526,9 @@ def overview(request: HttpRequest) -> HttpResponse:
     actor: Actor = request.actor
     school_param = request.GET.get("school", "")
     school_ids = actor.attendance_report_schools(
-        int(school_param) if school_param.isdigit() else None
+        int(school_param) if school_param.isdecimal() else None
     )
-    school = School.objects.get(pk=school_ids[0]) if school_param.isdigit() else None
+    school = School.objects.get(pk=school_ids[0]) if school_param.isdecimal() else None
     school_year = _school_year(request)
     today = timezone.localdate()
     rates = figures.monthly_rates(school_year, today, school_ids)

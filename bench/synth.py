@@ -231,3 +231,72 @@ def roster_csv(rows: Sequence[SynthStudent], *, encoding: str = "utf-8-sig") -> 
     for s in rows:
         writer.writerow([*s.row()[:6], f"{s.birth_date:%Y/%m/%d}", s.student_number])
     return buffer.getvalue().encode(encoding, errors="replace")
+
+
+def shared_strings_bomb(
+    count: int = 5_000_000, *, declared: int | None = None, sheet_rows: int = 2
+) -> bytes:
+    """A small .xlsx whose shared-string table holds ``count`` strings (all alike: tiny zipped).
+
+    What issue 10 found: a 208 KB workbook like this held a worker 35 s and 500 MB inside
+    openpyxl. Written by hand with zipfile (streamed, so building it costs little memory);
+    ``declared`` is what the ``count``/``uniqueCount`` attributes claim (default: the truth;
+    an attacker may claim 1).
+    """
+    import zipfile
+
+    declared = count if declared is None else declared
+    ns = "http://schemas.openxmlformats.org/spreadsheetml/2006/main"
+    rel = "http://schemas.openxmlformats.org/officeDocument/2006/relationships"
+    pkg = "http://schemas.openxmlformats.org/package/2006/relationships"
+    parts = {
+        "[Content_Types].xml": (
+            '<?xml version="1.0" encoding="UTF-8"?>'
+            '<Types xmlns="http://schemas.openxmlformats.org/package/2006/content-types">'
+            '<Default Extension="rels" ContentType="application/vnd.openxmlformats-package.relationships+xml"/>'
+            '<Default Extension="xml" ContentType="application/xml"/>'
+            '<Override PartName="/xl/workbook.xml" ContentType="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet.main+xml"/>'
+            '<Override PartName="/xl/worksheets/sheet1.xml" ContentType="application/vnd.openxmlformats-officedocument.spreadsheetml.worksheet+xml"/>'
+            '<Override PartName="/xl/sharedStrings.xml" ContentType="application/vnd.openxmlformats-officedocument.spreadsheetml.sharedStrings+xml"/>'
+            "</Types>"
+        ),
+        "_rels/.rels": (
+            f'<?xml version="1.0" encoding="UTF-8"?><Relationships xmlns="{pkg}">'
+            f'<Relationship Id="rId1" Type="{rel}/officeDocument" Target="xl/workbook.xml"/>'
+            "</Relationships>"
+        ),
+        "xl/workbook.xml": (
+            f'<?xml version="1.0" encoding="UTF-8"?><workbook xmlns="{ns}" xmlns:r="{rel}">'
+            '<sheets><sheet name="名簿" sheetId="1" r:id="rId1"/></sheets></workbook>'
+        ),
+        "xl/_rels/workbook.xml.rels": (
+            f'<?xml version="1.0" encoding="UTF-8"?><Relationships xmlns="{pkg}">'
+            f'<Relationship Id="rId1" Type="{rel}/worksheet" Target="worksheets/sheet1.xml"/>'
+            f'<Relationship Id="rId2" Type="{rel}/sharedStrings" Target="sharedStrings.xml"/>'
+            "</Relationships>"
+        ),
+        "xl/worksheets/sheet1.xml": (
+            f'<?xml version="1.0" encoding="UTF-8"?><worksheet xmlns="{ns}">'
+            f'<dimension ref="A1:B{sheet_rows}"/><sheetData>'
+            + "".join(
+                f'<row r="{r}"><c r="A{r}" t="s"><v>{r - 1}</v></c></row>'
+                for r in range(1, sheet_rows + 1)
+            )
+            + "</sheetData></worksheet>"
+        ),
+    }
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED, compresslevel=9) as archive:
+        for name, text in parts.items():
+            archive.writestr(name, text)
+        with archive.open("xl/sharedStrings.xml", "w", force_zip64=True) as member:
+            member.write(
+                f'<?xml version="1.0" encoding="UTF-8"?><sst xmlns="{ns}" count="{declared}"'
+                f' uniqueCount="{declared}">'.encode()
+            )
+            batch = 10_000
+            chunk = b"<si><t>x</t></si>" * batch
+            for start in range(0, count, batch):
+                member.write(chunk if start + batch <= count else chunk[: 17 * (count - start)])
+            member.write(b"</sst>")
+    return buffer.getvalue()

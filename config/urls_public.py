@@ -21,3 +21,9 @@ urlpatterns = [
     path("municipalities/<int:pk>/resume/", views.resume, name="municipality-resume"),
     path("municipalities/<int:pk>/delete/", views.delete, name="municipality-delete"),
 ]
+
+# Every error answers JSON under /api/, a Japanese page elsewhere; a database outage is a 503.
+handler400 = "config.errors.bad_request"
+handler403 = "config.errors.permission_denied"
+handler404 = "config.errors.page_not_found"
+handler500 = "config.errors.server_error"

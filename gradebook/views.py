@@ -16,6 +16,7 @@ import json
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
+from django.http.request import RawPostDataException
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -156,7 +157,8 @@ def grid_save(request: HttpRequest, classroom_id: int, subject_id: int, term_id:
             for c in body.get("cells", [])
         ]
         reason = str(body.get("reason") or "")
-    except (ValueError, TypeError, KeyError, AttributeError):
+    except (ValueError, TypeError, KeyError, AttributeError, RecursionError, RawPostDataException):
+        # RawPostDataException: a form post (multipart) instead of JSON; the body was parsed.
         return JsonResponse({"message": "送信内容を読み取れませんでした。"}, status=400)
     try:
         result = services.save_scores(

@@ -234,21 +234,27 @@ def set_terms(
     require_writable(school_year)
     if errors := term_errors(terms, school_year.year):
         raise ValidationError(errors)
-    old = list(
-        Term.objects.filter(school=school, school_year=school_year).values("name", "start", "end")
-    )
-    Term.objects.filter(school=school, school_year=school_year).delete()
-    created = Term.objects.bulk_create(
-        Term(
-            school=school,
-            school_year=school_year,
-            number=i,
-            name=t.name.strip(),
-            start=t.start,
-            end=t.end,
+    # Terms are changed in place, by number: grades, remarks and 確定 refer to them, so a
+    # term is only removed (2学期制 from 3学期制) when nothing refers to it yet.
+    existing = {
+        t.number: t
+        for t in Term.objects.select_for_update().filter(school=school, school_year=school_year)
+    }
+    old = [{"name": t.name, "start": t.start, "end": t.end} for _, t in sorted(existing.items())]
+    surplus = [t for number, t in sorted(existing.items()) if number > len(terms)]
+    if in_use := [t.name for t in surplus if term_has_records(t)]:
+        raise ValidationError(
+            f"{'、'.join(in_use)}には成績・所見などの記録があるため、学期を減らせません。"
+            "学期の日付と名称だけを変えるか、先にその学期の記録を整理してください。"
         )
-        for i, t in enumerate(terms, start=1)
-    )
+    for term in surplus:
+        term.delete()
+    created = []
+    for number, draft in enumerate(terms, start=1):
+        term = existing.get(number) or Term(school=school, school_year=school_year, number=number)
+        term.name, term.start, term.end = draft.name.strip(), draft.start, draft.end
+        term.save()
+        created.append(term)
     audit.record(
         by,
         "schools.terms.set",
@@ -261,6 +267,19 @@ def set_terms(
         },
     )
     return created
+
+
+def term_has_records(term: Term) -> bool:
+    """Does any row (of any app: scores, remarks, 確定 ...) refer to ``term``?
+
+    Asked through the model's relations, so that ``schools`` names no other app.
+    """
+    for relation in Term._meta.related_objects:
+        if relation.one_to_many or relation.one_to_one:
+            manager = relation.related_model._default_manager
+            if manager.filter(**{relation.field.name: term}).exists():
+                return True
+    return False
 
 
 def _term_text(term: Mapping) -> str:

@@ -6,6 +6,7 @@ import csv
 import datetime as dt
 import io
 import zipfile
+import zlib
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import IO, Any
@@ -13,6 +14,8 @@ from typing import IO, Any
 from openpyxl import load_workbook
 from openpyxl.utils import get_column_letter
 
+from schools.spreadsheets import bounds
+from schools.spreadsheets.bounds import WorkbookCosts
 from schools.spreadsheets.normalize import header_key, header_key_without_brackets
 from schools.spreadsheets.parsers import CellInvalid, Parser, text
 
@@ -51,6 +54,26 @@ class Limits:
     max_columns: int = 100
     # The header row is searched for in this many first non-blank rows.
     header_search_rows: int = 20
+    # What an .xlsx may cost once unzipped, checked before openpyxl parses it (bounds.py).
+    max_uncompressed_bytes: int = 100 * 1024 * 1024
+    max_compression_ratio: int = 200
+    max_zip_entries: int = 1_000
+    max_sheets: int = 50
+    max_shared_strings: int = 300_000
+    max_sheet_columns: int = 2_000
+
+    def workbook_costs(self) -> WorkbookCosts:
+        return WorkbookCosts(
+            max_uncompressed_bytes=self.max_uncompressed_bytes,
+            max_compression_ratio=self.max_compression_ratio,
+            max_entries=self.max_zip_entries,
+            max_sheets=self.max_sheets,
+            max_shared_strings=self.max_shared_strings,
+            # A used range may run past the data (title rows, blank lines, a stray cell),
+            # but not without bound: openpyxl yields every row of it.
+            max_sheet_rows=max(10_000, 2 * self.max_rows + self.header_search_rows),
+            max_sheet_columns=self.max_sheet_columns,
+        )
 
     @property
     def max_megabytes(self) -> int:
@@ -308,6 +331,20 @@ def _open(
 def _open_xlsx(
     data: bytes, sheet: str | None, limits: Limits
 ) -> tuple[str, Iterator[tuple[int, Sequence[Any]]], list[str]]:
+    unreadable = (
+        "Excelブック（.xlsx）として読めないファイルです。"
+        "ファイルが壊れていないか、別の形式ではないか確かめてください。"
+    )
+    try:
+        # What the workbook costs, from its zip directory and bounded prefixes, before parsing.
+        with zipfile.ZipFile(io.BytesIO(data)) as archive:
+            bounds.check(archive, limits.workbook_costs())
+    except bounds.TooCostly as exc:
+        raise SpreadsheetError(f"{exc}{limits.describe()}。") from None
+    except (zipfile.BadZipFile, zlib.error, OSError, ValueError, EOFError) as exc:
+        raise SpreadsheetError(unreadable) from exc
+    except (NotImplementedError, RuntimeError) as exc:  # unknown compression, encrypted member
+        raise SpreadsheetError(unreadable) from exc
     try:
         # read_only streams the sheet; data_only gives a formula's cached value, never the formula.
         workbook = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
