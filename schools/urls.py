@@ -33,4 +33,10 @@ urlpatterns = [
     path("staff/<int:pk>/", views.staff_detail, name="staff-detail"),
     path("roles/<int:pk>/remove/", views.role_remove, name="role-remove"),
     path("roles/<int:pk>/confirm/", views.role_confirm, name="role-confirm"),
+    path(
+        "teaching/<int:pk>/staff/<int:staff_pk>/remove/",
+        views.teaching_remove,
+        name="teaching-remove",
+    ),
+    path("teaching/<int:pk>/confirm/", views.teaching_confirm, name="teaching-confirm"),
 ]
