@@ -208,6 +208,8 @@ class ClassRow:
     placements: list[rules.Placement]
     clash_slots: set[tuple[int, int]] = field(default_factory=set)
     homeroom: str = ""
+    # (lessons, clash?, first period of the day?) in the grid's order, for the page
+    display: list[tuple[list[Lesson], bool, bool]] = field(default_factory=list)
 
     @property
     def placed(self) -> int:
@@ -354,12 +356,19 @@ def grid(
                 if c in by_class:
                     by_class[c].clash_slots.update(x.slots)
     periods = list(range(1, calendar.periods_per_day(school) + 1))
+    weekdays = [0, 1, 2, 3, 4]
+    for row in by_class.values():
+        row.display = [
+            (row.cells.get((d, p), []), (d, p) in row.clash_slots, p == 1)
+            for d in weekdays
+            for p in periods
+        ]
     return Grid(
         school,
         school_year,
         timetable,
         periods,
-        [0, 1, 2, 3, 4],
+        weekdays,
         list(by_class.values()),
         found,
         names,
@@ -385,6 +394,20 @@ class Week:
 
     def cell(self, weekday: int, period: int) -> list[Lesson]:
         return self.cells.get((weekday, period), [])
+
+    @property
+    def table(self) -> list[tuple[int, str, list[list[Lesson]]]]:
+        """Rows for the page: (period, its times on the default schedule, lessons by weekday)."""
+        times = {}
+        if self.bell is not None:
+            times = {p.number: f"{p.start:%H:%M}〜{p.end:%H:%M}" for p in self.bell.periods.all()}
+        return [
+            (p, times.get(p, ""), [self.cell(d, p) for d in self.weekdays]) for p in self.periods
+        ]
+
+    @property
+    def count(self) -> int:
+        return len({id(x) for lessons in self.cells.values() for x in lessons})
 
 
 def _week(title: str, rows: list[Lesson], periods: int, bell: BellSchedule | None) -> Week:
