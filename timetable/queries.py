@@ -519,6 +519,14 @@ def changes_of(school: School, start: dt.date, end: dt.date | None = None) -> li
     )  # fmt: skip
 
 
+def changes_by_id(school: School, pk: object) -> list[DailyChange]:
+    """The change ``pk`` of the school (empty when there is none)."""
+    from schools.permissions import as_pk
+
+    key = as_pk(pk)
+    return list(DailyChange.objects.filter(school=school, pk=key)) if key else []
+
+
 def change_values(changes: Iterable[DailyChange]) -> list[rules.Change]:
     """Daily change rows as rules values (the rows' teachers must be prefetched)."""
     K = DailyChange.Kind
