@@ -298,6 +298,11 @@ def _teacher_page(request: HttpRequest, staff: Staff) -> HttpResponse:
             "today": today,
             "my_day": day,
             "staff": staff,
+            # 兼務: name the school in each cell only when there are two
+            "many_schools": len(
+                {x.timetable.school_id for lessons in week.cells.values() for x in lessons}
+            )
+            > 1,
         },
     )
 
