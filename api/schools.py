@@ -212,9 +212,12 @@ class StaffSerializer(serializers.ModelSerializer):
 
 
 def teaching_role_data(assignment: TeachingAssignment, staff_id: int) -> dict:
-    """A teaching assignment (担当) in the shape of a role (教科担任), for role lists."""
+    """A teaching assignment (担当) in the shape of a role (教科担任), for role lists.
+
+    ``id`` is None: it is no row of ``roster/roles`` (a DELETE there must never hit another
+    role with the same number); ``teaching_assignment`` names it."""
     return {
-        "id": assignment.pk,
+        "id": None,
         "staff": staff_id,
         "role": Role.SUBJECT.value,
         "role_display": Role.SUBJECT.label,
