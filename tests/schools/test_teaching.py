@@ -189,3 +189,31 @@ def test_migration_moves_subject_roles_into_assignments_and_back(muni):
     assert assignment.school_id == school.pk and assignment.school_year_id == year.pk
     assert not RoleAssignment.objects.filter(role="subject").exists()
     assert actor_for_user(one.user).teaches(classroom.pk, maths.pk)
+
+
+def test_rollover_drafts_assignments_with_their_class_and_confirms_them(school, year, boe_admin):
+    from schools import rollover
+
+    c5 = f.classroom(school, year, grade=5, name="1組")
+    c6 = f.classroom(school, year, grade=6, name="1組")
+    f.students(c5, 2)
+    music_teacher = f.staff()
+    music = f.subject(name="音楽")
+    f.teach(music_teacher, c5, music, weekly_periods=Decimal("1.5"))
+    f.teach(music_teacher, c6, music)  # graduates: not copied
+    by = actor_for_user(boe_admin)
+    record = rollover.rollover_school(school, by=by)
+    drafts = TeachingAssignment.objects.filter(school_year__year=2027)
+    (draft,) = drafts
+    assert draft.is_draft and draft.classroom.label == "6年1組"
+    assert draft.weekly_periods == Decimal("1.5")
+    assert list(draft.teachers.all()) == [music_teacher]
+    assert not actor_for_user(music_teacher.user).teaches(draft.classroom_id, music.pk)
+    rollover.confirm_rollover(record, by=by)
+    assert actor_for_user(music_teacher.user).teaches(draft.classroom_id, music.pk)
+    # A cancelled roll-over takes its drafts away.
+    other = f.school()
+    f.teach(music_teacher, f.classroom(other, year, grade=1), music)
+    record = rollover.rollover_school(other, by=by)
+    rollover.cancel_rollover(record, by=by)
+    assert TeachingAssignment.objects.filter(school=other, school_year__year=2027).count() == 0

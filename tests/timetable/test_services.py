@@ -219,3 +219,21 @@ def test_hours_tally_from_the_calendar_and_a_second_term_timetable(muni):
     )  # fmt: skip
     later = queries.hours_tally(b.school, b.year, as_of=dt.date(2026, 7, 1))
     assert later.classes[0].subject("音楽").planned == music.planned
+
+
+def test_a_teacher_of_two_schools_clashes_across_them(muni):
+    """兼務: one person in both timetables; the same period at both schools is a clash."""
+    a = build(1)
+    other = f.school()
+    calendar.rebuild_calendar(other, a.year)
+    by = Actor.system("test")
+    tt = services.create_timetable(by=by, school=other, school_year=a.year)
+    c = f.classroom(other, a.year, grade=3)
+    music = f.subject(name="音楽")
+    f.teach(a.music, c, music, weekly_periods=1)
+    monday_first = {"weekday": 0, "period": 1, "subject": music.pk, "teachers": [a.music.pk]}
+    result = services.replace_class_week(by=by, timetable=tt, classroom=c, lessons=[monday_first])
+    assert [x.kind for x in result.clashes] == [rules.ClashKind.TEACHER]
+    assert "音楽 専科" in result.clashes[0].message
+    week = queries.teacher_week(a.music, a.year, MONDAY)
+    assert len(week.cell(0, 1)) == 2  # both schools' lessons in the one week
