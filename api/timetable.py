@@ -5,6 +5,9 @@
 - ``timetable/rooms/?school=<id>``: GET; POST ``{"school", "name", "kind", "capacity"}``;
 - ``timetable/assignments/?school=<id>&year=2026``: GET the 担当 (teachers, weekly periods);
   POST ``{"school", "year", "classroom" | "group", "subject", "teachers", "weekly_periods"}``;
+- ``timetable/groups/?school=<id>&year=2026``: GET; POST ``{"school", "year", "kind", "name",
+  "classes", "students"}`` (合同, 分割, 選択, 交流);
+- ``timetable/bell-days/``: POST ``{"school", "date", "bell_schedule"}`` (null = the default);
 - ``timetable/lessons/?class=<id> | teacher=<id> | room=<id>[&date=]``: the week in force;
 - ``timetable/class-weeks/<classroom>/``: PUT ``{"lessons": [{"weekday", "period", "subject",
   "teachers", "room", "length", "group"}]}`` replaces the class's week in one call and answers
@@ -256,6 +259,90 @@ class AssignmentViewSet(viewsets.ViewSet):
         )
         return Response(
             {"id": a.pk, "weekly_periods": str(a.weekly_periods)}, status=status.HTTP_201_CREATED
+        )
+
+
+class GroupWriteSerializer(serializers.Serializer):
+    school = serializers.IntegerField()
+    year = serializers.IntegerField(required=False)
+    kind = serializers.CharField(max_length=10)
+    name = serializers.CharField(max_length=40)
+    classes = serializers.ListField(child=serializers.IntegerField(), default=list)
+    students = serializers.ListField(child=serializers.IntegerField(), default=list)
+
+
+class GroupViewSet(viewsets.ViewSet):
+    """授業グループ (合同, 分割・習熟度別・少人数, 選択, 交流): classes and/or students."""
+
+    @extend_schema(responses=None)
+    def list(self, request):
+        school = _school(request, request.query_params.get("school"))
+        year = _year(request.query_params.get("year"))
+        return Response(
+            [
+                {
+                    "id": g.pk,
+                    "kind": g.kind,
+                    "name": g.name,
+                    "classes": [c.pk for c in g.classes.all()],
+                }
+                for g in teaching.groups_of(school, year)
+            ]
+        )
+
+    @extend_schema(request=GroupWriteSerializer, responses=None)
+    def create(self, request):
+        body = GroupWriteSerializer(data=request.data)
+        body.is_valid(raise_exception=True)
+        d = body.validated_data
+        actor = _actor(request)
+        school = _school(request, d["school"], edit=True)
+        classes = [actor.classroom_or_404(c) for c in d["classes"]]
+        students = list(actor.students().filter(pk__in=d["students"]))
+        if len(students) != len(set(d["students"])):
+            raise ValidationError({"students": ["児童生徒が見つかりません。"]})
+        group = teaching.save_group(
+            by=actor,
+            school=school,
+            school_year=_year(d.get("year")),
+            kind=d["kind"],
+            name=d["name"],
+            classes=classes,
+            students=students,
+        )
+        return Response({"id": group.pk, "name": group.name}, status=status.HTTP_201_CREATED)
+
+
+class BellDayWriteSerializer(serializers.Serializer):
+    school = serializers.IntegerField()
+    date = serializers.DateField()
+    bell_schedule = serializers.IntegerField(required=False, allow_null=True)
+
+
+class BellDayViewSet(viewsets.ViewSet):
+    """Which bell schedule a date uses (POST; ``bell_schedule`` null = the default)."""
+
+    @extend_schema(request=BellDayWriteSerializer, responses=None)
+    def create(self, request):
+        body = BellDayWriteSerializer(data=request.data)
+        body.is_valid(raise_exception=True)
+        d = body.validated_data
+        school = _school(request, d["school"], edit=True)
+        schedule = None
+        if d.get("bell_schedule"):
+            year = queries.year_of(d["date"])
+            found = [
+                s
+                for s in (queries.bell_schedules(school, year) if year else [])
+                if s.pk == d["bell_schedule"]
+            ]
+            if not found:
+                raise ValidationError({"bell_schedule": ["この学校の校時表を選んでください。"]})
+            schedule = found[0]
+        services.set_bell_day(by=_actor(request), school=school, date=d["date"], schedule=schedule)
+        return Response(
+            {"date": d["date"].isoformat(), "bell_schedule": schedule.pk if schedule else None},
+            status=status.HTTP_201_CREATED,
         )
 
 
@@ -517,6 +604,8 @@ class HoursViewSet(viewsets.ViewSet):
 router.register("timetable/bell-schedules", BellScheduleViewSet, basename="timetable-bells")
 router.register("timetable/rooms", RoomViewSet, basename="timetable-rooms")
 router.register("timetable/assignments", AssignmentViewSet, basename="timetable-assignments")
+router.register("timetable/groups", GroupViewSet, basename="timetable-groups")
+router.register("timetable/bell-days", BellDayViewSet, basename="timetable-bell-days")
 router.register("timetable/lessons", LessonViewSet, basename="timetable-lessons")
 router.register("timetable/class-weeks", ClassWeekViewSet, basename="timetable-class-weeks")
 router.register("timetable/changes", ChangeViewSet, basename="timetable-changes")

@@ -81,10 +81,13 @@ def assignments_of(school: School, school_year: SchoolYear) -> QuerySet[Teaching
             Prefetch("teachers", queryset=Staff.objects.order_by("kana", "pk")),
         )
         .order_by(
-            "classroom__grade", "classroom__sort_order", "classroom__name", "group__name",
+            "classroom__grade",
+            "classroom__sort_order",
+            "classroom__name",
+            "group__name",
             "subject__sort_order",
         )
-    )  # fmt: skip
+    )
 
 
 def assignments_of_staff(staff: Staff) -> QuerySet[TeachingAssignment]:

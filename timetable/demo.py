@@ -34,15 +34,39 @@ from timetable.models import Lesson, Timetable
 
 DEMO_YEAR = 2026
 BY = Actor.system("seed_demo")
-ES_BELL = [(1, "8:45", "9:30"), (2, "9:40", "10:25"), (3, "10:45", "11:30"), (4, "11:40", "12:25"),
-           (5, "13:40", "14:25"), (6, "14:35", "15:20")]  # fmt: skip
-JH_BELL = [(1, "8:50", "9:40"), (2, "9:50", "10:40"), (3, "10:50", "11:40"), (4, "11:50", "12:40"),
-           (5, "13:30", "14:20"), (6, "14:30", "15:20")]  # fmt: skip
-SHORT_BELL = [(n, f"{8 + n}:{'00'}", f"{8 + n}:40") for n in range(1, 6)]
-ROOMS = (("理科室", "science", 1), ("音楽室", "music", 1), ("家庭科室", "home_ec", 1),
-         ("体育館", "gym", 2), ("プール", "pool", 2), ("コンピュータ室", "computer", 1))  # fmt: skip
-ROOM_OF = {"音楽": "音楽室", "体育": "体育館", "保健体育": "体育館", "理科": "理科室",
-           "家庭": "家庭科室", "技術・家庭": "家庭科室"}  # fmt: skip
+ES_BELL = [
+    (1, "8:45", "9:30"),
+    (2, "9:40", "10:25"),
+    (3, "10:45", "11:30"),
+    (4, "11:40", "12:25"),
+    (5, "13:40", "14:25"),
+    (6, "14:35", "15:20"),
+]
+JH_BELL = [
+    (1, "8:50", "9:40"),
+    (2, "9:50", "10:40"),
+    (3, "10:50", "11:40"),
+    (4, "11:50", "12:40"),
+    (5, "13:30", "14:20"),
+    (6, "14:30", "15:20"),
+]
+SHORT_BELL = [(n, f"{8 + n}:00", f"{8 + n}:40") for n in range(1, 6)]
+ROOMS = (
+    ("理科室", "science", 1),
+    ("音楽室", "music", 1),
+    ("家庭科室", "home_ec", 1),
+    ("体育館", "gym", 2),
+    ("プール", "pool", 2),
+    ("コンピュータ室", "computer", 1),
+)
+ROOM_OF = {
+    "音楽": "音楽室",
+    "体育": "体育館",
+    "保健体育": "体育館",
+    "理科": "理科室",
+    "家庭": "家庭科室",
+    "技術・家庭": "家庭科室",
+}
 HOMEROOM_SUBJECTS_JH = ("特別の教科 道徳", "総合的な学習の時間", "特別活動")
 WEEKDAYS = range(5)
 
@@ -142,9 +166,14 @@ def _school(school: School, year: SchoolYear) -> Timetable:
     by_class: dict[int, list[dict]] = defaultdict(list)
     for (c, subject, teacher, room), (wd, p) in placed:
         by_class[c.pk].append(
-            {"weekday": wd, "period": p, "subject": subject.pk,
-             "teachers": [teacher] if teacher else [], "room": room}
-        )  # fmt: skip
+            {
+                "weekday": wd,
+                "period": p,
+                "subject": subject.pk,
+                "teachers": [teacher] if teacher else [],
+                "room": room,
+            }
+        )
     for c in classes:
         services.replace_class_week(by=BY, timetable=timetable, classroom=c, lessons=by_class[c.pk])
     return timetable
@@ -229,9 +258,13 @@ def _changes(timetable: Timetable, year: SchoolYear) -> None:
         for x in behind:
             if x.weekday == day.weekday():
                 services.add_daily_change(
-                    by=BY, school=school, date=day, kind="cancel", lesson=x.pk,
+                    by=BY,
+                    school=school,
+                    date=day,
+                    kind="cancel",
+                    lesson=x.pk,
                     note="学級の行事の準備",
-                )  # fmt: skip
+                )
     # Today (or the first school day from June) in the staff room: an absence and a short day.
     today = dt.date.today()
     day = next((d for d in days if d >= max(today, dt.date(DEMO_YEAR, 6, 1))), None)
@@ -244,13 +277,23 @@ def _changes(timetable: Timetable, year: SchoolYear) -> None:
         for offer in suggestions[:2]:
             if offer.supervisors:
                 services.add_daily_change(
-                    by=BY, school=school, date=day, kind="self_study", lesson=offer.lesson.key,
-                    absent=absent.pk, teachers=[offer.supervisors[0].teacher], note="出張",
-                )  # fmt: skip
+                    by=BY,
+                    school=school,
+                    date=day,
+                    kind="self_study",
+                    lesson=offer.lesson.key,
+                    absent=absent.pk,
+                    teachers=[offer.supervisors[0].teacher],
+                    note="出張",
+                )
     later = next((d for d in days if d > day + dt.timedelta(days=7)), None)
     short = timetable.school.bell_schedules.filter(kind="short").first()
     if later and short:
         services.add_daily_change(
-            by=BY, school=school, date=later, kind="bell", bell_schedule=short.pk,
+            by=BY,
+            school=school,
+            date=later,
+            kind="bell",
+            bell_schedule=short.pk,
             note="個人面談のため短縮日課",
-        )  # fmt: skip
+        )

@@ -253,13 +253,22 @@ class DailyChange(models.Model):
         constraints = [
             models.CheckConstraint(
                 name="daily_change_fields",
-                condition=Q(kind__in=["move", "cancel", "substitute", "self_study"], lesson__isnull=False)
-                | Q(kind="swap", classroom__isnull=False, period__isnull=False, other_period__isnull=False)
-                | Q(kind="add", classroom__isnull=False, period__isnull=False, subject__isnull=False)
+                condition=Q(
+                    kind__in=["move", "cancel", "substitute", "self_study"], lesson__isnull=False
+                )
+                | Q(
+                    kind="swap",
+                    classroom__isnull=False,
+                    period__isnull=False,
+                    other_period__isnull=False,
+                )
+                | Q(
+                    kind="add", classroom__isnull=False, period__isnull=False, subject__isnull=False
+                )
                 | Q(kind="bell", bell_schedule__isnull=False)
                 | Q(kind="weekday", weekday__isnull=False),
             ),
-        ]  # fmt: skip
+        ]
 
     def __str__(self) -> str:
         return f"{self.date} {self.get_kind_display()}"

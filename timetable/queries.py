@@ -145,6 +145,15 @@ def bell_schedules(school: School, school_year: SchoolYear) -> list[BellSchedule
     )
 
 
+def bell_days(school: School, school_year: SchoolYear) -> list[BellScheduleDay]:
+    """Dates that use another schedule than the default (1 query)."""
+    return list(
+        BellScheduleDay.objects.filter(
+            school=school, date__range=calendar.year_bounds(school_year)
+        ).select_related("schedule")
+    )
+
+
 def rooms_of(school: School) -> list[Room]:
     return list(Room.objects.filter(school=school))
 
@@ -513,10 +522,18 @@ def changes_of(school: School, start: dt.date, end: dt.date | None = None) -> li
     end = end or start
     return list(
         DailyChange.objects.filter(school=school, date__range=(start, end))
-        .select_related("lesson__subject", "lesson__classroom", "classroom", "subject", "absent", "room", "bell_schedule")
+        .select_related(
+            "lesson__subject",
+            "lesson__classroom",
+            "classroom",
+            "subject",
+            "absent",
+            "room",
+            "bell_schedule",
+        )
         .prefetch_related("teachers")
         .order_by("date", "pk")
-    )  # fmt: skip
+    )
 
 
 def changes_by_id(school: School, pk: object) -> list[DailyChange]:

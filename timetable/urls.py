@@ -12,6 +12,7 @@ urlpatterns = [
     path("schools/<int:pk>/timetables/", views.create_timetable, name="timetable-create"),
     path("schools/<int:pk>/settings/", views.settings, name="settings"),
     path("schools/<int:pk>/bells/", views.bell_save, name="bell-save"),
+    path("schools/<int:pk>/bell-days/", views.bell_day, name="bell-day"),
     path("schools/<int:pk>/rooms/", views.room_save, name="room-save"),
     path("schools/<int:pk>/rooms/<int:room_pk>/delete/", views.room_delete, name="room-delete"),
     path("schools/<int:pk>/changes/", views.changes, name="changes"),

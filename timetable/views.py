@@ -280,14 +280,18 @@ def _teacher_page(request: HttpRequest, staff: Staff) -> HttpResponse:
                 for x in sorted(d.lessons, key=lambda x: x.period)
             ],
             [
-                {"period": x.period, "subject": x.subject, "where": names.group(x.group),
-                 "note": x.note}
+                {
+                    "period": x.period,
+                    "subject": x.subject,
+                    "where": names.group(x.group),
+                    "note": x.note,
+                }
                 for x in d.cancelled
                 if staff.pk in x.teachers
             ],
         )
         for school, d, names in queries.my_day(staff, today)
-    ]  # fmt: skip
+    ]
     return render(
         request,
         "timetable/week.html",
@@ -341,6 +345,7 @@ def settings(request: HttpRequest, pk: int) -> HttpResponse:
             "school": school,
             "year": year,
             "schedules": queries.bell_schedules(school, year),
+            "bell_days": queries.bell_days(school, year),
             "rooms": queries.rooms_of(school),
             "room_kinds": Room.Kind.choices,
             "bell_kinds": BellSchedule.Kind.choices,
@@ -380,6 +385,27 @@ def bell_save(request: HttpRequest, pk: int) -> HttpResponse:
         _errors(request, exc)
     else:
         messages.success(request, "校時表を保存しました。")
+    return redirect(f"{reverse('timetable:settings', args=[school.pk])}?year={year.year}")
+
+
+@staff_required
+@require_POST
+def bell_day(request: HttpRequest, pk: int) -> HttpResponse:
+    """The schedule one date uses (a planned 短縮日); empty = back to the default."""
+    school = _school(request, pk, edit=True)
+    year = _year(request)
+    date = _date(request.POST.get("date"), timezone.localdate())
+    schedule = None
+    if request.POST.get("schedule"):
+        schedule = get_object_or_404(
+            BellSchedule, pk=as_pk(request.POST["schedule"]) or 0, school=school
+        )
+    try:
+        services.set_bell_day(by=request.actor, school=school, date=date, schedule=schedule)
+    except ValidationError as exc:
+        _errors(request, exc)
+    else:
+        messages.success(request, f"{date:%m/%d}の校時表を設定しました。")
     return redirect(f"{reverse('timetable:settings', args=[school.pk])}?year={year.year}")
 
 

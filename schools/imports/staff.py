@@ -180,10 +180,13 @@ class _StaffPlanner:
             for u, school_id, year_id, classroom_id, subject_id in TeachingAssignment.objects.filter(
                 teachers__in=list(staff_by_user.values()), classroom__isnull=False
             ).values_list(
-                "teachers__user__username", "school_id", "school_year_id", "classroom_id",
+                "teachers__user__username",
+                "school_id",
+                "school_year_id",
+                "classroom_id",
                 "subject_id",
             )
-        }  # fmt: skip
+        }
         seen: dict[tuple, Row] = {}
         for row in result.rows:
             if row.number in result.rejected or not row["username"]:

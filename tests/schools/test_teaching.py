@@ -153,9 +153,12 @@ def test_subject_role_through_assign_role_is_an_assignment(school, year, classro
     teacher = f.staff()
     maths = f.subject(name="算数")
     result = services.assign_role(
-        by=actor_for_user(boe_admin), staff=teacher, role=Role.SUBJECT, classroom=classroom,
+        by=actor_for_user(boe_admin),
+        staff=teacher,
+        role=Role.SUBJECT,
+        classroom=classroom,
         subject=maths,
-    )  # fmt: skip
+    )
     assert isinstance(result, TeachingAssignment)
     assert not RoleAssignment.objects.filter(role=Role.SUBJECT).exists()
     assert list(result.teachers.all()) == [teacher]

@@ -19,10 +19,15 @@ def test_read_and_write_through_the_api(muni, client_for):
     assert bells[0]["name"] == "通常" and len(bells[0]["periods"]) == 6
     created = admin.post(
         f"{API}/bell-schedules/",
-        {"school": s, "year": 2026, "name": "テスト", "kind": "exam",
-         "periods": [{"number": 1, "start": "09:00", "end": "09:50"}]},
+        {
+            "school": s,
+            "year": 2026,
+            "name": "テスト",
+            "kind": "exam",
+            "periods": [{"number": 1, "start": "09:00", "end": "09:50"}],
+        },
         content_type="application/json",
-    )  # fmt: skip
+    )
     assert created.status_code == 201
     assert (
         teacher.post(
@@ -30,10 +35,14 @@ def test_read_and_write_through_the_api(muni, client_for):
         ).status_code
         == 403
     )
-    assert admin.post(
-        f"{API}/rooms/", {"school": s, "name": "音楽室", "kind": "music"},
-        content_type="application/json",
-    ).status_code == 201  # fmt: skip
+    assert (
+        admin.post(
+            f"{API}/rooms/",
+            {"school": s, "name": "音楽室", "kind": "music"},
+            content_type="application/json",
+        ).status_code
+        == 201
+    )
     rooms = teacher.get(f"{API}/rooms/?school={s}").json()
     assert {r["name"] for r in rooms} == {"体育館", "音楽室"}
     assignments = teacher.get(f"{API}/assignments/?school={s}&year=2026").json()
@@ -55,10 +64,15 @@ def test_bulk_replace_of_a_class_week_answers_the_clashes(muni, client_for):
         "date": "2026-06-01",
         "lessons": [
             {"weekday": 0, "period": 2, "subject": japanese.pk, "teachers": [b.homerooms[0].pk]},
-            {"weekday": 0, "period": 3, "subject": japanese.pk, "teachers": [b.homerooms[1].pk],
-             "length": 2},
+            {
+                "weekday": 0,
+                "period": 3,
+                "subject": japanese.pk,
+                "teachers": [b.homerooms[1].pk],
+                "length": 2,
+            },
         ],
-    }  # fmt: skip
+    }
     response = admin.put(f"{API}/class-weeks/{second.pk}/", body, content_type="application/json")
     assert response.status_code == 200, response.content
     data = response.json()
@@ -90,10 +104,16 @@ def test_changes_substitutes_and_hours(muni, client_for):
     lesson = offers[0]["lesson"]
     made = admin.post(
         f"{API}/changes/",
-        {"school": s, "date": "2026-06-01", "kind": "substitute", "lesson": lesson,
-         "absent": absent.pk, "teachers": [offers[0]["supervisors"][0]["teacher"]]},
+        {
+            "school": s,
+            "date": "2026-06-01",
+            "kind": "substitute",
+            "lesson": lesson,
+            "absent": absent.pk,
+            "teachers": [offers[0]["supervisors"][0]["teacher"]],
+        },
         content_type="application/json",
-    )  # fmt: skip
+    )
     assert made.status_code == 201, made.content
     day = admin.get(f"{API}/changes/?school={s}&date=2026-06-01").json()
     assert day["changes"][0]["kind"] == "substitute"
@@ -107,3 +127,47 @@ def test_changes_substitutes_and_hours(muni, client_for):
     board = client_for(muni, viewer.user).get(f"{API}/hours/?year=2026").json()
     assert [h["school"] for h in board] == [s]
     assert admin.get(f"{API}/changes/?school=x").status_code == 404
+
+
+def test_groups_and_bell_days(muni, client_for):
+    b = build(2)
+    admin = client_for(muni, b.admin.user)
+    s = b.school.pk
+    made = admin.post(
+        f"{API}/groups/",
+        {
+            "school": s,
+            "year": 2026,
+            "kind": "combined",
+            "name": "合同体育",
+            "classes": [c.pk for c in b.classes],
+        },
+        content_type="application/json",
+    )
+    assert made.status_code == 201, made.content
+    groups = admin.get(f"{API}/groups/?school={s}&year=2026").json()
+    assert groups[0]["classes"] == [c.pk for c in b.classes]
+    short = admin.post(
+        f"{API}/bell-schedules/",
+        {
+            "school": s,
+            "year": 2026,
+            "name": "短縮",
+            "kind": "short",
+            "periods": [
+                {"number": n, "start": f"{8 + n}:00", "end": f"{8 + n}:40"} for n in (1, 2, 3)
+            ],
+        },
+        content_type="application/json",
+    ).json()
+    day = admin.post(
+        f"{API}/bell-days/",
+        {"school": s, "date": "2026-06-01", "bell_schedule": short["id"]},
+        content_type="application/json",
+    )
+    assert day.status_code == 201
+    # The short day has three periods: the lessons of periods 4-6 are not held.
+    lessons = admin.get(f"{API}/changes/?school={s}&date=2026-06-01").json()["lessons"]
+    assert lessons and max(x["period"] for x in lessons) == 3
+    settings_page = admin.get(f"/timetable/schools/{s}/settings/").content.decode()
+    assert "短縮" in settings_page and "6月1日" in settings_page

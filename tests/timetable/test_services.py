@@ -41,9 +41,13 @@ def build(n_classes: int = 2) -> Built:
     admin = f.school_admin(school, year)
     by = actor_for_user(admin.user)
     services.save_bell_schedule(
-        by=by, school=school, school_year=year, name="通常", is_default=True,
+        by=by,
+        school=school,
+        school_year=year,
+        name="通常",
+        is_default=True,
         periods=[(n, f"{8 + n}:00", f"{8 + n}:45") for n in range(1, 7)],
-    )  # fmt: skip
+    )
     gym = services.save_room(by=by, school=school, name="体育館", kind="gym", capacity=2)
     timetable = services.create_timetable(by=by, school=school, school_year=year)
     music_subject = f.subject(name="音楽")
@@ -62,16 +66,24 @@ def build(n_classes: int = 2) -> Built:
             for p in range(1, 7):
                 if (wd, p) == music_slot:
                     lessons.append(
-                        {"weekday": wd, "period": p, "subject": music_subject.pk,
-                         "teachers": [music.pk]}
-                    )  # fmt: skip
+                        {
+                            "weekday": wd,
+                            "period": p,
+                            "subject": music_subject.pk,
+                            "teachers": [music.pk],
+                        }
+                    )
                     continue
                 name = SUBJECTS[(wd + p) % len(SUBJECTS)]
                 lessons.append(
-                    {"weekday": wd, "period": p, "subject": subjects[name].pk,
-                     "teachers": [homerooms[-1].pk],
-                     "room": gym.pk if name == "体育" else None}
-                )  # fmt: skip
+                    {
+                        "weekday": wd,
+                        "period": p,
+                        "subject": subjects[name].pk,
+                        "teachers": [homerooms[-1].pk],
+                        "room": gym.pk if name == "体育" else None,
+                    }
+                )
         result = services.replace_class_week(
             by=by, timetable=timetable, classroom=c, lessons=lessons
         )
@@ -85,13 +97,20 @@ def test_bell_schedules_and_rooms(muni):
     assert normal.name == "通常" and [p.minutes for p in normal.periods.all()] == [45] * 6
     with pytest.raises(ValidationError, match="重なって"):
         services.save_bell_schedule(
-            by=b.by, school=b.school, school_year=b.year, name="短縮",
+            by=b.by,
+            school=b.school,
+            school_year=b.year,
+            name="短縮",
             periods=[(1, "8:45", "9:30"), (2, "9:20", "10:00")],
-        )  # fmt: skip
+        )
     short = services.save_bell_schedule(
-        by=b.by, school=b.school, school_year=b.year, name="短縮", kind="short",
+        by=b.by,
+        school=b.school,
+        school_year=b.year,
+        name="短縮",
+        kind="short",
         periods=[(n, f"{8 + n}:00", f"{8 + n}:40") for n in range(1, 5)],
-    )  # fmt: skip
+    )
     assert not short.is_default and queries.default_bell(b.school, b.year) == normal
     with pytest.raises(ValidationError):
         services.save_room(by=b.by, school=b.school, name="体育館")
@@ -106,10 +125,13 @@ def test_replace_class_week_returns_clashes_as_warnings_and_refuses_bad_input(mu
     japanese = f.subject(name="国語")
     # The homeroom teacher of the first class put into the second class on Monday 1:
     result = services.replace_class_week(
-        by=b.by, timetable=b.timetable, classroom=second,
-        lessons=[{"weekday": 0, "period": 2, "subject": japanese.pk,
-                  "teachers": [b.homerooms[0].pk]}],
-    )  # fmt: skip
+        by=b.by,
+        timetable=b.timetable,
+        classroom=second,
+        lessons=[
+            {"weekday": 0, "period": 2, "subject": japanese.pk, "teachers": [b.homerooms[0].pk]}
+        ],
+    )
     kinds = {c.kind for c in result.clashes}
     assert rules.ClashKind.TEACHER in kinds and rules.ClashKind.ASSIGNMENT in kinds
     assert Lesson.objects.filter(timetable=b.timetable, classroom=second).count() == 1
@@ -129,9 +151,11 @@ def test_replace_class_week_returns_clashes_as_warnings_and_refuses_bad_input(mu
     assert Lesson.objects.filter(timetable=b.timetable, classroom=second).count() == 1
     with pytest.raises(PermissionDenied):
         services.replace_class_week(
-            by=actor_for_user(b.homerooms[0].user), timetable=b.timetable, classroom=first,
+            by=actor_for_user(b.homerooms[0].user),
+            timetable=b.timetable,
+            classroom=first,
             lessons=[],
-        )  # fmt: skip
+        )
 
 
 def test_elementary_homeroom_lessons_are_not_outside_assignments(muni):
@@ -179,20 +203,42 @@ def test_daily_changes_my_day_and_substitutes(muni):
     assert sup and all(c.teacher != teacher.pk for c in sup)
     helper = b.homerooms[1]
     services.add_daily_change(
-        by=b.by, school=b.school, date=MONDAY, kind="self_study", lesson=lesson.pk,
-        absent=teacher.pk, teachers=[b.music.pk], note="出張",
-    )  # fmt: skip
-    services.add_daily_change(by=b.by, school=b.school, date=MONDAY, kind="cancel", lesson=Lesson.objects.get(timetable=b.timetable, classroom=first, weekday=0, period=3).pk)  # fmt: skip
+        by=b.by,
+        school=b.school,
+        date=MONDAY,
+        kind="self_study",
+        lesson=lesson.pk,
+        absent=teacher.pk,
+        teachers=[b.music.pk],
+        note="出張",
+    )
+    services.add_daily_change(
+        by=b.by,
+        school=b.school,
+        date=MONDAY,
+        kind="cancel",
+        lesson=Lesson.objects.get(timetable=b.timetable, classroom=first, weekday=0, period=3).pk,
+    )
     with pytest.raises(ValidationError):
         services.add_daily_change(
-            by=b.by, school=b.school, date=MONDAY, kind="substitute", lesson=lesson.pk,
-            absent=helper.pk, teachers=[b.music.pk],
-        )  # fmt: skip
+            by=b.by,
+            school=b.school,
+            date=MONDAY,
+            kind="substitute",
+            lesson=lesson.pk,
+            absent=helper.pk,
+            teachers=[b.music.pk],
+        )
     with pytest.raises(ValidationError):  # a Tuesday lesson on a Monday
         services.add_daily_change(
-            by=b.by, school=b.school, date=MONDAY, kind="cancel",
-            lesson=Lesson.objects.get(timetable=b.timetable, classroom=first, weekday=1, period=1).pk,
-        )  # fmt: skip
+            by=b.by,
+            school=b.school,
+            date=MONDAY,
+            kind="cancel",
+            lesson=Lesson.objects.get(
+                timetable=b.timetable, classroom=first, weekday=1, period=1
+            ).pk,
+        )
     view = queries.school_day(b.school, MONDAY)
     first_lessons = [x for x in view.day.lessons if first.pk in x.group.classrooms]
     assert len(first_lessons) == 5
@@ -214,9 +260,13 @@ def test_hours_tally_from_the_calendar_and_a_second_term_timetable(muni):
     assert any("音楽" in w for w in tally.warnings)
     # A second-term timetable without music from September: fewer music hours planned.
     services.create_timetable(
-        by=b.by, school=b.school, school_year=b.year, valid_from=dt.date(2026, 9, 1),
-        copy_from=b.timetable, name="2学期",
-    )  # fmt: skip
+        by=b.by,
+        school=b.school,
+        school_year=b.year,
+        valid_from=dt.date(2026, 9, 1),
+        copy_from=b.timetable,
+        name="2学期",
+    )
     later = queries.hours_tally(b.school, b.year, as_of=dt.date(2026, 7, 1))
     assert later.classes[0].subject("音楽").planned == music.planned
 
