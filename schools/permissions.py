@@ -400,14 +400,18 @@ class Actor:
         )
 
     def subject_assignments(self, school_year_id: int) -> QuerySet[TeachingAssignment]:
-        """Teaching assignments (担当) of a year the actor lists: their own, and every one of
-        the schools they administer (the board reaches classes through its schools list)."""
+        """Teaching assignments (担当) of a year the actor lists: their own (in an elementary
+        school, every subject of their class that no 専科 teaches), and every one of the
+        schools they administer (the board reaches classes through its schools list)."""
         own = Q(pk__in=[])
         if self.user_id is not None:
             own = Q(teachers__user_id=self.user_id)
+        homeroom = Q(classroom_id__in=self.all_subjects_classroom_ids)
+        for classroom_id, subject_id in self.specialist_pairs:
+            homeroom &= ~Q(classroom_id=classroom_id, subject_id=subject_id)
         ids = TeachingAssignment.objects.filter(
             is_draft=False, school_year_id=school_year_id
-        ).filter(own | Q(school_id__in=self.admin_school_ids))
+        ).filter(own | homeroom | Q(school_id__in=self.admin_school_ids))
         return TeachingAssignment.objects.filter(pk__in=ids.values("pk"))
 
     def elementary_homeroom_subjects(self) -> frozenset[int]:

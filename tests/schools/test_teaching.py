@@ -220,3 +220,16 @@ def test_rollover_drafts_assignments_with_their_class_and_confirms_them(school, 
     record = rollover.rollover_school(other, by=by)
     rollover.cancel_rollover(record, by=by)
     assert TeachingAssignment.objects.filter(school=other, school_year__year=2027).count() == 0
+
+
+def test_gradebook_lists_every_subject_of_an_elementary_homeroom_but_the_specialists(
+    school, year, classroom
+):
+    from gradebook import queries as grade_queries
+
+    homeroom = f.homeroom_teacher(classroom)
+    for name in ("国語", "算数"):
+        f.teach(None, classroom, f.subject(name=name), weekly_periods=5)
+    f.teach(f.staff(), classroom, f.subject(name="音楽"))
+    rows = grade_queries.teaching_assignments(actor_for_user(homeroom.user), year.pk)
+    assert sorted(r.subject.name for r in rows) == ["国語", "算数"]
