@@ -12,7 +12,6 @@ running behind (lessons cancelled in May).
 from __future__ import annotations
 
 import datetime as dt
-import math
 from collections import defaultdict
 from dataclasses import dataclass
 
@@ -85,22 +84,44 @@ def seed(municipality) -> None:
         _changes(behind, year)
 
 
-def _weeks(school: School, year: SchoolYear) -> int:
-    """School weeks of the year: the fewest school days any weekday has."""
-    counts = defaultdict(int)
+SECOND_TERM = dt.date(DEMO_YEAR, 9, 1)
+
+
+def _weeks(school: School, year: SchoolYear) -> tuple[int, int]:
+    """School weeks before and from the 2学期: the fewest school days any weekday has."""
+    counts: dict[bool, dict[int, int]] = {False: defaultdict(int), True: defaultdict(int)}
     for d in calendar.school_dates(school, year):
         if d.is_school_day and d.date.weekday() < 5:
-            counts[d.date.weekday()] += 1
-    return min(counts.values()) if counts else national.STANDARD_WEEKS
+            counts[d.date >= SECOND_TERM][d.date.weekday()] += 1
+    first, second = (min(counts[k].values()) if counts[k] else 17 for k in (False, True))
+    return first, second
 
 
-def _weekly(standard: dict[str, int], weeks: int, slots: int) -> dict[str, int]:
-    """Whole periods a week that reach the standard hours over ``weeks``, within ``slots``."""
-    weekly = {name: math.ceil(hours / weeks) for name, hours in standard.items()}
-    while sum(weekly.values()) > slots:  # too many: the subject with the largest surplus gives
-        name = max(weekly, key=lambda n: (weekly[n] * weeks - standard[n], n))
-        weekly[name] -= 1
-    return weekly
+def _weekly(
+    standard: dict[str, int], weeks: tuple[int, int], slots: int
+) -> tuple[dict[str, int], dict[str, int]]:
+    """Whole periods a week in the 1学期 and from the 2学期 that reach each subject's standard
+    hours with the least surplus (a subject of 1.3 periods a week gets 2 in one timetable and
+    1 in the other), within ``slots``."""
+    w1, w2 = weeks
+    first, second = {}, {}
+    for name, hours in standard.items():
+        base = hours // (w1 + w2)
+        rest = hours - base * (w1 + w2)
+        a = b = base
+        if rest > 0:
+            if rest <= w1:
+                a += 1
+            elif rest <= w2:
+                b += 1
+            else:
+                a, b = a + 1, b + 1
+        first[name], second[name] = a, b
+    for weekly in (first, second):
+        while sum(weekly.values()) > slots:  # the subject with the largest surplus gives
+            name = max(weekly, key=lambda n: (first[n] * w1 + second[n] * w2 - standard[n], n))
+            weekly[name] -= 1
+    return first, second
 
 
 def _school(school: School, year: SchoolYear) -> Timetable:
@@ -115,7 +136,12 @@ def _school(school: School, year: SchoolYear) -> Timetable:
         name: services.save_room(by=BY, school=school, name=name, kind=kind, capacity=cap)
         for name, kind, cap in ROOMS
     }
-    timetable = services.create_timetable(by=BY, school=school, school_year=year, name="1学期")
+    timetables = [
+        services.create_timetable(by=BY, school=school, school_year=year, name="1学期"),
+        services.create_timetable(
+            by=BY, school=school, school_year=year, name="2学期", valid_from=SECOND_TERM
+        ),
+    ]
     classes = list(
         Classroom.objects.filter(school=school, school_year=year, grade__isnull=False).order_by(
             "grade", "sort_order"
@@ -135,14 +161,15 @@ def _school(school: School, year: SchoolYear) -> Timetable:
     }
     weeks = _weeks(school, year)
     slots = len(bell) * len(WEEKDAYS)
-    # (classroom, subject, teacher, room) per lesson still to place
-    todo: list[tuple[Classroom, Subject, int | None, int | None]] = []
+    capacity = {r.pk: r.capacity for r in rooms.values()}
+    # (classroom, subject, teacher, room) per lesson still to place, per timetable
+    todo: list[list[tuple[Classroom, Subject, int | None, int | None]]] = [[], []]
     for c in classes:
         standard = national.standard_hours(str(school.school_type), c.grade)
-        weekly = _weekly(standard, weeks, slots)
-        for name, n in weekly.items():
+        plans = _weekly(standard, weeks, slots)
+        for name in standard:
             subject = subjects.get(name)
-            if subject is None or n == 0:
+            if subject is None:
                 continue
             assignment = existing.get((c.pk, name))
             teachers = [t.pk for t in assignment.teachers.all()] if assignment else []
@@ -157,26 +184,28 @@ def _school(school: School, year: SchoolYear) -> Timetable:
                 classroom=c,
                 subject=subject,
                 teachers=Staff.objects.filter(pk__in=teachers),
-                weekly_periods=n,
+                weekly_periods=plans[1][name],  # the 2学期's: the timetable of most of the year
             )
             room = rooms[ROOM_OF[name]].pk if name in ROOM_OF else None
-            todo += [(c, subject, teachers[0] if teachers else None, room)] * n
-    capacity = {r.pk: r.capacity for r in rooms.values()}
-    placed = _fill(todo, len(bell), capacity)
-    by_class: dict[int, list[dict]] = defaultdict(list)
-    for (c, subject, teacher, room), (wd, p) in placed:
-        by_class[c.pk].append(
-            {
-                "weekday": wd,
-                "period": p,
-                "subject": subject.pk,
-                "teachers": [teacher] if teacher else [],
-                "room": room,
-            }
-        )
-    for c in classes:
-        services.replace_class_week(by=BY, timetable=timetable, classroom=c, lessons=by_class[c.pk])
-    return timetable
+            for i, weekly in enumerate(plans):
+                todo[i] += [(c, subject, teachers[0] if teachers else None, room)] * weekly[name]
+    for timetable, lessons in zip(timetables, todo, strict=True):
+        by_class: dict[int, list[dict]] = defaultdict(list)
+        for (c, subject, teacher, room), (wd, p) in _fill(lessons, len(bell), capacity):
+            by_class[c.pk].append(
+                {
+                    "weekday": wd,
+                    "period": p,
+                    "subject": subject.pk,
+                    "teachers": [teacher] if teacher else [],
+                    "room": room,
+                }
+            )
+        for c in classes:
+            services.replace_class_week(
+                by=BY, timetable=timetable, classroom=c, lessons=by_class[c.pk]
+            )
+    return timetables[0]
 
 
 def _fill(todo, periods: int, capacity: dict[int, int]):

@@ -455,8 +455,9 @@ def add_daily_change(
         return p
 
     if kind in (K.MOVE, K.CANCEL, K.SUBSTITUTE, K.SELF_STUDY):
+        in_force = queries.timetable_on(school, date)
         found = Lesson.objects.filter(
-            pk=as_pk(lesson), timetable__school=school, weekday=_weekday_of(school, date)
+            pk=as_pk(lesson), timetable=in_force, weekday=_weekday_of(school, date)
         ).first()
         if found is None:
             raise ValidationError({"lesson": "この日の時間割の授業を選んでください。"})

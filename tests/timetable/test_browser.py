@@ -56,3 +56,23 @@ def test_teacher_week_on_a_tablet(page, live_url, demo_site):
     text = page.locator("table.tt-week").inner_text()
     assert "数学" in text
     page.screenshot(path=str(SCREENSHOTS / "timetable_teacher_week_1024.png"), full_page=False)
+
+
+def test_changes_and_hours_pages(browser, live_url, demo_site):
+    context = browser.new_context(viewport={"width": 1366, "height": 768}, locale="ja-JP")
+    page = context.new_page()
+    page.set_default_timeout(15_000)
+    base = _base(demo_site, live_url)
+    _login(page, base, "principal-es1")
+    page.goto(base + "/timetable/")
+    page.get_by_role("link", name="時間割変更").first.click()
+    page.get_by_label("不在の先生").select_option(index=1)
+    page.get_by_role("button", name="影響する授業と候補を表示").click()
+    page.wait_for_selector(".tt-suggestion")
+    page.screenshot(path=str(SCREENSHOTS / "timetable_changes_1366.png"), full_page=True)
+    page.goto(base + "/timetable/")
+    page.get_by_role("link", name="授業時数").first.click()
+    page.wait_for_selector("table.tt-hours")
+    assert "不足の見込み" in page.locator("table.tt-hours").inner_text()
+    page.screenshot(path=str(SCREENSHOTS / "timetable_hours_1366.png"), full_page=False)
+    context.close()

@@ -15,12 +15,13 @@ def test_demo_timetables_are_complete_and_clash_free(demo_muni, demo_site):
     schools = list(School.objects.filter(timetables__isnull=False).distinct())
     assert len(schools) >= 3
     for school in schools:
-        grid = queries.grid(school, year, date=dt.date(2026, 6, 1))
+        grid = queries.grid(school, year, date=dt.date(2026, 10, 1))  # the 2学期's timetable
+        assert grid.timetable.name == "2学期"
         assert grid.clashes == [], [c.message for c in grid.clashes[:5]]
         for row in grid.rows:
             if row.classroom.grade is None:
                 continue
-            assert row.placed >= 25, (school.name, row.classroom.label, row.placed)
+            assert row.placed >= 24, (school.name, row.classroom.label, row.placed)
             assert all(p.placed == p.assigned for p in row.placements), row.classroom.label
     assert Lesson.objects.count() > 500
     assert DailyChange.objects.filter(kind="cancel").count() >= 4
