@@ -29,6 +29,7 @@ from schools.models import (
     Staff,
     Student,
     Subject,
+    TeachingAssignment,
     Term,
 )
 from schools.permissions import Actor, get_actor
@@ -206,7 +207,28 @@ class StaffSerializer(serializers.ModelSerializer):
         fields = ["id", "name", "kana", "staff_number", "username", "roles"]
 
     def get_roles(self, staff: Staff) -> list[dict]:
-        return RoleSerializer(staff.visible_roles, many=True).data
+        roles = list(RoleSerializer(staff.visible_roles, many=True).data)
+        return roles + [teaching_role_data(a, staff.pk) for a in staff.visible_teaching]
+
+
+def teaching_role_data(assignment: TeachingAssignment, staff_id: int) -> dict:
+    """A teaching assignment (担当) in the shape of a role (教科担任), for role lists.
+
+    ``id`` is None: it is no row of ``roster/roles`` (a DELETE there must never hit another
+    role with the same number); ``teaching_assignment`` names it."""
+    return {
+        "id": None,
+        "staff": staff_id,
+        "role": Role.SUBJECT.value,
+        "role_display": Role.SUBJECT.label,
+        "title": "",
+        "school": assignment.school_id,
+        "year": assignment.school_year.year,
+        "classroom": assignment.classroom_id,
+        "subject": assignment.subject_id,
+        "is_draft": assignment.is_draft,
+        "teaching_assignment": assignment.pk,
+    }
 
 
 # --- helpers ------------------------------------------------------------------------------
@@ -433,7 +455,12 @@ class StaffViewSet(ActorMixin, viewsets.ReadOnlyModelViewSet):
 
     def get_queryset(self):
         qs = self.actor.staff_for().prefetch_related(
-            Prefetch("roles", queryset=self.actor.roles_for(), to_attr="visible_roles")
+            Prefetch("roles", queryset=self.actor.roles_for(), to_attr="visible_roles"),
+            Prefetch(
+                "teaching_assignments",
+                queryset=self.actor.teaching_for().select_related("school_year"),
+                to_attr="visible_teaching",
+            ),
         )
         return (
             _filter(qs, self.request, school="roles__school_id").distinct().order_by("kana", "id")
@@ -466,6 +493,9 @@ class RoleAssignmentViewSet(
         data = RoleWriteSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         assignment = services.assign_role(by=self.actor, **data.validated_data)
+        if isinstance(assignment, TeachingAssignment):  # 教科担任: a teaching assignment
+            body = teaching_role_data(assignment, data.validated_data["staff"].pk)
+            return Response(body, status=status.HTTP_201_CREATED)
         return Response(RoleSerializer(assignment).data, status=status.HTTP_201_CREATED)
 
     def perform_destroy(self, instance: RoleAssignment) -> None:

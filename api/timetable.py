@@ -1,3 +1,613 @@
-"""API resources of the timetable app, registered on the shared v1 router."""
+"""API resources of the timetable, registered on the shared v1 router.
 
-from api.routers import router  # noqa: F401
+- ``timetable/bell-schedules/?school=<id>&year=2026``: GET the school's 校時表; POST
+  ``{"school", "year", "name", "kind", "is_default", "periods": [{"number", "start", "end"}]}``;
+- ``timetable/rooms/?school=<id>``: GET; POST ``{"school", "name", "kind", "capacity"}``;
+- ``timetable/assignments/?school=<id>&year=2026``: GET the 担当 (teachers, weekly periods);
+  POST ``{"school", "year", "classroom" | "group", "subject", "teachers", "weekly_periods"}``;
+- ``timetable/groups/?school=<id>&year=2026``: GET; POST ``{"school", "year", "kind", "name",
+  "classes", "students"}`` (合同, 分割, 選択, 交流);
+- ``timetable/bell-days/``: POST ``{"school", "date", "bell_schedule"}`` (null = the default);
+- ``timetable/lessons/?class=<id> | teacher=<id> | room=<id>[&date=]``: the week in force;
+- ``timetable/class-weeks/<classroom>/``: PUT ``{"lessons": [{"weekday", "period", "subject",
+  "teachers", "room", "length", "group"}]}`` replaces the class's week in one call and answers
+  the clashes involving it (warnings; only impossible input is refused);
+- ``timetable/changes/?school=<id>&date=``: GET the day's changes and lessons; POST one change;
+  DELETE ``changes/<id>/?school=<id>``;
+- ``timetable/substitutes/?school=<id>&date=&absent=<staff>``: 代替 and 自習監督 candidates;
+- ``timetable/hours/?school=<id>&year=2026[&as_of=]``: the 授業時数 tally (the board: every
+  school without ``school``).
+
+Permissions come from the same ``Actor`` as the pages.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from fractions import Fraction
+
+from django.shortcuts import get_object_or_404
+from django.utils import timezone
+from drf_spectacular.utils import extend_schema
+from rest_framework import serializers, status, viewsets
+from rest_framework.exceptions import ValidationError
+from rest_framework.response import Response
+
+from api.routers import router
+from schools import teaching
+from schools.models import SchoolYear, Staff, Subject, TeachingGroup
+from schools.permissions import Actor, as_pk, get_actor
+from timetable import queries, rules, services
+
+
+def _actor(request) -> Actor:
+    return get_actor(request)
+
+
+def _date(value: str | None, name: str, default: dt.date) -> dt.date:
+    if not value:
+        return default
+    try:
+        return dt.date.fromisoformat(value)
+    except ValueError:
+        raise ValidationError({name: ["日付は YYYY-MM-DD で指定してください。"]}) from None
+
+
+def _year(value: object) -> SchoolYear:
+    if value in (None, ""):
+        year = SchoolYear.objects.filter(state=SchoolYear.State.CURRENT).first()
+        if year is None:
+            raise ValidationError({"year": ["年度を指定してください。"]})
+        return year
+    number = as_pk(value)
+    if number is None:
+        raise ValidationError({"year": ["年度は数字で指定してください (例: 2026)。"]})
+    return get_object_or_404(SchoolYear, year=number)
+
+
+def _school(request, value: object, *, edit: bool = False):
+    if value in (None, ""):
+        raise ValidationError({"school": ["学校を指定してください。"]})
+    return _actor(request).timetable_school_or_404(value, edit=edit)
+
+
+def _hours(value: Fraction) -> str:
+    return rules.format_hours(value)
+
+
+def _lesson(row) -> dict:
+    return {
+        "id": row.pk,
+        "school": row.timetable.school_id,
+        "timetable": row.timetable_id,
+        "weekday": row.weekday,
+        "period": row.period,
+        "length": row.length,
+        "classroom": row.classroom_id,
+        "group": row.group_id,
+        "division": row.division,
+        "section": row.section,
+        "subject": row.subject_id,
+        "subject_name": row.subject.name,
+        "teachers": list(getattr(row, "teacher_ids", [])),
+        "room": row.room_id,
+    }
+
+
+def _clash(c: rules.Clash) -> dict:
+    return {
+        "kind": c.kind.value,
+        "weekday": c.weekday,
+        "period": c.period,
+        "message": c.message,
+        "lessons": [x.key for x in c.lessons],
+        "who": c.who,
+    }
+
+
+# --- bell schedules and rooms ----------------------------------------------------------------
+
+
+class PeriodSerializer(serializers.Serializer):
+    number = serializers.IntegerField(min_value=0, max_value=12)
+    start = serializers.TimeField()
+    end = serializers.TimeField()
+
+
+class BellScheduleWriteSerializer(serializers.Serializer):
+    school = serializers.IntegerField()
+    year = serializers.IntegerField(required=False)
+    name = serializers.CharField(max_length=30)
+    kind = serializers.CharField(max_length=10, default="normal")
+    is_default = serializers.BooleanField(default=False)
+    periods = PeriodSerializer(many=True)
+
+
+class BellScheduleViewSet(viewsets.ViewSet):
+    @extend_schema(responses=None)
+    def list(self, request):
+        school = _school(request, request.query_params.get("school"))
+        year = _year(request.query_params.get("year"))
+        return Response(
+            [
+                {
+                    "id": s.pk,
+                    "name": s.name,
+                    "kind": s.kind,
+                    "is_default": s.is_default,
+                    "periods": [
+                        {"number": p.number, "start": f"{p.start:%H:%M}", "end": f"{p.end:%H:%M}"}
+                        for p in s.periods.all()
+                    ],
+                }
+                for s in queries.bell_schedules(school, year)
+            ]
+        )
+
+    @extend_schema(request=BellScheduleWriteSerializer, responses=None)
+    def create(self, request):
+        body = BellScheduleWriteSerializer(data=request.data)
+        body.is_valid(raise_exception=True)
+        d = body.validated_data
+        school = _school(request, d["school"], edit=True)
+        schedule = services.save_bell_schedule(
+            by=_actor(request),
+            school=school,
+            school_year=_year(d.get("year")),
+            name=d["name"],
+            kind=d["kind"],
+            is_default=d["is_default"],
+            periods=[(p["number"], p["start"], p["end"]) for p in d["periods"]],
+        )
+        return Response({"id": schedule.pk, "name": schedule.name}, status=status.HTTP_201_CREATED)
+
+
+class RoomWriteSerializer(serializers.Serializer):
+    school = serializers.IntegerField()
+    name = serializers.CharField(max_length=30)
+    kind = serializers.CharField(max_length=10, default="ordinary")
+    capacity = serializers.IntegerField(min_value=1, max_value=20, default=1)
+
+
+class RoomViewSet(viewsets.ViewSet):
+    @extend_schema(responses=None)
+    def list(self, request):
+        school = _school(request, request.query_params.get("school"))
+        return Response(
+            [
+                {"id": r.pk, "name": r.name, "kind": r.kind, "capacity": r.capacity}
+                for r in queries.rooms_of(school)
+            ]
+        )
+
+    @extend_schema(request=RoomWriteSerializer, responses=None)
+    def create(self, request):
+        body = RoomWriteSerializer(data=request.data)
+        body.is_valid(raise_exception=True)
+        d = body.validated_data
+        school = _school(request, d["school"], edit=True)
+        room = services.save_room(
+            by=_actor(request),
+            school=school,
+            name=d["name"],
+            kind=d["kind"],
+            capacity=d["capacity"],
+        )
+        return Response({"id": room.pk, "name": room.name}, status=status.HTTP_201_CREATED)
+
+
+# --- teaching assignments (担当) ---------------------------------------------------------------
+
+
+class AssignmentWriteSerializer(serializers.Serializer):
+    school = serializers.IntegerField()
+    year = serializers.IntegerField(required=False)
+    classroom = serializers.IntegerField(required=False, allow_null=True)
+    group = serializers.IntegerField(required=False, allow_null=True)
+    subject = serializers.IntegerField()
+    teachers = serializers.ListField(child=serializers.IntegerField(), default=list)
+    weekly_periods = serializers.CharField(max_length=12, default="0")
+
+
+class AssignmentViewSet(viewsets.ViewSet):
+    @extend_schema(responses=None)
+    def list(self, request):
+        school = _school(request, request.query_params.get("school"))
+        year = _year(request.query_params.get("year"))
+        return Response(
+            [
+                {
+                    "id": a.pk,
+                    "classroom": a.classroom_id,
+                    "group": a.group_id,
+                    "subject": a.subject_id,
+                    "subject_name": a.subject.name,
+                    "teachers": [t.pk for t in a.teachers.all()],
+                    "weekly_periods": str(a.weekly_periods),
+                    "is_draft": a.is_draft,
+                }
+                for a in teaching.assignments_of(school, year)
+            ]
+        )
+
+    @extend_schema(request=AssignmentWriteSerializer, responses=None)
+    def create(self, request):
+        body = AssignmentWriteSerializer(data=request.data)
+        body.is_valid(raise_exception=True)
+        d = body.validated_data
+        actor = _actor(request)
+        school = _school(request, d["school"], edit=True)
+        year = _year(d.get("year"))
+        classroom = group = None
+        if d.get("classroom"):
+            classroom = actor.classroom_or_404(d["classroom"])
+        if d.get("group"):
+            group = get_object_or_404(TeachingGroup, pk=d["group"], school=school, school_year=year)
+        subject = get_object_or_404(Subject, pk=d["subject"])
+        teachers = list(Staff.objects.filter(pk__in=d["teachers"]))
+        if len(teachers) != len(set(d["teachers"])):
+            raise ValidationError({"teachers": ["教職員が見つかりません。"]})
+        a = teaching.save_assignment(
+            by=actor,
+            school=school,
+            school_year=year,
+            classroom=classroom,
+            group=group,
+            subject=subject,
+            teachers=teachers,
+            weekly_periods=d["weekly_periods"],
+        )
+        return Response(
+            {"id": a.pk, "weekly_periods": str(a.weekly_periods)}, status=status.HTTP_201_CREATED
+        )
+
+
+class GroupWriteSerializer(serializers.Serializer):
+    school = serializers.IntegerField()
+    year = serializers.IntegerField(required=False)
+    kind = serializers.CharField(max_length=10)
+    name = serializers.CharField(max_length=40)
+    classes = serializers.ListField(child=serializers.IntegerField(), default=list)
+    students = serializers.ListField(child=serializers.IntegerField(), default=list)
+
+
+class GroupViewSet(viewsets.ViewSet):
+    """授業グループ (合同, 分割・習熟度別・少人数, 選択, 交流): classes and/or students."""
+
+    @extend_schema(responses=None)
+    def list(self, request):
+        school = _school(request, request.query_params.get("school"))
+        year = _year(request.query_params.get("year"))
+        return Response(
+            [
+                {
+                    "id": g.pk,
+                    "kind": g.kind,
+                    "name": g.name,
+                    "classes": [c.pk for c in g.classes.all()],
+                }
+                for g in teaching.groups_of(school, year)
+            ]
+        )
+
+    @extend_schema(request=GroupWriteSerializer, responses=None)
+    def create(self, request):
+        body = GroupWriteSerializer(data=request.data)
+        body.is_valid(raise_exception=True)
+        d = body.validated_data
+        actor = _actor(request)
+        school = _school(request, d["school"], edit=True)
+        classes = [actor.classroom_or_404(c) for c in d["classes"]]
+        students = list(actor.students().filter(pk__in=d["students"]))
+        if len(students) != len(set(d["students"])):
+            raise ValidationError({"students": ["児童生徒が見つかりません。"]})
+        group = teaching.save_group(
+            by=actor,
+            school=school,
+            school_year=_year(d.get("year")),
+            kind=d["kind"],
+            name=d["name"],
+            classes=classes,
+            students=students,
+        )
+        return Response({"id": group.pk, "name": group.name}, status=status.HTTP_201_CREATED)
+
+
+class BellDayWriteSerializer(serializers.Serializer):
+    school = serializers.IntegerField()
+    date = serializers.DateField()
+    bell_schedule = serializers.IntegerField(required=False, allow_null=True)
+
+
+class BellDayViewSet(viewsets.ViewSet):
+    """Which bell schedule a date uses (POST; ``bell_schedule`` null = the default)."""
+
+    @extend_schema(request=BellDayWriteSerializer, responses=None)
+    def create(self, request):
+        body = BellDayWriteSerializer(data=request.data)
+        body.is_valid(raise_exception=True)
+        d = body.validated_data
+        school = _school(request, d["school"], edit=True)
+        schedule = None
+        if d.get("bell_schedule"):
+            year = queries.year_of(d["date"])
+            found = [
+                s
+                for s in (queries.bell_schedules(school, year) if year else [])
+                if s.pk == d["bell_schedule"]
+            ]
+            if not found:
+                raise ValidationError({"bell_schedule": ["この学校の校時表を選んでください。"]})
+            schedule = found[0]
+        services.set_bell_day(by=_actor(request), school=school, date=d["date"], schedule=schedule)
+        return Response(
+            {"date": d["date"].isoformat(), "bell_schedule": schedule.pk if schedule else None},
+            status=status.HTTP_201_CREATED,
+        )
+
+
+# --- lessons ------------------------------------------------------------------------------------
+
+
+class LessonViewSet(viewsets.ViewSet):
+    """The week in force of one class, teacher or room."""
+
+    @extend_schema(responses=None)
+    def list(self, request):
+        actor = _actor(request)
+        params = request.query_params
+        date = _date(params.get("date"), "date", timezone.localdate())
+        if params.get("class"):
+            week = queries.class_week(actor.classroom_or_404(params["class"]), date)
+        elif params.get("teacher"):
+            staff = get_object_or_404(actor.staff_for(), pk=as_pk(params["teacher"]) or 0)
+            week = queries.teacher_week(staff, _year(params.get("year")), date)
+        elif params.get("room"):
+            rooms = {
+                r.pk: r
+                for s in actor.schools()
+                for r in queries.rooms_of(s)
+                if r.pk == as_pk(params["room"])
+            }
+            room = rooms.get(as_pk(params["room"]))
+            if room is None:
+                raise ValidationError({"room": ["教室が見つかりません。"]})
+            week = queries.room_week(room, _year(params.get("year")), date)
+        else:
+            raise ValidationError({"class": ["class, teacher, room のどれかを指定してください。"]})
+        seen: dict[int, dict] = {}
+        for lessons in week.cells.values():
+            for row in lessons:
+                seen.setdefault(row.pk, _lesson(row))
+        return Response(sorted(seen.values(), key=lambda x: (x["weekday"], x["period"])))
+
+
+class LessonInputSerializer(serializers.Serializer):
+    weekday = serializers.IntegerField(min_value=0, max_value=5)
+    period = serializers.IntegerField(min_value=1, max_value=12)
+    subject = serializers.IntegerField()
+    teachers = serializers.ListField(child=serializers.IntegerField(), default=list)
+    room = serializers.IntegerField(required=False, allow_null=True)
+    length = serializers.IntegerField(min_value=1, max_value=4, default=1)
+    group = serializers.IntegerField(required=False, allow_null=True)
+    division = serializers.CharField(max_length=20, required=False, default="", allow_blank=True)
+    section = serializers.CharField(max_length=20, required=False, default="", allow_blank=True)
+
+
+class ClassWeekSerializer(serializers.Serializer):
+    lessons = LessonInputSerializer(many=True, max_length=200)
+    date = serializers.DateField(required=False)
+
+
+class ClassWeekViewSet(viewsets.ViewSet):
+    """Bulk replace of a class's week in the timetable in force (one call)."""
+
+    @extend_schema(request=ClassWeekSerializer, responses=None)
+    def update(self, request, pk=None):
+        actor = _actor(request)
+        classroom = actor.classroom_or_404(pk)
+        body = ClassWeekSerializer(data=request.data)
+        body.is_valid(raise_exception=True)
+        date = body.validated_data.get("date") or timezone.localdate()
+        timetable = queries.current_timetable(classroom.school, classroom.school_year, date)
+        if timetable is None:
+            raise ValidationError({"timetable": ["この年度の時間割がありません。"]})
+        result = services.replace_class_week(
+            by=actor,
+            timetable=timetable,
+            classroom=classroom,
+            lessons=[dict(x) for x in body.validated_data["lessons"]],
+        )
+        return Response(
+            {
+                "timetable": timetable.pk,
+                "lessons": [x.pk for x in result.lessons],
+                "clashes": [_clash(c) for c in result.clashes],
+            }
+        )
+
+
+# --- daily changes and substitutes ----------------------------------------------------------
+
+
+class ChangeWriteSerializer(serializers.Serializer):
+    school = serializers.IntegerField()
+    date = serializers.DateField()
+    kind = serializers.CharField(max_length=12)
+    lesson = serializers.IntegerField(required=False, allow_null=True)
+    classroom = serializers.IntegerField(required=False, allow_null=True)
+    period = serializers.IntegerField(required=False, allow_null=True)
+    other_period = serializers.IntegerField(required=False, allow_null=True)
+    subject = serializers.IntegerField(required=False, allow_null=True)
+    teachers = serializers.ListField(child=serializers.IntegerField(), default=list)
+    absent = serializers.IntegerField(required=False, allow_null=True)
+    room = serializers.IntegerField(required=False, allow_null=True)
+    bell_schedule = serializers.IntegerField(required=False, allow_null=True)
+    weekday = serializers.IntegerField(required=False, allow_null=True)
+    note = serializers.CharField(max_length=100, required=False, default="", allow_blank=True)
+
+
+class ChangeViewSet(viewsets.ViewSet):
+    @extend_schema(responses=None)
+    def list(self, request):
+        school = _school(request, request.query_params.get("school"))
+        date = _date(request.query_params.get("date"), "date", timezone.localdate())
+        view = queries.school_day(school, date)
+        return Response(
+            {
+                "date": date.isoformat(),
+                "is_school_day": view.is_school_day,
+                "weekday": view.day.weekday,
+                "bell_schedule": view.day.bell,
+                "changes": [
+                    {
+                        "id": c.pk,
+                        "kind": c.kind,
+                        "lesson": c.lesson_id,
+                        "classroom": c.classroom_id,
+                        "period": c.period,
+                        "other_period": c.other_period,
+                        "subject": c.subject_id,
+                        "teachers": [t.pk for t in c.teachers.all()],
+                        "absent": c.absent_id,
+                        "room": c.room_id,
+                        "bell_schedule": c.bell_schedule_id,
+                        "weekday": c.weekday,
+                        "note": c.note,
+                    }
+                    for c in view.changes
+                ],
+                "lessons": [
+                    {
+                        "key": x.key,
+                        "period": x.period,
+                        "length": x.length,
+                        "classrooms": list(x.group.classrooms),
+                        "subject": x.subject,
+                        "teachers": list(x.teachers),
+                        "room": x.room,
+                        "status": x.status.value,
+                    }
+                    for x in view.day.lessons
+                ],
+                "problems": list(view.day.problems),
+            }
+        )
+
+    @extend_schema(request=ChangeWriteSerializer, responses=None)
+    def create(self, request):
+        body = ChangeWriteSerializer(data=request.data)
+        body.is_valid(raise_exception=True)
+        d = dict(body.validated_data)
+        school = _school(request, d.pop("school"), edit=True)
+        change = services.add_daily_change(by=_actor(request), school=school, **d)
+        return Response({"id": change.pk, "kind": change.kind}, status=status.HTTP_201_CREATED)
+
+    @extend_schema(responses=None)
+    def destroy(self, request, pk=None):
+        school = _school(request, request.query_params.get("school"), edit=True)
+        change = next((c for c in queries.changes_by_id(school, pk)), None)
+        if change is None:
+            return Response(
+                {"error": {"code": "not_found", "message": "見つかりません。"}},
+                status=status.HTTP_404_NOT_FOUND,
+            )
+        services.delete_daily_change(change, by=_actor(request))
+        return Response(status=status.HTTP_204_NO_CONTENT)
+
+
+class SubstituteViewSet(viewsets.ViewSet):
+    @extend_schema(responses=None)
+    def list(self, request):
+        school = _school(request, request.query_params.get("school"))
+        date = _date(request.query_params.get("date"), "date", timezone.localdate())
+        absent = get_object_or_404(
+            _actor(request).staff_for(), pk=as_pk(request.query_params.get("absent")) or 0
+        )
+        suggestions, names = queries.substitute_suggestions(school, date, absent)
+
+        def people(candidates) -> list[dict]:
+            return [
+                {
+                    "teacher": c.teacher,
+                    "name": names.teachers.get(c.teacher, ""),
+                    "fit": c.fit,
+                    "duties": c.duties,
+                    "reasons": list(c.reasons),
+                }
+                for c in candidates
+            ]
+
+        return Response(
+            [
+                {
+                    "lesson": s.lesson.key,
+                    "period": s.lesson.period,
+                    "subject": s.lesson.subject,
+                    "classrooms": list(s.lesson.group.classrooms),
+                    "remaining": list(s.remaining),
+                    "substitutes": people(s.substitutes),
+                    "supervisors": people(s.supervisors),
+                }
+                for s in suggestions
+            ]
+        )
+
+
+class HoursViewSet(viewsets.ViewSet):
+    """授業時数: one school (its teachers and administrators), or every school (the board)."""
+
+    @extend_schema(responses=None)
+    def list(self, request):
+        actor = _actor(request)
+        year = _year(request.query_params.get("year"))
+        as_of = _date(request.query_params.get("as_of"), "as_of", timezone.localdate())
+        if request.query_params.get("school"):
+            schools = [_school(request, request.query_params["school"])]
+        else:
+            actor.require(actor.sees_every_hours_tally, "全校の授業時数を見る権限がありません。")
+            schools = list(actor.schools().filter(is_active=True))
+        result = []
+        for t in queries.municipality_tally(schools, year, as_of=as_of):
+            result.append(
+                {
+                    "school": t.school.pk,
+                    "name": t.school.name,
+                    "warnings": list(t.tally.warnings),
+                    "classes": [
+                        {
+                            "classroom": c.classroom,
+                            "name": c.name,
+                            "standard": c.standard,
+                            "planned": _hours(c.planned),
+                            "held": _hours(c.held),
+                            "projected": _hours(c.projected),
+                            "subjects": [
+                                {
+                                    "subject": s.subject,
+                                    "standard": s.standard,
+                                    "planned": _hours(s.planned),
+                                    "held": _hours(s.held),
+                                    "projected": _hours(s.projected),
+                                    "shortfall": _hours(s.shortfall),
+                                }
+                                for s in c.subjects
+                            ],
+                        }
+                        for c in t.tally.classes
+                    ],
+                }
+            )
+        return Response(result)
+
+
+router.register("timetable/bell-schedules", BellScheduleViewSet, basename="timetable-bells")
+router.register("timetable/rooms", RoomViewSet, basename="timetable-rooms")
+router.register("timetable/assignments", AssignmentViewSet, basename="timetable-assignments")
+router.register("timetable/groups", GroupViewSet, basename="timetable-groups")
+router.register("timetable/bell-days", BellDayViewSet, basename="timetable-bell-days")
+router.register("timetable/lessons", LessonViewSet, basename="timetable-lessons")
+router.register("timetable/class-weeks", ClassWeekViewSet, basename="timetable-class-weeks")
+router.register("timetable/changes", ChangeViewSet, basename="timetable-changes")
+router.register("timetable/substitutes", SubstituteViewSet, basename="timetable-substitutes")
+router.register("timetable/hours", HoursViewSet, basename="timetable-hours")

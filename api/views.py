@@ -10,7 +10,7 @@ from rest_framework.reverse import reverse
 from rest_framework.views import APIView
 
 from api.routers import router
-from schools.models import Staff
+from schools.models import Role, Staff
 from schools.permissions import get_actor
 
 
@@ -65,6 +65,18 @@ class MeView(APIView):
                     "subject": r.subject_id,
                 }
                 for r in staff.roles.filter(is_draft=False).select_related("school_year")
+            ] + [
+                {
+                    "role": Role.SUBJECT.value,
+                    "role_display": Role.SUBJECT.label,
+                    "school": a.school_id,
+                    "school_year": a.school_year.year,
+                    "classroom": a.classroom_id,
+                    "subject": a.subject_id,
+                }
+                for a in staff.teaching_assignments.filter(is_draft=False).select_related(
+                    "school_year"
+                )
             ]
         actor = get_actor(request)
         return Response(

@@ -22,12 +22,11 @@ from gradebook.models import Assessment, GradingSettings, Remark, Score
 from schools.models import (
     Classroom,
     Enrolment,
-    Role,
-    RoleAssignment,
     School,
     SchoolType,
     SchoolYear,
     Subject,
+    TeachingAssignment,
     Term,
 )
 from schools.permissions import Actor
@@ -63,9 +62,9 @@ def seed(municipality) -> None:
 
     terms = {t.school_id: t for t in Term.objects.filter(school_year=school_year, number=1)}
     pairs: set[tuple[int, int]] = set(
-        RoleAssignment.objects.filter(role=Role.SUBJECT, school_year=school_year).values_list(
-            "classroom_id", "subject_id"
-        )
+        TeachingAssignment.objects.filter(
+            school_year=school_year, classroom__isnull=False
+        ).values_list("classroom_id", "subject_id")
     )
     elementary_subjects = list(
         Subject.objects.filter(school_type=SchoolType.ELEMENTARY, name__in=["国語", "算数"])

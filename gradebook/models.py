@@ -1,7 +1,8 @@
 """The gradebook of one municipality: assessments, scores, 観点別評価, 評定, 所見, 確定, history.
 
-A teaching assignment (教科担任) is the roster's RoleAssignment(role="subject",
-classroom, subject); the gradebook keys everything on (classroom, subject, term).
+Who teaches what is the roster's ``TeachingAssignment`` (担当; in an elementary school the
+homeroom teacher teaches every subject no 専科 has); the gradebook keys everything on
+(classroom, subject, term).
 """
 
 from __future__ import annotations

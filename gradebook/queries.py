@@ -141,17 +141,19 @@ class TeachingRow:
 
 def teaching_assignments(actor: Actor, school_year_id: int) -> list[TeachingRow]:
     """教科担任の担当一覧: the actor's (classroom, subject) pairs; school administrators see
-    every assignment of their schools. Two queries."""
+    every assignment of their schools (teaching assignments, 担当). Three queries."""
     qs = actor.subject_assignments(school_year_id).select_related(
-        "classroom__school", "classroom__school_year", "subject", "staff"
+        "classroom__school", "classroom__school_year", "subject"
     )
     rows: dict[tuple[int, int], TeachingRow] = {}
-    for ra in qs.order_by(
-        "classroom__school", "classroom__grade", "classroom__name", "subject__sort_order"
+    for a in (
+        qs.filter(classroom__isnull=False)
+        .prefetch_related("teachers")
+        .order_by("classroom__school", "classroom__grade", "classroom__name", "subject__sort_order")
     ):
-        key = (ra.classroom_id, ra.subject_id)
-        row = rows.setdefault(key, TeachingRow(ra.classroom, ra.subject))
-        row.teacher_names.append(ra.staff.name)
+        key = (a.classroom_id, a.subject_id)
+        row = rows.setdefault(key, TeachingRow(a.classroom, a.subject))
+        row.teacher_names.extend(t.name for t in a.teachers.all())
     counts = Assessment.objects.filter(
         classroom_id__in={c for c, _ in rows}, term__school_year_id=school_year_id
     ).values_list("classroom_id", "subject_id")

@@ -26,6 +26,7 @@ from schools.models import (
     Staff,
     Student,
     Subject,
+    TeachingAssignment,
     Term,
 )
 
@@ -273,6 +274,28 @@ def _staff(rng, schools, plans, classes, year) -> None:
     RoleAssignment.objects.bulk_create(
         RoleAssignment(staff=staff_by_username[username], school_year=year, **fields)
         for username, fields in roles
+        if fields["role"] != Role.SUBJECT
+    )
+    # 教科担任 are teaching assignments (担当): one per class × subject and its teacher (the
+    # timetable's demo fills in the weekly periods from the national standard).
+    teaching = [
+        (
+            staff_by_username[username],
+            TeachingAssignment(
+                school=f["school"],
+                school_year=year,
+                classroom=f["classroom"],
+                subject=f["subject"],
+            ),
+        )
+        for username, f in roles
+        if f["role"] == Role.SUBJECT
+    ]
+    created = TeachingAssignment.objects.bulk_create([a for _, a in teaching])
+    Through = TeachingAssignment.teachers.through
+    Through.objects.bulk_create(
+        Through(teachingassignment_id=a.pk, staff_id=t.pk)
+        for (t, _), a in zip(teaching, created, strict=True)
     )
 
 

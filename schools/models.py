@@ -270,6 +270,8 @@ class Role(models.TextChoices):
     BOE_VIEWER = "boe_viewer", "教育委員会 閲覧者"
     SCHOOL_ADMIN = "school_admin", "学校管理者"
     HOMEROOM = "homeroom", "学級担任"
+    # Not stored as a role: 教科担任 is a TeachingAssignment (担当). The choice stays so that
+    # forms, the staff import and the API can still say "subject"; services turn it into one.
     SUBJECT = "subject", "教科担任"
 
 
@@ -277,7 +279,8 @@ class RoleAssignment(models.Model):
     """A role a staff member holds. A person can hold several, in several schools (兼務).
 
     BoE roles have no school; school roles name a school and year; homeroom names
-    a classroom; subject names a classroom and a subject (a teaching assignment).
+    a classroom. Who teaches what (教科担任) is a ``TeachingAssignment``, not a role
+    (``subject`` stays for the unique key and is always empty).
     ``is_draft`` marks roles copied by the year roll-over and not yet confirmed.
     """
 
@@ -328,13 +331,6 @@ class RoleAssignment(models.Model):
                         school__isnull=False,
                         school_year__isnull=False,
                     )
-                    | Q(
-                        role="subject",
-                        classroom__isnull=False,
-                        subject__isnull=False,
-                        school__isnull=False,
-                        school_year__isnull=False,
-                    )
                 ),
             ),
             models.UniqueConstraint(
@@ -346,6 +342,108 @@ class RoleAssignment(models.Model):
 
     def __str__(self) -> str:
         return f"{self.staff} {self.get_role_display()}"
+
+
+class TeachingGroup(models.Model):
+    """A group that is not one class: 合同, 分割 (習熟度別・少人数・男女別), 選択, 交流.
+
+    It lists its classes and/or its students; attendance and grades still belong to each
+    student's own class.
+    """
+
+    class Kind(models.TextChoices):
+        COMBINED = "combined", "合同"
+        SPLIT = "split", "分割・習熟度別・少人数"
+        ELECTIVE = "elective", "選択"
+        EXCHANGE = "exchange", "交流"
+
+    school = models.ForeignKey(School, on_delete=models.CASCADE, related_name="teaching_groups")
+    school_year = models.ForeignKey(SchoolYear, on_delete=models.PROTECT, related_name="+")
+    kind = models.CharField("種類", max_length=10, choices=Kind.choices)
+    name = models.CharField("名称", max_length=40)
+    classes = models.ManyToManyField(Classroom, blank=True, related_name="teaching_groups")
+    students = models.ManyToManyField(Student, blank=True, related_name="teaching_groups")
+
+    class Meta:
+        verbose_name = "授業グループ"
+        verbose_name_plural = "授業グループ"
+        ordering = ["school", "school_year", "name"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["school", "school_year", "name"], name="teaching_group_unique"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class TeachingAssignment(models.Model):
+    """担当: for a class (or a group) and a subject in a year, the teacher(s) and weekly periods.
+
+    The one record the gradebook asks for write access, the timetable for its checks and
+    the hours tally for its plan. Several teachers = team teaching (TT). ``weekly_periods``
+    is a decimal so that modules count in fractions (15 minutes = 1/3 of an elementary hour).
+    ``is_draft`` marks assignments copied by the year roll-over and not yet confirmed.
+    """
+
+    school = models.ForeignKey(
+        School, on_delete=models.CASCADE, related_name="teaching_assignments"
+    )
+    school_year = models.ForeignKey(
+        SchoolYear, on_delete=models.PROTECT, related_name="teaching_assignments"
+    )
+    classroom = models.ForeignKey(
+        Classroom,
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="teaching_assignments",
+    )
+    group = models.ForeignKey(
+        TeachingGroup,
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="assignments",
+    )
+    subject = models.ForeignKey(Subject, on_delete=models.PROTECT, related_name="+")
+    teachers = models.ManyToManyField(Staff, blank=True, related_name="teaching_assignments")
+    weekly_periods = models.DecimalField("週時数", max_digits=5, decimal_places=2, default=0)
+    is_draft = models.BooleanField("下書き", default=False)
+
+    class Meta:
+        verbose_name = "担当"
+        verbose_name_plural = "担当"
+        ordering = ["school", "school_year", "classroom", "group", "subject__sort_order"]
+        constraints = [
+            models.CheckConstraint(
+                name="teaching_class_or_group",
+                condition=Q(classroom__isnull=False, group__isnull=True)
+                | Q(classroom__isnull=True, group__isnull=False),
+            ),
+            models.CheckConstraint(
+                name="teaching_periods_positive", condition=Q(weekly_periods__gte=0)
+            ),
+            models.UniqueConstraint(
+                fields=["classroom", "subject"],
+                condition=Q(classroom__isnull=False),
+                name="teaching_class_subject_unique",
+            ),
+            models.UniqueConstraint(
+                fields=["group", "subject"],
+                condition=Q(group__isnull=False),
+                name="teaching_group_subject_unique",
+            ),
+        ]
+        indexes = [models.Index(fields=["school_year", "school"], name="teaching_year_school")]
+
+    def __str__(self) -> str:
+        return f"{self.target_label} {self.subject}"
+
+    @property
+    def target_label(self) -> str:
+        return self.classroom.label if self.classroom_id else self.group.name
 
 
 class AuditEvent(models.Model):

@@ -36,10 +36,12 @@ from schools.models import (
     Role,
     RoleAssignment,
     School,
+    SchoolType,
     SchoolYear,
     Staff,
     Student,
     Subject,
+    TeachingAssignment,
     Term,
 )
 
@@ -64,13 +66,18 @@ class Actor:
     is_boe_viewer: bool = False
     admin_school_ids: frozenset[int] = field(default_factory=frozenset)
     homeroom_classroom_ids: frozenset[int] = field(default_factory=frozenset)
-    # (classroom_id, subject_id) pairs: 教科担任 teaching assignments
+    # (classroom_id, subject_id) pairs the person teaches (TeachingAssignment, 担当); a
+    # group's assignment gives the pair for each of its classes.
     teaching: frozenset[tuple[int, int]] = field(default_factory=frozenset)
     member_school_ids: frozenset[int] = field(default_factory=frozenset)
     # The municipality's 閲覧範囲 (``Municipality.read_scope``): True = "own classes only", a
     # teacher reads the classes they are homeroom of or teach (and those classes' students),
     # except at schools they administer. Read once in ``actor_for_user``.
     own_classes_only: bool = False
+    # Elementary rule: the homeroom teacher of these classes teaches every subject of the
+    # class, except the pairs in ``specialist_pairs`` (another teacher's assignment: 専科).
+    all_subjects_classroom_ids: frozenset[int] = field(default_factory=frozenset)
+    specialist_pairs: frozenset[tuple[int, int]] = field(default_factory=frozenset)
 
     @classmethod
     def system(cls, name: str = "system", *, all_powers: bool = True) -> Actor:
@@ -146,9 +153,17 @@ class Actor:
             classroom.school_id
         )
 
+    def teaches(self, classroom_id: int, subject_id: int) -> bool:
+        """Whether the person teaches this class × subject: an assignment of theirs, or, in an
+        elementary school, their own homeroom class in a subject no 専科 teaches."""
+        pair = (classroom_id, subject_id)
+        if pair in self.teaching:
+            return True
+        return classroom_id in self.all_subjects_classroom_ids and pair not in self.specialist_pairs
+
     def can_edit_teaching(self, classroom: Classroom, subject_id: int) -> bool:
-        """Scores and evaluations of one class × subject (教科担任, or school admin)."""
-        return (classroom.pk, subject_id) in self.teaching or self.can_manage_school_records(
+        """Scores and evaluations of one class × subject (its teacher, or school admin)."""
+        return self.teaches(classroom.pk, subject_id) or self.can_manage_school_records(
             classroom.school_id
         )
 
@@ -333,11 +348,22 @@ class Actor:
         return qs.filter(school_id__in=self.member_school_ids)
 
     def staff_for(self) -> QuerySet[Staff]:
-        """教職員 the actor sees: everyone for the board, else those with a role in its schools."""
+        """教職員 the actor sees: everyone for the board, else those with a role or a teaching
+        assignment in its schools."""
         qs = Staff.objects.select_related("user")
         if self.sees_whole_municipality:
             return qs
-        return qs.filter(roles__school_id__in=self.member_school_ids).distinct()
+        return qs.filter(
+            Q(roles__school_id__in=self.member_school_ids)
+            | Q(teaching_assignments__school_id__in=self.member_school_ids)
+        ).distinct()
+
+    def teaching_for(self) -> QuerySet[TeachingAssignment]:
+        """Teaching assignments (担当) the actor sees: all for the board, else its schools'."""
+        qs = TeachingAssignment.objects.all()
+        if self.sees_whole_municipality:
+            return qs
+        return qs.filter(school_id__in=self.member_school_ids)
 
     # --- object lookups ---------------------------------------------------------
     # Shared by pages and the API: an object outside the actor's schools, of another school
@@ -448,15 +474,24 @@ class Actor:
             subject_id is not None and self.can_edit_teaching(classroom, subject_id)
         )
 
-    def subject_assignments(self, school_year_id: int) -> QuerySet[RoleAssignment]:
-        """教科担任 assignments of a year the actor lists: their own, and every one of the
+    def subject_assignments(self, school_year_id: int) -> QuerySet[TeachingAssignment]:
+        """Teaching assignments (担当) of a year the actor lists: their own (in an elementary
+        school, every subject of their class that no 専科 teaches), and every one of the
         schools they administer (the board reaches classes through its schools list)."""
         own = Q(pk__in=[])
-        for classroom_id, subject_id in self.teaching:
-            own |= Q(classroom_id=classroom_id, subject_id=subject_id)
-        return RoleAssignment.objects.filter(
-            role=Role.SUBJECT, is_draft=False, school_year_id=school_year_id
-        ).filter(own | Q(school_id__in=self.admin_school_ids))
+        if self.user_id is not None:
+            own = Q(teachers__user_id=self.user_id)
+        homeroom = Q(classroom_id__in=self.all_subjects_classroom_ids)
+        for classroom_id, subject_id in self.specialist_pairs:
+            homeroom &= ~Q(classroom_id=classroom_id, subject_id=subject_id)
+        ids = TeachingAssignment.objects.filter(
+            is_draft=False, school_year_id=school_year_id
+        ).filter(own | homeroom | Q(school_id__in=self.admin_school_ids))
+        return TeachingAssignment.objects.filter(pk__in=ids.values("pk"))
+
+    def elementary_homeroom_subjects(self) -> frozenset[int]:
+        """Classes where the actor, as an elementary homeroom teacher, teaches every subject."""
+        return self.all_subjects_classroom_ids
 
     def can_finalise(self, school_id: int, school_year: SchoolYear | None = None) -> bool:
         """確定 and its withdrawal: the school's administrators only, never in an archived year
@@ -478,6 +513,28 @@ class Actor:
     def can_view_finalisation(self, school_id: int) -> bool:
         """Which classes are finalised: the school's administrators and the board's."""
         return self.can_manage_school_records(school_id) or self.can_manage_school(school_id)
+
+    # --- timetable ----------------------------------------------------------------
+    # 時間割: the school's administrators (教務主任) edit; its teachers and the board read;
+    # the board sees every school's 授業時数.
+    def can_view_timetable(self, school_id: int) -> bool:
+        return self.can_view_school(school_id)
+
+    def can_edit_timetable(self, school_id: int) -> bool:
+        """Bell schedules, rooms, the weekly timetable, daily changes, assignments' periods."""
+        return self.can_manage_school(school_id)
+
+    @property
+    def sees_every_hours_tally(self) -> bool:
+        """授業時数 of every school of the municipality (the board)."""
+        return self.sees_whole_municipality
+
+    def timetable_school_or_404(self, pk: object, *, edit: bool = False) -> School:
+        """A school whose timetable the actor reads (404 otherwise) or edits (403)."""
+        school = self.school_or_404(pk)
+        if edit:
+            self.require(self.can_edit_timetable(school.pk), "時間割を編集する権限がありません。")
+        return school
 
 
 def as_pk(value: object) -> int | None:
@@ -525,8 +582,9 @@ def municipality_read_scope() -> str:
 
 
 def actor_for_user(user) -> Actor:
-    """Build the actor from role assignments of the current and preparing years (2 queries),
-    and the municipality's 閲覧範囲 (already loaded with the tenant in a request)."""
+    """Build the actor from the role and teaching assignments of the current and preparing
+    years (2 queries), and the municipality's 閲覧範囲 (already loaded with the tenant in a
+    request)."""
     if user is None or not user.is_authenticated:
         return ANONYMOUS
     live_years = SchoolYear.objects.exclude(state=SchoolYear.State.ARCHIVED).values("pk")
@@ -538,8 +596,9 @@ def actor_for_user(user) -> Actor:
     homerooms: set[int] = set()
     teaching: set[tuple[int, int]] = set()
     member: set[int] = set()
-    for role, school_id, classroom_id, subject_id in rows.values_list(
-        "role", "school_id", "classroom_id", "subject_id"
+    elementary: set[int] = set()
+    for role, school_id, classroom_id, school_type in rows.values_list(
+        "role", "school_id", "classroom_id", "school__school_type"
     ):
         if role == Role.BOE_ADMIN:
             boe_admin = True
@@ -551,8 +610,30 @@ def actor_for_user(user) -> Actor:
                 admin_schools.add(school_id)
             elif role == Role.HOMEROOM:
                 homerooms.add(classroom_id)
-            elif role == Role.SUBJECT:
-                teaching.add((classroom_id, subject_id))
+                if school_type == SchoolType.ELEMENTARY:
+                    elementary.add(classroom_id)
+    # One query for the person's own assignments and every assignment of the elementary
+    # classes they are homeroom teacher of (to find the 専科 there).
+    assignments = TeachingAssignment.objects.filter(
+        is_draft=False, school_year__in=live_years
+    ).filter(Q(teachers__user=user) | Q(classroom_id__in=elementary))
+    others: set[tuple[int, int]] = set()
+    for (
+        classroom_id,
+        group_class_id,
+        subject_id,
+        school_id,
+        teacher_user_id,
+    ) in assignments.values_list(
+        "classroom_id", "group__classes", "subject_id", "school_id", "teachers__user_id"
+    ):
+        target = classroom_id or group_class_id
+        if teacher_user_id == user.pk:
+            member.add(school_id)
+            if target is not None:
+                teaching.add((target, subject_id))
+        elif teacher_user_id is not None and classroom_id is not None:
+            others.add((classroom_id, subject_id))
     return Actor(
         user_id=user.pk,
         username=user.get_username(),
@@ -563,6 +644,8 @@ def actor_for_user(user) -> Actor:
         teaching=frozenset(teaching),
         member_school_ids=frozenset(member),
         own_classes_only=municipality_read_scope() == READ_SCOPE_OWN_CLASSES,
+        all_subjects_classroom_ids=frozenset(elementary),
+        specialist_pairs=frozenset(others - teaching),
     )
 
 

@@ -21,6 +21,8 @@ from schools.models import (
     SchoolYear,
     Staff,
     Student,
+    Subject,
+    TeachingAssignment,
     Term,
 )
 
@@ -67,7 +69,13 @@ def staff_list() -> QuerySet[Staff]:
             queryset=RoleAssignment.objects.select_related(
                 "school", "school_year", "classroom", "subject"
             ).order_by("-school_year__year", "school_id", "role"),
-        )
+        ),
+        Prefetch(
+            "teaching_assignments",
+            queryset=TeachingAssignment.objects.select_related(
+                "school", "school_year", "classroom", "group", "subject"
+            ).order_by("-school_year__year", "school_id", "classroom__grade", "classroom__name"),
+        ),
     )
 
 
@@ -134,26 +142,114 @@ def student_history(student: Student) -> list[Enrolment]:
     )
 
 
-def classroom_staff(classroom: Classroom) -> list[RoleAssignment]:
-    return list(
+@dataclass
+class TeachingRole:
+    """One teacher of a teaching assignment, shown where roles are listed (教科担任).
+
+    Quacks like a ``RoleAssignment`` for the role tables; ``teaching`` tells templates to
+    use the assignment's own remove/confirm addresses (``pk`` is the assignment's).
+    """
+
+    assignment: TeachingAssignment
+    staff: Staff
+    role: str = Role.SUBJECT
+    title: str = ""
+    teaching: bool = True
+
+    @property
+    def pk(self) -> int:
+        return self.assignment.pk
+
+    @property
+    def staff_id(self) -> int:
+        return self.staff.pk
+
+    @property
+    def school(self) -> School:
+        return self.assignment.school
+
+    @property
+    def school_id(self) -> int:
+        return self.assignment.school_id
+
+    @property
+    def school_year(self) -> SchoolYear:
+        return self.assignment.school_year
+
+    @property
+    def classroom(self) -> Classroom | None:
+        return self.assignment.classroom
+
+    @property
+    def classroom_id(self) -> int | None:
+        return self.assignment.classroom_id
+
+    @property
+    def subject(self) -> Subject:
+        return self.assignment.subject
+
+    @property
+    def is_draft(self) -> bool:
+        return self.assignment.is_draft
+
+    def get_role_display(self) -> str:
+        return Role.SUBJECT.label
+
+    def get_title_display(self) -> str:
+        return ""
+
+
+def _teaching_roles(assignments: QuerySet[TeachingAssignment]) -> list[TeachingRole]:
+    rows = []
+    for a in assignments.select_related(
+        "school", "school_year", "classroom", "group", "subject"
+    ).prefetch_related(Prefetch("teachers", queryset=Staff.objects.order_by("kana", "pk"))):
+        rows.extend(TeachingRole(a, t) for t in a.teachers.all())
+    return rows
+
+
+def classroom_staff(classroom: Classroom) -> list[RoleAssignment | TeachingRole]:
+    roles: list[RoleAssignment | TeachingRole] = list(
         RoleAssignment.objects.filter(classroom=classroom)
         .select_related("staff", "subject")
         .order_by("role", "subject__sort_order")
     )
+    return roles + _teaching_roles(
+        TeachingAssignment.objects.filter(classroom=classroom).order_by("subject__sort_order")
+    )
 
 
-def school_roles(school: School, year: SchoolYear) -> list[RoleAssignment]:
+def school_roles(school: School, year: SchoolYear) -> list[RoleAssignment | TeachingRole]:
     """The school's roles of ``year`` (drafts included: the roll-over page shows both)."""
-    return list(
+    roles: list[RoleAssignment | TeachingRole] = list(
         RoleAssignment.objects.filter(school=school, school_year=year)
         .select_related("staff", "classroom", "subject")
         .order_by("role", "classroom__grade", "classroom__name")
     )
+    return roles + _teaching_roles(
+        TeachingAssignment.objects.filter(school=school, school_year=year).order_by(
+            "classroom__grade", "classroom__name", "subject__sort_order"
+        )
+    )
 
 
-def my_assignments(user, year: SchoolYear | None) -> dict[str, list[RoleAssignment]]:
-    """The user's homerooms and teaching assignments (教科担任) of ``year``, for the home page."""
-    result: dict[str, list[RoleAssignment]] = defaultdict(list)
+def staff_roles(staff: Staff) -> list[RoleAssignment | TeachingRole]:
+    """Every role of one person, their teaching assignments (教科担任) included."""
+    roles: list[RoleAssignment | TeachingRole] = list(
+        staff.roles.select_related("school", "school_year", "classroom", "subject")
+    )
+    own = [
+        TeachingRole(a, staff)
+        for a in TeachingAssignment.objects.filter(teachers=staff)
+        .select_related("school", "school_year", "classroom", "group", "subject")
+        .order_by("-school_year__year", "school_id", "classroom__grade", "classroom__name")
+    ]
+    return roles + own
+
+
+def my_assignments(user, year: SchoolYear | None) -> dict[str, list]:
+    """The user's roles of ``year`` by role; 教科担任 are the teaching assignments (担当)."""
+    result: dict[str, list] = defaultdict(list)
     if year is None:
         return result
     for r in (
@@ -162,6 +258,12 @@ def my_assignments(user, year: SchoolYear | None) -> dict[str, list[RoleAssignme
         .order_by("school_id", "classroom__grade", "classroom__sort_order", "classroom__name")
     ):
         result[r.role].append(r)
+    for a in (
+        TeachingAssignment.objects.filter(teachers__user=user, school_year=year, is_draft=False)
+        .select_related("school", "classroom", "group", "subject")
+        .order_by("school_id", "classroom__grade", "classroom__sort_order", "classroom__name")
+    ):
+        result[Role.SUBJECT].append(a)
     return result
 
 

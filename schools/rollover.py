@@ -48,6 +48,7 @@ from schools.models import (
     School,
     SchoolRollover,
     SchoolYear,
+    TeachingAssignment,
     Term,
 )
 from schools.permissions import Actor
@@ -185,6 +186,7 @@ def rollover_school(
 
     drafts = _draft_roles(school, current, target, old_classes, classes)
     RoleAssignment.objects.bulk_create(drafts, batch_size=2000)
+    drafts += _draft_assignments(school, current, target, _following(old_classes, classes))
     terms = _copy_terms(school, current, target)
 
     rollover = SchoolRollover.objects.create(
@@ -214,6 +216,18 @@ def rollover_school(
     return rollover
 
 
+def _following(
+    old_classes: list[Classroom], classes: dict[tuple[int | None, str], Classroom]
+) -> dict[int, Classroom]:
+    """This year's class → next year's class it becomes (持ち上がり), when there is one."""
+    follow = {}
+    for c in old_classes:
+        key = (None, c.name) if c.is_special_needs else (c.grade + 1, c.name)
+        if key in classes:
+            follow[c.pk] = classes[key]
+    return follow
+
+
 def _draft_roles(
     school: School,
     current: SchoolYear,
@@ -222,11 +236,7 @@ def _draft_roles(
     classes: dict[tuple[int | None, str], Classroom],
 ) -> list[RoleAssignment]:
     """Roles copied as drafts: administrators stay, class roles follow their class (持ち上がり)."""
-    follow = {}
-    for c in old_classes:
-        key = (None, c.name) if c.is_special_needs else (c.grade + 1, c.name)
-        if key in classes:
-            follow[c.pk] = classes[key]
+    follow = _following(old_classes, classes)
     drafts = []
     for r in RoleAssignment.objects.filter(school=school, school_year=current, is_draft=False):
         if r.role == Role.SCHOOL_ADMIN:
@@ -248,6 +258,42 @@ def _draft_roles(
             )
         )
     return drafts
+
+
+def _draft_assignments(
+    school: School, current: SchoolYear, target: SchoolYear, follow: dict[int, Classroom]
+) -> list[TeachingAssignment]:
+    """Teaching assignments (担当) of a class follow it as drafts, teachers included; groups are
+    the year's own and are not copied."""
+    old = list(
+        TeachingAssignment.objects.filter(
+            school=school, school_year=current, is_draft=False, classroom_id__in=list(follow)
+        ).prefetch_related("teachers")
+    )
+    new = TeachingAssignment.objects.bulk_create(
+        [
+            TeachingAssignment(
+                school=school,
+                school_year=target,
+                classroom=follow[a.classroom_id],
+                subject_id=a.subject_id,
+                weekly_periods=a.weekly_periods,
+                is_draft=True,
+            )
+            for a in old
+        ],
+        batch_size=2000,
+    )
+    Through = TeachingAssignment.teachers.through
+    Through.objects.bulk_create(
+        [
+            Through(teachingassignment_id=n.pk, staff_id=t.pk)
+            for a, n in zip(old, new, strict=True)
+            for t in a.teachers.all()
+        ],
+        batch_size=2000,
+    )
+    return new
 
 
 def _copy_terms(school: School, current: SchoolYear, target: SchoolYear) -> int:
@@ -292,6 +338,7 @@ def cancel_rollover(rollover: SchoolRollover, *, by: Actor) -> None:
     signals.rollover_cancelled.send(sender=SchoolRollover, rollover=rollover, by=by)
     Enrolment.objects.filter(school=school, school_year=target).delete()
     RoleAssignment.objects.filter(school=school, school_year=target).delete()
+    TeachingAssignment.objects.filter(school=school, school_year=target).delete()
     Classroom.objects.filter(school=school, school_year=target).delete()
     Enrolment.objects.filter(
         school=school, school_year=current, exit=Enrolment.Exit.GRADUATION, left_on=current.end
@@ -310,6 +357,9 @@ def confirm_rollover(rollover: SchoolRollover, *, by: Actor) -> SchoolRollover:
     if rollover.state == SchoolRollover.State.CONFIRMED:
         raise ValidationError("この年度更新は既に確定しています。")
     count = RoleAssignment.objects.filter(
+        school=rollover.school, school_year=rollover.to_year, is_draft=True
+    ).update(is_draft=False)
+    count += TeachingAssignment.objects.filter(
         school=rollover.school, school_year=rollover.to_year, is_draft=True
     ).update(is_draft=False)
     rollover.state = SchoolRollover.State.CONFIRMED

@@ -25,7 +25,7 @@ from django.db import transaction
 from django.db.models import Max, Q
 from django.utils import timezone
 
-from schools import audit, signals
+from schools import audit, signals, teaching
 from schools.models import (
     Classroom,
     Enrolment,
@@ -37,6 +37,7 @@ from schools.models import (
     Staff,
     Student,
     Subject,
+    TeachingAssignment,
     Term,
 )
 from schools.permissions import BOARD_ROLES, RECORD_WRITING_ROLES, Actor
@@ -733,8 +734,11 @@ def assign_role(
     subject: Subject | None = None,
     title: str = "",
     is_draft: bool = False,
-) -> RoleAssignment:
-    """役割の付与. A person may hold several roles in several schools (兼務)."""
+) -> RoleAssignment | TeachingAssignment:
+    """役割の付与. A person may hold several roles in several schools (兼務).
+
+    教科担任 (``Role.SUBJECT``) adds the person to the class × subject's teaching assignment
+    (``schools.teaching``) and returns that assignment."""
     where = classroom.school if classroom is not None else school
     by.require_role_grant(
         role, where.pk if where is not None else None, to=staff, held=_held_roles(staff)
@@ -750,20 +754,20 @@ def assign_role(
             raise ValidationError(
                 {"title": "職名を選んでください（校長・副校長/教頭・教務主任）。"}
             )
-    elif role in (Role.HOMEROOM, Role.SUBJECT):
+    elif role == Role.SUBJECT:
+        # 教科担任 is a teaching assignment (担当), the one record of who teaches what.
+        if classroom is None:
+            raise ValidationError({"classroom": "学級を選んでください。"})
+        if subject is None:
+            raise ValidationError({"subject": "教科担任には教科を選んでください。"})
+        return teaching.assign_teacher(
+            by=by, staff=staff, classroom=classroom, subject=subject, is_draft=is_draft
+        )
+    elif role == Role.HOMEROOM:
         if classroom is None:
             raise ValidationError({"classroom": "学級を選んでください。"})
         school, school_year = classroom.school, classroom.school_year
-        if role == Role.HOMEROOM:
-            subject = None
-        elif subject is None:
-            raise ValidationError({"subject": "教科担任には教科を選んでください。"})
-        elif subject.school_type != school.school_type:
-            raise ValidationError(
-                {
-                    "subject": f"{subject.name}は{school.get_school_type_display()}の教科ではありません。"
-                }
-            )
+        subject = None
     else:
         raise ValidationError({"role": "役割を選んでください。"})
     if school_year is not None:

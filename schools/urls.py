@@ -35,4 +35,10 @@ urlpatterns = [
     path("roles/<int:pk>/confirm/", views.role_confirm, name="role-confirm"),
     path("audit/", views_audit.audit_log, name="audit-log"),
     path("audit/records.xlsx", views_audit.audit_log_xlsx, name="audit-log-xlsx"),
+    path(
+        "teaching/<int:pk>/staff/<int:staff_pk>/remove/",
+        views.teaching_remove,
+        name="teaching-remove",
+    ),
+    path("teaching/<int:pk>/confirm/", views.teaching_confirm, name="teaching-confirm"),
 ]

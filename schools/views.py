@@ -17,7 +17,7 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_POST
 
 from config import extensions
-from schools import audit, queries, services
+from schools import audit, queries, services, teaching
 from schools import rollover as year_rollover
 from schools.forms import (
     ChangeClassForm,
@@ -32,7 +32,14 @@ from schools.forms import (
     TermsForm,
     TransferOutForm,
 )
-from schools.models import Role, RoleAssignment, School, SchoolRollover, SchoolYear
+from schools.models import (
+    Role,
+    RoleAssignment,
+    School,
+    SchoolRollover,
+    SchoolYear,
+    TeachingAssignment,
+)
 from schools.permissions import staff_required
 
 
@@ -116,7 +123,11 @@ def staff_detail(request: HttpRequest, pk: int) -> HttpResponse:
         else:
             messages.success(request, "役割を追加しました。")
             return redirect("schools:staff-detail", staff.pk)
-    return render(request, "schools/staff_detail.html", {"staff": staff, "form": form})
+    return render(
+        request,
+        "schools/staff_detail.html",
+        {"staff": staff, "form": form, "roles": queries.staff_roles(staff)},
+    )
 
 
 @staff_required
@@ -141,6 +152,43 @@ def role_confirm(request: HttpRequest, pk: int) -> HttpResponse:
     except ValidationError as exc:
         _refuse(request, exc)
     return redirect(_next(request, reverse("schools:staff-detail", args=[assignment.staff_id])))
+
+
+@staff_required
+@require_POST
+def teaching_remove(request: HttpRequest, pk: int, staff_pk: int) -> HttpResponse:
+    """Take a teacher off a teaching assignment (教科担任を外す)."""
+    assignment = _teaching_or_404(request, pk)
+    staff = get_object_or_404(assignment.teachers.all(), pk=staff_pk)
+    try:
+        teaching.unassign_teacher(assignment, staff, by=request.actor)
+    except ValidationError as exc:
+        _refuse(request, exc)
+    else:
+        messages.success(request, "役割を外しました。")
+    return redirect(_next(request, reverse("schools:staff-detail", args=[staff.pk])))
+
+
+@staff_required
+@require_POST
+def teaching_confirm(request: HttpRequest, pk: int) -> HttpResponse:
+    assignment = _teaching_or_404(request, pk)
+    try:
+        teaching.confirm_assignment(assignment, by=request.actor)
+    except ValidationError as exc:
+        _refuse(request, exc)
+    return redirect(_next(request, reverse("schools:rollover", args=[assignment.school_id])))
+
+
+def _teaching_or_404(request: HttpRequest, pk: int) -> TeachingAssignment:
+    assignment = get_object_or_404(
+        TeachingAssignment.objects.select_related(
+            "school", "school_year", "classroom", "group", "subject"
+        ),
+        pk=pk,
+    )
+    request.actor.require(request.actor.can_manage_school(assignment.school_id))
+    return assignment
 
 
 def _next(request: HttpRequest, default: str) -> str:

@@ -27,6 +27,7 @@ from schools.models import (
     Staff,
     Student,
     Subject,
+    TeachingAssignment,
     Term,
 )
 from schools.permissions import actor_for_user
@@ -91,6 +92,8 @@ def staff(name: str | None = None, username: str | None = None) -> Staff:
 def give_role(
     staff: Staff, role: str, *, school=None, year=None, classroom=None, subject=None, **kw
 ):
+    if role == Role.SUBJECT:  # 教科担任 is a teaching assignment (担当)
+        return teach(staff, classroom, subject, **kw)
     if classroom is not None:
         school = school or classroom.school
         year = year or classroom.school_year
@@ -103,6 +106,30 @@ def give_role(
         subject=subject,
         **kw,
     )
+
+
+def teach(
+    staff: Staff | None,
+    classroom: Classroom,
+    subject: Subject,
+    *,
+    weekly_periods: object = 0,
+    is_draft: bool = False,
+) -> TeachingAssignment:
+    """担当: ``staff`` (one more teacher, or none) teaches ``subject`` in ``classroom``."""
+    assignment, _ = TeachingAssignment.objects.get_or_create(
+        classroom=classroom,
+        subject=subject,
+        defaults={
+            "school": classroom.school,
+            "school_year": classroom.school_year,
+            "weekly_periods": weekly_periods,
+            "is_draft": is_draft,
+        },
+    )
+    if staff is not None:
+        assignment.teachers.add(staff)
+    return assignment
 
 
 def subject(school_type: str = SchoolType.ELEMENTARY, name: str = "国語") -> Subject:
@@ -126,7 +153,7 @@ def school_admin(school: School, year: SchoolYear) -> Staff:
 def subject_teacher(classroom: Classroom, subject: Subject) -> Staff:
     """A 教科担任 of ``subject`` in ``classroom``."""
     teacher = staff()
-    give_role(teacher, Role.SUBJECT, classroom=classroom, subject=subject)
+    teach(teacher, classroom, subject)
     return teacher
 
 

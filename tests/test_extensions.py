@@ -43,7 +43,12 @@ def test_domain_apps_follow_installed_apps_order():
 
 
 def test_demo_seeders_start_with_the_roster():
-    assert names(demo.seeders()) == ["schools.demo", "attendance.demo", "gradebook.demo"]
+    assert names(demo.seeders()) == [
+        "schools.demo",
+        "attendance.demo",
+        "gradebook.demo",
+        "timetable.demo",
+    ]
 
 
 def test_home_page_shows_every_installed_apps_links_and_cards(muni, client_for, boe_admin):
@@ -58,7 +63,7 @@ def test_home_page_shows_every_installed_apps_links_and_cards(muni, client_for, 
 @override_settings(TENANT_APPS=WITHOUT_GRADEBOOK)
 def test_an_app_taken_out_leaves_menu_home_and_seed(muni, client_for, boe_admin):
     assert "gradebook.home" not in names(extensions.app_modules("home"))
-    assert names(demo.seeders()) == ["schools.demo", "attendance.demo"]
+    assert names(demo.seeders()) == ["schools.demo", "attendance.demo", "timetable.demo"]
     assert "api.gradebook" not in routers.api_module_names()
     mounted = {str(p.pattern) for p in extensions.url_patterns()}
     assert "grades/" not in mounted and "attendance/" in mounted  # its pages are not mounted
@@ -95,7 +100,7 @@ def test_an_app_not_installed_has_no_api_routes():
         timeout=120,
     )
     assert result.returncode == 0, result.stderr
-    assert result.stdout.split() == ["attendance", "roster"]
+    assert result.stdout.split() == ["attendance", "roster", "timetable"]
     # and with every app installed, the gradebook's routes are there
     routers.discover()
     assert any(prefix.startswith("gradebook/") for prefix, _, _ in routers.router.registry)

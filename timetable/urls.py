@@ -1,5 +1,37 @@
-from django.urls import path  # noqa: F401
+from django.urls import path
+
+from timetable import views
 
 app_name = "timetable"
 
-urlpatterns: list = []
+urlpatterns = [
+    path("", views.index, name="index"),
+    path("my/", views.my_week, name="my-week"),
+    path("hours/", views.hours_board, name="hours-board"),
+    path("schools/<int:pk>/", views.grid, name="grid"),
+    path("schools/<int:pk>/timetables/", views.create_timetable, name="timetable-create"),
+    path("schools/<int:pk>/settings/", views.settings, name="settings"),
+    path("schools/<int:pk>/bells/", views.bell_save, name="bell-save"),
+    path("schools/<int:pk>/bell-days/", views.bell_day, name="bell-day"),
+    path("schools/<int:pk>/rooms/", views.room_save, name="room-save"),
+    path("schools/<int:pk>/rooms/<int:room_pk>/delete/", views.room_delete, name="room-delete"),
+    path("schools/<int:pk>/changes/", views.changes, name="changes"),
+    path("schools/<int:pk>/changes/add/", views.change_add, name="change-add"),
+    path(
+        "schools/<int:pk>/changes/<int:change_pk>/delete/",
+        views.change_delete,
+        name="change-delete",
+    ),
+    path("schools/<int:pk>/hours/", views.hours, name="hours"),
+    path("schools/<int:pk>/assignments/", views.assignments, name="assignments"),
+    path(
+        "schools/<int:pk>/assignments/<int:assignment_pk>/",
+        views.assignment_periods,
+        name="assignment-periods",
+    ),
+    path("classes/<int:pk>/", views.class_week, name="class"),
+    path("classes/<int:pk>/edit/", views.class_edit, name="class-edit"),
+    path("classes/<int:pk>/save/", views.class_save, name="class-save"),
+    path("teachers/<int:pk>/", views.teacher_week, name="teacher"),
+    path("rooms/<int:pk>/", views.room_week, name="room"),
+]

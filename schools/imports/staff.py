@@ -29,6 +29,7 @@ from schools.models import (
     SchoolYear,
     Staff,
     Subject,
+    TeachingAssignment,
 )
 from schools.permissions import Actor
 from schools.spreadsheets import Limits, ParseResult, Row
@@ -174,6 +175,19 @@ class _StaffPlanner:
             )
         )
         existing = {(u.lower(), *rest) for u, *rest in existing}
+        # 教科担任 rows are teaching assignments (担当): the person is one of its teachers.
+        existing |= {
+            (u.lower(), Role.SUBJECT, school_id, year_id, classroom_id, subject_id)
+            for u, school_id, year_id, classroom_id, subject_id in TeachingAssignment.objects.filter(
+                teachers__in=list(staff_by_user.values()), classroom__isnull=False
+            ).values_list(
+                "teachers__user__username",
+                "school_id",
+                "school_year_id",
+                "classroom_id",
+                "subject_id",
+            )
+        }
         seen: dict[tuple, Row] = {}
         for row in result.rows:
             if row.number in result.rejected or not row["username"]:
@@ -390,7 +404,16 @@ def commit_staff_import(
             subject=r.subject,
         )
         for r in plan.roles_to_add
+        if r.role != Role.SUBJECT
     )
+    for r in plan.roles_to_add:
+        if r.role == Role.SUBJECT:
+            assignment, _ = TeachingAssignment.objects.get_or_create(
+                classroom=r.classroom,
+                subject=r.subject,
+                defaults={"school": r.school, "school_year": year},
+            )
+            assignment.teachers.add(by_username[r.username.lower()])
     record_import(
         by,
         "schools.staff.import",

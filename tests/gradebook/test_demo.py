@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from gradebook import demo, queries
 from gradebook.models import Assessment, Finalisation, GradingSettings, Score
-from schools.models import Role, RoleAssignment
+from schools.models import TeachingAssignment
 
 
 def test_demo_seed(demo_muni, demo_site):
@@ -12,7 +12,7 @@ def test_demo_seed(demo_muni, demo_site):
     assert demo_site.timings["gradebook"] < 30
     assert GradingSettings.objects.filter(school__isnull=True).exists()
     ra = (
-        RoleAssignment.objects.filter(role=Role.SUBJECT, school_year__year=2026)
+        TeachingAssignment.objects.filter(school_year__year=2026, classroom__isnull=False)
         .select_related("classroom", "subject")
         .first()
     )

@@ -142,8 +142,9 @@ def test_actor_carries_the_scope_without_a_query_per_check(
 ):
     set_scope(muni, READ_SCOPE_OWN_CLASSES)
     with tenant_context(muni):
-        # in a request the tenant row is already loaded: 2 queries, as before
-        with django_assert_num_queries(2):
+        # in a request the tenant row is already loaded: the search path, the roles and the
+        # teaching assignments, as without the scope (none for the setting)
+        with django_assert_num_queries(3):
             actor = actor_for_user(classes.homeroom.user)
         with django_assert_num_queries(0):
             assert actor.own_classes_only

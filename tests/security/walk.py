@@ -33,6 +33,18 @@ PK_BY_SEGMENT = {
     "class-marks": "classroom",
     "student-marks": "student",
     "tokens": "token",
+    "teaching": "teaching",
+    # timetable pages (/timetable/schools/<pk>/, classes/<pk>/, teachers/<pk>/, rooms/<pk>/)
+    "teachers": "staff",
+    "rooms": "room",
+    # the timetable API
+    "bell-schedules": "bell-schedule",
+    "assignments": "assignment",
+    "groups": "group",
+    "bell-days": "bell-day",
+    "lessons": "lesson",
+    "class-weeks": "classroom",
+    "changes": "change",
 }
 # Parameters that name something every school shares (not the target's own object).
 SHARED = {"subject", "subject_id", "year", "year_pk", "month", "day"}

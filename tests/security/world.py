@@ -173,6 +173,29 @@ def build(muni: Municipality, other_muni: Municipality) -> World:
         requested_by_name=homeroom.name,
         params={},
     )
+    # The target school's timetable: a room, a bell schedule and a date using it, a group,
+    # a weekly timetable with the math lesson, and a daily change of it.
+    from schools.models import TeachingAssignment, TeachingGroup
+    from timetable.models import BellSchedule, BellScheduleDay, DailyChange, Lesson, Room, Timetable
+
+    room = Room.objects.create(school=school_a, name="理科室")
+    bells = BellSchedule.objects.create(school=school_a, school_year=year, name="通常")
+    bell_day = BellScheduleDay.objects.create(school=school_a, date=day, schedule=bells)
+    group = TeachingGroup.objects.create(
+        school=school_a, school_year=year, kind=TeachingGroup.Kind.COMBINED, name="1年合同"
+    )
+    group.classes.set([a1, a2])
+    timetable = Timetable.objects.create(
+        school=school_a, school_year=year, valid_from=dt.date(2026, 4, 1)
+    )
+    lesson = Lesson.objects.create(
+        timetable=timetable, weekday=day.weekday(), period=1, classroom=a1, subject=math, room=room
+    )
+    lesson.teachers.set([math_teacher])
+    change = DailyChange.objects.create(
+        school=school_a, date=day, kind=DailyChange.Kind.CANCEL, lesson=lesson, note="休講"
+    )
+    assignment = TeachingAssignment.objects.get(classroom=a1, subject=math)
     ids = {
         "school": school_a.pk,
         "school_id": school_a.pk,
@@ -200,6 +223,18 @@ def build(muni: Municipality, other_muni: Municipality) -> World:
         "vacation_id": vacation.pk,
         "override_id": override.pk,
         "closure_id": closure.pk,
+        "teaching": assignment.pk,
+        "assignment_pk": assignment.pk,
+        "staff_pk": math_teacher.pk,
+        "room_pk": room.pk,
+        "change_pk": change.pk,
+        "bell-schedule": bells.pk,
+        "room": room.pk,
+        "assignment": assignment.pk,
+        "group": group.pk,
+        "bell-day": bell_day.pk,
+        "lesson": lesson.pk,
+        "change": change.pk,
     }
     users = {
         "anonymous": None,

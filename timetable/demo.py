@@ -1,0 +1,328 @@
+"""Demo timetables (``make run``): complete, clash-free weeks for the demo schools.
+
+Uses the demo's classes, subjects and staff: in an elementary school the homeroom teacher
+teaches the class (音楽 in the music room, 体育 in the gym, a gym holds two classes); in a
+junior high the subject teachers of the roster teach their subject, the homeroom teacher
+道徳, 総合 and 特活. Weekly periods come from the national standard over the school
+calendar's weeks. A simple deterministic filler places the lessons (most constrained
+first) and never creates a clash. Then a few daily changes, a short day, and one class
+running behind (lessons cancelled in May).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections import defaultdict
+from dataclasses import dataclass
+
+from schools import calendar, teaching
+from schools.models import (
+    Classroom,
+    Role,
+    RoleAssignment,
+    School,
+    SchoolType,
+    SchoolYear,
+    Staff,
+    Subject,
+    TeachingAssignment,
+)
+from schools.permissions import Actor
+from timetable import national, queries, services
+from timetable.models import Lesson, Timetable
+
+DEMO_YEAR = 2026
+BY = Actor.system("seed_demo")
+ES_BELL = [
+    (1, "8:45", "9:30"),
+    (2, "9:40", "10:25"),
+    (3, "10:45", "11:30"),
+    (4, "11:40", "12:25"),
+    (5, "13:40", "14:25"),
+    (6, "14:35", "15:20"),
+]
+JH_BELL = [
+    (1, "8:50", "9:40"),
+    (2, "9:50", "10:40"),
+    (3, "10:50", "11:40"),
+    (4, "11:50", "12:40"),
+    (5, "13:30", "14:20"),
+    (6, "14:30", "15:20"),
+]
+SHORT_BELL = [(n, f"{8 + n}:00", f"{8 + n}:40") for n in range(1, 6)]
+ROOMS = (
+    ("理科室", "science", 1),
+    ("音楽室", "music", 1),
+    ("家庭科室", "home_ec", 1),
+    ("体育館", "gym", 2),
+    ("プール", "pool", 2),
+    ("コンピュータ室", "computer", 1),
+)
+ROOM_OF = {
+    "音楽": "音楽室",
+    "体育": "体育館",
+    "保健体育": "体育館",
+    "理科": "理科室",
+    "家庭": "家庭科室",
+    "技術・家庭": "家庭科室",
+}
+HOMEROOM_SUBJECTS_JH = ("特別の教科 道徳", "総合的な学習の時間", "特別活動")
+WEEKDAYS = range(5)
+
+
+def seed(municipality) -> None:
+    year = SchoolYear.objects.filter(year=DEMO_YEAR).first()
+    if year is None or Timetable.objects.filter(school_year=year).exists():
+        return
+    schools = list(School.objects.filter(classrooms__school_year=year).distinct())
+    behind = None
+    for school in schools:
+        timetable = _school(school, year)
+        if behind is None and school.school_type == SchoolType.ELEMENTARY:
+            behind = timetable
+    if behind is not None:
+        _changes(behind, year)
+
+
+SECOND_TERM = dt.date(DEMO_YEAR, 9, 1)
+
+
+def _weeks(school: School, year: SchoolYear) -> tuple[int, int]:
+    """School weeks before and from the 2学期: the fewest school days any weekday has."""
+    counts: dict[bool, dict[int, int]] = {False: defaultdict(int), True: defaultdict(int)}
+    for d in calendar.school_dates(school, year):
+        if d.is_school_day and d.date.weekday() < 5:
+            counts[d.date >= SECOND_TERM][d.date.weekday()] += 1
+    first, second = (min(counts[k].values()) if counts[k] else 17 for k in (False, True))
+    return first, second
+
+
+def _weekly(
+    standard: dict[str, int], weeks: tuple[int, int], slots: int
+) -> tuple[dict[str, int], dict[str, int]]:
+    """Whole periods a week in the 1学期 and from the 2学期 that reach each subject's standard
+    hours with the least surplus (a subject of 1.3 periods a week gets 2 in one timetable and
+    1 in the other), within ``slots``."""
+    w1, w2 = weeks
+    first, second = {}, {}
+    for name, hours in standard.items():
+        base = hours // (w1 + w2)
+        rest = hours - base * (w1 + w2)
+        a = b = base
+        if rest > 0:
+            if rest <= w1:
+                a += 1
+            elif rest <= w2:
+                b += 1
+            else:
+                a, b = a + 1, b + 1
+        first[name], second[name] = a, b
+    for weekly in (first, second):
+        while sum(weekly.values()) > slots:  # the subject with the largest surplus gives
+            name = max(weekly, key=lambda n: (first[n] * w1 + second[n] * w2 - standard[n], n))
+            weekly[name] -= 1
+    return first, second
+
+
+def _school(school: School, year: SchoolYear) -> Timetable:
+    bell = ES_BELL if school.school_type == SchoolType.ELEMENTARY else JH_BELL
+    services.save_bell_schedule(
+        by=BY, school=school, school_year=year, name="通常日課", periods=bell, is_default=True
+    )
+    services.save_bell_schedule(
+        by=BY, school=school, school_year=year, name="短縮日課", kind="short", periods=SHORT_BELL
+    )
+    rooms = {
+        name: services.save_room(by=BY, school=school, name=name, kind=kind, capacity=cap)
+        for name, kind, cap in ROOMS
+    }
+    timetables = [
+        services.create_timetable(by=BY, school=school, school_year=year, name="1学期"),
+        services.create_timetable(
+            by=BY, school=school, school_year=year, name="2学期", valid_from=SECOND_TERM
+        ),
+    ]
+    classes = list(
+        Classroom.objects.filter(school=school, school_year=year, grade__isnull=False).order_by(
+            "grade", "sort_order"
+        )
+    )
+    subjects = {s.name: s for s in Subject.objects.filter(school_type=school.school_type)}
+    homerooms = dict(
+        RoleAssignment.objects.filter(
+            role=Role.HOMEROOM, classroom__in=classes, is_draft=False
+        ).values_list("classroom_id", "staff_id")
+    )
+    existing = {
+        (a.classroom_id, a.subject.name): a
+        for a in TeachingAssignment.objects.filter(classroom__in=classes)
+        .select_related("subject")
+        .prefetch_related("teachers")
+    }
+    weeks = _weeks(school, year)
+    slots = len(bell) * len(WEEKDAYS)
+    capacity = {r.pk: r.capacity for r in rooms.values()}
+    # (classroom, subject, teacher, room) per lesson still to place, per timetable
+    todo: list[list[tuple[Classroom, Subject, int | None, int | None]]] = [[], []]
+    for c in classes:
+        standard = national.standard_hours(str(school.school_type), c.grade)
+        plans = _weekly(standard, weeks, slots)
+        for name in standard:
+            subject = subjects.get(name)
+            if subject is None:
+                continue
+            assignment = existing.get((c.pk, name))
+            teachers = [t.pk for t in assignment.teachers.all()] if assignment else []
+            if not teachers and (
+                school.school_type == SchoolType.ELEMENTARY or name in HOMEROOM_SUBJECTS_JH
+            ):
+                teachers = [homerooms[c.pk]] if c.pk in homerooms else []
+            teaching.save_assignment(
+                by=BY,
+                school=school,
+                school_year=year,
+                classroom=c,
+                subject=subject,
+                teachers=Staff.objects.filter(pk__in=teachers),
+                weekly_periods=plans[1][name],  # the 2学期's: the timetable of most of the year
+            )
+            room = rooms[ROOM_OF[name]].pk if name in ROOM_OF else None
+            for i, weekly in enumerate(plans):
+                todo[i] += [(c, subject, teachers[0] if teachers else None, room)] * weekly[name]
+    for timetable, lessons in zip(timetables, todo, strict=True):
+        by_class: dict[int, list[dict]] = defaultdict(list)
+        for (c, subject, teacher, room), (wd, p) in _fill(lessons, len(bell), capacity):
+            by_class[c.pk].append(
+                {
+                    "weekday": wd,
+                    "period": p,
+                    "subject": subject.pk,
+                    "teachers": [teacher] if teacher else [],
+                    "room": room,
+                }
+            )
+        for c in classes:
+            services.replace_class_week(
+                by=BY, timetable=timetable, classroom=c, lessons=by_class[c.pk]
+            )
+    return timetables[0]
+
+
+def _fill(todo, periods: int, capacity: dict[int, int]):
+    """Place each lesson in a free slot of its class, teacher and room (most constrained first).
+
+    Deterministic; a lesson that finds no slot is left out (never a clash). Subjects are spread
+    over the week: a class's lessons of one subject go to different days first.
+    """
+    slots = [(wd, p) for p in range(1, periods + 1) for wd in WEEKDAYS]
+    class_busy: dict[int, set] = defaultdict(set)
+    teacher_busy: dict[int, set] = defaultdict(set)
+    room_use: dict[tuple[int, tuple[int, int]], int] = defaultdict(int)
+    days_of: dict[tuple[int, int], set[int]] = defaultdict(set)
+    load = defaultdict(int)
+    for _, _, t, _ in todo:
+        if t:
+            load[t] += 1
+    order = sorted(
+        enumerate(todo),
+        key=lambda it: (-(load[it[1][2]] if it[1][2] else 0), it[1][3] is None, it[1][0].pk, it[0]),
+    )
+    busy = _Busy(class_busy, teacher_busy, room_use, days_of, capacity)
+    result = []
+    for _, lesson in order:
+        c, subject = lesson[0], lesson[1]
+        offset = (c.pk * 7 + subject.pk * 3) % len(slots)
+        candidates = slots[offset:] + slots[:offset]
+        slot = next((s for s in candidates if busy.free(lesson, s, spread=True)), None) or next(
+            (s for s in candidates if busy.free(lesson, s, spread=False)), None
+        )
+        if slot is None:
+            continue
+        teacher, room = lesson[2], lesson[3]
+        class_busy[c.pk].add(slot)
+        if teacher:
+            teacher_busy[teacher].add(slot)
+        if room:
+            room_use[(room, slot)] += 1
+        days_of[(c.pk, subject.pk)].add(slot[0])
+        result.append(((c, subject, teacher, room), slot))
+    return result
+
+
+@dataclass
+class _Busy:
+    classes: dict
+    teachers: dict
+    rooms: dict
+    days: dict
+    capacity: dict
+
+    def free(self, lesson, slot, *, spread: bool) -> bool:
+        c, subject, teacher, room = lesson
+        if slot in self.classes[c.pk]:
+            return False
+        if teacher and slot in self.teachers[teacher]:
+            return False
+        if room and self.rooms[(room, slot)] >= self.capacity.get(room, 1):
+            return False
+        return not (spread and slot[0] in self.days[(c.pk, subject.pk)])
+
+
+def _changes(timetable: Timetable, year: SchoolYear) -> None:
+    """Some daily changes, and one class running behind: its 算数 cancelled in May and June."""
+    school = timetable.school
+    lessons = list(
+        Lesson.objects.filter(timetable=timetable)
+        .select_related("classroom", "subject")
+        .prefetch_related("teachers")
+        .order_by("classroom__grade", "classroom__sort_order", "weekday", "period")
+    )
+    if not lessons:
+        return
+    days = [d.date for d in calendar.school_dates(school, year) if d.is_school_day]
+    first_class = lessons[0].classroom_id
+    behind = [x for x in lessons if x.classroom_id == first_class and x.subject.name == "算数"]
+    spring = [d for d in days if d.month in (5, 6)]
+    for day in spring:
+        for x in behind:
+            if x.weekday == day.weekday():
+                services.add_daily_change(
+                    by=BY,
+                    school=school,
+                    date=day,
+                    kind="cancel",
+                    lesson=x.pk,
+                    note="学級の行事の準備",
+                )
+    # Today (or the first school day from June) in the staff room: an absence and a short day.
+    today = dt.date.today()
+    day = next((d for d in days if d >= max(today, dt.date(DEMO_YEAR, 6, 1))), None)
+    if day is None:
+        return
+    todays = [x for x in lessons if x.weekday == day.weekday() and x.teachers.all()]
+    if todays:
+        absent = todays[0].teachers.all()[0]
+        suggestions, _ = queries.substitute_suggestions(school, day, absent)
+        for offer in suggestions[:2]:
+            if offer.supervisors:
+                services.add_daily_change(
+                    by=BY,
+                    school=school,
+                    date=day,
+                    kind="self_study",
+                    lesson=offer.lesson.key,
+                    absent=absent.pk,
+                    teachers=[offer.supervisors[0].teacher],
+                    note="出張",
+                )
+    later = next((d for d in days if d > day + dt.timedelta(days=7)), None)
+    short = timetable.school.bell_schedules.filter(kind="short").first()
+    if later and short:
+        services.add_daily_change(
+            by=BY,
+            school=school,
+            date=later,
+            kind="bell",
+            bell_schedule=short.pk,
+            note="個人面談のため短縮日課",
+        )

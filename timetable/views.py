@@ -1,0 +1,663 @@
+"""Browser pages of the timetable: thin (parse, ask the Actor, call a service or query, render).
+
+The whole-school grid, a class's week (and its editor, saved in one request, clashes
+recomputed on the server and swapped in by htmx), a teacher's week, room timetables, bell
+schedules and rooms, the daily changes of a date with substitute suggestions, and the
+授業時数 tally (per school, and every school for the board). No inline scripts.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from django.contrib import messages
+from django.core.exceptions import ValidationError
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.views.decorators.http import require_POST
+
+from schools import teaching
+from schools.models import School, SchoolYear, Staff, Subject
+from schools.permissions import as_pk, staff_required
+from timetable import national, queries, rules, services
+from timetable.models import BellSchedule, DailyChange, Room
+
+WEEKDAY_LABELS = ["月", "火", "水", "木", "金", "土"]
+
+
+def _errors(request: HttpRequest, exc: ValidationError) -> None:
+    for message in exc.messages:
+        messages.error(request, message)
+
+
+def _year(request: HttpRequest) -> SchoolYear:
+    wanted = as_pk(request.GET.get("year") or request.POST.get("year"))
+    qs = SchoolYear.objects.all()
+    year = qs.filter(year=wanted).first() if wanted else None
+    year = year or qs.filter(state=SchoolYear.State.CURRENT).first() or qs.first()
+    if year is None:
+        raise Http404("年度がありません。")
+    return year
+
+
+def _date(value: object, default: dt.date) -> dt.date:
+    try:
+        return dt.date.fromisoformat(str(value or ""))
+    except ValueError:
+        return default
+
+
+def _school(request: HttpRequest, pk: object, *, edit: bool = False) -> School:
+    return request.actor.timetable_school_or_404(pk, edit=edit)
+
+
+# --- index ---------------------------------------------------------------------------------
+
+
+@staff_required
+def index(request: HttpRequest) -> HttpResponse:
+    actor = request.actor
+    actor.require(actor.has_any_role)
+    schools = list(actor.schools().filter(is_active=True))
+    staff = Staff.objects.filter(user_id=actor.user_id).first()
+    return render(
+        request,
+        "timetable/index.html",
+        {
+            "schools": [(s, actor.can_edit_timetable(s.pk)) for s in schools],
+            "staff": staff,
+            "year": _year(request),
+            "board": actor.sees_every_hours_tally,
+        },
+    )
+
+
+# --- the whole-school grid -------------------------------------------------------------------
+
+
+@staff_required
+def grid(request: HttpRequest, pk: int) -> HttpResponse:
+    school = _school(request, pk)
+    year = _year(request)
+    today = timezone.localdate()
+    view = queries.grid(school, year, date=_date(request.GET.get("date"), today))
+    return render(
+        request,
+        "timetable/grid.html",
+        {
+            "school": school,
+            "year": year,
+            "grid": view,
+            "weekdays": [(d, WEEKDAY_LABELS[d]) for d in view.weekdays],
+            "can_edit": request.actor.can_edit_timetable(school.pk),
+        },
+    )
+
+
+@staff_required
+@require_POST
+def create_timetable(request: HttpRequest, pk: int) -> HttpResponse:
+    school = _school(request, pk, edit=True)
+    year = _year(request)
+    try:
+        services.create_timetable(
+            by=request.actor,
+            school=school,
+            school_year=year,
+            valid_from=_date(request.POST.get("valid_from"), year.start),
+            name=request.POST.get("name", "時間割"),
+            copy_from=queries.current_timetable(school, year, timezone.localdate()),
+        )
+    except ValidationError as exc:
+        _errors(request, exc)
+    else:
+        messages.success(request, "時間割を作成しました。")
+    return redirect(f"{reverse('timetable:grid', args=[school.pk])}?year={year.year}")
+
+
+# --- a class's week ----------------------------------------------------------------------------
+
+
+@staff_required
+def class_week(request: HttpRequest, pk: int) -> HttpResponse:
+    classroom = request.actor.classroom_or_404(pk)
+    week = queries.class_week(classroom, _date(request.GET.get("date"), timezone.localdate()))
+    return render(
+        request,
+        "timetable/week.html",
+        {
+            "week": week,
+            "school": classroom.school,
+            "weekdays": [(d, WEEKDAY_LABELS[d]) for d in week.weekdays],
+            "show": "class",
+            "edit_url": reverse("timetable:class-edit", args=[classroom.pk])
+            if request.actor.can_edit_timetable(classroom.school_id)
+            else "",
+        },
+    )
+
+
+def _edit_context(classroom, timetable, result=None) -> dict:
+    grid_view = queries.grid(classroom.school, classroom.school_year, timetable=timetable)
+    row = next((r for r in grid_view.rows if r.classroom.pk == classroom.pk), None)
+    cells = {}
+    if row is not None:
+        for slot, lessons in row.cells.items():
+            own = [x for x in lessons if x.classroom_id == classroom.pk and x.period == slot[1]]
+            if own:
+                cells[slot] = own[0]
+    slots = [[(wd, p, cells.get((wd, p))) for wd in grid_view.weekdays] for p in grid_view.periods]
+    mine = [
+        c for c in grid_view.clashes if any(classroom.pk in x.group.classrooms for x in c.lessons)
+    ]
+    return {
+        "classroom": classroom,
+        "timetable": timetable,
+        "grid": grid_view,
+        "row": row,
+        "slots": slots,
+        "weekdays": [(d, WEEKDAY_LABELS[d]) for d in grid_view.weekdays],
+        "clashes": mine,
+        "result": result,
+    }
+
+
+@staff_required
+def class_edit(request: HttpRequest, pk: int) -> HttpResponse:
+    """The editor of one class's week: every cell a subject, a teacher and a room."""
+    classroom = request.actor.classroom_or_404(pk)
+    request.actor.require(
+        request.actor.can_edit_timetable(classroom.school_id), "時間割を編集する権限がありません。"
+    )
+    timetable = queries.current_timetable(
+        classroom.school, classroom.school_year, timezone.localdate()
+    )
+    if timetable is None:
+        messages.error(request, "先に時間割を作成してください。")
+        return redirect(
+            f"{reverse('timetable:grid', args=[classroom.school_id])}"
+            f"?year={classroom.school_year.year}"
+        )
+    return render(request, "timetable/class_edit.html", _edit_context(classroom, timetable))
+
+
+def _lessons_from_post(request: HttpRequest, weekdays, periods) -> list[dict]:
+    lessons = []
+    for wd in weekdays:
+        for p in periods:
+            subject = request.POST.get(f"s-{wd}-{p}", "")
+            if not subject:
+                continue
+            teacher = request.POST.get(f"t-{wd}-{p}", "")
+            teacher2 = request.POST.get(f"u-{wd}-{p}", "")
+            lessons.append(
+                {
+                    "weekday": wd,
+                    "period": p,
+                    "subject": subject,
+                    "teachers": [t for t in (teacher, teacher2) if t],
+                    "room": request.POST.get(f"r-{wd}-{p}") or None,
+                }
+            )
+    return lessons
+
+
+@staff_required
+@require_POST
+def class_save(request: HttpRequest, pk: int) -> HttpResponse:
+    """Save a class's week in one request; clashes come back as warnings (htmx: a fragment)."""
+    classroom = request.actor.classroom_or_404(pk)
+    timetable = queries.current_timetable(
+        classroom.school, classroom.school_year, timezone.localdate()
+    )
+    if timetable is None:
+        raise Http404("時間割がありません。")
+    periods = range(1, 13)
+    result = None
+    try:
+        result = services.replace_class_week(
+            by=request.actor,
+            timetable=timetable,
+            classroom=classroom,
+            lessons=_lessons_from_post(request, range(6), periods),
+        )
+    except ValidationError as exc:
+        if request.headers.get("HX-Request"):
+            return render(
+                request,
+                "timetable/_class_status.html",
+                {**_edit_context(classroom, timetable), "errors": exc.messages},
+                status=422,
+            )
+        _errors(request, exc)
+        return redirect("timetable:class-edit", classroom.pk)
+    if request.headers.get("HX-Request"):
+        return render(
+            request, "timetable/_class_status.html", _edit_context(classroom, timetable, result)
+        )
+    if result.clashes:
+        messages.warning(request, f"保存しました（重なり {len(result.clashes)} 件）。")
+    else:
+        messages.success(request, "保存しました。")
+    return redirect("timetable:class-edit", classroom.pk)
+
+
+# --- a teacher's week, a room's week ---------------------------------------------------------
+
+
+@staff_required
+def my_week(request: HttpRequest) -> HttpResponse:
+    staff = Staff.objects.filter(user_id=request.actor.user_id).first()
+    if staff is None:
+        raise Http404("教職員として登録されていません。")
+    return _teacher_page(request, staff)
+
+
+@staff_required
+def teacher_week(request: HttpRequest, pk: int) -> HttpResponse:
+    staff = get_object_or_404(request.actor.staff_for(), pk=as_pk(pk) or 0)
+    return _teacher_page(request, staff)
+
+
+def _teacher_page(request: HttpRequest, staff: Staff) -> HttpResponse:
+    year = _year(request)
+    today = _date(request.GET.get("date"), timezone.localdate())
+    week = queries.teacher_week(staff, year, today)
+    day = [
+        (
+            school,
+            [
+                {
+                    "period": x.period,
+                    "subject": x.subject,
+                    "where": names.group(x.group),
+                    "status": rules.STATUS_LABELS.get(x.status, ""),
+                    "note": x.note,
+                    "away": staff.pk in x.absent,
+                }
+                for x in sorted(d.lessons, key=lambda x: x.period)
+            ],
+            [
+                {
+                    "period": x.period,
+                    "subject": x.subject,
+                    "where": names.group(x.group),
+                    "note": x.note,
+                }
+                for x in d.cancelled
+                if staff.pk in x.teachers
+            ],
+        )
+        for school, d, names in queries.my_day(staff, today)
+    ]
+    return render(
+        request,
+        "timetable/week.html",
+        {
+            "week": week,
+            "weekdays": [(d, WEEKDAY_LABELS[d]) for d in week.weekdays],
+            "show": "teacher",
+            "today": today,
+            "my_day": day,
+            "staff": staff,
+            # 兼務: name the school in each cell only when there are two
+            "many_schools": len(
+                {x.timetable.school_id for lessons in week.cells.values() for x in lessons}
+            )
+            > 1,
+        },
+    )
+
+
+@staff_required
+def room_week(request: HttpRequest, pk: int) -> HttpResponse:
+    room = get_object_or_404(
+        Room.objects.filter(school__in=request.actor.schools()).select_related("school"),
+        pk=as_pk(pk) or 0,
+    )
+    week = queries.room_week(room, _year(request), timezone.localdate())
+    return render(
+        request,
+        "timetable/week.html",
+        {
+            "week": week,
+            "school": room.school,
+            "weekdays": [(d, WEEKDAY_LABELS[d]) for d in week.weekdays],
+            "show": "room",
+        },
+    )
+
+
+# --- bell schedules and rooms ------------------------------------------------------------------
+
+
+@staff_required
+def settings(request: HttpRequest, pk: int) -> HttpResponse:
+    """校時表 and 教室 of a school (administrators edit, everyone of the school reads)."""
+    school = _school(request, pk)
+    year = _year(request)
+    return render(
+        request,
+        "timetable/settings.html",
+        {
+            "school": school,
+            "year": year,
+            "schedules": queries.bell_schedules(school, year),
+            "bell_days": queries.bell_days(school, year),
+            "rooms": queries.rooms_of(school),
+            "room_kinds": Room.Kind.choices,
+            "bell_kinds": BellSchedule.Kind.choices,
+            "can_edit": request.actor.can_edit_timetable(school.pk),
+            "period_numbers": range(1, 7),
+        },
+    )
+
+
+@staff_required
+@require_POST
+def bell_save(request: HttpRequest, pk: int) -> HttpResponse:
+    school = _school(request, pk, edit=True)
+    year = _year(request)
+    periods = []
+    for n in range(0, 9):
+        start, end = request.POST.get(f"start-{n}", ""), request.POST.get(f"end-{n}", "")
+        if start or end:
+            periods.append((n, start, end))
+    schedule = None
+    if request.POST.get("schedule"):
+        schedule = get_object_or_404(
+            BellSchedule, pk=as_pk(request.POST["schedule"]) or 0, school=school
+        )
+    try:
+        services.save_bell_schedule(
+            by=request.actor,
+            school=school,
+            school_year=year,
+            name=request.POST.get("name", ""),
+            kind=request.POST.get("kind", "normal"),
+            periods=periods,
+            is_default=bool(request.POST.get("is_default")),
+            schedule=schedule,
+        )
+    except ValidationError as exc:
+        _errors(request, exc)
+    else:
+        messages.success(request, "校時表を保存しました。")
+    return redirect(f"{reverse('timetable:settings', args=[school.pk])}?year={year.year}")
+
+
+@staff_required
+@require_POST
+def bell_day(request: HttpRequest, pk: int) -> HttpResponse:
+    """The schedule one date uses (a planned 短縮日); empty = back to the default."""
+    school = _school(request, pk, edit=True)
+    year = _year(request)
+    date = _date(request.POST.get("date"), timezone.localdate())
+    schedule = None
+    if request.POST.get("schedule"):
+        schedule = get_object_or_404(
+            BellSchedule, pk=as_pk(request.POST["schedule"]) or 0, school=school
+        )
+    try:
+        services.set_bell_day(by=request.actor, school=school, date=date, schedule=schedule)
+    except ValidationError as exc:
+        _errors(request, exc)
+    else:
+        messages.success(request, f"{date:%m/%d}の校時表を設定しました。")
+    return redirect(f"{reverse('timetable:settings', args=[school.pk])}?year={year.year}")
+
+
+@staff_required
+@require_POST
+def room_save(request: HttpRequest, pk: int) -> HttpResponse:
+    school = _school(request, pk, edit=True)
+    room = None
+    if request.POST.get("room"):
+        room = get_object_or_404(Room, pk=as_pk(request.POST["room"]) or 0, school=school)
+    try:
+        services.save_room(
+            by=request.actor,
+            school=school,
+            name=request.POST.get("name", ""),
+            kind=request.POST.get("kind", "ordinary"),
+            capacity=request.POST.get("capacity", "1"),
+            room=room,
+        )
+    except ValidationError as exc:
+        _errors(request, exc)
+    else:
+        messages.success(request, "教室を保存しました。")
+    return redirect("timetable:settings", school.pk)
+
+
+@staff_required
+@require_POST
+def room_delete(request: HttpRequest, pk: int, room_pk: int) -> HttpResponse:
+    school = _school(request, pk, edit=True)
+    room = get_object_or_404(Room, pk=room_pk, school=school)
+    services.delete_room(room, by=request.actor)
+    messages.success(request, "教室を削除しました。")
+    return redirect("timetable:settings", school.pk)
+
+
+# --- daily changes ---------------------------------------------------------------------------
+
+
+@staff_required
+def changes(request: HttpRequest, pk: int) -> HttpResponse:
+    """時間割変更 of a date: the day's lessons after the changes, and substitutes for an absence."""
+    school = _school(request, pk)
+    date = _date(request.GET.get("date"), timezone.localdate())
+    view = queries.school_day(school, date)
+    absent = None
+    suggestions: list[rules.Suggestion] = []
+    names = view.names
+    absent_id = as_pk(request.GET.get("absent"))
+    teachers = sorted(view.names.teachers.items(), key=lambda kv: kv[1])
+    if absent_id:
+        absent = Staff.objects.filter(pk=absent_id).first()
+        if absent is not None:
+            suggestions, names = queries.substitute_suggestions(school, date, absent)
+    lessons_by_class: dict[int, list[tuple]] = {}
+    for x in sorted(view.day.lessons, key=lambda x: x.period):
+        for c in x.group.classrooms:
+            lessons_by_class.setdefault(c, []).append(
+                (x.period, x.subject, rules.STATUS_LABELS.get(x.status, ""))
+            )
+
+    def people(candidates) -> list[tuple]:
+        return [
+            (c.teacher, names.teachers.get(c.teacher, ""), "・".join(c.reasons)) for c in candidates
+        ]
+
+    offered = [
+        {
+            "lesson": s.lesson,
+            "where": names.group(s.lesson.group),
+            "remaining": s.remaining,
+            "subs": people(s.substitutes),
+            "sups": people(s.supervisors),
+        }
+        for s in suggestions
+    ]
+    return render(
+        request,
+        "timetable/changes.html",
+        {
+            "school": school,
+            "date": date,
+            "prev": date - dt.timedelta(days=1),
+            "next": date + dt.timedelta(days=1),
+            "view": view,
+            "names": names,
+            "absent": absent,
+            "suggestions": offered,
+            "teachers": teachers,
+            "kinds": DailyChange.Kind.choices,
+            "status_labels": rules.STATUS_LABELS,
+            "lessons_by_class": [
+                (names.classroom(c), ls) for c, ls in sorted(lessons_by_class.items())
+            ],
+            "can_edit": request.actor.can_edit_timetable(school.pk),
+            "weekday": WEEKDAY_LABELS[date.weekday()] if date.weekday() < 6 else "日",
+        },
+    )
+
+
+@staff_required
+@require_POST
+def change_add(request: HttpRequest, pk: int) -> HttpResponse:
+    school = _school(request, pk, edit=True)
+    date = _date(request.POST.get("date"), timezone.localdate())
+    teachers = [t for t in request.POST.getlist("teachers") if t]
+    try:
+        services.add_daily_change(
+            by=request.actor,
+            school=school,
+            date=date,
+            kind=request.POST.get("kind", ""),
+            lesson=request.POST.get("lesson"),
+            classroom=request.POST.get("classroom"),
+            period=request.POST.get("period"),
+            other_period=request.POST.get("other_period"),
+            subject=request.POST.get("subject"),
+            teachers=teachers,
+            absent=request.POST.get("absent"),
+            room=request.POST.get("room"),
+            bell_schedule=request.POST.get("bell_schedule"),
+            weekday=request.POST.get("weekday"),
+            note=request.POST.get("note", ""),
+        )
+    except ValidationError as exc:
+        _errors(request, exc)
+    else:
+        messages.success(request, "時間割変更を登録しました。")
+    back = f"{reverse('timetable:changes', args=[school.pk])}?date={date.isoformat()}"
+    if request.POST.get("absent"):
+        back += f"&absent={as_pk(request.POST.get('absent')) or ''}"
+    return redirect(back)
+
+
+@staff_required
+@require_POST
+def change_delete(request: HttpRequest, pk: int, change_pk: int) -> HttpResponse:
+    school = _school(request, pk, edit=True)
+    change = get_object_or_404(DailyChange, pk=change_pk, school=school)
+    services.delete_daily_change(change, by=request.actor)
+    messages.success(request, "時間割変更を取り消しました。")
+    return redirect(
+        f"{reverse('timetable:changes', args=[school.pk])}?date={change.date.isoformat()}"
+    )
+
+
+# --- class hours (授業時数) ------------------------------------------------------------------
+
+
+def _tally_rows(tally: rules.Tally) -> list[dict]:
+    rows = []
+    for c in tally.classes:
+        rows.append(
+            {
+                "hours": c,
+                "short": [s for s in c.subjects if s.shortfall],
+                "over": c.projected >= national.REVIEW_THRESHOLD_HOURS,
+                "planned": rules.format_hours(c.planned),
+                "held": rules.format_hours(c.held),
+                "projected": rules.format_hours(c.projected),
+                "subjects": [
+                    {
+                        "s": s,
+                        "planned": rules.format_hours(s.planned),
+                        "held": rules.format_hours(s.held),
+                        "projected": rules.format_hours(s.projected),
+                        "shortfall": rules.format_hours(s.shortfall) if s.shortfall else "",
+                    }
+                    for s in c.subjects
+                ],
+            }
+        )
+    return rows
+
+
+@staff_required
+def hours(request: HttpRequest, pk: int) -> HttpResponse:
+    school = _school(request, pk)
+    year = _year(request)
+    as_of = _date(request.GET.get("as_of"), timezone.localdate())
+    tally = queries.hours_tally(school, year, as_of=as_of)
+    return render(
+        request,
+        "timetable/hours.html",
+        {
+            "school": school,
+            "year": year,
+            "as_of": as_of,
+            "rows": _tally_rows(tally),
+            "warnings": tally.warnings,
+            "threshold": national.REVIEW_THRESHOLD_HOURS,
+        },
+    )
+
+
+@staff_required
+def hours_board(request: HttpRequest) -> HttpResponse:
+    """The board's view: every school's tally (classes short, classes at 1,086 or more)."""
+    actor = request.actor
+    actor.require(actor.sees_every_hours_tally, "全校の授業時数を見る権限がありません。")
+    year = _year(request)
+    as_of = _date(request.GET.get("as_of"), timezone.localdate())
+    tallies = queries.municipality_tally(actor.schools().filter(is_active=True), year, as_of=as_of)
+    return render(
+        request,
+        "timetable/hours_board.html",
+        {"year": year, "as_of": as_of, "tallies": tallies},
+    )
+
+
+# --- teaching assignments (担当) of a school: weekly periods -----------------------------------
+
+
+@staff_required
+def assignments(request: HttpRequest, pk: int) -> HttpResponse:
+    school = _school(request, pk)
+    year = _year(request)
+    return render(
+        request,
+        "timetable/assignments.html",
+        {
+            "school": school,
+            "year": year,
+            "assignments": teaching.assignments_of(school, year),
+            "can_edit": request.actor.can_edit_timetable(school.pk),
+            "subjects": Subject.objects.filter(school_type=school.school_type),
+        },
+    )
+
+
+@staff_required
+@require_POST
+def assignment_periods(request: HttpRequest, pk: int, assignment_pk: int) -> HttpResponse:
+    school = _school(request, pk, edit=True)
+    assignment = get_object_or_404(
+        teaching.assignments_of(school, _year(request)), pk=assignment_pk
+    )
+    try:
+        teaching.save_assignment(
+            by=request.actor,
+            school=school,
+            school_year=assignment.school_year,
+            subject=assignment.subject,
+            classroom=assignment.classroom,
+            group=assignment.group,
+            teachers=list(assignment.teachers.all()),
+            weekly_periods=request.POST.get("weekly_periods"),
+        )
+    except ValidationError as exc:
+        _errors(request, exc)
+    else:
+        messages.success(request, "週時数を保存しました。")
+    return redirect(
+        f"{reverse('timetable:assignments', args=[school.pk])}?year={assignment.school_year.year}"
+    )
