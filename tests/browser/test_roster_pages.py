@@ -39,15 +39,21 @@ def tama_roster(live_url):
         people += [(f"多摩 児童{i}", f"たま じどう{i}") for i in range(3, 6)]
         for roll, (name, kana) in enumerate(people, start=1):
             Enrolment.objects.create(
-                student=Student.objects.create(name=name, kana=kana), classroom=c, school=s,
-                school_year=year, grade=3, roll_number=roll, enrolled_on=year.start,
-            )  # fmt: skip
+                student=Student.objects.create(name=name, kana=kana),
+                classroom=c,
+                school=s,
+                school_year=year,
+                grade=3,
+                roll_number=roll,
+                enrolled_on=year.start,
+            )
         teacher = staff("多摩 先生", username=LOGINS[0])
         give_role(teacher, Role.HOMEROOM, classroom=c)
         give_role(staff("多摩 教委", username=LOGINS[1]), Role.BOE_ADMIN)
         principal = staff("多摩 校長", username=LOGINS[2])
-        give_role(principal, Role.SCHOOL_ADMIN, school=s, year=year,
-                  title=RoleAssignment.Title.PRINCIPAL)  # fmt: skip
+        give_role(
+            principal, Role.SCHOOL_ADMIN, school=s, year=year, title=RoleAssignment.Title.PRINCIPAL
+        )
         yield {"school": s, "classroom": c, "teacher": teacher}
 
 

@@ -17,9 +17,15 @@ def ids(s):
 
 def cells(s, text="80", version=0):
     return [
-        {"student": st.pk, "assessment": a.pk, "text": text if a.max_points == 100 else "15", "version": version}
-        for st in s.students for a in s.assessments
-    ]  # fmt: skip
+        {
+            "student": st.pk,
+            "assessment": a.pk,
+            "text": text if a.max_points == 100 else "15",
+            "version": version,
+        }
+        for st in s.students
+        for a in s.assessments
+    ]
 
 
 def test_subjects_and_teaching_assignments(setup, client_for, muni):
@@ -109,8 +115,15 @@ def test_api_permissions(setup, builder, client_for, muni, other_muni):
 
 def test_assessments_crud(setup, client_for, muni):
     client = client_for(muni, setup.teacher.user)
-    body = {**ids(setup), "title": "期末テスト", "kind": "test", "max_points": "100",
-            "weight_knowledge": "1", "weight_thinking": "1", "weight_attitude": "0"}  # fmt: skip
+    body = {
+        **ids(setup),
+        "title": "期末テスト",
+        "kind": "test",
+        "max_points": "100",
+        "weight_knowledge": "1",
+        "weight_thinking": "1",
+        "weight_attitude": "0",
+    }
     r = client.post(f"{API}/assessments/", body, content_type="application/json")
     assert r.status_code == 201, r.content
     pk = r.json()["id"]
@@ -186,22 +199,37 @@ def test_history_of_one_cell(setup, client_for, muni):
     teacher = client_for(muni, setup.teacher.user)
     cell = {"student": setup.students[0].pk, "assessment": setup.assessments[0].pk}
     for version, text in enumerate(["50", "60", "欠"]):
-        r = teacher.post(f"{API}/scores/", {**ids(setup), "cells": [{**cell, "text": text, "version": version}]},
-                         content_type="application/json")  # fmt: skip
+        r = teacher.post(
+            f"{API}/scores/",
+            {**ids(setup), "cells": [{**cell, "text": text, "version": version}]},
+            content_type="application/json",
+        )
         assert r.status_code == 200
     hist = teacher.get(
         f"{API}/history/",
-        {"classroom": setup.classroom.pk, "term": setup.term.pk, "student": setup.students[0].pk,
-         "subject": setup.subject.pk, "assessment": setup.assessments[0].pk},
-    ).json()  # fmt: skip
+        {
+            "classroom": setup.classroom.pk,
+            "term": setup.term.pk,
+            "student": setup.students[0].pk,
+            "subject": setup.subject.pk,
+            "assessment": setup.assessments[0].pk,
+        },
+    ).json()
     assert [(h["old"], h["new"]) for h in hist] == [("60", "欠"), ("50", "60"), ("", "50")]
     assert all(h["actor_name"].startswith(setup.teacher.name) for h in hist)
 
 
 def test_assessment_of_another_school_type_or_term_is_refused(setup, builder, client_for, muni):
     client = client_for(muni, setup.admin.user)
-    body = {**ids(setup), "title": "x", "kind": "test", "max_points": "10", "weight_knowledge": "1",
-            "weight_thinking": "0", "weight_attitude": "0"}  # fmt: skip
+    body = {
+        **ids(setup),
+        "title": "x",
+        "kind": "test",
+        "max_points": "10",
+        "weight_knowledge": "1",
+        "weight_thinking": "0",
+        "weight_attitude": "0",
+    }
     elementary_math = factories.subject("elementary", "算数")
     r = client.post(
         f"{API}/assessments/",

@@ -106,9 +106,15 @@ def test_stored_settings_are_bounded_whatever_the_json_says():
 def test_columns_sections_and_margins_reach_the_printed_card(setup, client_for, muni, boe_admin):
     client = client_for(muni, boe_admin)
     post = layout_post(
-        order_remark=1, order_header=2, show_seals=False, vp_attitude=False, rating=False,
-        label_seal_principal="校長", margin_top=20, principal="富士 太郎",
-    )  # fmt: skip
+        order_remark=1,
+        order_header=2,
+        show_seals=False,
+        vp_attitude=False,
+        rating=False,
+        label_seal_principal="校長",
+        margin_top=20,
+        principal="富士 太郎",
+    )
     assert client.post(reverse("gradebook:report-layout-save"), post).status_code == 302
     html = client_for(muni, setup.homeroom.user).get(card_url(setup)).content.decode()
     assert html.index("所見") < html.index(setup.students[0].name)

@@ -25,9 +25,13 @@ def cells(setup, values, version=0):
 def save(setup, values, who=None, version=0, reason=""):
     who = who or setup.teacher
     return services.save_scores(
-        setup.classroom, setup.subject, setup.term, cells(setup, values, version),
-        by=setup.actor(who), reason=reason,
-    )  # fmt: skip
+        setup.classroom,
+        setup.subject,
+        setup.term,
+        cells(setup, values, version),
+        by=setup.actor(who),
+        reason=reason,
+    )
 
 
 def test_save_scores_and_the_grid_shows_them(setup):
@@ -92,9 +96,11 @@ def test_same_value_from_an_old_version_is_not_a_conflict(setup):
 def test_teacher_of_another_subject_cannot_write(setup):
     stranger = factories.staff()
     factories.give_role(
-        stranger, Role.SUBJECT, classroom=setup.classroom,
+        stranger,
+        Role.SUBJECT,
+        classroom=setup.classroom,
         subject=factories.subject("junior_high", "国語"),
-    )  # fmt: skip
+    )
     with pytest.raises(PermissionDenied):
         save(setup, {(0, 0): "70"}, who=stranger)
     with pytest.raises(PermissionDenied):
@@ -107,14 +113,26 @@ def test_override_with_reason_and_history(setup):
     actor = setup.actor(setup.teacher)
     with pytest.raises(ValidationError) as exc:
         services.override_evaluation(
-            setup.classroom, setup.subject, setup.term, sid, by=actor,
-            levels={"attitude": "A"}, rating=None, reason="",
-        )  # fmt: skip
+            setup.classroom,
+            setup.subject,
+            setup.term,
+            sid,
+            by=actor,
+            levels={"attitude": "A"},
+            rating=None,
+            reason="",
+        )
     assert "reason" in exc.value.message_dict
     services.override_evaluation(
-        setup.classroom, setup.subject, setup.term, sid, by=actor,
-        levels={"attitude": "A"}, rating=4, reason="提出物を再評価",
-    )  # fmt: skip
+        setup.classroom,
+        setup.subject,
+        setup.term,
+        sid,
+        by=actor,
+        levels={"attitude": "A"},
+        rating=4,
+        reason="提出物を再評価",
+    )
     row = queries.grid(setup.classroom, setup.subject, setup.term).rows[0]
     assert row.result.levels["attitude"] == "A"
     assert row.result.rating == 4
@@ -127,9 +145,15 @@ def test_override_with_reason_and_history(setup):
     # a rating of 5 levels only in junior high: 6 is refused
     with pytest.raises(ValidationError):
         services.override_evaluation(
-            setup.classroom, setup.subject, setup.term, sid, by=actor,
-            levels={}, rating=6, reason="x",
-        )  # fmt: skip
+            setup.classroom,
+            setup.subject,
+            setup.term,
+            sid,
+            by=actor,
+            levels={},
+            rating=6,
+            reason="x",
+        )
 
 
 def test_finalise_then_only_the_administrator_writes_with_history(setup):
@@ -140,8 +164,11 @@ def test_finalise_then_only_the_administrator_writes_with_history(setup):
     services.finalise(setup.term, by=admin_actor)
     ev = Evaluation.objects.get(student=setup.students[0], subject=setup.subject)
     assert (ev.final_knowledge, ev.final_thinking, ev.final_attitude, ev.final_rating) == (
-        "A", "A", "A", 5,
-    )  # fmt: skip
+        "A",
+        "A",
+        "A",
+        5,
+    )
     with pytest.raises(PermissionDenied, match="確定済み"):
         save(setup, {(0, 0): "10"})
     with pytest.raises(ValidationError):
@@ -186,9 +213,11 @@ def test_remarks_with_version_check(setup):
         )
     with pytest.raises(PermissionDenied):
         services.save_remarks(
-            setup.classroom, setup.term, [services.RemarkInput(sid, "x", 1)],
+            setup.classroom,
+            setup.term,
+            [services.RemarkInput(sid, "x", 1)],
             by=setup.actor(setup.teacher),
-        )  # fmt: skip
+        )
 
 
 def test_grid_query_count_is_constant(builder, django_assert_num_queries):

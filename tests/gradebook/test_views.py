@@ -36,9 +36,15 @@ def test_grid_page_shows_students_assessments_and_derived_columns(setup, client_
 def test_save_the_whole_grid_in_one_request(setup, client_for, muni):
     client = client_for(muni, setup.teacher.user)
     cells = [
-        {"student": st.pk, "assessment": a.pk, "text": "18" if a.max_points == 20 else "90", "version": 0}
-        for st in setup.students for a in setup.assessments
-    ]  # fmt: skip
+        {
+            "student": st.pk,
+            "assessment": a.pk,
+            "text": "18" if a.max_points == 20 else "90",
+            "version": 0,
+        }
+        for st in setup.students
+        for a in setup.assessments
+    ]
     response = post_json(client, grid_url(setup, "gradebook:grid-save"), {"cells": cells})
     assert response.status_code == 200, response.content
     body = response.json()
@@ -106,9 +112,11 @@ def test_forbidden_paths(setup, builder, client_for, muni, other_muni):
     # a teacher of another subject in the same school: 403 on save, 403 on the page
     colleague = factories.staff()
     factories.give_role(
-        colleague, Role.SUBJECT, classroom=setup.classroom,
+        colleague,
+        Role.SUBJECT,
+        classroom=setup.classroom,
         subject=factories.subject("junior_high", "国語"),
-    )  # fmt: skip
+    )
     c = client_for(muni, colleague.user)
     assert c.get(url).status_code == 403
     body = {
@@ -169,8 +177,11 @@ def test_grid_save_costs_constant_queries(builder, client_for, muni):
     for students, assessments in [(5, 3), (40, 20)]:
         s = builder(students=students, assessments=assessments)
         client = client_for(muni, s.teacher.user)
-        cells = [{"student": st.pk, "assessment": a.pk, "text": "1", "version": 0}
-                 for st in s.students for a in s.assessments]  # fmt: skip
+        cells = [
+            {"student": st.pk, "assessment": a.pk, "text": "1", "version": 0}
+            for st in s.students
+            for a in s.assessments
+        ]
         with CaptureQueriesContext(connection) as ctx:
             assert (
                 post_json(client, grid_url(s, "gradebook:grid-save"), {"cells": cells}).status_code
@@ -197,8 +208,14 @@ def test_class_list_costs_constant_queries_and_shows_ratings(builder, client_for
 def test_assessment_form_creates_and_validates(setup, client_for, muni):
     client = client_for(muni, setup.teacher.user)
     url = grid_url(setup, "gradebook:assessment-new")
-    data = {"title": "小テスト", "kind": "test", "max_points": "10", "weight_knowledge": "0",
-            "weight_thinking": "0", "weight_attitude": "0"}  # fmt: skip
+    data = {
+        "title": "小テスト",
+        "kind": "test",
+        "max_points": "10",
+        "weight_knowledge": "0",
+        "weight_thinking": "0",
+        "weight_attitude": "0",
+    }
     response = client.post(url, data)
     assert response.status_code == 200
     assert "少なくとも一つの観点" in response.content.decode()
@@ -285,8 +302,13 @@ def test_settings_pages(setup, client_for, muni, boe_admin):
 
     url = reverse("gradebook:settings")
     client = client_for(muni, boe_admin)
-    data = {"threshold_a": "85", "threshold_b": "60", "rule_5": "average", "rule_3": "average",
-            "report_card_excel": "row"}  # fmt: skip
+    data = {
+        "threshold_a": "85",
+        "threshold_b": "60",
+        "rule_5": "average",
+        "rule_3": "average",
+        "report_card_excel": "row",
+    }
     response = client.post(url, {**data, "threshold_b": "90"})
     assert "B のしきい値は A より小さく" in response.content.decode()
     assert client.post(url, data).status_code == 302
@@ -368,8 +390,14 @@ def test_subject_without_marks_shows_scores_only(builder, client_for, muni):
     s = builder(assessments=0)
     moral = factories.subject("junior_high", "特別の教科 道徳")
     factories.give_role(s.teacher, Role.SUBJECT, classroom=s.classroom, subject=moral)
-    Assessment.objects.create(classroom=s.classroom, subject=moral, term=s.term, title="振り返り",
-                              max_points=5, weight_attitude=1)  # fmt: skip
+    Assessment.objects.create(
+        classroom=s.classroom,
+        subject=moral,
+        term=s.term,
+        title="振り返り",
+        max_points=5,
+        weight_attitude=1,
+    )
     url = reverse("gradebook:grid", args=[s.classroom.pk, moral.pk, s.term.pk])
     html = client_for(muni, s.teacher.user).get(url).content.decode()
     assert "振り返り" in html and "合計" in html
@@ -413,8 +441,14 @@ def test_custom_rating_table_from_the_settings_page(setup, client_for, muni, boe
     assert 'name="c5_AAA"' in page and 'name="c3_CCC"' in page
     assert "この項目は必須です" not in page  # a GET shows the form unbound, with the current values
     assert 'value="80"' in page or 'value="80.00"' in page
-    data = {"action": "settings", "threshold_a": "80", "threshold_b": "50", "rule_5": "custom",
-            "rule_3": "average", "report_card_excel": "sheet"}  # fmt: skip
+    data = {
+        "action": "settings",
+        "threshold_a": "80",
+        "threshold_b": "50",
+        "rule_5": "custom",
+        "rule_3": "average",
+        "report_card_excel": "sheet",
+    }
     for key, value in rules.OSAKA_TABLE.items():
         data[f"c5_{key}"] = str(value)
     for key, value in rules.default_table(3).items():
@@ -434,14 +468,22 @@ def test_year_list_combines_every_terms_assessments(setup, client_for, muni):
     from tests.gradebook.test_services import save
 
     term2 = make_term(setup.school, setup.classroom.school_year, 2)
-    later = Assessment.objects.create(classroom=setup.classroom, subject=setup.subject, term=term2,
-                                      title="2学期テスト", max_points=100, weight_knowledge=1)  # fmt: skip
+    later = Assessment.objects.create(
+        classroom=setup.classroom,
+        subject=setup.subject,
+        term=term2,
+        title="2学期テスト",
+        max_points=100,
+        weight_knowledge=1,
+    )
     save(setup, {(0, 0): "100"})  # term 1 knowledge 100 %
     services.save_scores(
-        setup.classroom, setup.subject, term2,
+        setup.classroom,
+        setup.subject,
+        term2,
         [services.CellInput(setup.students[0].pk, later.pk, "40", 0)],
         by=setup.actor(setup.teacher),
-    )  # fmt: skip
+    )
     year = queries.year_list(setup.classroom)
     result = year.results[(setup.students[0].pk, setup.subject.pk)]
     assert result.percentages["knowledge"] == 70  # (100 + 40) / 2

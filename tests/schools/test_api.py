@@ -60,18 +60,28 @@ def test_principal_enrols_and_assigns_homeroom(muni, client_for, principal, clas
     client = client_for(muni, principal)
     response = client.post(
         "/api/v1/roster/students/",
-        {"classroom": classroom.pk, "name": "𠮷田 髙", "kana": "よしだ たか",
-         "enrolled_on": "2026-04-06", "entry": "admission"},
+        {
+            "classroom": classroom.pk,
+            "name": "𠮷田 髙",
+            "kana": "よしだ たか",
+            "enrolled_on": "2026-04-06",
+            "entry": "admission",
+        },
         content_type="application/json",
-    )  # fmt: skip
+    )
     assert response.status_code == 201, response.content
     assert response.json()["name"] == "𠮷田 髙"
     dup = client.post(
         "/api/v1/roster/students/",
-        {"classroom": classroom.pk, "name": "b", "kana": "b", "roll_number": 1,
-         "enrolled_on": "2026-04-06"},
+        {
+            "classroom": classroom.pk,
+            "name": "b",
+            "kana": "b",
+            "roll_number": 1,
+            "enrolled_on": "2026-04-06",
+        },
         content_type="application/json",
-    )  # fmt: skip
+    )
     assert dup.status_code == 400 and "roll_number" in dup.json()["error"]["fields"]
     teacher = f.staff()
     response = client.post(
@@ -82,9 +92,10 @@ def test_principal_enrols_and_assigns_homeroom(muni, client_for, principal, clas
     assert response.status_code == 201, response.content
     # A school admin cannot make anyone a BoE administrator.
     response = client.post(
-        "/api/v1/roster/roles/", {"staff": teacher.pk, "role": "boe_admin"},
+        "/api/v1/roster/roles/",
+        {"staff": teacher.pk, "role": "boe_admin"},
         content_type="application/json",
-    )  # fmt: skip
+    )
     assert response.status_code == 403
     assert not RoleAssignment.objects.filter(staff=teacher, role=Role.BOE_ADMIN).exists()
 
@@ -105,9 +116,10 @@ def test_boe_admin_creates_school_and_class(muni, client_for, boe_admin, year):
     assert ok.status_code == 201
     school_id = ok.json()["id"]
     response = client.post(
-        "/api/v1/roster/classes/", {"school": school_id, "year": 2026, "grade": 3, "name": "2組"},
+        "/api/v1/roster/classes/",
+        {"school": school_id, "year": 2026, "grade": 3, "name": "2組"},
         content_type="application/json",
-    )  # fmt: skip
+    )
     assert response.status_code == 201 and response.json()["label"] == "3年2組"
     years = client.get("/api/v1/roster/years/").json()["results"]
     assert years[0]["label"] == "令和8年度 (2026)"
@@ -144,8 +156,15 @@ def test_openapi_schema_lists_roster_resources(muni, client_for, boe_admin):
     response = client_for(muni, boe_admin).get("/api/schema/", HTTP_ACCEPT="application/json")
     assert response.status_code == 200
     text = response.content.decode()
-    for path in ("roster/schools", "roster/years", "roster/terms", "roster/classes",
-                 "roster/students", "roster/staff", "roster/roles"):  # fmt: skip
+    for path in (
+        "roster/schools",
+        "roster/years",
+        "roster/terms",
+        "roster/classes",
+        "roster/students",
+        "roster/staff",
+        "roster/roles",
+    ):
         assert f"/api/v1/{path}/" in text
 
 
@@ -153,9 +172,14 @@ def test_terms_and_transfer_out_through_the_api(
     muni, client_for, principal, teacher, school, classroom
 ):
     e = f.students(classroom, 1)[0]
-    body = {"school": school.pk, "year": 2026, "terms": [
-        {"name": "前期", "start": "2026-04-01", "end": "2026-10-09"},
-        {"name": "後期", "start": "2026-10-13", "end": "2027-03-31"}]}  # fmt: skip
+    body = {
+        "school": school.pk,
+        "year": 2026,
+        "terms": [
+            {"name": "前期", "start": "2026-04-01", "end": "2026-10-09"},
+            {"name": "後期", "start": "2026-10-13", "end": "2027-03-31"},
+        ],
+    }
     assert (
         client_for(muni, teacher)
         .post("/api/v1/roster/terms/set/", body, content_type="application/json")
@@ -169,10 +193,12 @@ def test_terms_and_transfer_out_through_the_api(
     response = client.post("/api/v1/roster/terms/set/", body, content_type="application/json")
     assert response.status_code == 400 and "重なって" in response.content.decode()
     url = f"/api/v1/roster/students/{e.student_id}/transfer-out/"
-    response = client.post(url, {"enrolment": e.pk, "left_on": "2026-09-30"},
-                           content_type="application/json")  # fmt: skip
+    response = client.post(
+        url, {"enrolment": e.pk, "left_on": "2026-09-30"}, content_type="application/json"
+    )
     assert response.status_code == 200
     assert response.json()["enrolments"][0]["exit"] == "transfer_out"
-    again = client.post(url, {"enrolment": e.pk, "left_on": "2026-10-30"},
-                        content_type="application/json")  # fmt: skip
+    again = client.post(
+        url, {"enrolment": e.pk, "left_on": "2026-10-30"}, content_type="application/json"
+    )
     assert again.status_code == 400 and "既に" in again.content.decode()

@@ -40,10 +40,14 @@ def test_class_roster_sorted_by_roll_number_then_kana(muni, client_for, classroo
         start=1,
     ):
         Enrolment.objects.create(
-            student=Student.objects.create(name=name, kana=kana), classroom=classroom,
-            school=classroom.school, school_year=classroom.school_year, grade=1,
-            roll_number=roll, enrolled_on=dt.date(2026, 4, 6),
-        )  # fmt: skip
+            student=Student.objects.create(name=name, kana=kana),
+            classroom=classroom,
+            school=classroom.school,
+            school_year=classroom.school_year,
+            grade=1,
+            roll_number=roll,
+            enrolled_on=dt.date(2026, 4, 6),
+        )
     page = client_for(muni, teacher).get(f"/roster/classes/{classroom.pk}/").content.decode()
     assert page.index("𠮷田 花子") < page.index("髙橋 一郎") < page.index("安藤 茜")
     assert "@media print" not in page  # print CSS lives in the style sheets
@@ -88,9 +92,15 @@ def test_principal_enrols_and_transfers_out(muni, client_for, classroom, princip
     client = client_for(muni, principal)
     response = client.post(
         f"/roster/classes/{classroom.pk}/enrol/",
-        {"name": "𠮷野 髙子", "kana": "よしの たかこ", "sex": "F", "entry": "transfer_in",
-         "enrolled_on": "2026-06-01", "roll_number": ""},
-    )  # fmt: skip
+        {
+            "name": "𠮷野 髙子",
+            "kana": "よしの たかこ",
+            "sex": "F",
+            "entry": "transfer_in",
+            "enrolled_on": "2026-06-01",
+            "roll_number": "",
+        },
+    )
     assert response.status_code == 302
     e = Enrolment.objects.get(classroom=classroom)
     assert e.student.name == "𠮷野 髙子" and e.entry == "transfer_in"
@@ -129,8 +139,14 @@ def test_boe_admin_sets_terms_from_preset(muni, client_for, boe_admin, school, y
     client = client_for(muni, boe_admin)
     page = client.get(f"/roster/schools/{school.pk}/terms/2026/?preset=3").content.decode()
     assert "2026-04-01" in page and "3学期" in page
-    data = {"name_1": "前期", "start_1": "2026-04-01", "end_1": "2026-10-09",
-            "name_2": "後期", "start_2": "2026-10-13", "end_2": "2027-03-31"}  # fmt: skip
+    data = {
+        "name_1": "前期",
+        "start_1": "2026-04-01",
+        "end_1": "2026-10-09",
+        "name_2": "後期",
+        "start_2": "2026-10-13",
+        "end_2": "2027-03-31",
+    }
     assert client.post(f"/roster/schools/{school.pk}/terms/2026/", data).status_code == 302
     assert "後期" in client.get(f"/roster/schools/{school.pk}/").content.decode()
 
@@ -142,8 +158,10 @@ def test_archived_year_pages_read_only(muni, client_for, principal, school):
     client = client_for(muni, principal)
     page = client.get(f"/roster/classes/{c.pk}/").content.decode()
     assert "生徒" in page and "入学・転入" not in page
-    response = client.post(f"/roster/classes/{c.pk}/enrol/", {
-        "name": "x", "kana": "x", "entry": "admission", "enrolled_on": "2025-05-01"})  # fmt: skip
+    response = client.post(
+        f"/roster/classes/{c.pk}/enrol/",
+        {"name": "x", "kana": "x", "entry": "admission", "enrolled_on": "2025-05-01"},
+    )
     assert response.status_code == 200 and "過年度" in response.content.decode()
 
 
@@ -186,9 +204,15 @@ def test_roster_pages_cost_constant_queries(muni, client_for, principal, school,
         student = small.enrolments.first().student
         few = _count(client, f"/roster/students/{student.pk}/")
         later = f.school_year(2025, SchoolYear.State.ARCHIVED)
-        Enrolment.objects.create(student=student, classroom=f.classroom(school, later, grade=1),
-                                 school=school, school_year=later, grade=1, roll_number=1,
-                                 enrolled_on=later.start)  # fmt: skip
+        Enrolment.objects.create(
+            student=student,
+            classroom=f.classroom(school, later, grade=1),
+            school=school,
+            school_year=later,
+            grade=1,
+            roll_number=1,
+            enrolled_on=later.start,
+        )
         assert _count(client, f"/roster/students/{student.pk}/") == few
 
 

@@ -115,9 +115,13 @@ def test_a_drafted_role_of_a_board_account_is_not_confirmed(school, year, boe_ad
     member = f.staff("委員 兼 教員")
     f.give_role(member, Role.BOE_VIEWER)
     draft = RoleAssignment.objects.create(
-        staff=member, role=Role.SCHOOL_ADMIN, school=school, school_year=year,
-        title="principal", is_draft=True,
-    )  # fmt: skip
+        staff=member,
+        role=Role.SCHOOL_ADMIN,
+        school=school,
+        school_year=year,
+        title="principal",
+        is_draft=True,
+    )
     with pytest.raises(Exception, match="教育委員会のアカウントに"):
         services.confirm_role(draft, by=actor_for_user(boe_admin))
     draft.refresh_from_db()

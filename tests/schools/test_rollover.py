@@ -33,9 +33,14 @@ def setup(school, year, boe_admin):
     fifth = f.students(c5, 4)
     sixth = f.students(c6, 2)
     sp = Enrolment.objects.create(
-        student=Student.objects.create(name="特別 一", kana="とくべつ はじめ"), classroom=special,
-        school=school, school_year=year, grade=4, roll_number=1, enrolled_on=year.start,
-    )  # fmt: skip
+        student=Student.objects.create(name="特別 一", kana="とくべつ はじめ"),
+        classroom=special,
+        school=school,
+        school_year=year,
+        grade=4,
+        roll_number=1,
+        enrolled_on=year.start,
+    )
     services.transfer_out(
         fifth[1], by=actor_for_user(boe_admin), left_on=year.start.replace(month=10, day=1)
     )

@@ -297,9 +297,15 @@ def test_roll_number_kept_by_a_closed_enrolment(school, year, classes, principal
         left_on=dt.date(2026, 6, 30), exit=Enrolment.Exit.CLASS_CHANGE
     )
     Enrolment.objects.create(
-        student=e.student, classroom=classes[1], school=school, school_year=year, grade=1,
-        roll_number=2, enrolled_on=dt.date(2026, 7, 1), entry=Enrolment.Entry.CLASS_CHANGE,
-    )  # fmt: skip
+        student=e.student,
+        classroom=classes[1],
+        school=school,
+        school_year=year,
+        grade=1,
+        roll_number=2,
+        enrolled_on=dt.date(2026, 7, 1),
+        entry=Enrolment.Entry.CLASS_CHANGE,
+    )
     back = [list(r) for r in ROWS]  # the old list puts him back at 1組 #1
     plan = plan_roster_import(school, year, xlsx(back))
     assert "以前の在籍記録" in errors_of(plan)[0]

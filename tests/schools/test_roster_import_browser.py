@@ -44,8 +44,9 @@ def tama_school(live_url, settings, tmp_path):
         classroom(s, year, grade=1, name="1組")
         classroom(s, year, grade=1, name="2組")
         principal = staff("多摩 取込", username=LOGIN)
-        give_role(principal, Role.SCHOOL_ADMIN, school=s, year=year,
-                  title=RoleAssignment.Title.PRINCIPAL)  # fmt: skip
+        give_role(
+            principal, Role.SCHOOL_ADMIN, school=s, year=year, title=RoleAssignment.Title.PRINCIPAL
+        )
         give_role(staff("多摩 教委取込", username=BOE_LOGIN), Role.BOE_ADMIN)
         yield {"school": s, "schema": tama.schema_name}
 
@@ -114,9 +115,29 @@ def test_board_imports_staff(page, live_url, tama_school):
     from django.contrib.auth import get_user_model
 
     staff_rows = [
-        ["多摩 一", "たま はじめ", "io-b-staff1", "IOS1", "多摩取込小学校", "学級担任", "", "1年1組", ""],
-        ["多摩 一", "たま はじめ", "io-b-staff1", "IOS1", "多摩取込小学校", "教科担任", "", "1年2組", "音楽"],
-    ]  # fmt: skip
+        [
+            "多摩 一",
+            "たま はじめ",
+            "io-b-staff1",
+            "IOS1",
+            "多摩取込小学校",
+            "学級担任",
+            "",
+            "1年1組",
+            "",
+        ],
+        [
+            "多摩 一",
+            "たま はじめ",
+            "io-b-staff1",
+            "IOS1",
+            "多摩取込小学校",
+            "教科担任",
+            "",
+            "1年2組",
+            "音楽",
+        ],
+    ]
     with schema_context(tama_school["schema"]):
         get_user_model().objects.filter(username="io-b-staff1").delete()
     header = ["氏名", "ふりがな", "ログインID", "職員番号", "学校", "役割", "職名", "学級", "教科"]
@@ -128,9 +149,14 @@ def test_board_imports_staff(page, live_url, tama_school):
     page.wait_for_url(base + "/")
     page.goto(base + "/roster/io/import/staff/")
     page.get_by_label("教職員ファイル").set_input_files(
-        files=[{"name": "教職員.xlsx", "mimeType": "application/octet-stream",
-                "buffer": xlsx(staff_rows, header=header)}]
-    )  # fmt: skip
+        files=[
+            {
+                "name": "教職員.xlsx",
+                "mimeType": "application/octet-stream",
+                "buffer": xlsx(staff_rows, header=header),
+            }
+        ]
+    )
     with page.expect_navigation():
         page.get_by_role("button", name="読み込んで確認する").click()
     assert "追加する役割" in page.content() and "パスワード未設定" in page.content()

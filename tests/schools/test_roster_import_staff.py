@@ -58,9 +58,13 @@ def test_accounts_and_roles_created_once(boe_admin, year, classroom, rows):
     plan = plan_staff_import(year, data)
     assert plan.ok, [str(e) for e in plan.errors]
     assert plan.counts() == {
-        "create": 3, "update": 0, "unchanged": 0, "roles_add": 3, "roles_existing": 0,
+        "create": 3,
+        "update": 0,
+        "unchanged": 0,
+        "roles_add": 3,
+        "roles_existing": 0,
         "rejected": 0,
-    }  # fmt: skip
+    }
     commit(boe_admin, year, data)
     yoshida = Staff.objects.get(user__username="yoshida")
     assert yoshida.name == "𠮷田 花子"
@@ -98,8 +102,10 @@ def test_update_by_login_id_keeps_password(boe_admin, year, classroom, rows):
 
 
 def test_new_account_with_a_weak_password_is_refused(boe_admin, year, classroom):
-    data = xlsx([["新 人", "しん じん", "newbie", "", "", "", "", "", "", "1234"]],
-                header=[*HEADER, "初期パスワード"])  # fmt: skip
+    data = xlsx(
+        [["新 人", "しん じん", "newbie", "", "", "", "", "", "", "1234"]],
+        header=[*HEADER, "初期パスワード"],
+    )
     plan = plan_staff_import(year, data)
     assert plan.errors and plan.errors[0].header == "初期パスワード"
 

@@ -94,7 +94,14 @@ def test_classroom_rules(school, year, boe_admin):
         by=actor_for_user(boe_admin), school=school, school_year=year, grade=2, name="1組"
     )
     assert c.label == "2年1組"
-    special = services.create_classroom(by=actor_for_user(boe_admin), school=school, school_year=year, grade=3, name="なかよし学級", is_special_needs=True)  # fmt: skip
+    special = services.create_classroom(
+        by=actor_for_user(boe_admin),
+        school=school,
+        school_year=year,
+        grade=3,
+        name="なかよし学級",
+        is_special_needs=True,
+    )
     assert special.grade is None and special.label == "なかよし学級"
     with pytest.raises(ValidationError, match="既に"):
         services.create_classroom(
@@ -107,13 +114,32 @@ def test_classroom_rules(school, year, boe_admin):
 
 
 def test_enrol_keeps_names_exactly_and_numbers_rolls(classroom, boe_admin):
-    a = services.enrol_student(by=actor_for_user(boe_admin), classroom=classroom, name="𠮷田 髙志", kana="よしだ たかし", enrolled_on=D(2026, 4, 6))  # fmt: skip
-    b = services.enrol_student(by=actor_for_user(boe_admin), classroom=classroom, name="Ｓｍｉｔｈ 花", kana="すみす はな", enrolled_on=D(2026, 4, 6))  # fmt: skip
+    a = services.enrol_student(
+        by=actor_for_user(boe_admin),
+        classroom=classroom,
+        name="𠮷田 髙志",
+        kana="よしだ たかし",
+        enrolled_on=D(2026, 4, 6),
+    )
+    b = services.enrol_student(
+        by=actor_for_user(boe_admin),
+        classroom=classroom,
+        name="Ｓｍｉｔｈ 花",
+        kana="すみす はな",
+        enrolled_on=D(2026, 4, 6),
+    )
     assert Student.objects.get(pk=a.student_id).name == "𠮷田 髙志"
     assert Student.objects.get(pk=b.student_id).name == "Ｓｍｉｔｈ 花"  # no NFKC
     assert (a.roll_number, b.roll_number) == (1, 2)
     with pytest.raises(ValidationError, match="出席番号 1 は既に"):
-        services.enrol_student(by=actor_for_user(boe_admin), classroom=classroom, name="三郎", kana="さぶろう", roll_number=1, enrolled_on=D(2026, 4, 6))  # fmt: skip
+        services.enrol_student(
+            by=actor_for_user(boe_admin),
+            classroom=classroom,
+            name="三郎",
+            kana="さぶろう",
+            roll_number=1,
+            enrolled_on=D(2026, 4, 6),
+        )
     with pytest.raises(ValidationError, match="期間"):
         services.enrol_student(
             by=actor_for_user(boe_admin),
@@ -178,7 +204,13 @@ def test_roles_several_schools_and_subject_type(school, other_school, year, clas
             by=actor_for_user(boe_admin), staff=teacher, role=Role.HOMEROOM, classroom=classroom
         )
     with pytest.raises(ValidationError, match="教科ではありません"):
-        services.assign_role(by=actor_for_user(boe_admin), staff=teacher, role=Role.SUBJECT, classroom=classroom, subject=f.subject("junior_high", "数学"))  # fmt: skip
+        services.assign_role(
+            by=actor_for_user(boe_admin),
+            staff=teacher,
+            role=Role.SUBJECT,
+            classroom=classroom,
+            subject=f.subject("junior_high", "数学"),
+        )
     with pytest.raises(ValidationError, match="職名"):
         services.assign_role(
             by=actor_for_user(boe_admin),
@@ -201,14 +233,26 @@ def test_archived_year_refuses_every_write(school, boe_admin):
     e = f.students(classroom, 1)[0]
     teacher = f.staff()
     attempts = [
-        lambda: services.create_classroom(by=actor_for_user(boe_admin), school=school, school_year=old, grade=2, name="1組"),
-        lambda: services.enrol_student(by=actor_for_user(boe_admin), classroom=classroom, name="新", kana="しん", enrolled_on=D(2024, 5, 1)),
+        lambda: services.create_classroom(
+            by=actor_for_user(boe_admin), school=school, school_year=old, grade=2, name="1組"
+        ),
+        lambda: services.enrol_student(
+            by=actor_for_user(boe_admin),
+            classroom=classroom,
+            name="新",
+            kana="しん",
+            enrolled_on=D(2024, 5, 1),
+        ),
         lambda: services.transfer_out(e, by=actor_for_user(boe_admin), left_on=D(2024, 6, 1)),
         lambda: services.set_roll_number(e, 5, by=actor_for_user(boe_admin)),
-        lambda: services.set_terms(school, old, services.term_preset("3", 2024), by=actor_for_user(boe_admin)),
-        lambda: services.assign_role(by=actor_for_user(boe_admin), staff=teacher, role=Role.HOMEROOM, classroom=classroom),
+        lambda: services.set_terms(
+            school, old, services.term_preset("3", 2024), by=actor_for_user(boe_admin)
+        ),
+        lambda: services.assign_role(
+            by=actor_for_user(boe_admin), staff=teacher, role=Role.HOMEROOM, classroom=classroom
+        ),
         lambda: services.update_student(e.student, by=actor_for_user(boe_admin), name="変更"),
-    ]  # fmt: skip
+    ]
     for attempt in attempts:
         with pytest.raises(ValidationError, match="過年度"):
             attempt()
@@ -219,7 +263,14 @@ def test_archived_year_refuses_every_write(school, boe_admin):
 def test_renumber_by_kana_unless_someone_left(classroom, boe_admin):
     people = [("渡辺 蓮", "わたなべ れん"), ("𠮷田 花", "よしだ はな"), ("阿部 凛", "あべ りん")]
     for roll, (name, kana) in enumerate(people, start=1):
-        services.enrol_student(by=actor_for_user(boe_admin), classroom=classroom, name=name, kana=kana, roll_number=roll * 2, enrolled_on=D(2026, 4, 6))  # fmt: skip
+        services.enrol_student(
+            by=actor_for_user(boe_admin),
+            classroom=classroom,
+            name=name,
+            kana=kana,
+            roll_number=roll * 2,
+            enrolled_on=D(2026, 4, 6),
+        )
     assert services.renumber_by_kana(classroom, by=actor_for_user(boe_admin)) == 3
     order = classroom.enrolments.order_by("roll_number").values_list("student__name", "roll_number")
     assert list(order) == [("阿部 凛", 1), ("𠮷田 花", 2), ("渡辺 蓮", 3)]

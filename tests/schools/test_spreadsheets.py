@@ -127,9 +127,14 @@ def test_spaces_are_tidied_keeping_their_kind():
 
 @pytest.mark.parametrize(
     ("raw", "kana"),
-    [("ﾔﾏﾀﾞ ﾀﾛｳ", "やまだ たろう"), ("ヤマダ　ハナコ", "やまだ　はなこ"), ("ｼﾞｮｰｼﾞ", "じょーじ"),
-     ("ヴィ", "ゔぃ"), ("やまだ", "やまだ")],
-)  # fmt: skip
+    [
+        ("ﾔﾏﾀﾞ ﾀﾛｳ", "やまだ たろう"),
+        ("ヤマダ　ハナコ", "やまだ　はなこ"),
+        ("ｼﾞｮｰｼﾞ", "じょーじ"),
+        ("ヴィ", "ゔぃ"),
+        ("やまだ", "やまだ"),
+    ],
+)
 def test_kana_becomes_hiragana(raw, kana):
     assert to_hiragana(raw) == kana or parsers.kana(raw) == kana
     assert parsers.kana(raw) == kana
@@ -337,8 +342,10 @@ def test_wide_grid_keeps_other_columns_for_the_caller():
     )
     result = read_table(data, COLUMNS, keep_other_columns=True)
     assert [(c.letter, c.header) for c in result.other_columns] == [
-        ("C", "2026-04-08"), ("D", "2026-04-09"), ("E", "備考"),
-    ]  # fmt: skip
+        ("C", "2026-04-08"),
+        ("D", "2026-04-09"),
+        ("E", "備考"),
+    ]
     assert result.other_columns[0].value == dt.datetime(2026, 4, 8)
     assert result.rows[0].extra == {"2026-04-08": "欠", "2026-04-09": None, "備考": None}
     bad = result.other_columns[1]

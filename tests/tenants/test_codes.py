@@ -52,9 +52,24 @@ def test_valid_subdomains(subdomain):
 
 
 @pytest.mark.parametrize(
-    "subdomain", ["", "ab", "Fujiyoshida", "1town", "town-", "-town", "to--no", "a_b", "www", "public",
-                  "x" * 32, "富士吉田", "tono.evil", "tono;drop"]
-)  # fmt: skip
+    "subdomain",
+    [
+        "",
+        "ab",
+        "Fujiyoshida",
+        "1town",
+        "town-",
+        "-town",
+        "to--no",
+        "a_b",
+        "www",
+        "public",
+        "x" * 32,
+        "富士吉田",
+        "tono.evil",
+        "tono;drop",
+    ],
+)
 def test_invalid_or_reserved_subdomains_are_refused(subdomain):
     assert subdomain_error(subdomain)
 

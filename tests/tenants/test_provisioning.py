@@ -92,15 +92,25 @@ def test_failure_after_the_schema_was_cloned_leaves_nothing_half_created(public)
 
 def test_management_command_creates_and_refuses(public):
     call_command(
-        "create_municipality", name="甲府市", code="192015", subdomain="kofu",
-        admin_username="a", admin_name="甲斐 太郎", admin_password="Kofu-pass-2026",
-    )  # fmt: skip
+        "create_municipality",
+        name="甲府市",
+        code="192015",
+        subdomain="kofu",
+        admin_username="a",
+        admin_name="甲斐 太郎",
+        admin_password="Kofu-pass-2026",
+    )
     assert Municipality.objects.filter(code="192015").exists()
     with pytest.raises(CommandError, match="既に登録"):
         call_command(
-            "create_municipality", name="甲府市", code="192015", subdomain="kofu2",
-            admin_username="a", admin_name="甲斐 太郎", admin_password="Kofu-pass-2026",
-        )  # fmt: skip
+            "create_municipality",
+            name="甲府市",
+            code="192015",
+            subdomain="kofu2",
+            admin_username="a",
+            admin_name="甲斐 太郎",
+            admin_password="Kofu-pass-2026",
+        )
 
 
 def test_delete_needs_the_schema_name_and_drops_the_schema(public):

@@ -226,9 +226,15 @@ def test_operator_lists_creates_suspends_and_deletes_by_form(operator_client):
 
     response = operator_client.post(
         "/municipalities/new/",
-        {"name": "甲府市", "code": "１９２０１５", "subdomain": "kofu", "admin_username": "admin",
-         "admin_name": "甲斐 太郎", "admin_password": "Kofu-pass-2026"},
-    )  # fmt: skip
+        {
+            "name": "甲府市",
+            "code": "１９２０１５",
+            "subdomain": "kofu",
+            "admin_username": "admin",
+            "admin_name": "甲斐 太郎",
+            "admin_password": "Kofu-pass-2026",
+        },
+    )
     assert response.status_code == 302
     kofu = Municipality.objects.get(code="192015")
     with schema_context(kofu.schema_name):
@@ -253,9 +259,15 @@ def test_operator_form_shows_errors_next_to_fields_and_creates_nothing(operator_
     before = Municipality.objects.count()
     response = operator_client.post(
         "/municipalities/new/",
-        {"name": "甲府市", "code": "192016", "subdomain": "fujiyoshida", "admin_username": "a",
-         "admin_name": "a", "admin_password": "Kofu-pass-2026"},
-    )  # fmt: skip
+        {
+            "name": "甲府市",
+            "code": "192016",
+            "subdomain": "fujiyoshida",
+            "admin_username": "a",
+            "admin_name": "a",
+            "admin_password": "Kofu-pass-2026",
+        },
+    )
     page = response.content.decode()
     assert response.status_code == 200
     assert "検査数字" in page and "既に使われています" in page
@@ -299,8 +311,11 @@ def test_production_settings_refuse_the_development_secret(secret, ok):
         env["SECRET_KEY"] = secret
     result = subprocess.run(
         [sys.executable, "-c", "import django; django.setup()"],
-        env=env, capture_output=True, text=True, cwd=settings.BASE_DIR,
-    )  # fmt: skip
+        env=env,
+        capture_output=True,
+        text=True,
+        cwd=settings.BASE_DIR,
+    )
     assert (result.returncode == 0) is ok, result.stderr
     if not ok:
         assert "SECRET_KEY" in result.stderr
