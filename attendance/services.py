@@ -131,7 +131,7 @@ def save_day_marks(
                 conflicts.append(eid)
             if now == mark:
                 continue
-            changes[str(eid)] = [now.code, mark.code]
+            changes[str(eid)] = {"code": [now.code, mark.code], "note": [now.note, mark.note]}
             if not mark.code:
                 to_delete.append(row.pk)
             else:
@@ -156,12 +156,23 @@ def save_day_marks(
                 update_fields=["code", "note", "updated_at", "updated_by"],
             )
         if changes:
+            # old and new per enrolment, and the pupils, so the board's 操作記録 finds them
+            students = dict(
+                Enrolment.objects.filter(pk__in=[int(e) for e in changes]).values_list(
+                    "pk", "student_id"
+                )
+            )
             audit.record(
                 by,
                 "attendance.marks.save",
                 classroom,
                 school=classroom.school,
-                changes={"date": str(day), "period": period, "marks": changes},
+                changes={
+                    "date": str(day),
+                    "period": period,
+                    "marks": changes,
+                    "student_ids": sorted(set(students.values())),
+                },
             )
     return SaveResult(len(changes), conflicts)
 
@@ -178,11 +189,12 @@ def apply_imported_marks(
     enrolment_ids = sorted({eid for eid, _, _ in changes})
     dates = sorted({d for _, d, _ in changes})
     # Lock the stored marks of these students for the months concerned.
-    list(
-        Mark.objects.select_for_update()
+    before = {
+        (eid, d): code
+        for eid, d, code in Mark.objects.select_for_update()
         .filter(enrolment_id__in=enrolment_ids, date__range=(dates[0], dates[-1]), period=0)
-        .values_list("pk", flat=True)
-    )
+        .values_list("enrolment_id", "date", "code")
+    }
     removed = [(eid, d) for eid, d, code in changes if not code]
     if removed:
         condition = Q()
@@ -206,7 +218,20 @@ def apply_imported_marks(
         "attendance.register.import",
         classroom,
         school=classroom.school,
-        changes={"count": len(changes), "from": str(dates[0]), "to": str(dates[-1])},
+        changes={
+            "count": len(changes),
+            "from": str(dates[0]),
+            "to": str(dates[-1]),
+            # every cell's old and new code (在籍ID:日付), and the pupils concerned
+            "marks": {f"{eid}:{d}": [before.get((eid, d), ""), code] for eid, d, code in changes},
+            "student_ids": sorted(
+                set(
+                    Enrolment.objects.filter(pk__in=enrolment_ids).values_list(
+                        "student_id", flat=True
+                    )
+                )
+            ),
+        },
     )
     return len(changes)
 

@@ -71,7 +71,14 @@ def test_round_trip_preview_then_commit(muni, client_for, klass, boe_admin):
         (ens[0].pk, D(2026, 6, 2), "absent"),
         (ens[2].pk, D(2026, 6, 3), "mourning"),
     }
-    assert AuditEvent.objects.filter(action="attendance.register.import").count() == 1
+    event = AuditEvent.objects.get(action="attendance.register.import")
+    assert event.changes["marks"][f"{ens[1].pk}:2026-06-01"] == ["late", ""]  # old, new
+    assert event.changes["marks"][f"{ens[0].pk}:2026-06-02"] == ["", "absent"]
+    assert set(event.changes["student_ids"]) == {
+        ens[0].student_id,
+        ens[1].student_id,
+        ens[2].student_id,
+    }
     # The same file again: nothing to change.
     again = upload(client, classroom, exported(client, classroom))
     assert "変更はありません" in again.content.decode()

@@ -49,6 +49,15 @@ def test_save_stores_only_non_present_marks_and_twice_changes_nothing(muni, boe_
     assert list(Mark.objects.values_list("enrolment_id", "code")) == [(ens[1].pk, "late")]
 
 
+def test_a_saved_mark_is_recorded_with_old_and_new_and_its_pupil(muni, boe_admin):
+    _, _, classroom, ens = setup_class()
+    save(boe_admin, classroom, MONDAY, {ens[0].pk: "sick"})
+    save(boe_admin, classroom, MONDAY, {ens[0].pk: "late"})
+    event = AuditEvent.objects.filter(action="attendance.marks.save").order_by("-id").first()
+    assert event.changes["marks"][str(ens[0].pk)]["code"] == ["sick", "late"]
+    assert event.changes["student_ids"] == [ens[0].student_id]  # the audit page finds it
+
+
 def test_two_teachers_saving_the_same_class_lose_nothing(muni, boe_admin):
     _, _, classroom, ens = setup_class()
     base = {}  # both pages loaded with everyone present
