@@ -22,6 +22,7 @@ from attendance.queries import codes, school_year_months
 from attendance.rules import CodeDef, Figure, Figures
 from schools import calendar
 from schools.models import Classroom, SchoolYear
+from schools.national import ATTENDANCE_RECORD
 
 
 @dataclass(frozen=True)
@@ -554,15 +555,7 @@ ORDER BY w.absent DESC, sc.mext_code, st.kana
 
 # --- the public figures other apps use -----------------------------------------------------
 
-ATTENDANCE_LABELS: tuple[tuple[str, str], ...] = (
-    ("授業日数", "school_days"),
-    ("出席停止・忌引等の日数", "suspended_days"),
-    ("出席しなければならない日数", "required_days"),
-    ("欠席日数", "absent_days"),
-    ("出席日数", "present_days"),
-    ("遅刻", "late"),
-    ("早退", "early"),
-)
+ATTENDANCE_LABELS = ATTENDANCE_RECORD  # 指導要録「出欠の記録」 (schools.national)
 
 
 def student_term_figures(

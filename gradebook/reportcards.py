@@ -17,6 +17,7 @@ from django.db import DatabaseError, transaction
 
 from gradebook import queries, rules
 from schools.models import Classroom, Enrolment, School, Student, Subject, Term
+from schools.national import ATTENDANCE_RECORD
 
 logger = logging.getLogger(__name__)
 
@@ -48,16 +49,8 @@ class ReportCard:
         return self.enrolment.student
 
 
-# (label, column) in 指導要録 order: the layout's column choice is by column name
-ATTENDANCE_LABELS: tuple[tuple[str, str], ...] = (
-    ("授業日数", "school_days"),
-    ("出席停止・忌引等の日数", "suspended_days"),
-    ("出席しなければならない日数", "required_days"),
-    ("欠席日数", "absent_days"),
-    ("出席日数", "present_days"),
-    ("遅刻", "late"),
-    ("早退", "early"),
-)
+# The layout chooses columns by their figure name.
+ATTENDANCE_LABELS = ATTENDANCE_RECORD  # 指導要録「出欠の記録」 (schools.national)
 
 
 def attendance_figures(classroom: Classroom, term: Term) -> dict[int, list[tuple[str, int]]] | None:

@@ -23,3 +23,16 @@ SUBJECTS_BY_TYPE = {
     "compulsory": ELEMENTARY_SUBJECTS
     + tuple(s for s in JUNIOR_HIGH_SUBJECTS if s[0] not in {n for n, _, _ in ELEMENTARY_SUBJECTS}),
 }
+
+
+# 指導要録「出欠の記録」: (label, figure) in the national form's order; the attendance app
+# computes the figures, the report card (通知表) shows them.
+ATTENDANCE_RECORD: tuple[tuple[str, str], ...] = (
+    ("授業日数", "school_days"),
+    ("出席停止・忌引等の日数", "suspended_days"),
+    ("出席しなければならない日数", "required_days"),
+    ("欠席日数", "absent_days"),
+    ("出席日数", "present_days"),
+    ("遅刻", "late"),
+    ("早退", "early"),
+)
