@@ -148,7 +148,7 @@ class ExportSheet:
                 template.number_format = "yyyy/m/d"
             elif kind == "hours":
                 # A number the board can add up, shown as 305 1/3 (Excel and LibreOffice).
-                template.number_format = "#,##0 ?/?;-#,##0 ?/?;0"
+                template.number_format = "#,### ?/?;-#,### ?/?;0"
             style = self._styles[kind] = template._style
         return style
 
