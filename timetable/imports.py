@@ -20,6 +20,7 @@ from dataclasses import dataclass, field
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.db.models import Q
 from django.utils import timezone
 
 from schools import calendar
@@ -92,7 +93,7 @@ class GridImportPlan(ImportPlan):
 class _Names:
     """Subjects, teachers, rooms and classes of the school by the names a cell may use."""
 
-    def __init__(self, view: queries.Grid):
+    def __init__(self, view: queries.Grid, others: Iterable[Staff] = ()):
         self.subjects: dict[str, int] = {}
         for s in view.subjects:  # a full name wins over another subject's short name
             if s.short_name:
@@ -108,6 +109,16 @@ class _Names:
                 self.teachers[family] = s.pk
             elif self.teachers[family] != s.pk and family != _norm(s.name):
                 self.teachers[family] = None  # two 山田: the full name is needed
+        # Staff of the school who teach nothing yet: by full name, or a family name that no
+        # teacher of the grid has (the export's names keep their meaning).
+        taken = set(self.teachers)
+        for s in others:
+            self.teachers.setdefault(_norm(s.name), s.pk)
+            family = _norm(excel.family_name(s.name))
+            if family in taken:
+                continue
+            if self.teachers.setdefault(family, s.pk) != s.pk:
+                self.teachers[family] = None
         self.rooms = {_norm(r.name): r.pk for r in view.rooms}
         self.classes = {_norm(r.classroom.label): r.classroom for r in view.rows}
 
@@ -140,6 +151,20 @@ class _Names:
         return (subject, tuple(sorted(set(teachers))), room), ""
 
 
+def _school_staff(school: School, view: queries.Grid) -> list[Staff]:
+    """Staff with a role or a teaching assignment at the school, not already in the grid."""
+    known = {s.pk for s in view.staff}
+    return [
+        s
+        for s in Staff.objects.filter(
+            Q(roles__school=school) | Q(teaching_assignments__school=school)
+        )
+        .distinct()
+        .order_by("pk")
+        if s.pk not in known
+    ]
+
+
 def _key(lesson: Lesson) -> Key:
     return lesson.subject_id, tuple(sorted(set(getattr(lesson, "teacher_ids", [])))), lesson.room_id
 
@@ -168,7 +193,7 @@ def plan_grid_import(
         return plan
     plan.result = result
     view = queries.grid(school, school_year, timetable=timetable)
-    names = _Names(view)
+    names = _Names(view, _school_staff(school, view))
     texts = excel.grid_texts(view)
     rows_by_class = {r.classroom.pk: r for r in view.rows}
     periods_a_day = calendar.periods_per_day(school)
@@ -179,6 +204,8 @@ def plan_grid_import(
             slots.append((ref, slot))
     seen: dict[int, Row] = {}
     for row in result.rows:
+        if result.cell_failed(row, "classroom"):
+            continue
         label = row.get("classroom")
         classroom = names.classes.get(_norm(label))
         if classroom is None:

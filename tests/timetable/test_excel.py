@@ -123,6 +123,7 @@ def test_an_export_reimports_unchanged_and_an_edit_imports_once(muni, client_for
     )
     ws.cell(row=row, column=2).value = "算数"  # 月1
     ws.cell(row=row, column=3).value = f"体育/{b.homerooms[1].name}/体育館"  # 月2
+    ws.cell(row=row, column=4).value = f"国語/{b.admin.name}"  # 月3: staff who taught nothing
     buffer = io.BytesIO()
     wb.save(buffer)
     edited = buffer.getvalue()
@@ -146,6 +147,7 @@ def test_an_export_reimports_unchanged_and_an_edit_imports_once(muni, client_for
     assert after != before
     assert (0, 1, "算数", ()) in after
     assert (0, 2, "体育", (b.homerooms[1].pk,)) in after
+    assert (0, 3, "国語", (b.admin.pk,)) in after
     assert Lesson.objects.get(
         timetable=b.timetable, classroom=second, weekday=0, period=2
     ).room_id == (b.gym.pk)
