@@ -12,6 +12,12 @@ AUDIT_ACTIONS = {
     "timetable.week.replace": "学級の週時間割の保存",
     "timetable.daily_change.add": "時間割変更の登録",
     "timetable.daily_change.delete": "時間割変更の取消",
+    "timetable.grid.export": "全校時間割のExcel出力",
+    "timetable.teachers.export": "教員別時間割のExcel出力",
+    "timetable.class_week.export": "学級の時間割のExcel出力",
+    "timetable.teacher_week.export": "教員の週の授業のExcel出力",
+    "timetable.hours.export": "授業時数のExcel出力",
+    "timetable.grid.import": "全校時間割のExcel取り込み",
 }
 
 

@@ -14,7 +14,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 
 from django.core.exceptions import ValidationError
-from django.db import transaction
+from django.db import models, transaction
 
 from schools import audit, calendar
 from schools.models import Classroom, School, SchoolYear, Staff, Subject, TeachingGroup
@@ -551,3 +551,24 @@ def delete_daily_change(change: DailyChange, *, by: Actor) -> None:
         changes={"date": change.date.isoformat(), "kind": change.kind},
     )
     change.delete()
+
+
+# --- exports (Excel) -----------------------------------------------------------------------
+
+EXPORTS = ("grid", "teachers", "class_week", "teacher_week", "hours")
+
+
+def record_export(
+    thing: str,
+    target: models.Model | None,
+    *,
+    by: Actor,
+    school: School | None,
+    params: dict,
+) -> None:
+    """The one place a timetable export is audited (``timetable.<thing>.export``)."""
+    if thing not in EXPORTS:
+        raise ValueError(f"unknown timetable export {thing!r}")
+    audit.record_export(
+        by, f"timetable.{thing}.export", target, school=school, params={"format": "xlsx", **params}
+    )

@@ -19,9 +19,11 @@ from django.utils import timezone
 from django.views.decorators.http import require_POST
 
 from schools import teaching
+from schools.imports import store
+from schools.imports.base import ImportRefused
 from schools.models import School, SchoolYear, Staff, Subject
 from schools.permissions import as_pk, staff_required
-from timetable import national, queries, rules, services
+from timetable import excel, imports, national, queries, rules, services
 from timetable.models import BellSchedule, DailyChange, Room
 
 WEEKDAY_LABELS = ["月", "火", "水", "木", "金", "土"]
@@ -132,6 +134,7 @@ def class_week(request: HttpRequest, pk: int) -> HttpResponse:
             "school": classroom.school,
             "weekdays": [(d, WEEKDAY_LABELS[d]) for d in week.weekdays],
             "show": "class",
+            "export_url": reverse("timetable:class-export", args=[classroom.pk]),
             "edit_url": reverse("timetable:class-edit", args=[classroom.pk])
             if request.actor.can_edit_timetable(classroom.school_id)
             else "",
@@ -299,6 +302,7 @@ def _teacher_page(request: HttpRequest, staff: Staff) -> HttpResponse:
             "week": week,
             "weekdays": [(d, WEEKDAY_LABELS[d]) for d in week.weekdays],
             "show": "teacher",
+            "export_url": f"{reverse('timetable:teacher-export', args=[staff.pk])}?year={year.year}",
             "today": today,
             "my_day": day,
             "staff": staff,
@@ -661,3 +665,168 @@ def assignment_periods(request: HttpRequest, pk: int, assignment_pk: int) -> Htt
     return redirect(
         f"{reverse('timetable:assignments', args=[school.pk])}?year={assignment.school_year.year}"
     )
+
+
+# --- Excel: exports, and the whole-school grid's import (upload → preview → confirm) ---------
+
+
+def _day(request: HttpRequest) -> dt.date:
+    return _date(request.GET.get("date"), timezone.localdate())
+
+
+@staff_required
+def grid_export(request: HttpRequest, pk: int) -> HttpResponse:
+    school = _school(request, pk)
+    year = _year(request)
+    view = queries.grid(school, year, date=_day(request))
+    services.record_export(
+        "grid",
+        view.timetable,
+        by=request.actor,
+        school=school,
+        params={"school_year": year.year, "classes": len(view.rows)},
+    )
+    return excel.grid_workbook(view).response(f"全校時間割_{school.name}_{year.year}.xlsx")
+
+
+@staff_required
+def teachers_export(request: HttpRequest, pk: int) -> HttpResponse:
+    school = _school(request, pk)
+    year = _year(request)
+    view = queries.grid(school, year, date=_day(request))
+    services.record_export(
+        "teachers",
+        view.timetable,
+        by=request.actor,
+        school=school,
+        params={"school_year": year.year},
+    )
+    return excel.teachers_workbook(school, year, view).response(
+        f"教員別時間割_{school.name}_{year.year}.xlsx"
+    )
+
+
+@staff_required
+def class_export(request: HttpRequest, pk: int) -> HttpResponse:
+    classroom = request.actor.classroom_or_404(pk)
+    week = queries.class_week(classroom, _day(request))
+    services.record_export(
+        "class_week",
+        classroom,
+        by=request.actor,
+        school=classroom.school,
+        params={"classroom": classroom.label, "school_year": classroom.school_year.year},
+    )
+    book = excel.week_workbook(
+        week, heading=f"{classroom.label} 時間割", subheading=f"{classroom.school.name}"
+    )
+    return book.response(f"時間割_{classroom.label}.xlsx")
+
+
+@staff_required
+def teacher_export(request: HttpRequest, pk: int) -> HttpResponse:
+    own = Staff.objects.filter(user_id=request.actor.user_id, pk=as_pk(pk) or 0).first()
+    staff = own or get_object_or_404(request.actor.staff_for(), pk=as_pk(pk) or 0)
+    year = _year(request)
+    week = queries.teacher_week(staff, year, _day(request))
+    services.record_export(
+        "teacher_week",
+        staff,
+        by=request.actor,
+        school=None,
+        params={"staff": staff.name, "school_year": year.year},
+    )
+    book = excel.week_workbook(week, heading=f"{staff.name} 週の授業", subheading=str(year))
+    return book.response(f"週の授業_{staff.name}.xlsx")
+
+
+@staff_required
+def hours_export(request: HttpRequest, pk: int) -> HttpResponse:
+    school = _school(request, pk)
+    year = _year(request)
+    as_of = _date(request.GET.get("as_of"), timezone.localdate())
+    tally = queries.hours_tally(school, year, as_of=as_of)
+    services.record_export(
+        "hours",
+        school,
+        by=request.actor,
+        school=school,
+        params={"school_year": year.year, "as_of": as_of.isoformat()},
+    )
+    return excel.hours_workbook(school, year, tally, as_of=as_of).response(
+        f"授業時数_{school.name}_{year.year}.xlsx"
+    )
+
+
+def _import_page(
+    request: HttpRequest, school: School, year: SchoolYear, *, status: int = 200, **extra
+) -> HttpResponse:
+    return render(
+        request,
+        "timetable/grid_import.html",
+        {"school": school, "year": year, "limits": imports.LIMITS.describe(), **extra},
+        status=status,
+    )
+
+
+@staff_required
+def grid_import(request: HttpRequest, pk: int) -> HttpResponse:
+    """GET: the form. POST: the preview of an uploaded grid (nothing written)."""
+    school = _school(request, pk, edit=True)
+    year = _year(request)
+    if request.method != "POST":
+        return _import_page(request, school, year)
+    upload = request.FILES.get("file")
+    if upload is None:
+        messages.error(request, "ファイルを選んでください。")
+        return _import_page(request, school, year)
+    if upload.size > imports.LIMITS.max_bytes:
+        messages.error(request, f"ファイルが大きすぎます。{imports.LIMITS.describe()}。")
+        return _import_page(request, school, year)
+    data = upload.read()
+    plan = imports.plan_grid_import(school, year, data, filename=upload.name)
+    token = (
+        store.put(data, by=request.actor, kind=imports.KIND, filename=upload.name)
+        if plan.ok and plan.changed
+        else ""
+    )
+    return _import_page(
+        request,
+        school,
+        year,
+        plan=plan,
+        token=token,
+        filename=upload.name,
+        fingerprint=plan.fingerprint(),
+        errors=plan.errors[:300],
+    )
+
+
+@staff_required
+@require_POST
+def grid_import_confirm(request: HttpRequest, pk: int) -> HttpResponse:
+    """Confirm a previewed grid: every changed class in one transaction, or nothing."""
+    school = _school(request, pk, edit=True)
+    year = _year(request)
+    back = f"{reverse('timetable:grid', args=[school.pk])}?year={year.year}"
+    token = request.POST.get("token", "")
+    try:
+        data = store.get(token, by=request.actor, kind=imports.KIND)
+    except store.PendingRefused as refused:
+        messages.error(request, refused.message)
+        return redirect(reverse("timetable:grid-import", args=[school.pk]))
+    try:
+        plan = imports.commit_grid_import(
+            school,
+            year,
+            data,
+            by=request.actor,
+            filename=request.POST.get("filename", "")[:200],
+            expected_fingerprint=request.POST.get("fingerprint", ""),
+        )
+    except ImportRefused as refused:
+        return _import_page(request, school, year, refused=refused.errors, status=409)
+    store.discard(token, by=request.actor, kind=imports.KIND)
+    note = f"（重なり {plan.clashes} 件）" if plan.clashes else ""
+    messages.success(request, f"時間割を取り込みました（{len(plan.changed)}学級を変更）{note}。")
+    return redirect(back)

@@ -50,7 +50,8 @@ class ExportColumn:
     """A column of an export: header label, width (in characters) and kind of value.
 
     ``kind``: ``"text"`` (default), ``"int"``, ``"date"`` (written as a real date
-    cell shown as 2024/4/1) or ``"center"`` (short text such as 男/女).
+    cell shown as 2024/4/1), ``"center"`` (short text such as 男/女, wrapped) or
+    ``"hours"`` (a number shown with a fraction, 305 1/3: modules of a third of an hour).
     """
 
     label: str
@@ -145,13 +146,20 @@ class ExportSheet:
             template.alignment = _LEFT if kind == "text" else _CENTER
             if kind == "date":
                 template.number_format = "yyyy/m/d"
+            elif kind == "hours":
+                # A number the board can add up, shown as 305 1/3 (Excel and LibreOffice).
+                template.number_format = "#,### ?/?;-#,### ?/?;0"
             style = self._styles[kind] = template._style
         return style
 
-    def append(self, values: Sequence[Any]) -> None:
+    def append(self, values: Sequence[Any], *, height: float | None = None) -> None:
+        """One bordered row; ``height`` (points) for cells of several lines (printing)."""
+        if height is not None:
+            # openpyxl writes a row's dimensions with the row: set them before appending.
+            self.ws.row_dimensions[self.header_row + self.row_count + 1].height = height
         cells = []
         for column, value in zip(self.columns, values, strict=False):
-            kind = column.kind if column.kind in ("int", "center", "date") else "text"
+            kind = column.kind if column.kind in ("int", "center", "date", "hours") else "text"
             cell = WriteOnlyCell(self.ws, value=value)
             cell._style = copy(self._body_style(kind))
             if is_formula_like(value):
