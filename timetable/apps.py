@@ -24,3 +24,10 @@ class TimetableConfig(AppConfig):
         from schools import audit
 
         audit.register_all(AUDIT_ACTIONS)
+
+        from schools import signals
+        from timetable import rollover
+
+        signals.rollover_prepared.connect(rollover.prepared, dispatch_uid="timetable.rollover")
+        signals.rollover_cancelled.connect(rollover.cancelled, dispatch_uid="timetable.rollover")
+        signals.rollover_confirmed.connect(rollover.confirmed, dispatch_uid="timetable.rollover")
