@@ -12,6 +12,10 @@ AUDIT_ACTIONS = {
     "timetable.week.replace": "学級の週時間割の保存",
     "timetable.daily_change.add": "時間割変更の登録",
     "timetable.daily_change.delete": "時間割変更の取消",
+    "timetable.standard_hours.set": "標準授業時数の調整",
+    "timetable.school_subject.create": "学校独自の教科の登録",
+    "timetable.school_subject.update": "学校独自の教科の時数の変更",
+    "timetable.school_subject.delete": "学校独自の教科の削除",
 }
 
 
