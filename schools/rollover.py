@@ -12,7 +12,9 @@ The roll-over is per school and happens inside the preparing year:
    placement map, or "keep the class letter"), lets the top grade graduate
    (exit=graduation, left on 31 March of the current year), copies the
    school's roles as drafts (``is_draft=True``, not yet effective; class roles
-   follow their class, 持ち上がり) and this year's terms one year later. The school
+   follow their class, 持ち上がり; so do teaching assignments, and groups whose classes all
+   continue) and this year's terms one year later; the timetable copies its bell schedules
+   and starts an empty draft timetable (``timetable/rollover.py``). The school
    keeps working in the current year meanwhile; its ``SchoolRollover`` row is
    ``prepared``. ``cancel_rollover`` undoes it completely while the year is
    still preparing (terms it copied stay, to be edited).
