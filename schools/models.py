@@ -363,6 +363,8 @@ class TeachingGroup(models.Model):
     name = models.CharField("名称", max_length=40)
     classes = models.ManyToManyField(Classroom, blank=True, related_name="teaching_groups")
     students = models.ManyToManyField(Student, blank=True, related_name="teaching_groups")
+    # Copied by the year roll-over (its classes continue) and not yet confirmed.
+    is_draft = models.BooleanField("下書き", default=False)
 
     class Meta:
         verbose_name = "授業グループ"

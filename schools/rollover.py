@@ -12,7 +12,9 @@ The roll-over is per school and happens inside the preparing year:
    placement map, or "keep the class letter"), lets the top grade graduate
    (exit=graduation, left on 31 March of the current year), copies the
    school's roles as drafts (``is_draft=True``, not yet effective; class roles
-   follow their class, 持ち上がり) and this year's terms one year later. The school
+   follow their class, 持ち上がり; so do teaching assignments, and groups whose classes all
+   continue) and this year's terms one year later; the timetable copies its bell schedules
+   and starts an empty draft timetable (``timetable/rollover.py``). The school
    keeps working in the current year meanwhile; its ``SchoolRollover`` row is
    ``prepared``. ``cancel_rollover`` undoes it completely while the year is
    still preparing (terms it copied stay, to be edited).
@@ -49,6 +51,7 @@ from schools.models import (
     SchoolRollover,
     SchoolYear,
     TeachingAssignment,
+    TeachingGroup,
     Term,
 )
 from schools.permissions import Actor
@@ -186,7 +189,11 @@ def rollover_school(
 
     drafts = _draft_roles(school, current, target, old_classes, classes)
     RoleAssignment.objects.bulk_create(drafts, batch_size=2000)
-    drafts += _draft_assignments(school, current, target, _following(old_classes, classes))
+    follow = _following(old_classes, classes)
+    drafts += _draft_assignments(school, current, target, follow)
+    promoted = {e.student_id for e in new_enrolments}
+    groups = _draft_groups(school, current, target, follow, promoted)
+    drafts += _draft_group_assignments(school, current, target, groups)
     terms = _copy_terms(school, current, target)
 
     rollover = SchoolRollover.objects.create(
@@ -208,6 +215,7 @@ def rollover_school(
             "promoted": len(new_enrolments),
             "graduated": len(graduates),
             "draft_roles": len(drafts),
+            "draft_groups": len(groups),
             "terms": terms,
             "placed_by_file": len(placements),
         },
@@ -263,8 +271,8 @@ def _draft_roles(
 def _draft_assignments(
     school: School, current: SchoolYear, target: SchoolYear, follow: dict[int, Classroom]
 ) -> list[TeachingAssignment]:
-    """Teaching assignments (担当) of a class follow it as drafts, teachers included; groups are
-    the year's own and are not copied."""
+    """Teaching assignments (担当) of a class follow it as drafts, teachers included (those of
+    a group follow the group's draft: ``_draft_group_assignments``)."""
     old = list(
         TeachingAssignment.objects.filter(
             school=school, school_year=current, is_draft=False, classroom_id__in=list(follow)
@@ -292,6 +300,85 @@ def _draft_assignments(
             for t in a.teachers.all()
         ],
         batch_size=2000,
+    )
+    return new
+
+
+def _draft_groups(
+    school: School,
+    current: SchoolYear,
+    target: SchoolYear,
+    follow: dict[int, Classroom],
+    promoted: set[int],
+) -> dict[int, TeachingGroup]:
+    """Groups (合同, 分割, 選択, 交流) follow as drafts when all their classes continue; their
+    promoted students stay in them. A group of students only follows while one of them does.
+    Returns this year's group id → its draft."""
+    Classes, Students = TeachingGroup.classes.through, TeachingGroup.students.through
+    class_ids: dict[int, list[int]] = defaultdict(list)
+    student_ids: dict[int, list[int]] = defaultdict(list)
+    old = list(TeachingGroup.objects.filter(school=school, school_year=current, is_draft=False))
+    for group_id, classroom_id in Classes.objects.filter(
+        teachinggroup_id__in=[g.pk for g in old]
+    ).values_list("teachinggroup_id", "classroom_id"):
+        class_ids[group_id].append(classroom_id)
+    for group_id, student_id in Students.objects.filter(
+        teachinggroup_id__in=[g.pk for g in old]
+    ).values_list("teachinggroup_id", "student_id"):
+        student_ids[group_id].append(student_id)
+    kept = []
+    for g in old:
+        classes = class_ids[g.pk]
+        students = [s for s in student_ids[g.pk] if s in promoted]
+        if classes and all(c in follow for c in classes):
+            kept.append((g, [follow[c].pk for c in classes], students))
+        elif not classes and students:
+            kept.append((g, [], students))
+    new = TeachingGroup.objects.bulk_create(
+        TeachingGroup(school=school, school_year=target, kind=g.kind, name=g.name, is_draft=True)
+        for g, _, _ in kept
+    )
+    Classes.objects.bulk_create(
+        Classes(teachinggroup_id=n.pk, classroom_id=c)
+        for (_, cs, _), n in zip(kept, new, strict=True)
+        for c in cs
+    )
+    Students.objects.bulk_create(
+        (
+            Students(teachinggroup_id=n.pk, student_id=s)
+            for (_, _, ss), n in zip(kept, new, strict=True)
+            for s in ss
+        ),
+        batch_size=2000,
+    )
+    return {g.pk: n for (g, _, _), n in zip(kept, new, strict=True)}
+
+
+def _draft_group_assignments(
+    school: School, current: SchoolYear, target: SchoolYear, groups: dict[int, TeachingGroup]
+) -> list[TeachingAssignment]:
+    """A group's teaching assignments follow its draft, teachers included."""
+    old = list(
+        TeachingAssignment.objects.filter(
+            school=school, school_year=current, is_draft=False, group_id__in=list(groups)
+        ).prefetch_related("teachers")
+    )
+    new = TeachingAssignment.objects.bulk_create(
+        TeachingAssignment(
+            school=school,
+            school_year=target,
+            group=groups[a.group_id],
+            subject_id=a.subject_id,
+            weekly_periods=a.weekly_periods,
+            is_draft=True,
+        )
+        for a in old
+    )
+    Through = TeachingAssignment.teachers.through
+    Through.objects.bulk_create(
+        Through(teachingassignment_id=n.pk, staff_id=t.pk)
+        for a, n in zip(old, new, strict=True)
+        for t in a.teachers.all()
     )
     return new
 
@@ -339,6 +426,7 @@ def cancel_rollover(rollover: SchoolRollover, *, by: Actor) -> None:
     Enrolment.objects.filter(school=school, school_year=target).delete()
     RoleAssignment.objects.filter(school=school, school_year=target).delete()
     TeachingAssignment.objects.filter(school=school, school_year=target).delete()
+    TeachingGroup.objects.filter(school=school, school_year=target).delete()
     Classroom.objects.filter(school=school, school_year=target).delete()
     Enrolment.objects.filter(
         school=school, school_year=current, exit=Enrolment.Exit.GRADUATION, left_on=current.end
@@ -360,6 +448,9 @@ def confirm_rollover(rollover: SchoolRollover, *, by: Actor) -> SchoolRollover:
         school=rollover.school, school_year=rollover.to_year, is_draft=True
     ).update(is_draft=False)
     count += TeachingAssignment.objects.filter(
+        school=rollover.school, school_year=rollover.to_year, is_draft=True
+    ).update(is_draft=False)
+    TeachingGroup.objects.filter(
         school=rollover.school, school_year=rollover.to_year, is_draft=True
     ).update(is_draft=False)
     rollover.state = SchoolRollover.State.CONFIRMED

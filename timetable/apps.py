@@ -18,6 +18,10 @@ AUDIT_ACTIONS = {
     "timetable.teacher_week.export": "教員の週の授業のExcel出力",
     "timetable.hours.export": "授業時数のExcel出力",
     "timetable.grid.import": "全校時間割のExcel取り込み",
+    "timetable.standard_hours.set": "標準授業時数の調整",
+    "timetable.school_subject.create": "学校独自の教科の登録",
+    "timetable.school_subject.update": "学校独自の教科の時数の変更",
+    "timetable.school_subject.delete": "学校独自の教科の削除",
 }
 
 
@@ -30,3 +34,10 @@ class TimetableConfig(AppConfig):
         from schools import audit
 
         audit.register_all(AUDIT_ACTIONS)
+
+        from schools import signals
+        from timetable import rollover
+
+        signals.rollover_prepared.connect(rollover.prepared, dispatch_uid="timetable.rollover")
+        signals.rollover_cancelled.connect(rollover.cancelled, dispatch_uid="timetable.rollover")
+        signals.rollover_confirmed.connect(rollover.confirmed, dispatch_uid="timetable.rollover")

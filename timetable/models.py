@@ -31,6 +31,8 @@ class BellSchedule(models.Model):
     name = models.CharField("名称", max_length=30)
     kind = models.CharField("種類", max_length=10, choices=Kind.choices, default=Kind.NORMAL)
     is_default = models.BooleanField("既定の校時表", default=False)
+    # Copied by the year roll-over into the preparing year and not yet confirmed.
+    is_draft = models.BooleanField("下書き", default=False)
 
     class Meta:
         verbose_name = "校時表"
@@ -139,6 +141,8 @@ class Timetable(models.Model):
     school_year = models.ForeignKey(SchoolYear, on_delete=models.PROTECT, related_name="+")
     name = models.CharField("名称", max_length=30, default="時間割")
     valid_from = models.DateField("適用開始日")
+    # Created empty by the year roll-over for the preparing year, not yet confirmed.
+    is_draft = models.BooleanField("下書き", default=False)
 
     class Meta:
         verbose_name = "時間割"
@@ -272,3 +276,64 @@ class DailyChange(models.Model):
 
     def __str__(self) -> str:
         return f"{self.date} {self.get_kind_display()}"
+
+
+class StandardHours(models.Model):
+    """標準授業時数 adjusted by the municipality (``school`` None: the board, e.g. 特別の教育
+    課程) or set by a school for its own subjects (a 選択 course, a module). Rows override the
+    national table (``timetable/national.py``) for one grade × subject; ``hours`` None takes
+    the subject out of the grade. ``school_type`` is the table's stage (elementary or junior
+    high) and ``grade`` the grade within it, so a 義務教育学校 follows both."""
+
+    school = models.ForeignKey(
+        School, on_delete=models.CASCADE, null=True, blank=True, related_name="+"
+    )
+    school_type = models.CharField("学校段階", max_length=20)
+    grade = models.PositiveSmallIntegerField("学年")
+    subject = models.ForeignKey(Subject, on_delete=models.CASCADE, related_name="+")
+    hours = models.PositiveSmallIntegerField("年間時数", null=True, blank=True)
+
+    class Meta:
+        verbose_name = "標準授業時数の調整"
+        verbose_name_plural = "標準授業時数の調整"
+        ordering = ["school_type", "grade", "subject__sort_order"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["school_type", "grade", "subject"],
+                condition=Q(school__isnull=True),
+                name="standard_hours_municipality",
+            ),
+            models.UniqueConstraint(
+                fields=["school", "grade", "subject"],
+                condition=Q(school__isnull=False),
+                name="standard_hours_school",
+            ),
+            models.CheckConstraint(
+                condition=Q(grade__gte=1, grade__lte=9), name="standard_hours_grade"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.grade}年 {self.subject} {self.hours}"
+
+
+class SchoolSubject(models.Model):
+    """A subject a school adds to its curriculum (学校独自の教科・選択教科・モジュール).
+
+    The subject row itself is a ``schools.Subject`` of the school type (shared by name, as
+    the grid and the gradebook name subjects); this row says the school teaches it. Its
+    hours per grade are ``StandardHours`` rows of the school."""
+
+    school = models.ForeignKey(School, on_delete=models.CASCADE, related_name="+")
+    subject = models.ForeignKey(Subject, on_delete=models.CASCADE, related_name="+")
+
+    class Meta:
+        verbose_name = "学校独自の教科"
+        verbose_name_plural = "学校独自の教科"
+        ordering = ["school", "subject__sort_order"]
+        constraints = [
+            models.UniqueConstraint(fields=["school", "subject"], name="school_subject_unique")
+        ]
+
+    def __str__(self) -> str:
+        return str(self.subject)

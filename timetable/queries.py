@@ -27,7 +27,7 @@ from schools.models import (
     TeachingAssignment,
     TeachingGroup,
 )
-from timetable import national, rules
+from timetable import curriculum, national, rules
 from timetable.models import (
     BellSchedule,
     BellScheduleDay,
@@ -290,7 +290,7 @@ def _other_school_lessons(
 
 
 def _subjects(school: School) -> list[Subject]:
-    return list(Subject.objects.filter(school_type=school.school_type))
+    return curriculum.subjects_of(school)
 
 
 def timetable_clashes(timetable: Timetable) -> list[rules.Clash]:
@@ -733,13 +733,16 @@ def substitute_suggestions(
 # --- class hours (授業時数) ------------------------------------------------------------------
 
 
-def _class_info(c: Classroom) -> rules.ClassInfo | None:
+def _class_info(c: Classroom, standards: curriculum.Standards) -> rules.ClassInfo | None:
+    """A class with its grade's standard hours as the board and the school adjusted them."""
     if c.grade is None:
         return None
     school_type = c.school.school_type
     if school_type == SchoolType.COMPULSORY:
-        return rules.ClassInfo(c.pk, c.label, c.grade, national.COMPULSORY)
-    return rules.ClassInfo(c.pk, c.label, c.grade, str(school_type))
+        school_type = national.COMPULSORY
+    return rules.ClassInfo(
+        c.pk, c.label, c.grade, str(school_type), standard=standards.of(school_type, c.grade)
+    )
 
 
 def hours_tally(
@@ -750,7 +753,8 @@ def hours_tally(
     classes = list(
         Classroom.objects.filter(school=school, school_year=school_year).select_related("school")
     )
-    infos = [i for i in (_class_info(c) for c in classes) if i is not None]
+    standards = curriculum.standards_of(school)
+    infos = [i for i in (_class_info(c, standards) for c in classes) if i is not None]
     timetables = Timetable.objects.filter(school=school, school_year=school_year)
     weekly, _ = _lessons(Lesson.objects.filter(timetable__in=timetables))
     by_timetable: dict[int, list[rules.Lesson]] = defaultdict(list)

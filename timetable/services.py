@@ -19,7 +19,7 @@ from django.db import models, transaction
 from schools import audit, calendar
 from schools.models import Classroom, School, SchoolYear, Staff, Subject, TeachingGroup
 from schools.permissions import Actor, as_pk
-from timetable import queries, rules
+from timetable import curriculum, queries, rules
 from timetable.models import (
     BellPeriod,
     BellSchedule,
@@ -276,6 +276,8 @@ class LessonInput:
     group: object = None
     division: str = ""
     section: str = ""
+    # A module (モジュール学習): its minutes, counted as a fraction of the 単位時間.
+    minutes: object = None
 
 
 @dataclass
@@ -291,7 +293,8 @@ def _parse_lessons(
     periods_a_day: int,
 ) -> list[tuple[dict, list[int]]]:
     items = [i if isinstance(i, LessonInput) else LessonInput(**_known(i)) for i in items]
-    subjects = {s.pk: s for s in Subject.objects.filter(school_type=school.school_type)}
+    # The national subjects and the school's own (not another school's).
+    subjects = {s.pk: s for s in curriculum.subjects_of(school)}
     rooms = set(Room.objects.filter(school=school).values_list("pk", flat=True))
     groups = set(
         TeachingGroup.objects.filter(
@@ -331,6 +334,11 @@ def _parse_lessons(
                 raise ValidationError(
                     {"lessons": f"{where}: この学級を含む授業グループを選んでください。"}
                 )
+        minutes = None
+        if item.minutes not in (None, ""):
+            minutes = as_pk(item.minutes)
+            if minutes is None or not 5 <= minutes <= 100:
+                raise ValidationError({"lessons": f"{where}: 分数は5〜100の整数です。"})
         ids = [as_pk(t) for t in item.teachers]
         if any(t not in teachers for t in ids):
             raise ValidationError({"lessons": f"{where}: 教職員が見つかりません。"})
@@ -346,6 +354,7 @@ def _parse_lessons(
                     "classroom": None if group else classroom,
                     "division": str(item.division or "")[:20],
                     "section": str(item.section or "")[:20],
+                    "minutes": minutes,
                 },
                 list(dict.fromkeys(ids)),
             )

@@ -34,6 +34,18 @@ urlpatterns = [
         views.assignment_periods,
         name="assignment-periods",
     ),
+    path("standards/", views.standards, name="standards"),
+    path("schools/<int:pk>/subjects/", views.school_subjects, name="school-subjects"),
+    path(
+        "schools/<int:pk>/subjects/<int:own_subject_pk>/",
+        views.school_subject_save,
+        name="school-subject-save",
+    ),
+    path(
+        "schools/<int:pk>/subjects/<int:own_subject_pk>/delete/",
+        views.school_subject_delete,
+        name="school-subject-delete",
+    ),
     path("classes/<int:pk>/", views.class_week, name="class"),
     path("classes/<int:pk>/export/", views.class_export, name="class-export"),
     path("classes/<int:pk>/edit/", views.class_edit, name="class-edit"),

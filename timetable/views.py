@@ -21,10 +21,10 @@ from django.views.decorators.http import require_POST
 from schools import teaching
 from schools.imports import store
 from schools.imports.base import ImportRefused
-from schools.models import School, SchoolYear, Staff, Subject
+from schools.models import School, SchoolYear, Staff
 from schools.permissions import as_pk, staff_required
-from timetable import excel, imports, national, queries, rules, services
-from timetable.models import BellSchedule, DailyChange, Room
+from timetable import curriculum, excel, imports, national, queries, rules, services
+from timetable.models import BellSchedule, DailyChange, Room, SchoolSubject
 
 WEEKDAY_LABELS = ["月", "火", "水", "木", "金", "土"]
 
@@ -72,6 +72,7 @@ def index(request: HttpRequest) -> HttpResponse:
             "staff": staff,
             "year": _year(request),
             "board": actor.sees_every_hours_tally,
+            "adjusts_standards": actor.can_manage_municipality,
         },
     )
 
@@ -635,7 +636,7 @@ def assignments(request: HttpRequest, pk: int) -> HttpResponse:
             "year": year,
             "assignments": teaching.assignments_of(school, year),
             "can_edit": request.actor.can_edit_timetable(school.pk),
-            "subjects": Subject.objects.filter(school_type=school.school_type),
+            "subjects": curriculum.subjects_of(school),
         },
     )
 
@@ -665,6 +666,124 @@ def assignment_periods(request: HttpRequest, pk: int, assignment_pk: int) -> Htt
     return redirect(
         f"{reverse('timetable:assignments', args=[school.pk])}?year={assignment.school_year.year}"
     )
+
+
+# --- curriculum adjustments (教育課程の調整): the board's standard hours, a school's subjects ----
+
+
+def _curriculum_grades(school: School) -> list[int]:
+    return list(school.grades)
+
+
+@staff_required
+def standards(request: HttpRequest) -> HttpResponse:
+    """The board's table of standard hours per grade × subject (national value as default)."""
+    actor = request.actor
+    actor.require(actor.can_manage_municipality, "標準授業時数を変更する権限がありません。")
+    if request.method == "POST":
+        stage = request.POST.get("stage", "")
+        grades = {s: g for s, _, g in curriculum.STAGES}.get(stage, 0)
+        hours = {}
+        for subject in curriculum.national_subjects(stage) if grades else []:
+            for grade in range(1, grades + 1):
+                key = f"h-{grade}-{subject.pk}"
+                if key in request.POST:
+                    hours[(grade, subject.pk)] = request.POST[key]
+        try:
+            count = curriculum.save_municipal_standards(by=actor, stage=stage, hours=hours)
+        except ValidationError as exc:
+            _errors(request, exc)
+        else:
+            messages.success(request, f"標準授業時数を保存しました（調整 {count} 件）。")
+        return redirect("timetable:standards")
+    adjusted = curriculum.municipal_rows()
+    tables = []
+    for stage, label, grades in curriculum.STAGES:
+        rows = []
+        for subject in curriculum.national_subjects(stage):
+            cells = []
+            for grade in range(1, grades + 1):
+                default = national.standard_hours(stage, grade).get(subject.name)
+                mine = adjusted.get((stage, grade), {})
+                # Empty input = the national value; 0 = not studied in that grade.
+                shown = mine[subject.name] or 0 if subject.name in mine else ""
+                cells.append({"grade": grade, "default": default, "value": shown})
+            rows.append({"subject": subject, "cells": cells})
+        tables.append(
+            {"stage": stage, "label": label, "grades": range(1, grades + 1), "rows": rows}
+        )
+    return render(request, "timetable/standards.html", {"tables": tables})
+
+
+@staff_required
+def school_subjects(request: HttpRequest, pk: int) -> HttpResponse:
+    """A school's own subjects (選択・モジュール) and their hours per grade; POST adds one."""
+    school = _school(request, pk, edit=request.method == "POST")
+    grades = _curriculum_grades(school)
+    if request.method == "POST":
+        hours = {g: request.POST.get(f"h-{g}", "") for g in grades}
+        try:
+            curriculum.save_school_subject(
+                by=request.actor,
+                school=school,
+                name=request.POST.get("name", ""),
+                short_name=request.POST.get("short_name", ""),
+                hours=hours,
+            )
+        except ValidationError as exc:
+            _errors(request, exc)
+        else:
+            messages.success(request, "学校独自の教科を登録しました。")
+        return redirect("timetable:school-subjects", school.pk)
+    hours = curriculum.own_hours(school)
+    rows = [
+        {"own": own, "hours": [hours.get(own.subject_id, {}).get(g) for g in grades]}
+        for own in curriculum.own_subjects(school)
+    ]
+    return render(
+        request,
+        "timetable/school_subjects.html",
+        {
+            "school": school,
+            "grades": grades,
+            "rows": rows,
+            "can_edit": request.actor.can_edit_timetable(school.pk),
+        },
+    )
+
+
+@staff_required
+@require_POST
+def school_subject_save(request: HttpRequest, pk: int, own_subject_pk: int) -> HttpResponse:
+    school = _school(request, pk, edit=True)
+    own = get_object_or_404(SchoolSubject, pk=own_subject_pk, school=school)
+    try:
+        curriculum.save_school_subject(
+            by=request.actor,
+            school=school,
+            name=own.subject.name,
+            hours={g: request.POST.get(f"h-{g}", "") for g in _curriculum_grades(school)},
+            own=own,
+        )
+    except ValidationError as exc:
+        _errors(request, exc)
+    else:
+        messages.success(request, "時数を保存しました。")
+    return redirect("timetable:school-subjects", school.pk)
+
+
+@staff_required
+@require_POST
+def school_subject_delete(request: HttpRequest, pk: int, own_subject_pk: int) -> HttpResponse:
+    school = _school(request, pk, edit=True)
+    own = get_object_or_404(SchoolSubject, pk=own_subject_pk, school=school)
+    try:
+        curriculum.delete_school_subject(own, by=request.actor)
+    except ValidationError as exc:
+        _errors(request, exc)
+    else:
+        messages.success(request, "学校独自の教科を削除しました。")
+    return redirect("timetable:school-subjects", school.pk)
 
 
 # --- Excel: exports, and the whole-school grid's import (upload → preview → confirm) ---------

@@ -175,7 +175,7 @@ def build(muni: Municipality, other_muni: Municipality) -> World:
     )
     # The target school's timetable: a room, a bell schedule and a date using it, a group,
     # a weekly timetable with the math lesson, and a daily change of it.
-    from schools.models import TeachingAssignment, TeachingGroup
+    from schools.models import Subject, TeachingAssignment, TeachingGroup
     from timetable.models import BellSchedule, BellScheduleDay, DailyChange, Lesson, Room, Timetable
 
     room = Room.objects.create(school=school_a, name="理科室")
@@ -196,6 +196,12 @@ def build(muni: Municipality, other_muni: Municipality) -> World:
         school=school_a, date=day, kind=DailyChange.Kind.CANCEL, lesson=lesson, note="休講"
     )
     assignment = TeachingAssignment.objects.get(classroom=a1, subject=math)
+    from timetable.models import SchoolSubject
+
+    own_subject = SchoolSubject.objects.create(
+        school=school_a,
+        subject=Subject.objects.create(school_type=school_a.school_type, name="独自の選択A"),
+    )
     ids = {
         "school": school_a.pk,
         "school_id": school_a.pk,
@@ -228,6 +234,7 @@ def build(muni: Municipality, other_muni: Municipality) -> World:
         "staff_pk": math_teacher.pk,
         "room_pk": room.pk,
         "change_pk": change.pk,
+        "own_subject_pk": own_subject.pk,
         "bell-schedule": bells.pk,
         "room": room.pk,
         "assignment": assignment.pk,
