@@ -12,6 +12,7 @@ AUDIT_ACTIONS = {
     "timetable.week.replace": "学級の週時間割の保存",
     "timetable.daily_change.add": "時間割変更の登録",
     "timetable.daily_change.delete": "時間割変更の取消",
+    "timetable.hours.export": "全校の授業時数の出力",
 }
 
 

@@ -8,6 +8,7 @@ urlpatterns = [
     path("", views.index, name="index"),
     path("my/", views.my_week, name="my-week"),
     path("hours/", views.hours_board, name="hours-board"),
+    path("hours/export/", views.hours_board_export, name="hours-board-export"),
     path("schools/<int:pk>/", views.grid, name="grid"),
     path("schools/<int:pk>/timetables/", views.create_timetable, name="timetable-create"),
     path("schools/<int:pk>/settings/", views.settings, name="settings"),
