@@ -293,6 +293,27 @@ def _subjects(school: School) -> list[Subject]:
     return list(Subject.objects.filter(school_type=school.school_type))
 
 
+def clash_inputs(
+    timetable: Timetable,
+) -> tuple[list[rules.Lesson], dict[int, rules.Room], list[rules.Assignment]]:
+    """What ``rules.clashes`` needs to check a school's week: its lessons, rooms and
+    assignments (with the elementary homeroom rule); a constant number of queries."""
+    school, school_year = timetable.school, timetable.school_year
+    classes = list(
+        Classroom.objects.filter(school=school, school_year=school_year).select_related("school")
+    )
+    lessons, _ = school_week(timetable)
+    rooms = {r.pk: rules.Room(r.pk, r.name, r.capacity) for r in rooms_of(school)}
+    assignments = assignment_values(
+        _assignments(school, school_year),
+        classes,
+        _homerooms(c.pk for c in classes),
+        _subjects(school),
+        for_clashes=True,
+    )
+    return lessons, rooms, assignments
+
+
 def timetable_clashes(timetable: Timetable) -> list[rules.Clash]:
     """Every clash of a weekly timetable (constant number of queries)."""
     return grid(timetable.school, timetable.school_year, timetable=timetable).clashes
