@@ -66,6 +66,16 @@ def school_dates(school: School, school_year: SchoolYear) -> list[SchoolDate]:
     return list(SchoolDate.objects.filter(school=school, school_year=school_year).order_by("date"))
 
 
+def school_day_dates(school: School, school_year: SchoolYear) -> list[dt.date]:
+    """授業日 of the school's year as plain dates, in order (1 query, no rows: the board's
+    tally reads them for every school of the municipality)."""
+    return list(
+        SchoolDate.objects.filter(school=school, school_year=school_year, is_school_day=True)
+        .order_by("date")
+        .values_list("date", flat=True)
+    )
+
+
 def vacations(school: School, school_year: SchoolYear) -> QuerySet[Vacation]:
     return Vacation.objects.filter(school=school, school_year=school_year)
 

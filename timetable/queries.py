@@ -73,15 +73,26 @@ def current_timetable(school: School, school_year: SchoolYear, date: dt.date) ->
 def _group(
     lesson: Lesson, group_classes: dict[int, list[int]], groups: dict[int, str]
 ) -> rules.Group:
-    if lesson.group_id is None:
-        return rules.Group((rules.Part(lesson.classroom_id, lesson.division, lesson.section),))
-    classes = group_classes.get(lesson.group_id, [])
-    name = groups.get(lesson.group_id, "")
-    if lesson.division:
-        return rules.Group.section(
-            classes, lesson.division, lesson.section, key=lesson.group_id, name=name
-        )
-    return rules.Group.merged(classes, key=lesson.group_id, name=name)
+    return _group_of(
+        lesson.classroom_id, lesson.group_id, lesson.division, lesson.section, group_classes, groups
+    )
+
+
+def _group_of(
+    classroom_id: int | None,
+    group_id: int | None,
+    division: str,
+    section: str,
+    group_classes: dict[int, list[int]],
+    groups: dict[int, str],
+) -> rules.Group:
+    if group_id is None:
+        return rules.Group((rules.Part(classroom_id, division, section),))
+    classes = group_classes.get(group_id, [])
+    name = groups.get(group_id, "")
+    if division:
+        return rules.Group.section(classes, division, section, key=group_id, name=name)
+    return rules.Group.merged(classes, key=group_id, name=name)
 
 
 def _group_classes(group_ids: Iterable[int]) -> dict[int, list[int]]:
@@ -126,6 +137,74 @@ def _lessons(qs) -> tuple[list[rules.Lesson], dict[int, Lesson]]:
             )
         )
     return values, {r.pk: r for r in rows}
+
+
+LESSON_FIELDS = (
+    "pk",
+    "timetable_id",
+    "weekday",
+    "period",
+    "length",
+    "classroom_id",
+    "group_id",
+    "division",
+    "section",
+    "subject__name",
+    "room_id",
+    "minutes",
+)
+
+
+def _lesson_values(qs) -> list[tuple[int, rules.Lesson]]:
+    """(timetable id, lesson) of a queryset as rules values, without model rows (2 queries,
+    3 with groups): the tally and the clash check read thousands of lessons, and building
+    Django rows for them cost most of their time."""
+    rows = list(qs.values_list(*LESSON_FIELDS))
+    teachers: dict[int, list[int]] = defaultdict(list)
+    if rows:
+        for lesson_id, staff_id in (
+            Lesson.teachers.through.objects.filter(lesson_id__in=qs.values("pk"))
+            .order_by("pk")
+            .values_list("lesson_id", "staff_id")
+        ):
+            teachers[lesson_id].append(staff_id)
+    group_ids = {r[6] for r in rows if r[6]}
+    group_classes = _group_classes(group_ids)
+    names: dict[int, str] = {}
+    if group_ids:
+        names = dict(TeachingGroup.objects.filter(pk__in=group_ids).values_list("pk", "name"))
+    result = []
+    for (
+        pk,
+        timetable,
+        weekday,
+        period,
+        length,
+        classroom,
+        group,
+        div,
+        sec,
+        subject,
+        room,
+        mins,
+    ) in rows:
+        result.append(
+            (
+                timetable,
+                rules.Lesson(
+                    weekday=weekday,
+                    period=period,
+                    group=_group_of(classroom, group, div, sec, group_classes, names),
+                    subject=subject,
+                    teachers=tuple(teachers[pk]),
+                    room=room,
+                    length=length,
+                    minutes=mins,
+                    key=pk,
+                ),
+            )
+        )
+    return result
 
 
 def _bell_value(schedule: BellSchedule) -> rules.BellSchedule:
@@ -302,7 +381,7 @@ def clash_inputs(
     classes = list(
         Classroom.objects.filter(school=school, school_year=school_year).select_related("school")
     )
-    lessons, _ = school_week(timetable)
+    lessons = [x for _, x in _lesson_values(Lesson.objects.filter(timetable=timetable))]
     rooms = {r.pk: rules.Room(r.pk, r.name, r.capacity) for r in rooms_of(school)}
     assignments = assignment_values(
         _assignments(school, school_year),
@@ -773,13 +852,10 @@ def hours_tally(
     )
     infos = [i for i in (_class_info(c) for c in classes) if i is not None]
     timetables = Timetable.objects.filter(school=school, school_year=school_year)
-    weekly, _ = _lessons(Lesson.objects.filter(timetable__in=timetables))
     by_timetable: dict[int, list[rules.Lesson]] = defaultdict(list)
     starts = dict(timetables.values_list("pk", "valid_from"))
-    rows = Lesson.objects.filter(timetable__in=timetables).values_list("pk", "timetable_id")
-    of_lesson = dict(rows)
-    for x in weekly:
-        by_timetable[of_lesson[x.key]].append(x)
+    for timetable_id, x in _lesson_values(Lesson.objects.filter(timetable__in=timetables)):
+        by_timetable[timetable_id].append(x)
     tts = [rules.Timetable(starts[t], tuple(ls)) for t, ls in by_timetable.items()]
     schedules = bell_schedules(school, school_year)
     bells = {s.pk: _bell_value(s) for s in schedules}
@@ -790,8 +866,8 @@ def hours_tally(
             "date", "schedule_id"
         )
     )
-    dates = calendar.school_dates(school, school_year)
-    days = [rules.SchoolDay(d.date, None, overrides.get(d.date)) for d in dates if d.is_school_day]
+    dates = calendar.school_day_dates(school, school_year)
+    days = [rules.SchoolDay(d, None, overrides.get(d)) for d in dates]
     closed: dict[int, set[dt.date]] = defaultdict(set)
     school_days = {d.date for d in days}
     for closure in calendar.closures_of(school, start, end):
