@@ -87,9 +87,10 @@ def municipality_tally(ctx, params: dict[str, Any]) -> jobs.FileResult:
         landscape=True,
     )
     totals: list[dict[str, Any]] = []
-    for i, school in enumerate(schools):
-        ctx.progress(i, len(schools), school.name)
-        found = queries.SchoolTally(school, queries.hours_tally(school, school_year, as_of=as_of))
+    ctx.progress(0, len(schools), "集計しています")
+    for i, found in enumerate(queries.school_tallies(schools, school_year, as_of=as_of)):
+        school = found.school
+        ctx.progress(i + 1, len(schools), school.name)
         classes = found.tally.classes
         planned = sum((c.planned for c in classes), Fraction(0))
         held = sum((c.held for c in classes), Fraction(0))

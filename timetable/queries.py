@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections import defaultdict
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from fractions import Fraction
 
@@ -847,48 +847,114 @@ def hours_tally(
 ) -> rules.Tally:
     """授業時数 of every class of a school's year: planned, held up to ``as_of``, projected,
     against the standard hours (``rules.hours_tally`` fed from ``schools.calendar``)."""
-    classes = list(
-        Classroom.objects.filter(school=school, school_year=school_year).select_related("school")
-    )
-    infos = [i for i in (_class_info(c) for c in classes) if i is not None]
-    timetables = Timetable.objects.filter(school=school, school_year=school_year)
-    by_timetable: dict[int, list[rules.Lesson]] = defaultdict(list)
-    starts = dict(timetables.values_list("pk", "valid_from"))
-    for timetable_id, x in _lesson_values(Lesson.objects.filter(timetable__in=timetables)):
-        by_timetable[timetable_id].append(x)
-    tts = [rules.Timetable(starts[t], tuple(ls)) for t, ls in by_timetable.items()]
-    schedules = bell_schedules(school, school_year)
-    bells = {s.pk: _bell_value(s) for s in schedules}
-    default = next((s.pk for s in schedules if s.is_default), None)
-    start, end = calendar.year_bounds(school_year)
-    overrides = dict(
-        BellScheduleDay.objects.filter(school=school, date__range=(start, end)).values_list(
-            "date", "schedule_id"
-        )
-    )
-    dates = calendar.school_day_dates(school, school_year)
-    days = [rules.SchoolDay(d, None, overrides.get(d)) for d in dates]
+    return next(school_tallies([school], school_year, as_of=as_of)).tally
+
+
+def _closed_days(
+    classes: list[Classroom],
+    closures: list,
+    school_days: set[dt.date],
+    start: dt.date,
+    end: dt.date,
+) -> dict[int, set[dt.date]]:
     closed: dict[int, set[dt.date]] = defaultdict(set)
-    school_days = {d.date for d in days}
-    for closure in calendar.closures_of(school, start, end):
+    for closure in closures:
+        if closure.kind == "school":  # already not a school day in the calendar
+            continue
         for c in classes:
-            if closure.kind != "school" and closure.applies_to(c.grade, c.pk):
+            if closure.applies_to(c.grade, c.pk):
                 day = max(closure.start, start)
                 while day <= min(closure.end, end):
                     if day in school_days:
                         closed[c.pk].add(day)
                     day += dt.timedelta(days=1)
-    changes = change_values(changes_of(school, start, end))
-    return rules.hours_tally(
-        infos,
-        days,
-        tts,
-        bells,
-        default_bell=default,
-        as_of=as_of,
-        changes=changes,
-        closed=closed,
-    )
+    return closed
+
+
+TALLY_CHUNK = 50  # schools loaded together: few queries, bounded memory
+
+
+def school_tallies(
+    schools: Iterable[School],
+    school_year: SchoolYear,
+    *,
+    as_of: dt.date | None = None,
+    chunk: int = TALLY_CHUNK,
+) -> Iterator[SchoolTally]:
+    """Each school's 授業時数, one after the other (for a job's progress). The schools' rows
+    are loaded ``chunk`` schools at a time in bulk (about a dozen queries a chunk, whatever
+    the number of classes and lessons), never per school or per class."""
+    schools = list(schools)
+    for i in range(0, len(schools), chunk):
+        yield from _tallies_of(schools[i : i + chunk], school_year, as_of)
+
+
+def _tallies_of(
+    schools: list[School], school_year: SchoolYear, as_of: dt.date | None
+) -> Iterator[SchoolTally]:
+    ids = [s.pk for s in schools]
+    start, end = calendar.year_bounds(school_year)
+    classes: dict[int, list[Classroom]] = defaultdict(list)
+    for c in Classroom.objects.filter(school_id__in=ids, school_year=school_year).select_related(
+        "school"
+    ):
+        classes[c.school_id].append(c)
+    timetables: dict[int, dict[int, dt.date]] = defaultdict(dict)
+    school_of: dict[int, int] = {}
+    for pk, school_id, valid_from in Timetable.objects.filter(
+        school_id__in=ids, school_year=school_year
+    ).values_list("pk", "school_id", "valid_from"):
+        timetables[school_id][pk] = valid_from
+        school_of[pk] = school_id
+    lessons: dict[int, list[rules.Lesson]] = defaultdict(list)
+    if school_of:
+        for timetable_id, x in _lesson_values(
+            Lesson.objects.filter(timetable_id__in=list(school_of))
+        ):
+            lessons[timetable_id].append(x)
+    schedules: dict[int, list[BellSchedule]] = defaultdict(list)
+    for schedule in BellSchedule.objects.filter(
+        school_id__in=ids, school_year=school_year
+    ).prefetch_related("periods"):
+        schedules[schedule.school_id].append(schedule)
+    overrides: dict[int, dict[dt.date, int]] = defaultdict(dict)
+    for school_id, date, schedule_id in BellScheduleDay.objects.filter(
+        school_id__in=ids, date__range=(start, end)
+    ).values_list("school_id", "date", "schedule_id"):
+        overrides[school_id][date] = schedule_id
+    dates = calendar.school_day_dates(ids, school_year)
+    closures = calendar.closures_by_school(ids, start, end)
+    changes: dict[int, list[DailyChange]] = defaultdict(list)
+    for change in (
+        DailyChange.objects.filter(school_id__in=ids, date__range=(start, end))
+        .select_related("subject")
+        .prefetch_related("teachers")
+        .order_by("school_id", "date", "pk")
+    ):
+        changes[change.school_id].append(change)
+    for school in schools:
+        mine = classes[school.pk]
+        infos = [i for i in (_class_info(c) for c in mine) if i is not None]
+        tts = [
+            rules.Timetable(valid_from, tuple(lessons[pk]))
+            for pk, valid_from in timetables[school.pk].items()
+            if lessons[pk]
+        ]
+        bells = {s.pk: _bell_value(s) for s in schedules[school.pk]}
+        default = next((s.pk for s in schedules[school.pk] if s.is_default), None)
+        days = [rules.SchoolDay(d, None, overrides[school.pk].get(d)) for d in dates[school.pk]]
+        closed = _closed_days(mine, closures[school.pk], set(dates[school.pk]), start, end)
+        tally = rules.hours_tally(
+            infos,
+            days,
+            tts,
+            bells,
+            default_bell=default,
+            as_of=as_of,
+            changes=change_values(changes[school.pk]),
+            closed=closed,
+        )
+        yield SchoolTally(school, tally)
 
 
 @dataclass
@@ -908,5 +974,5 @@ class SchoolTally:
 def municipality_tally(
     schools: Iterable[School], school_year: SchoolYear, *, as_of: dt.date | None = None
 ) -> list[SchoolTally]:
-    """The board's view: every school's tally (a constant number of queries per school)."""
-    return [SchoolTally(s, hours_tally(s, school_year, as_of=as_of)) for s in schools]
+    """The board's view: every school's tally (schools loaded in bulk, ``school_tallies``)."""
+    return list(school_tallies(schools, school_year, as_of=as_of))
