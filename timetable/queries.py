@@ -378,18 +378,52 @@ def clash_inputs(
     """What ``rules.clashes`` needs to check a school's week: its lessons, rooms and
     assignments (with the elementary homeroom rule); a constant number of queries."""
     school, school_year = timetable.school, timetable.school_year
-    classes = list(
-        Classroom.objects.filter(school=school, school_year=school_year).select_related("school")
-    )
     lessons = [x for _, x in _lesson_values(Lesson.objects.filter(timetable=timetable))]
-    rooms = {r.pk: rules.Room(r.pk, r.name, r.capacity) for r in rooms_of(school)}
-    assignments = assignment_values(
-        _assignments(school, school_year),
-        classes,
-        _homerooms(c.pk for c in classes),
-        _subjects(school),
-        for_clashes=True,
+    rooms = {
+        pk: rules.Room(pk, name, capacity)
+        for pk, name, capacity in Room.objects.filter(school=school).values_list(
+            "pk", "name", "capacity"
+        )
+    }
+    # Plain values, not rows (as ``assignment_values`` with ``for_clashes``): this runs after
+    # every edit of the grid.
+    rows = list(
+        TeachingAssignment.objects.filter(
+            school=school, school_year=school_year, is_draft=False
+        ).values_list(
+            "pk", "subject_id", "subject__name", "weekly_periods", "classroom_id", "group_id"
+        )
     )
+    teachers: dict[int, list[int]] = defaultdict(list)
+    for a, t in TeachingAssignment.teachers.through.objects.filter(
+        teachingassignment__school=school,
+        teachingassignment__school_year=school_year,
+        teachingassignment__is_draft=False,
+    ).values_list("teachingassignment_id", "staff_id"):
+        teachers[a].append(t)
+    assignments = [
+        rules.Assignment(
+            subject=name,
+            teachers=tuple(teachers[pk]),
+            periods=Fraction(periods),
+            classroom=classroom,
+            group=group,
+        )
+        for pk, _, name, periods, classroom, group in rows
+    ]
+    if school.school_type == SchoolType.ELEMENTARY:
+        classes = Classroom.objects.filter(school=school, school_year=school_year).values("pk")
+        homerooms = defaultdict(list)
+        for c, t in RoleAssignment.objects.filter(
+            role=Role.HOMEROOM, classroom__in=classes, is_draft=False
+        ).values_list("classroom_id", "staff_id"):
+            homerooms[c].append(t)
+        taught = {(c, s) for pk, s, _, _, c, _ in rows if teachers[pk]}
+        subjects = _subjects(school)
+        for c, ts in homerooms.items():
+            for s in subjects:
+                if (c, s.pk) not in taught:
+                    assignments.append(rules.Assignment(s.name, tuple(ts), 0, classroom=c))
     return lessons, rooms, assignments
 
 

@@ -9,8 +9,9 @@ import openpyxl
 
 from schools.models import AuditEvent
 from tenants import jobs
+from tests import factories as f
 from tests.timetable.test_services import MONDAY, _count, build
-from timetable import queries
+from timetable import queries, rules, services
 
 
 def test_municipality_tally_job_totals_every_school(muni, client_for, boe_admin):
@@ -47,3 +48,23 @@ def test_hours_tally_costs_a_constant_number_of_queries(muni):
     assert _count(lambda: queries.hours_tally(small.school, small.year)) == _count(
         lambda: queries.hours_tally(large.school, large.year)
     )
+
+
+def test_clash_inputs_find_what_the_grid_finds(muni):
+    b = build(3)
+    japanese = f.subject(name="国語")
+    services.replace_class_week(
+        by=b.by,
+        timetable=b.timetable,
+        classroom=b.classes[1],
+        lessons=[
+            {"weekday": 0, "period": 2, "subject": japanese.pk, "teachers": [b.homerooms[0].pk]}
+        ],
+    )
+    lessons, rooms, assignments = queries.clash_inputs(b.timetable)
+    found = rules.clashes(lessons, rooms=rooms, assignments=assignments)
+    expected = queries.grid(b.school, b.year, timetable=b.timetable, date=MONDAY).clashes
+    assert expected and sorted(c.kind for c in found) == sorted(c.kind for c in expected)
+    small = _count(lambda: queries.clash_inputs(b.timetable))
+    large = build(9)
+    assert small == _count(lambda: queries.clash_inputs(large.timetable)) <= 8
