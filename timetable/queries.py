@@ -174,6 +174,7 @@ def _lesson_values(qs) -> list[tuple[int, rules.Lesson]]:
     if group_ids:
         names = dict(TeachingGroup.objects.filter(pk__in=group_ids).values_list("pk", "name"))
     result = []
+    made: dict[tuple, rules.Group] = {}  # one value per class or group: most lessons share it
     for (
         pk,
         timetable,
@@ -188,13 +189,16 @@ def _lesson_values(qs) -> list[tuple[int, rules.Lesson]]:
         room,
         mins,
     ) in rows:
+        whose = (classroom, group, div, sec)
+        if whose not in made:
+            made[whose] = _group_of(classroom, group, div, sec, group_classes, names)
         result.append(
             (
                 timetable,
                 rules.Lesson(
                     weekday=weekday,
                     period=period,
-                    group=_group_of(classroom, group, div, sec, group_classes, names),
+                    group=made[whose],
                     subject=subject,
                     teachers=tuple(teachers[pk]),
                     room=room,
