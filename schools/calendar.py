@@ -13,6 +13,7 @@ Set-based reports may join the tables ``schools_schooldate`` (date, is_school_da
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
@@ -66,6 +67,23 @@ def school_dates(school: School, school_year: SchoolYear) -> list[SchoolDate]:
     return list(SchoolDate.objects.filter(school=school, school_year=school_year).order_by("date"))
 
 
+def school_day_dates(
+    school_ids: Iterable[int], school_year: SchoolYear
+) -> dict[int, list[dt.date]]:
+    """授業日 of each school's year as plain dates, in order (1 query for all the schools, no
+    rows: the board's tally reads them for every school of the municipality)."""
+    result: dict[int, list[dt.date]] = {pk: [] for pk in school_ids}
+    for school_id, day in (
+        SchoolDate.objects.filter(
+            school_id__in=list(result), school_year=school_year, is_school_day=True
+        )
+        .order_by("school_id", "date")
+        .values_list("school_id", "date")
+    ):
+        result[school_id].append(day)
+    return result
+
+
 def vacations(school: School, school_year: SchoolYear) -> QuerySet[Vacation]:
     return Vacation.objects.filter(school=school, school_year=school_year)
 
@@ -79,6 +97,18 @@ def closures(school: School, school_year: SchoolYear) -> QuerySet[Closure]:
     return Closure.objects.filter(school=school, school_year=school_year).select_related(
         "classroom"
     )
+
+
+def closures_by_school(
+    school_ids: Iterable[int], start: dt.date, end: dt.date
+) -> dict[int, list[rules.Closure]]:
+    """Closures of each school overlapping [start, end], as plain values (1 query)."""
+    result: dict[int, list[rules.Closure]] = {pk: [] for pk in school_ids}
+    for c in Closure.objects.filter(school_id__in=list(result), start__lte=end, end__gte=start):
+        result[c.school_id].append(
+            rules.Closure(rules.ClosureKind(c.kind), c.start, c.end, c.grade, c.classroom_id)
+        )
+    return result
 
 
 def closures_of(school: School | int, start: dt.date, end: dt.date) -> list[rules.Closure]:

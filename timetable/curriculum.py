@@ -76,6 +76,17 @@ def standards_of(school: School) -> Standards:
     return Standards(municipal_rows(), own)
 
 
+def standards_of_schools(schools: list[School]) -> dict[int, Standards]:
+    """``standards_of`` for many schools at once (the board's tally): two queries."""
+    municipal = municipal_rows()
+    own: dict[int, dict[int, dict[str, int | None]]] = {s.pk: {} for s in schools}
+    for school_id, grade, name, hours in StandardHours.objects.filter(
+        school_id__in=list(own)
+    ).values_list("school_id", "grade", "subject__name", "hours"):
+        own[school_id].setdefault(grade, {})[name] = hours
+    return {pk: Standards(municipal, rows) for pk, rows in own.items()}
+
+
 def subjects_of(school: School) -> list[Subject]:
     """Subjects a school teaches: the national ones of its type and its own (one query)."""
     owned = SchoolSubject.objects.filter(subject=OuterRef("pk"))

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections import defaultdict
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from fractions import Fraction
 
@@ -73,15 +73,26 @@ def current_timetable(school: School, school_year: SchoolYear, date: dt.date) ->
 def _group(
     lesson: Lesson, group_classes: dict[int, list[int]], groups: dict[int, str]
 ) -> rules.Group:
-    if lesson.group_id is None:
-        return rules.Group((rules.Part(lesson.classroom_id, lesson.division, lesson.section),))
-    classes = group_classes.get(lesson.group_id, [])
-    name = groups.get(lesson.group_id, "")
-    if lesson.division:
-        return rules.Group.section(
-            classes, lesson.division, lesson.section, key=lesson.group_id, name=name
-        )
-    return rules.Group.merged(classes, key=lesson.group_id, name=name)
+    return _group_of(
+        lesson.classroom_id, lesson.group_id, lesson.division, lesson.section, group_classes, groups
+    )
+
+
+def _group_of(
+    classroom_id: int | None,
+    group_id: int | None,
+    division: str,
+    section: str,
+    group_classes: dict[int, list[int]],
+    groups: dict[int, str],
+) -> rules.Group:
+    if group_id is None:
+        return rules.Group((rules.Part(classroom_id, division, section),))
+    classes = group_classes.get(group_id, [])
+    name = groups.get(group_id, "")
+    if division:
+        return rules.Group.section(classes, division, section, key=group_id, name=name)
+    return rules.Group.merged(classes, key=group_id, name=name)
 
 
 def _group_classes(group_ids: Iterable[int]) -> dict[int, list[int]]:
@@ -126,6 +137,78 @@ def _lessons(qs) -> tuple[list[rules.Lesson], dict[int, Lesson]]:
             )
         )
     return values, {r.pk: r for r in rows}
+
+
+LESSON_FIELDS = (
+    "pk",
+    "timetable_id",
+    "weekday",
+    "period",
+    "length",
+    "classroom_id",
+    "group_id",
+    "division",
+    "section",
+    "subject__name",
+    "room_id",
+    "minutes",
+)
+
+
+def _lesson_values(qs) -> list[tuple[int, rules.Lesson]]:
+    """(timetable id, lesson) of a queryset as rules values, without model rows (2 queries,
+    3 with groups): the tally and the clash check read thousands of lessons, and building
+    Django rows for them cost most of their time."""
+    rows = list(qs.values_list(*LESSON_FIELDS))
+    teachers: dict[int, list[int]] = defaultdict(list)
+    if rows:
+        for lesson_id, staff_id in (
+            Lesson.teachers.through.objects.filter(lesson_id__in=qs.values("pk"))
+            .order_by("pk")
+            .values_list("lesson_id", "staff_id")
+        ):
+            teachers[lesson_id].append(staff_id)
+    group_ids = {r[6] for r in rows if r[6]}
+    group_classes = _group_classes(group_ids)
+    names: dict[int, str] = {}
+    if group_ids:
+        names = dict(TeachingGroup.objects.filter(pk__in=group_ids).values_list("pk", "name"))
+    result = []
+    made: dict[tuple, rules.Group] = {}  # one value per class or group: most lessons share it
+    for (
+        pk,
+        timetable,
+        weekday,
+        period,
+        length,
+        classroom,
+        group,
+        div,
+        sec,
+        subject,
+        room,
+        mins,
+    ) in rows:
+        whose = (classroom, group, div, sec)
+        if whose not in made:
+            made[whose] = _group_of(classroom, group, div, sec, group_classes, names)
+        result.append(
+            (
+                timetable,
+                rules.Lesson(
+                    weekday=weekday,
+                    period=period,
+                    group=made[whose],
+                    subject=subject,
+                    teachers=tuple(teachers[pk]),
+                    room=room,
+                    length=length,
+                    minutes=mins,
+                    key=pk,
+                ),
+            )
+        )
+    return result
 
 
 def _bell_value(schedule: BellSchedule) -> rules.BellSchedule:
@@ -291,6 +374,61 @@ def _other_school_lessons(
 
 def _subjects(school: School) -> list[Subject]:
     return curriculum.subjects_of(school)
+
+
+def clash_inputs(
+    timetable: Timetable,
+) -> tuple[list[rules.Lesson], dict[int, rules.Room], list[rules.Assignment]]:
+    """What ``rules.clashes`` needs to check a school's week: its lessons, rooms and
+    assignments (with the elementary homeroom rule); a constant number of queries."""
+    school, school_year = timetable.school, timetable.school_year
+    lessons = [x for _, x in _lesson_values(Lesson.objects.filter(timetable=timetable))]
+    rooms = {
+        pk: rules.Room(pk, name, capacity)
+        for pk, name, capacity in Room.objects.filter(school=school).values_list(
+            "pk", "name", "capacity"
+        )
+    }
+    # Plain values, not rows (as ``assignment_values`` with ``for_clashes``): this runs after
+    # every edit of the grid.
+    rows = list(
+        TeachingAssignment.objects.filter(
+            school=school, school_year=school_year, is_draft=False
+        ).values_list(
+            "pk", "subject_id", "subject__name", "weekly_periods", "classroom_id", "group_id"
+        )
+    )
+    teachers: dict[int, list[int]] = defaultdict(list)
+    for a, t in TeachingAssignment.teachers.through.objects.filter(
+        teachingassignment__school=school,
+        teachingassignment__school_year=school_year,
+        teachingassignment__is_draft=False,
+    ).values_list("teachingassignment_id", "staff_id"):
+        teachers[a].append(t)
+    assignments = [
+        rules.Assignment(
+            subject=name,
+            teachers=tuple(teachers[pk]),
+            periods=Fraction(periods),
+            classroom=classroom,
+            group=group,
+        )
+        for pk, _, name, periods, classroom, group in rows
+    ]
+    if school.school_type == SchoolType.ELEMENTARY:
+        classes = Classroom.objects.filter(school=school, school_year=school_year).values("pk")
+        homerooms = defaultdict(list)
+        for c, t in RoleAssignment.objects.filter(
+            role=Role.HOMEROOM, classroom__in=classes, is_draft=False
+        ).values_list("classroom_id", "staff_id"):
+            homerooms[c].append(t)
+        taught = {(c, s) for pk, s, _, _, c, _ in rows if teachers[pk]}
+        subjects = _subjects(school)
+        for c, ts in homerooms.items():
+            for s in subjects:
+                if (c, s.pk) not in taught:
+                    assignments.append(rules.Assignment(s.name, tuple(ts), 0, classroom=c))
+    return lessons, rooms, assignments
 
 
 def timetable_clashes(timetable: Timetable) -> list[rules.Clash]:
@@ -750,52 +888,115 @@ def hours_tally(
 ) -> rules.Tally:
     """授業時数 of every class of a school's year: planned, held up to ``as_of``, projected,
     against the standard hours (``rules.hours_tally`` fed from ``schools.calendar``)."""
-    classes = list(
-        Classroom.objects.filter(school=school, school_year=school_year).select_related("school")
-    )
-    standards = curriculum.standards_of(school)
-    infos = [i for i in (_class_info(c, standards) for c in classes) if i is not None]
-    timetables = Timetable.objects.filter(school=school, school_year=school_year)
-    weekly, _ = _lessons(Lesson.objects.filter(timetable__in=timetables))
-    by_timetable: dict[int, list[rules.Lesson]] = defaultdict(list)
-    starts = dict(timetables.values_list("pk", "valid_from"))
-    rows = Lesson.objects.filter(timetable__in=timetables).values_list("pk", "timetable_id")
-    of_lesson = dict(rows)
-    for x in weekly:
-        by_timetable[of_lesson[x.key]].append(x)
-    tts = [rules.Timetable(starts[t], tuple(ls)) for t, ls in by_timetable.items()]
-    schedules = bell_schedules(school, school_year)
-    bells = {s.pk: _bell_value(s) for s in schedules}
-    default = next((s.pk for s in schedules if s.is_default), None)
-    start, end = calendar.year_bounds(school_year)
-    overrides = dict(
-        BellScheduleDay.objects.filter(school=school, date__range=(start, end)).values_list(
-            "date", "schedule_id"
-        )
-    )
-    dates = calendar.school_dates(school, school_year)
-    days = [rules.SchoolDay(d.date, None, overrides.get(d.date)) for d in dates if d.is_school_day]
+    return next(school_tallies([school], school_year, as_of=as_of)).tally
+
+
+def _closed_days(
+    classes: list[Classroom],
+    closures: list,
+    school_days: set[dt.date],
+    start: dt.date,
+    end: dt.date,
+) -> dict[int, set[dt.date]]:
     closed: dict[int, set[dt.date]] = defaultdict(set)
-    school_days = {d.date for d in days}
-    for closure in calendar.closures_of(school, start, end):
+    for closure in closures:
+        if closure.kind == "school":  # already not a school day in the calendar
+            continue
         for c in classes:
-            if closure.kind != "school" and closure.applies_to(c.grade, c.pk):
+            if closure.applies_to(c.grade, c.pk):
                 day = max(closure.start, start)
                 while day <= min(closure.end, end):
                     if day in school_days:
                         closed[c.pk].add(day)
                     day += dt.timedelta(days=1)
-    changes = change_values(changes_of(school, start, end))
-    return rules.hours_tally(
-        infos,
-        days,
-        tts,
-        bells,
-        default_bell=default,
-        as_of=as_of,
-        changes=changes,
-        closed=closed,
-    )
+    return closed
+
+
+TALLY_CHUNK = 50  # schools loaded together: few queries, bounded memory
+
+
+def school_tallies(
+    schools: Iterable[School],
+    school_year: SchoolYear,
+    *,
+    as_of: dt.date | None = None,
+    chunk: int = TALLY_CHUNK,
+) -> Iterator[SchoolTally]:
+    """Each school's 授業時数, one after the other (for a job's progress). The schools' rows
+    are loaded ``chunk`` schools at a time in bulk (about a dozen queries a chunk, whatever
+    the number of classes and lessons), never per school or per class."""
+    schools = list(schools)
+    for i in range(0, len(schools), chunk):
+        yield from _tallies_of(schools[i : i + chunk], school_year, as_of)
+
+
+def _tallies_of(
+    schools: list[School], school_year: SchoolYear, as_of: dt.date | None
+) -> Iterator[SchoolTally]:
+    ids = [s.pk for s in schools]
+    start, end = calendar.year_bounds(school_year)
+    classes: dict[int, list[Classroom]] = defaultdict(list)
+    for c in Classroom.objects.filter(school_id__in=ids, school_year=school_year).select_related(
+        "school"
+    ):
+        classes[c.school_id].append(c)
+    timetables: dict[int, dict[int, dt.date]] = defaultdict(dict)
+    school_of: dict[int, int] = {}
+    for pk, school_id, valid_from in Timetable.objects.filter(
+        school_id__in=ids, school_year=school_year
+    ).values_list("pk", "school_id", "valid_from"):
+        timetables[school_id][pk] = valid_from
+        school_of[pk] = school_id
+    lessons: dict[int, list[rules.Lesson]] = defaultdict(list)
+    if school_of:
+        for timetable_id, x in _lesson_values(
+            Lesson.objects.filter(timetable_id__in=list(school_of))
+        ):
+            lessons[timetable_id].append(x)
+    schedules: dict[int, list[BellSchedule]] = defaultdict(list)
+    for schedule in BellSchedule.objects.filter(
+        school_id__in=ids, school_year=school_year
+    ).prefetch_related("periods"):
+        schedules[schedule.school_id].append(schedule)
+    overrides: dict[int, dict[dt.date, int]] = defaultdict(dict)
+    for school_id, date, schedule_id in BellScheduleDay.objects.filter(
+        school_id__in=ids, date__range=(start, end)
+    ).values_list("school_id", "date", "schedule_id"):
+        overrides[school_id][date] = schedule_id
+    dates = calendar.school_day_dates(ids, school_year)
+    closures = calendar.closures_by_school(ids, start, end)
+    changes: dict[int, list[DailyChange]] = defaultdict(list)
+    for change in (
+        DailyChange.objects.filter(school_id__in=ids, date__range=(start, end))
+        .select_related("subject")
+        .prefetch_related("teachers")
+        .order_by("school_id", "date", "pk")
+    ):
+        changes[change.school_id].append(change)
+    standards = curriculum.standards_of_schools(schools)  # national, board, school: 2 queries
+    for school in schools:
+        mine = classes[school.pk]
+        infos = [i for i in (_class_info(c, standards[school.pk]) for c in mine) if i is not None]
+        tts = [
+            rules.Timetable(valid_from, tuple(lessons[pk]))
+            for pk, valid_from in timetables[school.pk].items()
+            if lessons[pk]
+        ]
+        bells = {s.pk: _bell_value(s) for s in schedules[school.pk]}
+        default = next((s.pk for s in schedules[school.pk] if s.is_default), None)
+        days = [rules.SchoolDay(d, None, overrides[school.pk].get(d)) for d in dates[school.pk]]
+        closed = _closed_days(mine, closures[school.pk], set(dates[school.pk]), start, end)
+        tally = rules.hours_tally(
+            infos,
+            days,
+            tts,
+            bells,
+            default_bell=default,
+            as_of=as_of,
+            changes=change_values(changes[school.pk]),
+            closed=closed,
+        )
+        yield SchoolTally(school, tally)
 
 
 @dataclass
@@ -815,5 +1016,5 @@ class SchoolTally:
 def municipality_tally(
     schools: Iterable[School], school_year: SchoolYear, *, as_of: dt.date | None = None
 ) -> list[SchoolTally]:
-    """The board's view: every school's tally (a constant number of queries per school)."""
-    return [SchoolTally(s, hours_tally(s, school_year, as_of=as_of)) for s in schools]
+    """The board's view: every school's tally (schools loaded in bulk, ``school_tallies``)."""
+    return list(school_tallies(schools, school_year, as_of=as_of))

@@ -8,6 +8,7 @@ urlpatterns = [
     path("", views.index, name="index"),
     path("my/", views.my_week, name="my-week"),
     path("hours/", views.hours_board, name="hours-board"),
+    path("hours/export/", views.hours_board_export, name="hours-board-export"),
     path("schools/<int:pk>/", views.grid, name="grid"),
     path("schools/<int:pk>/export/", views.grid_export, name="grid-export"),
     path("schools/<int:pk>/teachers/export/", views.teachers_export, name="teachers-export"),

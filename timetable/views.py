@@ -24,6 +24,7 @@ from schools.imports.base import ImportRefused
 from schools.models import School, SchoolYear, Staff
 from schools.permissions import as_pk, staff_required
 from timetable import curriculum, excel, imports, national, queries, rules, services
+from timetable import jobs as timetable_jobs
 from timetable.models import BellSchedule, DailyChange, Room, SchoolSubject
 
 WEEKDAY_LABELS = ["月", "火", "水", "木", "金", "土"]
@@ -619,6 +620,18 @@ def hours_board(request: HttpRequest) -> HttpResponse:
         "timetable/hours_board.html",
         {"year": year, "as_of": as_of, "tallies": tallies},
     )
+
+
+@staff_required
+@require_POST
+def hours_board_export(request: HttpRequest) -> HttpResponse:
+    """Every school's tally as a workbook: started as a job (POST), whose page shows the
+    progress school by school and then the download."""
+    actor = request.actor
+    actor.require(actor.sees_every_hours_tally, "全校の授業時数を見る権限がありません。")
+    as_of = _date(request.POST.get("as_of"), timezone.localdate())
+    job = timetable_jobs.start_municipality_tally(_year(request), by=actor, as_of=as_of)
+    return redirect("jobs:detail", job_id=job.pk)
 
 
 # --- teaching assignments (担当) of a school: weekly periods -----------------------------------
