@@ -12,6 +12,7 @@ AUDIT_ACTIONS = {
     "timetable.week.replace": "学級の週時間割の保存",
     "timetable.daily_change.add": "時間割変更の登録",
     "timetable.daily_change.delete": "時間割変更の取消",
+    "timetable.unavailability.set": "先生の授業不可時間の設定",
 }
 
 

@@ -22,6 +22,7 @@ urlpatterns = [
         views.change_delete,
         name="change-delete",
     ),
+    path("schools/<int:pk>/unavailable/", views.unavailability, name="unavailability"),
     path("schools/<int:pk>/hours/", views.hours, name="hours"),
     path("schools/<int:pk>/assignments/", views.assignments, name="assignments"),
     path(

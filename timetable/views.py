@@ -661,3 +661,87 @@ def assignment_periods(request: HttpRequest, pk: int, assignment_pk: int) -> Htt
     return redirect(
         f"{reverse('timetable:assignments', args=[school.pk])}?year={assignment.school_year.year}"
     )
+
+
+# --- teachers' unavailable periods (授業不可) ---------------------------------------------------
+
+
+def _periods_of(school: School, year: SchoolYear) -> list[int]:
+    bell = queries.default_bell(school, year)
+    numbers = [p.number for p in bell.periods.all()] if bell is not None else []
+    return numbers or list(range(1, 7))
+
+
+@staff_required
+def unavailability(request: HttpRequest, pk: int) -> HttpResponse:
+    """授業不可の時間: per teacher a weekday × period grid of checkboxes with a reason."""
+    school = _school(request, pk, edit=request.method == "POST")
+    year = _year(request)
+    staff = queries.timetable_staff(school, year)
+    by_id = {s.pk: s for s in staff}
+    chosen = by_id.get(as_pk(request.GET.get("staff") or request.POST.get("staff")) or 0)
+    if request.method == "POST":
+        if chosen is None:
+            raise Http404("先生が見つかりません。")
+        slots = []
+        for value in request.POST.getlist("slot"):
+            weekday, _, period = str(value).partition("-")
+            slots.append((weekday, period))
+        try:
+            services.set_unavailability(
+                by=request.actor,
+                school=school,
+                school_year=year,
+                staff=chosen,
+                slots=slots,
+                reason=request.POST.get("reason", ""),
+            )
+        except ValidationError as exc:
+            _errors(request, exc)
+        else:
+            messages.success(request, f"{chosen.name}先生の授業不可の時間を保存しました。")
+        return redirect(
+            f"{reverse('timetable:unavailability', args=[school.pk])}"
+            f"?year={year.year}&staff={chosen.pk}"
+        )
+    rows = queries.unavailability_rows(school, year)
+    marked: dict[int, set[tuple[int, int]]] = {}
+    reasons: dict[int, str] = {}
+    for r in rows:
+        marked.setdefault(r.staff_id, set()).add((r.weekday, r.period))
+        if r.reason:
+            reasons[r.staff_id] = r.reason
+    periods = _periods_of(school, year)
+    weekdays = list(range(5))  # 月〜金: the grid has no Saturday lessons
+    mine = marked.get(chosen.pk, set()) if chosen else set()
+    grid_rows = [
+        (
+            p,
+            [(w, f"{w}-{p}", (w, p) in mine, f"{WEEKDAY_LABELS[w]}曜{p}校時") for w in weekdays],
+        )
+        for p in periods
+    ]
+    summary = [
+        (
+            s,
+            "、".join(f"{WEEKDAY_LABELS[w]}{p}" for w, p in sorted(marked[s.pk])),
+            reasons.get(s.pk, ""),
+        )
+        for s in staff
+        if s.pk in marked
+    ]
+    return render(
+        request,
+        "timetable/unavailability.html",
+        {
+            "school": school,
+            "year": year,
+            "staff": [(s, len(marked.get(s.pk, ()))) for s in staff],
+            "chosen": chosen,
+            "reason": reasons.get(chosen.pk, "") if chosen else "",
+            "weekday_labels": [WEEKDAY_LABELS[w] for w in weekdays],
+            "grid_rows": grid_rows,
+            "summary": summary,
+            "can_edit": request.actor.can_edit_timetable(school.pk) and not year.is_read_only,
+        },
+    )
