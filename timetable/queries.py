@@ -29,13 +29,13 @@ from schools.models import (
 )
 from timetable import national, rules
 from timetable.models import (
-    Unavailability,
     BellSchedule,
     BellScheduleDay,
     DailyChange,
     Lesson,
     Room,
     Timetable,
+    Unavailability,
 )
 
 # --- years and timetables ------------------------------------------------------------------
