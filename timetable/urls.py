@@ -16,6 +16,7 @@ urlpatterns = [
     path("schools/<int:pk>/rooms/", views.room_save, name="room-save"),
     path("schools/<int:pk>/rooms/<int:room_pk>/delete/", views.room_delete, name="room-delete"),
     path("schools/<int:pk>/changes/", views.changes, name="changes"),
+    path("schools/<int:pk>/changes/notice/", views.changes_notice, name="changes-notice"),
     path("schools/<int:pk>/changes/add/", views.change_add, name="change-add"),
     path(
         "schools/<int:pk>/changes/<int:change_pk>/delete/",

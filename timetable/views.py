@@ -506,6 +506,92 @@ def changes(request: HttpRequest, pk: int) -> HttpResponse:
     )
 
 
+def _notice_rows(view: queries.DayView) -> tuple[list[dict], list[dict]]:
+    """変更連絡: per-lesson changes in period order, and the whole-day ones (校時表, 曜日振替)."""
+    lessons: list[dict] = []
+    day: list[dict] = []
+    for c in view.changes:
+        teachers = "・".join(t.name for t in c.teachers.all())
+        if c.kind == DailyChange.Kind.BELL:
+            day.append(
+                {
+                    "kind": c.get_kind_display(),
+                    "what": c.bell_schedule.name if c.bell_schedule else "通常",
+                    "note": c.note,
+                }
+            )
+            continue
+        if c.kind == DailyChange.Kind.WEEKDAY:
+            what = f"{c.get_weekday_display()}曜日の時間割で授業" if c.weekday is not None else ""
+            day.append({"kind": c.get_kind_display(), "what": what, "note": c.note})
+            continue
+        lesson = c.lesson
+        where = ""
+        if lesson is not None:
+            row = view.lessons_by_id.get(lesson.pk)  # carries its group (no extra query)
+            if lesson.classroom_id:
+                where = lesson.classroom.label
+            elif row is not None and row.group is not None:
+                where = " ".join(x for x in (row.group.name, row.section) if x)
+        elif c.classroom is not None:
+            where = c.classroom.label
+        period = lesson.period if lesson is not None else c.period
+        before = lesson.subject.name if lesson is not None else ""
+        after = ""
+        who = ""
+        if c.kind == DailyChange.Kind.CANCEL:
+            after = "なし"
+        elif c.kind == DailyChange.Kind.MOVE:
+            after = f"{c.period}校時へ移動"
+        elif c.kind == DailyChange.Kind.SWAP:
+            before = f"{c.period}校時"
+            after = f"{c.other_period}校時と交換"
+        elif c.kind == DailyChange.Kind.ADD:
+            after = c.subject.name if c.subject else ""
+            who = teachers
+        elif c.kind == DailyChange.Kind.SUBSTITUTE:
+            after = before
+            who = f"{c.absent.name} → {teachers}" if c.absent else teachers
+        elif c.kind == DailyChange.Kind.SELF_STUDY:
+            after = "自習"
+            who = f"{c.absent.name} → {teachers}（監督）" if c.absent else f"{teachers}（監督）"
+        lessons.append(
+            {
+                "period": period or 0,
+                "where": where,
+                "kind": c.get_kind_display(),
+                "before": before,
+                "after": after,
+                "who": who,
+                "room": c.room.name if c.room else "",
+                "note": c.note,
+            }
+        )
+    lessons.sort(key=lambda r: (r["period"], r["where"]))
+    return lessons, day
+
+
+@staff_required
+def changes_notice(request: HttpRequest, pk: int) -> HttpResponse:
+    """変更連絡: a date's changes on one A4 page for the staff room (print CSS)."""
+    school = _school(request, pk)
+    date = _date(request.GET.get("date"), timezone.localdate())
+    view = queries.school_day(school, date)
+    lessons, day = _notice_rows(view)
+    return render(
+        request,
+        "timetable/changes_notice.html",
+        {
+            "school": school,
+            "date": date,
+            "weekday": WEEKDAY_LABELS[date.weekday()] if date.weekday() < 6 else "日",
+            "lessons": lessons,
+            "day": day,
+            "printed": timezone.localtime(),
+        },
+    )
+
+
 @staff_required
 @require_POST
 def change_add(request: HttpRequest, pk: int) -> HttpResponse:
