@@ -329,6 +329,17 @@ def timetable_staff(school: School, school_year: SchoolYear) -> list[Staff]:
     return list(Staff.objects.filter(pk__in=ids).order_by("kana", "name", "pk"))
 
 
+def school_staff(school: School, school_year: SchoolYear) -> list[Staff]:
+    """Everyone who may teach at the school this year: any role there, or already teaching."""
+    ids = set(
+        RoleAssignment.objects.filter(school=school, school_year=school_year).values_list(
+            "staff_id", flat=True
+        )
+    )
+    ids |= {s.pk for s in timetable_staff(school, school_year)}
+    return list(Staff.objects.filter(pk__in=ids).order_by("kana", "name", "pk"))
+
+
 def timetable_clashes(timetable: Timetable) -> list[rules.Clash]:
     """Every clash of a weekly timetable (constant number of queries)."""
     return grid(timetable.school, timetable.school_year, timetable=timetable).clashes

@@ -25,6 +25,14 @@ urlpatterns = [
     ),
     path("schools/<int:pk>/unavailable/", views.unavailability, name="unavailability"),
     path("schools/<int:pk>/hours/", views.hours, name="hours"),
+    path("schools/<int:pk>/groups/", views.groups, name="groups"),
+    path("schools/<int:pk>/groups/<int:group_pk>/delete/", views.group_delete, name="group-delete"),
+    path("schools/<int:pk>/assignments/save/", views.assignment_save, name="assignment-save"),
+    path(
+        "schools/<int:pk>/assignments/<int:assignment_pk>/delete/",
+        views.assignment_delete,
+        name="assignment-delete",
+    ),
     path("schools/<int:pk>/assignments/", views.assignments, name="assignments"),
     path(
         "schools/<int:pk>/assignments/<int:assignment_pk>/",

@@ -18,8 +18,9 @@ from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_POST
 
+from schools import queries as school_queries
 from schools import teaching
-from schools.models import School, SchoolYear, Staff, Subject
+from schools.models import Classroom, School, SchoolYear, Staff, Student, Subject, TeachingGroup
 from schools.permissions import as_pk, staff_required
 from timetable import national, queries, rules, services
 from timetable.models import BellSchedule, DailyChange, Room
@@ -716,8 +717,11 @@ def assignments(request: HttpRequest, pk: int) -> HttpResponse:
             "school": school,
             "year": year,
             "assignments": teaching.assignments_of(school, year),
-            "can_edit": request.actor.can_edit_timetable(school.pk),
+            "can_edit": request.actor.can_edit_timetable(school.pk) and not year.is_read_only,
             "subjects": Subject.objects.filter(school_type=school.school_type),
+            "staff": queries.school_staff(school, year),
+            "classes": Classroom.objects.filter(school=school, school_year=year),
+            "groups": teaching.groups_of(school, year),
         },
     )
 
@@ -831,3 +835,154 @@ def unavailability(request: HttpRequest, pk: int) -> HttpResponse:
             "can_edit": request.actor.can_edit_timetable(school.pk) and not year.is_read_only,
         },
     )
+
+
+# --- teaching groups (授業グループ) and assignments (担当) -------------------------------------
+
+
+@staff_required
+def groups(request: HttpRequest, pk: int) -> HttpResponse:
+    """授業グループ: 合同, 分割, 選択, 交流 with their classes and students; create and edit."""
+    school = _school(request, pk, edit=request.method == "POST")
+    year = _year(request)
+    existing = {g.pk: g for g in teaching.groups_of(school, year).prefetch_related("students")}
+    wanted = as_pk(request.GET.get("group") or request.POST.get("group"))
+    chosen = existing.get(wanted or 0)
+    if request.method == "POST":
+        if wanted and chosen is None:
+            raise Http404("グループが見つかりません。")
+        classes = list(
+            Classroom.objects.filter(
+                school=school,
+                school_year=year,
+                pk__in=[as_pk(v) or 0 for v in request.POST.getlist("classes")],
+            )
+        )
+        students = list(
+            Student.objects.filter(
+                enrolments__classroom__school=school,
+                enrolments__classroom__school_year=year,
+                pk__in=[as_pk(v) or 0 for v in request.POST.getlist("students")],
+            ).distinct()
+        )
+        try:
+            group = teaching.save_group(
+                by=request.actor,
+                school=school,
+                school_year=year,
+                kind=request.POST.get("kind", ""),
+                name=request.POST.get("name", ""),
+                classes=classes,
+                students=students,
+                group=chosen,
+            )
+        except ValidationError as exc:
+            _errors(request, exc)
+            target = f"?year={year.year}" + (f"&group={chosen.pk}" if chosen else "")
+        else:
+            messages.success(request, f"グループ「{group.name}」を保存しました。")
+            target = f"?year={year.year}&group={group.pk}"
+        return redirect(reverse("timetable:groups", args=[school.pk]) + target)
+    roster = school_queries.school_roster(school, year)
+    in_group = {s.pk for s in chosen.students.all()} if chosen else set()
+    class_ids = {c.pk for c in chosen.classes.all()} if chosen else set()
+    return render(
+        request,
+        "timetable/groups.html",
+        {
+            "school": school,
+            "year": year,
+            "groups": list(existing.values()),
+            "chosen": chosen,
+            "kinds": TeachingGroup.Kind.choices,
+            "classes": [(b.classroom, b.classroom.pk in class_ids) for b in roster],
+            "roster": [
+                (
+                    b.classroom,
+                    [(e.student, e.student.pk in in_group) for e in b.enrolments if not e.left_on],
+                    any(e.student.pk in in_group for e in b.enrolments),
+                )
+                for b in roster
+            ],
+            "can_edit": request.actor.can_edit_timetable(school.pk) and not year.is_read_only,
+        },
+    )
+
+
+@staff_required
+@require_POST
+def group_delete(request: HttpRequest, pk: int, group_pk: int) -> HttpResponse:
+    school = _school(request, pk, edit=True)
+    group = get_object_or_404(TeachingGroup, pk=group_pk, school=school)
+    year = group.school_year
+    try:
+        teaching.delete_group(group, by=request.actor)
+    except ValidationError as exc:
+        _errors(request, exc)
+    else:
+        messages.success(request, "グループを削除しました。")
+    return redirect(f"{reverse('timetable:groups', args=[school.pk])}?year={year.year}")
+
+
+@staff_required
+@require_POST
+def assignment_save(request: HttpRequest, pk: int) -> HttpResponse:
+    """担当の追加・変更: a class (or group) × subject, its teachers (TT: several) and 週時数."""
+    school = _school(request, pk, edit=True)
+    year = _year(request)
+    classroom = group = None
+    target = str(request.POST.get("target", ""))
+    kind, _, key = target.partition("-")
+    if kind == "c":
+        classroom = Classroom.objects.filter(
+            school=school, school_year=year, pk=as_pk(key) or 0
+        ).first()
+    elif kind == "g":
+        group = TeachingGroup.objects.filter(
+            school=school, school_year=year, pk=as_pk(key) or 0
+        ).first()
+    subject = Subject.objects.filter(
+        school_type=school.school_type, pk=as_pk(request.POST.get("subject")) or 0
+    ).first()
+    staff = {s.pk: s for s in queries.school_staff(school, year)}
+    chosen = [
+        staff[t]
+        for t in dict.fromkeys(as_pk(v) for v in request.POST.getlist("teachers"))
+        if t in staff
+    ]
+    back = f"{reverse('timetable:assignments', args=[school.pk])}?year={year.year}"
+    if subject is None or (classroom is None and group is None):
+        messages.error(request, "学級（またはグループ）と教科を選んでください。")
+        return redirect(back)
+    try:
+        teaching.save_assignment(
+            by=request.actor,
+            school=school,
+            school_year=year,
+            subject=subject,
+            classroom=classroom,
+            group=group,
+            teachers=chosen,
+            weekly_periods=request.POST.get("weekly_periods"),
+        )
+    except ValidationError as exc:
+        _errors(request, exc)
+    else:
+        where = classroom.label if classroom else group.name
+        messages.success(request, f"{where} {subject.name}の担当を保存しました。")
+    return redirect(back)
+
+
+@staff_required
+@require_POST
+def assignment_delete(request: HttpRequest, pk: int, assignment_pk: int) -> HttpResponse:
+    school = _school(request, pk, edit=True)
+    year = _year(request)
+    assignment = get_object_or_404(teaching.assignments_of(school, year), pk=assignment_pk)
+    try:
+        teaching.delete_assignment(assignment, by=request.actor)
+    except ValidationError as exc:
+        _errors(request, exc)
+    else:
+        messages.success(request, "担当を削除しました。")
+    return redirect(f"{reverse('timetable:assignments', args=[school.pk])}?year={year.year}")
