@@ -149,7 +149,10 @@ def _edit_context(classroom, timetable, result=None) -> dict:
             own = [x for x in lessons if x.classroom_id == classroom.pk and x.period == slot[1]]
             if own:
                 cells[slot] = own[0]
-    slots = [[(wd, p, cells.get((wd, p))) for wd in grid_view.weekdays] for p in grid_view.periods]
+    slots = [
+        [(wd, p, cells.get((wd, p)), f"{WEEKDAY_LABELS[wd]}曜{p}校時") for wd in grid_view.weekdays]
+        for p in grid_view.periods
+    ]
     mine = [
         c for c in grid_view.clashes if any(classroom.pk in x.group.classrooms for x in c.lessons)
     ]
