@@ -7,6 +7,8 @@ from __future__ import annotations
 import datetime as dt
 import re
 import shutil
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -19,6 +21,21 @@ from timetable.models import Lesson
 
 pytestmark = pytest.mark.django_db
 DAY = dt.date(2026, 6, 3)  # a Wednesday
+PRINT = """
+import sys
+from pathlib import Path
+from playwright.sync_api import sync_playwright
+source, chromium, args = Path(sys.argv[1]), sys.argv[2], sys.argv[3:]
+with sync_playwright() as p:
+    browser = p.chromium.launch(executable_path=chromium, headless=True, args=args)
+    page = browser.new_page(locale="ja-JP")
+    page.set_content(source.read_text())
+    source.with_suffix(".pdf").write_bytes(page.pdf(format="A4"))
+    page.set_viewport_size({"width": 794, "height": 1123})  # A4 at 96 dpi, for the eye
+    page.emulate_media(media="print")
+    page.screenshot(path=str(source.with_name("timetable_change_notice_a4.png")), full_page=True)
+    browser.close()
+"""
 
 
 def _normal_day(b) -> None:
@@ -96,20 +113,16 @@ def test_the_change_notice_prints_on_one_a4_page(muni, client_for):
     printable = re.sub(r"<script[^>]*></script>", "", printable)
     if not shutil.which(CHROMIUM) and not Path(CHROMIUM).exists():
         pytest.skip(f"{CHROMIUM} not found: the notice is not printed")
-    from playwright.sync_api import sync_playwright
-
-    # Its own Playwright, stopped before the test's database teardown (a running Playwright
-    # loop makes Django refuse database calls in this thread).
-    with sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS)
-        page = browser.new_page(locale="ja-JP")
-        page.set_content(printable)
-        pdf = page.pdf(format="A4")
-        page.set_viewport_size({"width": 794, "height": 1123})  # A4 at 96 dpi, for the eye
-        page.emulate_media(media="print")
-        SCREENSHOTS.mkdir(parents=True, exist_ok=True)
-        page.screenshot(path=str(SCREENSHOTS / "timetable_change_notice_a4.png"), full_page=True)
-        browser.close()
-    (SCREENSHOTS / "timetable_change_notice.pdf").write_bytes(pdf)
+    # Printed in a child process: the session's Playwright (browser tests) may already run
+    # an event loop in this thread, and a second sync Playwright refuses to start beside it.
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    source = SCREENSHOTS / "timetable_change_notice.html"
+    source.write_text(printable)
+    subprocess.run(
+        [sys.executable, "-c", PRINT, str(source), CHROMIUM, *CHROMIUM_ARGS],
+        check=True,
+        timeout=120,
+    )
+    pdf = (SCREENSHOTS / "timetable_change_notice.pdf").read_bytes()
     pages = len(re.findall(rb"/Type\s*/Page[^s]", pdf))
     assert pages == 1, pages
