@@ -15,6 +15,9 @@
 - ``timetable/changes/?school=<id>&date=``: GET the day's changes and lessons; POST one change;
   DELETE ``changes/<id>/?school=<id>``;
 - ``timetable/substitutes/?school=<id>&date=&absent=<staff>``: 代替 and 自習監督 candidates;
+- ``timetable/unavailability/?school=<id>&year=2026``: GET every teacher's 授業不可 periods;
+  POST ``{"school", "year", "staff", "slots": [[weekday, period]], "reason"}`` replaces one
+  teacher's;
 - ``timetable/hours/?school=<id>&year=2026[&as_of=]``: the 授業時数 tally (the board: every
   school without ``school``).
 
@@ -601,6 +604,59 @@ class HoursViewSet(viewsets.ViewSet):
         return Response(result)
 
 
+# --- teachers' unavailable periods (授業不可) -------------------------------------------------
+
+
+class UnavailabilityWriteSerializer(serializers.Serializer):
+    school = serializers.IntegerField()
+    year = serializers.IntegerField(required=False)
+    staff = serializers.IntegerField()
+    slots = serializers.ListField(
+        child=serializers.ListField(child=serializers.IntegerField(), min_length=2, max_length=2),
+        max_length=80,
+        default=list,
+    )
+    reason = serializers.CharField(max_length=60, default="", allow_blank=True)
+
+
+class UnavailabilityViewSet(viewsets.ViewSet):
+    @extend_schema(responses=None)
+    def list(self, request):
+        school = _school(request, request.query_params.get("school"))
+        year = _year(request.query_params.get("year"))
+        by_staff: dict[int, dict] = {}
+        for r in queries.unavailability_rows(school, year):
+            row = by_staff.setdefault(
+                r.staff_id,
+                {"staff": r.staff_id, "name": r.staff.name, "reason": r.reason, "slots": []},
+            )
+            row["slots"].append([r.weekday, r.period])
+        return Response(list(by_staff.values()))
+
+    @extend_schema(request=UnavailabilityWriteSerializer, responses=None)
+    def create(self, request):
+        body = UnavailabilityWriteSerializer(data=request.data)
+        body.is_valid(raise_exception=True)
+        d = body.validated_data
+        school = _school(request, d["school"], edit=True)
+        year = _year(d.get("year"))
+        staff = {s.pk: s for s in queries.timetable_staff(school, year)}.get(d["staff"])
+        if staff is None:
+            raise ValidationError({"staff": ["この学校の先生ではありません。"]})
+        rows = services.set_unavailability(  # a Django ValidationError answers 400 (api.errors)
+            by=_actor(request),
+            school=school,
+            school_year=year,
+            staff=staff,
+            slots=d["slots"],
+            reason=d["reason"],
+        )
+        return Response(
+            {"staff": staff.pk, "slots": [[r.weekday, r.period] for r in rows]},
+            status=status.HTTP_201_CREATED,
+        )
+
+
 router.register("timetable/bell-schedules", BellScheduleViewSet, basename="timetable-bells")
 router.register("timetable/rooms", RoomViewSet, basename="timetable-rooms")
 router.register("timetable/assignments", AssignmentViewSet, basename="timetable-assignments")
@@ -610,4 +666,7 @@ router.register("timetable/lessons", LessonViewSet, basename="timetable-lessons"
 router.register("timetable/class-weeks", ClassWeekViewSet, basename="timetable-class-weeks")
 router.register("timetable/changes", ChangeViewSet, basename="timetable-changes")
 router.register("timetable/substitutes", SubstituteViewSet, basename="timetable-substitutes")
+router.register(
+    "timetable/unavailability", UnavailabilityViewSet, basename="timetable-unavailability"
+)
 router.register("timetable/hours", HoursViewSet, basename="timetable-hours")

@@ -22,6 +22,7 @@ AUDIT_ACTIONS = {
     "timetable.school_subject.create": "学校独自の教科の登録",
     "timetable.school_subject.update": "学校独自の教科の時数の変更",
     "timetable.school_subject.delete": "学校独自の教科の削除",
+    "timetable.unavailability.set": "先生の授業不可時間の設定",
 }
 
 

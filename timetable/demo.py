@@ -85,38 +85,50 @@ def seed(municipality) -> None:
 
 
 SECOND_TERM = dt.date(DEMO_YEAR, 9, 1)
+# Hours above the standard that each subject keeps, so that a short day (短縮日課) or an
+# absence covered by 自習 does not make it fall short.
+MARGIN = 2
+Counts = tuple[tuple[int, ...], tuple[int, ...]]  # school days per weekday, 1学期 and 2学期
 
 
-def _weeks(school: School, year: SchoolYear) -> tuple[int, int]:
-    """School weeks before and from the 2学期: the fewest school days any weekday has."""
-    counts: dict[bool, dict[int, int]] = {False: defaultdict(int), True: defaultdict(int)}
-    for d in calendar.school_dates(school, year):
-        if d.is_school_day and d.date.weekday() < 5:
-            counts[d.date >= SECOND_TERM][d.date.weekday()] += 1
-    first, second = (min(counts[k].values()) if counts[k] else 17 for k in (False, True))
-    return first, second
+def _day_counts(school: School, year: SchoolYear, classes: list[Classroom]) -> dict[int, Counts]:
+    """Per class, the school days of each weekday before and from the 2学期, without the days
+    the class is closed (学級閉鎖, 学年閉鎖): what one weekly lesson is worth in hours."""
+    start, end = calendar.year_bounds(year)
+    days = [
+        d.date
+        for d in calendar.school_dates(school, year)
+        if d.is_school_day and d.date.weekday() < 5
+    ]
+    closures = [c for c in calendar.closures_of(school, start, end) if c.kind != "school"]
+    counts: dict[int, Counts] = {}
+    for c in classes:
+        closed = [x for x in closures if x.applies_to(c.grade, c.pk)]
+        terms = ([0] * 5, [0] * 5)
+        for day in days:
+            if not any(x.start <= day <= x.end for x in closed):
+                terms[day >= SECOND_TERM][day.weekday()] += 1
+        counts[c.pk] = (tuple(terms[0]), tuple(terms[1]))
+    return counts
 
 
 def _weekly(
-    standard: dict[str, int], weeks: tuple[int, int], slots: int
+    standard: dict[str, int], counts: Counts, slots: int
 ) -> tuple[dict[str, int], dict[str, int]]:
-    """Whole periods a week in the 1学期 and from the 2学期 that reach each subject's standard
-    hours with the least surplus (a subject of 1.3 periods a week gets 2 in one timetable and
-    1 in the other), within ``slots``."""
-    w1, w2 = weeks
+    """Whole periods a week in the 1学期 and from the 2学期 whose hours (on average weekdays)
+    reach each subject's standard (plus ``MARGIN``) with the least surplus; ``_tune`` then
+    corrects on the real weekdays."""
+    w1, w2 = sum(counts[0]) / 5, sum(counts[1]) / 5
     first, second = {}, {}
     for name, hours in standard.items():
-        base = hours // (w1 + w2)
-        rest = hours - base * (w1 + w2)
-        a = b = base
-        if rest > 0:
-            if rest <= w1:
-                a += 1
-            elif rest <= w2:
-                b += 1
-            else:
-                a, b = a + 1, b + 1
-        first[name], second[name] = a, b
+        target = hours + MARGIN
+        best = min(
+            (a * w1 + b * w2 - target, abs(a - b), a, b)
+            for a in range(0, 12)
+            for b in range(0, 12)
+            if abs(a - b) <= 3 and a * w1 + b * w2 >= target
+        )
+        first[name], second[name] = best[2], best[3]
     for weekly in (first, second):
         while sum(weekly.values()) > slots:  # the subject with the largest surplus gives
             name = max(weekly, key=lambda n: (first[n] * w1 + second[n] * w2 - standard[n], n))
@@ -159,14 +171,16 @@ def _school(school: School, year: SchoolYear) -> Timetable:
         .select_related("subject")
         .prefetch_related("teachers")
     }
-    weeks = _weeks(school, year)
+    counts = _day_counts(school, year, classes)
     slots = len(bell) * len(WEEKDAYS)
     capacity = {r.pk: r.capacity for r in rooms.values()}
     # (classroom, subject, teacher, room) per lesson still to place, per timetable
     todo: list[list[tuple[Classroom, Subject, int | None, int | None]]] = [[], []]
+    targets: dict[tuple[int, int], int] = {}
+    teachers_of: dict[tuple[int, int], list[int]] = {}
     for c in classes:
         standard = national.standard_hours(str(school.school_type), c.grade)
-        plans = _weekly(standard, weeks, slots)
+        plans = _weekly(standard, counts[c.pk], slots)
         for name in standard:
             subject = subjects.get(name)
             if subject is None:
@@ -177,21 +191,33 @@ def _school(school: School, year: SchoolYear) -> Timetable:
                 school.school_type == SchoolType.ELEMENTARY or name in HOMEROOM_SUBJECTS_JH
             ):
                 teachers = [homerooms[c.pk]] if c.pk in homerooms else []
+            teachers_of[(c.pk, subject.pk)] = teachers
+            targets[(c.pk, subject.pk)] = standard[name] + MARGIN
+            room = rooms[ROOM_OF[name]].pk if name in ROOM_OF else None
+            for i, weekly in enumerate(plans):
+                todo[i] += [(c, subject, teachers[0] if teachers else None, room)] * weekly[name]
+    placed = [_fill(lessons, len(bell), capacity) for lessons in todo]
+    _tune(placed, todo, counts, targets, len(bell), capacity)
+    for c in classes:
+        for name in national.standard_hours(str(school.school_type), c.grade):
+            subject = subjects.get(name)
+            if subject is None:
+                continue
             teaching.save_assignment(
                 by=BY,
                 school=school,
                 school_year=year,
                 classroom=c,
                 subject=subject,
-                teachers=Staff.objects.filter(pk__in=teachers),
-                weekly_periods=plans[1][name],  # the 2学期's: the timetable of most of the year
+                teachers=Staff.objects.filter(pk__in=teachers_of[(c.pk, subject.pk)]),
+                # the 2学期's: the timetable of most of the year
+                weekly_periods=sum(
+                    1 for (x, s, _, _), _ in placed[1] if x.pk == c.pk and s.pk == subject.pk
+                ),
             )
-            room = rooms[ROOM_OF[name]].pk if name in ROOM_OF else None
-            for i, weekly in enumerate(plans):
-                todo[i] += [(c, subject, teachers[0] if teachers else None, room)] * weekly[name]
-    for timetable, lessons in zip(timetables, todo, strict=True):
+    for timetable, lessons in zip(timetables, placed, strict=True):
         by_class: dict[int, list[dict]] = defaultdict(list)
-        for (c, subject, teacher, room), (wd, p) in _fill(lessons, len(bell), capacity):
+        for (c, subject, teacher, room), (wd, p) in lessons:
             by_class[c.pk].append(
                 {
                     "weekday": wd,
@@ -215,10 +241,7 @@ def _fill(todo, periods: int, capacity: dict[int, int]):
     over the week: a class's lessons of one subject go to different days first.
     """
     slots = [(wd, p) for p in range(1, periods + 1) for wd in WEEKDAYS]
-    class_busy: dict[int, set] = defaultdict(set)
-    teacher_busy: dict[int, set] = defaultdict(set)
-    room_use: dict[tuple[int, tuple[int, int]], int] = defaultdict(int)
-    days_of: dict[tuple[int, int], set[int]] = defaultdict(set)
+    busy = _Busy.empty(capacity)
     load = defaultdict(int)
     for _, _, t, _ in todo:
         if t:
@@ -227,7 +250,6 @@ def _fill(todo, periods: int, capacity: dict[int, int]):
         enumerate(todo),
         key=lambda it: (-(load[it[1][2]] if it[1][2] else 0), it[1][3] is None, it[1][0].pk, it[0]),
     )
-    busy = _Busy(class_busy, teacher_busy, room_use, days_of, capacity)
     result = []
     for _, lesson in order:
         c, subject = lesson[0], lesson[1]
@@ -238,15 +260,93 @@ def _fill(todo, periods: int, capacity: dict[int, int]):
         )
         if slot is None:
             continue
-        teacher, room = lesson[2], lesson[3]
-        class_busy[c.pk].add(slot)
-        if teacher:
-            teacher_busy[teacher].add(slot)
-        if room:
-            room_use[(room, slot)] += 1
-        days_of[(c.pk, subject.pk)].add(slot[0])
-        result.append(((c, subject, teacher, room), slot))
+        busy.take(lesson, slot)
+        result.append((lesson, slot))
     return result
+
+
+def _tune(placed, todo, counts: dict[int, Counts], targets, periods: int, capacity) -> None:
+    """Make each class's subjects reach their target hours on the real weekdays with the least
+    surplus: add a lesson where one is short, drop or move one where the surplus allows.
+
+    ``placed``: per timetable, the (lesson, slot) pairs of ``_fill`` (changed in place). A
+    class's 総授業時数 then stays close to the standard (well under 1,086 a year)."""
+    slots = [(wd, p) for p in range(1, periods + 1) for wd in WEEKDAYS]
+    busy = [_Busy.empty(capacity) for _ in placed]
+    for term, pairs in enumerate(placed):
+        for lesson, slot in pairs:
+            busy[term].take(lesson, slot)
+    kinds: dict[tuple[int, int], tuple] = {}
+    for lessons in todo:
+        for lesson in lessons:
+            kinds.setdefault((lesson[0].pk, lesson[1].pk), lesson)
+
+    def worth(lesson, term: int, slot) -> int:
+        return counts[lesson[0].pk][term][slot[0]]
+
+    for key, lesson in kinds.items():
+        _tune_subject(placed, busy, slots, lesson, targets[key], worth)
+
+
+def _tune_subject(placed, busy, slots, lesson, target: int, worth) -> None:
+    key = (lesson[0].pk, lesson[1].pk)
+    terms = range(len(placed))
+
+    def mine():
+        return [
+            (term, i, x, slot)
+            for term in terms
+            for i, (x, slot) in enumerate(placed[term])
+            if (x[0].pk, x[1].pk) == key
+        ]
+
+    def hours() -> int:
+        return sum(worth(x, term, slot) for term, _, x, slot in mine())
+
+    roomless = (*lesson[:3], None)  # a special room that is full: the class's own room
+    while hours() < target:  # add the lesson that covers the gap with the least surplus
+        need = target - hours()
+        options = [
+            (x is roomless, worth(x, t, s) < need, abs(worth(x, t, s) - need), t, s, x)
+            for x in dict.fromkeys((lesson, roomless))
+            for t in terms
+            for s in slots
+            if busy[t].free(x, s, spread=False)
+        ]
+        if not options:
+            break
+        *_, term, slot, x = min(options)
+        busy[term].take(x, slot)
+        placed[term].append((x, slot))
+    while True:  # drop the lesson worth the most that the surplus can spare
+        spare = hours() - target
+        drops = [
+            (worth(x, term, slot), term, i, x, slot)
+            for term, i, x, slot in mine()
+            if worth(x, term, slot) <= spare
+        ]
+        if not drops:
+            break
+        _, term, i, x, slot = max(drops)
+        busy[term].give(x, slot)
+        del placed[term][i]
+    while True:  # move a lesson to a weekday (or term) worth fewer days, as the surplus allows
+        spare = hours() - target
+        moves = [
+            (worth(x, term, slot) - worth(x, t, s), term, i, x, slot, t, s)
+            for term, i, x, slot in mine()
+            for t in terms
+            for s in slots
+            if 0 < worth(x, term, slot) - worth(x, t, s) <= spare
+            and busy[t].free(x, s, spread=False)
+        ]
+        if not moves:
+            break
+        _, term, i, x, slot, t, s = max(moves)
+        busy[term].give(x, slot)
+        del placed[term][i]
+        busy[t].take(x, s)
+        placed[t].append((x, s))
 
 
 @dataclass
@@ -256,6 +356,28 @@ class _Busy:
     rooms: dict
     days: dict
     capacity: dict
+
+    @classmethod
+    def empty(cls, capacity: dict[int, int]) -> _Busy:
+        return cls(defaultdict(set), defaultdict(set), defaultdict(int), defaultdict(set), capacity)
+
+    def take(self, lesson, slot) -> None:
+        c, subject, teacher, room = lesson
+        self.classes[c.pk].add(slot)
+        if teacher:
+            self.teachers[teacher].add(slot)
+        if room:
+            self.rooms[(room, slot)] += 1
+        self.days[(c.pk, subject.pk)].add(slot[0])
+
+    def give(self, lesson, slot) -> None:
+        c, subject, teacher, room = lesson
+        self.classes[c.pk].discard(slot)
+        if teacher:
+            self.teachers[teacher].discard(slot)
+        if room:
+            self.rooms[(room, slot)] -= 1
+        # days: a spreading hint only; a freed weekday may still hold another of these lessons
 
     def free(self, lesson, slot, *, spread: bool) -> bool:
         c, subject, teacher, room = lesson

@@ -337,3 +337,33 @@ class SchoolSubject(models.Model):
 
     def __str__(self) -> str:
         return str(self.subject)
+
+
+class Unavailability(models.Model):
+    """A period a teacher cannot teach at a school in a school year (非常勤, 兼務先の日,
+    定例の会議): weekday × period with a reason. Fed to the clash check and to substitutes."""
+
+    school = models.ForeignKey(School, on_delete=models.CASCADE, related_name="+")
+    school_year = models.ForeignKey(SchoolYear, on_delete=models.PROTECT, related_name="+")
+    staff = models.ForeignKey(Staff, on_delete=models.CASCADE, related_name="+")
+    weekday = models.PositiveSmallIntegerField("曜日", choices=WEEKDAYS)
+    period = models.PositiveSmallIntegerField("校時")
+    reason = models.CharField("理由", max_length=60, blank=True)
+
+    class Meta:
+        verbose_name = "授業不可の時間"
+        verbose_name_plural = "授業不可の時間"
+        ordering = ["school", "school_year", "staff", "weekday", "period"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["school", "school_year", "staff", "weekday", "period"],
+                name="unavailability_unique",
+            ),
+            models.CheckConstraint(
+                condition=Q(weekday__lte=5) & Q(period__gte=1) & Q(period__lte=12),
+                name="unavailability_slot",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.staff_id} {self.weekday}-{self.period}"

@@ -35,6 +35,7 @@ from timetable.models import (
     Lesson,
     Room,
     Timetable,
+    Unavailability,
 )
 
 # --- years and timetables ------------------------------------------------------------------
@@ -431,6 +432,52 @@ def clash_inputs(
     return lessons, rooms, assignments
 
 
+def unavailable_slots(school: School, school_year: SchoolYear) -> dict[int, set[rules.Slot]]:
+    """Teacher -> the (weekday, period) slots they cannot teach at this school (one query)."""
+    found: dict[int, set[rules.Slot]] = defaultdict(set)
+    for staff_id, weekday, period in Unavailability.objects.filter(
+        school=school, school_year=school_year
+    ).values_list("staff_id", "weekday", "period"):
+        found[staff_id].add((weekday, period))
+    return dict(found)
+
+
+def unavailability_rows(school: School, school_year: SchoolYear) -> list[Unavailability]:
+    return list(
+        Unavailability.objects.filter(school=school, school_year=school_year).select_related(
+            "staff"
+        )
+    )
+
+
+def timetable_staff(school: School, school_year: SchoolYear) -> list[Staff]:
+    """The teachers of a school's timetable: assigned, homeroom, or already marked unavailable."""
+    classes = list(
+        Classroom.objects.filter(school=school, school_year=school_year).values_list(
+            "pk", flat=True
+        )
+    )
+    ids = {t.pk for a in _assignments(school, school_year) for t in a.teachers.all()}
+    ids |= {t for ts in _homerooms(classes).values() for t in ts}
+    ids |= set(
+        Unavailability.objects.filter(school=school, school_year=school_year).values_list(
+            "staff_id", flat=True
+        )
+    )
+    return list(Staff.objects.filter(pk__in=ids).order_by("kana", "name", "pk"))
+
+
+def school_staff(school: School, school_year: SchoolYear) -> list[Staff]:
+    """Everyone who may teach at the school this year: any role there, or already teaching."""
+    ids = set(
+        RoleAssignment.objects.filter(school=school, school_year=school_year).values_list(
+            "staff_id", flat=True
+        )
+    )
+    ids |= {s.pk for s in timetable_staff(school, school_year)}
+    return list(Staff.objects.filter(pk__in=ids).order_by("kana", "name", "pk"))
+
+
 def timetable_clashes(timetable: Timetable) -> list[rules.Clash]:
     """Every clash of a weekly timetable (constant number of queries)."""
     return grid(timetable.school, timetable.school_year, timetable=timetable).clashes
@@ -475,6 +522,7 @@ def grid(
                 assignments, classes, homerooms, subjects, for_clashes=True
             ),
             other_lessons=_other_school_lessons(timetable, teacher_ids, date),
+            unavailable=unavailable_slots(school, school_year),
             names=names,
         )
     placements = rules.placed_vs_assigned(
@@ -863,6 +911,7 @@ def substitute_suggestions(
         ),
         duties=duties,
         absent=away,
+        unavailable=unavailable_slots(school, year) if year else {},
         names=all_names,
     )
     return suggestions, all_names

@@ -28,6 +28,7 @@ from timetable.models import (
     Lesson,
     Room,
     Timetable,
+    Unavailability,
 )
 
 MAX_PERIOD = 12
@@ -216,6 +217,65 @@ def delete_room(room: Room, *, by: Actor) -> None:
     _require(by, room.school_id)
     audit.record(by, "timetable.room.delete", room, school=room.school, changes={"name": room.name})
     room.delete()
+
+
+# --- teachers' unavailable periods (授業不可) -----------------------------------------------
+
+
+@transaction.atomic
+def set_unavailability(
+    *,
+    by: Actor,
+    school: School,
+    school_year: SchoolYear,
+    staff: Staff,
+    slots: Iterable[object],
+    reason: str = "",
+) -> list[Unavailability]:
+    """Replace a teacher's unavailable periods at a school for a year (one reason for all)."""
+    _require(by, school.pk)
+    _writable(school_year)
+    reason = (reason or "").strip()
+    if len(reason) > 60:
+        raise ValidationError({"reason": "理由は60文字以内で入力してください。"})
+    wanted: set[tuple[int, int]] = set()
+    for slot in slots:
+        try:
+            weekday, period = (int(v) for v in slot)  # type: ignore[union-attr]
+        except (TypeError, ValueError):
+            raise ValidationError({"slots": "曜日と校時の指定が正しくありません。"}) from None
+        if not (0 <= weekday <= 5 and 1 <= period <= MAX_PERIOD):
+            raise ValidationError({"slots": "曜日は月〜土、校時は1〜12で指定してください。"})
+        wanted.add((weekday, period))
+    before = sorted(
+        Unavailability.objects.filter(
+            school=school, school_year=school_year, staff=staff
+        ).values_list("weekday", "period")
+    )
+    Unavailability.objects.filter(school=school, school_year=school_year, staff=staff).delete()
+    rows = Unavailability.objects.bulk_create(
+        Unavailability(
+            school=school,
+            school_year=school_year,
+            staff=staff,
+            weekday=w,
+            period=p,
+            reason=reason,
+        )
+        for w, p in sorted(wanted)
+    )
+    audit.record(
+        by,
+        "timetable.unavailability.set",
+        staff,
+        school=school,
+        changes={
+            "school_year": school_year.year,
+            "slots": [[list(x) for x in before], [list(x) for x in sorted(wanted)]],
+            "reason": reason,
+        },
+    )
+    return rows
 
 
 # --- the weekly timetable ------------------------------------------------------------------

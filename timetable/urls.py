@@ -22,13 +22,23 @@ urlpatterns = [
     path("schools/<int:pk>/rooms/", views.room_save, name="room-save"),
     path("schools/<int:pk>/rooms/<int:room_pk>/delete/", views.room_delete, name="room-delete"),
     path("schools/<int:pk>/changes/", views.changes, name="changes"),
+    path("schools/<int:pk>/changes/notice/", views.changes_notice, name="changes-notice"),
     path("schools/<int:pk>/changes/add/", views.change_add, name="change-add"),
     path(
         "schools/<int:pk>/changes/<int:change_pk>/delete/",
         views.change_delete,
         name="change-delete",
     ),
+    path("schools/<int:pk>/unavailable/", views.unavailability, name="unavailability"),
     path("schools/<int:pk>/hours/", views.hours, name="hours"),
+    path("schools/<int:pk>/groups/", views.groups, name="groups"),
+    path("schools/<int:pk>/groups/<int:group_pk>/delete/", views.group_delete, name="group-delete"),
+    path("schools/<int:pk>/assignments/save/", views.assignment_save, name="assignment-save"),
+    path(
+        "schools/<int:pk>/assignments/<int:assignment_pk>/delete/",
+        views.assignment_delete,
+        name="assignment-delete",
+    ),
     path("schools/<int:pk>/assignments/", views.assignments, name="assignments"),
     path(
         "schools/<int:pk>/assignments/<int:assignment_pk>/",

@@ -18,10 +18,11 @@ from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_POST
 
+from schools import queries as school_queries
 from schools import teaching
 from schools.imports import store
 from schools.imports.base import ImportRefused
-from schools.models import School, SchoolYear, Staff
+from schools.models import Classroom, School, SchoolYear, Staff, Student, Subject, TeachingGroup
 from schools.permissions import as_pk, staff_required
 from timetable import curriculum, excel, imports, national, queries, rules, services
 from timetable import jobs as timetable_jobs
@@ -153,7 +154,10 @@ def _edit_context(classroom, timetable, result=None) -> dict:
             own = [x for x in lessons if x.classroom_id == classroom.pk and x.period == slot[1]]
             if own:
                 cells[slot] = own[0]
-    slots = [[(wd, p, cells.get((wd, p))) for wd in grid_view.weekdays] for p in grid_view.periods]
+    slots = [
+        [(wd, p, cells.get((wd, p)), f"{WEEKDAY_LABELS[wd]}曜{p}校時") for wd in grid_view.weekdays]
+        for p in grid_view.periods
+    ]
     mine = [
         c for c in grid_view.clashes if any(classroom.pk in x.group.classrooms for x in c.lessons)
     ]
@@ -512,6 +516,92 @@ def changes(request: HttpRequest, pk: int) -> HttpResponse:
     )
 
 
+def _notice_rows(view: queries.DayView) -> tuple[list[dict], list[dict]]:
+    """変更連絡: per-lesson changes in period order, and the whole-day ones (校時表, 曜日振替)."""
+    lessons: list[dict] = []
+    day: list[dict] = []
+    for c in view.changes:
+        teachers = "・".join(t.name for t in c.teachers.all())
+        if c.kind == DailyChange.Kind.BELL:
+            day.append(
+                {
+                    "kind": c.get_kind_display(),
+                    "what": c.bell_schedule.name if c.bell_schedule else "通常",
+                    "note": c.note,
+                }
+            )
+            continue
+        if c.kind == DailyChange.Kind.WEEKDAY:
+            what = f"{c.get_weekday_display()}曜日の時間割で授業" if c.weekday is not None else ""
+            day.append({"kind": c.get_kind_display(), "what": what, "note": c.note})
+            continue
+        lesson = c.lesson
+        where = ""
+        if lesson is not None:
+            row = view.lessons_by_id.get(lesson.pk)  # carries its group (no extra query)
+            if lesson.classroom_id:
+                where = lesson.classroom.label
+            elif row is not None and row.group is not None:
+                where = " ".join(x for x in (row.group.name, row.section) if x)
+        elif c.classroom is not None:
+            where = c.classroom.label
+        period = lesson.period if lesson is not None else c.period
+        before = lesson.subject.name if lesson is not None else ""
+        after = ""
+        who = ""
+        if c.kind == DailyChange.Kind.CANCEL:
+            after = "なし"
+        elif c.kind == DailyChange.Kind.MOVE:
+            after = f"{c.period}校時へ移動"
+        elif c.kind == DailyChange.Kind.SWAP:
+            before = f"{c.period}校時"
+            after = f"{c.other_period}校時と交換"
+        elif c.kind == DailyChange.Kind.ADD:
+            after = c.subject.name if c.subject else ""
+            who = teachers
+        elif c.kind == DailyChange.Kind.SUBSTITUTE:
+            after = before
+            who = f"{c.absent.name} → {teachers}" if c.absent else teachers
+        elif c.kind == DailyChange.Kind.SELF_STUDY:
+            after = "自習"
+            who = f"{c.absent.name} → {teachers}（監督）" if c.absent else f"{teachers}（監督）"
+        lessons.append(
+            {
+                "period": period or 0,
+                "where": where,
+                "kind": c.get_kind_display(),
+                "before": before,
+                "after": after,
+                "who": who,
+                "room": c.room.name if c.room else "",
+                "note": c.note,
+            }
+        )
+    lessons.sort(key=lambda r: (r["period"], r["where"]))
+    return lessons, day
+
+
+@staff_required
+def changes_notice(request: HttpRequest, pk: int) -> HttpResponse:
+    """変更連絡: a date's changes on one A4 page for the staff room (print CSS)."""
+    school = _school(request, pk)
+    date = _date(request.GET.get("date"), timezone.localdate())
+    view = queries.school_day(school, date)
+    lessons, day = _notice_rows(view)
+    return render(
+        request,
+        "timetable/changes_notice.html",
+        {
+            "school": school,
+            "date": date,
+            "weekday": WEEKDAY_LABELS[date.weekday()] if date.weekday() < 6 else "日",
+            "lessons": lessons,
+            "day": day,
+            "printed": timezone.localtime(),
+        },
+    )
+
+
 @staff_required
 @require_POST
 def change_add(request: HttpRequest, pk: int) -> HttpResponse:
@@ -648,8 +738,11 @@ def assignments(request: HttpRequest, pk: int) -> HttpResponse:
             "school": school,
             "year": year,
             "assignments": teaching.assignments_of(school, year),
-            "can_edit": request.actor.can_edit_timetable(school.pk),
+            "can_edit": request.actor.can_edit_timetable(school.pk) and not year.is_read_only,
             "subjects": curriculum.subjects_of(school),
+            "staff": queries.school_staff(school, year),
+            "classes": Classroom.objects.filter(school=school, school_year=year),
+            "groups": teaching.groups_of(school, year),
         },
     )
 
@@ -962,3 +1055,238 @@ def grid_import_confirm(request: HttpRequest, pk: int) -> HttpResponse:
     note = f"（重なり {plan.clashes} 件）" if plan.clashes else ""
     messages.success(request, f"時間割を取り込みました（{len(plan.changed)}学級を変更）{note}。")
     return redirect(back)
+
+
+# --- teachers' unavailable periods (授業不可) ---------------------------------------------------
+
+
+def _periods_of(school: School, year: SchoolYear) -> list[int]:
+    bell = queries.default_bell(school, year)
+    numbers = [p.number for p in bell.periods.all()] if bell is not None else []
+    return numbers or list(range(1, 7))
+
+
+@staff_required
+def unavailability(request: HttpRequest, pk: int) -> HttpResponse:
+    """授業不可の時間: per teacher a weekday × period grid of checkboxes with a reason."""
+    school = _school(request, pk, edit=request.method == "POST")
+    year = _year(request)
+    staff = queries.timetable_staff(school, year)
+    by_id = {s.pk: s for s in staff}
+    chosen = by_id.get(as_pk(request.GET.get("staff") or request.POST.get("staff")) or 0)
+    if request.method == "POST":
+        if chosen is None:
+            raise Http404("先生が見つかりません。")
+        slots = []
+        for value in request.POST.getlist("slot"):
+            weekday, _, period = str(value).partition("-")
+            slots.append((weekday, period))
+        try:
+            services.set_unavailability(
+                by=request.actor,
+                school=school,
+                school_year=year,
+                staff=chosen,
+                slots=slots,
+                reason=request.POST.get("reason", ""),
+            )
+        except ValidationError as exc:
+            _errors(request, exc)
+        else:
+            messages.success(request, f"{chosen.name}先生の授業不可の時間を保存しました。")
+        return redirect(
+            f"{reverse('timetable:unavailability', args=[school.pk])}"
+            f"?year={year.year}&staff={chosen.pk}"
+        )
+    rows = queries.unavailability_rows(school, year)
+    marked: dict[int, set[tuple[int, int]]] = {}
+    reasons: dict[int, str] = {}
+    for r in rows:
+        marked.setdefault(r.staff_id, set()).add((r.weekday, r.period))
+        if r.reason:
+            reasons[r.staff_id] = r.reason
+    periods = _periods_of(school, year)
+    weekdays = list(range(5))  # 月〜金: the grid has no Saturday lessons
+    mine = marked.get(chosen.pk, set()) if chosen else set()
+    grid_rows = [
+        (
+            p,
+            [(w, f"{w}-{p}", (w, p) in mine, f"{WEEKDAY_LABELS[w]}曜{p}校時") for w in weekdays],
+        )
+        for p in periods
+    ]
+    summary = [
+        (
+            s,
+            "、".join(f"{WEEKDAY_LABELS[w]}{p}" for w, p in sorted(marked[s.pk])),
+            reasons.get(s.pk, ""),
+        )
+        for s in staff
+        if s.pk in marked
+    ]
+    return render(
+        request,
+        "timetable/unavailability.html",
+        {
+            "school": school,
+            "year": year,
+            "staff": [(s, len(marked.get(s.pk, ()))) for s in staff],
+            "chosen": chosen,
+            "reason": reasons.get(chosen.pk, "") if chosen else "",
+            "weekday_labels": [WEEKDAY_LABELS[w] for w in weekdays],
+            "grid_rows": grid_rows,
+            "summary": summary,
+            "can_edit": request.actor.can_edit_timetable(school.pk) and not year.is_read_only,
+        },
+    )
+
+
+# --- teaching groups (授業グループ) and assignments (担当) -------------------------------------
+
+
+@staff_required
+def groups(request: HttpRequest, pk: int) -> HttpResponse:
+    """授業グループ: 合同, 分割, 選択, 交流 with their classes and students; create and edit."""
+    school = _school(request, pk, edit=request.method == "POST")
+    year = _year(request)
+    existing = {g.pk: g for g in teaching.groups_of(school, year).prefetch_related("students")}
+    wanted = as_pk(request.GET.get("group") or request.POST.get("group"))
+    chosen = existing.get(wanted or 0)
+    if request.method == "POST":
+        if wanted and chosen is None:
+            raise Http404("グループが見つかりません。")
+        classes = list(
+            Classroom.objects.filter(
+                school=school,
+                school_year=year,
+                pk__in=[as_pk(v) or 0 for v in request.POST.getlist("classes")],
+            )
+        )
+        students = list(
+            Student.objects.filter(
+                enrolments__classroom__school=school,
+                enrolments__classroom__school_year=year,
+                pk__in=[as_pk(v) or 0 for v in request.POST.getlist("students")],
+            ).distinct()
+        )
+        try:
+            group = teaching.save_group(
+                by=request.actor,
+                school=school,
+                school_year=year,
+                kind=request.POST.get("kind", ""),
+                name=request.POST.get("name", ""),
+                classes=classes,
+                students=students,
+                group=chosen,
+            )
+        except ValidationError as exc:
+            _errors(request, exc)
+            target = f"?year={year.year}" + (f"&group={chosen.pk}" if chosen else "")
+        else:
+            messages.success(request, f"グループ「{group.name}」を保存しました。")
+            target = f"?year={year.year}&group={group.pk}"
+        return redirect(reverse("timetable:groups", args=[school.pk]) + target)
+    roster = school_queries.school_roster(school, year)
+    in_group = {s.pk for s in chosen.students.all()} if chosen else set()
+    class_ids = {c.pk for c in chosen.classes.all()} if chosen else set()
+    return render(
+        request,
+        "timetable/groups.html",
+        {
+            "school": school,
+            "year": year,
+            "groups": list(existing.values()),
+            "chosen": chosen,
+            "kinds": TeachingGroup.Kind.choices,
+            "classes": [(b.classroom, b.classroom.pk in class_ids) for b in roster],
+            "roster": [
+                (
+                    b.classroom,
+                    [(e.student, e.student.pk in in_group) for e in b.enrolments if not e.left_on],
+                    any(e.student.pk in in_group for e in b.enrolments),
+                )
+                for b in roster
+            ],
+            "can_edit": request.actor.can_edit_timetable(school.pk) and not year.is_read_only,
+        },
+    )
+
+
+@staff_required
+@require_POST
+def group_delete(request: HttpRequest, pk: int, group_pk: int) -> HttpResponse:
+    school = _school(request, pk, edit=True)
+    group = get_object_or_404(TeachingGroup, pk=group_pk, school=school)
+    year = group.school_year
+    try:
+        teaching.delete_group(group, by=request.actor)
+    except ValidationError as exc:
+        _errors(request, exc)
+    else:
+        messages.success(request, "グループを削除しました。")
+    return redirect(f"{reverse('timetable:groups', args=[school.pk])}?year={year.year}")
+
+
+@staff_required
+@require_POST
+def assignment_save(request: HttpRequest, pk: int) -> HttpResponse:
+    """担当の追加・変更: a class (or group) × subject, its teachers (TT: several) and 週時数."""
+    school = _school(request, pk, edit=True)
+    year = _year(request)
+    classroom = group = None
+    target = str(request.POST.get("target", ""))
+    kind, _, key = target.partition("-")
+    if kind == "c":
+        classroom = Classroom.objects.filter(
+            school=school, school_year=year, pk=as_pk(key) or 0
+        ).first()
+    elif kind == "g":
+        group = TeachingGroup.objects.filter(
+            school=school, school_year=year, pk=as_pk(key) or 0
+        ).first()
+    subject = Subject.objects.filter(
+        school_type=school.school_type, pk=as_pk(request.POST.get("subject")) or 0
+    ).first()
+    staff = {s.pk: s for s in queries.school_staff(school, year)}
+    chosen = [
+        staff[t]
+        for t in dict.fromkeys(as_pk(v) for v in request.POST.getlist("teachers"))
+        if t in staff
+    ]
+    back = f"{reverse('timetable:assignments', args=[school.pk])}?year={year.year}"
+    if subject is None or (classroom is None and group is None):
+        messages.error(request, "学級（またはグループ）と教科を選んでください。")
+        return redirect(back)
+    try:
+        teaching.save_assignment(
+            by=request.actor,
+            school=school,
+            school_year=year,
+            subject=subject,
+            classroom=classroom,
+            group=group,
+            teachers=chosen,
+            weekly_periods=request.POST.get("weekly_periods"),
+        )
+    except ValidationError as exc:
+        _errors(request, exc)
+    else:
+        where = classroom.label if classroom else group.name
+        messages.success(request, f"{where} {subject.name}の担当を保存しました。")
+    return redirect(back)
+
+
+@staff_required
+@require_POST
+def assignment_delete(request: HttpRequest, pk: int, assignment_pk: int) -> HttpResponse:
+    school = _school(request, pk, edit=True)
+    year = _year(request)
+    assignment = get_object_or_404(teaching.assignments_of(school, year), pk=assignment_pk)
+    try:
+        teaching.delete_assignment(assignment, by=request.actor)
+    except ValidationError as exc:
+        _errors(request, exc)
+    else:
+        messages.success(request, "担当を削除しました。")
+    return redirect(f"{reverse('timetable:assignments', args=[school.pk])}?year={year.year}")

@@ -239,6 +239,7 @@ def build(muni: Municipality, other_muni: Municipality) -> World:
         "room": room.pk,
         "assignment": assignment.pk,
         "group": group.pk,
+        "group_pk": group.pk,
         "bell-day": bell_day.pk,
         "lesson": lesson.pk,
         "change": change.pk,

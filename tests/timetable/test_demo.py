@@ -21,7 +21,8 @@ def test_demo_timetables_are_complete_and_clash_free(demo_muni, demo_site):
         for row in grid.rows:
             if row.classroom.grade is None:
                 continue
-            assert row.placed >= 24, (school.name, row.classroom.label, row.placed)
+            # a full week: 1年's 850 hours over the calendar's ~38 weeks are 22-23 periods
+            assert row.placed >= 22, (school.name, row.classroom.label, row.placed)
             assert all(p.placed == p.assigned for p in row.placements), row.classroom.label
     assert Lesson.objects.count() > 500
     assert DailyChange.objects.filter(kind="cancel").count() >= 4
