@@ -595,42 +595,52 @@ def _rollover_record(request: HttpRequest, school: School) -> SchoolRollover:
 @staff_required
 @require_POST
 def rollover_prepare(request: HttpRequest, pk: int) -> HttpResponse:
-    school = request.actor.managed_school_or_404(pk)
-    try:
-        record = year_rollover.rollover_school(school, by=request.actor)
-    except ValidationError as exc:
-        _refuse(request, exc)
-    else:
-        messages.success(
-            request,
-            f"仮年度更新を行いました: 進級 {record.promoted} 名、卒業 {record.graduated} 名。",
-        )
-    return redirect("schools:rollover", school.pk)
+    return _rollover_step(
+        request,
+        pk,
+        lambda school: year_rollover.rollover_school(school, by=request.actor),
+        lambda record: (
+            f"仮年度更新を行いました: 進級 {record.promoted} 名、卒業 {record.graduated} 名。"
+        ),
+    )
 
 
 @staff_required
 @require_POST
 def rollover_cancel(request: HttpRequest, pk: int) -> HttpResponse:
-    school = request.actor.managed_school_or_404(pk)
-    try:
-        year_rollover.cancel_rollover(_rollover_record(request, school), by=request.actor)
-    except ValidationError as exc:
-        _refuse(request, exc)
-    else:
-        messages.success(request, "年度更新を取り消しました。")
-    return redirect("schools:rollover", school.pk)
+    return _rollover_step(
+        request,
+        pk,
+        lambda school: year_rollover.cancel_rollover(
+            _rollover_record(request, school), by=request.actor
+        ),
+        lambda _: "年度更新を取り消しました。",
+    )
 
 
 @staff_required
 @require_POST
 def rollover_confirm(request: HttpRequest, pk: int) -> HttpResponse:
+    return _rollover_step(
+        request,
+        pk,
+        lambda school: year_rollover.confirm_rollover(
+            _rollover_record(request, school), by=request.actor
+        ),
+        lambda _: "年度更新を確定しました。下書きの役割が有効になりました。",
+    )
+
+
+def _rollover_step(request: HttpRequest, pk: int, step, done) -> HttpResponse:
+    """One roll-over action of a school the actor manages: a refusal becomes a message, the
+    outcome ``done(result)`` a success message; back to the school's roll-over page."""
     school = request.actor.managed_school_or_404(pk)
     try:
-        year_rollover.confirm_rollover(_rollover_record(request, school), by=request.actor)
+        result = step(school)
     except ValidationError as exc:
         _refuse(request, exc)
     else:
-        messages.success(request, "年度更新を確定しました。下書きの役割が有効になりました。")
+        messages.success(request, done(result))
     return redirect("schools:rollover", school.pk)
 
 
