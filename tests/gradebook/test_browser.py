@@ -205,3 +205,103 @@ def test_demo_tour(page, live_url, tama_demo):  # noqa: F811
     page.goto(base + "/grades/settings/")
     page.locator("details summary").click()
     shot(page, "settings")
+
+
+def _topmost_is(page, selector: str) -> bool:
+    """Whether the element is on screen and nothing (a sticky cell, a bar) covers its centre."""
+    return page.evaluate(
+        """(sel) => { const el = document.querySelector(sel); const r = el.getBoundingClientRect();
+        const x = r.left + r.width / 2, y = r.top + r.height / 2;
+        if (y < 0 || y > innerHeight || x < 0 || x > innerWidth) return false;
+        const top = document.elementFromPoint(x, y); return top === el || el.contains(top); }""",
+        selector,
+    )
+
+
+def _rows_in_view(page) -> int:
+    return page.evaluate(
+        """() => { const wrap = document.querySelector('.grid-wrap').getBoundingClientRect();
+        const head = document.querySelector('.scoregrid thead').getBoundingClientRect();
+        const top = Math.max(head.bottom, wrap.top), bottom = Math.min(wrap.bottom, innerHeight);
+        return [...document.querySelectorAll('.scoregrid tbody tr')].filter(tr => {
+          const r = tr.getBoundingClientRect(); return r.top >= top - 1 && r.bottom <= bottom + 1; }).length; }"""
+    )
+
+
+@pytest.mark.parametrize(
+    "width,touch,rows",
+    [(1366, False, 14), (1024, False, 14), (1024, True, 11)],
+    ids=["pc-1366", "pc-1024", "tablet-1024"],
+)
+def test_score_grid_on_one_screen(browser, live_url, tama_demo, width, touch, rows):  # noqa: F811
+    """First view of a class's grid: the save button can be pressed, most of the class shows
+    (PC rows are compact; a touch screen keeps 44 px targets), and the last student too."""
+    context = browser.new_context(
+        viewport={"width": width, "height": 768}, locale="ja-JP", has_touch=touch
+    )
+    page = context.new_page()
+    base = live_url("tama")
+    demo_login(page, base, "math-jh1")
+    page.goto(base + "/grades/")
+    page.locator("table.list a", has_text="1学期").first.click()
+    assert page.locator("table.scoregrid tbody tr").count() > 20
+    name = f"gradebook_grid_{'tablet' if touch else 'pc'}_{width}"
+    page.screenshot(path=f"artifacts/screenshots/{name}.png")
+    assert _topmost_is(page, "#grid-save")
+    assert _rows_in_view(page) >= rows, _rows_in_view(page)
+    # moving down to the last student keeps the save button in view and uncovered
+    page.locator("tbody tr").first.locator("input[data-a]").first.focus()
+    for _ in range(page.locator("tbody tr").count()):
+        page.keyboard.press("Enter")
+    assert page.evaluate(
+        "document.activeElement.closest('tr') === document.querySelector('tbody tr:last-child')"
+    )
+    assert _topmost_is(page, "#grid-save")
+    page.screenshot(path=f"artifacts/screenshots/{name}_end.png")
+    context.close()
+
+
+def test_score_grid_keys_as_in_excel(page, live_url, tama_grid):  # noqa: F811
+    """Typing into a chosen cell replaces its value; F2 edits inside it; the reason of an
+    invalid cell is written under the cell itself."""
+    s = tama_grid
+    base = live_url("tama")
+    login(page, base, s.teacher.user.username)
+    page.goto(base + reverse("gradebook:grid", args=[s.classroom.pk, s.subject.pk, s.term.pk]))
+    first = page.locator("tbody tr").first.locator("input[data-a]")
+    first.nth(0).click()
+    page.keyboard.type("12")
+    page.keyboard.press("ArrowDown")  # leave and come back by a click: the whole value is chosen
+    first.nth(0).click()
+    page.keyboard.type("9")
+    assert first.nth(0).input_value() == "9"
+    first.nth(0).click()  # a click on the cell being typed in chooses it again
+    page.keyboard.type("8")
+    assert first.nth(0).input_value() == "8"
+    page.keyboard.press("Backspace")
+    page.keyboard.type("9")
+    page.keyboard.press("ArrowRight")  # arrows move between cells while choosing
+    assert page.evaluate("document.activeElement") == page.evaluate(
+        "document.querySelectorAll('tbody tr')[0].querySelectorAll('input[data-a]')[1]"
+    )
+    page.keyboard.press("ArrowLeft")
+    page.keyboard.press("F2")  # F2: the caret goes to the end, typing appends
+    page.keyboard.type("5")
+    assert first.nth(0).input_value() == "95"
+    page.keyboard.press("ArrowLeft")  # while editing, the arrows move the caret
+    assert page.evaluate("document.activeElement.value") == "95"
+    page.keyboard.press("Enter")
+    # an invalid value: the reason appears under that cell, tied to it for screen readers
+    page.keyboard.type("x")
+    cell = page.locator("tbody tr").nth(1).locator("input[data-a]").first
+    reason = page.locator("tbody tr").nth(1).locator("td.cell .cell-error").first
+    assert reason.is_visible()
+    assert reason.inner_text() == "数字・空欄・欠のどれか"
+    assert cell.get_attribute("aria-describedby") == reason.get_attribute("id")
+    box, under = cell.bounding_box(), reason.bounding_box()
+    td = page.locator("tbody tr").nth(1).locator("td.cell").first.bounding_box()
+    assert td["x"] <= under["x"] and under["x"] + under["width"] <= td["x"] + td["width"] + 1
+    assert 0 <= under["y"] - (box["y"] + box["height"]) < 8  # right below the cell's value
+    page.screenshot(path="artifacts/screenshots/gradebook_grid_cell_reason.png")
+    page.keyboard.press("Escape")  # undone: the reason goes with it
+    assert page.locator(".cell-error").count() == 0

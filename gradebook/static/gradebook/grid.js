@@ -19,16 +19,35 @@
 
   function fmtMax(n) { return String(n).replace(/\.0$/, ""); }
 
-  // parse a cell like rules.parse_score: {value: number|"absent"|null} or {error: "..."}
+  // parse a cell like rules.parse_score: {value: number|"absent"|null} or {error: "...", short: "..."}
+  // (short: the reason shown under the cell itself)
   function parse(text, max) {
     var v = (text || "").normalize("NFKC").trim();
     if (v === "") return { value: null };
     if (ABSENT.indexOf(v) >= 0) return { value: "absent" };
-    if (/^-\d+(\.\d)?$/.test(v)) return { error: "0 から " + fmtMax(max) + " までの数で入力してください。" };
-    if (!/^\d+(\.\d)?$/.test(v)) return { error: "「" + text + "」は点数として読めません。数字、空欄 (未入力)、欠 (欠席) のいずれかです。" };
+    if (/^-\d+(\.\d)?$/.test(v)) return { error: "0 から " + fmtMax(max) + " までの数で入力してください。", short: "0〜" + fmtMax(max) + " の数" };
+    if (!/^\d+(\.\d)?$/.test(v)) return { error: "「" + text + "」は点数として読めません。数字、空欄 (未入力)、欠 (欠席) のいずれかです。", short: "数字・空欄・欠のどれか" };
     var n = parseFloat(v);
-    if (n > max) return { error: fmtMax(n) + " は満点 " + fmtMax(max) + " を超えています。" };
+    if (n > max) return { error: fmtMax(n) + " は満点 " + fmtMax(max) + " を超えています。", short: "満点 " + fmtMax(max) + " を超えています" };
     return { value: n };
+  }
+
+  // The reason of an invalid cell, written under the cell (and read with it by screen readers).
+  function note(input, text) {
+    var span = input.parentNode.querySelector(".cell-error");
+    if (!text) {
+      if (span) span.remove();
+      input.removeAttribute("aria-describedby");
+      return;
+    }
+    if (!span) {
+      span = document.createElement("span");
+      span.className = "cell-error";
+      span.id = "err-" + input.closest("tr").dataset.student + "-" + input.dataset.a;
+      input.insertAdjacentElement("afterend", span);
+    }
+    span.textContent = text;
+    input.setAttribute("aria-describedby", span.id);
   }
 
   function level(pct) {
@@ -85,8 +104,8 @@
     var p = parse(input.value, byId[input.dataset.a].max);
     input.classList.toggle("invalid", !!p.error);
     input.classList.toggle("dirty", input.value !== input.dataset.orig);
-    if (p.error) { input.setAttribute("aria-invalid", "true"); input.title = p.error; }
-    else if (!input.classList.contains("conflict")) { input.removeAttribute("aria-invalid"); input.removeAttribute("title"); }
+    if (p.error) { input.setAttribute("aria-invalid", "true"); input.title = p.error; note(input, p.short); }
+    else if (!input.classList.contains("conflict")) { input.removeAttribute("aria-invalid"); input.removeAttribute("title"); note(input, ""); }
     return !p.error;
   }
 
@@ -111,23 +130,42 @@
     grid[r][c].focus();
   }
 
+  // Excel's two modes: a cell that is chosen (click, arrows, Enter) takes what is typed in place
+  // of its value and the arrows move between cells; F2 or a double click edits inside the value.
+  var editing = false;
   table.addEventListener("focusin", function (e) {
     if (e.target.matches("input[data-a]")) {
+      editing = false;
       e.target.select();
       if (e.target.title) say(e.target.title, "error");
     }
+  });
+  table.addEventListener("mousedown", function (e) {
+    var input = e.target;
+    // a click chooses the cell with its value selected (the browser would put the caret there);
+    // inside a cell being edited, the click moves the caret as usual
+    if (!input.matches("input[data-a]") || (editing && document.activeElement === input)) return;
+    e.preventDefault();
+    if (document.activeElement === input) input.select(); else input.focus();
+  });
+  table.addEventListener("dblclick", function (e) {
+    var input = e.target;
+    if (!input.matches("input[data-a]")) return;
+    editing = true;
+    input.setSelectionRange(input.value.length, input.value.length);
   });
   table.addEventListener("keydown", function (e) {
     var input = e.target;
     if (!input.matches("input[data-a]")) return;
     var p = pos(input), r = p[0], c = p[1];
+    if (e.isComposing) return; // the IME (欠) owns the keys until its text is committed
     var atStart = input.selectionStart === 0 && input.selectionEnd === 0;
     var atEnd = input.selectionStart === input.value.length;
-    var all = input.selectionStart === 0 && input.selectionEnd === input.value.length;
     if (e.key === "ArrowDown" || (e.key === "Enter" && !e.shiftKey)) { focusAt(r + 1, c); e.preventDefault(); }
     else if (e.key === "ArrowUp" || (e.key === "Enter" && e.shiftKey)) { focusAt(r - 1, c); e.preventDefault(); }
-    else if (e.key === "ArrowLeft" && (atStart || all)) { focusAt(r, c - 1); e.preventDefault(); }
-    else if (e.key === "ArrowRight" && (atEnd || all)) { focusAt(r, c + 1); e.preventDefault(); }
+    else if (e.key === "ArrowLeft" && (!editing || atStart)) { focusAt(r, c - 1); e.preventDefault(); }
+    else if (e.key === "ArrowRight" && (!editing || atEnd)) { focusAt(r, c + 1); e.preventDefault(); }
+    else if (e.key === "F2") { editing = true; input.setSelectionRange(input.value.length, input.value.length); e.preventDefault(); }
     else if ((e.ctrlKey || e.metaKey) && e.key === "s") { e.preventDefault(); save(); }
     else if (e.key === "Escape") {
       // Esc: take the other teacher's value (after a conflict), else undo this cell's edit
@@ -244,7 +282,7 @@
       } else {
         (json.errors || []).forEach(function (p) {
           var c = cellOf(p.student, p.assessment);
-          if (c) { c.classList.add("invalid"); c.title = p.message; c.setAttribute("aria-invalid", "true"); }
+          if (c) { c.classList.add("invalid"); c.title = p.message; c.setAttribute("aria-invalid", "true"); note(c, p.message); }
         });
         say(json.message || "保存できませんでした。", "error");
       }
@@ -260,4 +298,11 @@
     if (dirtyCount()) { e.preventDefault(); e.returnValue = ""; }
   });
   grid.forEach(function (cells) { cells.forEach(validate); });
+
+  // The grid fills the screen below its bar: the page itself need not scroll to reach the last
+  // student, so the bar with the save button stays in view.
+  var wrap = table.closest(".grid-wrap");
+  function fit() { wrap.style.setProperty("--grid-top", Math.round(wrap.getBoundingClientRect().top + window.scrollY) + "px"); }
+  fit();
+  window.addEventListener("resize", fit);
 })();
