@@ -129,7 +129,14 @@ def generate(ctx, params: dict[str, Any]) -> dict[str, Any]:
         "activities": n,
         "lessons": lessons,
         "specs": {
-            str(aid): [s.classroom_id, s.group_id, s.subject_id, list(s.teacher_ids)]
+            str(aid): [
+                s.classroom_id,
+                s.group_id,
+                s.subject_id,
+                list(s.teacher_ids),
+                s.division,
+                s.section,
+            ]
             for aid, s in plan.specs.items()
         },
         "pinned": sorted(plan.pinned),
@@ -173,7 +180,7 @@ def apply(timetable: Timetable, job, *, by: Actor) -> int:
     Lesson.objects.filter(timetable=timetable).delete()
     rows, teachers = [], []
     for aid, weekday, period, room in proposal["lessons"]:
-        classroom_id, group_id, subject_id, teacher_ids = specs[str(aid)]
+        classroom_id, group_id, subject_id, teacher_ids, division, section = specs[str(aid)]
         rows.append(
             Lesson(
                 timetable=timetable,
@@ -182,6 +189,8 @@ def apply(timetable: Timetable, job, *, by: Actor) -> int:
                 classroom_id=classroom_id,
                 group_id=group_id,
                 subject_id=subject_id,
+                division=division,
+                section=section,
                 room_id=room if room in rooms else None,
                 pinned=aid in pinned,
             )

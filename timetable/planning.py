@@ -52,6 +52,10 @@ class LessonSpec:
     subject_id: int
     teacher_ids: tuple[int, ...]
     label: str  # 「1年1組 数学」, for the list of moved lessons
+    # 分割: a 習熟度別 group's lessons are one section of a division of its classes, so that
+    # the clash check lets 数学A and 数学B of the same classes meet at once
+    division: str = ""
+    section: str = ""
 
 
 @dataclass
@@ -168,7 +172,10 @@ def plan_for(timetable: Timetable, *, mode: Mode = "new", periods: list[int]) ->
     staff_ids = {t.pk for a in assignments for t in a.teachers.all()}
     staff_ids |= {s for ss in homerooms.values() for s in ss}
     lessons = list(
-        Lesson.objects.filter(timetable=timetable).prefetch_related("teachers").order_by("pk")
+        Lesson.objects.filter(timetable=timetable)
+        .select_related("subject")
+        .prefetch_related("teachers")
+        .order_by("pk")
     )
     staff_ids |= {t.pk for lesson in lessons for t in lesson.teachers.all()}
     names = _teacher_names(list(Staff.objects.filter(pk__in=staff_ids)))
@@ -208,8 +215,15 @@ def plan_for(timetable: Timetable, *, mode: Mode = "new", periods: list[int]) ->
                 f"{target} {a.subject.name}の週時数 {a.weekly_periods.normalize()} の端数"
                 "（モジュール）は自動では置きません。"
             )
+        split = a.group_id and a.group.kind in SPLIT_KINDS
         spec = LessonSpec(
-            a.classroom_id, a.group_id, a.subject_id, tuple(teachers), f"{target} {a.subject.name}"
+            a.classroom_id,
+            a.group_id,
+            a.subject_id,
+            tuple(teachers),
+            f"{target} {a.subject.name}",
+            division=a.subject.name if split else "",
+            section=a.group.name if split else "",
         )
         ids = []
         for _ in range(whole):
@@ -296,6 +310,8 @@ def _place_current(
                     lesson.subject_id,
                     teachers,
                     f"{target} {lesson.subject.name}",
+                    division=lesson.division,
+                    section=lesson.section,
                 )
                 plan.pinned.add(aid)
                 extra += 1

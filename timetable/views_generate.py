@@ -154,7 +154,10 @@ def proposal(request: HttpRequest, pk: int, job_id: int) -> HttpResponse:
             g.pk: [c.pk for c in g.classes.all()]
             for g in TeachingGroup.objects.filter(school=school).prefetch_related("classes")
         }
-        subjects = dict(Subject.objects.values_list("pk", "name"))
+        subjects = {
+            pk: short or name
+            for pk, name, short in Subject.objects.values_list("pk", "name", "short_name")
+        }
         now = _cells(
             list(
                 Lesson.objects.filter(timetable=timetable).values_list(
