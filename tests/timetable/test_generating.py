@@ -241,3 +241,34 @@ def test_only_the_schools_timetable_editors_generate(muni, client_for):
     )
     assert s.timetable.lessons.count() == 3
     assert not Unavailability.objects.exists()
+
+
+def test_the_api_starts_follows_and_applies_a_generation(muni, client_for):
+    s, other = build(), build()
+    client = client_for(muni, Staff.objects.get(user_id=s.by.user_id).user)
+    api = "/api/v1/timetable/generations/"
+    bad = client.post(
+        api,
+        {"school": s.school.pk, "periods": [6, 6], "time_limit": 30},
+        content_type="application/json",
+    )
+    assert bad.status_code == 400 and "periods" in bad.json()["error"]["fields"]
+    started = client.post(
+        api,
+        {"school": s.school.pk, "year": 2026, "periods": PERIODS, "time_limit": 30},
+        content_type="application/json",
+    )
+    assert started.status_code == 202 and started.json()["state"] == "queued"
+    job = jobs.run_now(jobs.find(started.json()["id"]))
+    body = client.get(f"{api}{job.pk}/").json()
+    assert body["state"] == "succeeded" and body["result"]["status"] == "solved"
+    assert len(body["result"]["lessons"]) == 87
+    # another school's administrator sees nothing of it and cannot apply it
+    stranger = client_for(muni, Staff.objects.get(user_id=other.by.user_id).user)
+    assert stranger.get(f"{api}{job.pk}/").status_code in (403, 404)
+    assert stranger.post(f"{api}{job.pk}/apply/").status_code in (403, 404)
+    assert s.timetable.lessons.count() == 3
+    applied = client.post(f"{api}{job.pk}/apply/")
+    assert applied.status_code == 200 and applied.json() == {"lessons": 87}
+    again = client.post(f"{api}{job.pk}/apply/")
+    assert again.status_code == 400 and "変更されました" in again.content.decode()
