@@ -48,6 +48,7 @@ urlpatterns = [
     path("schools/<int:pk>/generate/", views_generate.generate, name="generate"),
     path("schools/<int:pk>/generate/start/", views_generate.generate_start, name="generate-start"),
     path("schools/<int:pk>/generate/pins/", views_generate.pins, name="pins"),
+    path("schools/<int:pk>/generate/school.fet", views_generate.fet_export, name="fet-export"),
     path("schools/<int:pk>/generate/<int:job_id>/", views_generate.proposal, name="proposal"),
     path(
         "schools/<int:pk>/generate/<int:job_id>/apply/",

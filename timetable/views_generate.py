@@ -10,13 +10,15 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.http import content_disposition_header
 from django.views.decorators.http import require_POST
 
 from schools import calendar
 from schools.models import Classroom, Subject, TeachingGroup
 from schools.permissions import as_pk, staff_required
 from tenants import jobs
-from timetable import generating, planning, queries
+from timetable import generating, planning, queries, services
+from timetable.generation import fet
 from timetable.models import WEEKDAYS, Lesson, Timetable
 from timetable.views import _errors, _school, _year
 
@@ -206,3 +208,25 @@ def proposal_apply(request: HttpRequest, pk: int, job_id: int) -> HttpResponse:
     return redirect(
         f"{reverse('timetable:grid', args=[school.pk])}?year={timetable.school_year.year}"
     )
+
+
+@staff_required
+def fet_export(request: HttpRequest, pk: int) -> HttpResponse:
+    """The school's rules as a FET file; with ``?timetable=1`` the current week too, locked."""
+    school = _school(request, pk, edit=True)
+    timetable = _timetable(request, school)
+    periods = _weekly_periods(timetable, calendar.periods_per_day(school))
+    plan = planning.plan_for(timetable, periods=periods)
+    with_week = request.GET.get("timetable") == "1"
+    try:
+        body = fet.write_problem(plan.problem, plan.current if with_week else None)
+    except fet.FetError as exc:
+        messages.error(request, str(exc))
+        return redirect(f"{reverse('timetable:generate', args=[school.pk])}?year={timetable.school_year.year}")
+    services.record_export(
+        "fet", timetable, by=request.actor, school=school, params={"timetable": with_week}
+    )
+    name = f"{school.name}_{timetable.school_year.year}{'_時間割' if with_week else ''}.fet"
+    response = HttpResponse(body, content_type="application/xml; charset=utf-8")
+    response["Content-Disposition"] = content_disposition_header(True, name)
+    return response

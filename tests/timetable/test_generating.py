@@ -15,6 +15,7 @@ from schools.permissions import Actor, actor_for_user
 from tenants import jobs
 from tests import factories as f
 from timetable import generating, queries, services
+from timetable.generation import fet, referee
 from timetable.models import Lesson, Timetable, Unavailability
 
 JH = SchoolType.JUNIOR_HIGH
@@ -272,3 +273,26 @@ def test_the_api_starts_follows_and_applies_a_generation(muni, client_for):
     assert applied.status_code == 200 and applied.json() == {"lessons": 87}
     again = client.post(f"{api}{job.pk}/apply/")
     assert again.status_code == 400 and "変更されました" in again.content.decode()
+
+
+@pytest.mark.skipif(not referee.fet_cl_path(), reason="fet-cl (Debian package fet) not installed")
+def test_a_school_exported_as_fet_is_solved_by_fet_and_reads_back(muni, client_for, tmp_path):
+    """FET is the referee: the school's rules as a .fet file are solvable by fet-cl, and the
+    rules plus the applied week, locked, are accepted by fet-cl as they are."""
+    s = build()
+    generating.apply(s.timetable, run(s), by=s.by)
+    client = client_for(muni, Staff.objects.get(user_id=s.by.user_id).user)
+    url = f"/timetable/schools/{s.school.pk}/generate/school.fet?year=2026"
+    rules_only = client.get(url)
+    assert rules_only.status_code == 200 and ".fet" in rules_only["Content-Disposition"]
+    problem = fet.read_fet_bytes(rules_only.content)
+    assert len(problem.activities) == 87 and not problem.unsupported
+    assert len(problem.days) == 5 and problem.hours[-1] == "6校時"
+    path = tmp_path / "rules.fet"
+    path.write_bytes(rules_only.content)
+    assert referee.run_fet_cl(path, time_limit=60).success
+    locked = tmp_path / "week.fet"
+    locked.write_bytes(client.get(url + "&timetable=1").content)
+    run_ = referee.run_fet_cl(locked, time_limit=20)
+    assert run_.success, run_.message
+    assert AuditEvent.objects.filter(action="timetable.fet.export").count() == 2
