@@ -222,7 +222,9 @@ def fet_export(request: HttpRequest, pk: int) -> HttpResponse:
         body = fet.write_problem(plan.problem, plan.current if with_week else None)
     except fet.FetError as exc:
         messages.error(request, str(exc))
-        return redirect(f"{reverse('timetable:generate', args=[school.pk])}?year={timetable.school_year.year}")
+        return redirect(
+            f"{reverse('timetable:generate', args=[school.pk])}?year={timetable.school_year.year}"
+        )
     services.record_export(
         "fet", timetable, by=request.actor, school=school, params={"timetable": with_week}
     )
