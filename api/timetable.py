@@ -29,10 +29,12 @@ from __future__ import annotations
 import datetime as dt
 from fractions import Fraction
 
+from django.http import Http404
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
 from drf_spectacular.utils import extend_schema
 from rest_framework import serializers, status, viewsets
+from rest_framework.decorators import action
 from rest_framework.exceptions import ValidationError
 from rest_framework.response import Response
 
@@ -40,7 +42,9 @@ from api.routers import router
 from schools import teaching
 from schools.models import SchoolYear, Staff, Subject, TeachingGroup
 from schools.permissions import Actor, as_pk, get_actor
-from timetable import queries, rules, services
+from tenants import jobs
+from timetable import generating, planning, queries, rules, services
+from timetable.models import Timetable
 
 
 def _actor(request) -> Actor:
@@ -657,6 +661,91 @@ class UnavailabilityViewSet(viewsets.ViewSet):
         )
 
 
+# --- 自動作成 (timetable.generating): a job proposes, the client applies -------------------
+
+
+class GenerationWriteSerializer(serializers.Serializer):
+    school = serializers.IntegerField()
+    year = serializers.IntegerField(required=False)
+    mode = serializers.ChoiceField(choices=list(planning.MODES), default="new")
+    periods = serializers.ListField(
+        child=serializers.IntegerField(min_value=0, max_value=12), min_length=5, max_length=6
+    )
+    time_limit = serializers.ChoiceField(choices=list(generating.TIME_LIMITS), default=30)
+
+
+class GenerationSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    state = serializers.CharField(help_text="queued, running, succeeded, failed, cancelled")
+    message = serializers.CharField(help_text="進み具合 (日本語)")
+    error = serializers.CharField(help_text="失敗したときの理由 (日本語)")
+    result = serializers.DictField(
+        allow_null=True,
+        help_text=(
+            "status (solved, infeasible, unknown, unsupported), reasons, notes, soft_total, "
+            "seconds, activities, lessons ([activity, weekday 0-5, period, room]), moved"
+        ),
+    )
+
+
+class AppliedSerializer(serializers.Serializer):
+    lessons = serializers.IntegerField()
+
+
+def _generation(request, pk: object):
+    job = jobs.find(as_pk(pk) or 0)
+    if job is None or job.kind != generating.GENERATE:
+        raise Http404("自動作成の案が見つかりません。")
+    school = _school(request, job.params.get("school_id"), edit=True)
+    return school, job
+
+
+def _generation_body(job) -> dict:
+    return {
+        "id": job.pk,
+        "state": job.state,
+        "message": job.progress_message,
+        "error": job.error,
+        "result": job.result_data if job.state == "succeeded" else None,
+    }
+
+
+class GenerationViewSet(viewsets.ViewSet):
+    """Generate (or repair) a school's weekly timetable: POST starts a job; GET follows it
+    and returns the proposal; POST .../apply/ replaces the timetable's lessons by it."""
+
+    @extend_schema(request=GenerationWriteSerializer, responses={202: GenerationSerializer})
+    def create(self, request):
+        body = GenerationWriteSerializer(data=request.data)
+        body.is_valid(raise_exception=True)
+        d = body.validated_data
+        school = _school(request, d["school"], edit=True)
+        year = _year(d.get("year"))
+        timetable = queries.current_timetable(school, year, timezone.localdate())
+        if timetable is None:
+            raise ValidationError({"school": ["この年度の時間割がまだありません。"]})
+        job = generating.start(
+            timetable,
+            by=_actor(request),
+            mode=d["mode"],
+            periods=d["periods"],
+            time_limit=d["time_limit"],
+        )
+        return Response(_generation_body(job), status=status.HTTP_202_ACCEPTED)
+
+    @extend_schema(responses=GenerationSerializer)
+    def retrieve(self, request, pk=None):
+        _, job = _generation(request, pk)
+        return Response(_generation_body(job))
+
+    @extend_schema(request=None, responses=AppliedSerializer)
+    @action(detail=True, methods=["post"])
+    def apply(self, request, pk=None):
+        school, job = _generation(request, pk)
+        timetable = get_object_or_404(Timetable, pk=job.params.get("timetable_id"), school=school)
+        return Response({"lessons": generating.apply(timetable, job, by=_actor(request))})
+
+
 router.register("timetable/bell-schedules", BellScheduleViewSet, basename="timetable-bells")
 router.register("timetable/rooms", RoomViewSet, basename="timetable-rooms")
 router.register("timetable/assignments", AssignmentViewSet, basename="timetable-assignments")
@@ -670,3 +759,4 @@ router.register(
     "timetable/unavailability", UnavailabilityViewSet, basename="timetable-unavailability"
 )
 router.register("timetable/hours", HoursViewSet, basename="timetable-hours")
+router.register("timetable/generations", GenerationViewSet, basename="timetable-generations")

@@ -23,6 +23,9 @@ AUDIT_ACTIONS = {
     "timetable.school_subject.update": "学校独自の教科の時数の変更",
     "timetable.school_subject.delete": "学校独自の教科の削除",
     "timetable.unavailability.set": "先生の授業不可時間の設定",
+    "timetable.lesson.pin": "授業の固定",
+    "timetable.fet.export": "時間割の条件のFETファイル出力",
+    "timetable.timetable.generate": "時間割の自動作成の適用",
 }
 
 

@@ -150,3 +150,7 @@ def municipality_tally(ctx, params: dict[str, Any]) -> jobs.FileResult:
         XLSX_CONTENT_TYPE,
         data={"schools": totals},
     )
+
+
+# 自動作成 (timetable.generating registers its kind here, where job kinds are discovered).
+from timetable import generating  # noqa: E402, F401

@@ -177,6 +177,8 @@ class Lesson(models.Model):
     teachers = models.ManyToManyField(Staff, blank=True, related_name="lessons")
     room = models.ForeignKey(Room, on_delete=models.SET_NULL, null=True, blank=True)
     minutes = models.PositiveSmallIntegerField("モジュール分数", null=True, blank=True)
+    # 固定: the automatic timetable keeps it where it is (月曜6校時 学活, 総合 blocks …).
+    pinned = models.BooleanField("固定", default=False)
 
     class Meta:
         verbose_name = "授業"

@@ -250,6 +250,11 @@ def _assignments(school: School, school_year: SchoolYear) -> list[TeachingAssign
     )
 
 
+def assignments_for(school: School, school_year: SchoolYear) -> list[TeachingAssignment]:
+    """The confirmed assignments of a school's year, with subjects, targets and teachers."""
+    return _assignments(school, school_year)
+
+
 def _homerooms(classes: Iterable[int]) -> dict[int, list[int]]:
     result: dict[int, list[int]] = defaultdict(list)
     for c, s in RoleAssignment.objects.filter(

@@ -624,7 +624,7 @@ def delete_daily_change(change: DailyChange, *, by: Actor) -> None:
 
 # --- exports (Excel) -----------------------------------------------------------------------
 
-EXPORTS = ("grid", "teachers", "class_week", "teacher_week", "hours")
+EXPORTS = ("grid", "teachers", "class_week", "teacher_week", "hours", "fet")
 
 
 def record_export(
@@ -639,5 +639,9 @@ def record_export(
     if thing not in EXPORTS:
         raise ValueError(f"unknown timetable export {thing!r}")
     audit.record_export(
-        by, f"timetable.{thing}.export", target, school=school, params={"format": "xlsx", **params}
+        by,
+        f"timetable.{thing}.export",
+        target,
+        school=school,
+        params={"format": "fet" if thing == "fet" else "xlsx", **params},
     )

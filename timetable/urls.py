@@ -1,6 +1,6 @@
 from django.urls import path
 
-from timetable import views
+from timetable import views, views_generate
 
 app_name = "timetable"
 
@@ -44,6 +44,16 @@ urlpatterns = [
         "schools/<int:pk>/assignments/<int:assignment_pk>/",
         views.assignment_periods,
         name="assignment-periods",
+    ),
+    path("schools/<int:pk>/generate/", views_generate.generate, name="generate"),
+    path("schools/<int:pk>/generate/start/", views_generate.generate_start, name="generate-start"),
+    path("schools/<int:pk>/generate/pins/", views_generate.pins, name="pins"),
+    path("schools/<int:pk>/generate/school.fet", views_generate.fet_export, name="fet-export"),
+    path("schools/<int:pk>/generate/<int:job_id>/", views_generate.proposal, name="proposal"),
+    path(
+        "schools/<int:pk>/generate/<int:job_id>/apply/",
+        views_generate.proposal_apply,
+        name="proposal-apply",
     ),
     path("standards/", views.standards, name="standards"),
     path("schools/<int:pk>/subjects/", views.school_subjects, name="school-subjects"),

@@ -77,11 +77,15 @@ def find(job_id: int) -> Job | None:
     return Job.objects.filter(pk=job_id).first()
 
 
-def recent(*, requested_by_id: int | None = None, limit: int = 50) -> list[Job]:
-    """The latest jobs of the current schema, newest first (one person's, or everyone's)."""
+def recent(
+    *, requested_by_id: int | None = None, kind: str | None = None, limit: int = 50
+) -> list[Job]:
+    """The latest jobs of the current schema, newest first (one person's, or everyone's;
+    of one kind, with their parameters, or of every kind)."""
     from tenants.jobs.models import Job
 
-    qs = Job.objects.defer("result_file", "params", "result_data")
+    qs = Job.objects.defer("result_file", "result_data")
+    qs = qs.defer("params") if kind is None else qs.filter(kind=kind)
     if requested_by_id is not None:
         qs = qs.filter(requested_by_id=requested_by_id)
     return list(qs[:limit])

@@ -45,6 +45,7 @@ PK_BY_SEGMENT = {
     "lessons": "lesson",
     "class-weeks": "classroom",
     "changes": "change",
+    "generations": "job_id",  # 自動作成: a job of kind timetable.generate
 }
 # Parameters that name something every school shares (not the target's own object).
 SHARED = {"subject", "subject_id", "year", "year_pk", "month", "day"}

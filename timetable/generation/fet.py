@@ -735,3 +735,160 @@ def write_locked(
     StdET.indent(root, space="\t")
     body = StdET.tostring(root, encoding="unicode")
     Path(out).write_text('<?xml version="1.0" encoding="UTF-8"?>\n' + body + "\n", encoding="utf-8")
+
+
+def _el(parent: Element, tag: str, **children: object) -> Element:
+    el = StdET.SubElement(parent, tag)
+    for name, value in children.items():
+        _sub(el, name, str(value))
+    return el
+
+
+def _rule(parent: Element, tag: str, weight: float) -> Element:
+    el = StdET.SubElement(parent, tag)
+    _sub(el, "Weight_Percentage", f"{weight:g}")
+    return el
+
+
+def _close(el: Element) -> None:
+    _sub(el, "Active", "true")
+    _sub(el, "Comments", "")
+
+
+def write_problem(problem: Problem, current: dict[int, Slot] | None = None) -> bytes:
+    """A school's rules as a FET file (FET 6's XML), for schools that move to or from FET.
+
+    Written: days, hours, subjects, teachers, the students (a class is a year; its 習熟度
+    groups are groups of atomic subgroups), activities, rooms, and the rules Ai states for a
+    school (break times, teachers' unavailable times, min days between a subject's lessons,
+    same starting time, preferred starting times and rooms). ``current``: the timetable,
+    each activity locked where it is (100 %, permanently), as FET's
+    ``*_data_and_timetable.fet`` does; without it, FET (or Ai) generates a new one.
+    A rule of another kind raises :class:`FetError` rather than being dropped.
+    """
+    root = StdET.Element("fet", version="6.8.5")
+    _sub(root, "Institution_Name", problem.name or "Ai")
+    _sub(root, "Comments", "Ai (校務支援システム) から書き出した時間割の条件")
+    days = _el(root, "Days_List", Number_of_Days=len(problem.days))
+    for d in problem.days:
+        _el(days, "Day", Name=d)
+    hours = _el(root, "Hours_List", Number_of_Hours=len(problem.hours))
+    for h in problem.hours:
+        _el(hours, "Hour", Name=h)
+    subjects = StdET.SubElement(root, "Subjects_List")
+    for name in sorted({a.subject for a in problem.activities if a.subject}):
+        _el(subjects, "Subject", Name=name, Comments="")
+    StdET.SubElement(root, "Activity_Tags_List")
+    teachers = StdET.SubElement(root, "Teachers_List")
+    for name in sorted({t for a in problem.activities for t in a.teachers} | set(problem.teachers)):
+        t = _el(teachers, "Teacher", Name=name, Target_Number_of_Hours=0)
+        StdET.SubElement(t, "Qualified_Subjects")
+        _sub(t, "Comments", "")
+    # a year per set that is not inside another one; its groups are the sets inside it
+    sets = problem.subgroups_of
+    named = {s for a in problem.activities for s in a.students}
+    years = sorted(
+        s
+        for s in set(sets) | named
+        if not any(o != s and sets.get(s, {s}) < sets.get(o, {o}) for o in sets)
+    )
+    students = StdET.SubElement(root, "Students_List")
+    for y in years:
+        atoms = sets.get(y, frozenset({y}))
+        year = _el(
+            students, "Year", Name=y, Number_of_Students=0, Comments="", Number_of_Categories=0
+        )
+        _sub(year, "Separator", " ")
+        groups = sorted(g for g in sets if g != y and sets[g] < atoms)
+        if not groups and atoms != {y}:
+            groups = []
+            for atom in sorted(atoms):  # atoms only: each its own group
+                _el(year, "Group", Name=atom, Number_of_Students=0, Comments="")
+        for g in groups:
+            group = _el(year, "Group", Name=g, Number_of_Students=0, Comments="")
+            for atom in sorted(sets[g]):
+                if atom != g:
+                    _el(group, "Subgroup", Name=atom, Number_of_Students=0, Comments="")
+    activities = StdET.SubElement(root, "Activities_List")
+    for a in problem.activities:
+        el = StdET.SubElement(activities, "Activity")
+        for t in a.teachers:
+            _sub(el, "Teacher", t)
+        _sub(el, "Subject", a.subject)
+        for tag in a.tags:
+            _sub(el, "Activity_Tag", tag)
+        for s in a.students:
+            _sub(el, "Students", s)
+        _sub(el, "Duration", str(a.duration))
+        _sub(el, "Total_Duration", str(a.duration))
+        _sub(el, "Id", str(a.id))
+        _sub(el, "Activity_Group_Id", str(a.group_id))
+        _close(el)
+    StdET.SubElement(root, "Buildings_List")
+    rooms = StdET.SubElement(root, "Rooms_List")
+    for r in problem.rooms.values():
+        el = _el(rooms, "Room", Name=r.name, Building="", Capacity=r.capacity or 30000)
+        _sub(el, "Virtual", "false")
+        _sub(el, "Comments", "")
+    time_list = StdET.SubElement(root, "Time_Constraints_List")
+    _close(_rule(time_list, "ConstraintBasicCompulsoryTime", 100))
+    space_list = StdET.SubElement(root, "Space_Constraints_List")
+    _close(_rule(space_list, "ConstraintBasicCompulsorySpace", 100))
+
+    def slots(el: Element, item: str, values: frozenset[Slot]) -> None:
+        for d, h in sorted(values):
+            s = StdET.SubElement(el, item)
+            _sub(s, "Day", problem.days[d])
+            _sub(s, "Hour", problem.hours[h])
+
+    for c in problem.constraints:
+        if isinstance(c, BreakTimes):
+            el = _rule(time_list, "ConstraintBreakTimes", c.weight)
+            _sub(el, "Number_of_Break_Times", str(len(c.slots)))
+            slots(el, "Break_Time", c.slots)
+        elif isinstance(c, NotAvailable) and c.kind == "teacher":
+            el = _rule(time_list, "ConstraintTeacherNotAvailableTimes", c.weight)
+            _sub(el, "Teacher", c.name)
+            _sub(el, "Number_of_Not_Available_Times", str(len(c.slots)))
+            slots(el, "Not_Available_Time", c.slots)
+        elif isinstance(c, MinDaysBetween):
+            el = _rule(time_list, "ConstraintMinDaysBetweenActivities", c.weight)
+            _sub(el, "Consecutive_If_Same_Day", "true" if c.consecutive_if_same_day else "false")
+            _sub(el, "Number_of_Activities", str(len(c.activity_ids)))
+            for aid in c.activity_ids:
+                _sub(el, "Activity_Id", str(aid))
+            _sub(el, "MinDays", str(c.min_days))
+        elif isinstance(c, SameStart) and c.what == "time":
+            el = _rule(time_list, "ConstraintActivitiesSameStartingTime", c.weight)
+            _sub(el, "Number_of_Activities", str(len(c.activity_ids)))
+            for aid in c.activity_ids:
+                _sub(el, "Activity_Id", str(aid))
+        elif isinstance(c, PreferredStarts) and len(c.activity_ids) == 1 and len(c.slots) == 1:
+            ((d, h),) = c.slots
+            el = _rule(time_list, "ConstraintActivityPreferredStartingTime", c.weight)
+            _sub(el, "Activity_Id", str(c.activity_ids[0]))
+            _sub(el, "Preferred_Day", problem.days[d])
+            _sub(el, "Preferred_Hour", problem.hours[h])
+            _sub(el, "Permanently_Locked", "false")
+        elif isinstance(c, PreferredRooms) and not c.home:
+            for aid in c.activity_ids:
+                el = _rule(space_list, "ConstraintActivityPreferredRooms", c.weight)
+                _sub(el, "Activity_Id", str(aid))
+                _sub(el, "Number_of_Preferred_Rooms", str(len(c.rooms)))
+                for r in c.rooms:
+                    _sub(el, "Preferred_Room", r)
+                _close(el)
+            continue
+        else:
+            raise FetError(f"FETファイルに書き出せない条件です: {c.label}")
+        _close(el)
+    for aid, (d, h) in sorted((current or {}).items()):
+        el = _rule(time_list, "ConstraintActivityPreferredStartingTime", 100)
+        _sub(el, "Activity_Id", str(aid))
+        _sub(el, "Preferred_Day", problem.days[d])
+        _sub(el, "Preferred_Hour", problem.hours[h])
+        _sub(el, "Permanently_Locked", "true")
+        _close(el)
+    StdET.indent(root, space="\t")
+    body = StdET.tostring(root, encoding="unicode")
+    return ('<?xml version="1.0" encoding="UTF-8"?>\n' + body + "\n").encode()

@@ -959,8 +959,12 @@ def solve(
     seed: int = 0,
     stop_at_first: bool = False,
     on_solution: Callable[[float, float], None] | None = None,
+    hints: dict[int, Slot] | None = None,
 ) -> Result:
-    """Place every activity or say why not (see :class:`_Search` for the strategy)."""
+    """Place every activity or say why not (see :class:`_Search` for the strategy).
+
+    ``hints``: where activities are now (a repair): the search starts from there, so a
+    timetable that one change broke is mended in a fraction of a full search."""
     t0 = time.perf_counter()
     if problem.unsupported:
         names = "、".join(f"{k}（{v}件）" for k, v in sorted(problem.unsupported.items()))
@@ -975,6 +979,9 @@ def solve(
         return Result("infeasible", reasons=reasons, wall_seconds=time.perf_counter() - t0)
     b = _Builder(prep)
     b.build()
+    for aid, slot in (hints or {}).items():
+        if slot in b.x.get(aid, {}):
+            b.m.AddHint(b.x[aid][slot], 1)
     watch = _Watch(t0, on_solution)
     search = _Search(b, t0 + time_limit, workers, seed, watch)
     outcome = search.first(stop_at_first)
@@ -1019,6 +1026,63 @@ def solve(
         wall_seconds=time.perf_counter() - t0,
         optimal=obj <= 1e-9,
     )
+
+
+def repair(
+    problem: Problem,
+    current: dict[int, Slot],
+    *,
+    time_limit: float = 10.0,
+    workers: int = 1,
+    seed: int = 0,
+) -> Result:
+    """Mend a timetable after a change, moving as few lessons as possible.
+
+    The lessons that break a hard rule where they are (a teacher now away, a period gone) or
+    have no place yet are freed, with every lesson that shares a teacher or a class with
+    them; everything else stays where it is. Solved small, that is a fraction of a full
+    search; if it cannot be done, the circle widens (twice), then the whole week is free.
+    ``problem`` should carry the preference to stay (``PreferredStarts`` below 100 %) so
+    that, inside the circle, moves are few too.
+    """
+    t0 = time.perf_counter()
+    prep = Prepared(problem)
+    busy: dict[tuple, list[int]] = defaultdict(list)
+    for aid, (d, h) in current.items():
+        a = prep.acts.get(aid)
+        if a is None:
+            continue
+        for k in range(a.duration):
+            for t in a.teachers:
+                busy[("t", t, d, h + k)].append(aid)
+            for sg in prep.subgroups[aid]:
+                busy[("s", sg, d, h + k)].append(aid)
+    broken = {a.id for a in problem.activities if current.get(a.id) not in prep.starts[a.id]}
+    broken |= {aid for ids in busy.values() if len(ids) > 1 for aid in ids}
+    neighbours: dict[int, set[int]] = defaultdict(set)
+    for ids in list(prep.teacher_acts.values()) + list(prep.subgroup_acts.values()):
+        for aid in ids:
+            neighbours[aid].update(ids)
+    free = set(broken)
+    for _ in range(3):
+        free |= {n for aid in list(free) for n in neighbours[aid]}
+        left = t0 + time_limit - time.perf_counter()
+        if left <= 0.1:
+            break
+        stay = [
+            PreferredStarts(activity_ids=(aid,), slots=frozenset({slot}))
+            for aid, slot in current.items()
+            if aid not in free and aid in prep.acts
+        ]
+        narrowed = dataclasses.replace(problem, constraints=[*problem.constraints, *stay])
+        result = solve(narrowed, time_limit=left, workers=workers, seed=seed)
+        if result.solved:
+            result.wall_seconds = time.perf_counter() - t0
+            return result
+    left = max(0.5, t0 + time_limit - time.perf_counter())
+    result = solve(problem, time_limit=left, workers=workers, seed=seed, hints=current)
+    result.wall_seconds = time.perf_counter() - t0
+    return result
 
 
 KIND_LABELS: dict[type, str] = {
