@@ -41,6 +41,7 @@ from bench.clusters import LocalCluster, give_to_owner
 
 ROOT = Path(__file__).resolve().parent.parent
 SUBDOMAIN = "failover"
+SMOKE_ARGS = "--replication sync --before 2 --after 3 --threads 2 --workers 1"
 NOTE = "fo"
 
 
