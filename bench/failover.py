@@ -1,7 +1,8 @@
 """Failover: teachers save marks, the primary is killed mid-burst, the standby takes over.
 
     .venv/bin/python -m bench.failover [--replication sync|async|both] [--before 6]
-        [--after 10] [--threads 8] [--workers 2] [--promote-after 0.5] [--json FILE] [--keep]
+        [--after 10] [--threads 8] [--workers 2] [--promote-after 0.5] [--stall 0]
+        [--json FILE] [--keep]
 
 Two local PostgreSQL clusters (``bench.clusters``, data in ``--dir``, ports ``--ports``):
 a primary with Ai migrated and a small municipality (1 school, homeroom teachers with
@@ -14,6 +15,9 @@ for afterwards. After ``--before`` seconds the primary gets SIGKILL (postmaster 
 backends at once: a crash, not a shutdown); ``--promote-after`` seconds later the standby is
 promoted (``scripts/standby.sh promote``: what an operator or a failover manager does);
 the threads keep saving for ``--after`` seconds, through the same gunicorn processes.
+With ``--stall S`` the standby's WAL receiver is frozen (SIGSTOP) S seconds before the kill
+and let go after it: a link to the standby that stops carrying WAL, the case where
+asynchronous replication loses what the primary had already answered.
 
 Then every save answered 200 is looked for on the new primary. Printed per replication
 mode: saves answered 200 before and after the kill, answers 503 (the outage, in the API's
@@ -244,6 +248,7 @@ def run(
     threads: int,
     workers: int,
     promote_after: float,
+    stall: float = 0.0,
     keep: bool = False,
 ) -> dict:
     """One failover with ``replication`` ("sync" or "async"); returns its figures."""
@@ -289,10 +294,22 @@ def run(
         ]
         for thread in pool:
             thread.start()
-        time.sleep(before)
+        receiver = None
+        if stall:
+            # A link that stops carrying WAL (the standby's receiver frozen) shortly before
+            # the crash: what asynchronous replication can lose, and synchronous cannot.
+            time.sleep(max(0.0, before - stall))
+            receiver = int(standby.psql("SELECT pid FROM pg_stat_wal_receiver", db="postgres"))
+            os.kill(receiver, signal.SIGSTOP)
+            time.sleep(min(stall, before))
+        else:
+            time.sleep(before)
         killed = time.time()
         primary.kill()
+        if receiver is not None:
+            os.kill(receiver, signal.SIGCONT)
         time.sleep(promote_after)
+        promoting = time.time()
         standby_sh("promote", "--data", str(standby.data), "--port", str(ports[1]))
         promoted = time.time()
         time.sleep(after)
@@ -315,6 +332,8 @@ def run(
             promoted,
             same_workers=workers_before == workers_after,
         )
+        result["stall_s"] = stall
+        result["promote_command_s"] = round(promoted - promoting, 3)
         result["samples"] = {str(k): v for k, v in burst.samples.items()}
         return result
     finally:
@@ -364,13 +383,15 @@ def figures(
 
 
 def report(result: dict) -> str:
+    stalled = f" (standby link stalled {result['stall_s']} s before)" if result["stall_s"] else ""
     return (
-        f"{result['replication']:>5}: {result['saves']} saves sent, "
+        f"{result['replication']:>5}{stalled}: {result['saves']} saves sent, "
         f"{result['answered_200']} answered 200 ({result['answered_200_before_kill']} before the "
         f"kill, {result['answered_200_after_kill']} after), LOST {result['lost']}; "
         f"answers after the kill {result['statuses_after_kill']}; "
         f"{result['unanswered_but_saved']} saved without a 200 answer; "
-        f"promoted {result['promote_s']} s after the kill; first save answered 200 "
+        f"promoted {result['promote_s']} s after the kill (the promotion itself took "
+        f"{result['promote_command_s']} s); first save answered 200 "
         f"{result['recover_s']} s after the kill ({result['recover_after_promote_s']} s after "
         f"the promotion); gunicorn workers unchanged: {result['same_gunicorn_workers']}"
     )
@@ -382,6 +403,12 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--before", type=float, default=6, help="seconds of saves before the kill")
     parser.add_argument("--after", type=float, default=10, help="seconds of saves after promotion")
     parser.add_argument("--promote-after", type=float, default=0.5)
+    parser.add_argument(
+        "--stall",
+        type=float,
+        default=0.0,
+        help="seconds before the kill during which the standby receives no WAL (a bad link)",
+    )
     parser.add_argument("--threads", type=int, default=8, help="client threads (teachers)")
     parser.add_argument("--workers", type=int, default=2, help="gunicorn workers (4 threads each)")
     parser.add_argument("--dir", type=Path, default=Path("/var/tmp/ai-failover"))
@@ -419,6 +446,7 @@ def main(argv: list[str] | None = None) -> None:
                 threads=args.threads,
                 workers=args.workers,
                 promote_after=args.promote_after,
+                stall=args.stall,
                 keep=args.keep,
             )
             results.append(result)
