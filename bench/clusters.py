@@ -10,10 +10,13 @@ not a shutdown: what the failover benchmark needs.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import shutil
 import signal
+import socket
 import subprocess
+import threading
 import time
 from pathlib import Path
 
@@ -126,10 +129,11 @@ fsync = on
         pidfile = self.data / "postmaster.pid"
         try:
             pid = int(pidfile.read_text().split()[0])
-            os.kill(pid, 0)
-            return pid
+            # A killed postmaster stays a zombie until its parent (init) reaps it: dead.
+            state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
         except (OSError, ValueError, IndexError):
             return None
+        return None if state in ("Z", "X") else pid
 
     def kill(self) -> None:
         """A crash: SIGKILL to the postmaster and every backend (its process group)."""
@@ -180,3 +184,64 @@ fsync = on
         for path in (self.data, self.socket_dir):
             shutil.rmtree(path, ignore_errors=True)
         self.log.unlink(missing_ok=True)
+
+
+class Link:
+    """A TCP relay standing for the network between the standby and the primary.
+
+    ``stall()`` stops carrying the primary's bytes to the standby (they are held here, as a
+    congested or broken link holds them); ``cut()`` closes every connection and drops what
+    was held: what the primary sent and the standby never received is gone with it.
+    """
+
+    def __init__(self, target_port: int):
+        self.target_port = target_port
+        self.listener = socket.create_server(("127.0.0.1", 0))
+        self.port = self.listener.getsockname()[1]
+        self.stalled = threading.Event()
+        self.closed = threading.Event()
+        self.sockets: list[socket.socket] = []
+        threading.Thread(target=self._accept, daemon=True).start()
+
+    def _accept(self) -> None:
+        while not self.closed.is_set():
+            try:
+                client, _ = self.listener.accept()
+            except OSError:
+                return
+            try:
+                upstream = socket.create_connection(("127.0.0.1", self.target_port), timeout=2)
+                upstream.settimeout(None)
+            except OSError:
+                client.close()
+                continue
+            self.sockets += [client, upstream]
+            threading.Thread(target=self._pump, args=(client, upstream, False), daemon=True).start()
+            threading.Thread(target=self._pump, args=(upstream, client, True), daemon=True).start()
+
+    def _pump(self, src: socket.socket, dst: socket.socket, to_standby: bool) -> None:
+        held: list[bytes] = []
+        try:
+            while data := src.recv(65536):
+                if to_standby and self.stalled.is_set():
+                    held.append(data)
+                    continue
+                for chunk in [*held, data]:
+                    dst.sendall(chunk)
+                held.clear()
+        except OSError:
+            pass
+        for s in (src, dst):
+            with contextlib.suppress(OSError):
+                s.close()
+
+    def stall(self) -> None:
+        self.stalled.set()
+
+    def cut(self) -> None:
+        self.closed.set()
+        for s in [self.listener, *self.sockets]:
+            with contextlib.suppress(OSError):
+                s.shutdown(socket.SHUT_RDWR)
+            with contextlib.suppress(OSError):
+                s.close()

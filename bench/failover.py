@@ -15,9 +15,10 @@ for afterwards. After ``--before`` seconds the primary gets SIGKILL (postmaster 
 backends at once: a crash, not a shutdown); ``--promote-after`` seconds later the standby is
 promoted (``scripts/standby.sh promote``: what an operator or a failover manager does);
 the threads keep saving for ``--after`` seconds, through the same gunicorn processes.
-With ``--stall S`` the standby's WAL receiver is frozen (SIGSTOP) S seconds before the kill
-and let go after it: a link to the standby that stops carrying WAL, the case where
-asynchronous replication loses what the primary had already answered.
+With ``--stall S`` the standby reaches the primary through a relay (``bench.clusters.Link``)
+that stops carrying WAL S seconds before the kill and is cut with it: a congested or broken
+link between the buildings, the case where asynchronous replication loses what the primary
+had already answered (and synchronous replication answers nothing it has not got).
 
 Then every save answered 200 is looked for on the new primary. Printed per replication
 mode: saves answered 200 before and after the kill, answers 503 (the outage, in the API's
@@ -41,7 +42,7 @@ import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from bench.clusters import LocalCluster, give_to_owner
+from bench.clusters import Link, LocalCluster, give_to_owner
 
 ROOT = Path(__file__).resolve().parent.parent
 SUBDOMAIN = "failover"
@@ -262,11 +263,13 @@ def run(
     primary.configure(f"unix_socket_directories = '{primary.socket_dir}'\n")
     primary.start()
     server = None
+    # With --stall, the standby reaches the primary through a link that can stall.
+    link = Link(ports[0]) if stall else None
     try:
         standby_sh(
             "create",
             "--primary",
-            f"127.0.0.1:{ports[0]}",
+            f"127.0.0.1:{link.port if link else ports[0]}",
             "--data",
             str(standby.data),
             "--port",
@@ -294,20 +297,19 @@ def run(
         ]
         for thread in pool:
             thread.start()
-        receiver = None
-        if stall:
-            # A link that stops carrying WAL (the standby's receiver frozen) shortly before
-            # the crash: what asynchronous replication can lose, and synchronous cannot.
+        if link:
+            # The link stops carrying WAL shortly before the crash: what asynchronous
+            # replication loses (the primary answered, the standby never heard), and
+            # synchronous cannot (no answer without the standby).
             time.sleep(max(0.0, before - stall))
-            receiver = int(standby.psql("SELECT pid FROM pg_stat_wal_receiver", db="postgres"))
-            os.kill(receiver, signal.SIGSTOP)
+            link.stall()
             time.sleep(min(stall, before))
         else:
             time.sleep(before)
         killed = time.time()
         primary.kill()
-        if receiver is not None:
-            os.kill(receiver, signal.SIGCONT)
+        if link:
+            link.cut()
         time.sleep(promote_after)
         promoting = time.time()
         standby_sh("promote", "--data", str(standby.data), "--port", str(ports[1]))
