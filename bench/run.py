@@ -20,7 +20,7 @@ import time
 import traceback
 from pathlib import Path
 
-NOT_BENCHMARKS = {"run", "common", "settings_probe", "synth"}
+NOT_BENCHMARKS = {"run", "common", "settings_probe", "synth", "clusters"}
 
 
 def available() -> list[str]:

@@ -7,7 +7,8 @@ error shape (``api.errors``); elsewhere a Japanese page. A database that cannot 
 (``OperationalError``/``InterfaceError``) is a 503 "try again shortly", not a 500, and the
 503 page is rendered without touching the database (no context processors). A value that
 PostgreSQL refuses as data (``DataError``: a number out of range, a NUL byte) is the
-request's fault: a 400.
+request's fault: a 400. A 400 that Django raises because of a lost database (the session
+could not be saved: ``SessionInterrupted``) is the outage's 503 too.
 """
 
 from __future__ import annotations
@@ -37,7 +38,22 @@ def api_error(code: str, message: str, status: int) -> JsonResponse:
     return JsonResponse(error_body(code, message), status=status)
 
 
+def caused_by_database_outage(exception: BaseException | None) -> bool:
+    """Whether a database that went away is behind ``exception`` (its chain of causes)."""
+    for _ in range(10):
+        if exception is None:
+            return False
+        if isinstance(exception, OperationalError | InterfaceError):
+            return True
+        exception = exception.__cause__ or exception.__context__
+    return False
+
+
 def bad_request(request: HttpRequest, exception: Exception | None = None) -> HttpResponse:
+    # The session's save at the end of a request fails as "session interrupted" (a 400 by
+    # Django) when the database went away during the request, e.g. in a failover: a 503.
+    if caused_by_database_outage(exception):
+        return database_unavailable(request)
     if is_api(request):
         return api_error("bad_request", "リクエストを読み取れませんでした。", 400)
     return defaults.bad_request(request, exception)

@@ -41,16 +41,53 @@ ALLOWED_HOSTS = [BASE_DOMAIN, f".{BASE_DOMAIN}"] + [
 DEV_DATABASE_URL = "postgres://ai:ai@127.0.0.1:{port}/ai".format(
     port=os.environ.get("AI_PGPORT", "54329")
 )
+
+
+def parse_database_url(url: str, **settings) -> dict:
+    """``dj_database_url.parse`` that also takes libpq's multi-host form (a primary and its standby).
+
+    ``postgres://ai:ai@db1:5432,db2:5432/ai?target_session_attrs=read-write`` becomes
+    ``HOST="db1,db2"``, ``PORT="5432,5432"``: libpq tries the hosts in turn and keeps the one
+    that accepts writes, so after a failover the next new connection finds the promoted
+    standby without a restart of Ai (see "Continuity" in ARCHITECTURE.md).
+    """
+    scheme, sep, rest = url.partition("://")
+    netloc, slash, tail = rest.partition("/")
+    userinfo, at, hostlist = netloc.rpartition("@")
+    if not sep or "," not in hostlist:
+        return dj_database_url.parse(url, **settings)
+    hosts, ports = [], []
+    for item in hostlist.split(","):
+        host, port = item, ""
+        if item.startswith("["):  # [::1]:5432
+            host, _, after = item[1:].partition("]")
+            port = after.removeprefix(":")
+        elif ":" in item:
+            host, port = item.rsplit(":", 1)
+        hosts.append(host)
+        ports.append(port or "5432")
+    config = dj_database_url.parse(f"{scheme}://{userinfo}{at}placeholder{slash}{tail}", **settings)
+    config["HOST"], config["PORT"] = ",".join(hosts), ",".join(ports)
+    return config
+
+
 DATABASES = {
-    "default": dj_database_url.parse(
+    "default": parse_database_url(
         os.environ.get("DATABASE_URL", DEV_DATABASE_URL),
         engine="django_tenants.postgresql_backend",
         # Long-lived connections cache every schema's table definitions
         # (django-tenants' known memory trap): recycle them.
         conn_max_age=int(os.environ.get("CONN_MAX_AGE", "60")),
+        # A connection that died with its server (a failover) is found out before the
+        # request uses it, and a new one is opened (to the promoted standby).
         conn_health_checks=True,
     )
 }
+# A server that does not answer (a dead primary's host) is given up on quickly, so the next
+# host of a multi-host URL is tried within the request's time.
+DATABASES["default"].setdefault("OPTIONS", {}).setdefault(
+    "connect_timeout", int(os.environ.get("DATABASE_CONNECT_TIMEOUT", "3"))
+)
 # No server-side prepared statements: a plan prepared under one municipality's search_path
 # is re-planned under the next one, so with many schemas they cost more than they save.
 DATABASES["default"].setdefault("OPTIONS", {})["prepare_threshold"] = None
