@@ -270,6 +270,8 @@ AI_BACKUP_KEEP = dict(
 AI_BACKUP_STALE_HOURS = int(os.environ.get("AI_BACKUP_STALE_HOURS", "24"))
 # A deleted municipality is kept (suspended) this long before it may be purged.
 AI_DELETE_GRACE_DAYS = int(os.environ.get("AI_DELETE_GRACE_DAYS", "30"))
+# When the worker queues the nightly backup of every municipality (cron, UTC; "" = never).
+AI_BACKUP_CRON = os.environ.get("AI_BACKUP_CRON", "0 17 * * *")
 
 # Uploads: spreadsheets are parsed in memory up to this size (see the import pipeline).
 DATA_UPLOAD_MAX_MEMORY_SIZE = 10 * 1024 * 1024
