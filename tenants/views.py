@@ -98,5 +98,6 @@ def delete(request: HttpRequest, pk: int) -> HttpResponse:
     return render(
         request,
         "tenants/delete.html",
-        {"municipality": municipality, "form": form, "grace_days": settings.AI_DELETE_GRACE_DAYS},
+        # "target", not "municipality": the header would take it for the current host's
+        {"target": municipality, "form": form, "grace_days": settings.AI_DELETE_GRACE_DAYS},
     )

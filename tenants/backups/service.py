@@ -14,6 +14,7 @@ untouched and serving; any failure before it leaves nothing behind.
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import secrets
 import subprocess
@@ -277,42 +278,97 @@ class Timing:
         return now
 
 
+def scratch_database() -> str:
+    """The scratch database restores go through (on the same server, kept between restores:
+    creating and dropping one each time costs a checkpoint)."""
+    return f"{connection.settings_dict['NAME'][:40]}_restore_scratch"
+
+
+def drop_scratch_database() -> None:
+    with psycopg.connect(pgtools.conninfo(), autocommit=True) as admin:
+        admin.execute(f"DROP DATABASE IF EXISTS {_q(scratch_database())} WITH (FORCE)")
+
+
+def _scratch_connection() -> psycopg.Connection:
+    scratch = scratch_database()
+    with psycopg.connect(pgtools.conninfo(), autocommit=True) as admin:
+        found = admin.execute("SELECT 1 FROM pg_database WHERE datname = %s", [scratch]).fetchone()
+        if not found:
+            # another restore may create it at the same time
+            with contextlib.suppress(psycopg.errors.DuplicateDatabase):
+                admin.execute(f"CREATE DATABASE {_q(scratch)} TEMPLATE template0")
+    return psycopg.connect(pgtools.conninfo(scratch), autocommit=True)
+
+
 def _load_as(dump: Path, original: str, new_name: str, timing: Timing) -> None:
     """Restore ``dump`` (schema ``original``) into this database as schema ``new_name``.
 
-    Through a scratch database: there the dump is restored and renamed, then dumped again
-    and restored here. The scratch database is dropped whatever happens.
+    Through the scratch database: there the dump is restored and renamed, then dumped again
+    and restored here. One restore at a time uses it (an advisory lock); what it held is
+    dropped whatever happens.
     """
     main_db = connection.settings_dict["NAME"]
-    scratch = f"{main_db[:40]}_restore_{secrets.token_hex(4)}"
+    scratch = scratch_database()
     t = time.perf_counter()
-    with psycopg.connect(pgtools.conninfo(), autocommit=True) as admin:
-        admin.execute(f"CREATE DATABASE {_q(scratch)} TEMPLATE template0")
+    with _scratch_connection() as conn:
+        conn.execute("SELECT pg_advisory_lock(hashtext('ai-restore-scratch'))")
+        for schema in (original, new_name):
+            conn.execute(f"DROP SCHEMA IF EXISTS {_q(schema)} CASCADE")
+        try:
+            t = timing.mark("scratch_prepare", t)
+            _load_through(conn, dump, original, new_name, scratch, main_db, timing, t)
+        finally:
+            for schema in (original, new_name):
+                conn.execute(f"DROP SCHEMA IF EXISTS {_q(schema)} CASCADE")
+            conn.execute("SELECT pg_advisory_unlock(hashtext('ai-restore-scratch'))")
+
+
+def _load_through(
+    conn: psycopg.Connection,
+    dump: Path,
+    original: str,
+    new_name: str,
+    scratch: str,
+    main_db: str,
+    timing: Timing,
+    t: float,
+) -> None:
+    """Restore into the scratch database, rename, pipe a dump of it into this one."""
+    restore = pgtools.tool("pg_restore")
+    common = ["--no-owner", "--no-privileges", "--exit-on-error", "--single-transaction"]
+    pgtools.run([restore, *common, f"--dbname={scratch}", str(dump)], database=scratch)
+    t = timing.mark("scratch_restore", t)
+    conn.execute(f"ALTER SCHEMA {_q(original)} RENAME TO {_q(new_name)}")
+    # The renamed schema goes straight from one server process to the other (a pipe):
+    # dumping and restoring overlap.
+    dumper = subprocess.Popen(
+        [
+            pgtools.tool("pg_dump"),
+            f"--schema={_q(new_name)}",
+            "--format=custom",
+            "--compress=0",
+        ],
+        env=pgtools.env(scratch),
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+    )
     try:
-        t = timing.mark("scratch_create", t)
-        restore = pgtools.tool("pg_restore")
-        common = ["--no-owner", "--no-privileges", "--exit-on-error", "--single-transaction"]
-        pgtools.run([restore, *common, f"--dbname={scratch}", str(dump)], database=scratch)
-        t = timing.mark("scratch_restore", t)
-        with psycopg.connect(pgtools.conninfo(scratch), autocommit=True) as conn:
-            conn.execute(f"ALTER SCHEMA {_q(original)} RENAME TO {_q(new_name)}")
-        renamed = dump.with_name("renamed.dump")
-        pgtools.run(
-            [
-                pgtools.tool("pg_dump"),
-                f"--schema={_q(new_name)}",
-                "--format=custom",
-                "--compress=0",
-                f"--file={renamed}",
-            ],
-            database=scratch,
+        loader = subprocess.run(
+            [restore, *common, f"--dbname={main_db}"],
+            env=pgtools.env(),
+            stdin=dumper.stdout,
+            capture_output=True,
+            text=True,
         )
-        t = timing.mark("scratch_dump", t)
-        pgtools.run([restore, *common, f"--dbname={main_db}", str(renamed)])
-        timing.mark("restore", t)
     finally:
-        with psycopg.connect(pgtools.conninfo(), autocommit=True) as admin:
-            admin.execute(f"DROP DATABASE IF EXISTS {_q(scratch)} WITH (FORCE)")
+        dumper.stdout.close()
+        dump_err = dumper.stderr.read().decode(errors="replace")
+        dumper.wait()
+    if dumper.returncode != 0:
+        raise RuntimeError(f"pg_dump: {dump_err.strip()[-2000:]}")
+    if loader.returncode != 0:
+        raise RuntimeError(f"pg_restore: {loader.stderr.strip()[-2000:]}")
+    timing.mark("restore", t)
 
 
 @dataclass(frozen=True)
@@ -333,15 +389,20 @@ def _drop_schema(schema: str) -> None:
         cur.execute(f"DROP SCHEMA IF EXISTS {_q(schema)} CASCADE")
 
 
-def _stage(path: Path, tmp: Path, timing: Timing) -> tuple[archive.Contents, str]:
-    """Check the file and restore it under a temporary schema name; return that name."""
+def _checked(path: Path, tmp: Path, timing: Timing) -> tuple[archive.Contents, Path]:
+    """Check the whole file (refusing it writes nothing) and write its dump out."""
     t = time.perf_counter()
     dump = tmp / archive.DUMP
     contents = check(path, dump)
     timing.mark("check", t)
+    return contents, dump
+
+
+def _stage(contents: archive.Contents, dump: Path, timing: Timing) -> str:
+    """Restore the checked dump under a temporary schema name; return that name."""
     staged = f"restore_{secrets.token_hex(6)}"
     _load_as(dump, contents.manifest["schema"], staged, timing)
-    return contents, staged
+    return staged
 
 
 def restore_in_place(
@@ -359,7 +420,7 @@ def restore_in_place(
         raise Refused(f"確認のため、置き換えるスキーマ名「{schema}」を正確に入力してください。")
     timing = Timing()
     with tempfile.TemporaryDirectory(prefix="ai-restore-") as tmp, _local(backup, path) as file:
-        contents = check(file)  # refuse before the slow part, with nothing written
+        contents, dump = _checked(file, Path(tmp), timing)
         manifest = contents.manifest
         current = Municipality.objects.filter(schema_name=schema).first()
         foreign = manifest.get("schema") != schema or (
@@ -370,17 +431,16 @@ def restore_in_place(
                 f"このファイルは別の自治体 ({manifest.get('name', '?')}、スキーマ"
                 f" {manifest.get('schema', '?')}) のバックアップです。{schema} には復元できません。"
             )
-        contents, staged = _stage(file, Path(tmp), timing)
+        staged = _stage(contents, dump, timing)
+        old = f"replaced_{secrets.token_hex(6)}"
         t = time.perf_counter()
         try:
             with transaction.atomic():
                 with connection.cursor() as cur:
                     cur.execute("SET CONSTRAINTS ALL IMMEDIATE")
                     if schema_exists(schema):
-                        old = f"replaced_{secrets.token_hex(6)}"
                         cur.execute(f"ALTER SCHEMA {_q(schema)} RENAME TO {_q(old)}")
                         cur.execute(f"ALTER SCHEMA {_q(staged)} RENAME TO {_q(schema)}")
-                        cur.execute(f"DROP SCHEMA {_q(old)} CASCADE")
                     else:
                         cur.execute(f"ALTER SCHEMA {_q(staged)} RENAME TO {_q(schema)}")
                 municipality = _put_back_public_rows(contents.public, schema, current)
@@ -393,7 +453,14 @@ def restore_in_place(
         except Exception:
             _drop_schema(staged)
             raise
-        timing.mark("swap", t)
+        t = timing.mark("swap", t)
+        # Outside the swap's transaction: its locks stay short. A drop that fails leaves a
+        # ``replaced_*`` schema for the operator, nothing wrong in the live one.
+        if not connection.in_atomic_block:
+            _drop_schema(old)
+        else:
+            transaction.on_commit(lambda: _drop_schema(old))
+        timing.mark("drop_replaced", t)
     return Restored(municipality, manifest, round(time.perf_counter() - started, 3), timing.steps)
 
 
@@ -436,7 +503,8 @@ def restore_as_new(
         raise Refused(f"サブドメイン「{subdomain}」は既に使われています。")
     timing = Timing()
     with tempfile.TemporaryDirectory(prefix="ai-restore-") as tmp, _local(backup, path) as file:
-        contents, staged = _stage(file, Path(tmp), timing)
+        contents, dump = _checked(file, Path(tmp), timing)
+        staged = _stage(contents, dump, timing)
         manifest = contents.manifest
         t = time.perf_counter()
         try:

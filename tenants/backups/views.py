@@ -107,7 +107,8 @@ def history(request: HttpRequest, schema: str) -> HttpResponse:
         "tenants/backups/history.html",
         {
             "schema": schema,
-            "municipality": Municipality.objects.filter(schema_name=schema).first(),
+            # not "municipality": the header shows that one as the current host's
+            "target": Municipality.objects.filter(schema_name=schema).first(),
             "backups": backups,
         },
     )
@@ -176,7 +177,7 @@ def restore(request: HttpRequest, pk: int) -> HttpResponse:
         "tenants/backups/restore.html",
         {
             "backup": backup,
-            "municipality": Municipality.objects.filter(schema_name=backup.schema_name).first(),
+            "target": Municipality.objects.filter(schema_name=backup.schema_name).first(),
             "form": form,
             "refusal": refusal,
             "tables": [row for row in tables if row[1] or row[2]],
@@ -247,5 +248,5 @@ def purge(request: HttpRequest, pk: int) -> HttpResponse:
     return render(
         request,
         "tenants/backups/purge.html",
-        {"municipality": municipality, "form": form, "final": final},
+        {"target": municipality, "form": form, "final": final},
     )

@@ -184,8 +184,10 @@ def test_damaged_files_are_refused_and_nothing_is_written(kofu, backup_dir, dama
     if damage == "truncated":
         bad.write_bytes(data[: len(data) * 2 // 3])
     elif damage == "corrupt":
+        with tarfile.open(good) as tar:
+            member = tar.getmember(archive.DUMP)
         flipped = bytearray(data)
-        flipped[-3000] ^= 0xFF  # inside schema.dump
+        flipped[member.offset_data + member.size // 2] ^= 0xFF  # inside schema.dump
         bad.write_bytes(bytes(flipped))
     elif damage == "not_a_backup":
         bad.write_bytes(b"PGDMP" + b"\0" * 5000)

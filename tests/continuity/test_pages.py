@@ -7,6 +7,7 @@ from datetime import timedelta
 import pytest
 from django.conf import settings
 from django.contrib.auth import get_user_model
+from django.db import connection
 from django.test import Client
 from django.utils import timezone
 
@@ -48,7 +49,8 @@ def test_pages_refuse_everyone_but_operators(kofu):
         assert getattr(anonymous, method)(url).status_code == 302, url
         assert getattr(plain, method)(url).status_code == 403, url
         assert getattr(teacher, method)(url).status_code in (302, 404), url
-    get_user_model().objects.filter(username="not-operator").delete()
+    with connection.cursor() as cur:  # the ORM's cascade would look for tenant-only tables
+        cur.execute("DELETE FROM auth_user WHERE username = 'not-operator'")
     assert Backup.objects.filter(schema_name="m_kofu").count() == 1  # nothing was backed up
 
 
@@ -59,7 +61,7 @@ def test_dashboard_flags_municipalities_without_a_recent_backup(kofu, operator):
     record = Backup.objects.get(schema_name="m_kofu")
     assert record.status == Backup.Status.OK
     page = operator.get("/backups/").content.decode()
-    assert "今すぐバックアップ" in page
+    assert "今すぐ取得" in page
     Backup.objects.filter(pk=record.pk).update(started_at=timezone.now() - timedelta(hours=30))
     Backup.objects.create(
         schema_name="m_kofu", kind="scheduled", status="failed", error="ディスクがいっぱいです"
