@@ -5,11 +5,12 @@ dumps the schema in it while the same transaction reads the municipality's publi
 its migrations and its row counts, so every part of the file is the same instant.
 
 Restoring: ``pg_restore`` recreates a schema under the name it was dumped with, which is
-taken (by the live municipality, or by the original when restoring beside it). So the
-dump is restored into a scratch database on the same server, renamed there, dumped again
-and restored here under a temporary name; one short transaction then swaps it in (``ALTER
-SCHEMA ... RENAME``) with the public rows. Until that transaction the live schema is
-untouched and serving; any failure before it leaves nothing behind.
+taken (by the live municipality, or by the original when restoring beside it). So its
+script runs in one transaction that first renames the live schema aside and, after the
+script, renames the restored schema to a temporary name and the live one back (``_load_as``);
+other sessions never see the live schema move. One short transaction then swaps the
+restored schema in (``ALTER SCHEMA ... RENAME``) with the public rows. Until that
+transaction the live schema is untouched and serving; any failure before it leaves nothing.
 """
 
 from __future__ import annotations
@@ -278,96 +279,66 @@ class Timing:
         return now
 
 
-def scratch_database() -> str:
-    """The scratch database restores go through (on the same server, kept between restores:
-    creating and dropping one each time costs a checkpoint)."""
-    return f"{connection.settings_dict['NAME'][:40]}_restore_scratch"
-
-
-def drop_scratch_database() -> None:
-    with psycopg.connect(pgtools.conninfo(), autocommit=True) as admin:
-        admin.execute(f"DROP DATABASE IF EXISTS {_q(scratch_database())} WITH (FORCE)")
-
-
-def _scratch_connection() -> psycopg.Connection:
-    scratch = scratch_database()
-    with psycopg.connect(pgtools.conninfo(), autocommit=True) as admin:
-        found = admin.execute("SELECT 1 FROM pg_database WHERE datname = %s", [scratch]).fetchone()
-        if not found:
-            # another restore may create it at the same time
-            with contextlib.suppress(psycopg.errors.DuplicateDatabase):
-                admin.execute(f"CREATE DATABASE {_q(scratch)} TEMPLATE template0")
-    return psycopg.connect(pgtools.conninfo(scratch), autocommit=True)
-
-
 def _load_as(dump: Path, original: str, new_name: str, timing: Timing) -> None:
     """Restore ``dump`` (schema ``original``) into this database as schema ``new_name``.
 
-    Through the scratch database: there the dump is restored and renamed, then dumped again
-    and restored here. One restore at a time uses it (an advisory lock); what it held is
-    dropped whatever happens.
+    One transaction (``psql --single-transaction``) renames the live ``original`` aside,
+    runs pg_restore's script (which creates ``original``), renames what it created to
+    ``new_name`` and the live schema back. Until the commit other sessions see only the
+    live schema, under its name (catalog changes are transactional), so it keeps serving;
+    after the commit it is as it was, and ``new_name`` holds the backup. A failure rolls
+    all of it back.
     """
-    main_db = connection.settings_dict["NAME"]
-    scratch = scratch_database()
     t = time.perf_counter()
-    with _scratch_connection() as conn:
-        conn.execute("SELECT pg_advisory_lock(hashtext('ai-restore-scratch'))")
-        for schema in (original, new_name):
-            conn.execute(f"DROP SCHEMA IF EXISTS {_q(schema)} CASCADE")
-        try:
-            t = timing.mark("scratch_prepare", t)
-            _load_through(conn, dump, original, new_name, scratch, main_db, timing, t)
-        finally:
-            for schema in (original, new_name):
-                conn.execute(f"DROP SCHEMA IF EXISTS {_q(schema)} CASCADE")
-            conn.execute("SELECT pg_advisory_unlock(hashtext('ai-restore-scratch'))")
-
-
-def _load_through(
-    conn: psycopg.Connection,
-    dump: Path,
-    original: str,
-    new_name: str,
-    scratch: str,
-    main_db: str,
-    timing: Timing,
-    t: float,
-) -> None:
-    """Restore into the scratch database, rename, pipe a dump of it into this one."""
-    restore = pgtools.tool("pg_restore")
-    common = ["--no-owner", "--no-privileges", "--exit-on-error", "--single-transaction"]
-    pgtools.run([restore, *common, f"--dbname={scratch}", str(dump)], database=scratch)
-    t = timing.mark("scratch_restore", t)
-    conn.execute(f"ALTER SCHEMA {_q(original)} RENAME TO {_q(new_name)}")
-    # The renamed schema goes straight from one server process to the other (a pipe):
-    # dumping and restoring overlap.
-    dumper = subprocess.Popen(
-        [
-            pgtools.tool("pg_dump"),
-            f"--schema={_q(new_name)}",
-            "--format=custom",
-            "--compress=0",
-        ],
-        env=pgtools.env(scratch),
+    hold = f"hold_{secrets.token_hex(6)}"
+    exists = "SELECT 1 FROM pg_namespace WHERE nspname = '{0}'"
+    prefix = (
+        f"DO $ai$ BEGIN IF EXISTS ({exists.format(original)}) THEN"
+        f" EXECUTE 'ALTER SCHEMA {_q(original)} RENAME TO {_q(hold)}'; END IF; END $ai$;\n"
+    )
+    suffix = (
+        f"\nALTER SCHEMA {_q(original)} RENAME TO {_q(new_name)};\n"
+        f"DO $ai$ BEGIN IF EXISTS ({exists.format(hold)}) THEN"
+        f" EXECUTE 'ALTER SCHEMA {_q(hold)} RENAME TO {_q(original)}'; END IF; END $ai$;\n"
+    )
+    script = subprocess.Popen(
+        [pgtools.tool("pg_restore"), "--no-owner", "--no-privileges", "--file=-", str(dump)],
+        env=pgtools.env(),
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
     )
+    psql = subprocess.Popen(
+        [
+            pgtools.tool("psql"),
+            "--no-psqlrc",
+            "--quiet",
+            "--single-transaction",
+            "--set=ON_ERROR_STOP=1",
+            "--file=-",
+        ],
+        env=pgtools.env(),
+        stdin=subprocess.PIPE,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+    )
     try:
-        loader = subprocess.run(
-            [restore, *common, f"--dbname={main_db}"],
-            env=pgtools.env(),
-            stdin=dumper.stdout,
-            capture_output=True,
-            text=True,
-        )
+        psql.stdin.write(prefix.encode())
+        for chunk in iter(lambda: script.stdout.read(1 << 20), b""):
+            psql.stdin.write(chunk)
+        psql.stdin.write(suffix.encode())
+    except BrokenPipeError:
+        pass  # psql stopped on an error: its stderr says which
     finally:
-        dumper.stdout.close()
-        dump_err = dumper.stderr.read().decode(errors="replace")
-        dumper.wait()
-    if dumper.returncode != 0:
-        raise RuntimeError(f"pg_dump: {dump_err.strip()[-2000:]}")
-    if loader.returncode != 0:
-        raise RuntimeError(f"pg_restore: {loader.stderr.strip()[-2000:]}")
+        script.stdout.close()
+        script.wait()
+        with contextlib.suppress(BrokenPipeError):
+            psql.stdin.close()
+        psql_err = psql.stderr.read().decode(errors="replace")
+        psql.wait()
+    if script.returncode != 0:
+        raise RuntimeError(f"pg_restore: {script.stderr.read().decode(errors='replace')[-2000:]}")
+    if psql.returncode != 0:
+        raise RuntimeError(f"psql: {psql_err.strip()[-2000:]}")
     timing.mark("restore", t)
 
 

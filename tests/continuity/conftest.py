@@ -11,7 +11,6 @@ from django.db import connection
 from django.test import override_settings
 
 from tenants import demo, provisioning
-from tenants.backups import service
 from tenants.models import Backup, Domain, Municipality, PlatformEvent
 from tests.factories import PASSWORD
 
@@ -62,7 +61,6 @@ def seeded(django_db_setup, django_db_blocker, backup_dir) -> Iterator[Municipal
         demo.seed_apps(municipality)
         yield municipality
         _clean(keep_kofu=False)
-        service.drop_scratch_database()
 
 
 @pytest.fixture
