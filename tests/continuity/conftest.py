@@ -42,8 +42,11 @@ def _clean(keep_kofu: bool) -> None:
 
 
 @pytest.fixture(scope="module")
-def seeded(django_db_setup, django_db_blocker, backup_dir) -> Iterator[Municipality]:
-    """甲府市, provisioned and seeded with every app's demo data (committed), once a module."""
+def seeded(request, django_db_setup, django_db_blocker, backup_dir) -> Iterator[Municipality]:
+    """甲府市, provisioned and seeded with every app's demo data (committed), once a module.
+
+    A module with ``SEED_DEMO = False`` gets it as provisioned (faster).
+    """
     with django_db_blocker.unblock():
         _clean(keep_kofu=False)
         municipality = provisioning.provision(
@@ -58,7 +61,8 @@ def seeded(django_db_setup, django_db_blocker, backup_dir) -> Iterator[Municipal
             actor="pytest",
         )
         demo.exempt_loopback(municipality)
-        demo.seed_apps(municipality)
+        if getattr(request.module, "SEED_DEMO", True):
+            demo.seed_apps(municipality)
         yield municipality
         _clean(keep_kofu=False)
 

@@ -16,6 +16,9 @@ from tenants.models import Backup, Municipality
 from tests.conftest import TenantClient
 from tests.factories import PASSWORD
 
+# 甲府市 as provisioned is enough here (no demo seed: faster).
+SEED_DEMO = False
+
 PAGES = [
     ("get", "/backups/"),
     ("get", "/backups/schema/m_kofu/"),
