@@ -215,7 +215,8 @@ def apply_retention(*, actor: str, now: datetime | None = None) -> list[int]:
     removed: list[int] = []
     store = storages.default()
     scheduled = Backup.objects.filter(kind=Backup.Kind.SCHEDULED, status=Backup.Status.OK)
-    for schema in scheduled.values_list("schema_name", flat=True).distinct():
+    # order_by(): the model's ordering would make DISTINCT repeat each schema
+    for schema in scheduled.order_by().values_list("schema_name", flat=True).distinct():
         rows = list(scheduled.filter(schema_name=schema))
         kept = retention.keep(
             [(b.pk, timezone.localtime(b.started_at)) for b in rows], **keep_counts

@@ -162,6 +162,8 @@ def restore(request: HttpRequest, pk: int) -> HttpResponse:
             )
         except Refused as exc:
             form.add_error("confirm_schema", str(exc))
+        except RuntimeError as exc:  # pg_restore/psql: nothing was changed (one transaction)
+            form.add_error(None, f"復元に失敗しました。現在のデータは変更されていません ({exc})。")
         else:
             messages.success(
                 request,
@@ -198,6 +200,8 @@ def restore_new(request: HttpRequest, pk: int) -> HttpResponse:
             )
         except Refused as exc:
             form.add_error("subdomain", str(exc))
+        except RuntimeError as exc:
+            form.add_error(None, f"復元に失敗しました。何も作成されていません ({exc})。")
         else:
             host = done.municipality.domains.get().domain
             messages.success(

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import tarfile
+import threading
 from pathlib import Path
 
 import pytest
@@ -140,7 +141,28 @@ def test_restored_municipality_answers_as_before_over_http(kofu, live_port):
 def test_restore_as_new_municipality_beside_the_original(kofu, live_port):
     record = service.backup(kofu, kind=Backup.Kind.MANUAL, actor="ops")
     original = snapshot("m_kofu")
-    restored = service.restore_as_new(record, subdomain="kofu-copy", actor="ops")
+    # The original and the others keep answering while the copy is restored.
+    statuses: list[int] = []
+    stop = threading.Event()
+
+    def poll() -> None:
+        while not stop.is_set():
+            for host in ("kofu", "tono"):
+                page = requests.get(
+                    f"http://127.0.0.1:{live_port}/login/",
+                    headers={"Host": f"{host}.localhost"},
+                    timeout=10,
+                )
+                statuses.append(page.status_code)
+
+    poller = threading.Thread(target=poll)
+    poller.start()
+    try:
+        restored = service.restore_as_new(record, subdomain="kofu-copy", actor="ops")
+    finally:
+        stop.set()
+        poller.join()
+    assert len(statuses) >= 2 and set(statuses) == {200}
     copy = restored.municipality
     assert copy.schema_name == "m_kofu_copy" and copy.code is None
     assert "甲府市 (復元" in copy.name
