@@ -20,6 +20,8 @@ urlpatterns = [
     path("municipalities/<int:pk>/suspend/", views.suspend, name="municipality-suspend"),
     path("municipalities/<int:pk>/resume/", views.resume, name="municipality-resume"),
     path("municipalities/<int:pk>/delete/", views.delete, name="municipality-delete"),
+    # --- backup (issue 13): backups, restore, undelete, purge ---
+    path("", include("tenants.backups.urls")),
 ]
 
 # Every error answers JSON under /api/, a Japanese page elsewhere; a database outage is a 503.

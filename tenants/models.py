@@ -54,6 +54,10 @@ class Municipality(TenantMixin):
             ("own_classes", "担当学級のみ (学級担任・教科担任の学級)"),
         ],
     )
+    # --- backup (issue 13): a deleted municipality is suspended and kept until purge_after ---
+    deleted_at = models.DateTimeField("削除日時", null=True, blank=True)
+    purge_after = models.DateTimeField("完全削除の予定日時", null=True, blank=True)
+    # --- end backup ---
 
     auto_create_schema = True
     auto_drop_schema = False  # dropping is explicit, in tenants.provisioning
@@ -105,3 +109,48 @@ class PlatformEvent(models.Model):
 
     def __str__(self) -> str:
         return f"{self.at:%Y-%m-%d %H:%M} {self.actor} {self.action} {self.schema_name}"
+
+
+# --- backup (issue 13) ---------------------------------------------------------------
+
+
+class Backup(models.Model):
+    """One backup file of one municipality (tenants.backups): where it is and whether it worked.
+
+    No foreign key to the municipality: a purged municipality's final backup stays listed
+    and restorable; ``schema_name``/``code``/``name`` say whose it is.
+    """
+
+    class Kind(models.TextChoices):
+        MANUAL = "manual", "手動"
+        SCHEDULED = "scheduled", "定期"
+        FINAL = "final", "削除前"
+
+    class Status(models.TextChoices):
+        RUNNING = "running", "実行中"
+        OK = "ok", "成功"
+        FAILED = "failed", "失敗"
+
+    schema_name = models.CharField("スキーマ", max_length=63, db_index=True)
+    code = models.CharField("団体コード", max_length=6, blank=True)
+    name = models.CharField("名称", max_length=100, blank=True)
+    kind = models.CharField("種類", max_length=10, choices=Kind.choices)
+    status = models.CharField("状態", max_length=10, choices=Status.choices, default=Status.RUNNING)
+    file = models.CharField("ファイル", max_length=255, blank=True)
+    size = models.BigIntegerField("サイズ (バイト)", default=0)
+    sha256 = models.CharField("SHA-256", max_length=64, blank=True)
+    error = models.TextField("エラー", blank=True)
+    started_at = models.DateTimeField("開始", auto_now_add=True)
+    finished_at = models.DateTimeField("終了", null=True, blank=True)
+    actor = models.CharField("実行者", max_length=150, blank=True)
+
+    class Meta:
+        verbose_name = "バックアップ"
+        verbose_name_plural = "バックアップ"
+        ordering = ["-started_at", "-id"]
+
+    def __str__(self) -> str:
+        return f"{self.schema_name} {self.started_at:%Y-%m-%d %H:%M} {self.status}"
+
+
+# --- end backup ---

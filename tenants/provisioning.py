@@ -153,8 +153,14 @@ def set_active(municipality: Municipality, active: bool, *, actor: str) -> Munic
 
 
 @transaction.atomic
-def delete(municipality: Municipality, *, confirm_schema: str, actor: str) -> None:
-    """Drop a municipality's schema and rows. ``confirm_schema`` must repeat the schema name."""
+def delete(
+    municipality: Municipality, *, confirm_schema: str, actor: str, action: str = "delete"
+) -> None:
+    """Drop a municipality's schema and rows. ``confirm_schema`` must repeat the schema name.
+
+    The operators' pages delete recoverably (``tenants.backups.service.retire``); this is the
+    purge at the end (``action="purge"``).
+    """
     if municipality.schema_name == "public":
         raise ValidationError("公開スキーマは削除できません。")
     if confirm_schema != municipality.schema_name:
@@ -163,7 +169,7 @@ def delete(municipality: Municipality, *, confirm_schema: str, actor: str) -> No
         )
     PlatformEvent.objects.create(
         actor=actor,
-        action="delete",
+        action=action,
         schema_name=municipality.schema_name,
         detail={"name": municipality.name, "code": municipality.code},
     )

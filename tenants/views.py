@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from django.conf import settings
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.db.models import Prefetch
@@ -11,6 +12,7 @@ from django.views.decorators.http import require_POST
 
 from tenants import provisioning
 from tenants.access import operator_required
+from tenants.backups.service import retire
 from tenants.forms import DeleteForm, MunicipalityForm
 from tenants.models import Domain, Municipality, PlatformEvent
 
@@ -78,7 +80,8 @@ def delete(request: HttpRequest, pk: int) -> HttpResponse:
     form = DeleteForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         try:
-            provisioning.delete(
+            # --- backup (issue 13): deleting is recoverable (final backup, purge later) ---
+            retire(
                 municipality,
                 confirm_schema=form.cleaned_data["confirm_schema"],
                 actor=request.user.get_username(),
@@ -88,7 +91,13 @@ def delete(request: HttpRequest, pk: int) -> HttpResponse:
         else:
             messages.success(
                 request,
-                f"{municipality.name} (スキーマ {municipality.schema_name}) を削除しました。",
+                f"{municipality.name} (スキーマ {municipality.schema_name}) を削除しました。"
+                f"{municipality.purge_after:%Y-%m-%d} までは「元に戻す」で復旧できます。",
             )
             return redirect("home")
-    return render(request, "tenants/delete.html", {"municipality": municipality, "form": form})
+    return render(
+        request,
+        "tenants/delete.html",
+        # "target", not "municipality": the header would take it for the current host's
+        {"target": municipality, "form": form, "grace_days": settings.AI_DELETE_GRACE_DAYS},
+    )

@@ -292,6 +292,24 @@ STATICFILES_DIRS = [BASE_DIR / "static"]
 MEDIA_ROOT = BASE_DIR / "media"
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
+# --- Backups of municipalities (tenants.backups, issue 13) ---------------------
+# A folder apart from the database's own (put it on another disk or mount); git-ignored.
+AI_BACKUP_DIR = Path(os.environ.get("AI_BACKUP_DIR", BASE_DIR / "backups"))
+# Scheduled backups kept: the newest of each of the last N days, ISO weeks and months.
+AI_BACKUP_KEEP = dict(
+    zip(
+        ("daily", "weekly", "monthly"),
+        (int(n) for n in os.environ.get("AI_BACKUP_KEEP", "7,4,12").split(",")),
+        strict=True,
+    )
+)
+# The operators' dashboard flags a municipality without a successful backup this recent.
+AI_BACKUP_STALE_HOURS = int(os.environ.get("AI_BACKUP_STALE_HOURS", "24"))
+# A deleted municipality is kept (suspended) this long before it may be purged.
+AI_DELETE_GRACE_DAYS = int(os.environ.get("AI_DELETE_GRACE_DAYS", "30"))
+# When the worker queues the nightly backup of every municipality (cron, UTC; "" = never).
+AI_BACKUP_CRON = os.environ.get("AI_BACKUP_CRON", "0 17 * * *")
+
 # Uploads: spreadsheets are parsed in memory up to this size (see the import pipeline).
 DATA_UPLOAD_MAX_MEMORY_SIZE = 10 * 1024 * 1024
 FILE_UPLOAD_MAX_MEMORY_SIZE = 10 * 1024 * 1024
