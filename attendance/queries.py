@@ -271,3 +271,54 @@ def student_marks(
             "date", "period", "code", "note", "enrolment__classroom_id"
         )
     ]
+
+
+# --- today's attendance, per class (home page, the board's overview) ----------------------
+
+
+@dataclass(frozen=True)
+class ClassToday:
+    """One class on a date: is it a school day for it, and was its attendance saved."""
+
+    classroom: Classroom
+    is_school_day: bool
+    taken: bool
+
+    @property
+    def missing(self) -> bool:
+        """出欠が未入力: a school day, students enrolled, nothing saved yet."""
+        return self.is_school_day and not self.taken
+
+
+def classes_today(school_ids: Iterable[int] | None, day: dt.date) -> list[ClassToday]:
+    """The current year's classes with students on ``day`` (None = every school), whether the
+    day is a school day of their school and whether their attendance was saved (any period):
+    one query, whatever the number of schools and classes."""
+    from django.db.models import Exists, OuterRef
+
+    from attendance.models import TakenDay
+    from schools.models import SchoolDate, SchoolYear
+
+    qs = Classroom.objects.select_related("school", "school_year").filter(
+        school_year__state=SchoolYear.State.CURRENT, school__is_active=True
+    )
+    if school_ids is not None:
+        qs = qs.filter(school_id__in=list(school_ids))
+    enrolled = Enrolment.objects.filter(classroom=OuterRef("pk"), enrolled_on__lte=day).filter(
+        Q(left_on__isnull=True) | Q(left_on__gte=day)
+    )
+    qs = qs.filter(Exists(enrolled)).annotate(
+        day_on=Exists(
+            SchoolDate.objects.filter(
+                school_id=OuterRef("school_id"),
+                school_year_id=OuterRef("school_year_id"),
+                date=day,
+                is_school_day=True,
+            )
+        ),
+        taken_on=Exists(TakenDay.objects.filter(classroom=OuterRef("pk"), date=day)),
+    )
+    return [
+        ClassToday(c, c.day_on, c.taken_on)
+        for c in qs.order_by("school__mext_code", "grade", "sort_order", "name")
+    ]

@@ -45,21 +45,30 @@ def _in_year(classroom: Classroom, day: dt.date) -> bool:
 
 @staff_required
 def index(request: HttpRequest) -> HttpResponse:
-    """My classes (homeroom), or every class of the schools I run."""
+    """My classes (homeroom), or every class of the schools I run (``?school=`` narrows to one
+    school); each with today's state, and only the links the actor can follow."""
     actor: Actor = request.actor
     qs = actor.classrooms().exclude(school_year__state=SchoolYear.State.ARCHIVED)
     if not actor.sees_whole_municipality:
         qs = qs.filter(pk__in=actor.homeroom_classroom_ids) | qs.filter(
             school_id__in=actor.admin_school_ids
         )
+    school_param = request.GET.get("school", "")
+    school = None
+    if school_param.isdecimal():
+        school = get_object_or_404(actor.schools(), pk=int(school_param))
+        qs = qs.filter(school_id=school.pk)
     classes = list(qs.order_by("school__mext_code", "school_year", "grade", "sort_order", "name"))
+    today = timezone.localdate()
+    state = {c.classroom.pk: c for c in queries.classes_today([c.school_id for c in classes], today)}
     admin_schools = [s for s in actor.schools() if actor.can_manage_school(s.pk)]
     return render(
         request,
         "attendance/index.html",
         {
-            "classes": classes,
-            "today": timezone.localdate(),
+            "rows": [(c, actor.can_take_attendance(c), state.get(c.pk)) for c in classes],
+            "school": school,
+            "today": today,
             "admin_schools": admin_schools,
             "sees_reports": actor.sees_attendance_reports,
             "manages_codes": actor.can_manage_municipality,
