@@ -151,7 +151,7 @@ def test_home_says_mitouroku_and_principal_sees_untaken_classes(muni, client_for
     if SchoolDate.objects.filter(school=school, date=today, is_school_day=True).exists():
         TakenDay.objects.create(classroom=rooms[0], date=today)
         html = client_for(muni, principal.user).get("/").content.decode()
-        assert "2学級</span> / 3学級" in html
+        assert "2学級</span> / 全3学級" in html
         for room in rooms[1:]:
             assert f"/attendance/class/{room.pk}/" in html
         assert f'<a href="/attendance/class/{rooms[0].pk}/">' not in html
