@@ -156,14 +156,22 @@ class Register:
     rows: list[RegisterRow]
     codes: list[CodeDef]
     totals: Figures
+    # The last day the figures count (None: the month has not started yet, nothing counted).
+    counted_until: dt.date | None = None
 
 
 def _spans(enrolments: Iterable[Enrolment]) -> dict[int, list[Span]]:
     return {e.pk: [Span(e.enrolled_on, e.left_on, e.grade, e.classroom_id)] for e in enrolments}
 
 
-def register(classroom: Classroom, start: dt.date, end: dt.date) -> Register:
-    """出席簿 of a class for a range (a month): constant 6 queries."""
+def register(
+    classroom: Classroom, start: dt.date, end: dt.date, today: dt.date | None = None
+) -> Register:
+    """出席簿 of a class for a range (a month): constant 6 queries.
+
+    With ``today``, the figures count only the school days up to it (``rules.as_of``).
+    """
+    counted = rules.as_of((start, end), today) if today is not None else (start, end)
     cal = calendar.class_calendar(classroom, start, end)
     code_list = codes(active_only=False)
     symbols = {c.code: c.symbol for c in code_list}
@@ -187,12 +195,17 @@ def register(classroom: Classroom, start: dt.date, end: dt.date) -> Register:
                 cells.append("閉")
             else:
                 cells.append(symbols.get(status, "") if status else "")
-        f = rules.figures(
-            school_days=school_days,
-            spans=span,
-            marks=day_marks,
-            codes=code_list,
-            closures=cal.closures,
+        f = (
+            rules.figures(
+                school_days=school_days,
+                spans=span,
+                marks=day_marks,
+                codes=code_list,
+                closures=cal.closures,
+                period=counted,
+            )
+            if counted
+            else Figures()
         )
         total = total + f
         notes = {d: m.note for d, m in marks.get(e.pk, {}).items() if m.note}
@@ -207,6 +220,7 @@ def register(classroom: Classroom, start: dt.date, end: dt.date) -> Register:
         rows,
         code_list,
         total,
+        counted[1] if counted else None,
     )
 
 
@@ -217,9 +231,16 @@ class YearRow:
     year: Figures
 
 
-def class_year_figures(classroom: Classroom) -> tuple[list[tuple[int, int]], list[YearRow]]:
-    """指導要録 figures per student of a class, by month and for the year (constant queries)."""
+def class_year_figures(
+    classroom: Classroom, today: dt.date | None = None
+) -> tuple[list[tuple[int, int]], list[YearRow]]:
+    """指導要録 figures per student of a class, by month and for the year (constant queries).
+
+    With ``today``, only the school days up to it count (``rules.as_of``): a month still to
+    come has no school days yet.
+    """
     start, end = calendar.year_bounds(classroom.school_year)
+    counted = rules.as_of((start, end), today) if today is not None else (start, end)
     cal = calendar.class_calendar(classroom, start, end)
     code_list = codes(active_only=False)
     enrolments = class_enrolments(classroom, start, end)
@@ -230,17 +251,21 @@ def class_year_figures(classroom: Classroom) -> tuple[list[tuple[int, int]], lis
     for e in enrolments:
         span = _spans([e])[e.pk]
         day_marks = {d: m.code for d, m in marks.get(e.pk, {}).items()}
-        per_month = [
-            rules.figures(
-                school_days=school_days,
-                spans=span,
-                marks=day_marks,
-                codes=code_list,
-                closures=cal.closures,
-                period=month_bounds(y, m),
+        per_month = []
+        for y, m in months:
+            period = rules.within(month_bounds(y, m), counted)
+            per_month.append(
+                rules.figures(
+                    school_days=school_days,
+                    spans=span,
+                    marks=day_marks,
+                    codes=code_list,
+                    closures=cal.closures,
+                    period=period,
+                )
+                if period
+                else Figures()
             )
-            for y, m in months
-        ]
         year = sum(per_month, Figures())
         rows.append(YearRow(e, per_month, year))
     return months, rows
