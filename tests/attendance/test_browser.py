@@ -198,6 +198,9 @@ def test_keyboard_marks_the_focused_row_and_jumps_by_roll_number(
             }"""
         )
         assert screens <= 2
+        # Each mark keeps its full label as its accessible name, even when only the symbol shows.
+        assert page.get_by_role("radio", name="欠席 (病気)").count() == 35
+        assert page.get_by_role("radio", name="早退").count() == 35
         # Row 1 has the focus; Tab goes to its memo, Tab again to row 2: "1" marks row 2.
         page.keyboard.press("Tab")
         page.keyboard.press("Tab")
