@@ -5,6 +5,7 @@ from __future__ import annotations
 from django.urls import reverse
 from django.utils import timezone
 
+from attendance import queries
 from attendance.models import TakenDay
 
 
@@ -16,7 +17,8 @@ def nav_items(request) -> list[tuple[str, str]]:
 
 
 def home_cards(request) -> list[tuple[str, dict]]:
-    """My classes with today's state (入力済み / 未保存): 2 queries."""
+    """My classes with today's state (入力済み / 未入力), and for a school's administrators
+    the classes of their schools whose attendance is not taken yet today: 3 queries."""
     actor = request.actor
     classes = list(
         actor.classrooms()
@@ -26,13 +28,80 @@ def home_cards(request) -> list[tuple[str, dict]]:
     reports = actor.sees_attendance_reports
     if not classes and not reports:
         return []
+    today = timezone.localdate()
     entered = (
         set(
-            TakenDay.objects.filter(
-                classroom__in=classes, date=timezone.localdate(), period=0
-            ).values_list("classroom_id", flat=True)
+            TakenDay.objects.filter(classroom__in=classes, date=today).values_list(
+                "classroom_id", flat=True
+            )
         )
         if classes
         else set()
     )
-    return [("attendance/_card.html", {"classes": classes, "entered": entered, "reports": reports})]
+    school_state = None
+    if actor.admin_school_ids:
+        state = queries.classes_today(actor.admin_school_ids, today)
+        school_state = {
+            "missing": [c.classroom for c in state if c.missing],
+            "school_day": [c for c in state if c.is_school_day],
+        }
+    return [
+        (
+            "attendance/_card.html",
+            {"classes": classes, "entered": entered, "reports": reports, "schools": school_state},
+        )
+    ]
+
+
+def board_columns(request, schools, school_year, today) -> list[dict]:
+    """The board's overview: today's attendance per school (classes taken / classes with a
+    school day) and the long-absence count (30+ days), each a link: 4 queries."""
+    from attendance import figures
+
+    ids = [s.pk for s in schools]
+    state = queries.classes_today(ids, today)
+    taken: dict[int, list] = {}
+    for c in state:
+        taken.setdefault(c.classroom.school_id, []).append(c)
+    watch = figures.long_absence_watch(school_year, today, ids) if ids else []
+    reached: dict[int, int] = {}
+    projected: dict[int, int] = {}
+    for w in watch:
+        target = reached if w.status == "reached" else projected
+        target[w.school_id] = target.get(w.school_id, 0) + 1
+    index = reverse("attendance:index")
+    overview = reverse("attendance:overview")
+    today_cells, absence_cells = {}, {}
+    for s in schools:
+        classes = taken.get(s.pk, [])
+        day = [c for c in classes if c.is_school_day]
+        url = f"{index}?school={s.pk}"
+        if not classes:
+            today_cells[s.pk] = []
+        elif not day:
+            today_cells[s.pk] = [{"text": "授業日ではありません", "url": None, "tone": ""}]
+        else:
+            missing = sum(1 for c in day if c.missing)
+            today_cells[s.pk] = [
+                {
+                    "text": f"入力済み {len(day) - missing}/{len(day)}学級",
+                    "url": url,
+                    "tone": "ok" if not missing else "",
+                }
+            ] + ([{"text": f"未入力 {missing}学級", "url": url, "tone": "warn"}] if missing else [])
+        absence_cells[s.pk] = [
+            {
+                "text": f"30日以上 {reached.get(s.pk, 0)}人",
+                "url": f"{overview}?school={s.pk}#watch",
+                "tone": "bad" if reached.get(s.pk) else "",
+            },
+            {
+                "text": f"見込み {projected.get(s.pk, 0)}人",
+                "url": f"{overview}?school={s.pk}#watch",
+                "tone": "",
+            },
+        ]
+    return [
+        {"label": "今日の出欠", "cells": today_cells},
+        {"label": "長期欠席", "cells": absence_cells},
+    ]

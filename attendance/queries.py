@@ -156,14 +156,22 @@ class Register:
     rows: list[RegisterRow]
     codes: list[CodeDef]
     totals: Figures
+    # The last day the figures count (None: the month has not started yet, nothing counted).
+    counted_until: dt.date | None = None
 
 
 def _spans(enrolments: Iterable[Enrolment]) -> dict[int, list[Span]]:
     return {e.pk: [Span(e.enrolled_on, e.left_on, e.grade, e.classroom_id)] for e in enrolments}
 
 
-def register(classroom: Classroom, start: dt.date, end: dt.date) -> Register:
-    """出席簿 of a class for a range (a month): constant 6 queries."""
+def register(
+    classroom: Classroom, start: dt.date, end: dt.date, today: dt.date | None = None
+) -> Register:
+    """出席簿 of a class for a range (a month): constant 6 queries.
+
+    With ``today``, the figures count only the school days up to it (``rules.as_of``).
+    """
+    counted = rules.as_of((start, end), today) if today is not None else (start, end)
     cal = calendar.class_calendar(classroom, start, end)
     code_list = codes(active_only=False)
     symbols = {c.code: c.symbol for c in code_list}
@@ -187,12 +195,17 @@ def register(classroom: Classroom, start: dt.date, end: dt.date) -> Register:
                 cells.append("閉")
             else:
                 cells.append(symbols.get(status, "") if status else "")
-        f = rules.figures(
-            school_days=school_days,
-            spans=span,
-            marks=day_marks,
-            codes=code_list,
-            closures=cal.closures,
+        f = (
+            rules.figures(
+                school_days=school_days,
+                spans=span,
+                marks=day_marks,
+                codes=code_list,
+                closures=cal.closures,
+                period=counted,
+            )
+            if counted
+            else Figures()
         )
         total = total + f
         notes = {d: m.note for d, m in marks.get(e.pk, {}).items() if m.note}
@@ -207,6 +220,7 @@ def register(classroom: Classroom, start: dt.date, end: dt.date) -> Register:
         rows,
         code_list,
         total,
+        counted[1] if counted else None,
     )
 
 
@@ -217,9 +231,16 @@ class YearRow:
     year: Figures
 
 
-def class_year_figures(classroom: Classroom) -> tuple[list[tuple[int, int]], list[YearRow]]:
-    """指導要録 figures per student of a class, by month and for the year (constant queries)."""
+def class_year_figures(
+    classroom: Classroom, today: dt.date | None = None
+) -> tuple[list[tuple[int, int]], list[YearRow]]:
+    """指導要録 figures per student of a class, by month and for the year (constant queries).
+
+    With ``today``, only the school days up to it count (``rules.as_of``): a month still to
+    come has no school days yet.
+    """
     start, end = calendar.year_bounds(classroom.school_year)
+    counted = rules.as_of((start, end), today) if today is not None else (start, end)
     cal = calendar.class_calendar(classroom, start, end)
     code_list = codes(active_only=False)
     enrolments = class_enrolments(classroom, start, end)
@@ -230,17 +251,21 @@ def class_year_figures(classroom: Classroom) -> tuple[list[tuple[int, int]], lis
     for e in enrolments:
         span = _spans([e])[e.pk]
         day_marks = {d: m.code for d, m in marks.get(e.pk, {}).items()}
-        per_month = [
-            rules.figures(
-                school_days=school_days,
-                spans=span,
-                marks=day_marks,
-                codes=code_list,
-                closures=cal.closures,
-                period=month_bounds(y, m),
+        per_month = []
+        for y, m in months:
+            period = rules.within(month_bounds(y, m), counted)
+            per_month.append(
+                rules.figures(
+                    school_days=school_days,
+                    spans=span,
+                    marks=day_marks,
+                    codes=code_list,
+                    closures=cal.closures,
+                    period=period,
+                )
+                if period
+                else Figures()
             )
-            for y, m in months
-        ]
         year = sum(per_month, Figures())
         rows.append(YearRow(e, per_month, year))
     return months, rows
@@ -270,4 +295,55 @@ def student_marks(
         for date, period, code, note, classroom_id in qs.order_by("date", "period").values_list(
             "date", "period", "code", "note", "enrolment__classroom_id"
         )
+    ]
+
+
+# --- today's attendance, per class (home page, the board's overview) ----------------------
+
+
+@dataclass(frozen=True)
+class ClassToday:
+    """One class on a date: is it a school day for it, and was its attendance saved."""
+
+    classroom: Classroom
+    is_school_day: bool
+    taken: bool
+
+    @property
+    def missing(self) -> bool:
+        """出欠が未入力: a school day, students enrolled, nothing saved yet."""
+        return self.is_school_day and not self.taken
+
+
+def classes_today(school_ids: Iterable[int] | None, day: dt.date) -> list[ClassToday]:
+    """The current year's classes with students on ``day`` (None = every school), whether the
+    day is a school day of their school and whether their attendance was saved (any period):
+    one query, whatever the number of schools and classes."""
+    from django.db.models import Exists, OuterRef
+
+    from attendance.models import TakenDay
+    from schools.models import SchoolDate, SchoolYear
+
+    qs = Classroom.objects.select_related("school", "school_year").filter(
+        school_year__state=SchoolYear.State.CURRENT, school__is_active=True
+    )
+    if school_ids is not None:
+        qs = qs.filter(school_id__in=list(school_ids))
+    enrolled = Enrolment.objects.filter(classroom=OuterRef("pk"), enrolled_on__lte=day).filter(
+        Q(left_on__isnull=True) | Q(left_on__gte=day)
+    )
+    qs = qs.filter(Exists(enrolled)).annotate(
+        day_on=Exists(
+            SchoolDate.objects.filter(
+                school_id=OuterRef("school_id"),
+                school_year_id=OuterRef("school_year_id"),
+                date=day,
+                is_school_day=True,
+            )
+        ),
+        taken_on=Exists(TakenDay.objects.filter(classroom=OuterRef("pk"), date=day)),
+    )
+    return [
+        ClassToday(c, c.day_on, c.taken_on)
+        for c in qs.order_by("school__mext_code", "grade", "sort_order", "name")
     ]

@@ -110,6 +110,28 @@ class Span:
 # --- figures --------------------------------------------------------------------------
 
 
+def as_of(period: tuple[dt.date, dt.date], today: dt.date) -> tuple[dt.date, dt.date] | None:
+    """The part of ``period`` that has happened by ``today`` (today included).
+
+    Figures count only those school days: a day still to come is not 「出席」. None when the
+    period has not started yet (nothing to count); the whole period once it is over.
+    """
+    start, end = period
+    if today < start:
+        return None
+    return start, min(end, today)
+
+
+def within(
+    period: tuple[dt.date, dt.date], counted: tuple[dt.date, dt.date] | None
+) -> tuple[dt.date, dt.date] | None:
+    """``period`` narrowed to ``counted`` (None when they do not meet)."""
+    if counted is None:
+        return None
+    start, end = max(period[0], counted[0]), min(period[1], counted[1])
+    return (start, end) if start <= end else None
+
+
 @dataclass(frozen=True)
 class Figures:
     """指導要録 「出欠の記録」 figures (also the monthly figures of the 出席簿)."""

@@ -45,21 +45,32 @@ def _in_year(classroom: Classroom, day: dt.date) -> bool:
 
 @staff_required
 def index(request: HttpRequest) -> HttpResponse:
-    """My classes (homeroom), or every class of the schools I run."""
+    """My classes (homeroom), or every class of the schools I run (``?school=`` narrows to one
+    school); each with today's state, and only the links the actor can follow."""
     actor: Actor = request.actor
     qs = actor.classrooms().exclude(school_year__state=SchoolYear.State.ARCHIVED)
     if not actor.sees_whole_municipality:
         qs = qs.filter(pk__in=actor.homeroom_classroom_ids) | qs.filter(
             school_id__in=actor.admin_school_ids
         )
+    school_param = request.GET.get("school", "")
+    school = None
+    if school_param.isdecimal():
+        school = get_object_or_404(actor.schools(), pk=int(school_param))
+        qs = qs.filter(school_id=school.pk)
     classes = list(qs.order_by("school__mext_code", "school_year", "grade", "sort_order", "name"))
+    today = timezone.localdate()
+    state = {
+        c.classroom.pk: c for c in queries.classes_today([c.school_id for c in classes], today)
+    }
     admin_schools = [s for s in actor.schools() if actor.can_manage_school(s.pk)]
     return render(
         request,
         "attendance/index.html",
         {
-            "classes": classes,
-            "today": timezone.localdate(),
+            "rows": [(c, actor.can_take_attendance(c), state.get(c.pk)) for c in classes],
+            "school": school,
+            "today": today,
             "admin_schools": admin_schools,
             "sees_reports": actor.sees_attendance_reports,
             "manages_codes": actor.can_manage_municipality,
@@ -218,13 +229,15 @@ def register(request: HttpRequest, classroom_id: int, year: int, month: int) -> 
     classroom = _classroom(request, classroom_id)
     request.actor.require(request.actor.can_view_classroom(classroom))
     start, end = _month_arg(classroom, year, month)
-    reg = queries.register(classroom, start, end)
+    reg = queries.register(classroom, start, end, timezone.localdate())
     months = queries.school_year_months(classroom.school_year.year)
     header = [
         {"day": d, "weekday": WEEKDAYS[d.weekday()], "note": note, "cls": "" if is_day else "off"}
         for d, is_day, note in zip(reg.days, reg.school_day, reg.day_notes, strict=True)
     ]
     grid = []
+    memos = []  # shown under the table and linked from their cells: a tap reaches them
+    figure_of = {c.symbol: c.figure.value for c in reg.codes}
     for row in reg.rows:
         e = row.enrolment
         cells = []
@@ -233,7 +246,20 @@ def register(request: HttpRequest, classroom_id: int, year: int, month: int) -> 
             cls = "" if counted else "off"
             if cell == "閉":
                 cls = "closed"
-            cells.append((cell, cls, row.notes.get(d, "")))
+            note = row.notes.get(d, "")
+            memo_id = f"memo-{e.pk}-{d.day}" if note else ""
+            if note:
+                memos.append(
+                    {
+                        "id": memo_id,
+                        "day": d,
+                        "roll": e.roll_number,
+                        "name": e.student.name,
+                        "text": cell,
+                        "note": note,
+                    }
+                )
+            cells.append((cell, cls, note, figure_of.get(cell, ""), memo_id))
         figures = row.figures.as_dict()
         grid.append(
             {
@@ -255,6 +281,8 @@ def register(request: HttpRequest, classroom_id: int, year: int, month: int) -> 
             "months": months,
             "header": header,
             "grid": grid,
+            "memos": sorted(memos, key=lambda m: (m["day"], m["roll"])),
+            "day_notes": [h for h in header if h["note"]],
             "totals": [totals[k] for k, _ in FIGURE_COLUMNS],
             "columns": [(label, rules.FIGURE_SHORT[key]) for key, label in FIGURE_COLUMNS],
             "colspan": 2 + len(reg.days) + len(FIGURE_COLUMNS),
@@ -294,8 +322,10 @@ def year_figures(request: HttpRequest, classroom_id: int) -> HttpResponse:
     """指導要録 「出欠の記録」 figures of a class's students for the year."""
     classroom = _classroom(request, classroom_id)
     request.actor.require(request.actor.can_view_classroom(classroom))
-    months, rows = queries.class_year_figures(classroom)
+    today = timezone.localdate()
+    months, rows = queries.class_year_figures(classroom, today)
     start, end = school_calendar.year_bounds(classroom.school_year)
+    counted = rules.as_of((start, end), today)
     table = []
     for row in rows:
         values = row.year.as_dict()
@@ -309,7 +339,14 @@ def year_figures(request: HttpRequest, classroom_id: int) -> HttpResponse:
     return render(
         request,
         "attendance/year.html",
-        {"classroom": classroom, "months": months, "table": table, "columns": FIGURE_COLUMNS},
+        {
+            "classroom": classroom,
+            "months": months,
+            "table": table,
+            "columns": FIGURE_COLUMNS,
+            "counted_until": counted[1] if counted else None,
+            "year_over": counted is not None and counted[1] == end,
+        },
     )
 
 

@@ -13,6 +13,10 @@ What an app may provide, each module optional:
   main menu, and ``home_cards(request) -> list[tuple[str, dict]]`` (template name, context)
   cards for the teacher's home page 「今日」. ``request.actor`` (schools.permissions.Actor) is
   set when these are called.
+- ``<app>.home``, optionally: ``board_columns(request, schools, school_year, today) ->
+  list[dict]`` columns of the board's overview of the schools (学校の状況): each
+  ``{"label": str, "cells": {school_id: [{"text": str, "url": str | None, "tone": str}]}}``,
+  read in a constant number of queries whatever the number of schools.
 - ``<app>.demo``: ``seed(municipality)`` and ``DEMO_LOGINS`` (see ``tenants.demo``).
 - ``api/<app label>.py``: the app's REST resources, registered on ``api.routers.router``.
 
@@ -61,6 +65,14 @@ def home_cards(request) -> list[tuple[str, dict]]:
         if hasattr(module, "home_cards"):
             cards.extend(module.home_cards(request))
     return cards
+
+
+def board_columns(request, schools, school_year, today) -> list[dict]:
+    columns: list[dict] = []
+    for module in app_modules("home"):
+        if hasattr(module, "board_columns"):
+            columns.extend(module.board_columns(request, schools, school_year, today))
+    return columns
 
 
 def url_patterns() -> list[URLPattern | URLResolver]:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from django.db.models import Count
 from django.urls import reverse
 
 
@@ -35,3 +36,52 @@ def home_cards(request) -> list[tuple[str, dict]]:
             },
         )
     ]
+
+
+def board_columns(request, schools, school_year, today) -> list[dict]:
+    """The board's overview: 確定 per term of each school (classes finalised / classes), each a
+    link to the term's 確定 page where the actor may open it: 3 queries."""
+    from gradebook.models import Finalisation
+    from schools.models import Classroom, Term
+
+    ids = [s.pk for s in schools]
+    terms: dict[int, list[Term]] = {}
+    for term in Term.objects.filter(school_id__in=ids, school_year=school_year).order_by(
+        "school_id", "number"
+    ):
+        terms.setdefault(term.school_id, []).append(term)
+    classes: dict[int, int] = {}
+    for row in (
+        Classroom.objects.filter(school_id__in=ids, school_year=school_year)
+        .values_list("school_id")
+        .annotate(n=Count("id"))
+    ):
+        classes[row[0]] = row[1]
+    whole: set[int] = set()
+    by_term: dict[int, int] = {}
+    for term_id, classroom_id in Finalisation.objects.filter(
+        term__school_id__in=ids, term__school_year=school_year
+    ).values_list("term_id", "classroom_id"):
+        if classroom_id is None:
+            whole.add(term_id)
+        else:
+            by_term[term_id] = by_term.get(term_id, 0) + 1
+    actor = request.actor
+    cells = {}
+    for s in schools:
+        total = classes.get(s.pk, 0)
+        items = []
+        for term in terms.get(s.pk, []):
+            done = total if term.pk in whole else min(by_term.get(term.pk, 0), total)
+            state = "確定" if total and done == total else f"確定 {done}/{total}学級"
+            items.append(
+                {
+                    "text": f"{term.name}: {state}",
+                    "url": reverse("gradebook:finalise", args=[term.pk])
+                    if actor.can_view_finalisation(s.pk)
+                    else None,
+                    "tone": "ok" if total and done == total else "",
+                }
+            )
+        cells[s.pk] = items
+    return [{"label": "成績の確定", "cells": cells}]

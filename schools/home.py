@@ -11,6 +11,8 @@ from schools.models import Role
 def nav_items(request) -> list[tuple[str, str]]:
     actor = request.actor
     items = []
+    if actor.sees_board_overview:
+        items.append(("学校の状況", reverse("schools:board-overview")))
     if actor.has_any_role:
         items.append(("学校・名簿", reverse("schools:school-list")))
     if actor.can_manage_municipality:

@@ -218,6 +218,12 @@ class Actor:
             self.require(school_id in self.admin_school_ids, "出欠の集計を見る権限がありません。")
         return [school_id]
 
+    # --- the board's overview of the schools (学校の状況) ------------------------------
+    @property
+    def sees_board_overview(self) -> bool:
+        """Every school's enrolment, today's attendance, 確定 and long absences: the board."""
+        return self.sees_whole_municipality
+
     # --- assertions -------------------------------------------------------------
     def require(self, allowed: bool, message: str = "この操作を行う権限がありません。") -> None:
         if not allowed:

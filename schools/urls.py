@@ -6,6 +6,7 @@ app_name = "schools"
 
 urlpatterns = [
     path("", views.school_list, name="school-list"),
+    path("overview/", views.board_overview, name="board-overview"),
     path("schools/new/", views.school_create, name="school-create"),
     path("schools/<int:pk>/", views.school_detail, name="school-detail"),
     path("schools/<int:pk>/edit/", views.school_edit, name="school-edit"),

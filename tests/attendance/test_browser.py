@@ -124,3 +124,125 @@ def test_board_overview_chart_and_watch(page, live_url, tama_class):  # noqa: F8
     assert page.locator("svg.chart rect.bar").count() >= 8
     assert enrolments[2].student.name in page.locator("table").last.inner_text()
     page.wait_for_load_state("networkidle")
+
+
+@pytest.fixture
+def class_of_35(live_url):  # noqa: F811
+    tama = _municipality("tama")
+    with schema_context(tama.schema_name):
+        year = factories.school_year(2026)
+        school = factories.school(
+            name="多摩東小学校", mext_code=f"B9{secrets.randbelow(10**11):011d}"
+        )
+        classroom = factories.classroom(school, year, grade=4, name="1組")
+        students = Student.objects.bulk_create(
+            Student(name=f"多摩 {i}子", kana=f"たま {i:02d}") for i in range(1, 36)
+        )
+        enrolments = Enrolment.objects.bulk_create(
+            Enrolment(
+                student=s,
+                classroom=classroom,
+                school=school,
+                school_year=year,
+                grade=4,
+                roll_number=i,
+                enrolled_on=year.start,
+            )
+            for i, s in enumerate(students, start=1)
+        )
+        calendar.rebuild_calendar(school, year)
+        teacher = factories.staff(name="担任 一郎", username=f"t-{secrets.token_hex(4)}")
+        factories.give_role(teacher, "homeroom", classroom=classroom)
+    return tama, classroom, enrolments, teacher.user.username
+
+
+def _row_clear_of_bars(page, roll: int) -> bool:
+    """The row is fully visible between the sticky counts bar and the sticky save bar."""
+    return page.evaluate(
+        """(roll) => {
+          const row = document.querySelector(`.att-row[data-roll="${roll}"]`).getBoundingClientRect();
+          const top = document.getElementById("att-bar").getBoundingClientRect().bottom;
+          const bottom = document.querySelector(".att-save").getBoundingClientRect().top;
+          return row.top >= top - 1 && row.bottom <= bottom + 1;
+        }""",
+        roll,
+    )
+
+
+@pytest.mark.parametrize("size", [(1366, 768), (1024, 768)], ids=["pc", "tablet"])
+def test_keyboard_marks_the_focused_row_and_jumps_by_roll_number(
+    browser, live_url, class_of_35, size
+):
+    """Tab moves the focus and the digits mark the row that has it; 「/ 番号 Enter」 jumps;
+    the marked row is never under the sticky bars; a class of 35 in two screens."""
+    tama, classroom, enrolments, username = class_of_35
+    context = browser.new_context(
+        viewport={"width": size[0], "height": size[1]}, locale="ja-JP", timezone_id="Asia/Tokyo"
+    )
+    page = context.new_page()
+    page.set_default_timeout(15_000)
+    try:
+        base = live_url("tama")
+        login(page, base, username)
+        page.goto(f"{base}/attendance/class/{classroom.pk}/day/2026-06-01/")
+        # Two screens: the first shows the top of the list, one scroll (the viewport less
+        # the sticky bars) shows the rest.
+        screens = page.evaluate(
+            """() => {
+              const rows = [...document.querySelectorAll('.att-row')];
+              const last = rows[rows.length - 1].getBoundingClientRect().bottom + scrollY;
+              const bar = document.getElementById('att-bar').offsetHeight;
+              const save = document.querySelector('.att-save').offsetHeight;
+              const first = innerHeight - save;
+              return last <= first ? 1 : 1 + Math.ceil((last - first) / (innerHeight - bar - save));
+            }"""
+        )
+        assert screens <= 2
+        # Each mark keeps its full label as its accessible name, even when only the symbol shows.
+        assert page.get_by_role("radio", name="欠席 (病気)").count() == 35
+        assert page.get_by_role("radio", name="早退").count() == 35
+        # Row 1 has the focus; Tab goes to its memo, Tab again to row 2: "1" marks row 2.
+        page.keyboard.press("Tab")
+        page.keyboard.press("Tab")
+        page.keyboard.press("1")
+        assert (
+            page.locator('.att-row[data-roll="2"] input[type=radio]:checked').get_attribute("value")
+            == "sick"
+        )
+        assert (
+            page.locator('.att-row[data-roll="1"] input[type=radio]:checked').get_attribute("value")
+            == ""
+        )
+        assert page.locator(".att-row.current").get_attribute("data-roll") == "2"
+        # Jump by roll number: "/", the number, Enter; then the mark.
+        for roll, key in ((17, "2"), (30, "1"), (35, "3")):
+            page.keyboard.press("/")
+            page.keyboard.type(str(roll))
+            page.keyboard.press("Enter")
+            assert page.locator(".att-row.current").get_attribute("data-roll") == str(roll)
+            page.keyboard.press(key)
+            assert _row_clear_of_bars(page, roll)
+        # Back up with the arrows: the row stays clear of the counts bar.
+        for _ in range(20):
+            page.keyboard.press("ArrowUp")
+        assert page.locator(".att-row.current").get_attribute("data-roll") == "15"
+        assert _row_clear_of_bars(page, 15)
+        assert page.locator('[data-count="absent"]').inner_text() == "3"
+        assert page.locator('[data-count="late"]').inner_text() == "1"
+        page.screenshot(path=str(SCREENSHOTS / f"attendance_35_{size[0]}.png"))
+        # Enter saves; the confirmation shows next to the save button (in view).
+        page.keyboard.press("Enter")
+        toast = page.locator("#save-toast")
+        toast.wait_for(state="visible")
+        assert "4人を変更" in toast.inner_text()
+        assert toast.is_visible() and toast.bounding_box()["y"] < size[1]
+        with schema_context(tama.schema_name):
+            saved = dict(
+                Mark.objects.filter(enrolment__classroom=classroom).values_list(
+                    "enrolment__roll_number", "code"
+                )
+            )
+        assert saved == {2: "sick", 17: "absent", 30: "sick", 35: "late"}
+        page.wait_for_load_state("networkidle")
+    finally:
+        context.close()

@@ -323,3 +323,37 @@ def test_per_period_marks_at_a_junior_high(muni, client_for):
         day_url(other) + "?period=3", {f"m{other_ens[0].pk}": "sick"}
     )
     assert Mark.objects.get(enrolment=other_ens[0]).period == 0
+
+
+def test_year_figures_and_register_count_only_days_up_to_today(muni, client_for, klass):
+    """The page says as of when; the year's figures stop at today (no future 出席)."""
+    import datetime as dt
+
+    from attendance import queries
+    from attendance.rules import Figures
+
+    classroom, ens, user = klass
+    save(user, classroom, MONDAY, {ens[0].pk: "sick"})
+    june = (D(2026, 6, 1), D(2026, 6, 30))
+    # Before the year: nothing; mid-June: 8 school days of June (1-10); after: the month.
+    for today, june_days, may_days in (
+        (D(2026, 3, 31), 0, 0),
+        (D(2026, 6, 10), 8, 18),
+        (D(2027, 5, 1), 22, 18),
+    ):
+        months, rows = queries.class_year_figures(classroom, today)
+        june_index = months.index((2026, 6))
+        assert rows[0].months[june_index].school_days == june_days
+        assert rows[0].months[june_index - 1].school_days == may_days
+        later = [f for (y, m), f in zip(months, rows[0].months, strict=True) if (y, m) > (2026, 6)]
+        if today < D(2027, 3, 31):
+            assert all(f == Figures() for f in later)
+        assert rows[0].year.present_days == rows[0].year.required_days - rows[0].year.absent_days
+        reg = queries.register(classroom, *june, today)
+        assert reg.rows[0].figures.school_days == june_days
+        assert reg.counted_until == (None if today < june[0] else min(today, june[1]))
+    # Without a date (exports): the whole period, as before.
+    assert queries.register(classroom, *june).rows[0].figures.school_days == 22
+    html = client_for(muni, user).get(f"/attendance/class/{classroom.pk}/year/").content.decode()
+    assert 'id="as-of"' in html and "現在" in html
+    assert dt.date.today().year  # the page's date is the server's today

@@ -318,3 +318,72 @@ def test_figures_from_counts_matches_the_day_by_day_rule():
 )
 def test_long_absence_status(absent, so_far, total, expected):
     assert rules.long_absence_status(absent, so_far, total) == expected
+
+
+# --- figures as of a date: days still to come are not counted ---------------------------
+
+YEAR = (D(2026, 4, 1), D(2027, 3, 31))
+
+
+@pytest.mark.parametrize(
+    ("today", "expected"),
+    [
+        (D(2026, 3, 31), None),  # the day before the year: nothing counted
+        (D(2025, 11, 30), None),
+        (D(2026, 4, 1), (D(2026, 4, 1), D(2026, 4, 1))),  # the first day: that day only
+        (D(2026, 11, 30), (D(2026, 4, 1), D(2026, 11, 30))),  # mid-year: up to today
+        (D(2027, 3, 31), YEAR),  # the last day: the whole year
+        (D(2027, 4, 1), YEAR),  # after the year: the whole year, not beyond
+        (D(2030, 1, 1), YEAR),
+    ],
+)
+def test_as_of_counts_only_the_days_that_have_happened(today, expected):
+    assert rules.as_of(YEAR, today) == expected
+
+
+def test_as_of_every_day_of_a_month_and_around_it():
+    june = (D(2026, 6, 1), D(2026, 6, 30))
+    for offset in range(-3, 34):
+        today = D(2026, 6, 1) + dt.timedelta(days=offset)
+        got = rules.as_of(june, today)
+        if today < june[0]:
+            assert got is None
+        else:
+            assert got == (june[0], min(today, june[1]))
+            assert got[0] <= got[1]
+
+
+@pytest.mark.parametrize(
+    ("period", "counted", "expected"),
+    [
+        ((D(2026, 6, 1), D(2026, 6, 30)), None, None),
+        ((D(2026, 6, 1), D(2026, 6, 30)), (D(2026, 4, 1), D(2026, 5, 31)), None),  # later month
+        (
+            (D(2026, 6, 1), D(2026, 6, 30)),
+            (D(2026, 4, 1), D(2026, 6, 10)),
+            (D(2026, 6, 1), D(2026, 6, 10)),
+        ),
+        ((D(2026, 6, 1), D(2026, 6, 30)), YEAR, (D(2026, 6, 1), D(2026, 6, 30))),
+        (
+            (D(2026, 6, 1), D(2026, 6, 30)),
+            (D(2026, 4, 1), D(2026, 6, 1)),
+            (D(2026, 6, 1), D(2026, 6, 1)),
+        ),
+    ],
+)
+def test_within_narrows_a_month_to_the_counted_days(period, expected, counted):
+    assert rules.within(period, counted) == expected
+
+
+def test_future_school_days_are_not_counted_as_attended():
+    """Mid-June, a student absent on 2 June: 授業日数 and 出席日数 stop at today."""
+    days = june_days()
+    marks = {D(2026, 6, 2): "sick"}
+    spans = [Span(D(2026, 4, 1))]
+    whole = rules.figures(school_days=days, spans=spans, marks=marks)
+    assert (whole.school_days, whole.present_days) == (22, 21)
+    for today, school_days in ((D(2026, 6, 10), 8), (D(2026, 6, 13), 10), (D(2026, 6, 30), 22)):
+        counted = rules.as_of((D(2026, 6, 1), D(2026, 6, 30)), today)
+        f = rules.figures(school_days=days, spans=spans, marks=marks, period=counted)
+        assert f.school_days == school_days
+        assert f.present_days == school_days - 1 and f.absent_days == 1
