@@ -148,6 +148,11 @@
     e.preventDefault();
     if (document.activeElement === input) input.select(); else input.focus();
   });
+  // * of an evaluation changed by hand: its reason, by click, tap or keyboard (not hover only)
+  table.addEventListener("click", function (e) {
+    var mark = e.target.closest("button.ovr");
+    if (mark) say(mark.dataset.reason, "");
+  });
   table.addEventListener("dblclick", function (e) {
     var input = e.target;
     if (!input.matches("input[data-a]")) return;
