@@ -20,6 +20,9 @@ urlpatterns = [
     path("municipalities/<int:pk>/suspend/", views.suspend, name="municipality-suspend"),
     path("municipalities/<int:pk>/resume/", views.resume, name="municipality-resume"),
     path("municipalities/<int:pk>/delete/", views.delete, name="municipality-delete"),
+    # read-only mode (tenants.readonly)
+    path("municipalities/read-only/", views.read_only, name="municipality-read-only-all"),
+    path("municipalities/<int:pk>/read-only/", views.read_only, name="municipality-read-only"),
 ]
 
 # Every error answers JSON under /api/, a Japanese page elsewhere; a database outage is a 503.
