@@ -109,7 +109,12 @@ def set_read_only(
             municipality.read_only = on
             municipality.read_only_reason = reason if on else ""
             municipality.read_only_since = timezone.now() if on else None
-            municipality.save(update_fields=["read_only", "read_only_reason", "read_only_since"])
+            # An UPDATE of the row (TenantMixin.save refuses outside the public schema).
+            type(municipality).objects.filter(pk=municipality.pk).update(
+                read_only=on,
+                read_only_reason=municipality.read_only_reason,
+                read_only_since=municipality.read_only_since,
+            )
             PlatformEvent.objects.create(
                 actor=actor,
                 action="read_only_on" if on else "read_only_off",
