@@ -169,11 +169,11 @@ def test_every_write_is_refused_and_nothing_changes(target):
     schema = json.loads(admin.get("/api/schema/", {"format": "json"}).content)
     api_writes = [r for r in walk.api_operations(schema, target.ids, day) if r.methods[0] != "GET"]
     bodies = {r.path: admin.get(r.path).content for r in api_writes if r.params}
+    clients = {role: _client(target, role) for role in ("boe_admin", "principal")}
     _set_read_only(target.muni, True)
     before, counts = matrix.fingerprint(), _counts()
     problems, posts = [], 0
-    for role in ("boe_admin", "principal"):
-        c = _client(target, role)
+    for role, c in clients.items():
         for route in page_routes:
             if route.name.rsplit(":", 1)[-1] in ("login", "logout", "set_language"):
                 continue
