@@ -126,17 +126,30 @@ def test_a_replica_refuses_the_switch_itself(muni, settings):
 
 
 def test_a_session_made_on_a_replica_moves_into_the_table_on_the_primary(target, settings):
+    from django.contrib.sessions.models import Session
+
+    from config.sessions import SessionStore
+
     c = TenantClient(target.muni, raise_request_exception=False)
     settings.AI_READ_ONLY = True
     user = target.users["principal"]
-    assert c.post("/login/", {"username": user.get_username(), "password": PASSWORD}).status_code
-    assert ":" in c.cookies["ai_session"].value
-    assert user.__class__.objects.get(pk=user.pk).last_login == user.last_login  # not written
+    login = {"username": user.get_username(), "password": PASSWORD}
+    assert c.post("/login/", login).status_code == 302
+    signed = c.cookies["ai_session"].value
+    assert ":" in signed and not Session.objects.exists()  # nothing in the table
+    assert type(user).objects.get(pk=user.pk).last_login == user.last_login  # not written
     settings.AI_READ_ONLY = False
-    assert c.get("/").status_code == 200
-    c.post("/i18n/setlang/", {"language": "ja"})  # any change saves the session
-    c.get("/")
-    assert c.cookies["ai_session"].value  # still signed in, whichever store holds it
+    assert c.get("/").status_code == 200  # the signed session is read on the primary too
+    session = SessionStore(signed)
+    assert session["_auth_user_id"] == str(user.pk)
+    session["ai_last_seen"] = 0
+    session.save()  # its next change moves it into the table
+    assert (
+        ":" not in session.session_key
+        and Session.objects.filter(session_key=session.session_key).exists()
+    )
+    forged = signed[:-3] + ("AAA" if not signed.endswith("AAA") else "BBB")
+    assert SessionStore(forged).load() == {}  # a bad signature is an empty session
 
 
 # --- the operators' switch: every write refused, nothing changed ------------------------------
