@@ -42,4 +42,6 @@ def ai(request: HttpRequest) -> dict:
         "base_domain": settings.BASE_DOMAIN,
         "display_name": SimpleLazyObject(display_name),
         "nav_items": SimpleLazyObject(nav_items),
+        # tenants.ReadOnlyMiddleware's mode (banner in base.html), None when writable.
+        "read_only": getattr(request, "read_only", None),
     }

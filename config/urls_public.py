@@ -22,6 +22,9 @@ urlpatterns = [
     path("municipalities/<int:pk>/delete/", views.delete, name="municipality-delete"),
     # --- backup (issue 13): backups, restore, undelete, purge ---
     path("", include("tenants.backups.urls")),
+    # read-only mode (tenants.readonly)
+    path("municipalities/read-only/", views.read_only, name="municipality-read-only-all"),
+    path("municipalities/<int:pk>/read-only/", views.read_only, name="municipality-read-only"),
 ]
 
 # Every error answers JSON under /api/, a Japanese page elsewhere; a database outage is a 503.

@@ -31,3 +31,71 @@ class SuspendedMunicipalityMiddleware:
             response["Retry-After"] = "3600"
             return response.render()
         return self.get_response(request)
+
+
+# --- read-only mode (tenants.readonly) ------------------------------------------------------
+
+SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS", "TRACE"})
+# Writes that touch only the visitor's session (and, with the switch, the sign-in records):
+# let through so that people can still sign in and out and pick a language. On a replica the
+# second factor's check is not (django-otp writes the device's counter).
+SESSION_ONLY = frozenset({"login", "logout", "set_language", "accounts:mfa-verify"})
+SESSION_ONLY_ON_REPLICA = frozenset({"login", "logout", "set_language"})
+
+
+class ReadOnlyMiddleware:
+    """Refuses every write while read-only: a 503 page, or the API's JSON error shape.
+
+    ``request.read_only`` is the mode (``tenants.readonly.ReadOnly``) or None; the base
+    layout shows its banner. GET, HEAD and OPTIONS pass: they never write.
+    """
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]):
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        from tenants import readonly
+
+        tenant = getattr(request, "tenant", None)
+        mode = readonly.state(tenant)
+        request.read_only = mode
+        if mode is None or request.method in SAFE_METHODS or self._let_through(request, mode):
+            return self.get_response(request)
+        return read_only_refusal(request, mode)
+
+    @staticmethod
+    def _let_through(request: HttpRequest, mode) -> bool:
+        from django.urls import Resolver404, resolve
+
+        try:
+            name = resolve(request.path_info, getattr(request, "urlconf", None)).view_name
+        except Resolver404:
+            return False
+        return name in (SESSION_ONLY_ON_REPLICA if mode.replica else SESSION_ONLY)
+
+
+def read_only_refusal(request: HttpRequest, mode) -> HttpResponse:
+    """The answer to a refused write: nothing was written."""
+    if request.path.startswith("/api/"):
+        # The API's error shape (api.errors.error_body; tenants imports nothing of the API).
+        body = {"error": {"code": "read_only", "message": mode.refusal}}
+        response: HttpResponse = JsonResponse(body, status=503)
+    else:
+        response = TemplateResponse(
+            request, "read_only.html", {"mode": mode, "back": _back(request)}, status=503
+        ).render()
+    response["Retry-After"] = "600"
+    return response
+
+
+def _back(request: HttpRequest) -> str:
+    """Where the refused form came from (same host only), for the 戻る link."""
+    from django.utils.http import url_has_allowed_host_and_scheme
+
+    referer = request.headers.get("Referer", "")
+    if referer and url_has_allowed_host_and_scheme(referer, {request.get_host()}):
+        return referer
+    return "/"
+
+
+# --- end read-only mode ---------------------------------------------------------------------

@@ -59,6 +59,13 @@ class Municipality(TenantMixin):
     purge_after = models.DateTimeField("完全削除の予定日時", null=True, blank=True)
     # --- end backup ---
 
+    # --- read-only mode (tenants.readonly) ---------------------------------------------
+    # An operator's switch during an incident or a migration: pages show, writes are refused.
+    read_only = models.BooleanField("読み取り専用", default=False)
+    read_only_reason = models.CharField("読み取り専用の理由", max_length=200, blank=True)
+    read_only_since = models.DateTimeField("読み取り専用の開始", null=True, blank=True)
+    # --- end read-only mode ---------------------------------------------------------------
+
     auto_create_schema = True
     auto_drop_schema = False  # dropping is explicit, in tenants.provisioning
 

@@ -10,7 +10,7 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_POST
 
-from tenants import provisioning
+from tenants import provisioning, readonly
 from tenants.access import operator_required
 from tenants.backups.service import retire
 from tenants.forms import DeleteForm, MunicipalityForm
@@ -101,3 +101,35 @@ def delete(request: HttpRequest, pk: int) -> HttpResponse:
         # "target", not "municipality": the header would take it for the current host's
         {"target": municipality, "form": form, "grace_days": settings.AI_DELETE_GRACE_DAYS},
     )
+
+
+# --- read-only mode (tenants.readonly) ------------------------------------------------------
+
+
+@operator_required
+@require_POST
+def read_only(request: HttpRequest, pk: int | None = None) -> HttpResponse:
+    """Switch read-only mode on or off for one municipality (``pk``) or all of them."""
+    on = request.POST.get("state") == "on"
+    reason = request.POST.get("reason", "")
+    if pk is None:
+        targets = list(_municipalities())
+        label = "すべての自治体"
+    else:
+        municipality = get_object_or_404(_municipalities(), pk=pk)
+        targets, label = [municipality], municipality.name
+    try:
+        readonly.set_read_only(targets, on, reason=reason, actor=request.user.get_username())
+    except readonly.ReadOnlyRefused as exc:
+        messages.error(request, str(exc))
+    else:
+        if on:
+            messages.warning(
+                request, f"{label}を読み取り専用にしました。閲覧はでき、書き込みは拒否されます。"
+            )
+        else:
+            messages.success(request, f"{label}の読み取り専用を解除しました。")
+    return redirect("home")
+
+
+# --- end read-only mode ---------------------------------------------------------------------

@@ -176,6 +176,8 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django_otp.middleware.OTPMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
+    # Read-only mode (tenants.readonly): every write refused with a 503, the banner's state.
+    "tenants.middleware.ReadOnlyMiddleware",
     # Idle sessions, the second factor and a first password to change (accounts/).
     "schools.accounts.middleware.AccountGuardMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
@@ -274,6 +276,17 @@ AI_TRUSTED_PROXIES = int(os.environ.get("AI_TRUSTED_PROXIES", "0"))
 # The address limit above is Ai's own (accounts.views.LoginView), not axes' ip_address one.
 SILENCED_SYSTEM_CHECKS = ["axes.W006"]
 AI_LOGIN_ADDRESS_FAILURE_LIMIT = int(os.environ.get("AI_LOGIN_ADDRESS_FAILURE_LIMIT", "30"))
+
+# --- Read-only mode (tenants.readonly) ----------------------------------------------------
+# AI_READ_ONLY=1: this installation is pointed at a read-only replica (a hot standby), where
+# PostgreSQL refuses every write. Pages show with a banner, writes are refused with a 503;
+# sessions live in a signed cookie, failed logins in the cache, audit records in the log.
+AI_READ_ONLY = os.environ.get("AI_READ_ONLY", "") in ("1", "true", "on", "yes")
+AI_READ_ONLY_REASON = os.environ.get("AI_READ_ONLY_REASON", "")
+# Database sessions, or signed-cookie ones while AI_READ_ONLY (config.sessions).
+SESSION_ENGINE = "config.sessions"
+# django-axes' database handler, or its cache handler while AI_READ_ONLY (config.axes).
+AXES_HANDLER = "config.axes.ReadOnlyAwareHandler"
 
 # --- I18N --------------------------------------------------------------------
 

@@ -55,8 +55,22 @@ def on_staff_accounts_created(sender: Any, users: list, by: Any, **kwargs) -> No
         services.require_password_change(user)
 
 
+def update_last_login(sender: Any, user: Any, **kwargs) -> None:
+    """Django's ``last_login``, except on a read-only replica (nothing can be written there)."""
+    from django.contrib.auth.models import update_last_login as django_update_last_login
+
+    from tenants.readonly import on_replica
+
+    if not on_replica():
+        django_update_last_login(sender, user, **kwargs)
+
+
 def connect() -> None:
     from schools.signals import staff_accounts_created
+
+    # Replaces django.contrib.auth's own receiver (same dispatch_uid).
+    user_logged_in.disconnect(dispatch_uid="update_last_login")
+    user_logged_in.connect(update_last_login, dispatch_uid="update_last_login")
 
     user_logged_in.connect(on_login, dispatch_uid="accounts.login")
     user_login_failed.connect(on_login_failed, dispatch_uid="accounts.login_failed")

@@ -121,6 +121,9 @@ def mfa_setup(request: HttpRequest) -> HttpResponse:
     if not request.user.is_verified() and services.has_second_factor(request.user):
         # The password alone never replaces an enrolled authenticator: the code first.
         return redirect(f"{reverse('accounts:mfa-verify')}?next={reverse('accounts:mfa-setup')}")
+    if getattr(request, "read_only", None) is not None:
+        # Enrolment stores a new device (even its page, on GET): not while read-only.
+        return render(request, "accounts/mfa_setup_read_only.html")
     device = services.pending_totp(request.user)
     form = EnrolForm(request.POST or None)
     if request.method == "POST" and form.is_valid():

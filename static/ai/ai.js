@@ -17,3 +17,19 @@ document.addEventListener("click", (event) => {
     event.stopImmediatePropagation();
   }
 });
+// Read-only mode (tenants.ReadOnlyMiddleware): htmx does not show a 503, so a refused save
+// made through htmx shows the refusal's message at the top of the page instead.
+document.addEventListener("htmx:responseError", (event) => {
+  const xhr = event.detail && event.detail.xhr;
+  if (!xhr || xhr.status !== 503) return;
+  const page = new DOMParser().parseFromString(xhr.responseText, "text/html");
+  const refusal = page.querySelector(".readonly-refusal p");
+  const main = document.getElementById("main");
+  if (!refusal || !main) return;
+  const note = document.createElement("div");
+  note.className = "msg msg-error";
+  note.setAttribute("role", "alert");
+  note.textContent = refusal.textContent;
+  main.prepend(note);
+  note.scrollIntoView({ block: "nearest" });
+});

@@ -45,8 +45,10 @@ __all__ = [
 def enqueue(
     kind: str, *, requested_by_id: int | None, requested_by_name: str, params: dict[str, Any]
 ) -> Job:
+    from tenants import readonly
     from tenants.jobs import runner
 
+    readonly.refuse_if_read_only()  # ReadOnlyRefused: the page says so (no job, no row)
     return runner.enqueue(
         kind, requested_by_id=requested_by_id, requested_by_name=requested_by_name, params=params
     )
