@@ -397,22 +397,30 @@ def import_archive(
         counts: dict[str, int] = {}
         try:
             with transaction.atomic(), connection.cursor() as cursor:
-                cursor.execute("SET CONSTRAINTS ALL DEFERRED")
                 names = [f"{schema}.{t.model._meta.db_table}" for t in chosen]
+                # No pending foreign-key checks may be left when a table is altered.
+                cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
                 # The audit trail refuses TRUNCATE by trigger; an import replaces a new,
-                # empty municipality's few rows, inside this one transaction.
+                # empty municipality's few rows (its first administrator, the national lists).
                 for name in names:
                     cursor.execute(f"ALTER TABLE {name} DISABLE TRIGGER USER")
                 cursor.execute(f"TRUNCATE {', '.join(names)} CASCADE")
+                for name in names:
+                    cursor.execute(f"ALTER TABLE {name} ENABLE TRIGGER USER")
+                for table in chosen:
+                    for column in table.omit:
+                        cursor.execute(
+                            f"ALTER TABLE {schema}.{table.model._meta.db_table}"
+                            f" ALTER COLUMN {column} SET DEFAULT %s",
+                            [REFILL],
+                        )
+                # Rows refer to each other in any order: foreign keys are checked at the end.
+                cursor.execute("SET CONSTRAINTS ALL DEFERRED")
                 for number, table in enumerate(chosen):
                     meta = table.model._meta
                     if progress:
                         progress(number, len(chosen), f"{meta.verbose_name} を取り込んでいます")
                     target = f"{schema}.{meta.db_table}"
-                    for column in table.omit:
-                        cursor.execute(
-                            f"ALTER TABLE {target} ALTER COLUMN {column} SET DEFAULT %s", [REFILL]
-                        )
                     columns = ", ".join(
                         connection.ops.quote_name(f.column) for f in _columns(table)
                     )
@@ -421,8 +429,6 @@ def import_archive(
                     with archive.open(path) as member, cursor.copy(sql) as copy:
                         while chunk := member.read(1 << 20):
                             copy.write(chunk)
-                    for column in table.omit:
-                        cursor.execute(f"ALTER TABLE {target} ALTER COLUMN {column} DROP DEFAULT")
                     counts[meta.db_table] = _count(target)
                     if counts[meta.db_table] != resources[meta.db_table].get("ai:rows"):
                         raise ArchiveError(f"{meta.db_table} の行数が説明と一致しません。")
@@ -433,9 +439,13 @@ def import_archive(
                             f" MAX({meta.pk.column}) IS NOT NULL) FROM {target}",
                             [target, meta.pk.column],
                         )
-                for name in names:
-                    cursor.execute(f"ALTER TABLE {name} ENABLE TRIGGER USER")
-                cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
+                cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")  # a broken reference fails here
+                for table in chosen:
+                    for column in table.omit:
+                        cursor.execute(
+                            f"ALTER TABLE {schema}.{table.model._meta.db_table}"
+                            f" ALTER COLUMN {column} DROP DEFAULT"
+                        )
                 audit.record(
                     by,
                     "schools.archive.import",
