@@ -237,7 +237,9 @@ def write_archive(
                 digest.update(data)
                 size += len(data)
                 out.write(data)
-        counts[meta.db_table] = table.model._default_manager.count()
+        counts[meta.db_table] = _count(
+            f"{connection.ops.quote_name(connection.schema_name)}.{meta.db_table}"
+        )
         resources.append(
             {
                 "profile": "tabular-data-resource",

@@ -12,12 +12,13 @@ from __future__ import annotations
 
 import datetime as dt
 import zipfile
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from typing import IO, Any
 
 from django.apps import apps
 from django.conf import settings
-from django.db import connection
+from django.db import connection, transaction
 
 from schools import audit
 from schools.leaving import archive, contributions, oneroster
@@ -51,6 +52,19 @@ def current_municipality() -> dict[str, Any]:
     return {"schema": schema, **(row or {"name": schema, "code": schema})}
 
 
+@contextmanager
+def snapshot() -> Iterator[None]:
+    """One snapshot for the whole download (REPEATABLE READ): workbooks, tables and OneRoster
+    agree even while teachers keep saving. Inside a caller's transaction: that one."""
+    if connection.in_atomic_block:
+        yield
+        return
+    with transaction.atomic():
+        with connection.cursor() as cursor:
+            cursor.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ")
+        yield
+
+
 def write_bundle(
     target: IO[bytes],
     *,
@@ -64,7 +78,7 @@ def write_bundle(
     modules = contributions()
     steps = len(modules) + 2
     files = 0
-    with zipfile.ZipFile(target, "w", zipfile.ZIP_DEFLATED) as bundle:
+    with snapshot(), zipfile.ZipFile(target, "w", zipfile.ZIP_DEFLATED) as bundle:
         for number, module in enumerate(modules):
             if not hasattr(module, "workbooks"):
                 continue
