@@ -43,6 +43,9 @@ AUDIT_ACTIONS = {
     "schools.school_roster.export": "全校名簿の書き出し",
     "schools.staff_list.export": "教職員一覧の書き出し",
     "schools.audit_log.export": "操作記録の書き出し",
+    # leaving with all the data (schools/leaving/)
+    "schools.municipality_data.export": "全データの書き出し",
+    "schools.archive.import": "全データの取り込み",
     # reads that leave an access log (audit.record_read)
     "schools.student.view": "児童生徒の記録の閲覧",
 }

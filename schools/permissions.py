@@ -105,6 +105,12 @@ class Actor:
         return self.is_boe_admin and not self.is_system
 
     @property
+    def can_take_all_data(self) -> bool:
+        """全データの書き出し (leaving with all the data) and its import into an empty
+        municipality: the board's administrators (and commands acting as the system)."""
+        return self.is_boe_admin
+
+    @property
     def has_any_role(self) -> bool:
         return self.sees_whole_municipality or bool(self.member_school_ids)
 

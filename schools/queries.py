@@ -123,9 +123,15 @@ def school_roster(school: School, year: SchoolYear) -> list[ClassBlock]:
 
 
 def classes_of(school: School, year: SchoolYear) -> QuerySet[Classroom]:
-    return Classroom.objects.filter(school=school, school_year=year).annotate(
-        enrolled=Count("enrolments", filter=Q(enrolments__left_on__isnull=True)),
-        total=Count("enrolments"),
+    # Ordered here: Meta.ordering does not apply to an aggregate query (without it the rows
+    # came in the table's physical order, which an import or an update changes).
+    return (
+        Classroom.objects.filter(school=school, school_year=year)
+        .annotate(
+            enrolled=Count("enrolments", filter=Q(enrolments__left_on__isnull=True)),
+            total=Count("enrolments"),
+        )
+        .order_by("is_special_needs", "grade", "sort_order", "name")
     )
 
 

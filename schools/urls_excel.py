@@ -14,4 +14,5 @@ urlpatterns = [
     path("export/class/<int:classroom_id>.xlsx", views_excel.export_class, name="export-class"),
     path("export/school/<int:school_id>.xlsx", views_excel.export_school, name="export-school"),
     path("export/staff.xlsx", views_excel.export_staff, name="export-staff"),
+    path("export/all/", views_excel.export_all, name="export-all"),
 ]

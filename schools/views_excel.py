@@ -352,3 +352,24 @@ def export_staff(request: HttpRequest) -> HttpResponse:
         target_type="schools.staff" if school is None else "",
     )
     return book.response(filename)
+
+
+# --- leaving with all the data (schools/leaving/) ---------------------------------------------
+
+
+@staff_required
+def export_all(request: HttpRequest) -> HttpResponse:
+    """全データの書き出し: the page says what the download holds (GET); a POST starts the job
+    (after the password or a code again) whose page shows its progress and then the file."""
+    from schools import jobs as schools_jobs
+    from tenants import jobs
+
+    actor: Actor = request.actor
+    actor.require(actor.can_take_all_data, "全データの書き出しは教育委員会の管理者のみができます。")
+    if request.method == "POST":
+        if (answer := step_up(request)) is not None:
+            return answer
+        job = schools_jobs.start_municipality_data(by=actor)
+        return redirect("jobs:detail", job_id=job.pk)
+    earlier = [j for j in jobs.recent(limit=50) if j.kind == schools_jobs.MUNICIPALITY_DATA][:5]
+    return render(request, "schools/export_all.html", {"earlier": earlier})
