@@ -15,8 +15,9 @@ relations each make a catalog of ~750,000 relations):
 4. memory while requests sweep across ``--sweep`` municipalities, each a different
    schema: the sum of the database backends' private memory (RssAnon: the catalog
    caches live there) and of the gunicorn workers, sampled as the sweep goes, first with
-   connections kept (``CONN_MAX_AGE=600``, no ``--max-requests``), then recycled
-   (``CONN_MAX_AGE=0``: the settings' default for production, see ARCHITECTURE.md);
+   connections kept (``CONN_MAX_AGE=600``, no ``--max-requests``), the settings' default
+   (``CONN_MAX_AGE=60``), recycled after each request (``CONN_MAX_AGE=0``), and kept but
+   the workers recycled (gunicorn ``--max-requests``);
 5. one new migration across all of them (``migrate_schemas --tenant`` with a probe
    app, as ``bench.provisioning`` does) with each executor; goal <= 5 minutes;
 6. a backup of all of them: ``pg_dump -Fc --schema`` of a sample, extrapolated to N
@@ -470,6 +471,7 @@ def main(argv: list[str] | None = None) -> None:
         visit = sorted(made)[: min(args.sweep, len(made))]
         sessions = [session_for(made[i]) for i in visit]
         sweep(sessions, args.workers, 600, 0, "connections kept (CONN_MAX_AGE=600)")
+        sweep(sessions, args.workers, 60, 0, "the settings' default (CONN_MAX_AGE=60)")
         sweep(sessions, args.workers, 0, 0, "connections recycled (CONN_MAX_AGE=0)")
         recycle = max(10, len(sessions) // 2)
         sweep(sessions, args.workers, 600, recycle, f"kept, gunicorn --max-requests {recycle}")
