@@ -44,7 +44,7 @@ DEV_DATABASE_URL = "postgres://ai:ai@127.0.0.1:{port}/ai".format(
 DATABASES = {
     "default": dj_database_url.parse(
         os.environ.get("DATABASE_URL", DEV_DATABASE_URL),
-        engine="django_tenants.postgresql_backend",
+        engine="tenants.postgresql_backend",
         # Long-lived connections cache every schema's table definitions
         # (django-tenants' known memory trap): recycle them.
         conn_max_age=int(os.environ.get("CONN_MAX_AGE", "60")),
