@@ -2,7 +2,7 @@
 
     .venv/bin/python -m bench.national [--municipalities 1800] [--requests 300]
         [--sweep 600] [--workers 3] [--sample 20] [--executors multiprocessing,standard]
-        [--keep] [--full-dump]
+        [--jobs 3] [--keep] [--phases latency,dump,migrate,sweep,backup,fulldump]
 
 In order, against DATABASE_URL (use a cluster of its own: 1,800 schemas of ~400
 relations each make a catalog of ~750,000 relations):
@@ -10,21 +10,25 @@ relations each make a catalog of ~750,000 relations):
 1. provision 3 small municipalities (``nat-0000``...; codes 44000-45799); time a request
    on the first (its board administrator's home page, through gunicorn with several
    workers) and ``pg_dump --schema`` of it: the figures *among 3*;
-2. provision the rest up to ``--municipalities`` (time each: total and median);
-3. the same request and dump on the same municipality *among N*: p95 ratio (goal <= 1.2);
-4. memory while requests sweep across ``--sweep`` municipalities, each a different
-   schema: the sum of the database backends' private memory (RssAnon: the catalog
-   caches live there) and of the gunicorn workers, sampled as the sweep goes, first with
-   connections kept (``CONN_MAX_AGE=600``, no ``--max-requests``), the settings' default
-   (``CONN_MAX_AGE=60``), recycled after each request (``CONN_MAX_AGE=0``), and kept but
-   the workers recycled (gunicorn ``--max-requests``);
-5. one new migration across all of them (``migrate_schemas --tenant`` with a probe
-   app, as ``bench.provisioning`` does) with each executor; goal <= 5 minutes;
-6. a backup of all of them: ``pg_dump -Fc --schema`` of a sample, extrapolated to N
-   (``--full-dump``: also one dump of the whole database, timed).
+2. provision the rest up to ``--municipalities`` (``--jobs`` processes; time each);
+3. ``latency``: the same request on the same municipality *among N*: p95 ratio (goal
+   <= 1.2); ``dump``: ``pg_dump --schema`` of it among N;
+4. ``migrate``: one new migration across all of them (``migrate_schemas --tenant`` with a
+   probe app, as ``bench.provisioning`` does) with each executor; goal <= 5 minutes;
+5. ``sweep``: memory while requests sweep across ``--sweep`` municipalities, each a
+   different schema: the sum of the database backends' private memory (RssAnon: the
+   catalog caches live there) and of the gunicorn workers, sampled as the sweep goes,
+   with connections kept (``CONN_MAX_AGE=600``), the settings' default (60 s), recycled
+   after each request (0), and kept but the workers recycled (gunicorn ``--max-requests``);
+6. ``backup``: ``pg_dump -Fc --schema`` of a sample, extrapolated to N; ``fulldump``: one
+   dump of the whole database (needs ``max_locks_per_transaction`` x ``max_connections``
+   above the number of tables).
 
-The municipalities are deleted at the end unless ``--keep`` (a later run with the same
-``--municipalities`` reuses them and skips the *among 3* figures).
+Phases can be run apart (``--phases none`` provisions only). The figures *among 3* need a
+database with no more than 3 bench municipalities: with ``--keep`` and 1,800 already
+there, run ``--municipalities 3 --phases latency,dump`` against another database of the
+same cluster.
+The municipalities are deleted at the end unless ``--keep`` (a later run reuses them).
 Every figure is a median (or a p95) of one run: the machine may be shared and noisy.
 """
 
@@ -342,8 +346,70 @@ def pg_dump_seconds(schema: str, whole: bool = False) -> float:
 
 
 SMOKE_ARGS = (
+    "--phases latency,dump,migrate,sweep,backup "
     "--municipalities 8 --jobs 2 --requests 10 --sweep 4 --sample 2 --executors multiprocessing"
 )
+
+
+PHASES = ("latency", "dump", "migrate", "sweep", "backup", "fulldump")
+
+
+def measure(args, made: dict, total: int, target, small: list, dump_small) -> None:
+    """The figures among ``total`` municipalities, phase by phase (``--phases``)."""
+    phases = set(args.phases.split(","))
+    if "latency" in phases:
+        server = start_server(args.workers, 600)
+        try:
+            big = latency(*target, args.requests, args.workers)
+        finally:
+            stop_server(server)
+        row(
+            f"GET / among {total}",
+            f"median {statistics.median(big) * 1000:.1f} ms, p95 {pct(big, 0.95) * 1000:.1f} ms",
+        )
+        if small:
+            ratio = pct(big, 0.95) / pct(small, 0.95)
+            row(
+                f"p95 among {total} / among 3",
+                f"{ratio:.2f}",
+                f"goal <= 1.20: {'OK' if ratio <= 1.2 else 'MISSED'}",
+            )
+    if "dump" in phases:
+        dump_big = statistics.median(pg_dump_seconds(made[0].schema_name) for _ in range(3))
+        row(f"pg_dump --schema of one, among {total}", f"{dump_big:.2f} s")
+    if "migrate" in phases:
+        from bench.provisioning import migrate_probe
+
+        for executor in [e for e in args.executors.split(",") if e]:
+            seconds = migrate_probe(executor)
+            row(
+                f"one new migration across {total} ({executor} executor)",
+                f"{seconds:.0f} s",
+                f"goal <= 300 s: {'OK' if seconds <= 300 else 'MISSED'}",
+            )
+    if "sweep" in phases:
+        visit = sorted(made)[: min(args.sweep, len(made))]
+        sessions = [session_for(made[i]) for i in visit]
+        sweep(sessions, args.workers, 600, 0, "connections kept (CONN_MAX_AGE=600)")
+        sweep(sessions, args.workers, 60, 0, "the settings' default (CONN_MAX_AGE=60)")
+        sweep(sessions, args.workers, 0, 0, "connections recycled (CONN_MAX_AGE=0)")
+        recycle = max(10, len(sessions) // 2)
+        sweep(sessions, args.workers, 600, recycle, f"kept, gunicorn --max-requests {recycle}")
+    if "backup" in phases:
+        sample = random.Random(13).sample(sorted(made), min(args.sample, len(made)))
+        dumps = [pg_dump_seconds(made[i].schema_name) for i in sample]
+        each = statistics.median(dumps)
+        row(
+            f"pg_dump -Fc --schema, sample of {len(dumps)}",
+            f"median {each:.2f} s, max {max(dumps):.2f} s",
+        )
+        row(
+            f"all {total} one schema at a time (extrapolated)",
+            f"{each * total / 60:.0f} min",
+            f"a night (8 h): {'OK' if each * total <= 8 * 3600 else 'MISSED'}",
+        )
+    if "fulldump" in phases:
+        row("pg_dump -Fc of the whole database", f"{pg_dump_seconds('', whole=True):.0f} s")
 
 
 def main(argv: list[str] | None = None) -> None:
@@ -357,7 +423,11 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--jobs", type=int, default=3, help="processes provisioning in bulk")
     parser.add_argument("--provision-only", help=argparse.SUPPRESS)  # a --jobs process
     parser.add_argument("--keep", action="store_true", help="keep the municipalities")
-    parser.add_argument("--full-dump", action="store_true", help="also dump the whole database")
+    parser.add_argument(
+        "--phases",
+        default=",".join(PHASES),
+        help="what to measure after provisioning (in this order; 'none': provision only)",
+    )
     args = parser.parse_args(argv)
     n_total = args.municipalities
     if args.provision_only:
@@ -396,6 +466,12 @@ def main(argv: list[str] | None = None) -> None:
             finally:
                 stop_server(server)
             dump_small = statistics.median(pg_dump_seconds(made[0].schema_name) for _ in range(3))
+            row(
+                "GET / among 3",
+                f"median {statistics.median(small) * 1000:.1f} ms, "
+                f"p95 {pct(small, 0.95) * 1000:.1f} ms",
+            )
+            row("pg_dump --schema of one, among 3", f"{dump_small:.2f} s")
         else:
             small, dump_small = [], None
             target = None
@@ -428,66 +504,7 @@ def main(argv: list[str] | None = None) -> None:
             )
         total = Municipality.objects.exclude(schema_name="public").count()
         print(f"  {total} municipalities in the database", flush=True)
-
-        server = start_server(args.workers, 600)
-        try:
-            big = latency(*target, args.requests, args.workers)
-        finally:
-            stop_server(server)
-        if small:
-            ratio = pct(big, 0.95) / pct(small, 0.95)
-            row(
-                "GET / among 3",
-                f"median {statistics.median(small) * 1000:.1f} ms, p95 {pct(small, 0.95) * 1000:.1f} ms",
-            )
-        row(
-            f"GET / among {total}",
-            f"median {statistics.median(big) * 1000:.1f} ms, p95 {pct(big, 0.95) * 1000:.1f} ms",
-        )
-        if small:
-            row(
-                f"p95 among {total} / among 3",
-                f"{ratio:.2f}",
-                f"goal <= 1.20: {'OK' if ratio <= 1.2 else 'MISSED'}",
-            )
-        dump_big = statistics.median(pg_dump_seconds(made[0].schema_name) for _ in range(3))
-        if dump_small is not None:
-            row("pg_dump --schema of one, among 3", f"{dump_small:.2f} s")
-        row(f"pg_dump --schema of one, among {total}", f"{dump_big:.2f} s")
-
-        sample = random.Random(13).sample(sorted(made), min(args.sample, len(made)))
-        dumps = [pg_dump_seconds(made[i].schema_name) for i in sample]
-        each = statistics.median(dumps)
-        row(
-            f"pg_dump -Fc --schema, sample of {len(dumps)}",
-            f"median {each:.2f} s, max {max(dumps):.2f} s",
-        )
-        row(
-            f"all {total} one schema at a time (extrapolated)",
-            f"{each * total / 60:.0f} min",
-            f"a night (8 h): {'OK' if each * total <= 8 * 3600 else 'MISSED'}",
-        )
-
-        visit = sorted(made)[: min(args.sweep, len(made))]
-        sessions = [session_for(made[i]) for i in visit]
-        sweep(sessions, args.workers, 600, 0, "connections kept (CONN_MAX_AGE=600)")
-        sweep(sessions, args.workers, 60, 0, "the settings' default (CONN_MAX_AGE=60)")
-        sweep(sessions, args.workers, 0, 0, "connections recycled (CONN_MAX_AGE=0)")
-        recycle = max(10, len(sessions) // 2)
-        sweep(sessions, args.workers, 600, recycle, f"kept, gunicorn --max-requests {recycle}")
-
-        from bench.provisioning import migrate_probe
-
-        for executor in [e for e in args.executors.split(",") if e]:
-            seconds = migrate_probe(executor)
-            row(
-                f"one new migration across {total} ({executor} executor)",
-                f"{seconds:.0f} s",
-                f"goal <= 300 s: {'OK' if seconds <= 300 else 'MISSED'}",
-            )
-
-        if args.full_dump:
-            row("pg_dump -Fc of the whole database", f"{pg_dump_seconds('', whole=True):.0f} s")
+        measure(args, made, total, target, small, dump_small)
     finally:
         if not args.keep:
             delete_all(made)
