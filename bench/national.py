@@ -185,6 +185,7 @@ def session_for(municipality) -> tuple[str, str]:
 
 def start_server(workers: int, conn_max_age: int, max_requests: int = 0) -> subprocess.Popen:
     env = {**os.environ, "DEBUG": "0", "LOG_LEVEL": "WARNING", "CONN_MAX_AGE": str(conn_max_age)}
+    env["PGAPPNAME"] = APP_NAME  # libpq names the workers' connections
     env.pop("DJANGO_SETTINGS_MODULE", None)
     cmd = [sys.executable, "-m", "gunicorn", "config.wsgi", "-b", f"127.0.0.1:{PORT}"]
     cmd += ["-w", str(workers), "--log-level", "warning", "--max-requests", str(max_requests)]
@@ -258,33 +259,21 @@ def _children(pid: int) -> list[int]:
     return [int(p) for p in text.split()]
 
 
-def postmaster_pid() -> int | None:
+APP_NAME = "ai-bench-national"  # the gunicorn workers' connections (PGAPPNAME), to find them
+
+
+def backend_memory_mb() -> tuple[float, int]:
+    """(sum of the private memory in MB of the workers' database backends, their number).
+
+    Read from /proc: the database must run on this machine (else 0, 0).
+    """
     from django.db import connection
 
     with connection.cursor() as cursor:
-        cursor.execute("SELECT pg_backend_pid()")
-        mine = cursor.fetchone()[0]
-    try:
-        return int(Path(f"/proc/{mine}/status").read_text().split("PPid:")[1].split()[0])
-    except (OSError, IndexError):
-        return None  # the database is on another machine: no backend memory figures
-
-
-def backend_memory_mb(postmaster: int | None) -> tuple[float, int]:
-    """(sum of the client backends' private memory in MB, their number)."""
-    if postmaster is None:
-        return 0.0, 0
-    total, count = 0, 0
-    for pid in _children(postmaster):
-        try:
-            cmdline = Path(f"/proc/{pid}/cmdline").read_bytes().decode(errors="replace")
-        except OSError:
-            continue
-        if "127.0.0.1(" not in cmdline:  # client backends only (not the checkpointer etc.)
-            continue
-        total += _status(pid).get("RssAnon", 0)
-        count += 1
-    return total / 1024, count
+        cursor.execute("SELECT pid FROM pg_stat_activity WHERE application_name = %s", [APP_NAME])
+        pids = [pid for (pid,) in cursor.fetchall()]
+    total = sum(_status(pid).get("RssAnon", 0) for pid in pids)
+    return total / 1024, len(pids)
 
 
 def workers_memory_mb(server: subprocess.Popen) -> float:
@@ -295,7 +284,6 @@ def sweep(
     sessions: list[tuple[str, str]], workers: int, conn_max_age: int, max_requests: int, label: str
 ) -> None:
     """Requests across many municipalities (each once, then once more), memory sampled."""
-    postmaster = postmaster_pid()
     server = start_server(workers, conn_max_age, max_requests)
     try:
         get(*sessions[0])
@@ -306,7 +294,7 @@ def sweep(
         for n, (host, key) in enumerate(order, 1):
             times.append(get(host, key))
             if n % step == 0 or n == len(order):
-                samples.append((n, *backend_memory_mb(postmaster), workers_memory_mb(server)))
+                samples.append((n, *backend_memory_mb(), workers_memory_mb(server)))
     finally:
         stop_server(server)
     print(f"    {label}: requests, backends' private MB (n), workers' RSS MB", flush=True)
@@ -445,10 +433,8 @@ def main(argv: list[str] | None = None) -> None:
 
     t0 = time.perf_counter()
     provisioning.ensure_template()
-    made = existing()
-    for i in [i for i in made if i >= n_total]:  # a larger earlier run's
-        provisioning.delete(made[i], confirm_schema=made[i].schema_name, actor="bench:national")
-        del made[i]
+    # A larger earlier run's municipalities stay (and count among the others).
+    made = {i: m for i, m in existing().items() if i < n_total}
     target = None
     try:
         others = Municipality.objects.exclude(schema_name="public").count() - len(made)
@@ -483,7 +469,7 @@ def main(argv: list[str] | None = None) -> None:
         bulk = [i for i in missing if i not in last]
         t_prov = time.perf_counter()
         times = provision_parallel(bulk, args.jobs)
-        made = existing()
+        made = {i: m for i, m in existing().items() if i < n_total}
         if times:
             row(
                 f"provision {len(times)} municipalities in bulk (MD5 for the admin's password)",
