@@ -183,8 +183,11 @@ def session_for(municipality) -> tuple[str, str]:
 # --- the server and its clients -------------------------------------------------------
 
 
-def start_server(workers: int, conn_max_age: int, max_requests: int = 0) -> subprocess.Popen:
+def start_server(
+    workers: int, conn_max_age: int, max_requests: int = 0, max_schemas: int = 100_000
+) -> subprocess.Popen:
     env = {**os.environ, "DEBUG": "0", "LOG_LEVEL": "WARNING", "CONN_MAX_AGE": str(conn_max_age)}
+    env["AI_CONN_MAX_SCHEMAS"] = str(max_schemas)  # tenants/connections.py; off unless asked
     env["PGAPPNAME"] = APP_NAME  # libpq names the workers' connections
     env.pop("DJANGO_SETTINGS_MODULE", None)
     cmd = [sys.executable, "-m", "gunicorn", "config.wsgi", "-b", f"127.0.0.1:{PORT}"]
@@ -281,10 +284,15 @@ def workers_memory_mb(server: subprocess.Popen) -> float:
 
 
 def sweep(
-    sessions: list[tuple[str, str]], workers: int, conn_max_age: int, max_requests: int, label: str
+    sessions: list[tuple[str, str]],
+    workers: int,
+    conn_max_age: int,
+    max_requests: int,
+    label: str,
+    max_schemas: int = 100_000,
 ) -> None:
     """Requests across many municipalities (each once, then once more), memory sampled."""
-    server = start_server(workers, conn_max_age, max_requests)
+    server = start_server(workers, conn_max_age, max_requests, max_schemas)
     try:
         get(*sessions[0])
         samples = []
@@ -370,7 +378,15 @@ def measure(args, made: dict, total: int, target, small: list, dump_small) -> No
         visit = sorted(made)[: min(args.sweep, len(made))]
         sessions = [session_for(made[i]) for i in visit]
         sweep(sessions, args.workers, 600, 0, "connections kept (CONN_MAX_AGE=600)")
-        sweep(sessions, args.workers, 60, 0, "the settings' default (CONN_MAX_AGE=60)")
+        sweep(sessions, args.workers, 60, 0, "CONN_MAX_AGE=60 alone")
+        sweep(
+            sessions,
+            args.workers,
+            60,
+            0,
+            "the settings' defaults (CONN_MAX_AGE=60, AI_CONN_MAX_SCHEMAS=50)",
+            max_schemas=50,
+        )
         sweep(sessions, args.workers, 0, 0, "connections recycled (CONN_MAX_AGE=0)")
         recycle = max(10, len(sessions) // 2)
         sweep(sessions, args.workers, 600, recycle, f"kept, gunicorn --max-requests {recycle}")

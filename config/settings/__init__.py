@@ -51,6 +51,9 @@ DATABASES = {
         conn_health_checks=True,
     )
 }
+# ... and close one once it has served this many municipalities (tenants/connections.py):
+# a backend grows by about 0.4 MB per schema it touches (bench/national.py).
+AI_CONN_MAX_SCHEMAS = int(os.environ.get("AI_CONN_MAX_SCHEMAS", "50"))
 # No server-side prepared statements: a plan prepared under one municipality's search_path
 # is re-planned under the next one, so with many schemas they cost more than they save.
 DATABASES["default"].setdefault("OPTIONS", {})["prepare_threshold"] = None
