@@ -28,21 +28,33 @@ def _q(name: str) -> str:
     return '"' + name.replace('"', '""') + '"'
 
 
+# The schema's relations, found through pg_depend (indexed on the referenced object): every
+# table, view and sequence depends on its schema. Scanning pg_class instead costs as much
+# as the whole catalog, which grows with every municipality (0.5 s a query at 1,350).
+RELATIONS = """
+    WITH rels AS (
+      SELECT c.oid, c.relname, c.relkind FROM pg_depend d JOIN pg_class c ON c.oid = d.objid
+      WHERE d.refclassid = 'pg_namespace'::regclass AND d.refobjid = %s::regnamespace
+        AND d.classid = 'pg_class'::regclass AND d.deptype = 'n'
+    )
+"""
+
+
 def unsupported_objects(cursor: CursorWrapper, schema: str) -> list[str]:
     cursor.execute(
-        """
-        SELECT c.relkind::text || ':' || c.relname::text FROM pg_class c
-        JOIN pg_namespace n ON n.oid = c.relnamespace
-        WHERE n.nspname = %s AND c.relkind IN ('v', 'm', 'f')
+        RELATIONS
+        + """
+        SELECT relkind::text || ':' || relname::text FROM rels WHERE relkind IN ('v', 'm', 'f')
         UNION ALL
-        SELECT 'S:' || s.relname::text FROM pg_class s JOIN pg_namespace n ON n.oid = s.relnamespace
-        WHERE n.nspname = %s AND s.relkind = 'S'
-          AND NOT EXISTS (SELECT 1 FROM pg_depend d WHERE d.objid = s.oid AND d.deptype = 'i')
+        SELECT 'S:' || s.relname::text FROM rels s
+        WHERE s.relkind = 'S'
+          AND NOT EXISTS (SELECT 1 FROM pg_depend d WHERE d.classid = 'pg_class'::regclass
+                          AND d.objid = s.oid AND d.deptype = 'i')
         UNION ALL
-        SELECT 'routine:' || p.proname::text FROM pg_proc p JOIN pg_namespace n ON n.oid = p.pronamespace
-        WHERE n.nspname = %s AND p.prokind <> 'f'
+        SELECT 'routine:' || p.proname::text FROM pg_proc p
+        WHERE p.pronamespace = %s::regnamespace AND p.prokind <> 'f'
         """,
-        [schema, schema, schema],
+        [schema, schema],
     )
     return [row[0] for row in cursor.fetchall()]
 
@@ -54,10 +66,7 @@ def clone_schema(cursor: CursorWrapper, source: str, target: str) -> None:
             f"template schema {source} holds objects the fast clone does not copy: {unsupported}"
         )
     cursor.execute(
-        """
-        SELECT c.relname FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
-        WHERE n.nspname = %s AND c.relkind IN ('r', 'p') ORDER BY c.relname
-        """,
+        RELATIONS + "SELECT relname FROM rels WHERE relkind IN ('r', 'p') ORDER BY relname",
         [source],
     )
     tables = [row[0] for row in cursor.fetchall()]
@@ -67,11 +76,11 @@ def clone_schema(cursor: CursorWrapper, source: str, target: str) -> None:
     # keys first, then the foreign keys that need them. CHECK constraints come with LIKE
     # (re-parsing their text would not give back the same expression).
     cursor.execute(
-        """
+        RELATIONS
+        + """
         SELECT cl.relname, con.conname, pg_get_constraintdef(con.oid)
-        FROM pg_constraint con JOIN pg_class cl ON cl.oid = con.conrelid
-        JOIN pg_namespace n ON n.oid = con.connamespace
-        WHERE n.nspname = %s AND con.contype IN ('p', 'u', 'x', 'f')
+        FROM pg_constraint con JOIN rels cl ON cl.oid = con.conrelid
+        WHERE con.contype IN ('p', 'u', 'x', 'f')
         ORDER BY array_position(ARRAY['p', 'u', 'x', 'f']::"char"[], con.contype),
                  cl.relname, con.conname
         """,
@@ -79,11 +88,11 @@ def clone_schema(cursor: CursorWrapper, source: str, target: str) -> None:
     )
     constraints = cursor.fetchall()
     cursor.execute(
-        """
-        SELECT pg_get_indexdef(i.indexrelid) FROM pg_index i
-        JOIN pg_class cl ON cl.oid = i.indrelid JOIN pg_namespace n ON n.oid = cl.relnamespace
-        WHERE n.nspname = %s
-          AND NOT EXISTS (SELECT 1 FROM pg_constraint con WHERE con.conindid = i.indexrelid)
+        RELATIONS
+        + """
+        SELECT pg_get_indexdef(i.indexrelid) FROM pg_index i JOIN rels cl ON cl.oid = i.indrelid
+        WHERE NOT EXISTS (SELECT 1 FROM pg_constraint con
+                          WHERE con.conrelid = i.indrelid AND con.conindid = i.indexrelid)
         """,
         [source],
     )
@@ -92,9 +101,10 @@ def clone_schema(cursor: CursorWrapper, source: str, target: str) -> None:
         row[0].replace(f" ON {source}.", f" ON {_q(target)}.", 1) for row in cursor.fetchall()
     ]
     cursor.execute(
-        """
-        SELECT table_name, column_name FROM information_schema.columns
-        WHERE table_schema = %s AND is_identity = 'YES'
+        RELATIONS
+        + """
+        SELECT cl.relname, a.attname FROM pg_attribute a JOIN rels cl ON cl.oid = a.attrelid
+        WHERE a.attidentity <> '' AND NOT a.attisdropped
         """,
         [source],
     )
@@ -113,13 +123,13 @@ def clone_schema(cursor: CursorWrapper, source: str, target: str) -> None:
         for quoted, definition in cursor.fetchall()
     ]
     cursor.execute(
-        """
-        SELECT quote_ident(n.nspname), pg_get_triggerdef(t.oid) FROM pg_trigger t
-        JOIN pg_class c ON c.oid = t.tgrelid
-        JOIN pg_namespace n ON n.oid = c.relnamespace
-        WHERE n.nspname = %s AND NOT t.tgisinternal ORDER BY c.relname, t.tgname
+        RELATIONS
+        + """
+        SELECT quote_ident(%s), pg_get_triggerdef(t.oid) FROM pg_trigger t
+        JOIN rels c ON c.oid = t.tgrelid
+        WHERE NOT t.tgisinternal ORDER BY c.relname, t.tgname
         """,
-        [source],
+        [source, source],
     )
     # pg_get_triggerdef qualifies the table (point it at the target); with only the source on
     # the search path it names the function unqualified: run on the target's path, the target's.

@@ -74,7 +74,7 @@ def parse_database_url(url: str, **settings) -> dict:
 DATABASES = {
     "default": parse_database_url(
         os.environ.get("DATABASE_URL", DEV_DATABASE_URL),
-        engine="django_tenants.postgresql_backend",
+        engine="tenants.postgresql_backend",
         # Long-lived connections cache every schema's table definitions
         # (django-tenants' known memory trap): recycle them.
         conn_max_age=int(os.environ.get("CONN_MAX_AGE", "60")),
@@ -88,6 +88,11 @@ DATABASES = {
 DATABASES["default"].setdefault("OPTIONS", {}).setdefault(
     "connect_timeout", int(os.environ.get("DATABASE_CONNECT_TIMEOUT", "3"))
 )
+
+# A worker closes its connection once it has served this many municipalities
+# (tenants/connections.py):
+# a backend grows by about 0.4 MB per schema it touches (bench/national.py).
+AI_CONN_MAX_SCHEMAS = int(os.environ.get("AI_CONN_MAX_SCHEMAS", "50"))
 # No server-side prepared statements: a plan prepared under one municipality's search_path
 # is re-planned under the next one, so with many schemas they cost more than they save.
 DATABASES["default"].setdefault("OPTIONS", {})["prepare_threshold"] = None
@@ -155,6 +160,11 @@ TENANT_BASE_SCHEMA = "tenant_template"
 # of the database round trips of a save (bench/loadtest_attendance.py measures it).
 # Safe because the backend forgets the cached path on rollback and on every set_tenant().
 TENANT_LIMIT_SET_CALLS = True
+# migrate_all migrates the municipalities in parallel (django-tenants' multiprocessing
+# executor): one process per core unless told (bench/national.py measures 1,800 schemas).
+TENANT_MULTIPROCESSING_MAX_PROCESSES = int(
+    os.environ.get("AI_MIGRATE_PROCESSES", str(max(2, os.cpu_count() or 2)))
+)
 TENANT_CREATION_FAKES_MIGRATIONS = True
 
 MIDDLEWARE = [
