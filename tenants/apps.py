@@ -6,11 +6,10 @@ class TenantsConfig(AppConfig):
     verbose_name = "自治体 (テナント)"
 
     def ready(self) -> None:
-        # --- backup (issue 13): the operators' job kinds (backups, purge) ---
-        from tenants.backups import jobs  # noqa: F401
-
         from django.core.signals import request_finished
 
+        # the operators' job kinds (backups, purge): registered by importing them
+        from tenants.backups import jobs  # noqa: F401
         from tenants.connections import close_after_many_schemas
 
         # Keep a worker's backend from caching the catalog of every municipality.
