@@ -16,18 +16,23 @@ from __future__ import annotations
 
 import datetime as dt
 
+from django.core.exceptions import PermissionDenied
+from django.core.exceptions import ValidationError as DjangoValidationError
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import serializers, viewsets
+from rest_framework.decorators import action
 from rest_framework.exceptions import ValidationError
 from rest_framework.response import Response
 
+from api import imports as api_imports
 from api.routers import router
 from attendance import figures, queries, services
+from attendance import imports as attendance_imports
 from schools import calendar
-from schools.models import Enrolment, SchoolYear
-from schools.permissions import Actor, get_actor
+from schools.models import Classroom, Enrolment, SchoolYear
+from schools.permissions import Actor, as_pk, get_actor
 
 
 def _actor(request) -> Actor:
@@ -327,3 +332,109 @@ router.register(
 )
 router.register("attendance/figures", FiguresViewSet, basename="attendance-figures")
 router.register("attendance/long-absence", LongAbsenceViewSet, basename="attendance-long-absence")
+
+
+# --- import of a 出席簿 (upload → preview → commit; see api.imports) ----------------------
+
+
+class RegisterUploadSerializer(api_imports.UploadSerializer):
+    classroom = serializers.IntegerField()
+    y = serializers.IntegerField(required=False, help_text="シート名に月がないCSVの年 (例: 2026)")
+    m = serializers.IntegerField(required=False, help_text="同じく月 (1-12)")
+
+
+def _register_target(actor: Actor, classroom_id: object) -> Classroom:
+    """The class whose register is imported: its 担任 or an administrator (as the page)."""
+    classroom = get_object_or_404(actor.classrooms(), pk=as_pk(classroom_id) or 0)
+    actor.require(
+        actor.can_take_attendance(classroom), "この学級の出欠を入力する権限がありません。"
+    )
+    if classroom.school_year.is_read_only:
+        raise PermissionDenied("過年度の記録は変更できません。")
+    return classroom
+
+
+def _month(y: object, m: object) -> tuple[int, int] | None:
+    year, month = as_pk(y), as_pk(m)
+    return (year, month) if year and month and 1 <= month <= 12 else None
+
+
+def _register_kind(classroom: Classroom, month: tuple[int, int] | None) -> str:
+    return f"api.register:{classroom.pk}:" + ("-".join(map(str, month)) if month else "")
+
+
+class RegisterImportViewSet(viewsets.ViewSet):
+    """出席簿の取り込み (the exported layout, filled in offline): POST a file, then ``commit/``."""
+
+    parser_classes = [*api_imports.PARSERS, *api_imports.JSON]
+
+    @api_imports.preview_schema(RegisterUploadSerializer, "出席簿の取り込み: 読み込みと確認")
+    def create(self, request):
+        actor = _actor(request)
+        classroom = _register_target(actor, request.data.get("classroom"))
+        month = _month(request.data.get("y"), request.data.get("m"))
+        data, filename = api_imports.read_upload(request, attendance_imports.IMPORT_LIMITS)
+        plan = attendance_imports.plan_register_import(
+            classroom, data, filename=filename, fallback_month=month
+        )
+        symbols = {c.code: c.symbol for c in queries.codes()}
+        rows = [
+            {
+                "date": c.date,
+                "roll_number": c.enrolment.roll_number,
+                "name": c.enrolment.student.name,
+                "old": c.old,
+                "old_symbol": symbols.get(c.old, c.old) if c.old else "出席",
+                "new": c.new,
+                "new_symbol": symbols.get(c.new, c.new) if c.new else "出席",
+            }
+            for c in plan.changes
+        ]
+        return api_imports.Preview(
+            kind=_register_kind(classroom, month),
+            filename=filename,
+            errors=plan.errors,
+            counts={"changed": len(plan.changes), "unchanged": plan.unchanged},
+            rows=rows,
+            fingerprint=plan.fingerprint(),
+            committable=plan.ok and bool(plan.changes),
+            target=(classroom.pk, *(month or (0, 0))),
+        ).response(data, by=actor)
+
+    @api_imports.commit_schema("出席簿の取り込み: 確定")
+    @action(detail=False, methods=["post"])
+    def commit(self, request):
+        actor = _actor(request)
+        token = api_imports.commit_token(request, 3)
+        if isinstance(token, Response):
+            return token
+        classroom_id, y, m = token.target
+        classroom = _register_target(actor, classroom_id)
+        month = _month(y, m)
+        kind = _register_kind(classroom, month)
+        pending = token.take(by=actor, kind=kind)
+        if isinstance(pending, Response):
+            return pending
+        try:
+            plan = attendance_imports.commit_register_import(
+                classroom,
+                pending.data,
+                by=actor,
+                filename=pending.filename,
+                fallback_month=month,
+                expected_fingerprint=pending.fingerprint,
+            )
+        except DjangoValidationError as exc:
+            return api_imports.refused(exc.messages)
+        return api_imports.committed(
+            pending,
+            by=actor,
+            kind=kind,
+            counts={"changed": len(plan.changes), "unchanged": plan.unchanged},
+            message=f"出席簿を取り込みました ({len(plan.changes)}件を変更)。",
+        )
+
+
+router.register(
+    "attendance/register-imports", RegisterImportViewSet, basename="attendance-register-imports"
+)

@@ -30,7 +30,9 @@ from rest_framework.decorators import action
 from rest_framework.exceptions import ValidationError
 from rest_framework.response import Response
 
+from api import imports as api_imports
 from api.routers import router
+from gradebook import imports as gradebook_imports
 from gradebook import queries, rules, services
 from gradebook.models import Assessment, Finalisation, GradeChange
 from schools.models import Classroom, SchoolYear, Subject, Term
@@ -581,3 +583,96 @@ router.register("gradebook/scores", ScoreViewSet, basename="gradebook-scores")
 router.register("gradebook/evaluations", EvaluationViewSet, basename="gradebook-evaluations")
 router.register("gradebook/finalisations", FinalisationViewSet, basename="gradebook-finalisations")
 router.register("gradebook/history", HistoryViewSet, basename="gradebook-history")
+
+
+# --- import of a score grid (upload → preview → commit; see api.imports) -----------------
+
+
+class GridUploadSerializer(api_imports.UploadSerializer):
+    classroom = serializers.IntegerField()
+    subject = serializers.IntegerField()
+    term = serializers.IntegerField()
+
+
+def _writable_grid(actor, classroom_id: object, subject_id: object, term_id: object):
+    """The grid as the page gives it: readable (404/403 otherwise), and writable by ``actor``."""
+    classroom, subject, term = actor.teaching_or_404(classroom_id, subject_id, term_id)
+    grid = queries.grid(classroom, subject, term)
+    actor.require(
+        actor.can_write_teaching(classroom, subject.pk, finalised=grid.finalised),
+        "この学級・教科の得点を取り込む権限がありません。",
+    )
+    return grid
+
+
+def _grid_kind(grid) -> str:
+    return f"api.grid:{grid.classroom.pk}:{grid.subject.pk}:{grid.term.pk}"
+
+
+class GridImportViewSet(viewsets.ViewSet):
+    """得点の取り込み (the exported score grid, filled in offline): POST a file, then ``commit/``.
+
+    The commit takes an optional ``reason`` (required once the class is 確定)."""
+
+    parser_classes = [*api_imports.PARSERS, *api_imports.JSON]
+
+    @api_imports.preview_schema(GridUploadSerializer, "得点の取り込み: 読み込みと確認")
+    def create(self, request):
+        actor = get_actor(request)
+        data = request.data
+        grid = _writable_grid(actor, data.get("classroom"), data.get("subject"), data.get("term"))
+        raw, filename = api_imports.read_upload(request, gradebook_imports.GRID_LIMITS)
+        plan = gradebook_imports.plan_grid_import(raw, grid)
+        rows = [
+            {
+                "roll_number": c.roll_number,
+                "name": c.name,
+                "assessment": c.assessment_title,
+                "old": c.old,
+                "new": c.new,
+            }
+            for c in plan.changes
+        ]
+        return api_imports.Preview(
+            kind=_grid_kind(grid),
+            filename=filename,
+            errors=plan.errors,
+            counts={"changed": len(plan.changes), "unchanged": plan.unchanged},
+            rows=rows,
+            fingerprint=gradebook_imports.fingerprint(plan),
+            committable=plan.ok and bool(plan.changes),
+            target=(grid.classroom.pk, grid.subject.pk, grid.term.pk),
+        ).response(raw, by=actor)
+
+    @api_imports.commit_schema("得点の取り込み: 確定")
+    @action(detail=False, methods=["post"])
+    def commit(self, request):
+        actor = get_actor(request)
+        token = api_imports.commit_token(request, 3)
+        if isinstance(token, Response):
+            return token
+        grid = _writable_grid(actor, *token.target)
+        kind = _grid_kind(grid)
+        pending = token.take(by=actor, kind=kind)
+        if isinstance(pending, Response):
+            return pending
+        try:
+            plan, changed = gradebook_imports.commit_grid_import(
+                grid,
+                pending.data,
+                by=actor,
+                reason=str(request.data.get("reason", ""))[:200],
+                expected_fingerprint=pending.fingerprint,
+            )
+        except gradebook_imports.GridImportRefused as exc:
+            return api_imports.refused(exc.messages)
+        return api_imports.committed(
+            pending,
+            by=actor,
+            kind=kind,
+            counts={"changed": changed, "unchanged": plan.unchanged},
+            message=f"Excel から {changed} 件の得点を取り込みました。",
+        )
+
+
+router.register("gradebook/grid-imports", GridImportViewSet, basename="gradebook-grid-imports")

@@ -33,13 +33,17 @@ from django.shortcuts import get_object_or_404
 from django.utils import timezone
 from drf_spectacular.utils import extend_schema
 from rest_framework import serializers, status, viewsets
+from rest_framework.decorators import action
 from rest_framework.exceptions import ValidationError
 from rest_framework.response import Response
 
+from api import imports as api_imports
 from api.routers import router
 from schools import teaching
+from schools.imports.base import ImportRefused
 from schools.models import SchoolYear, Staff, Subject, TeachingGroup
 from schools.permissions import Actor, as_pk, get_actor
+from timetable import imports as timetable_imports
 from timetable import queries, rules, services
 
 
@@ -670,3 +674,74 @@ router.register(
     "timetable/unavailability", UnavailabilityViewSet, basename="timetable-unavailability"
 )
 router.register("timetable/hours", HoursViewSet, basename="timetable-hours")
+
+
+# --- import of the whole-school grid (upload → preview → commit; see api.imports) --------
+
+
+class TimetableUploadSerializer(api_imports.UploadSerializer):
+    school = serializers.IntegerField()
+    year = serializers.IntegerField(required=False, help_text="年度 (例: 2026)。省略時は今年度")
+
+
+class GridImportViewSet(viewsets.ViewSet):
+    """時間割の取り込み (the exported whole-school grid): POST a file, then ``commit/``."""
+
+    parser_classes = [*api_imports.PARSERS, *api_imports.JSON]
+
+    @api_imports.preview_schema(TimetableUploadSerializer, "時間割の取り込み: 読み込みと確認")
+    def create(self, request):
+        actor = _actor(request)
+        school = _school(request, request.data.get("school"), edit=True)
+        year = _year(request.data.get("year"))
+        data, filename = api_imports.read_upload(request, timetable_imports.LIMITS)
+        plan = timetable_imports.plan_grid_import(school, year, data, filename=filename)
+        rows = [
+            {"row": c.row, "classroom": c.classroom.label, "changes": c.lines} for c in plan.changed
+        ]
+        return api_imports.Preview(
+            kind=f"api.timetable:{school.pk}:{year.pk}",
+            filename=filename,
+            errors=plan.errors,
+            counts=plan.counts(),
+            rows=rows,
+            fingerprint=plan.fingerprint() if plan.ok else "",
+            committable=plan.ok and bool(plan.changed),
+            target=(school.pk, year.year),
+        ).response(data, by=actor)
+
+    @api_imports.commit_schema("時間割の取り込み: 確定")
+    @action(detail=False, methods=["post"])
+    def commit(self, request):
+        actor = _actor(request)
+        token = api_imports.commit_token(request, 2)
+        if isinstance(token, Response):
+            return token
+        school = _school(request, token.target[0], edit=True)
+        year = _year(token.target[1])
+        kind = f"api.timetable:{school.pk}:{year.pk}"
+        pending = token.take(by=actor, kind=kind)
+        if isinstance(pending, Response):
+            return pending
+        try:
+            plan = timetable_imports.commit_grid_import(
+                school,
+                year,
+                pending.data,
+                by=actor,
+                filename=pending.filename,
+                expected_fingerprint=pending.fingerprint,
+            )
+        except ImportRefused as exc:
+            return api_imports.refused(exc.errors)
+        note = f"（重なり {plan.clashes} 件）" if plan.clashes else ""
+        return api_imports.committed(
+            pending,
+            by=actor,
+            kind=kind,
+            counts={**plan.counts(), "clashes": plan.clashes},
+            message=f"時間割を取り込みました（{len(plan.changed)}学級を変更）{note}。",
+        )
+
+
+router.register("timetable/grid-imports", GridImportViewSet, basename="timetable-grid-imports")
