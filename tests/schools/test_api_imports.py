@@ -115,10 +115,9 @@ def test_permissions_as_the_page(
 
 
 def test_staff_import(muni, client_for, boe_admin, school, year, principal):
-    header = ["ユーザー名", "氏名", "ふりがな", "役割", "学校"]
-    data = xlsx(
-        [["t.sato", "佐藤 一郎", "さとう いちろう", "学校管理者", school.name]], header=header
-    )
+    header = ["氏名", "ふりがな", "ログインID", "職員番号", "学校", "役割", "職名"]
+    person = ["佐藤 一郎", "さとう いちろう", "t.sato", "T9", school.name, "学校管理者", "校長"]
+    data = xlsx([person], header=header)
     client = client_for(muni, boe_admin)
     file = SimpleUploadedFile("教職員.xlsx", data)
     body = client.post("/api/v1/roster/staff-imports/", {"year": 2026, "file": file}).json()
