@@ -30,6 +30,7 @@ from api import imports as api_imports
 from api.routers import router
 from attendance import figures, queries, services
 from attendance import imports as attendance_imports
+from attendance.rules import FIGURE_LABELS, Figure
 from schools import calendar
 from schools.models import Classroom, Enrolment, SchoolYear
 from schools.permissions import Actor, as_pk, get_actor
@@ -81,10 +82,149 @@ class ClassMarksWriteSerializer(serializers.Serializer):
     marks = MarkSerializer(many=True)
 
 
+# --- response bodies (the OpenAPI schema; the views build plain dicts of these shapes) ----
+
+
+class CalendarDateSerializer(serializers.Serializer):
+    date = serializers.DateField()
+    is_school_day = serializers.BooleanField()
+    note = serializers.CharField(allow_blank=True)
+
+
+class ClosureSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    kind = serializers.CharField(help_text="学級閉鎖・学年閉鎖・臨時休業")
+    grade = serializers.IntegerField(allow_null=True)
+    classroom = serializers.IntegerField(allow_null=True)
+    start = serializers.DateField()
+    end = serializers.DateField()
+    reason = serializers.CharField(allow_blank=True)
+
+
+class CalendarSerializer(serializers.Serializer):
+    school = serializers.IntegerField()
+    year = serializers.IntegerField()
+    school_days = serializers.IntegerField()
+    dates = CalendarDateSerializer(many=True)
+    closures = ClosureSerializer(many=True)
+
+
+class DayCountsSerializer(serializers.Serializer):
+    enrolled = serializers.IntegerField()
+    absent = serializers.IntegerField()
+    suspended = serializers.IntegerField()
+    late = serializers.IntegerField()
+    early = serializers.IntegerField()
+    present = serializers.IntegerField()
+
+
+class StudentMarkRowSerializer(serializers.Serializer):
+    enrolment = serializers.IntegerField()
+    roll_number = serializers.IntegerField()
+    name = serializers.CharField()
+    code = serializers.CharField(allow_blank=True, help_text="出欠コード（空欄 = 出席）")
+    note = serializers.CharField(allow_blank=True)
+
+
+class ClassMarksSerializer(serializers.Serializer):
+    classroom = serializers.IntegerField()
+    date = serializers.DateField()
+    period = serializers.IntegerField(help_text="0 = 日ごと、1以上 = 校時")
+    is_school_day = serializers.BooleanField()
+    class_closed = serializers.BooleanField()
+    counts = DayCountsSerializer()
+    students = StudentMarkRowSerializer(many=True)
+
+
+class ClassMarksSavedSerializer(ClassMarksSerializer):
+    changed = serializers.IntegerField(help_text="変更した記録の数")
+
+
+class MarkOfStudentSerializer(serializers.Serializer):
+    date = serializers.DateField()
+    period = serializers.IntegerField()
+    code = serializers.CharField()
+    note = serializers.CharField(allow_blank=True)
+    classroom = serializers.IntegerField()
+
+
+class PeriodSerializer(serializers.Serializer):
+    """A body with ``from`` and ``to`` (``from`` is a Python keyword: added in get_fields)."""
+
+    def get_fields(self):
+        fields = super().get_fields()
+        return {"from": serializers.DateField(), "to": serializers.DateField(), **fields}
+
+
+class StudentMarksSerializer(PeriodSerializer):
+    student = serializers.IntegerField()
+    marks = MarkOfStudentSerializer(many=True)
+
+
+class FigureRowSerializer(serializers.Serializer):
+    """指導要録の出欠の記録: one student, class member or school (which ids depend on scope)."""
+
+    enrolment = serializers.IntegerField(required=False, help_text="scope=classroom")
+    student = serializers.IntegerField(required=False, allow_null=True)
+    roll_number = serializers.IntegerField(required=False, allow_null=True)
+    name = serializers.CharField(required=False)
+    school = serializers.IntegerField(required=False, help_text="scope=student, school")
+    school_days = serializers.IntegerField(help_text="授業日数")
+    suspended_days = serializers.IntegerField(help_text="出席停止・忌引等の日数")
+    required_days = serializers.IntegerField(help_text="出席しなければならない日数")
+    absent_days = serializers.IntegerField(help_text="欠席日数")
+    present_days = serializers.IntegerField(help_text="出席日数")
+    late = serializers.IntegerField(help_text="遅刻")
+    early = serializers.IntegerField(help_text="早退")
+    deemed_present = serializers.IntegerField(help_text="出席扱い")
+    by_code = serializers.DictField(child=serializers.IntegerField(), help_text="コードごとの数")
+
+
+class FiguresSerializer(PeriodSerializer):
+    scope = serializers.ChoiceField(["student", "classroom", "school"])
+    id = serializers.IntegerField()
+    results = FigureRowSerializer(many=True)
+
+
+class LongAbsenceRowSerializer(serializers.Serializer):
+    student = serializers.IntegerField()
+    name = serializers.CharField()
+    kana = serializers.CharField(allow_blank=True)
+    school = serializers.IntegerField()
+    school_name = serializers.CharField()
+    classroom = serializers.CharField()
+    absent_days = serializers.IntegerField()
+    school_days_so_far = serializers.IntegerField()
+    school_days_in_year = serializers.IntegerField()
+    projected = serializers.FloatField(help_text="年度末までの見込み欠席日数")
+    status = serializers.CharField()
+    trend = serializers.CharField(allow_blank=True)
+
+
+class LongAbsenceSerializer(serializers.Serializer):
+    year = serializers.IntegerField()
+    results = LongAbsenceRowSerializer(many=True)
+
+
+class AttendanceCodeSerializer(serializers.Serializer):
+    code = serializers.CharField(help_text="記録に使うコード (sick, late ...)")
+    symbol = serializers.CharField(help_text="出席簿の記号 (病, 遅, 停 ...)")
+    label = serializers.CharField(help_text="日本語の名称 (欠席 (病気) ...)")
+    kind = serializers.ChoiceField(
+        [f.value for f in Figure], help_text="指導要録でどの数に入るか (absent, late ...)"
+    )
+    kind_label = serializers.CharField()
+    key = serializers.CharField(allow_blank=True, help_text="入力画面のキー")
+
+
+class AttendanceCodesSerializer(serializers.Serializer):
+    results = AttendanceCodeSerializer(many=True)
+
+
 class CalendarViewSet(viewsets.ViewSet):
     """学校暦: every date of a school's year with school day flag, plus closures."""
 
-    @extend_schema(responses=None)
+    @extend_schema(responses=CalendarSerializer)
     def list(self, request):
         actor = _actor(request)
         school = get_object_or_404(actor.schools(), pk=_int(request, "school"))
@@ -150,7 +290,7 @@ class ClassMarksViewSet(viewsets.ViewSet):
             ],
         }
 
-    @extend_schema(parameters=[ID], responses=None)
+    @extend_schema(parameters=[ID], responses=ClassMarksSerializer)
     def retrieve(self, request, pk=None):
         classroom = self._classroom(request, pk)
         day = _date(request.query_params.get("date"), "date", timezone.localdate())
@@ -160,7 +300,9 @@ class ClassMarksViewSet(viewsets.ViewSet):
         entry = queries.daily_entry(classroom, day, period)
         return Response(self._body(entry, period))
 
-    @extend_schema(parameters=[ID], request=ClassMarksWriteSerializer, responses=None)
+    @extend_schema(
+        parameters=[ID], request=ClassMarksWriteSerializer, responses=ClassMarksSavedSerializer
+    )
     def update(self, request, pk=None):
         actor = _actor(request)
         classroom = self._classroom(request, pk)
@@ -199,7 +341,7 @@ class StudentMarksViewSet(viewsets.ViewSet):
 
     lookup_value_regex = r"[0-9]+"
 
-    @extend_schema(parameters=[ID], responses=None)
+    @extend_schema(parameters=[ID], responses=StudentMarksSerializer)
     def retrieve(self, request, pk=None):
         actor = _actor(request)
         student = get_object_or_404(actor.students(), pk=pk)
@@ -232,7 +374,7 @@ class StudentMarksViewSet(viewsets.ViewSet):
 class FiguresViewSet(viewsets.ViewSet):
     """指導要録 figures per student, class or school for a month or the year."""
 
-    @extend_schema(responses=None)
+    @extend_schema(responses=FiguresSerializer)
     def list(self, request):
         actor = _actor(request)
         scope = request.query_params.get("scope", "")
@@ -294,7 +436,7 @@ class FiguresViewSet(viewsets.ViewSet):
 class LongAbsenceViewSet(viewsets.ViewSet):
     """長期欠席の見守り: 30+ days, or projected to reach 30 by the end of the year."""
 
-    @extend_schema(responses=None)
+    @extend_schema(responses=LongAbsenceSerializer)
     def list(self, request):
         actor = _actor(request)
         school_year = _school_year(request)
@@ -332,6 +474,33 @@ router.register(
 )
 router.register("attendance/figures", FiguresViewSet, basename="attendance-figures")
 router.register("attendance/long-absence", LongAbsenceViewSet, basename="attendance-long-absence")
+
+
+def code_rows() -> list[dict]:
+    """The municipality's valid attendance codes, as the entry page and the register use them."""
+    return [
+        {
+            "code": c.code,
+            "symbol": c.symbol,
+            "label": c.label,
+            "kind": c.figure.value,
+            "kind_label": FIGURE_LABELS.get(c.figure, c.figure.value),
+            "key": c.key,
+        }
+        for c in queries.codes()
+    ]
+
+
+class CodesViewSet(viewsets.ViewSet):
+    """出欠記号: the valid codes of this municipality (code, symbol, Japanese label, kind)."""
+
+    @extend_schema(responses=AttendanceCodesSerializer)
+    def list(self, request):
+        _actor(request).require(_actor(request).has_any_role)
+        return Response({"results": code_rows()})
+
+
+router.register("attendance/codes", CodesViewSet, basename="attendance-codes")
 
 
 # --- import of a 出席簿 (upload → preview → commit; see api.imports) ----------------------

@@ -87,8 +87,12 @@ def first_message(fields: Any, path: str = "") -> str:
     (「date: この項目は必須です。」, 「marks[2].code: …」): the message a client shows first."""
     if isinstance(fields, dict):
         for key, value in fields.items():
-            name = "" if key in ("non_field_errors", "detail") else str(key)
-            found = first_message(value, f"{path}.{name}" if path and name else name or path)
+            if isinstance(key, int) or str(key).isdigit():  # an item of a list: marks[2]
+                where = f"{path}[{key}]"
+            else:
+                name = "" if key in ("non_field_errors", "detail") else str(key)
+                where = f"{path}.{name}" if path and name else name or path
+            found = first_message(value, where)
             if found != INVALID:
                 return found
     elif isinstance(fields, list | tuple):

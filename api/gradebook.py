@@ -101,11 +101,86 @@ class SubjectViewSet(viewsets.ReadOnlyModelViewSet):
         return qs.filter(school_type=school_type) if school_type else qs
 
 
+# --- response bodies (the OpenAPI schema; the views build plain dicts of these shapes) ----
+
+
+class TermRefSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    number = serializers.IntegerField()
+    name = serializers.CharField()
+
+
+class TeachingOutSerializer(serializers.Serializer):
+    classroom = serializers.IntegerField()
+    classroom_label = serializers.CharField()
+    school = serializers.IntegerField()
+    subject = serializers.IntegerField()
+    subject_name = serializers.CharField()
+    teachers = serializers.ListField(child=serializers.CharField(), help_text="担当の先生の名前")
+    assessments = serializers.IntegerField(help_text="評価材料の数")
+    terms = TermRefSerializer(many=True)
+
+
+class AssessmentRefSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    title = serializers.CharField()
+    max_points = serializers.CharField()
+
+
+class ScoreCellOutSerializer(serializers.Serializer):
+    student = serializers.IntegerField()
+    roll_number = serializers.IntegerField()
+    assessment = serializers.IntegerField()
+    text = serializers.CharField(allow_blank=True, help_text="得点（欠 = 欠席、空欄 = 未入力）")
+    version = serializers.IntegerField(help_text="書き込むときに送り返す版 (0 = なし)")
+
+
+class ScoresOutSerializer(serializers.Serializer):
+    finalised = serializers.BooleanField()
+    writable = serializers.BooleanField()
+    assessments = AssessmentRefSerializer(many=True)
+    cells = ScoreCellOutSerializer(many=True)
+
+
+class CellVersionSerializer(serializers.Serializer):
+    student = serializers.IntegerField()
+    assessment = serializers.IntegerField()
+    version = serializers.IntegerField()
+
+
+class ScoresSavedSerializer(serializers.Serializer):
+    changed = serializers.IntegerField()
+    versions = CellVersionSerializer(many=True)
+
+
+class EvaluationOutSerializer(serializers.Serializer):
+    student = serializers.IntegerField()
+    subject = serializers.IntegerField()
+    percentages = serializers.DictField(
+        child=serializers.CharField(allow_null=True), help_text="観点ごとの得点率"
+    )
+    levels = serializers.DictField(
+        child=serializers.CharField(allow_null=True), help_text="観点別評価 (A/B/C)"
+    )
+    derived_levels = serializers.DictField(child=serializers.CharField(allow_null=True))
+    rating = serializers.IntegerField(allow_null=True, help_text="評定")
+    derived_rating = serializers.IntegerField(allow_null=True)
+    overridden = serializers.ListField(child=serializers.CharField())
+    override_reason = serializers.CharField(allow_blank=True)
+    version = serializers.IntegerField()
+
+
+class EvaluationsOutSerializer(serializers.Serializer):
+    finalised = serializers.BooleanField()
+    results = EvaluationOutSerializer(many=True)
+
+
 class TeachingViewSet(viewsets.ViewSet):
     """The caller's teaching assignments (教科担任) of a year, with the school's terms."""
 
     @extend_schema(
-        parameters=[OpenApiParameter("year", int, required=False)], responses=OpenApiTypes.OBJECT
+        parameters=[OpenApiParameter("year", int, required=False)],
+        responses=TeachingOutSerializer(many=True),
     )
     def list(self, request):
         # ?year=2026: the year number (not a pk); by default the current year
@@ -279,7 +354,7 @@ class ScoreViewSet(viewsets.ViewSet):
             OpenApiParameter(n, int, required=True) for n in ("classroom", "subject", "term")
         ]
         + [OpenApiParameter("assessment", int, required=False)],
-        responses=OpenApiTypes.OBJECT,
+        responses=ScoresOutSerializer,
     )
     def list(self, request):
         classroom, subject, term = _teaching_from_params(request)
@@ -314,7 +389,7 @@ class ScoreViewSet(viewsets.ViewSet):
             }
         )
 
-    @extend_schema(request=ScoresWriteSerializer, responses=OpenApiTypes.OBJECT)
+    @extend_schema(request=ScoresWriteSerializer, responses={200: ScoresSavedSerializer})
     def create(self, request):
         serializer = ScoresWriteSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
@@ -403,7 +478,7 @@ class EvaluationViewSet(viewsets.ViewSet):
     @extend_schema(
         parameters=[OpenApiParameter(n, int, required=True) for n in ("classroom", "term")]
         + [OpenApiParameter(n, int, required=False) for n in ("subject", "student")],
-        responses=OpenApiTypes.OBJECT,
+        responses=EvaluationsOutSerializer,
     )
     def list(self, request):
         actor = get_actor(request)
@@ -431,7 +506,7 @@ class EvaluationViewSet(viewsets.ViewSet):
         ]
         return Response({"finalised": cl.finalised, "results": items})
 
-    @extend_schema(request=OverrideSerializer, responses=OpenApiTypes.OBJECT)
+    @extend_schema(request=OverrideSerializer, responses=EvaluationOutSerializer)
     @action(detail=False, methods=["post"])
     def override(self, request):
         serializer = OverrideSerializer(data=request.data)
