@@ -8,7 +8,7 @@ from attendance.models import Mark
 from schools.models import AuditEvent
 from tests import factories
 from tests.attendance.helpers import D, save
-from tests.attendance.test_excel import cell, exported, klass  # noqa: F401 (fixture)
+from tests.attendance.test_excel import cell, exported, klass, upload  # noqa: F401 (fixture)
 
 URL = "/api/v1/attendance/register-imports/"
 
@@ -79,3 +79,16 @@ def test_other_teachers_and_other_users_tokens(muni, client_for, klass, boe_admi
     assert commit(client_for(muni, stranger), body["token"]).status_code == 403
     assert commit(client_for(muni, boe_admin), body["token"]).status_code == 403  # not the uploader
     assert not Mark.objects.exists()
+
+
+def test_the_preview_page_shows_symbols_not_codes(muni, client_for, klass, boe_admin):  # noqa: F811
+    classroom, ens, user = klass
+    save(boe_admin, classroom, D(2026, 6, 1), {ens[0].pk: "sick"})
+    client = client_for(muni, user)
+    book = exported(client, classroom)
+    ws = book["2026年6月"]
+    cell(ws, 1, 1).value = "遅"
+    cell(ws, 2, 2).value = "停"
+    html = upload(client, classroom, book).content.decode()
+    assert "<td>病</td><td>遅</td>" in html and "<td>出席</td><td>停</td>" in html
+    assert ">sick<" not in html and ">late<" not in html and ">suspended<" not in html
