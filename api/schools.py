@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from django.db.models import Prefetch, QuerySet
 from django.http import Http404
-from drf_spectacular.utils import extend_schema
+from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import mixins, serializers, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.exceptions import ValidationError
@@ -20,7 +20,7 @@ from rest_framework.response import Response
 
 from api import imports as api_imports
 from api.routers import router
-from schools import audit, imports, queries, services
+from schools import audit, imports, queries, search, services
 from schools.models import (
     Classroom,
     Enrolment,
@@ -126,6 +126,18 @@ class StudentSerializer(serializers.ModelSerializer):
     class Meta:
         model = Student
         fields = ["id", "student_number", "name", "kana", "sex", "birth_date", "enrolments"]
+
+
+class StudentHitSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    name = serializers.CharField()
+    kana = serializers.CharField()
+    school = serializers.IntegerField(allow_null=True)
+    school_name = serializers.CharField(allow_blank=True)
+    classroom = serializers.IntegerField(allow_null=True)
+    classroom_label = serializers.CharField(allow_blank=True)
+    roll_number = serializers.IntegerField(allow_null=True)
+    year = serializers.IntegerField(allow_null=True, help_text="この在籍の年度")
 
 
 class EnrolWriteSerializer(serializers.Serializer):
@@ -436,6 +448,34 @@ class StudentViewSet(
         enrolment = services.enrol_student(by=self.actor, classroom=classroom, **values)
         student = self.get_queryset().get(pk=enrolment.student_id)
         return Response(StudentSerializer(student).data, status=status.HTTP_201_CREATED)
+
+    @extend_schema(
+        parameters=[
+            OpenApiParameter("q", str, description="氏名・ふりがな・出席番号（異体字・カナ可）")
+        ],
+        responses=StudentHitSerializer(many=True),
+    )
+    @action(detail=False, methods=["get"])
+    def search(self, request: Request) -> Response:
+        """児童生徒の検索: the same search as the page (𠮷/吉, カナ/かな), within the read scope."""
+        query = request.query_params.get("q", "")[: search.MAX_QUERY]
+        hits = search.find_students(self.actor.students(), query, year=queries.current_year())
+        return Response(
+            [
+                {
+                    "id": h.student.pk,
+                    "name": h.student.name,
+                    "kana": h.student.kana,
+                    "school": h.enrolment.school_id if h.enrolment else None,
+                    "school_name": h.enrolment.school.name if h.enrolment else "",
+                    "classroom": h.enrolment.classroom_id if h.enrolment else None,
+                    "classroom_label": h.enrolment.classroom.label if h.enrolment else "",
+                    "roll_number": h.enrolment.roll_number if h.enrolment else None,
+                    "year": h.enrolment.school_year.year if h.enrolment else None,
+                }
+                for h in hits
+            ]
+        )
 
     @extend_schema(request=TransferOutSerializer, responses=StudentSerializer)
     @action(detail=True, methods=["post"], url_path="transfer-out")

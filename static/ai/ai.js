@@ -17,3 +17,17 @@ document.addEventListener("click", (event) => {
     event.stopImmediatePropagation();
   }
 });
+
+// 「/」 moves the focus to the search box (the page's own, else the menu's), as on the
+// web's big sites; not while typing in a field.
+document.addEventListener("keydown", (event) => {
+  if (event.key !== "/" || event.ctrlKey || event.metaKey || event.altKey) return;
+  const active = document.activeElement;
+  if (active && (active.isContentEditable || /^(INPUT|TEXTAREA|SELECT)$/.test(active.tagName))) return;
+  const boxes = document.querySelectorAll("[data-shortcut='/']");
+  const box = boxes.length ? boxes[boxes.length - 1] : null;
+  if (!box) return;
+  event.preventDefault();
+  box.focus();
+  box.select();
+});
