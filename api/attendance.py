@@ -16,18 +16,24 @@ from __future__ import annotations
 
 import datetime as dt
 
+from django.core.exceptions import PermissionDenied
+from django.core.exceptions import ValidationError as DjangoValidationError
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import serializers, viewsets
+from rest_framework.decorators import action
 from rest_framework.exceptions import ValidationError
 from rest_framework.response import Response
 
+from api import imports as api_imports
 from api.routers import router
 from attendance import figures, queries, services
+from attendance import imports as attendance_imports
+from attendance.rules import FIGURE_LABELS, Figure
 from schools import calendar
-from schools.models import Enrolment, SchoolYear
-from schools.permissions import Actor, get_actor
+from schools.models import Classroom, Enrolment, SchoolYear
+from schools.permissions import Actor, as_pk, get_actor
 
 
 def _actor(request) -> Actor:
@@ -76,10 +82,149 @@ class ClassMarksWriteSerializer(serializers.Serializer):
     marks = MarkSerializer(many=True)
 
 
+# --- response bodies (the OpenAPI schema; the views build plain dicts of these shapes) ----
+
+
+class CalendarDateSerializer(serializers.Serializer):
+    date = serializers.DateField()
+    is_school_day = serializers.BooleanField()
+    note = serializers.CharField(allow_blank=True)
+
+
+class ClosureSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    kind = serializers.CharField(help_text="学級閉鎖・学年閉鎖・臨時休業")
+    grade = serializers.IntegerField(allow_null=True)
+    classroom = serializers.IntegerField(allow_null=True)
+    start = serializers.DateField()
+    end = serializers.DateField()
+    reason = serializers.CharField(allow_blank=True)
+
+
+class CalendarSerializer(serializers.Serializer):
+    school = serializers.IntegerField()
+    year = serializers.IntegerField()
+    school_days = serializers.IntegerField()
+    dates = CalendarDateSerializer(many=True)
+    closures = ClosureSerializer(many=True)
+
+
+class DayCountsSerializer(serializers.Serializer):
+    enrolled = serializers.IntegerField()
+    absent = serializers.IntegerField()
+    suspended = serializers.IntegerField()
+    late = serializers.IntegerField()
+    early = serializers.IntegerField()
+    present = serializers.IntegerField()
+
+
+class StudentMarkRowSerializer(serializers.Serializer):
+    enrolment = serializers.IntegerField()
+    roll_number = serializers.IntegerField()
+    name = serializers.CharField()
+    code = serializers.CharField(allow_blank=True, help_text="出欠コード（空欄 = 出席）")
+    note = serializers.CharField(allow_blank=True)
+
+
+class ClassMarksSerializer(serializers.Serializer):
+    classroom = serializers.IntegerField()
+    date = serializers.DateField()
+    period = serializers.IntegerField(help_text="0 = 日ごと、1以上 = 校時")
+    is_school_day = serializers.BooleanField()
+    class_closed = serializers.BooleanField()
+    counts = DayCountsSerializer()
+    students = StudentMarkRowSerializer(many=True)
+
+
+class ClassMarksSavedSerializer(ClassMarksSerializer):
+    changed = serializers.IntegerField(help_text="変更した記録の数")
+
+
+class MarkOfStudentSerializer(serializers.Serializer):
+    date = serializers.DateField()
+    period = serializers.IntegerField()
+    code = serializers.CharField()
+    note = serializers.CharField(allow_blank=True)
+    classroom = serializers.IntegerField()
+
+
+class PeriodSerializer(serializers.Serializer):
+    """A body with ``from`` and ``to`` (``from`` is a Python keyword: added in get_fields)."""
+
+    def get_fields(self):
+        fields = super().get_fields()
+        return {"from": serializers.DateField(), "to": serializers.DateField(), **fields}
+
+
+class StudentMarksSerializer(PeriodSerializer):
+    student = serializers.IntegerField()
+    marks = MarkOfStudentSerializer(many=True)
+
+
+class FigureRowSerializer(serializers.Serializer):
+    """指導要録の出欠の記録: one student, class member or school (which ids depend on scope)."""
+
+    enrolment = serializers.IntegerField(required=False, help_text="scope=classroom")
+    student = serializers.IntegerField(required=False, allow_null=True)
+    roll_number = serializers.IntegerField(required=False, allow_null=True)
+    name = serializers.CharField(required=False)
+    school = serializers.IntegerField(required=False, help_text="scope=student, school")
+    school_days = serializers.IntegerField(help_text="授業日数")
+    suspended_days = serializers.IntegerField(help_text="出席停止・忌引等の日数")
+    required_days = serializers.IntegerField(help_text="出席しなければならない日数")
+    absent_days = serializers.IntegerField(help_text="欠席日数")
+    present_days = serializers.IntegerField(help_text="出席日数")
+    late = serializers.IntegerField(help_text="遅刻")
+    early = serializers.IntegerField(help_text="早退")
+    deemed_present = serializers.IntegerField(help_text="出席扱い")
+    by_code = serializers.DictField(child=serializers.IntegerField(), help_text="コードごとの数")
+
+
+class FiguresSerializer(PeriodSerializer):
+    scope = serializers.ChoiceField(["student", "classroom", "school"])
+    id = serializers.IntegerField()
+    results = FigureRowSerializer(many=True)
+
+
+class LongAbsenceRowSerializer(serializers.Serializer):
+    student = serializers.IntegerField()
+    name = serializers.CharField()
+    kana = serializers.CharField(allow_blank=True)
+    school = serializers.IntegerField()
+    school_name = serializers.CharField()
+    classroom = serializers.CharField()
+    absent_days = serializers.IntegerField()
+    school_days_so_far = serializers.IntegerField()
+    school_days_in_year = serializers.IntegerField()
+    projected = serializers.FloatField(help_text="年度末までの見込み欠席日数")
+    status = serializers.CharField()
+    trend = serializers.CharField(allow_blank=True)
+
+
+class LongAbsenceSerializer(serializers.Serializer):
+    year = serializers.IntegerField()
+    results = LongAbsenceRowSerializer(many=True)
+
+
+class AttendanceCodeSerializer(serializers.Serializer):
+    code = serializers.CharField(help_text="記録に使うコード (sick, late ...)")
+    symbol = serializers.CharField(help_text="出席簿の記号 (病, 遅, 停 ...)")
+    label = serializers.CharField(help_text="日本語の名称 (欠席 (病気) ...)")
+    kind = serializers.ChoiceField(
+        [f.value for f in Figure], help_text="指導要録でどの数に入るか (absent, late ...)"
+    )
+    kind_label = serializers.CharField()
+    key = serializers.CharField(allow_blank=True, help_text="入力画面のキー")
+
+
+class AttendanceCodesSerializer(serializers.Serializer):
+    results = AttendanceCodeSerializer(many=True)
+
+
 class CalendarViewSet(viewsets.ViewSet):
     """学校暦: every date of a school's year with school day flag, plus closures."""
 
-    @extend_schema(responses=None)
+    @extend_schema(responses=CalendarSerializer)
     def list(self, request):
         actor = _actor(request)
         school = get_object_or_404(actor.schools(), pk=_int(request, "school"))
@@ -145,7 +290,7 @@ class ClassMarksViewSet(viewsets.ViewSet):
             ],
         }
 
-    @extend_schema(parameters=[ID], responses=None)
+    @extend_schema(parameters=[ID], responses=ClassMarksSerializer)
     def retrieve(self, request, pk=None):
         classroom = self._classroom(request, pk)
         day = _date(request.query_params.get("date"), "date", timezone.localdate())
@@ -155,7 +300,9 @@ class ClassMarksViewSet(viewsets.ViewSet):
         entry = queries.daily_entry(classroom, day, period)
         return Response(self._body(entry, period))
 
-    @extend_schema(parameters=[ID], request=ClassMarksWriteSerializer, responses=None)
+    @extend_schema(
+        parameters=[ID], request=ClassMarksWriteSerializer, responses=ClassMarksSavedSerializer
+    )
     def update(self, request, pk=None):
         actor = _actor(request)
         classroom = self._classroom(request, pk)
@@ -194,7 +341,7 @@ class StudentMarksViewSet(viewsets.ViewSet):
 
     lookup_value_regex = r"[0-9]+"
 
-    @extend_schema(parameters=[ID], responses=None)
+    @extend_schema(parameters=[ID], responses=StudentMarksSerializer)
     def retrieve(self, request, pk=None):
         actor = _actor(request)
         student = get_object_or_404(actor.students(), pk=pk)
@@ -227,7 +374,7 @@ class StudentMarksViewSet(viewsets.ViewSet):
 class FiguresViewSet(viewsets.ViewSet):
     """指導要録 figures per student, class or school for a month or the year."""
 
-    @extend_schema(responses=None)
+    @extend_schema(responses=FiguresSerializer)
     def list(self, request):
         actor = _actor(request)
         scope = request.query_params.get("scope", "")
@@ -289,7 +436,7 @@ class FiguresViewSet(viewsets.ViewSet):
 class LongAbsenceViewSet(viewsets.ViewSet):
     """長期欠席の見守り: 30+ days, or projected to reach 30 by the end of the year."""
 
-    @extend_schema(responses=None)
+    @extend_schema(responses=LongAbsenceSerializer)
     def list(self, request):
         actor = _actor(request)
         school_year = _school_year(request)
@@ -327,3 +474,136 @@ router.register(
 )
 router.register("attendance/figures", FiguresViewSet, basename="attendance-figures")
 router.register("attendance/long-absence", LongAbsenceViewSet, basename="attendance-long-absence")
+
+
+def code_rows() -> list[dict]:
+    """The municipality's valid attendance codes, as the entry page and the register use them."""
+    return [
+        {
+            "code": c.code,
+            "symbol": c.symbol,
+            "label": c.label,
+            "kind": c.figure.value,
+            "kind_label": FIGURE_LABELS.get(c.figure, c.figure.value),
+            "key": c.key,
+        }
+        for c in queries.codes()
+    ]
+
+
+class CodesViewSet(viewsets.ViewSet):
+    """出欠記号: the valid codes of this municipality (code, symbol, Japanese label, kind)."""
+
+    @extend_schema(responses=AttendanceCodesSerializer)
+    def list(self, request):
+        _actor(request).require(_actor(request).has_any_role)
+        return Response({"results": code_rows()})
+
+
+router.register("attendance/codes", CodesViewSet, basename="attendance-codes")
+
+
+# --- import of a 出席簿 (upload → preview → commit; see api.imports) ----------------------
+
+
+class RegisterUploadSerializer(api_imports.UploadSerializer):
+    classroom = serializers.IntegerField()
+    y = serializers.IntegerField(required=False, help_text="シート名に月がないCSVの年 (例: 2026)")
+    m = serializers.IntegerField(required=False, help_text="同じく月 (1-12)")
+
+
+def _register_target(actor: Actor, classroom_id: object) -> Classroom:
+    """The class whose register is imported: its 担任 or an administrator (as the page)."""
+    classroom = get_object_or_404(actor.classrooms(), pk=as_pk(classroom_id) or 0)
+    actor.require(
+        actor.can_take_attendance(classroom), "この学級の出欠を入力する権限がありません。"
+    )
+    if classroom.school_year.is_read_only:
+        raise PermissionDenied("過年度の記録は変更できません。")
+    return classroom
+
+
+def _month(y: object, m: object) -> tuple[int, int] | None:
+    year, month = as_pk(y), as_pk(m)
+    return (year, month) if year and month and 1 <= month <= 12 else None
+
+
+def _register_kind(classroom: Classroom, month: tuple[int, int] | None) -> str:
+    return f"api.register:{classroom.pk}:" + ("-".join(map(str, month)) if month else "")
+
+
+class RegisterImportViewSet(viewsets.ViewSet):
+    """出席簿の取り込み (the exported layout, filled in offline): POST a file, then ``commit/``."""
+
+    parser_classes = [*api_imports.PARSERS, *api_imports.JSON]
+
+    @api_imports.preview_schema(RegisterUploadSerializer, "出席簿の取り込み: 読み込みと確認")
+    def create(self, request):
+        actor = _actor(request)
+        classroom = _register_target(actor, request.data.get("classroom"))
+        month = _month(request.data.get("y"), request.data.get("m"))
+        data, filename = api_imports.read_upload(request, attendance_imports.IMPORT_LIMITS)
+        plan = attendance_imports.plan_register_import(
+            classroom, data, filename=filename, fallback_month=month
+        )
+        symbols = {c.code: c.symbol for c in queries.codes()}
+        rows = [
+            {
+                "date": c.date,
+                "roll_number": c.enrolment.roll_number,
+                "name": c.enrolment.student.name,
+                "old": c.old,
+                "old_symbol": symbols.get(c.old, c.old) if c.old else "出席",
+                "new": c.new,
+                "new_symbol": symbols.get(c.new, c.new) if c.new else "出席",
+            }
+            for c in plan.changes
+        ]
+        return api_imports.Preview(
+            kind=_register_kind(classroom, month),
+            filename=filename,
+            errors=plan.errors,
+            counts={"changed": len(plan.changes), "unchanged": plan.unchanged},
+            rows=rows,
+            fingerprint=plan.fingerprint(),
+            committable=plan.ok and bool(plan.changes),
+            target=(classroom.pk, *(month or (0, 0))),
+        ).response(data, by=actor)
+
+    @api_imports.commit_schema("出席簿の取り込み: 確定")
+    @action(detail=False, methods=["post"])
+    def commit(self, request):
+        actor = _actor(request)
+        token = api_imports.commit_token(request, 3)
+        if isinstance(token, Response):
+            return token
+        classroom_id, y, m = token.target
+        classroom = _register_target(actor, classroom_id)
+        month = _month(y, m)
+        kind = _register_kind(classroom, month)
+        pending = token.take(by=actor, kind=kind)
+        if isinstance(pending, Response):
+            return pending
+        try:
+            plan = attendance_imports.commit_register_import(
+                classroom,
+                pending.data,
+                by=actor,
+                filename=pending.filename,
+                fallback_month=month,
+                expected_fingerprint=pending.fingerprint,
+            )
+        except DjangoValidationError as exc:
+            return api_imports.refused(exc.messages)
+        return api_imports.committed(
+            pending,
+            by=actor,
+            kind=kind,
+            counts={"changed": len(plan.changes), "unchanged": plan.unchanged},
+            message=f"出席簿を取り込みました ({len(plan.changes)}件を変更)。",
+        )
+
+
+router.register(
+    "attendance/register-imports", RegisterImportViewSet, basename="attendance-register-imports"
+)

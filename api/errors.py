@@ -51,7 +51,7 @@ def exception_handler(exc: Exception, context: dict[str, Any]) -> Response | Non
     if isinstance(exc, exceptions.ValidationError):
         detail = exc.detail
         fields = detail if isinstance(detail, dict) else {"non_field_errors": detail}
-        body = {"code": "invalid", "message": "入力内容に誤りがあります。", "fields": fields}
+        body = {"code": "invalid", "message": first_message(fields), "fields": fields}
     elif isinstance(exc, (Http404, exceptions.NotFound)):
         body = {"code": "not_found", "message": "見つかりません。"}
     elif isinstance(exc, (DjangoPermissionDenied, exceptions.PermissionDenied)):
@@ -77,6 +77,34 @@ def exception_handler(exc: Exception, context: dict[str, Any]) -> Response | Non
         }
     response.data = {"error": body}
     return response
+
+
+INVALID = "入力内容に誤りがあります。"
+
+
+def first_message(fields: Any, path: str = "") -> str:
+    """The first useful message of a validation error, with the field it is about
+    (「date: この項目は必須です。」, 「marks[2].code: …」): the message a client shows first."""
+    if isinstance(fields, dict):
+        for key, value in fields.items():
+            if isinstance(key, int) or str(key).isdigit():  # an item of a list: marks[2]
+                where = f"{path}[{key}]"
+            else:
+                name = "" if key in ("non_field_errors", "detail") else str(key)
+                where = f"{path}.{name}" if path and name else name or path
+            found = first_message(value, where)
+            if found != INVALID:
+                return found
+    elif isinstance(fields, list | tuple):
+        for index, value in enumerate(fields):
+            nested = isinstance(value, dict | list)
+            found = first_message(value, f"{path}[{index}]" if nested and path else path)
+            if found != INVALID:
+                return found
+    elif fields not in (None, ""):
+        text = str(fields)
+        return f"{path}: {text}" if path else text
+    return INVALID
 
 
 BAD_DATA = "入力された値を扱えません（範囲外の数値や使えない文字が含まれています）。"

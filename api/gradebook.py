@@ -30,7 +30,9 @@ from rest_framework.decorators import action
 from rest_framework.exceptions import ValidationError
 from rest_framework.response import Response
 
+from api import imports as api_imports
 from api.routers import router
+from gradebook import imports as gradebook_imports
 from gradebook import queries, rules, services
 from gradebook.models import Assessment, Finalisation, GradeChange
 from schools.models import Classroom, SchoolYear, Subject, Term
@@ -99,11 +101,86 @@ class SubjectViewSet(viewsets.ReadOnlyModelViewSet):
         return qs.filter(school_type=school_type) if school_type else qs
 
 
+# --- response bodies (the OpenAPI schema; the views build plain dicts of these shapes) ----
+
+
+class TermRefSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    number = serializers.IntegerField()
+    name = serializers.CharField()
+
+
+class TeachingOutSerializer(serializers.Serializer):
+    classroom = serializers.IntegerField()
+    classroom_label = serializers.CharField()
+    school = serializers.IntegerField()
+    subject = serializers.IntegerField()
+    subject_name = serializers.CharField()
+    teachers = serializers.ListField(child=serializers.CharField(), help_text="担当の先生の名前")
+    assessments = serializers.IntegerField(help_text="評価材料の数")
+    terms = TermRefSerializer(many=True)
+
+
+class AssessmentRefSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    title = serializers.CharField()
+    max_points = serializers.CharField()
+
+
+class ScoreCellOutSerializer(serializers.Serializer):
+    student = serializers.IntegerField()
+    roll_number = serializers.IntegerField()
+    assessment = serializers.IntegerField()
+    text = serializers.CharField(allow_blank=True, help_text="得点（欠 = 欠席、空欄 = 未入力）")
+    version = serializers.IntegerField(help_text="書き込むときに送り返す版 (0 = なし)")
+
+
+class ScoresOutSerializer(serializers.Serializer):
+    finalised = serializers.BooleanField()
+    writable = serializers.BooleanField()
+    assessments = AssessmentRefSerializer(many=True)
+    cells = ScoreCellOutSerializer(many=True)
+
+
+class CellVersionSerializer(serializers.Serializer):
+    student = serializers.IntegerField()
+    assessment = serializers.IntegerField()
+    version = serializers.IntegerField()
+
+
+class ScoresSavedSerializer(serializers.Serializer):
+    changed = serializers.IntegerField()
+    versions = CellVersionSerializer(many=True)
+
+
+class EvaluationOutSerializer(serializers.Serializer):
+    student = serializers.IntegerField()
+    subject = serializers.IntegerField()
+    percentages = serializers.DictField(
+        child=serializers.CharField(allow_null=True), help_text="観点ごとの得点率"
+    )
+    levels = serializers.DictField(
+        child=serializers.CharField(allow_null=True), help_text="観点別評価 (A/B/C)"
+    )
+    derived_levels = serializers.DictField(child=serializers.CharField(allow_null=True))
+    rating = serializers.IntegerField(allow_null=True, help_text="評定")
+    derived_rating = serializers.IntegerField(allow_null=True)
+    overridden = serializers.ListField(child=serializers.CharField())
+    override_reason = serializers.CharField(allow_blank=True)
+    version = serializers.IntegerField()
+
+
+class EvaluationsOutSerializer(serializers.Serializer):
+    finalised = serializers.BooleanField()
+    results = EvaluationOutSerializer(many=True)
+
+
 class TeachingViewSet(viewsets.ViewSet):
     """The caller's teaching assignments (教科担任) of a year, with the school's terms."""
 
     @extend_schema(
-        parameters=[OpenApiParameter("year", int, required=False)], responses=OpenApiTypes.OBJECT
+        parameters=[OpenApiParameter("year", int, required=False)],
+        responses=TeachingOutSerializer(many=True),
     )
     def list(self, request):
         # ?year=2026: the year number (not a pk); by default the current year
@@ -277,7 +354,7 @@ class ScoreViewSet(viewsets.ViewSet):
             OpenApiParameter(n, int, required=True) for n in ("classroom", "subject", "term")
         ]
         + [OpenApiParameter("assessment", int, required=False)],
-        responses=OpenApiTypes.OBJECT,
+        responses=ScoresOutSerializer,
     )
     def list(self, request):
         classroom, subject, term = _teaching_from_params(request)
@@ -312,7 +389,7 @@ class ScoreViewSet(viewsets.ViewSet):
             }
         )
 
-    @extend_schema(request=ScoresWriteSerializer, responses=OpenApiTypes.OBJECT)
+    @extend_schema(request=ScoresWriteSerializer, responses={200: ScoresSavedSerializer})
     def create(self, request):
         serializer = ScoresWriteSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
@@ -401,7 +478,7 @@ class EvaluationViewSet(viewsets.ViewSet):
     @extend_schema(
         parameters=[OpenApiParameter(n, int, required=True) for n in ("classroom", "term")]
         + [OpenApiParameter(n, int, required=False) for n in ("subject", "student")],
-        responses=OpenApiTypes.OBJECT,
+        responses=EvaluationsOutSerializer,
     )
     def list(self, request):
         actor = get_actor(request)
@@ -429,7 +506,7 @@ class EvaluationViewSet(viewsets.ViewSet):
         ]
         return Response({"finalised": cl.finalised, "results": items})
 
-    @extend_schema(request=OverrideSerializer, responses=OpenApiTypes.OBJECT)
+    @extend_schema(request=OverrideSerializer, responses=EvaluationOutSerializer)
     @action(detail=False, methods=["post"])
     def override(self, request):
         serializer = OverrideSerializer(data=request.data)
@@ -581,3 +658,96 @@ router.register("gradebook/scores", ScoreViewSet, basename="gradebook-scores")
 router.register("gradebook/evaluations", EvaluationViewSet, basename="gradebook-evaluations")
 router.register("gradebook/finalisations", FinalisationViewSet, basename="gradebook-finalisations")
 router.register("gradebook/history", HistoryViewSet, basename="gradebook-history")
+
+
+# --- import of a score grid (upload → preview → commit; see api.imports) -----------------
+
+
+class GridUploadSerializer(api_imports.UploadSerializer):
+    classroom = serializers.IntegerField()
+    subject = serializers.IntegerField()
+    term = serializers.IntegerField()
+
+
+def _writable_grid(actor, classroom_id: object, subject_id: object, term_id: object):
+    """The grid as the page gives it: readable (404/403 otherwise), and writable by ``actor``."""
+    classroom, subject, term = actor.teaching_or_404(classroom_id, subject_id, term_id)
+    grid = queries.grid(classroom, subject, term)
+    actor.require(
+        actor.can_write_teaching(classroom, subject.pk, finalised=grid.finalised),
+        "この学級・教科の得点を取り込む権限がありません。",
+    )
+    return grid
+
+
+def _grid_kind(grid) -> str:
+    return f"api.grid:{grid.classroom.pk}:{grid.subject.pk}:{grid.term.pk}"
+
+
+class GridImportViewSet(viewsets.ViewSet):
+    """得点の取り込み (the exported score grid, filled in offline): POST a file, then ``commit/``.
+
+    The commit takes an optional ``reason`` (required once the class is 確定)."""
+
+    parser_classes = [*api_imports.PARSERS, *api_imports.JSON]
+
+    @api_imports.preview_schema(GridUploadSerializer, "得点の取り込み: 読み込みと確認")
+    def create(self, request):
+        actor = get_actor(request)
+        data = request.data
+        grid = _writable_grid(actor, data.get("classroom"), data.get("subject"), data.get("term"))
+        raw, filename = api_imports.read_upload(request, gradebook_imports.GRID_LIMITS)
+        plan = gradebook_imports.plan_grid_import(raw, grid)
+        rows = [
+            {
+                "roll_number": c.roll_number,
+                "name": c.name,
+                "assessment": c.assessment_title,
+                "old": c.old,
+                "new": c.new,
+            }
+            for c in plan.changes
+        ]
+        return api_imports.Preview(
+            kind=_grid_kind(grid),
+            filename=filename,
+            errors=plan.errors,
+            counts={"changed": len(plan.changes), "unchanged": plan.unchanged},
+            rows=rows,
+            fingerprint=gradebook_imports.fingerprint(plan),
+            committable=plan.ok and bool(plan.changes),
+            target=(grid.classroom.pk, grid.subject.pk, grid.term.pk),
+        ).response(raw, by=actor)
+
+    @api_imports.commit_schema("得点の取り込み: 確定")
+    @action(detail=False, methods=["post"])
+    def commit(self, request):
+        actor = get_actor(request)
+        token = api_imports.commit_token(request, 3)
+        if isinstance(token, Response):
+            return token
+        grid = _writable_grid(actor, *token.target)
+        kind = _grid_kind(grid)
+        pending = token.take(by=actor, kind=kind)
+        if isinstance(pending, Response):
+            return pending
+        try:
+            plan, changed = gradebook_imports.commit_grid_import(
+                grid,
+                pending.data,
+                by=actor,
+                reason=str(request.data.get("reason", ""))[:200],
+                expected_fingerprint=pending.fingerprint,
+            )
+        except gradebook_imports.GridImportRefused as exc:
+            return api_imports.refused(exc.messages)
+        return api_imports.committed(
+            pending,
+            by=actor,
+            kind=kind,
+            counts={"changed": changed, "unchanged": plan.unchanged},
+            message=f"Excel から {changed} 件の得点を取り込みました。",
+        )
+
+
+router.register("gradebook/grid-imports", GridImportViewSet, basename="gradebook-grid-imports")

@@ -11,14 +11,16 @@ from __future__ import annotations
 
 from django.db.models import Prefetch, QuerySet
 from django.http import Http404
-from drf_spectacular.utils import extend_schema
+from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import mixins, serializers, status, viewsets
 from rest_framework.decorators import action
+from rest_framework.exceptions import ValidationError
 from rest_framework.request import Request
 from rest_framework.response import Response
 
+from api import imports as api_imports
 from api.routers import router
-from schools import audit, queries, services
+from schools import audit, imports, queries, search, services
 from schools.models import (
     Classroom,
     Enrolment,
@@ -32,7 +34,7 @@ from schools.models import (
     TeachingAssignment,
     Term,
 )
-from schools.permissions import Actor, get_actor
+from schools.permissions import Actor, as_pk, get_actor
 
 # --- serializers ------------------------------------------------------------------------
 
@@ -124,6 +126,18 @@ class StudentSerializer(serializers.ModelSerializer):
     class Meta:
         model = Student
         fields = ["id", "student_number", "name", "kana", "sex", "birth_date", "enrolments"]
+
+
+class StudentHitSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    name = serializers.CharField()
+    kana = serializers.CharField()
+    school = serializers.IntegerField(allow_null=True)
+    school_name = serializers.CharField(allow_blank=True)
+    classroom = serializers.IntegerField(allow_null=True)
+    classroom_label = serializers.CharField(allow_blank=True)
+    roll_number = serializers.IntegerField(allow_null=True)
+    year = serializers.IntegerField(allow_null=True, help_text="この在籍の年度")
 
 
 class EnrolWriteSerializer(serializers.Serializer):
@@ -435,6 +449,34 @@ class StudentViewSet(
         student = self.get_queryset().get(pk=enrolment.student_id)
         return Response(StudentSerializer(student).data, status=status.HTTP_201_CREATED)
 
+    @extend_schema(
+        parameters=[
+            OpenApiParameter("q", str, description="氏名・ふりがな・出席番号（異体字・カナ可）")
+        ],
+        responses=StudentHitSerializer(many=True),
+    )
+    @action(detail=False, methods=["get"])
+    def search(self, request: Request) -> Response:
+        """児童生徒の検索: the same search as the page (𠮷/吉, カナ/かな), within the read scope."""
+        query = request.query_params.get("q", "")[: search.MAX_QUERY]
+        hits = search.find_students(self.actor.students(), query, year=queries.current_year())
+        return Response(
+            [
+                {
+                    "id": h.student.pk,
+                    "name": h.student.name,
+                    "kana": h.student.kana,
+                    "school": h.enrolment.school_id if h.enrolment else None,
+                    "school_name": h.enrolment.school.name if h.enrolment else "",
+                    "classroom": h.enrolment.classroom_id if h.enrolment else None,
+                    "classroom_label": h.enrolment.classroom.label if h.enrolment else "",
+                    "roll_number": h.enrolment.roll_number if h.enrolment else None,
+                    "year": h.enrolment.school_year.year if h.enrolment else None,
+                }
+                for h in hits
+            ]
+        )
+
     @extend_schema(request=TransferOutSerializer, responses=StudentSerializer)
     @action(detail=True, methods=["post"], url_path="transfer-out")
     def transfer_out(self, request: Request, pk: str | None = None) -> Response:
@@ -509,3 +551,196 @@ router.register("roster/classes", ClassroomViewSet, basename="roster-classes")
 router.register("roster/students", StudentViewSet, basename="roster-students")
 router.register("roster/staff", StaffViewSet, basename="roster-staff")
 router.register("roster/roles", RoleAssignmentViewSet, basename="roster-roles")
+
+
+# --- imports: 名簿 and 教職員 (upload → preview → commit; see api.imports) ----------------
+
+
+class RosterUploadSerializer(api_imports.UploadSerializer):
+    school = serializers.IntegerField()
+    year = serializers.IntegerField(required=False, help_text="年度 (例: 2026)。省略時は今年度")
+    create_classes = serializers.BooleanField(required=False, default=False)
+
+
+class StaffUploadSerializer(api_imports.UploadSerializer):
+    year = serializers.IntegerField(required=False, help_text="年度 (例: 2026)。省略時は今年度")
+
+
+def _open_year(value: object) -> SchoolYear:
+    year = queries.school_year_for(str(value) if value not in (None, "") else None)
+    if year is None or not queries.open_years().filter(pk=year.pk).exists():
+        raise ValidationError(
+            {"year": ["取り込める年度（今年度か準備中の年度）を指定してください。"]}
+        )
+    return year
+
+
+def _roster_rows(plan: imports.RosterPlan) -> list[dict]:
+    return [
+        {
+            "row": p.row.number,
+            "action": p.kind,
+            "classroom": p.class_label,
+            "roll_number": p.values.get("roll_number"),
+            "name": p.values.get("name"),
+            "kana": p.values.get("kana"),
+            "changes": p.changes_text(),
+        }
+        for p in (*plan.to_create, *plan.to_update)
+    ]
+
+
+class RosterImportViewSet(viewsets.ViewSet):
+    """名簿の取り込み: POST a file (preview, nothing written), then ``commit/`` its token."""
+
+    parser_classes = [*api_imports.PARSERS, *api_imports.JSON]
+
+    def _target(self, actor: Actor, data: dict) -> tuple[School, SchoolYear, bool]:
+        actor.require(
+            actor.can_import_roster,
+            "名簿を取り込めるのは、学校の管理者か教育委員会の管理者です。",
+        )
+        school_id = as_pk(data.get("school"))
+        school = actor.manageable_schools().filter(pk=school_id or 0).first()
+        if school is None:
+            if actor.schools().filter(pk=school_id or 0).exists():
+                actor.require_roster_import(school_id)  # 403: seen but not managed
+            raise Http404
+        actor.require_roster_import(school.pk)
+        return school, _open_year(data.get("year")), api_imports.flag_of(data, "create_classes")
+
+    @staticmethod
+    def _kind(school: School, year: SchoolYear, create_classes: bool) -> str:
+        return f"api.roster:{school.pk}:{year.pk}:{int(create_classes)}"
+
+    @api_imports.preview_schema(RosterUploadSerializer, "名簿の取り込み: 読み込みと確認")
+    def create(self, request: Request) -> Response:
+        actor = get_actor(request)
+        school, year, create_classes = self._target(actor, request.data)
+        data, filename = api_imports.read_upload(request, imports.ROSTER_LIMITS)
+        plan = imports.plan_roster_import(
+            school, year, data, filename=filename, create_classes=create_classes
+        )
+        return api_imports.Preview(
+            kind=self._kind(school, year, create_classes),
+            filename=filename,
+            errors=plan.errors,
+            counts=plan.counts(),
+            rows=_roster_rows(plan),
+            fingerprint=plan.fingerprint() if plan.ok else "",
+            committable=plan.ok,
+            target=(school.pk, year.year, int(create_classes)),
+        ).response(data, by=actor)
+
+    @api_imports.commit_schema("名簿の取り込み: 確定")
+    @action(detail=False, methods=["post"])
+    def commit(self, request: Request) -> Response:
+        actor = get_actor(request)
+        token = api_imports.commit_token(request, 3)
+        if isinstance(token, Response):
+            return token
+        school_id, year_number, create = token.target
+        school, year, create_classes = self._target(
+            actor, {"school": school_id, "year": year_number, "create_classes": create}
+        )
+        kind = self._kind(school, year, create_classes)
+        pending = token.take(by=actor, kind=kind)
+        if isinstance(pending, Response):
+            return pending
+        try:
+            plan = imports.commit_roster_import(
+                school,
+                year,
+                pending.data,
+                by=actor,
+                filename=pending.filename,
+                create_classes=create_classes,
+                expected_fingerprint=pending.fingerprint,
+            )
+        except imports.ImportRefused as exc:
+            return api_imports.refused(exc.errors)
+        counts = plan.counts()
+        return api_imports.committed(
+            pending,
+            by=actor,
+            kind=kind,
+            counts=counts,
+            message="名簿を取り込みました（{school} {year}）: 新規 {create}名、更新 {update}名、"
+            "変更なし {unchanged}名。".format(school=school.name, year=year, **counts),
+        )
+
+
+class StaffImportViewSet(viewsets.ViewSet):
+    """教職員の取り込み (教育委員会の管理者): POST a file, then ``commit/`` its token."""
+
+    parser_classes = [*api_imports.PARSERS, *api_imports.JSON]
+
+    @api_imports.preview_schema(StaffUploadSerializer, "教職員の取り込み: 読み込みと確認")
+    def create(self, request: Request) -> Response:
+        actor = get_actor(request)
+        actor.require_staff_import()
+        year = _open_year(request.data.get("year"))
+        data, filename = api_imports.read_upload(request, imports.STAFF_LIMITS)
+        plan = imports.plan_staff_import(year, data, filename=filename)
+        rows = [
+            {
+                "username": p.username,
+                "action": p.kind,
+                "name": p.name,
+                "kana": p.kana,
+                "rows": [r.number for r in p.rows],
+                "changes": p.changes_text(),
+            }
+            for p in plan.people
+            if p.kind != "unchanged"
+        ] + [
+            {"username": r.username, "action": "add_role", "role": r.text()}
+            for r in plan.roles_to_add
+        ]
+        return api_imports.Preview(
+            kind=f"api.staff:{year.pk}",
+            filename=filename,
+            errors=plan.errors,
+            counts=plan.counts(),
+            rows=rows,
+            fingerprint=plan.fingerprint() if plan.ok else "",
+            committable=plan.ok,
+            target=(year.year,),
+        ).response(data, by=actor)
+
+    @api_imports.commit_schema("教職員の取り込み: 確定")
+    @action(detail=False, methods=["post"])
+    def commit(self, request: Request) -> Response:
+        actor = get_actor(request)
+        actor.require_staff_import()
+        token = api_imports.commit_token(request, 1)
+        if isinstance(token, Response):
+            return token
+        year = _open_year(token.target[0])
+        kind = f"api.staff:{year.pk}"
+        pending = token.take(by=actor, kind=kind)
+        if isinstance(pending, Response):
+            return pending
+        try:
+            plan = imports.commit_staff_import(
+                year,
+                pending.data,
+                by=actor,
+                filename=pending.filename,
+                expected_fingerprint=pending.fingerprint,
+            )
+        except imports.ImportRefused as exc:
+            return api_imports.refused(exc.errors)
+        counts = plan.counts()
+        return api_imports.committed(
+            pending,
+            by=actor,
+            kind=kind,
+            counts=counts,
+            message="教職員を取り込みました: 新規 {create}名、更新 {update}名、"
+            "追加した役割 {roles_add}件。".format(**counts),
+        )
+
+
+router.register("roster/imports", RosterImportViewSet, basename="roster-imports")
+router.register("roster/staff-imports", StaffImportViewSet, basename="roster-staff-imports")

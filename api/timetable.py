@@ -38,12 +38,15 @@ from rest_framework.decorators import action
 from rest_framework.exceptions import ValidationError
 from rest_framework.response import Response
 
+from api import imports as api_imports
 from api.routers import router
 from schools import teaching
+from schools.imports.base import ImportRefused
 from schools.models import SchoolYear, Staff, Subject, TeachingGroup
 from schools.permissions import Actor, as_pk, get_actor
 from tenants import jobs
 from timetable import generating, planning, queries, rules, services
+from timetable import imports as timetable_imports
 from timetable.models import Timetable
 
 
@@ -112,6 +115,195 @@ def _clash(c: rules.Clash) -> dict:
     }
 
 
+# --- response bodies (the OpenAPI schema; the views build plain dicts of these shapes) ----
+
+S = serializers
+
+
+class PeriodOutSerializer(S.Serializer):
+    number = S.IntegerField()
+    start = S.CharField(help_text="HH:MM")
+    end = S.CharField(help_text="HH:MM")
+
+
+class BellScheduleOutSerializer(S.Serializer):
+    id = S.IntegerField()
+    name = S.CharField()
+    kind = S.CharField()
+    is_default = S.BooleanField()
+    periods = PeriodOutSerializer(many=True)
+
+
+class CreatedSerializer(S.Serializer):
+    id = S.IntegerField()
+    name = S.CharField()
+
+
+class RoomOutSerializer(S.Serializer):
+    id = S.IntegerField()
+    name = S.CharField()
+    kind = S.CharField()
+    capacity = S.IntegerField()
+
+
+class AssignmentOutSerializer(S.Serializer):
+    id = S.IntegerField()
+    classroom = S.IntegerField(allow_null=True)
+    group = S.IntegerField(allow_null=True)
+    subject = S.IntegerField()
+    subject_name = S.CharField()
+    teachers = S.ListField(child=S.IntegerField())
+    weekly_periods = S.CharField(help_text="週あたりの時数 (35分の1単位など分数可: 「1/2」)")
+    is_draft = S.BooleanField()
+
+
+class AssignmentCreatedSerializer(S.Serializer):
+    id = S.IntegerField()
+    weekly_periods = S.CharField()
+
+
+class GroupOutSerializer(S.Serializer):
+    id = S.IntegerField()
+    kind = S.CharField()
+    name = S.CharField()
+    classes = S.ListField(child=S.IntegerField())
+
+
+class BellDayOutSerializer(S.Serializer):
+    date = S.DateField()
+    bell_schedule = S.IntegerField(allow_null=True)
+
+
+class LessonOutSerializer(S.Serializer):
+    id = S.IntegerField()
+    school = S.IntegerField()
+    timetable = S.IntegerField()
+    weekday = S.IntegerField(help_text="0 = 月曜")
+    period = S.IntegerField()
+    length = S.IntegerField()
+    classroom = S.IntegerField(allow_null=True)
+    group = S.IntegerField(allow_null=True)
+    division = S.CharField(allow_blank=True)
+    section = S.CharField(allow_blank=True)
+    subject = S.IntegerField()
+    subject_name = S.CharField()
+    teachers = S.ListField(child=S.IntegerField())
+    room = S.IntegerField(allow_null=True)
+
+
+class ClashSerializer(S.Serializer):
+    kind = S.CharField()
+    weekday = S.IntegerField()
+    period = S.IntegerField()
+    message = S.CharField()
+    lessons = S.ListField(child=S.CharField())
+    who = S.CharField(allow_blank=True)
+
+
+class ClassWeekSavedSerializer(S.Serializer):
+    timetable = S.IntegerField()
+    lessons = S.ListField(child=S.IntegerField())
+    clashes = ClashSerializer(many=True, help_text="保存後に残る重なり（警告）")
+
+
+class ChangeOutSerializer(S.Serializer):
+    id = S.IntegerField()
+    kind = S.CharField()
+    lesson = S.IntegerField(allow_null=True)
+    classroom = S.IntegerField(allow_null=True)
+    period = S.IntegerField(allow_null=True)
+    other_period = S.IntegerField(allow_null=True)
+    subject = S.IntegerField(allow_null=True)
+    teachers = S.ListField(child=S.IntegerField())
+    absent = S.IntegerField(allow_null=True)
+    room = S.IntegerField(allow_null=True)
+    bell_schedule = S.IntegerField(allow_null=True)
+    weekday = S.IntegerField(allow_null=True)
+    note = S.CharField(allow_blank=True)
+
+
+class DayLessonSerializer(S.Serializer):
+    key = S.CharField()
+    period = S.IntegerField()
+    length = S.IntegerField()
+    classrooms = S.ListField(child=S.IntegerField())
+    subject = S.IntegerField()
+    teachers = S.ListField(child=S.IntegerField())
+    room = S.IntegerField(allow_null=True)
+    status = S.ChoiceField([x.value for x in rules.LessonStatus])
+
+
+class SchoolDaySerializer(S.Serializer):
+    date = S.DateField()
+    is_school_day = S.BooleanField()
+    weekday = S.IntegerField(help_text="その日に使う曜日 (曜日振替の後)")
+    bell_schedule = S.IntegerField(allow_null=True)
+    changes = ChangeOutSerializer(many=True)
+    lessons = DayLessonSerializer(many=True)
+    problems = S.ListField(child=S.CharField())
+
+
+class ChangeCreatedSerializer(S.Serializer):
+    id = S.IntegerField()
+    kind = S.CharField()
+
+
+class CandidateSerializer(S.Serializer):
+    teacher = S.IntegerField()
+    name = S.CharField()
+    fit = S.IntegerField(help_text="0: この学級のこの教科 … 3: 空き時間のみ")
+    duties = S.IntegerField()
+    reasons = S.ListField(child=S.CharField())
+
+
+class SuggestionSerializer(S.Serializer):
+    lesson = S.CharField()
+    period = S.IntegerField()
+    subject = S.IntegerField()
+    classrooms = S.ListField(child=S.IntegerField())
+    remaining = S.ListField(child=S.IntegerField())
+    substitutes = CandidateSerializer(many=True)
+    supervisors = CandidateSerializer(many=True)
+
+
+class SubjectHoursSerializer(S.Serializer):
+    subject = S.CharField()
+    standard = S.IntegerField(allow_null=True)
+    planned = S.CharField()
+    held = S.CharField()
+    projected = S.CharField()
+    shortfall = S.CharField()
+
+
+class ClassHoursSerializer(S.Serializer):
+    classroom = S.IntegerField()
+    name = S.CharField()
+    standard = S.IntegerField(allow_null=True)
+    planned = S.CharField()
+    held = S.CharField()
+    projected = S.CharField()
+    subjects = SubjectHoursSerializer(many=True)
+
+
+class SchoolHoursSerializer(S.Serializer):
+    school = S.IntegerField()
+    name = S.CharField()
+    warnings = S.ListField(child=S.CharField())
+    classes = ClassHoursSerializer(many=True)
+
+
+class UnavailabilityOutSerializer(S.Serializer):
+    staff = S.IntegerField()
+    name = S.CharField()
+    reason = S.CharField(allow_blank=True)
+    slots = S.ListField(child=S.ListField(child=S.IntegerField()), help_text="[曜日, 校時]")
+
+
+class UnavailabilitySavedSerializer(S.Serializer):
+    staff = S.IntegerField()
+    slots = S.ListField(child=S.ListField(child=S.IntegerField()))
+
+
 # --- bell schedules and rooms ----------------------------------------------------------------
 
 
@@ -131,7 +323,7 @@ class BellScheduleWriteSerializer(serializers.Serializer):
 
 
 class BellScheduleViewSet(viewsets.ViewSet):
-    @extend_schema(responses=None)
+    @extend_schema(responses=BellScheduleOutSerializer(many=True))
     def list(self, request):
         school = _school(request, request.query_params.get("school"))
         year = _year(request.query_params.get("year"))
@@ -151,7 +343,7 @@ class BellScheduleViewSet(viewsets.ViewSet):
             ]
         )
 
-    @extend_schema(request=BellScheduleWriteSerializer, responses=None)
+    @extend_schema(request=BellScheduleWriteSerializer, responses={201: CreatedSerializer})
     def create(self, request):
         body = BellScheduleWriteSerializer(data=request.data)
         body.is_valid(raise_exception=True)
@@ -177,7 +369,7 @@ class RoomWriteSerializer(serializers.Serializer):
 
 
 class RoomViewSet(viewsets.ViewSet):
-    @extend_schema(responses=None)
+    @extend_schema(responses=RoomOutSerializer(many=True))
     def list(self, request):
         school = _school(request, request.query_params.get("school"))
         return Response(
@@ -187,7 +379,7 @@ class RoomViewSet(viewsets.ViewSet):
             ]
         )
 
-    @extend_schema(request=RoomWriteSerializer, responses=None)
+    @extend_schema(request=RoomWriteSerializer, responses={201: CreatedSerializer})
     def create(self, request):
         body = RoomWriteSerializer(data=request.data)
         body.is_valid(raise_exception=True)
@@ -217,7 +409,7 @@ class AssignmentWriteSerializer(serializers.Serializer):
 
 
 class AssignmentViewSet(viewsets.ViewSet):
-    @extend_schema(responses=None)
+    @extend_schema(responses=AssignmentOutSerializer(many=True))
     def list(self, request):
         school = _school(request, request.query_params.get("school"))
         year = _year(request.query_params.get("year"))
@@ -237,7 +429,7 @@ class AssignmentViewSet(viewsets.ViewSet):
             ]
         )
 
-    @extend_schema(request=AssignmentWriteSerializer, responses=None)
+    @extend_schema(request=AssignmentWriteSerializer, responses={201: AssignmentCreatedSerializer})
     def create(self, request):
         body = AssignmentWriteSerializer(data=request.data)
         body.is_valid(raise_exception=True)
@@ -281,7 +473,7 @@ class GroupWriteSerializer(serializers.Serializer):
 class GroupViewSet(viewsets.ViewSet):
     """授業グループ (合同, 分割・習熟度別・少人数, 選択, 交流): classes and/or students."""
 
-    @extend_schema(responses=None)
+    @extend_schema(responses=GroupOutSerializer(many=True))
     def list(self, request):
         school = _school(request, request.query_params.get("school"))
         year = _year(request.query_params.get("year"))
@@ -297,7 +489,7 @@ class GroupViewSet(viewsets.ViewSet):
             ]
         )
 
-    @extend_schema(request=GroupWriteSerializer, responses=None)
+    @extend_schema(request=GroupWriteSerializer, responses={201: CreatedSerializer})
     def create(self, request):
         body = GroupWriteSerializer(data=request.data)
         body.is_valid(raise_exception=True)
@@ -329,7 +521,7 @@ class BellDayWriteSerializer(serializers.Serializer):
 class BellDayViewSet(viewsets.ViewSet):
     """Which bell schedule a date uses (POST; ``bell_schedule`` null = the default)."""
 
-    @extend_schema(request=BellDayWriteSerializer, responses=None)
+    @extend_schema(request=BellDayWriteSerializer, responses={201: BellDayOutSerializer})
     def create(self, request):
         body = BellDayWriteSerializer(data=request.data)
         body.is_valid(raise_exception=True)
@@ -359,7 +551,7 @@ class BellDayViewSet(viewsets.ViewSet):
 class LessonViewSet(viewsets.ViewSet):
     """The week in force of one class, teacher or room."""
 
-    @extend_schema(responses=None)
+    @extend_schema(responses=LessonOutSerializer(many=True))
     def list(self, request):
         actor = _actor(request)
         params = request.query_params
@@ -409,7 +601,7 @@ class ClassWeekSerializer(serializers.Serializer):
 class ClassWeekViewSet(viewsets.ViewSet):
     """Bulk replace of a class's week in the timetable in force (one call)."""
 
-    @extend_schema(request=ClassWeekSerializer, responses=None)
+    @extend_schema(request=ClassWeekSerializer, responses=ClassWeekSavedSerializer)
     def update(self, request, pk=None):
         actor = _actor(request)
         classroom = actor.classroom_or_404(pk)
@@ -455,7 +647,7 @@ class ChangeWriteSerializer(serializers.Serializer):
 
 
 class ChangeViewSet(viewsets.ViewSet):
-    @extend_schema(responses=None)
+    @extend_schema(responses=SchoolDaySerializer)
     def list(self, request):
         school = _school(request, request.query_params.get("school"))
         date = _date(request.query_params.get("date"), "date", timezone.localdate())
@@ -501,7 +693,7 @@ class ChangeViewSet(viewsets.ViewSet):
             }
         )
 
-    @extend_schema(request=ChangeWriteSerializer, responses=None)
+    @extend_schema(request=ChangeWriteSerializer, responses={201: ChangeCreatedSerializer})
     def create(self, request):
         body = ChangeWriteSerializer(data=request.data)
         body.is_valid(raise_exception=True)
@@ -510,7 +702,7 @@ class ChangeViewSet(viewsets.ViewSet):
         change = services.add_daily_change(by=_actor(request), school=school, **d)
         return Response({"id": change.pk, "kind": change.kind}, status=status.HTTP_201_CREATED)
 
-    @extend_schema(responses=None)
+    @extend_schema(responses={204: None})
     def destroy(self, request, pk=None):
         school = _school(request, request.query_params.get("school"), edit=True)
         change = next((c for c in queries.changes_by_id(school, pk)), None)
@@ -524,7 +716,7 @@ class ChangeViewSet(viewsets.ViewSet):
 
 
 class SubstituteViewSet(viewsets.ViewSet):
-    @extend_schema(responses=None)
+    @extend_schema(responses=SuggestionSerializer(many=True))
     def list(self, request):
         school = _school(request, request.query_params.get("school"))
         date = _date(request.query_params.get("date"), "date", timezone.localdate())
@@ -564,7 +756,7 @@ class SubstituteViewSet(viewsets.ViewSet):
 class HoursViewSet(viewsets.ViewSet):
     """授業時数: one school (its teachers and administrators), or every school (the board)."""
 
-    @extend_schema(responses=None)
+    @extend_schema(responses=SchoolHoursSerializer(many=True))
     def list(self, request):
         actor = _actor(request)
         year = _year(request.query_params.get("year"))
@@ -624,7 +816,7 @@ class UnavailabilityWriteSerializer(serializers.Serializer):
 
 
 class UnavailabilityViewSet(viewsets.ViewSet):
-    @extend_schema(responses=None)
+    @extend_schema(responses=UnavailabilityOutSerializer(many=True))
     def list(self, request):
         school = _school(request, request.query_params.get("school"))
         year = _year(request.query_params.get("year"))
@@ -637,7 +829,9 @@ class UnavailabilityViewSet(viewsets.ViewSet):
             row["slots"].append([r.weekday, r.period])
         return Response(list(by_staff.values()))
 
-    @extend_schema(request=UnavailabilityWriteSerializer, responses=None)
+    @extend_schema(
+        request=UnavailabilityWriteSerializer, responses={201: UnavailabilitySavedSerializer}
+    )
     def create(self, request):
         body = UnavailabilityWriteSerializer(data=request.data)
         body.is_valid(raise_exception=True)
@@ -760,3 +954,74 @@ router.register(
 )
 router.register("timetable/hours", HoursViewSet, basename="timetable-hours")
 router.register("timetable/generations", GenerationViewSet, basename="timetable-generations")
+
+
+# --- import of the whole-school grid (upload → preview → commit; see api.imports) --------
+
+
+class TimetableUploadSerializer(api_imports.UploadSerializer):
+    school = serializers.IntegerField()
+    year = serializers.IntegerField(required=False, help_text="年度 (例: 2026)。省略時は今年度")
+
+
+class GridImportViewSet(viewsets.ViewSet):
+    """時間割の取り込み (the exported whole-school grid): POST a file, then ``commit/``."""
+
+    parser_classes = [*api_imports.PARSERS, *api_imports.JSON]
+
+    @api_imports.preview_schema(TimetableUploadSerializer, "時間割の取り込み: 読み込みと確認")
+    def create(self, request):
+        actor = _actor(request)
+        school = _school(request, request.data.get("school"), edit=True)
+        year = _year(request.data.get("year"))
+        data, filename = api_imports.read_upload(request, timetable_imports.LIMITS)
+        plan = timetable_imports.plan_grid_import(school, year, data, filename=filename)
+        rows = [
+            {"row": c.row, "classroom": c.classroom.label, "changes": c.lines} for c in plan.changed
+        ]
+        return api_imports.Preview(
+            kind=f"api.timetable:{school.pk}:{year.pk}",
+            filename=filename,
+            errors=plan.errors,
+            counts=plan.counts(),
+            rows=rows,
+            fingerprint=plan.fingerprint() if plan.ok else "",
+            committable=plan.ok and bool(plan.changed),
+            target=(school.pk, year.year),
+        ).response(data, by=actor)
+
+    @api_imports.commit_schema("時間割の取り込み: 確定")
+    @action(detail=False, methods=["post"])
+    def commit(self, request):
+        actor = _actor(request)
+        token = api_imports.commit_token(request, 2)
+        if isinstance(token, Response):
+            return token
+        school = _school(request, token.target[0], edit=True)
+        year = _year(token.target[1])
+        kind = f"api.timetable:{school.pk}:{year.pk}"
+        pending = token.take(by=actor, kind=kind)
+        if isinstance(pending, Response):
+            return pending
+        try:
+            plan = timetable_imports.commit_grid_import(
+                school,
+                year,
+                pending.data,
+                by=actor,
+                filename=pending.filename,
+                expected_fingerprint=pending.fingerprint,
+            )
+        except ImportRefused as exc:
+            return api_imports.refused(exc.errors)
+        note = f"（重なり {plan.clashes} 件）" if plan.clashes else ""
+        return api_imports.committed(
+            pending,
+            by=actor,
+            kind=kind,
+            counts={**plan.counts(), "clashes": plan.clashes},
+            message=f"時間割を取り込みました（{len(plan.changed)}学級を変更）{note}。",
+        )
+
+
+router.register("timetable/grid-imports", GridImportViewSet, basename="timetable-grid-imports")

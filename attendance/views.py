@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 
 from django.contrib import messages
@@ -662,11 +663,20 @@ def register_import(request: HttpRequest, classroom_id: int) -> HttpResponse:
             "token": token,
             "back": back,
             "fingerprint": plan.fingerprint(),
-            "changes": plan.changes[:300],
+            "changes": _shown_changes(plan.changes[:300]),
             "errors": plan.errors[:300],
             "month": fallback,
         },
     )
+
+
+def _shown_changes(changes: list) -> list:
+    """The preview shows the register's symbols (病, 遅, 停), not the stored codes."""
+    symbols = {c.code: c.symbol for c in queries.codes(active_only=False)}
+    return [
+        dataclasses.replace(c, old=symbols.get(c.old, c.old), new=symbols.get(c.new, c.new))
+        for c in changes
+    ]
 
 
 @require_POST

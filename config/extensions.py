@@ -75,6 +75,15 @@ def board_columns(request, schools, school_year, today) -> list[dict]:
     return columns
 
 
+def student_panels(request, student, enrolment) -> list[tuple[str, dict]]:
+    """Sections of a pupil's page from the apps (``<app>/student.py`` ``panels``): this
+    year's attendance, grades by term... ``enrolment`` is this year's (None if none)."""
+    found: list[tuple[str, dict]] = []
+    for module in app_modules("student"):
+        found.extend(module.panels(request, student, enrolment))
+    return found
+
+
 def url_patterns() -> list[URLPattern | URLResolver]:
     """The pages of every installed domain app, under the prefixes its AppConfig declares."""
     return [

@@ -91,7 +91,7 @@ class OverrideForm(forms.Form):
     reason = forms.CharField(
         label="変更の理由", required=False, widget=forms.Textarea(attrs={"rows": 3})
     )
-    version = forms.IntegerField(required=False, widget=forms.HiddenInput)
+    version = forms.IntegerField(label="版", required=False, widget=forms.HiddenInput)
 
     def __init__(self, *args, scale: int | None = None, **kwargs):
         super().__init__(*args, **kwargs)

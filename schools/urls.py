@@ -23,6 +23,7 @@ urlpatterns = [
     path("classes/<int:pk>/", views.class_roster, name="class-roster"),
     path("classes/<int:pk>/enrol/", views.enrol, name="enrol"),
     path("classes/<int:pk>/renumber/", views.renumber, name="renumber"),
+    path("students/search/", views.student_search, name="student-search"),
     path("students/<int:pk>/", views.student_detail, name="student-detail"),
     path("students/<int:pk>/edit/", views.student_edit, name="student-edit"),
     path("enrolments/<int:pk>/transfer-out/", views.transfer_out, name="transfer-out"),

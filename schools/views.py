@@ -17,7 +17,7 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_POST
 
 from config import extensions
-from schools import audit, queries, services, teaching
+from schools import audit, queries, search, services, teaching
 from schools import rollover as year_rollover
 from schools.forms import (
     ChangeClassForm,
@@ -509,17 +509,37 @@ def student_detail(request: HttpRequest, pk: int) -> HttpResponse:
     history = queries.student_history(student)
     actor = request.actor
     audit.record_read(actor, "schools.student.view", student, params={"student_id": student.pk})
+    year = queries.current_year()
+    this_year = [e for e in history if year is not None and e.school_year_id == year.pk]
     return render(
         request,
         "schools/student_detail.html",
         {
             "student": student,
             "history": history,
+            # This year's attendance and grades, from the apps that are installed.
+            "panels": extensions.student_panels(
+                request, student, this_year[-1] if this_year else None
+            ),
             "can_edit": any(actor.can_change_enrolment(e) for e in history),
             "manageable": {
                 e.pk for e in history if e.left_on is None and actor.can_change_enrolment(e)
             },
         },
+    )
+
+
+@staff_required
+def student_search(request: HttpRequest) -> HttpResponse:
+    """児童生徒の検索: name, kana or roll number, within what the actor may read."""
+    actor = request.actor
+    actor.require(actor.has_any_role, "児童生徒を検索できるのは教職員です。")
+    query = request.GET.get("q", "")[: search.MAX_QUERY]
+    hits = search.find_students(actor.students(), query, year=queries.current_year())
+    return render(
+        request,
+        "schools/student_search.html",
+        {"query": query, "hits": hits, "limit": search.LIMIT},
     )
 
 

@@ -2,8 +2,12 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.conf import settings
+from django.core.exceptions import DisallowedHost
+from django.http import HttpRequest, HttpResponse, HttpResponseRedirect, JsonResponse
+from django.template import loader
 from django.template.response import TemplateResponse
+from django_tenants.middleware.main import TenantMainMiddleware
 
 
 class SuspendedMunicipalityMiddleware:
@@ -99,3 +103,77 @@ def _back(request: HttpRequest) -> str:
 
 
 # --- end read-only mode ---------------------------------------------------------------------
+
+
+# --- hosts: which municipality an address is, in Japanese when it is none --------------------
+
+LOOPBACK = {"127.0.0.1", "[::1]", "::1"}
+UNKNOWN_HOST = "このアドレスの自治体は Ai にありません。"
+
+
+class MunicipalityHostMiddleware(TenantMainMiddleware):
+    """django-tenants' host → municipality, with answers for the addresses that are none.
+
+    - an unknown municipality (``nosuch.localhost``) or a host outside ``ALLOWED_HOSTS``: a
+      Japanese 404 page (JSON under ``/api/``), not django-tenants' English or empty one;
+    - ``127.0.0.1`` / ``[::1]`` (what ``runserver`` prints): in development a page naming
+      the operators' site and every municipality's address on the same port; otherwise a
+      redirect to the operators' site. Municipalities are told apart by host name only.
+    """
+
+    def process_request(self, request: HttpRequest) -> HttpResponse | None:
+        host = request.META.get("HTTP_HOST") or request.META.get("SERVER_NAME", "")
+        name, port = _split_host(host)
+        if name in LOOPBACK:
+            return loopback_answer(request, port)
+        try:
+            request.get_host()
+        except DisallowedHost:
+            return unknown_host(request, name)
+        return super().process_request(request)
+
+    def no_tenant_found(self, request: HttpRequest, hostname: str) -> HttpResponse:
+        return unknown_host(request, hostname)
+
+
+def _split_host(host: str) -> tuple[str, str]:
+    if host.startswith("["):  # [::1]:8000
+        name, _, rest = host.partition("]")
+        return name + "]", rest.lstrip(":")
+    name, _, port = host.partition(":")
+    return name.lower(), port
+
+
+def _base_url(port: str) -> str:
+    return f"http://{settings.BASE_DOMAIN}" + (f":{port}" if port else "")
+
+
+def unknown_host(request: HttpRequest, hostname: str) -> HttpResponse:
+    """404: no municipality has this address (no schema is touched, no session read)."""
+    if request.path.startswith("/api/"):
+        return JsonResponse({"error": {"code": "not_found", "message": UNKNOWN_HOST}}, status=404)
+    page = loader.render_to_string(
+        "tenants/unknown_host.html", {"hostname": hostname[:100], "message": UNKNOWN_HOST}
+    )
+    return HttpResponse(page, status=404)
+
+
+def loopback_answer(request: HttpRequest, port: str) -> HttpResponse:
+    """``http://127.0.0.1:8000/``: where to go instead (Ai tells municipalities by host name)."""
+    if not settings.DEBUG:
+        return HttpResponseRedirect(_base_url(port) + "/")
+    from tenants.models import Domain  # the public schema's table: one query
+
+    suffix = f":{port}" if port else ""
+    addresses = [
+        {"name": d.tenant.name, "url": f"http://{d.domain}{suffix}/", "active": d.tenant.is_active}
+        for d in Domain.objects.filter(is_primary=True)
+        .exclude(tenant__schema_name="public")
+        .select_related("tenant")
+        .order_by("tenant__name")
+    ]
+    page = loader.render_to_string(
+        "tenants/addresses.html",
+        {"operators": _base_url(port) + "/", "addresses": addresses, "host": settings.BASE_DOMAIN},
+    )
+    return HttpResponse(page)

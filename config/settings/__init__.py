@@ -172,7 +172,8 @@ MIDDLEWARE = [
     # Outermost but one: every response gets the policy, the operators' site, a tenant's,
     # and the 404/503 pages that TenantMainMiddleware and the suspension check answer.
     "csp.middleware.CSPMiddleware",
-    "django_tenants.middleware.main.TenantMainMiddleware",
+    # django-tenants' TenantMainMiddleware, with Japanese answers for unknown addresses.
+    "tenants.middleware.MunicipalityHostMiddleware",
     "tenants.middleware.SuspendedMunicipalityMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",

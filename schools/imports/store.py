@@ -71,6 +71,15 @@ def get(token: str, *, by: Actor | None, kind: str) -> bytes:
     return bytes(row.data)
 
 
+def filename(token: str, *, by: Actor | None, kind: str) -> str:
+    """The name the file was uploaded under ("" when unknown: ``get`` says why)."""
+    if not _valid_token(token):
+        return ""
+    owner = by.user_id if by is not None else None
+    row = PendingUpload.objects.filter(token=token, kind=kind, owner_id=owner).only("filename")
+    return row.values_list("filename", flat=True).first() or ""
+
+
 def discard(token: str, *, by: Actor | None, kind: str) -> None:
     """Forget a confirmed (or abandoned) upload of ``by``."""
     if _valid_token(token):

@@ -33,3 +33,17 @@ document.addEventListener("htmx:responseError", (event) => {
   main.prepend(note);
   note.scrollIntoView({ block: "nearest" });
 });
+
+// 「/」 moves the focus to the search box (the page's own, e.g. the attendance page's jump to
+// a roll number, else the menu's), as on the web's big sites; not while typing in a field.
+document.addEventListener("keydown", (event) => {
+  if (event.defaultPrevented || event.key !== "/" || event.ctrlKey || event.metaKey || event.altKey) return;
+  const active = document.activeElement;
+  if (active && (active.isContentEditable || /^(INPUT|TEXTAREA|SELECT)$/.test(active.tagName))) return;
+  const boxes = document.querySelectorAll("[data-shortcut='/']");
+  const box = boxes.length ? boxes[boxes.length - 1] : null;
+  if (!box) return;
+  event.preventDefault();
+  box.focus();
+  box.select();
+});
