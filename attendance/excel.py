@@ -278,17 +278,18 @@ def month_mismatch(headers: Sequence[str], start: dt.date, classroom: Classroom)
     October page, whose 1st is a Thursday) means the file is another month's register: it
     is refused whole rather than applied to the wrong days.
     """
-    wrong = []
+    named = []
     for header in headers:
         match = _DAY_HEADER.match(unicodedata.normalize("NFKC", str(header)).strip())
         if match:
-            wrong.append((int(match.group(1)), match.group(2)))
+            named.append((int(match.group(1)), match.group(2)))
+    wrong = [(d, w) for d, w in named if _weekday_of(start.year, start.month, d) != w]
     if not wrong:
         return ""
     fits = [
         (y, m)
         for y, m in queries.school_year_months(classroom.school_year.year)
-        if all(_weekday_of(y, m, day) == weekday for day, weekday in wrong)
+        if all(_weekday_of(y, m, day) == weekday for day, weekday in named)
     ]
     first = f"{wrong[0][0]}({wrong[0][1]})"
     guess = "、".join(f"{y}年{m}月" for y, m in fits[:3])
@@ -330,7 +331,9 @@ def _plan_month(plan, classroom, data, sheet, start, end, code_list, filename) -
         plan.errors.extend(exc.errors)
         return
     sheet_name = result.sheet
-    mismatch = month_mismatch(result.ignored_headers, start, classroom)
+    # Every header, matched or not: 「1(月)」 also matches a month's 1st by its day alone.
+    headers = [ref.header for ref in result.columns.values()] + list(result.ignored_headers)
+    mismatch = month_mismatch(headers, start, classroom)
     if mismatch:
         plan.errors.append(CellError(mismatch, sheet=sheet_name or ""))
         return
