@@ -22,7 +22,7 @@ from django.urls import reverse
 from schools.spreadsheets.writer import line_count, row_height
 from tests import factories
 from tests.attendance.helpers import D, save, setup_class
-from tests.attendance.test_excel import exported, upload
+from tests.attendance.test_excel import upload
 
 pytestmark = pytest.mark.skipif(not shutil.which("soffice"), reason="LibreOffice not installed")
 ARTIFACTS = Path("artifacts")
@@ -64,9 +64,7 @@ def keep_pdf(pdf: bytes, name: str) -> int:
 
 def assert_rows_fit(ws) -> list[tuple[int, int, float]]:
     """Every wrapped cell's row is at least as tall as its lines need; returns what it checked."""
-    widths = {
-        letter: dim.width for letter, dim in ws.column_dimensions.items() if dim.width
-    }
+    widths = {letter: dim.width for letter, dim in ws.column_dimensions.items() if dim.width}
     merged = {r.min_row * 10_000 + r.min_col: r for r in ws.merged_cells.ranges}
     checked = []
     for row in ws.iter_rows():
