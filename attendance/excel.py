@@ -226,7 +226,7 @@ def plan_register_import(
     plan = RegisterPlan(classroom, filename)
     code_list = queries.codes()
     try:
-        sheet_names = _sheet_names(data)
+        sheet_names = _sheet_names(data, filename)
     except SpreadsheetError as exc:
         plan.errors.extend(exc.errors)
         return plan
@@ -255,12 +255,14 @@ def plan_register_import(
     return plan
 
 
-def _sheet_names(data: bytes) -> list[str | None]:
+def _sheet_names(data: bytes, filename: str = "") -> list[str | None]:
     if data.startswith(b"PK\x03\x04"):
         try:
             book = openpyxl.load_workbook(io.BytesIO(data), read_only=True)
         except Exception as exc:  # the pipeline gives the proper message below
-            read_table(data, [Column("x", "x", required=True)], limits=IMPORT_LIMITS)
+            read_table(
+                data, [Column("x", "x", required=True)], limits=IMPORT_LIMITS, filename=filename
+            )
             raise SpreadsheetError("Excelブック（.xlsx）として読めないファイルです。") from exc
         names = list(book.sheetnames)
         book.close()
@@ -319,7 +321,8 @@ def _plan_month(plan, classroom, data, sheet, start, end, code_list, filename) -
             parser=parsers.integer(1, 999),
             required=True,
         ),
-        Column("name", "氏名", aliases=("名前",)),
+        # parsers.name refuses the 「?」 a Shift_JIS save leaves of 𠮷 and says why.
+        Column("name", "氏名", aliases=("名前",), parser=parsers.name),
         *(
             Column(f"d{d.day}", day_header(d), aliases=(str(d.day), f"{d.day}日"), parser=parser)
             for d in days

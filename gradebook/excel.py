@@ -115,7 +115,7 @@ class GridPlan:
         return not self.errors
 
 
-def plan_grid_import(data: bytes, grid: queries.Grid) -> GridPlan:
+def plan_grid_import(data: bytes, grid: queries.Grid, *, filename: str = "") -> GridPlan:
     """Read a filled grid and say what would change; every error names sheet, row and column."""
     columns = [
         Column(
@@ -130,7 +130,7 @@ def plan_grid_import(data: bytes, grid: queries.Grid) -> GridPlan:
     ]
     plan = GridPlan()
     try:
-        result = read_table(data, columns, limits=GRID_LIMITS)
+        result = read_table(data, columns, limits=GRID_LIMITS, filename=filename)
     except SpreadsheetError as exc:
         plan.errors = list(exc.errors)
         return plan

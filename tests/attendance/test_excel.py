@@ -169,3 +169,19 @@ def test_a_june_file_on_the_october_page_is_refused(muni, client_for, klass):
     assert re.search(r"2026年6月[^<]*の出席簿のようです", html)
     assert "この内容で登録する" not in html
     assert not Mark.objects.exists()
+
+
+def test_a_shift_jis_question_mark_in_a_name_is_explained(muni, client_for, klass):
+    classroom, ens, user = klass
+    client = client_for(muni, user)
+    june = "番号,氏名," + ",".join(
+        f"{d}({'月火水木金土日'[D(2026, 6, d).weekday()]})" for d in range(1, 31)
+    )
+    data = io.BytesIO("\n".join([june, "1,?田 花子,病"]).encode("cp932"))
+    data.name = "出席簿.csv"
+    response = client.post(
+        f"/attendance/class/{classroom.pk}/import/", {"file": data, "y": "2026", "m": "6"}
+    )
+    html = response.content.decode()
+    assert "Shift_JISのCSVでは" in html and "この内容で登録する" not in html
+    assert not Mark.objects.exists()
