@@ -113,8 +113,6 @@ def add_register_sheet(book: ExportWorkbook, reg: queries.Register) -> None:
     year_totals = to_date_total.as_dict()
     days = queries.register_day_totals(reg)
     blank_figures = [""] * (len(FIGURE_COLUMNS) + len(TO_DATE_COLUMNS))
-    sheet.append(["", DAY_PRESENT_ROW, *(_count(t.present) for t in days), *blank_figures])
-    sheet.append(["", DAY_ABSENT_ROW, *(_count(t.absent) for t in days), *blank_figures])
     sheet.append(
         [
             "",
@@ -124,6 +122,8 @@ def add_register_sheet(book: ExportWorkbook, reg: queries.Register) -> None:
             *(year_totals[k] for k, _ in TO_DATE_COLUMNS),
         ]
     )
+    sheet.append(["", DAY_PRESENT_ROW, *(_count(t.present) for t in days), *blank_figures])
+    sheet.append(["", DAY_ABSENT_ROW, *(_count(t.absent) for t in days), *blank_figures])
     # 担任印 / 校長印 under the figures, as on the printed 様式.
     sheet.append_seals(SEALS, first_column=len(columns) - 2 * len(SEALS) + 1)
 
