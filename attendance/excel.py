@@ -59,12 +59,27 @@ def register_workbook(
     return book
 
 
+# The rows below the pupils: their names mark them so the import skips them.
+TOTAL_ROW = "合計"
+DAY_PRESENT_ROW = "出席数 (日計)"
+DAY_ABSENT_ROW = "欠席数 (日計)"
+SUMMARY_ROWS = frozenset({TOTAL_ROW, DAY_PRESENT_ROW, DAY_ABSENT_ROW})
+# 累計 (from April to this month's end), the figures a 出席簿 carries beside the month's.
+TO_DATE_COLUMNS: tuple[tuple[str, str], ...] = (
+    ("school_days", "累計 授業日数"),
+    ("absent_days", "累計 欠席日数"),
+    ("present_days", "累計 出席日数"),
+)
+SEALS = ("担任印", "校長印")
+
+
 def add_register_sheet(book: ExportWorkbook, reg: queries.Register) -> None:
     classroom = reg.classroom
     era, era_year = era_of(reg.start)
     columns = [ExportColumn("番号", 5, "int"), ExportColumn("氏名", 16)]
     columns += [ExportColumn(day_header(d), 4.2, "center") for d in reg.days]
-    columns += [ExportColumn(label, 7, "int") for _, label in FIGURE_COLUMNS]
+    columns += [ExportColumn(label, 7, "center") for _, label in FIGURE_COLUMNS]
+    columns += [ExportColumn(label, 7, "center") for _, label in TO_DATE_COLUMNS]
     legend = "記号: " + " ".join(f"{c.symbol}={c.label}" for c in reg.codes)
     sheet = book.add_sheet(
         month_title(reg.start),
@@ -76,6 +91,7 @@ def add_register_sheet(book: ExportWorkbook, reg: queries.Register) -> None:
         ],
         landscape=True,
     )
+    to_date, to_date_total = queries.register_to_date(reg)
     for row in reg.rows:
         e = row.enrolment
         cells = []
@@ -83,11 +99,37 @@ def add_register_sheet(book: ExportWorkbook, reg: queries.Register) -> None:
             counted = is_day and e.is_enrolled_on(d)
             cells.append(cell if counted else NOT_COUNTED)
         figures = row.figures.as_dict()
+        year = to_date.get(e.pk, row.figures).as_dict()
         sheet.append(
-            [e.roll_number, e.student.name, *cells, *(figures[k] for k, _ in FIGURE_COLUMNS)]
+            [
+                e.roll_number,
+                e.student.name,
+                *cells,
+                *(figures[k] for k, _ in FIGURE_COLUMNS),
+                *(year[k] for k, _ in TO_DATE_COLUMNS),
+            ]
         )
     totals = reg.totals.as_dict()
-    sheet.append(["", "合計", *([""] * len(reg.days)), *(totals[k] for k, _ in FIGURE_COLUMNS)])
+    year_totals = to_date_total.as_dict()
+    days = queries.register_day_totals(reg)
+    blank_figures = [""] * (len(FIGURE_COLUMNS) + len(TO_DATE_COLUMNS))
+    sheet.append(
+        [
+            "",
+            TOTAL_ROW,
+            *([""] * len(reg.days)),
+            *(totals[k] for k, _ in FIGURE_COLUMNS),
+            *(year_totals[k] for k, _ in TO_DATE_COLUMNS),
+        ]
+    )
+    sheet.append(["", DAY_PRESENT_ROW, *(_count(t.present) for t in days), *blank_figures])
+    sheet.append(["", DAY_ABSENT_ROW, *(_count(t.absent) for t in days), *blank_figures])
+    # 担任印 / 校長印 under the figures, as on the printed 様式.
+    sheet.append_seals(SEALS, first_column=len(columns) - 2 * len(SEALS) + 1)
+
+
+def _count(value: int | None) -> int | str:
+    return NOT_COUNTED if value is None else value
 
 
 def register_export(classroom: Classroom, *, by: Actor, month: tuple[int, int] | None = None):
@@ -184,7 +226,7 @@ def plan_register_import(
     plan = RegisterPlan(classroom, filename)
     code_list = queries.codes()
     try:
-        sheet_names = _sheet_names(data)
+        sheet_names = _sheet_names(data, filename)
     except SpreadsheetError as exc:
         plan.errors.extend(exc.errors)
         return plan
@@ -213,17 +255,59 @@ def plan_register_import(
     return plan
 
 
-def _sheet_names(data: bytes) -> list[str | None]:
+def _sheet_names(data: bytes, filename: str = "") -> list[str | None]:
     if data.startswith(b"PK\x03\x04"):
         try:
             book = openpyxl.load_workbook(io.BytesIO(data), read_only=True)
         except Exception as exc:  # the pipeline gives the proper message below
-            read_table(data, [Column("x", "x", required=True)], limits=IMPORT_LIMITS)
+            read_table(
+                data, [Column("x", "x", required=True)], limits=IMPORT_LIMITS, filename=filename
+            )
             raise SpreadsheetError("Excelブック（.xlsx）として読めないファイルです。") from exc
         names = list(book.sheetnames)
         book.close()
         return names
     return [None]  # CSV: one table
+
+
+_DAY_HEADER = re.compile(r"^(\d{1,2})\s*[(（]\s*([月火水木金土日])\s*[)）]$")
+
+
+def month_mismatch(headers: Sequence[str], start: dt.date, classroom: Classroom) -> str:
+    """Why a sheet's day headers (「1(月)」…) do not belong to the month of ``start``, or "".
+
+    A header that names a day and weekday the month does not have (June's 「1(月)」 on the
+    October page, whose 1st is a Thursday) means the file is another month's register: it
+    is refused whole rather than applied to the wrong days.
+    """
+    named = []
+    for header in headers:
+        match = _DAY_HEADER.match(unicodedata.normalize("NFKC", str(header)).strip())
+        if match:
+            named.append((int(match.group(1)), match.group(2)))
+    wrong = [(d, w) for d, w in named if _weekday_of(start.year, start.month, d) != w]
+    if not wrong:
+        return ""
+    fits = [
+        (y, m)
+        for y, m in queries.school_year_months(classroom.school_year.year)
+        if all(_weekday_of(y, m, day) == weekday for day, weekday in named)
+    ]
+    first = f"{wrong[0][0]}({wrong[0][1]})"
+    guess = "、".join(f"{y}年{m}月" for y, m in fits[:3])
+    return (
+        f"このファイルは{start.year}年{start.month}月の出席簿ではありません"
+        f"（見出しの「{first}」の曜日が{start.month}月の暦と合いません"
+        + (f"。{guess}の出席簿のようです" if guess else "")
+        + f"）。{start.month}月の出席簿を出力して記入するか、その月のページから取り込んでください。"
+    )
+
+
+def _weekday_of(year: int, month: int, day: int) -> str:
+    try:
+        return WEEKDAYS[dt.date(year, month, day).weekday()]
+    except ValueError:
+        return ""
 
 
 def _plan_month(plan, classroom, data, sheet, start, end, code_list, filename) -> None:
@@ -237,7 +321,8 @@ def _plan_month(plan, classroom, data, sheet, start, end, code_list, filename) -
             parser=parsers.integer(1, 999),
             required=True,
         ),
-        Column("name", "氏名", aliases=("名前",)),
+        # parsers.name refuses the 「?」 a Shift_JIS save leaves of 𠮷 and says why.
+        Column("name", "氏名", aliases=("名前",), parser=parsers.name),
         *(
             Column(f"d{d.day}", day_header(d), aliases=(str(d.day), f"{d.day}日"), parser=parser)
             for d in days
@@ -249,9 +334,20 @@ def _plan_month(plan, classroom, data, sheet, start, end, code_list, filename) -
         plan.errors.extend(exc.errors)
         return
     sheet_name = result.sheet
+    # Every header, matched or not: 「1(月)」 also matches a month's 1st by its day alone.
+    headers = [ref.header for ref in result.columns.values()] + list(result.ignored_headers)
+    mismatch = month_mismatch(headers, start, classroom)
+    if mismatch:
+        plan.errors.append(CellError(mismatch, sheet=sheet_name or ""))
+        return
     plan.sheets.append(sheet_name)
-    # The 合計 row has no roll number: not an error.
-    totals = {r.number for r in result.rows if (r.get("name") or "").strip() == "合計"}
+    # The 合計 and 日計 rows and the seal boxes have no roll number: not an error.
+    totals = {
+        r.number
+        for r in result.rows
+        if (r.get("name") or "").strip() in SUMMARY_ROWS
+        or not any(v not in (None, "") for v in r.values.values())
+    }
     result.errors = [e for e in result.errors if e.row not in totals]
     reg_calendar = class_calendar(classroom, start, end)
     enrolments = {e.roll_number: e for e in queries.class_enrolments(classroom, start, end)}

@@ -225,6 +225,44 @@ def register(
 
 
 @dataclass
+class DayTotal:
+    """One day's count on the 出席簿's 日計 rows (None on a day that is not a school day)."""
+
+    present: int | None
+    absent: int | None
+
+
+def register_day_totals(reg: Register) -> list[DayTotal]:
+    """日計: per day, how many pupils were present and absent (出席停止 counts as neither)."""
+    figure_of = {c.symbol: c.figure for c in reg.codes}
+    totals = []
+    for index, (day, is_day) in enumerate(zip(reg.days, reg.school_day, strict=True)):
+        if not is_day:
+            totals.append(DayTotal(None, None))
+            continue
+        present = absent = 0
+        for row in reg.rows:
+            cell = row.cells[index]
+            if cell == "閉" or not row.enrolment.is_enrolled_on(day):
+                continue
+            figure = figure_of.get(cell)
+            if figure == rules.Figure.ABSENT:
+                absent += 1
+            elif figure != rules.Figure.SUSPENDED:
+                present += 1
+        totals.append(DayTotal(present, absent))
+    return totals
+
+
+def register_to_date(reg: Register) -> tuple[dict[int, Figures], Figures]:
+    """累計: each enrolment's figures from the school year's first day to the month's end,
+    and the class's (constant queries: one more register over the longer range)."""
+    year_start, _ = calendar.year_bounds(reg.classroom.school_year)
+    whole = register(reg.classroom, min(year_start, reg.start), reg.end)
+    return {row.enrolment.pk: row.figures for row in whole.rows}, whole.totals
+
+
+@dataclass
 class YearRow:
     enrolment: Enrolment
     months: list[Figures]

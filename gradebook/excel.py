@@ -64,10 +64,23 @@ def grid_workbook(grid: queries.Grid) -> ExportWorkbook:
             [
                 row.enrolment.roll_number,
                 row.student.name,
-                *[(row.cells[a.pk].text if row.cells[a.pk] else "") for a in grid.assessments],
+                *[score_cell(row.cells[a.pk]) for a in grid.assessments],
             ]
         )
     return book
+
+
+def score_cell(score) -> int | float | str:
+    """A stored score as the spreadsheet should hold it: points as a number cell (SUM and
+    AVERAGE work on them), 欠 as text, no score as an empty cell."""
+    if score is None:
+        return ""
+    value = score.value
+    if value is None:
+        return ""
+    if value is rules.ABSENT:
+        return rules.ABSENT_MARK
+    return int(value) if value == value.to_integral() else float(value)
 
 
 def _score_text(value) -> str:
@@ -102,7 +115,7 @@ class GridPlan:
         return not self.errors
 
 
-def plan_grid_import(data: bytes, grid: queries.Grid) -> GridPlan:
+def plan_grid_import(data: bytes, grid: queries.Grid, *, filename: str = "") -> GridPlan:
     """Read a filled grid and say what would change; every error names sheet, row and column."""
     columns = [
         Column(
@@ -117,7 +130,7 @@ def plan_grid_import(data: bytes, grid: queries.Grid) -> GridPlan:
     ]
     plan = GridPlan()
     try:
-        result = read_table(data, columns, limits=GRID_LIMITS)
+        result = read_table(data, columns, limits=GRID_LIMITS, filename=filename)
     except SpreadsheetError as exc:
         plan.errors = list(exc.errors)
         return plan
@@ -242,7 +255,7 @@ def report_cards_workbook(cards: list[ReportCard], layout: str) -> ExportWorkboo
                 columns.append(ExportColumn(f"{line.subject.name} 評定", 6, "center"))
         attendance_labels = [label for label, _ in first.attendance] if first.attendance else []
         columns += [ExportColumn(label, 8, "int") for label in attendance_labels]
-        columns.append(ExportColumn("所見", 60))
+        columns.append(ExportColumn("所見", 60, "wrap"))
         sheet = book.add_sheet(
             f"通知表 {first.classroom.label}",
             columns,
@@ -263,7 +276,7 @@ def report_cards_workbook(cards: list[ReportCard], layout: str) -> ExportWorkboo
         sheet = book.add_sheet(
             f"{card.enrolment.roll_number} {card.student.name}",
             [
-                ExportColumn("教科", 14),
+                ExportColumn("教科", 14, "wrap"),  # also 出欠 labels: they wrap
                 *[
                     ExportColumn(rules.VIEWPOINT_LABELS[vp], 16, "center")
                     for vp in rules.VIEWPOINTS
@@ -288,5 +301,6 @@ def report_cards_workbook(cards: list[ReportCard], layout: str) -> ExportWorkboo
         if card.attendance:
             for label, value in card.attendance:
                 sheet.append([label, value])
-        sheet.append(["所見", card.remark])
+        # 所見 spans the table's width, wrapped, in a row as tall as its lines.
+        sheet.append(["所見", card.remark], merge_to_end=True)
     return book

@@ -164,6 +164,12 @@ class LayoutForm(forms.Form):
     )
     rating = forms.BooleanField(label="評定", required=False)
     note = forms.BooleanField(label="評価の説明 (A・B・C の意味)", required=False)
+    attendance_terms = forms.ChoiceField(
+        label="出欠の記録に示す学期",
+        choices=list(layouts.ATTENDANCE_TERMS.items()),
+        widget=forms.RadioSelect,
+        required=False,
+    )
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
@@ -201,6 +207,7 @@ class LayoutForm(forms.Form):
             "principal": layout.principal,
             "rating": layout.rating,
             "note": layout.note,
+            "attendance_terms": layout.attendance_terms,
         }
         hidden = [k for k in layouts.SECTIONS if k not in layout.sections]
         for position, key in enumerate([*layout.sections, *hidden], start=1):
@@ -233,6 +240,7 @@ class LayoutForm(forms.Form):
                 "attendance_columns": [
                     c for c in layouts.ATTENDANCE_COLUMNS if data.get(f"att_{c}")
                 ],
+                "attendance_terms": data.get("attendance_terms") or "to_date",
                 "note": bool(data.get("note")),
                 "margins": {side: data.get(f"margin_{side}") for side in layouts.SIDES},
             }

@@ -22,6 +22,7 @@ from django.utils.safestring import SafeString
 
 from gradebook import rules
 from gradebook.reportcards import ATTENDANCE_LABELS, ReportCard
+from schools.wareki import wareki_date
 
 # section key -> what the editor calls it; the tuple order is the standard order
 SECTIONS: dict[str, str] = {
@@ -29,6 +30,7 @@ SECTIONS: dict[str, str] = {
     "grades": "学習の記録",
     "attendance": "出欠の記録",
     "remark": "所見",
+    "certificate": "修了証 (年度の最後の学期だけ)",
     "seals": "押印欄",
 }
 # label key -> standard text (every heading and caption a board may rename)
@@ -47,6 +49,9 @@ LABELS: dict[str, str] = {
     "seal_principal": "校長印",
     "seal_homeroom": "担任印",
     "seal_guardian": "保護者印",
+    "certificate": "修了証",
+    "term_column": "学期",
+    "total": "合計",
 }
 LABEL_NAMES: dict[str, str] = {
     "title": "表題",
@@ -63,6 +68,14 @@ LABEL_NAMES: dict[str, str] = {
     "seal_principal": "押印欄 1",
     "seal_homeroom": "押印欄 2",
     "seal_guardian": "押印欄 3",
+    "certificate": "修了証の見出し",
+    "term_column": "出欠の記録の「学期」の列名",
+    "total": "出欠の記録の「合計」の行名",
+}
+# Which terms the 出欠の記録 shows: every term so far with the year's total, or this term only.
+ATTENDANCE_TERMS: dict[str, str] = {
+    "to_date": "これまでの学期ごと + 年間の合計",
+    "current": "この学期だけ",
 }
 ATTENDANCE_COLUMNS: tuple[str, ...] = tuple(attr for _, attr in ATTENDANCE_LABELS)
 MAX_TEXT = 40  # characters of any one label, name or title
@@ -100,6 +113,7 @@ class Layout:
     viewpoints: tuple[str, ...] = tuple(rules.VIEWPOINTS)
     rating: bool = True
     attendance_columns: tuple[str, ...] = ATTENDANCE_COLUMNS
+    attendance_terms: str = "to_date"  # a key of ATTENDANCE_TERMS
     note: bool = True  # the line explaining A/B/C
     margins: dict[str, int] = field(default_factory=lambda: dict.fromkeys(SIDES, MARGIN_DEFAULT))
 
@@ -129,6 +143,11 @@ class Layout:
                 c
                 for c in ATTENDANCE_COLUMNS
                 if c in keys(data.get("attendance_columns"), ATTENDANCE_COLUMNS, ATTENDANCE_COLUMNS)
+            ),
+            attendance_terms=(
+                data["attendance_terms"]
+                if data.get("attendance_terms") in ATTENDANCE_TERMS
+                else "to_date"
             ),
             note=data.get("note", True) is not False,
             margins={side: _margin(margins.get(side, MARGIN_DEFAULT)) for side in SIDES},
@@ -162,12 +181,26 @@ def card_data(card: ReportCard, layout: Layout) -> dict:
     has_ratings = layout.rating and any(line.scale for line in card.subjects)
     attendance = None
     if card.attendance is not None and layout.attendance_columns:
-        by_attr = dict(zip(ATTENDANCE_COLUMNS, card.attendance, strict=False))
-        attendance = [
-            {"label": by_attr[c][0], "value": by_attr[c][1]}
-            for c in layout.attendance_columns
-            if c in by_attr
-        ]
+
+        def cut(figures: list[tuple[str, int]]) -> list[tuple[str, int]]:
+            by_attr = dict(zip(ATTENDANCE_COLUMNS, figures, strict=False))
+            return [by_attr[c] for c in layout.attendance_columns if c in by_attr]
+
+        rows = (
+            card.attendance_terms
+            if layout.attendance_terms == "to_date" and card.attendance_terms
+            else [(card.term.name, card.attendance)]
+        )
+        attendance = {
+            "labels": [label for label, _ in cut(card.attendance)],
+            "rows": [{"term": name, "values": [v for _, v in cut(f)]} for name, f in rows],
+            "total": (
+                [v for _, v in cut(card.attendance_total)]
+                if layout.attendance_terms == "to_date" and card.attendance_total is not None
+                else None
+            ),
+        }
+    grade = card.enrolment.grade or card.classroom.grade
     return {
         "school": layout.school_name or card.school.name,
         "principal": layout.principal,
@@ -191,7 +224,30 @@ def card_data(card: ReportCard, layout: Layout) -> dict:
         "scale": next((line.scale for line in card.subjects if line.scale), ""),
         "attendance": attendance,
         "remark": card.remark,
+        "remark_size": _remark_size(card.remark),
+        "certificate": (
+            {
+                "text": f"第{grade}学年の課程を修了したことを証します。"
+                if grade
+                else "この学年の課程を修了したことを証します。",
+                "date": wareki_date(card.term.end),
+            }
+            if card.last_term
+            else None
+        ),
     }
+
+
+def _remark_size(text: str) -> str:
+    """A smaller type for a long 所見, so that the sheet stays one A4 page (rc-remark-*)."""
+    length = len(text)
+    if length > 1200:
+        return "xs"
+    if length > 700:
+        return "s"
+    if length > 350:
+        return "m"
+    return ""
 
 
 def render_cards(cards: list[ReportCard], layout: Layout = STANDARD) -> list[SafeString]:

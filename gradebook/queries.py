@@ -516,3 +516,48 @@ def legacy_layout_body() -> str:
 def remarks_of(term: Term, student_ids: Iterable[int]) -> dict[int, Remark]:
     """student id -> 所見 of the term (one query)."""
     return {r.student_id: r for r in Remark.objects.filter(term=term, student_id__in=student_ids)}
+
+
+# --- 確定 asks first: what is missing ------------------------------------------------------
+
+
+@dataclass
+class Gap:
+    """One pupil's missing entries before 確定 (named as a teacher would: 3年1組 5番 山田花子)."""
+
+    classroom: Classroom
+    enrolment: Enrolment
+    subjects_without_rating: list[str]
+    blank_remark: bool
+
+    @property
+    def pupil(self) -> str:
+        return (
+            f"{self.classroom.label} {self.enrolment.roll_number}番 {self.enrolment.student.name}"
+        )
+
+    @property
+    def text(self) -> str:
+        parts = []
+        if self.subjects_without_rating:
+            parts.append("評定なし: " + "、".join(self.subjects_without_rating))
+        if self.blank_remark:
+            parts.append("所見が空欄")
+        return "・".join(parts)
+
+
+def finalisation_gaps(term: Term, classrooms: list[Classroom]) -> list[Gap]:
+    """Pupils without a 評定 in a subject that has one, or with a blank 所見 (constant queries)."""
+    gaps = []
+    for cl in class_lists(classrooms, term):
+        for enrolment, cells in cl.rows():
+            missing = [
+                subject.name
+                for subject, result in cells
+                if cl.scales.get(subject.pk) and (result is None or result.rating is None)
+            ]
+            remark = cl.remarks.get(enrolment.student_id)
+            blank = remark is None or not remark.text.strip()
+            if missing or blank:
+                gaps.append(Gap(cl.classroom, enrolment, missing, blank))
+    return gaps

@@ -40,6 +40,10 @@ class ReportCard:
     attendance: list[tuple[str, int]] | None  # (label, value) in 指導要録 order
     remark: str
     finalised: bool
+    # 出欠の記録 per term of the year up to this one, and the year's total so far
+    attendance_terms: list[tuple[str, list[tuple[str, int]]]] = field(default_factory=list)
+    attendance_total: list[tuple[str, int]] | None = None
+    last_term: bool = False  # the year's last term: the card carries the 修了証
     viewpoint_labels: list[str] = field(
         default_factory=lambda: [rules.VIEWPOINT_LABELS[vp] for vp in rules.VIEWPOINTS]
     )
@@ -55,6 +59,13 @@ ATTENDANCE_LABELS = ATTENDANCE_RECORD  # 指導要録「出欠の記録」 (scho
 
 def attendance_figures(classroom: Classroom, term: Term) -> dict[int, list[tuple[str, int]]] | None:
     """student id -> figures of the term, from attendance's public function when it exists."""
+    return attendance_figures_between(classroom, term.start, term.end)
+
+
+def attendance_figures_between(
+    classroom: Classroom, start, end
+) -> dict[int, list[tuple[str, int]]] | None:
+    """student id -> figures between two dates (None without the attendance app)."""
     try:
         from attendance.figures import student_term_figures
     except ImportError:
@@ -62,12 +73,21 @@ def attendance_figures(classroom: Classroom, term: Term) -> dict[int, list[tuple
     try:
         # A savepoint: a failure there never breaks the page's transaction.
         with transaction.atomic():
-            return student_term_figures(classroom, term.start, term.end)
+            return student_term_figures(classroom, start, end)
     except DatabaseError:
         logger.warning(
             "attendance figures unavailable for classroom %s", classroom.pk, exc_info=True
         )
         return None
+
+
+def _terms_to_date(classroom: Classroom, term: Term) -> list[Term]:
+    """The year's terms up to and including ``term``, in order."""
+    terms = sorted(
+        queries.terms_of_school(classroom.school_id, classroom.school_year_id),
+        key=lambda t: t.start,
+    )
+    return [t for t in terms if t.start <= term.start] or [term]
 
 
 def class_report_cards(
@@ -76,6 +96,21 @@ def class_report_cards(
     """Every report card of a class (or one student's): constant queries."""
     cl = queries.class_list(classroom, term)
     figures = attendance_figures(classroom, term)
+    terms = _terms_to_date(classroom, term)
+    all_terms = queries.terms_of_school(classroom.school_id, classroom.school_year_id)
+    last_term = max(all_terms, key=lambda t: t.start, default=term).pk == term.pk
+    # Earlier terms' figures and the year so far: two queries per term (a year has 2-3).
+    per_term = (
+        [(t, figures if t.pk == term.pk else attendance_figures(classroom, t)) for t in terms]
+        if figures is not None
+        else []
+    )
+    year_total = (
+        attendance_figures_between(classroom, terms[0].start, term.end)
+        if figures is not None and len(terms) > 1
+        else figures
+    )
+    zeros = [(label, 0) for label, _ in ATTENDANCE_LABELS]
     cards = []
     for enrolment, cells in cl.rows():
         if student_id is not None and enrolment.student_id != student_id:
@@ -105,6 +140,15 @@ def class_report_cards(
                 attendance=attendance,
                 remark=remark.text if remark else "",
                 finalised=cl.finalised,
+                attendance_terms=[
+                    (t.name, (f or {}).get(enrolment.student_id) or zeros) for t, f in per_term
+                ],
+                attendance_total=(
+                    (year_total or {}).get(enrolment.student_id) or zeros
+                    if figures is not None
+                    else None
+                ),
+                last_term=last_term,
             )
         )
     return cards

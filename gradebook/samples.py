@@ -23,7 +23,8 @@ SAMPLE_SUBJECTS = (
 
 
 def sample_card() -> ReportCard:
-    """A junior high 1年 student's term-1 card, as the layout preview shows it."""
+    """A junior high 1年 student's card of the last term (3学期: every term's 出欠 and the
+    修了証), as the layout preview shows it."""
     school_year = SchoolYear(year=2026)
     school = School(name="見本市立見本中学校", school_type="junior_high")
     classroom = Classroom(school=school, school_year=school_year, grade=1, name="1組")
@@ -38,28 +39,39 @@ def sample_card() -> ReportCard:
     term = Term(
         school=school,
         school_year=school_year,
-        number=1,
-        name="1学期",
-        start=dt.date(2026, 4, 6),
-        end=dt.date(2026, 7, 19),
+        number=3,
+        name="3学期",
+        start=dt.date(2027, 1, 8),
+        end=dt.date(2027, 3, 24),
     )
     levels = dict(zip(rules.VIEWPOINTS, ["A", "B", "A"], strict=True))
     lines = [SubjectLine(Subject(name=name), dict(levels), 4, 5) for name in SAMPLE_SUBJECTS]
+
+    def figures(days: int, absent: int, early: int) -> list[tuple[str, int]]:
+        return [
+            ("授業日数", days),
+            ("出席停止・忌引等の日数", 0),
+            ("出席しなければならない日数", days),
+            ("欠席日数", absent),
+            ("出席日数", days - absent),
+            ("遅刻", 0),
+            ("早退", early),
+        ]
+
     return ReportCard(
         school=school,
         classroom=classroom,
         term=term,
         enrolment=enrolment,
         subjects=lines,
-        attendance=[
-            ("授業日数", 70),
-            ("出席停止・忌引等の日数", 0),
-            ("出席しなければならない日数", 70),
-            ("欠席日数", 1),
-            ("出席日数", 69),
-            ("遅刻", 0),
-            ("早退", 1),
-        ],
+        attendance=figures(49, 1, 0),
         remark="見本の所見です。学習に粘り強く取り組みました。",
         finalised=False,
+        attendance_terms=[
+            ("1学期", figures(70, 1, 1)),
+            ("2学期", figures(78, 0, 0)),
+            ("3学期", figures(49, 1, 0)),
+        ],
+        attendance_total=figures(197, 2, 1),
+        last_term=True,
     )

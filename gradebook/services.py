@@ -601,8 +601,20 @@ def _store_snapshots(by: Actor, grids, reason: str, student_ids=None, *, after: 
 # --- finalising (確定) ----------------------------------------------------------------------
 
 
-def finalise(term: Term, classroom: Classroom | None = None, *, by: Actor) -> Finalisation:
-    """確定: store the snapshot of every evaluation of the school (or the class) for the term."""
+def finalise(
+    term: Term,
+    classroom: Classroom | None = None,
+    *,
+    by: Actor,
+    gaps_accepted: bool | None = None,
+) -> Finalisation:
+    """確定: store the snapshot of every evaluation of the school (or the class) for the term.
+
+    ``gaps_accepted``: the page's explicit choice. False refuses while a pupil lacks a 評定 or
+    a 所見 (the confirmation lists them, ``queries.finalisation_gaps``); True finalises anyway
+    and records how many gaps there were; None (callers that do not ask: the API, the demo)
+    finalises as before.
+    """
     by.require_finalise(term, "成績を確定できるのは学校管理者です。")
     if classroom is not None and classroom.school_id != term.school_id:
         raise ValidationError("学級と学期の学校が一致しません。")
@@ -620,6 +632,12 @@ def finalise(term: Term, classroom: Classroom | None = None, *, by: Actor) -> Fi
             ).select_related("school", "school_year")
         )
     )
+    gaps = queries.finalisation_gaps(term, classrooms) if gaps_accepted is not None else []
+    if gaps and not gaps_accepted:
+        raise ValidationError(
+            f"未入力が{len(gaps)}人分あります (評定のない教科・空欄の所見)。"
+            "このまま確定するには「未入力があるまま確定する」を選んでください。"
+        )
     with transaction.atomic():
         count = _store_snapshots(by, _grids_of(term, classrooms), "確定", after=False)
         if classroom is None:
@@ -638,6 +656,7 @@ def finalise(term: Term, classroom: Classroom | None = None, *, by: Actor) -> Fi
                 "classroom": classroom.label if classroom else "学校全体",
                 "evaluations": count,
                 "state": ["未確定", "確定"],
+                **({"gaps": len(gaps)} if gaps else {}),
             },
         )
     return fin

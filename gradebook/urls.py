@@ -37,6 +37,7 @@ urlpatterns = [
     path("report-layout/reset/", views_admin.report_layout_reset, name="report-layout-reset"),
     path(f"{term}finalise/", views_admin.finalise_page, name="finalise"),
     path(f"{term}finalise/run/", views_admin.finalise_run, name="finalise-run"),
+    path(f"{term}finalise/confirm/", views_admin.finalise_confirm, name="finalise-confirm"),
     path(
         f"{term}finalisations/<int:pk>/cancel/", views_admin.finalise_cancel, name="finalise-cancel"
     ),

@@ -246,7 +246,7 @@ def grid_import(request: HttpRequest, classroom_id: int, subject_id: int, term_i
             raw = upload.read()
             context.update(
                 {
-                    "plan": excel.plan_grid_import(raw, data),
+                    "plan": excel.plan_grid_import(raw, data, filename=upload.name),
                     "payload": base64.b64encode(raw).decode(),
                 }
             )

@@ -45,6 +45,50 @@ def finalise_page(request: HttpRequest, term_id: int) -> HttpResponse:
     )
 
 
+MAX_GAPS_SHOWN = 300  # a school-wide list is cut here (the count is always whole)
+
+
+def _finalise_target(actor, term, classroom_id: str | None) -> Classroom | None:
+    if not classroom_id:
+        return None
+    classroom = actor.classroom_or_404(classroom_id)
+    if (classroom.school_id, classroom.school_year_id) != (term.school_id, term.school_year_id):
+        raise Http404
+    return classroom
+
+
+@staff_required
+@require_GET
+def finalise_confirm(request: HttpRequest, term_id: int) -> HttpResponse:
+    """確定 asks first: names the class (or the school) and the term, lists what is missing."""
+    actor = request.actor
+    term = actor.term_or_404(term_id)
+    actor.require_finalise(term)
+    classroom = _finalise_target(actor, term, request.GET.get("classroom"))
+    classrooms = (
+        [classroom]
+        if classroom
+        else list(
+            Classroom.objects.filter(
+                school_id=term.school_id, school_year_id=term.school_year_id
+            ).select_related("school", "school_year")
+        )
+    )
+    gaps = queries.finalisation_gaps(term, classrooms)
+    return render(
+        request,
+        "gradebook/finalise_confirm.html",
+        {
+            "term": term,
+            "classroom": classroom,
+            "what": classroom.label if classroom else f"{term.school.name} 全学級",
+            "gaps": gaps[:MAX_GAPS_SHOWN],
+            "gap_count": len(gaps),
+            "cut": len(gaps) > MAX_GAPS_SHOWN,
+        },
+    )
+
+
 @staff_required
 @require_POST
 @recent_verification_required
@@ -53,15 +97,15 @@ def finalise_run(request: HttpRequest, term_id: int) -> HttpResponse:
     actor = request.actor
     term = actor.term_or_404(term_id)
     actor.require_finalise(term)
-    classroom = None
-    if request.POST.get("classroom"):
-        classroom = actor.classroom_or_404(request.POST["classroom"])
-        if (classroom.school_id, classroom.school_year_id) != (term.school_id, term.school_year_id):
-            raise Http404
+    classroom = _finalise_target(actor, term, request.POST.get("classroom"))
     try:
-        services.finalise(term, classroom, by=actor)
+        services.finalise(
+            term, classroom, by=actor, gaps_accepted=request.POST.get("accept_gaps") == "1"
+        )
     except ValidationError as exc:
         messages.error(request, " ".join(exc.messages))
+        confirm = reverse("gradebook:finalise-confirm", args=[term.pk])
+        return redirect(confirm + (f"?classroom={classroom.pk}" if classroom else ""))
     else:
         what = classroom.label if classroom else "学校全体"
         messages.success(request, f"{what}の{term.name}の成績を確定しました。")

@@ -254,6 +254,7 @@ class ParseResult:
 
 _OLE = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
 _ZIP = b"PK\x03\x04"
+_ODS_MIMETYPE = b"application/vnd.oasis.opendocument.spreadsheet"
 _ENCRYPTION_INFO = "EncryptionInfo".encode("utf-16-le")
 
 
@@ -320,6 +321,13 @@ def _open(
             "PDFファイルは取り込めません。Excel（.xlsx）またはCSVファイルを選んでください。"
         )
     if data.startswith(_ZIP):
+        if _ODS_MIMETYPE in data[:200]:
+            # OpenDocument (LibreOffice Calc's own format) starts with its mimetype entry.
+            raise SpreadsheetError(
+                f"{filename.rsplit('/', 1)[-1] or 'このファイル'}はOpenDocument形式（.ods）です。"
+                "LibreOffice Calcで「ファイル」→「名前を付けて保存」を選び、ファイルの種類を"
+                "「Excel 2007-365 (.xlsx)」にして保存し直してから取り込んでください。"
+            )
         return _open_xlsx(data, sheet, limits)
     if b"\x00" in data[:8192]:
         raise SpreadsheetError(

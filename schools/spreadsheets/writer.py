@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import io
+import math
 import re
+import unicodedata
 from collections.abc import Iterable, Sequence
 from copy import copy
 from dataclasses import dataclass
@@ -33,6 +35,32 @@ _SUB_FONT = Font(name=FONT_NAME, size=11)
 _HEAD_FILL = PatternFill("solid", fgColor="E8EEF4")
 _CENTER = Alignment(horizontal="center", vertical="center", wrap_text=True)
 _LEFT = Alignment(horizontal="left", vertical="center")
+_WRAP = Alignment(horizontal="left", vertical="top", wrap_text=True)
+# Row heights (points) for wrapped text: neither Excel nor LibreOffice fits a merged cell, and
+# a height written by Ai is what prints. A line of 11 pt text takes about 1.4 em in the CJK
+# fonts both use (游ゴシック, Noto Sans CJK); the margin keeps descenders off the border.
+LINE_HEIGHT = 1.45
+ROW_PADDING = 4.0
+
+
+def display_width(text: str) -> float:
+    """The text's width in column-width units (a full-width character counts about two)."""
+    return sum(2.0 if unicodedata.east_asian_width(ch) in ("W", "F") else 1.1 for ch in text)
+
+
+def line_count(value: Any, width: float) -> int:
+    """How many lines ``value`` takes when wrapped in a column ``width`` characters wide."""
+    if value is None or value == "":
+        return 1
+    usable = max(width - 1.0, 1.0)  # the cell's inner padding
+    return sum(max(1, math.ceil(display_width(part) / usable)) for part in str(value).split("\n"))
+
+
+def row_height(lines: int, size: float = 11) -> float:
+    """Points a row needs for ``lines`` lines of text of ``size`` points."""
+    return round(lines * size * LINE_HEIGHT + ROW_PADDING, 1)
+
+
 _SHEET_TITLE_BAD = re.compile(r"[\[\]:*?/\\]")
 
 
@@ -50,8 +78,10 @@ class ExportColumn:
     """A column of an export: header label, width (in characters) and kind of value.
 
     ``kind``: ``"text"`` (default), ``"int"``, ``"date"`` (written as a real date
-    cell shown as 2024/4/1), ``"center"`` (short text such as 男/女, wrapped) or
+    cell shown as 2024/4/1), ``"center"`` (short text such as 男/女, wrapped),
+    ``"wrap"`` (long text such as 所見, wrapped, top-aligned) or
     ``"hours"`` (a number shown with a fraction, 305 1/3: modules of a third of an hour).
+    Rows with wrapped cells get the height their longest cell needs (``row_height``).
     """
 
     label: str
@@ -96,6 +126,7 @@ class ExportSheet:
         row = 0
         if heading:
             row += 1
+            ws.row_dimensions[row].height = row_height(1, _TITLE_FONT.size)
             ws.append([self._cell(heading, font=_TITLE_FONT, alignment=_LEFT)])
             if merge:
                 ws.merged_cells.add(f"A{row}:{last}{row}")
@@ -107,6 +138,10 @@ class ExportSheet:
         if heading or subheadings:
             row += 1
             ws.append([])
+        # Header labels wrap (出席停止・忌引等の日数 in a narrow column): the row fits them.
+        ws.row_dimensions[self.header_row].height = row_height(
+            max((line_count(c.label, c.width) for c in self.columns), default=1)
+        )
         ws.append(
             [
                 self._cell(c.label, font=_HEAD_FONT, fill=_HEAD_FILL, alignment=_CENTER)
@@ -143,7 +178,7 @@ class ExportSheet:
             template = WriteOnlyCell(self.ws)
             template.font = _BODY_FONT
             template.border = _BORDER
-            template.alignment = _LEFT if kind == "text" else _CENTER
+            template.alignment = {"text": _LEFT, "wrap": _WRAP}.get(kind, _CENTER)
             if kind == "date":
                 template.number_format = "yyyy/m/d"
             elif kind == "hours":
@@ -152,14 +187,34 @@ class ExportSheet:
             style = self._styles[kind] = template._style
         return style
 
-    def append(self, values: Sequence[Any], *, height: float | None = None) -> None:
-        """One bordered row; ``height`` (points) for cells of several lines (printing)."""
+    def append(
+        self,
+        values: Sequence[Any],
+        *,
+        height: float | None = None,
+        merge_to_end: bool = False,
+    ) -> None:
+        """One bordered row; ``height`` (points) overrides the fitted height of wrapped cells.
+
+        ``merge_to_end``: the row's last value spans to the last column (a 所見 under a table).
+        """
+        if height is None:
+            height = self.fitted_height(values, merge_to_end=merge_to_end)
+        row_number = self.header_row + self.row_count + 1
         if height is not None:
             # openpyxl writes a row's dimensions with the row: set them before appending.
-            self.ws.row_dimensions[self.header_row + self.row_count + 1].height = height
+            self.ws.row_dimensions[row_number].height = height
+        if merge_to_end and 0 < len(values) < len(self.columns):
+            first = get_column_letter(len(values))
+            last = get_column_letter(len(self.columns))
+            self.ws.merged_cells.add(f"{first}{row_number}:{last}{row_number}")
         cells = []
-        for column, value in zip(self.columns, values, strict=False):
-            kind = column.kind if column.kind in ("int", "center", "date", "hours") else "text"
+        for index, (column, value) in enumerate(zip(self.columns, values, strict=False)):
+            kind = (
+                column.kind if column.kind in ("int", "center", "date", "hours", "wrap") else "text"
+            )
+            if merge_to_end and index == len(values) - 1 and len(values) < len(self.columns):
+                kind = "wrap"
             cell = WriteOnlyCell(self.ws, value=value)
             cell._style = copy(self._body_style(kind))
             if is_formula_like(value):
@@ -168,6 +223,50 @@ class ExportSheet:
             cells.append(cell)
         self.ws.append(cells)
         self.row_count += 1
+
+    def fitted_height(self, values: Sequence[Any], *, merge_to_end: bool = False) -> float | None:
+        """The height a row of wrapped cells needs, or None when one line fits (the default)."""
+        lines = 1
+        for index, (column, value) in enumerate(zip(self.columns, values, strict=False)):
+            width = column.width
+            wrapped = column.kind in ("center", "wrap")
+            if merge_to_end and index == len(values) - 1 and len(values) < len(self.columns):
+                width = sum(c.width for c in self.columns[index:])
+                wrapped = True
+            if wrapped:
+                lines = max(lines, line_count(value, width))
+        return row_height(lines) if lines > 1 else None
+
+    def append_seals(
+        self, labels: Sequence[str], *, first_column: int, span: int = 2, height: float = 42
+    ) -> None:
+        """Seal boxes (担任印, 校長印 …) below the table: a label row and a tall empty box,
+        each ``span`` columns wide, from column ``first_column`` (1-based)."""
+        self.ws.append([])
+        self.row_count += 1
+        for kind in ("label", "box"):
+            row_number = self.header_row + self.row_count + 1
+            if kind == "box":
+                self.ws.row_dimensions[row_number].height = height
+            cells: list[Any] = [None] * (first_column - 1)
+            for index, label in enumerate(labels):
+                start = first_column + index * span
+                for offset in range(span):
+                    text = label if kind == "label" and offset == 0 else None
+                    cells.append(
+                        self._cell(
+                            text,
+                            font=_HEAD_FONT if kind == "label" else None,
+                            alignment=_CENTER,
+                        )
+                    )
+                    cells[-1].border = _BORDER
+                self.ws.merged_cells.add(
+                    f"{get_column_letter(start)}{row_number}:"
+                    f"{get_column_letter(start + span - 1)}{row_number}"
+                )
+            self.ws.append(cells)
+            self.row_count += 1
 
     def extend(self, rows: Iterable[Sequence[Any]]) -> None:
         for values in rows:

@@ -50,7 +50,7 @@ def test_the_session_cookie_ends_with_the_browser(muni, client_for, teacher):
 def _finalise(client, s):
     run = reverse("gradebook:finalise-run", args=[s.term.pk])
     page = "http://fujiyoshida.localhost" + reverse("gradebook:finalise", args=[s.term.pk])
-    return client.post(run, {}, HTTP_REFERER=page)
+    return client.post(run, {"accept_gaps": "1"}, HTTP_REFERER=page)
 
 
 def test_finalising_asks_for_the_password_again_after_a_while(muni, client_for):

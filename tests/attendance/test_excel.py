@@ -149,3 +149,39 @@ def test_municipality_export_for_the_board_only(muni, client_for, klass, boe_adm
     mine = [r for r in rows[header + 1 :] if r[5] == ens[0].student.name]
     assert mine and mine[0][rows[header].index("欠席日数")] == 1
     assert client_for(muni, user).get("/attendance/overview/figures.xlsx").status_code == 403
+
+
+def test_a_june_file_on_the_october_page_is_refused(muni, client_for, klass):
+    """A CSV carries no sheet name: its days and weekdays must match the month applied to."""
+    classroom, ens, user = klass
+    client = client_for(muni, user)
+    june = "番号,氏名," + ",".join(
+        f"{d}({'月火水木金土日'[D(2026, 6, d).weekday()]})" for d in range(1, 31)
+    )
+    rows = [june, "1,,病", "2,,"]
+    data = io.BytesIO("\n".join(rows).encode("utf-8-sig"))
+    data.name = "出席簿6月.csv"
+    response = client.post(
+        f"/attendance/class/{classroom.pk}/import/", {"file": data, "y": "2026", "m": "10"}
+    )
+    html = response.content.decode()
+    assert "2026年10月の出席簿ではありません" in html
+    assert re.search(r"2026年6月[^<]*の出席簿のようです", html)
+    assert "この内容で登録する" not in html
+    assert not Mark.objects.exists()
+
+
+def test_a_shift_jis_question_mark_in_a_name_is_explained(muni, client_for, klass):
+    classroom, ens, user = klass
+    client = client_for(muni, user)
+    june = "番号,氏名," + ",".join(
+        f"{d}({'月火水木金土日'[D(2026, 6, d).weekday()]})" for d in range(1, 31)
+    )
+    data = io.BytesIO("\n".join([june, "1,?田 花子,病"]).encode("cp932"))
+    data.name = "出席簿.csv"
+    response = client.post(
+        f"/attendance/class/{classroom.pk}/import/", {"file": data, "y": "2026", "m": "6"}
+    )
+    html = response.content.decode()
+    assert "Shift_JISのCSVでは" in html and "この内容で登録する" not in html
+    assert not Mark.objects.exists()

@@ -170,15 +170,21 @@ def test_register_page_and_export(muni, client_for, klass, boe_admin):
     rows = list(ws.iter_rows(values_only=True))
     header_index = next(i for i, r in enumerate(rows) if r[0] == "番号")
     header = rows[header_index]
-    assert header[2] == "1(月)" and header[-8] == "授業日数"
+    # the month's figures start at 授業日数 (the 累計 columns follow them: issue 9)
+    school_days = header.index("授業日数")
+    assert header[2] == "1(月)" and header[school_days + 8] == "累計 授業日数"
     first = rows[header_index + 1]
     assert first[1] == ens[0].student.name and first[2] == "病" and first[7] == "／"
-    figures = dict(zip(header[-8:], first[-8:], strict=True))
+    figures = dict(
+        zip(
+            header[school_days : school_days + 8], first[school_days : school_days + 8], strict=True
+        )
+    )
     assert figures["授業日数"] == 22 and figures["欠席日数"] == 1 and figures["出席日数"] == 21
     left = rows[header_index + 5]
-    assert left[-8] == 8  # 1st to 10th, the leaving day counts
+    assert left[school_days] == 8  # 1st to 10th, the leaving day counts
     total = rows[header_index + 6]
-    assert total[1] == "合計" and total[-8] == 22 * 4 + 8
+    assert total[1] == "合計" and total[school_days] == 22 * 4 + 8
     year = client.get(f"/attendance/class/{classroom.pk}/year/export.xlsx")
     assert len(openpyxl.load_workbook(io.BytesIO(year.content)).sheetnames) == 12
 

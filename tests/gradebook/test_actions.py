@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from django.urls import reverse
 
+from gradebook import queries
 from gradebook.models import Finalisation, ReportCardLayout
 from schools.models import AuditEvent
 
@@ -29,9 +30,11 @@ def test_finalise_then_withdraw_each_at_its_url(setup, client_for, muni):
     admin = client_for(muni, setup.admin.user)
     page = reverse("gradebook:finalise", args=[setup.term.pk])
     run = reverse("gradebook:finalise-run", args=[setup.term.pk])
-    assert f'action="{run}"' in admin.get(page).content.decode()
+    confirm = reverse("gradebook:finalise-confirm", args=[setup.term.pk])
+    assert f'href="{confirm}"' in admin.get(page).content.decode()  # 確定 asks first
+    assert f'action="{run}"' in admin.get(confirm).content.decode()
     assert admin.post(page).status_code == 405  # the page only shows
-    assert admin.post(run).status_code == 302
+    assert admin.post(run, {"accept_gaps": "1"}).status_code == 302
     fin = Finalisation.objects.get(term=setup.term, classroom__isnull=True)
     cancel = reverse("gradebook:finalise-cancel", args=[setup.term.pk, fin.pk])
     assert f'action="{cancel}"' in admin.get(page).content.decode()
@@ -96,3 +99,30 @@ def test_the_board_index_links_only_to_pages_that_open(setup, client_for, muni, 
     assert client.get(settings).status_code == 403
     board = client_for(muni, boe_admin).get(reverse("gradebook:index")).content.decode()
     assert finalise in board and settings in board
+
+
+def test_finalise_asks_first_and_lists_what_is_missing(setup, client_for, muni):
+    """確定 names the class and term, lists pupils without a 評定 or 所見, and needs the box."""
+    admin = client_for(muni, setup.admin.user)
+    confirm = reverse("gradebook:finalise-confirm", args=[setup.term.pk])
+    run = reverse("gradebook:finalise-run", args=[setup.term.pk])
+    page = admin.get(confirm, {"classroom": setup.classroom.pk}).content.decode()
+    assert f"{setup.classroom.label} の {setup.term.name} を確定します" in page
+    first = setup.enrolments[0]
+    pupil = f"{setup.classroom.label} {first.roll_number}番 {first.student.name}"
+    assert pupil in page and "所見が空欄" in page
+    assert 'name="accept_gaps"' in page and "required" in page
+    # without the explicit choice nothing is finalised; back to the confirmation
+    response = admin.post(run, {"classroom": setup.classroom.pk})
+    assert response.status_code == 302 and "finalise/confirm/" in response["Location"]
+    assert not Finalisation.objects.exists()
+    refused = admin.get(response["Location"]).content.decode()
+    assert "このまま確定するには" in refused
+    # with it, finalised, and the audit says how many gaps there were
+    assert admin.post(run, {"classroom": setup.classroom.pk, "accept_gaps": "1"}).status_code == 302
+    assert Finalisation.objects.filter(classroom=setup.classroom).exists()
+    event = AuditEvent.objects.filter(action="gradebook.finalisation.finalise").latest("pk")
+    assert event.changes["gaps"] == len(setup.enrolments)
+    # the list names pupils as a teacher does, never by an id
+    gaps = queries.finalisation_gaps(setup.term, [setup.classroom])
+    assert [g.pupil for g in gaps][0] == pupil and "ID" not in page

@@ -16,6 +16,7 @@ PUBLIC_SCHOOLS = {
     "calendar",
     "signals",
     "national",
+    "wareki",  # 和暦 dates (the 修了証), a pure helper like national
 }
 DOMAIN_APPS = {"attendance", "timetable"}
 # the attendance figures of the 通知表 are being moved onto schools.calendar (another change)

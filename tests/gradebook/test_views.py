@@ -136,7 +136,9 @@ def test_forbidden_paths(setup, builder, client_for, muni, other_muni):
 
 def test_finalised_grid_refuses_teacher_and_accepts_admin_with_reason(setup, client_for, muni):
     admin = client_for(muni, setup.admin.user)
-    response = admin.post(reverse("gradebook:finalise-run", args=[setup.term.pk]))
+    response = admin.post(
+        reverse("gradebook:finalise-run", args=[setup.term.pk]), {"accept_gaps": "1"}
+    )
     assert response.status_code == 302
     body = {
         "cells": [
@@ -333,7 +335,8 @@ def test_finalise_per_class_page(setup, client_for, muni):
     url = reverse("gradebook:finalise", args=[setup.term.pk])
     assert admin.get(url).status_code == 200
     run_url = reverse("gradebook:finalise-run", args=[setup.term.pk])
-    assert admin.post(run_url, {"classroom": setup.classroom.pk}).status_code == 302
+    body = {"classroom": setup.classroom.pk, "accept_gaps": "1"}
+    assert admin.post(run_url, body).status_code == 302
     assert "確定済み" in admin.get(url).content.decode()
     assert client_for(muni, setup.teacher.user).get(url).status_code == 403
 
