@@ -17,6 +17,7 @@ PUBLIC_SCHOOLS = {
     "signals",
     "national",
     "wareki",  # 和暦 dates (the 修了証), a pure helper like national
+    "leaving",  # the archive's table declarations (portability.py), issue 13
 }
 DOMAIN_APPS = {"attendance", "timetable"}
 # the attendance figures of the 通知表 are being moved onto schools.calendar (another change)
