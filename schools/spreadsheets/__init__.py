@@ -76,9 +76,11 @@ from schools.spreadsheets.dates import DateInvalid, parse_date
 from schools.spreadsheets.parsers import CellInvalid
 from schools.spreadsheets.reader import (
     DEFAULT_LIMITS,
+    FORMULA_WITHOUT_VALUE,
     CellError,
     Column,
     ColumnRef,
+    FormulaWithoutValue,
     Limits,
     ParseResult,
     Row,
@@ -98,6 +100,7 @@ from schools.spreadsheets.writer import (
 __all__ = [
     "DEFAULT_LIMITS",
     "FORMULA_TRIGGERS",
+    "FORMULA_WITHOUT_VALUE",
     "XLSX_CONTENT_TYPE",
     "CellError",
     "CellInvalid",
@@ -107,6 +110,7 @@ __all__ = [
     "ExportColumn",
     "ExportSheet",
     "ExportWorkbook",
+    "FormulaWithoutValue",
     "Limits",
     "ParseResult",
     "Row",

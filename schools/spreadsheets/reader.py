@@ -5,6 +5,8 @@ from __future__ import annotations
 import csv
 import datetime as dt
 import io
+import itertools
+import re
 import zipfile
 import zlib
 from collections.abc import Callable, Iterable, Iterator, Sequence
@@ -87,6 +89,24 @@ class Limits:
 
 
 DEFAULT_LIMITS = Limits()
+
+
+# --- formula cells -------------------------------------------------------------------
+
+FORMULA_WITHOUT_VALUE = (
+    "計算式のセルに保存された値がありません。Excelで開いて保存してから取り込んでください。"
+)
+
+
+@dataclass(frozen=True)
+class FormulaWithoutValue:
+    """A formula cell whose workbook holds no saved result (written by a program, never
+    opened in a spreadsheet). The reader reports it; it is never taken for an empty cell."""
+
+    formula: str
+
+    def __str__(self) -> str:
+        return ""
 
 
 # --- results ---------------------------------------------------------------------------
@@ -374,11 +394,21 @@ def _open_xlsx(
         if worksheet is None:
             raise SpreadsheetError("ブックにワークシートがありません。")
 
+    # A formula without a saved value reads as None with data_only: a second stream of the
+    # same sheet, with the formulas, tells it from an empty cell (only when the sheet has any).
+    formulas = _formula_sheet(data, worksheet.title) if _has_formulas(data) else None
+
     def rows() -> Iterator[tuple[int, Sequence[Any]]]:
         try:
-            yield from enumerate(
-                worksheet.iter_rows(max_col=limits.max_columns, values_only=True), start=1
-            )
+            values = worksheet.iter_rows(max_col=limits.max_columns, values_only=True)
+            if formulas is None:
+                yield from enumerate(values, start=1)
+                return
+            written = formulas.iter_rows(max_col=limits.max_columns, values_only=True)
+            for number, (saved, formula) in enumerate(
+                itertools.zip_longest(values, written, fillvalue=()), start=1
+            ):
+                yield number, _with_formulas(saved, formula)
         except SpreadsheetError:
             raise
         except Exception as exc:  # a damaged sheet is found only while streaming it
@@ -390,9 +420,55 @@ def _open_xlsx(
             ) from exc
         finally:
             workbook.close()
+            if formulas is not None:
+                formulas.parent.close()
 
     others = [ws.title for ws in workbook.worksheets if ws.title != worksheet.title]
     return worksheet.title, rows(), others
+
+
+_FORMULA_TAG = re.compile(rb"<(?:[A-Za-z_][\w.-]*:)?f[\s>/]")
+
+
+def _has_formulas(data: bytes) -> bool:
+    """Does any worksheet of the (already bounds-checked) .xlsx hold a formula element?"""
+    try:
+        with zipfile.ZipFile(io.BytesIO(data)) as archive:
+            for name in archive.namelist():
+                if not (name.startswith("xl/worksheets/") and name.endswith(".xml")):
+                    continue
+                tail = b""
+                with archive.open(name) as member:
+                    while chunk := member.read(1 << 20):
+                        if _FORMULA_TAG.search(tail + chunk):
+                            return True
+                        tail = chunk[-32:]
+    except (zipfile.BadZipFile, zlib.error, OSError, ValueError, EOFError, RuntimeError):
+        return False
+    return False
+
+
+def _formula_sheet(data: bytes, title: str) -> Any:
+    try:
+        book = load_workbook(io.BytesIO(data), read_only=True, data_only=False)
+        return book[title]
+    except Exception:  # the first load succeeded; without formulas the import still reads values
+        return None
+
+
+def _with_formulas(saved: Sequence[Any], formula: Sequence[Any]) -> Sequence[Any]:
+    """The saved values, with ``FormulaWithoutValue`` where a formula has no saved value."""
+    if not any(v is not None for v in formula):
+        return saved
+    out = list(saved)
+    for i, written in enumerate(formula):
+        if written is None or (i < len(out) and out[i] is not None):
+            continue
+        if i >= len(out):
+            out.extend([None] * (i + 1 - len(out)))
+        # Same cell, no saved value but something written: a formula (a constant would show).
+        out[i] = FormulaWithoutValue(str(written) if isinstance(written, str) else "=")
+    return tuple(out)
 
 
 def _open_csv(data: bytes, filename: str) -> tuple[str, Iterator[tuple[int, Sequence[Any]]]]:
@@ -478,6 +554,12 @@ def _parse(
         bad = False
         for index, column in present:
             value = values[index] if index < len(values) else None
+            if isinstance(value, FormulaWithoutValue):
+                result.errors.append(result.error_at(number, column.field, FORMULA_WITHOUT_VALUE))
+                result.failed.add((number, column.field))
+                parsed[column.field] = None
+                bad = True
+                continue
             if _blank(value):
                 if column.required:
                     result.errors.append(
@@ -496,10 +578,15 @@ def _parse(
                 bad = True
         row = Row(number, parsed)
         if keep_other_columns:
-            row.extra = {
-                ref.header: (None if i >= len(values) or _blank(values[i]) else values[i])
-                for i, ref in others
-            }
+            row.extra = {}
+            for i, ref in others:
+                value = None if i >= len(values) or _blank(values[i]) else values[i]
+                if isinstance(value, FormulaWithoutValue):
+                    result.reject_at(number, ref, FORMULA_WITHOUT_VALUE)
+                    result.failed.add((number, ref.header))
+                    value = None
+                    bad = True
+                row.extra[ref.header] = value
         result.rows.append(row)
         if bad:
             result.rejected.add(number)
