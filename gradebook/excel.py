@@ -8,7 +8,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from django.http import HttpResponse
 
@@ -191,7 +191,13 @@ def plan_grid_import(data: bytes, grid: queries.Grid, *, filename: str = "") -> 
                     current.version if current else 0,
                 )
             )
-    plan.errors = result.errors
+    # Messages name a column by its test's title: the 「#id」 of the header is for matching only.
+    titles = {
+        ref.letter: a.title for a in present if (ref := result.columns.get(f"a{a.pk}")) is not None
+    }
+    plan.errors = [
+        replace(e, header=titles[e.column]) if e.column in titles else e for e in result.errors
+    ]
     return plan
 
 
