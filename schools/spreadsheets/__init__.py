@@ -52,9 +52,8 @@ What ``read_table`` does (so each app does not):
    H29.5.3 (see ``schools.spreadsheets.dates``) and refuses impossible dates.
 4. **Reads a formula cell by its saved value** (data-only). A formula without a
    saved value (a workbook written by a program, never opened in a spreadsheet)
-   reads as None with data-only: when the workbook has any formula, a second
-   stream of the sheet with the formulas tells it from an empty cell, and the
-   cell is reported (``FORMULA_WITHOUT_VALUE``, with row and column; in
+   reads as None with data-only: the sheet's XML tells it from an empty cell
+   (``reader.formulas_without_value``; no second parse), and the cell is reported (``FORMULA_WITHOUT_VALUE``, with row and column; in
    ``Row.extra`` it is None and already rejected), never as 「入力してください」.
 
 Wide grids (one column per day or per assessment): ``read_table(...,

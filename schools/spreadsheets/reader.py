@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import csv
 import datetime as dt
+import html
 import io
-import itertools
 import re
 import zipfile
 import zlib
@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from typing import IO, Any
 
 from openpyxl import load_workbook
-from openpyxl.utils import get_column_letter
+from openpyxl.utils import column_index_from_string, get_column_letter
 
 from schools.spreadsheets import bounds
 from schools.spreadsheets.bounds import WorkbookCosts
@@ -394,21 +394,18 @@ def _open_xlsx(
         if worksheet is None:
             raise SpreadsheetError("ブックにワークシートがありません。")
 
-    # A formula without a saved value reads as None with data_only: a second stream of the
-    # same sheet, with the formulas, tells it from an empty cell (only when the sheet has any).
-    formulas = _formula_sheet(data, worksheet.title) if _has_formulas(data) else None
+    # A formula without a saved value reads as None with data_only: the sheet's XML says
+    # which cells those are, so they are reported, never taken for empty cells.
+    missing = formulas_without_value(data, worksheet.title)
+    rows_with_missing = {r for r, _ in missing}
 
     def rows() -> Iterator[tuple[int, Sequence[Any]]]:
         try:
             values = worksheet.iter_rows(max_col=limits.max_columns, values_only=True)
-            if formulas is None:
-                yield from enumerate(values, start=1)
-                return
-            written = formulas.iter_rows(max_col=limits.max_columns, values_only=True)
-            for number, (saved, formula) in enumerate(
-                itertools.zip_longest(values, written, fillvalue=()), start=1
-            ):
-                yield number, _with_formulas(saved, formula)
+            for number, row in enumerate(values, start=1):
+                if number in rows_with_missing:
+                    row = _with_formulas(number, row, missing, limits.max_columns)
+                yield number, row
         except SpreadsheetError:
             raise
         except Exception as exc:  # a damaged sheet is found only while streaming it
@@ -420,54 +417,86 @@ def _open_xlsx(
             ) from exc
         finally:
             workbook.close()
-            if formulas is not None:
-                formulas.parent.close()
 
     others = [ws.title for ws in workbook.worksheets if ws.title != worksheet.title]
     return worksheet.title, rows(), others
 
 
-_FORMULA_TAG = re.compile(rb"<(?:[A-Za-z_][\w.-]*:)?f[\s>/]")
+# The sheet XML, read with patterns (the members are bounded by bounds.check): a formula cell
+# (an <f> element) whose <v> is empty or absent and whose type says no string/bool/error result.
+_P = rb"(?:[A-Za-z_][\w.-]*:)?"
+_CELL = re.compile(rb"<" + _P + rb"c\b([^>]*?)(?:/>|>(.*?)</" + _P + rb"c>)", re.S)
+_HAS_F = re.compile(rb"<" + _P + rb"f\b")
+_VALUE = re.compile(rb"<" + _P + rb"v>(.*?)</" + _P + rb"v>", re.S)
+_REF = re.compile(rb'\br="([A-Z]{1,3})(\d+)"')
+_TYPE = re.compile(rb'\bt="(\w+)"')
+_SHEET = re.compile(rb"<" + _P + rb"sheet\b[^>]*>")
+_REL = re.compile(rb"<" + _P + rb"Relationship\b[^>]*>")
 
 
-def _has_formulas(data: bytes) -> bool:
-    """Does any worksheet of the (already bounds-checked) .xlsx hold a formula element?"""
+def _attribute(tag: bytes, name: bytes) -> str | None:
+    found = re.search(rb"(?:^|\s)" + name + rb'="([^"]*)"', tag)
+    return html.unescape(found.group(1).decode("utf-8", "replace")) if found else None
+
+
+def _sheet_member(archive: zipfile.ZipFile, title: str) -> str | None:
+    """The zip member of the worksheet called ``title`` (workbook.xml → its relationship)."""
+    rid = next(
+        (
+            _attribute(tag, rb"r:id") or _attribute(tag, rb"[\w]+:id")
+            for tag in _SHEET.findall(archive.read("xl/workbook.xml"))
+            if _attribute(tag, b"name") == title
+        ),
+        None,
+    )
+    if rid is None:
+        return None
+    for tag in _REL.findall(archive.read("xl/_rels/workbook.xml.rels")):
+        if _attribute(tag, b"Id") == rid:
+            target = _attribute(tag, b"Target") or ""
+            return target.lstrip("/") if target.startswith("/") else f"xl/{target}"
+    return None
+
+
+def formulas_without_value(data: bytes, title: str) -> set[tuple[int, int]]:
+    """(row, 0-based column) of every formula cell of sheet ``title`` with no saved value."""
     try:
         with zipfile.ZipFile(io.BytesIO(data)) as archive:
-            for name in archive.namelist():
-                if not (name.startswith("xl/worksheets/") and name.endswith(".xml")):
-                    continue
-                tail = b""
-                with archive.open(name) as member:
-                    while chunk := member.read(1 << 20):
-                        if _FORMULA_TAG.search(tail + chunk):
-                            return True
-                        tail = chunk[-32:]
-    except (zipfile.BadZipFile, zlib.error, OSError, ValueError, EOFError, RuntimeError):
-        return False
-    return False
-
-
-def _formula_sheet(data: bytes, title: str) -> Any:
-    try:
-        book = load_workbook(io.BytesIO(data), read_only=True, data_only=False)
-        return book[title]
-    except Exception:  # the first load succeeded; without formulas the import still reads values
-        return None
-
-
-def _with_formulas(saved: Sequence[Any], formula: Sequence[Any]) -> Sequence[Any]:
-    """The saved values, with ``FormulaWithoutValue`` where a formula has no saved value."""
-    if not any(v is not None for v in formula):
-        return saved
-    out = list(saved)
-    for i, written in enumerate(formula):
-        if written is None or (i < len(out) and out[i] is not None):
+            member = _sheet_member(archive, title)
+            if member is None or member not in archive.namelist():
+                return set()
+            xml = archive.read(member)
+    except (KeyError, zipfile.BadZipFile, zlib.error, OSError, ValueError, RuntimeError):
+        return set()
+    if not _HAS_F.search(xml):
+        return set()
+    missing: set[tuple[int, int]] = set()
+    for attributes, body in _CELL.findall(xml):
+        if not body or not _HAS_F.search(body):
             continue
-        if i >= len(out):
-            out.extend([None] * (i + 1 - len(out)))
-        # Same cell, no saved value but something written: a formula (a constant would show).
-        out[i] = FormulaWithoutValue(str(written) if isinstance(written, str) else "=")
+        kind = _TYPE.search(attributes)
+        if kind and kind.group(1) in (b"str", b"s", b"b", b"e", b"inlineStr"):
+            continue  # a saved text (possibly empty), boolean or error result
+        value = _VALUE.search(body)
+        if value and value.group(1).strip():
+            continue
+        ref = _REF.search(attributes)
+        if ref:
+            missing.add((int(ref.group(2)), column_index_from_string(ref.group(1).decode()) - 1))
+    return missing
+
+
+def _with_formulas(
+    number: int, values: Sequence[Any], missing: set[tuple[int, int]], width: int
+) -> Sequence[Any]:
+    """The row's values with ``FormulaWithoutValue`` in each formula cell without a saved one."""
+    columns = [c for r, c in missing if r == number and c < width]
+    if not columns:
+        return values
+    out = list(values) + [None] * max(0, max(columns) + 1 - len(values))
+    for c in columns:
+        if out[c] is None:
+            out[c] = FormulaWithoutValue("=")
     return tuple(out)
 
 

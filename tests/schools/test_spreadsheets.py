@@ -425,3 +425,13 @@ def test_a_formula_without_a_saved_value_is_named_not_taken_for_empty():
     ]
     assert "入力してください" not in "".join(messages)
     assert result.rows[0].extra["日付"] is None and result.rejected == {2}
+
+
+def test_a_formula_whose_saved_result_is_empty_text_is_an_empty_cell():
+    from tests.xlsx_formulas import with_cached
+
+    # =IF(...,"") as Excel saves it: t="str" with an empty <v>: a blank cell, not a missing value.
+    data = xlsx(["番号", "氏名", "ふりがな"], [1, "山田 花子", '=IF(A2>5,"x","")'])
+    result = read_table(with_cached(data, {"C2": ""}), COLUMNS)
+    assert result.ok, [str(e) for e in result.errors]
+    assert result.rows[0]["kana"] is None
