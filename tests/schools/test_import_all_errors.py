@@ -89,3 +89,30 @@ def test_staff_every_error_of_the_file_in_one_preview(admin, year, school, class
         commit_staff_import(year, data, by=admin, filename="教職員.xlsx")
     assert [str(e) for e in refused.value.errors] == messages
     assert not get_user_model().objects.filter(username="yamasaki").exists()
+
+
+def test_the_api_preview_returns_the_same_errors(
+    muni, client_for, principal, school, year, classroom
+):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    rows = [
+        [9, "1組", 2, "佐藤 一郎", "さとう いちろう", "男", "2019/13/45", "S0002"],
+        [1, "1組", 5, "=B2&B2", "いとう しろう", "男", "2019/8/1", "S0005"],
+    ]
+    data = xlsx(rows)
+    plan = plan_roster_import(school, year, data, filename="名簿.xlsx")
+    file = SimpleUploadedFile("名簿.xlsx", data)
+    body = (
+        client_for(muni, principal)
+        .post("/api/v1/roster/imports/", {"school": school.pk, "year": 2026, "file": file})
+        .json()
+    )
+    assert not body["ok"] and body["token"] == ""
+    assert [(e["row"], e["column"], e["message"]) for e in body["errors"]] == [
+        (e.row, e.column, e.message) for e in plan.errors
+    ]
+    assert (3, "D", FORMULA_WITHOUT_VALUE) in [
+        (e["row"], e["column"], e["message"]) for e in body["errors"]
+    ]
+    assert not Student.objects.exists()
