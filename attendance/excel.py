@@ -359,24 +359,24 @@ def _plan_month(plan, classroom, data, sheet, start, end, code_list, filename) -
         roll = row.get("roll_number")
         if roll is None:
             continue
+        # A refused roll number or name still lets every day cell be checked: one preview
+        # says everything (the row's marks are not planned).
         enrolment = enrolments.get(roll)
         if enrolment is None:
             result.reject(
                 row, "roll_number", f"{classroom.label}に番号{roll}の児童生徒はいません（この月）。"
             )
-            continue
-        if roll in seen:
+        elif roll in seen:
             result.reject(row, "roll_number", f"番号{roll}の行が2つあります。")
-            continue
-        seen.add(roll)
-        name = (row.get("name") or "").replace("\u3000", " ").strip()
-        if name and name.replace(" ", "") != enrolment.student.name.replace("\u3000", " ").replace(
-            " ", ""
-        ):
-            result.reject(
-                row, "name", f"番号{roll}は「{enrolment.student.name}」です。氏名が違います。"
-            )
-            continue
+            enrolment = None
+        else:
+            seen.add(roll)
+            name = (row.get("name") or "").replace("\u3000", " ").strip()
+            stored_name = enrolment.student.name.replace("\u3000", " ").replace(" ", "")
+            if name and name.replace(" ", "") != stored_name:
+                result.reject(
+                    row, "name", f"番号{roll}は「{enrolment.student.name}」です。氏名が違います。"
+                )
         for d in days:
             if f"d{d.day}" not in result.columns:
                 continue
@@ -384,7 +384,8 @@ def _plan_month(plan, classroom, data, sheet, start, end, code_list, filename) -
             if value == "-":
                 continue
             new = value or ""
-            counted = reg_calendar.is_school_day(d) and enrolment.is_enrolled_on(d)
+            enrolled = enrolment is None or enrolment.is_enrolled_on(d)
+            counted = reg_calendar.is_school_day(d) and enrolled
             if not counted or reg_calendar.is_closed(d):
                 if new:
                     why = (
@@ -397,6 +398,8 @@ def _plan_month(plan, classroom, data, sheet, start, end, code_list, filename) -
                     result.reject(
                         row, f"d{d.day}", f"{d.month}月{d.day}日は{why}ため入力できません。"
                     )
+                continue
+            if enrolment is None or row.number in result.rejected:
                 continue
             old_mark = stored.get(enrolment.pk, {}).get(d)
             old = old_mark.code if old_mark else ""

@@ -53,6 +53,22 @@ class SaveResult:
     conflicts: list[int]  # enrolments that someone else changed since the page was loaded
 
 
+def _pupil_names(enrolment_ids: list[int], known: list[Enrolment]) -> dict[int, str]:
+    """「3年1組 5番 山田花子」 by enrolment id: messages name the pupil, never an internal id."""
+    by_id = {e.pk: e for e in known}
+    missing = [eid for eid in enrolment_ids if eid not in by_id]
+    if missing:  # only on the error path: one query
+        by_id.update(
+            (e.pk, e)
+            for e in Enrolment.objects.filter(pk__in=missing).select_related("classroom", "student")
+        )
+    return {
+        eid: f"{e.classroom.label} {e.roll_number}番 {e.student.name}"
+        for eid, e in by_id.items()
+        if eid in enrolment_ids
+    }
+
+
 def save_day_marks(
     classroom: Classroom,
     day: dt.date,
@@ -90,9 +106,14 @@ def save_day_marks(
         )
     enrolled = {e.pk: e for e in enrolments if e.is_enrolled_on(day)}
     errors = []
+    strangers = [eid for eid in marks if eid not in enrolled]
+    names = _pupil_names(strangers, enrolments) if strangers else {}
     for enrolment_id, mark in marks.items():
         if enrolment_id not in enrolled:
-            errors.append(f"在籍していない児童生徒の出欠は入力できません (在籍ID {enrolment_id})。")
+            errors.append(
+                f"{names.get(enrolment_id, 'この学級にいない児童生徒')}は"
+                f"{day:%-m月%-d日}に在籍していないため、出欠を入力できません。"
+            )
         elif mark.code and mark.code not in valid_codes:
             errors.append(f"出欠記号「{mark.code}」は使えません。")
         elif len(mark.note) > NOTE_MAX:

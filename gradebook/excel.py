@@ -8,7 +8,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from django.http import HttpResponse
 
@@ -143,30 +143,36 @@ def plan_grid_import(data: bytes, grid: queries.Grid, *, filename: str = "") -> 
         roll = row.values.get("roll_number")
         if roll is None:
             continue
+        # A refused roll number or name still lets every score cell be checked: one preview
+        # says everything (the row's scores are not planned).
         student_row = by_roll.get(roll)
         if student_row is None:
             result.reject(row, "roll_number", f"出席番号 {roll} の児童生徒はこの学級にいません。")
-            continue
-        if roll in seen:
+        elif roll in seen:
             result.reject(
                 row, "roll_number", f"出席番号 {roll} が {seen[roll]} 行目と重複しています。"
             )
-            continue
-        seen[roll] = row.number
-        name = row.values.get("name")
-        if name and _name_key(name) != _name_key(student_row.student.name):
-            result.reject(
-                row,
-                "name",
-                f"出席番号 {roll} は「{student_row.student.name}」です (ファイルでは「{name}」)。",
-            )
-            continue
+            student_row = None
+        else:
+            seen[roll] = row.number
+            name = row.values.get("name")
+            if name and _name_key(name) != _name_key(student_row.student.name):
+                result.reject(
+                    row,
+                    "name",
+                    f"出席番号 {roll} は「{student_row.student.name}」です"
+                    f" (ファイルでは「{name}」)。",
+                )
         for a in present:
+            if result.cell_failed(row, f"a{a.pk}"):
+                continue
             text = row.values.get(f"a{a.pk}") or ""
             try:
                 value = rules.parse_score(text, a.max_points)
             except rules.ScoreError as exc:
                 result.reject(row, f"a{a.pk}", str(exc))
+                continue
+            if student_row is None or row.number in result.rejected:
                 continue
             current = student_row.cells[a.pk]
             old_value = current.value if current else None
@@ -185,7 +191,13 @@ def plan_grid_import(data: bytes, grid: queries.Grid, *, filename: str = "") -> 
                     current.version if current else 0,
                 )
             )
-    plan.errors = result.errors
+    # Messages name a column by its test's title: the 「#id」 of the header is for matching only.
+    titles = {
+        ref.letter: a.title for a in present if (ref := result.columns.get(f"a{a.pk}")) is not None
+    }
+    plan.errors = [
+        replace(e, header=titles[e.column]) if e.column in titles else e for e in result.errors
+    ]
     return plan
 
 

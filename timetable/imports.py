@@ -204,21 +204,23 @@ def plan_grid_import(
             slots.append((ref, slot))
     seen: dict[int, Row] = {}
     for row in result.rows:
-        if result.cell_failed(row, "classroom"):
-            continue
         label = row.get("classroom")
-        classroom = names.classes.get(_norm(label))
-        if classroom is None:
+        classroom = names.classes.get(_norm(label)) if label else None
+        # A refused class still lets every lesson cell be checked: one preview says everything.
+        ok = True
+        if result.cell_failed(row, "classroom"):
+            ok = False
+        elif classroom is None:
             result.reject(row, "classroom", f"学級「{label}」はこの学校・年度にありません。")
-            continue
-        if classroom.pk in seen:
+            ok = False
+        elif classroom.pk in seen:
             result.reject(
                 row, "classroom", f"学級「{label}」が{seen[classroom.pk].number}行目にもあります。"
             )
-            continue
-        seen[classroom.pk] = row
+            ok = False
+        else:
+            seen[classroom.pk] = row
         wanted: dict[tuple[int, int], list[Key]] = {}
-        ok = True
         for ref, (weekday, period) in slots:
             raw = row.extra.get(ref.header)
             lines = [x for x in str(raw if raw is not None else "").splitlines() if x.strip()]
@@ -239,7 +241,7 @@ def plan_grid_import(
                 else:
                     keys.append(key)
             wanted[(weekday, period)] = keys
-        if ok:
+        if ok and classroom is not None and row.number not in result.rejected:
             _compare(plan, row, rows_by_class[classroom.pk], wanted, texts[classroom.pk])
     return plan
 

@@ -189,11 +189,15 @@ class _StaffPlanner:
             )
         }
         seen: dict[tuple, Row] = {}
+        role_cells = ("role", "school", "classroom", "subject", "title")
         for row in result.rows:
-            if row.number in result.rejected or not row["username"]:
+            if not row["username"] or any(result.cell_failed(row, f) for f in role_cells):
                 continue
+            # A row refused for its name or kana still has its role checked: one preview
+            # says everything; only a row without errors is planned.
+            refused = row.number in result.rejected
             role = self._role(row, schools, classes, subjects)
-            if role is None:
+            if role is None or refused:
                 continue
             key = (
                 role.username.lower(),

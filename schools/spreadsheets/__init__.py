@@ -50,6 +50,11 @@ What ``read_table`` does (so each app does not):
    ``integer`` accepts full-width digits; ``code`` folds width; ``date``
    accepts Excel dates, 2024-04-01, 2024/4/1, 令和6年4月1日, 令和元年, R6.4.1,
    H29.5.3 (see ``schools.spreadsheets.dates``) and refuses impossible dates.
+4. **Reads a formula cell by its saved value** (data-only). A formula without a
+   saved value (a workbook written by a program, never opened in a spreadsheet)
+   reads as None with data-only: the sheet's XML tells it from an empty cell
+   (``reader.formulas_without_value``; no second parse), and the cell is reported (``FORMULA_WITHOUT_VALUE``, with row and column; in
+   ``Row.extra`` it is None and already rejected), never as 「入力してください」.
 
 Wide grids (one column per day or per assessment): ``read_table(...,
 keep_other_columns=True)`` keeps the raw cells of the columns the spec does not
@@ -76,9 +81,11 @@ from schools.spreadsheets.dates import DateInvalid, parse_date
 from schools.spreadsheets.parsers import CellInvalid
 from schools.spreadsheets.reader import (
     DEFAULT_LIMITS,
+    FORMULA_WITHOUT_VALUE,
     CellError,
     Column,
     ColumnRef,
+    FormulaWithoutValue,
     Limits,
     ParseResult,
     Row,
@@ -98,6 +105,7 @@ from schools.spreadsheets.writer import (
 __all__ = [
     "DEFAULT_LIMITS",
     "FORMULA_TRIGGERS",
+    "FORMULA_WITHOUT_VALUE",
     "XLSX_CONTENT_TYPE",
     "CellError",
     "CellInvalid",
@@ -107,6 +115,7 @@ __all__ = [
     "ExportColumn",
     "ExportSheet",
     "ExportWorkbook",
+    "FormulaWithoutValue",
     "Limits",
     "ParseResult",
     "Row",

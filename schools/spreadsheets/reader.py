@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import csv
 import datetime as dt
+import html
 import io
+import re
 import zipfile
 import zlib
 from collections.abc import Callable, Iterable, Iterator, Sequence
@@ -12,7 +14,7 @@ from dataclasses import dataclass, field
 from typing import IO, Any
 
 from openpyxl import load_workbook
-from openpyxl.utils import get_column_letter
+from openpyxl.utils import column_index_from_string, get_column_letter
 
 from schools.spreadsheets import bounds
 from schools.spreadsheets.bounds import WorkbookCosts
@@ -87,6 +89,24 @@ class Limits:
 
 
 DEFAULT_LIMITS = Limits()
+
+
+# --- formula cells -------------------------------------------------------------------
+
+FORMULA_WITHOUT_VALUE = (
+    "計算式のセルに保存された値がありません。Excelで開いて保存してから取り込んでください。"
+)
+
+
+@dataclass(frozen=True)
+class FormulaWithoutValue:
+    """A formula cell whose workbook holds no saved result (written by a program, never
+    opened in a spreadsheet). The reader reports it; it is never taken for an empty cell."""
+
+    formula: str
+
+    def __str__(self) -> str:
+        return ""
 
 
 # --- results ---------------------------------------------------------------------------
@@ -374,11 +394,18 @@ def _open_xlsx(
         if worksheet is None:
             raise SpreadsheetError("ブックにワークシートがありません。")
 
+    # A formula without a saved value reads as None with data_only: the sheet's XML says
+    # which cells those are, so they are reported, never taken for empty cells.
+    missing = formulas_without_value(data, worksheet.title)
+    rows_with_missing = {r for r, _ in missing}
+
     def rows() -> Iterator[tuple[int, Sequence[Any]]]:
         try:
-            yield from enumerate(
-                worksheet.iter_rows(max_col=limits.max_columns, values_only=True), start=1
-            )
+            values = worksheet.iter_rows(max_col=limits.max_columns, values_only=True)
+            for number, row in enumerate(values, start=1):
+                if number in rows_with_missing:
+                    row = _with_formulas(number, row, missing, limits.max_columns)
+                yield number, row
         except SpreadsheetError:
             raise
         except Exception as exc:  # a damaged sheet is found only while streaming it
@@ -393,6 +420,84 @@ def _open_xlsx(
 
     others = [ws.title for ws in workbook.worksheets if ws.title != worksheet.title]
     return worksheet.title, rows(), others
+
+
+# The sheet XML, read with patterns (the members are bounded by bounds.check): a formula cell
+# (an <f> element) whose <v> is empty or absent and whose type says no string/bool/error result.
+_P = rb"(?:[A-Za-z_][\w.-]*:)?"
+_CELL = re.compile(rb"<" + _P + rb"c\b([^>]*?)(?:/>|>(.*?)</" + _P + rb"c>)", re.S)
+_HAS_F = re.compile(rb"<" + _P + rb"f\b")
+_VALUE = re.compile(rb"<" + _P + rb"v>(.*?)</" + _P + rb"v>", re.S)
+_REF = re.compile(rb'\br="([A-Z]{1,3})(\d+)"')
+_TYPE = re.compile(rb'\bt="(\w+)"')
+_SHEET = re.compile(rb"<" + _P + rb"sheet\b[^>]*>")
+_REL = re.compile(rb"<" + _P + rb"Relationship\b[^>]*>")
+
+
+def _attribute(tag: bytes, name: bytes) -> str | None:
+    found = re.search(rb"(?:^|\s)" + name + rb'="([^"]*)"', tag)
+    return html.unescape(found.group(1).decode("utf-8", "replace")) if found else None
+
+
+def _sheet_member(archive: zipfile.ZipFile, title: str) -> str | None:
+    """The zip member of the worksheet called ``title`` (workbook.xml → its relationship)."""
+    rid = next(
+        (
+            _attribute(tag, rb"r:id") or _attribute(tag, rb"[\w]+:id")
+            for tag in _SHEET.findall(archive.read("xl/workbook.xml"))
+            if _attribute(tag, b"name") == title
+        ),
+        None,
+    )
+    if rid is None:
+        return None
+    for tag in _REL.findall(archive.read("xl/_rels/workbook.xml.rels")):
+        if _attribute(tag, b"Id") == rid:
+            target = _attribute(tag, b"Target") or ""
+            return target.lstrip("/") if target.startswith("/") else f"xl/{target}"
+    return None
+
+
+def formulas_without_value(data: bytes, title: str) -> set[tuple[int, int]]:
+    """(row, 0-based column) of every formula cell of sheet ``title`` with no saved value."""
+    try:
+        with zipfile.ZipFile(io.BytesIO(data)) as archive:
+            member = _sheet_member(archive, title)
+            if member is None or member not in archive.namelist():
+                return set()
+            xml = archive.read(member)
+    except (KeyError, zipfile.BadZipFile, zlib.error, OSError, ValueError, RuntimeError):
+        return set()
+    if not _HAS_F.search(xml):
+        return set()
+    missing: set[tuple[int, int]] = set()
+    for attributes, body in _CELL.findall(xml):
+        if not body or not _HAS_F.search(body):
+            continue
+        kind = _TYPE.search(attributes)
+        if kind and kind.group(1) in (b"str", b"s", b"b", b"e", b"inlineStr"):
+            continue  # a saved text (possibly empty), boolean or error result
+        value = _VALUE.search(body)
+        if value and value.group(1).strip():
+            continue
+        ref = _REF.search(attributes)
+        if ref:
+            missing.add((int(ref.group(2)), column_index_from_string(ref.group(1).decode()) - 1))
+    return missing
+
+
+def _with_formulas(
+    number: int, values: Sequence[Any], missing: set[tuple[int, int]], width: int
+) -> Sequence[Any]:
+    """The row's values with ``FormulaWithoutValue`` in each formula cell without a saved one."""
+    columns = [c for r, c in missing if r == number and c < width]
+    if not columns:
+        return values
+    out = list(values) + [None] * max(0, max(columns) + 1 - len(values))
+    for c in columns:
+        if out[c] is None:
+            out[c] = FormulaWithoutValue("=")
+    return tuple(out)
 
 
 def _open_csv(data: bytes, filename: str) -> tuple[str, Iterator[tuple[int, Sequence[Any]]]]:
@@ -478,6 +583,12 @@ def _parse(
         bad = False
         for index, column in present:
             value = values[index] if index < len(values) else None
+            if isinstance(value, FormulaWithoutValue):
+                result.errors.append(result.error_at(number, column.field, FORMULA_WITHOUT_VALUE))
+                result.failed.add((number, column.field))
+                parsed[column.field] = None
+                bad = True
+                continue
             if _blank(value):
                 if column.required:
                     result.errors.append(
@@ -496,10 +607,15 @@ def _parse(
                 bad = True
         row = Row(number, parsed)
         if keep_other_columns:
-            row.extra = {
-                ref.header: (None if i >= len(values) or _blank(values[i]) else values[i])
-                for i, ref in others
-            }
+            row.extra = {}
+            for i, ref in others:
+                value = None if i >= len(values) or _blank(values[i]) else values[i]
+                if isinstance(value, FormulaWithoutValue):
+                    result.reject_at(number, ref, FORMULA_WITHOUT_VALUE)
+                    result.failed.add((number, ref.header))
+                    value = None
+                    bad = True
+                row.extra[ref.header] = value
         result.rows.append(row)
         if bad:
             result.rejected.add(number)

@@ -384,3 +384,54 @@ def test_plain_rows_for_very_long_data_sheets_still_escape_formulas():
     ws = load_workbook(io.BytesIO(book.to_bytes())).active
     assert ws["B2"].value == "=cmd|' /C calc'!A0" and ws["B2"].data_type == "s"
     assert ws["B3"].value == "𠮷田" and ws["B3"].border.left.style is None
+
+
+# --- everything at once; formula cells ------------------------------------------------------
+
+
+def test_every_error_of_every_row_in_one_read():
+    data = xlsx(
+        ["番号", "氏名", "ふりがな", "生年月日"],
+        [1, "山田 花子", "やまだ はなこ", "2019/5/3"],
+        ["一", "", "やまだ", "2019/5/3"],  # two errors in one row
+        [3, "佐藤 一郎", "さとう いちろう", "2019/13/45"],
+        [4, "鈴木 次郎", "すずき じろう", "2019/6/1"],
+        [5, "高橋 三郎", "たかはし さぶろう", "昨日"],
+    )
+    result = read_table(data, COLUMNS)
+    where = {(e.row, e.column) for e in result.errors}
+    assert where == {(3, "A"), (3, "B"), (4, "D"), (6, "D")}
+    assert result.rejected == {3, 4, 6}
+
+
+def test_a_formula_cell_reads_its_saved_value():
+    from tests.xlsx_formulas import with_cached
+
+    data = xlsx(["番号", "氏名"], ["=1+1", "山田 花子"], [3, '="佐藤"&" 一郎"'])
+    result = read_table(with_cached(data, {"A2": 2, "B3": "佐藤 一郎"}, "sheet1"), COLUMNS)
+    assert result.ok, [str(e) for e in result.errors]
+    assert [(r["roll"], r["name"]) for r in result.rows] == [(2, "山田 花子"), (3, "佐藤 一郎")]
+
+
+def test_a_formula_without_a_saved_value_is_named_not_taken_for_empty():
+    data = xlsx(["番号", "氏名", "日付"], [1, "=A1&A1", "=TODAY()"], [2, "山田 花子", None])
+    result = read_table(data, COLUMNS[:2], keep_other_columns=True)
+    messages = [str(e) for e in result.errors]
+    assert messages == [
+        "シート「名簿」 2行目 B列「氏名」: 計算式のセルに保存された値がありません。"
+        "Excelで開いて保存してから取り込んでください。",
+        "シート「名簿」 2行目 C列「日付」: 計算式のセルに保存された値がありません。"
+        "Excelで開いて保存してから取り込んでください。",
+    ]
+    assert "入力してください" not in "".join(messages)
+    assert result.rows[0].extra["日付"] is None and result.rejected == {2}
+
+
+def test_a_formula_whose_saved_result_is_empty_text_is_an_empty_cell():
+    from tests.xlsx_formulas import with_cached
+
+    # =IF(...,"") as Excel saves it: t="str" with an empty <v>: a blank cell, not a missing value.
+    data = xlsx(["番号", "氏名", "ふりがな"], [1, "山田 花子", '=IF(A2>5,"x","")'])
+    result = read_table(with_cached(data, {"C2": ""}), COLUMNS)
+    assert result.ok, [str(e) for e in result.errors]
+    assert result.rows[0]["kana"] is None
