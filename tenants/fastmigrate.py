@@ -86,9 +86,12 @@ def sql_for(loader: MigrationLoader, keys: list[Key], schema: str) -> list[str]:
     Collected with ``schema``'s search path: the schema editor reads constraint names of the
     schema it alters (an ``AlterField``), which are those of every clone of the template.
     """
-    plan = [(loader.graph.nodes[key], False) for key in keys]
+    statements: list[str] = []
     with schema_context(schema):
-        statements = loader.collect_sql(plan)
+        # One at a time, each from the state of all its ancestors (a plan's later migrations
+        # need not descend from its first: the state before the first would lack their models).
+        for key in keys:
+            statements += loader.collect_sql([(loader.graph.nodes[key], False)])
     out = []
     for statement in statements:
         code = "\n".join(
