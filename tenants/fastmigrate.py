@@ -208,17 +208,15 @@ def migrate_tenants(
     reference = applied_in(template)
     sql_cache: dict[tuple[Key, ...], list[str] | None] = {}
     for count, schema in enumerate(schemas, start=1):
-        keys = tuple(k for k in order if k in reference and k not in applied_in(schema))
-        if not keys:
-            continue
-        if keys not in sql_cache:
-            if all(expressible_as_sql(loader.graph.nodes[k]) for k in keys):
-                sql_cache[keys] = sql_for(loader, list(keys), schema)
-            else:
-                sql_cache[keys] = None
-            log(f"{len(keys)} migrations, {'SQL' if sql_cache[keys] is not None else 'Django'}")
-        statements = sql_cache[keys]
         try:
+            keys = tuple(k for k in order if k in reference and k not in applied_in(schema))
+            if not keys:
+                continue
+            if keys not in sql_cache:
+                by_sql = all(expressible_as_sql(loader.graph.nodes[k]) for k in keys)
+                sql_cache[keys] = sql_for(loader, list(keys), schema) if by_sql else None
+                log(f"{len(keys)} migrations by {'SQL' if by_sql else 'Django'}: {keys}")
+            statements = sql_cache[keys]
             if statements is None:
                 call_command(
                     "migrate_schemas", schema_name=schema, interactive=False, verbosity=verbosity
