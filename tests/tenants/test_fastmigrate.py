@@ -4,10 +4,12 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from contextlib import contextmanager
+from io import StringIO
 
 import pytest
 from django.apps import AppConfig, apps
 from django.conf import settings
+from django.core.management import CommandError, call_command
 from django.db import connection
 from django.test import override_settings
 
@@ -146,3 +148,17 @@ def test_a_failure_in_one_schema_is_reported_and_the_others_go_on(three):
     # rolled back whole: no migration recorded there
     assert "migration bench_probe.0001_note" not in fastmigrate.structure(three[1])
     assert fastmigrate.structure(three[2]) == fastmigrate.structure(TEMPLATE_SCHEMA)
+
+
+def test_migrate_all_fails_naming_the_schema_that_failed(three):
+    with connection.cursor() as cursor:
+        cursor.execute(f'CREATE TABLE "{three[0]}".bench_probe_note (id int)')
+    out, err = StringIO(), StringIO()
+    with probe_settings("tests.tenants.fastmig_probe"), pytest.raises(CommandError) as failed:
+        call_command("migrate_all", verbosity=1, stdout=out, stderr=err)
+    assert "1 municipalities failed" in str(failed.value)
+    assert three[0] in err.getvalue() and "already exists" in err.getvalue()
+    assert "by SQL" in out.getvalue()
+    connection.set_schema_to_public()
+    for schema in three[1:]:
+        assert fastmigrate.differences(schema, TEMPLATE_SCHEMA) == []
