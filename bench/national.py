@@ -1,7 +1,7 @@
 """Benchmark: one installation holding 1,800 municipalities (Japan has about 1,740).
 
     .venv/bin/python -m bench.national [--municipalities 1800] [--requests 300]
-        [--sweep 600] [--workers 3] [--sample 20] [--executors multiprocessing,standard]
+        [--sweep 600] [--workers 3] [--sample 20] [--executors fast,multiprocessing]
         [--jobs 3] [--keep] [--phases latency,dump,sweep,backup,migrate,fulldump]
 
 In order, against DATABASE_URL (use a cluster of its own: 1,800 schemas of ~400
@@ -20,7 +20,8 @@ relations each make a catalog of ~750,000 relations):
    after each request (0), and kept but the workers recycled (gunicorn ``--max-requests``);
 5. ``backup``: ``pg_dump -Fc --schema`` of a sample, extrapolated to N;
 6. ``migrate``: one new migration across all of them (``migrate_schemas --tenant`` with a
-   probe app, as ``bench.provisioning`` does) with each executor; goal <= 5 minutes;
+   probe app, as ``bench.provisioning`` does) with each executor (``fast``: ``migrate_all``,
+   the template by Django and the others by its SQL); goal <= 5 minutes;
 7. ``fulldump``: one dump of the whole database (needs ``max_locks_per_transaction`` x
    ``max_connections`` above the number of tables).
 
@@ -424,7 +425,7 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--sweep", type=int, default=600, help="schemas the memory sweep visits")
     parser.add_argument("--workers", type=int, default=3, help="gunicorn workers")
     parser.add_argument("--sample", type=int, default=20, help="schemas dumped to extrapolate")
-    parser.add_argument("--executors", default="multiprocessing,standard")
+    parser.add_argument("--executors", default="fast,multiprocessing")
     parser.add_argument("--jobs", type=int, default=3, help="processes provisioning in bulk")
     parser.add_argument("--provision-only", help=argparse.SUPPRESS)  # a --jobs process
     parser.add_argument("--keep", action="store_true", help="keep the municipalities")

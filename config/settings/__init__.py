@@ -160,7 +160,7 @@ TENANT_BASE_SCHEMA = "tenant_template"
 # of the database round trips of a save (bench/loadtest_attendance.py measures it).
 # Safe because the backend forgets the cached path on rollback and on every set_tenant().
 TENANT_LIMIT_SET_CALLS = True
-# migrate_all migrates the municipalities in parallel (django-tenants' multiprocessing
+# migrate_all --slow migrates the municipalities in parallel (django-tenants' multiprocessing
 # executor): one process per core unless told (bench/national.py measures 1,800 schemas).
 TENANT_MULTIPROCESSING_MAX_PROCESSES = int(
     os.environ.get("AI_MIGRATE_PROCESSES", str(max(2, os.cpu_count() or 2)))
