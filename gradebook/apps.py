@@ -10,6 +10,7 @@ AUDIT_ACTIONS = {
     "gradebook.finalisation.cancel": "成績確定の取消",
     "gradebook.finalisation.seal": "過年度の成績の保存 (年度切替)",
     "gradebook.remarks.save": "所見の保存",
+    "gradebook.conduct.save": "行動の記録・特別活動などの保存",
     "gradebook.settings.save": "評価基準の設定",
     "gradebook.layout.save": "通知表様式の保存",
     "gradebook.subject_thresholds.save": "教科別評価基準の設定",

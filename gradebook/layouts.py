@@ -28,6 +28,9 @@ from schools.wareki import wareki_date
 SECTIONS: dict[str, str] = {
     "header": "見出し (学校・学級・氏名)",
     "grades": "学習の記録",
+    "studies": "外国語活動・総合的な学習の時間",
+    "special": "特別活動の記録",
+    "behaviour": "行動の記録",
     "attendance": "出欠の記録",
     "remark": "所見",
     "certificate": "修了証 (年度の最後の学期だけ)",
@@ -52,6 +55,10 @@ LABELS: dict[str, str] = {
     "certificate": "修了証",
     "term_column": "学期",
     "total": "合計",
+    "foreign_language": "外国語活動",
+    "integrated_study": "総合的な学習の時間",
+    "special": "特別活動の記録",
+    "behaviour": "行動の記録",
 }
 LABEL_NAMES: dict[str, str] = {
     "title": "表題",
@@ -71,6 +78,10 @@ LABEL_NAMES: dict[str, str] = {
     "certificate": "修了証の見出し",
     "term_column": "出欠の記録の「学期」の列名",
     "total": "出欠の記録の「合計」の行名",
+    "foreign_language": "外国語活動の欄名",
+    "integrated_study": "総合的な学習の時間の欄名",
+    "special": "特別活動の記録の見出し",
+    "behaviour": "行動の記録の見出し",
 }
 # Which terms the 出欠の記録 shows: every term so far with the year's total, or this term only.
 ATTENDANCE_TERMS: dict[str, str] = {
@@ -223,6 +234,10 @@ def card_data(card: ReportCard, layout: Layout) -> dict:
         "has_ratings": has_ratings,
         "scale": next((line.scale for line in card.subjects if line.scale), ""),
         "attendance": attendance,
+        "behaviour": card.behaviour,
+        "special": card.special,
+        "foreign_language": card.foreign_language,
+        "integrated_study": card.integrated_study,
         "remark": card.remark,
         "remark_size": _remark_size(card.remark),
         "certificate": (

@@ -409,3 +409,31 @@ class ReportCardLayout(models.Model):
 
     def __str__(self) -> str:
         return f"通知表レイアウト ({self.updated_at:%Y-%m-%d})"
+
+
+class ConductRecord(models.Model):
+    """行動の記録・特別活動の記録 (○ per item) and the 外国語活動 / 総合的な学習の時間 text
+    of one student and term, entered by the homeroom teacher for the 通知表."""
+
+    student = models.ForeignKey(Student, on_delete=models.CASCADE, related_name="conduct_records")
+    term = models.ForeignKey(Term, on_delete=models.PROTECT, related_name="conduct_records")
+    # keys of rules.BEHAVIOUR_ITEMS / rules.SPECIAL_ACTIVITY_KEYS marked ○
+    behaviour = models.JSONField("行動の記録", default=list, blank=True)
+    special = models.JSONField("特別活動の記録", default=list, blank=True)
+    foreign_language = models.TextField("外国語活動", blank=True, max_length=400)
+    integrated_study = models.TextField("総合的な学習の時間", blank=True, max_length=400)
+    version = models.PositiveIntegerField(default=1)
+    updated_at = models.DateTimeField(auto_now=True)
+    updated_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+
+    class Meta:
+        verbose_name = "行動・特別活動の記録"
+        verbose_name_plural = "行動・特別活動の記録"
+        constraints = [
+            models.UniqueConstraint(fields=["student", "term"], name="conduct_record_unique")
+        ]
+
+    def __str__(self) -> str:
+        return f"行動の記録 {self.student_id} {self.term_id}"

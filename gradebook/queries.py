@@ -16,6 +16,7 @@ from django.db.models import Q, QuerySet
 from gradebook import rules
 from gradebook.models import (
     Assessment,
+    ConductRecord,
     Evaluation,
     Finalisation,
     GradeChange,
@@ -516,6 +517,13 @@ def legacy_layout_body() -> str:
 def remarks_of(term: Term, student_ids: Iterable[int]) -> dict[int, Remark]:
     """student id -> 所見 of the term (one query)."""
     return {r.student_id: r for r in Remark.objects.filter(term=term, student_id__in=student_ids)}
+
+
+def conduct_of(term: Term, student_ids: Iterable[int]) -> dict[int, ConductRecord]:
+    """student id -> 行動の記録・特別活動 etc. of the term (one query)."""
+    return {
+        r.student_id: r for r in ConductRecord.objects.filter(term=term, student_id__in=student_ids)
+    }
 
 
 # --- 確定 asks first: what is missing ------------------------------------------------------

@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 from django.db import DatabaseError, transaction
 
 from gradebook import queries, rules
-from schools.models import Classroom, Enrolment, School, Student, Subject, Term
+from schools.models import Classroom, Enrolment, School, SchoolType, Student, Subject, Term
 from schools.national import ATTENDANCE_RECORD
 
 logger = logging.getLogger(__name__)
@@ -44,6 +44,11 @@ class ReportCard:
     attendance_terms: list[tuple[str, list[tuple[str, int]]]] = field(default_factory=list)
     attendance_total: list[tuple[str, int]] | None = None
     last_term: bool = False  # the year's last term: the card carries the 修了証
+    # 行動の記録 / 特別活動の記録: (item name, ○ or not) in the 指導要録's order
+    behaviour: list[tuple[str, bool]] = field(default_factory=list)
+    special: list[tuple[str, bool]] = field(default_factory=list)
+    foreign_language: str | None = None  # None: not an elementary school (no 外国語活動)
+    integrated_study: str = ""
     viewpoint_labels: list[str] = field(
         default_factory=lambda: [rules.VIEWPOINT_LABELS[vp] for vp in rules.VIEWPOINTS]
     )
@@ -111,6 +116,9 @@ def class_report_cards(
         else figures
     )
     zeros = [(label, 0) for label, _ in ATTENDANCE_LABELS]
+    conduct = queries.conduct_of(term, [e.student_id for e in cl.enrolments])
+    elementary = classroom.school.school_type == SchoolType.ELEMENTARY
+    special_items = rules.special_activity_items(elementary)
     cards = []
     for enrolment, cells in cl.rows():
         if student_id is not None and enrolment.student_id != student_id:
@@ -149,6 +157,19 @@ def class_report_cards(
                     else None
                 ),
                 last_term=last_term,
+                **_conduct_fields(conduct.get(enrolment.student_id), special_items, elementary),
             )
         )
     return cards
+
+
+def _conduct_fields(record, special_items: dict[str, str], elementary: bool) -> dict:
+    """The card's 行動の記録・特別活動・外国語活動・総合 from one ConductRecord (or none)."""
+    behaviour = set(record.behaviour) if record else set()
+    special = set(record.special) if record else set()
+    return {
+        "behaviour": [(name, key in behaviour) for key, name in rules.BEHAVIOUR_ITEMS.items()],
+        "special": [(name, key in special) for key, name in special_items.items()],
+        "foreign_language": (record.foreign_language if record else "") if elementary else None,
+        "integrated_study": record.integrated_study if record else "",
+    }

@@ -394,3 +394,36 @@ def validate_override(
     if has_override and not reason.strip():
         errors["reason"] = "変更の理由を入力してください。"
     return errors
+
+
+# --- 行動の記録・特別活動の記録 (学習指導要領, 指導要録 参考様式) --------------------------------------
+# key -> item name; the tuple order is the 指導要録's. ○ marks an item the pupil did well.
+BEHAVIOUR_ITEMS: dict[str, str] = {
+    "habits": "基本的な生活習慣",
+    "health": "健康・体力の向上",
+    "autonomy": "自主・自律",
+    "responsibility": "責任感",
+    "creativity": "創意工夫",
+    "cooperation": "思いやり・協力",
+    "life_nature": "生命尊重・自然愛護",
+    "service": "勤労・奉仕",
+    "fairness": "公正・公平",
+    "public_spirit": "公共心・公徳心",
+}
+
+
+def special_activity_items(elementary: bool) -> dict[str, str]:
+    """特別活動 of the school type: 児童会 in an elementary school, 生徒会 in a junior high;
+    クラブ活動 only in an elementary school."""
+    items = {
+        "class": "学級活動",
+        "council": "児童会活動" if elementary else "生徒会活動",
+    }
+    if elementary:
+        items["club"] = "クラブ活動"
+    items["events"] = "学校行事"
+    return items
+
+
+SPECIAL_ACTIVITY_KEYS = ("class", "council", "club", "events")
+CONDUCT_TEXT_MAX = 400  # characters of the 外国語活動 / 総合的な学習の時間 text

@@ -22,6 +22,7 @@ from django.utils import timezone
 from gradebook import layouts, queries, rules
 from gradebook.models import (
     Assessment,
+    ConductRecord,
     Evaluation,
     Finalisation,
     GradeChange,
@@ -30,7 +31,7 @@ from gradebook.models import (
     Score,
 )
 from schools import audit
-from schools.models import Classroom, School, SchoolYear, Subject, Term
+from schools.models import Classroom, School, SchoolType, SchoolYear, Subject, Term
 from schools.permissions import Actor
 
 # --- who may write (asked of the Actor; the finalised state is the gradebook's to know) -------
@@ -825,6 +826,118 @@ def save_remarks(classroom: Classroom, term: Term, items: list[RemarkInput], *, 
                 },
             )
     return len(history)
+
+
+# --- 行動の記録・特別活動・外国語活動・総合 (conduct) ---------------------------------------------
+
+
+@dataclass(frozen=True)
+class ConductInput:
+    """One pupil's row of the entry grid: the items marked ○ and the two texts."""
+
+    student_id: int
+    behaviour: frozenset[str] = frozenset()
+    special: frozenset[str] = frozenset()
+    foreign_language: str = ""
+    integrated_study: str = ""
+    version: int = 0
+
+
+def conduct_items(classroom: Classroom) -> tuple[dict[str, str], dict[str, str]]:
+    """(行動の記録 items, 特別活動 items) of the class's school type."""
+    elementary = classroom.school.school_type == SchoolType.ELEMENTARY
+    return rules.BEHAVIOUR_ITEMS, rules.special_activity_items(elementary)
+
+
+def save_conduct(classroom: Classroom, term: Term, items: list[ConductInput], *, by: Actor) -> int:
+    """Save the class's grid in one go; returns how many pupils' rows changed."""
+    finalised = queries.is_finalised(term, classroom)
+    by.require_conduct_write(classroom, finalised=finalised)
+    behaviour_keys, special_items = conduct_items(classroom)
+    student_ids = {e.student_id for e in queries.enrolments(classroom, term)}
+    limit = rules.CONDUCT_TEXT_MAX
+    errors = {}
+    for item in items:
+        if item.student_id not in student_ids:
+            errors[str(item.student_id)] = "この学級の児童生徒ではありません。"
+        elif len(item.foreign_language) > limit or len(item.integrated_study) > limit:
+            errors[str(item.student_id)] = f"記述は {limit} 文字以内にしてください。"
+        elif not (item.behaviour <= set(behaviour_keys) and item.special <= set(special_items)):
+            errors[str(item.student_id)] = "項目が正しくありません。"
+    if errors:
+        raise ValidationError(errors)
+    fields = ("behaviour", "special", "foreign_language", "integrated_study")
+    with transaction.atomic():
+        existing = {
+            r.student_id: r
+            for r in ConductRecord.objects.select_for_update().filter(
+                term=term, student_id__in=[i.student_id for i in items]
+            )
+        }
+        to_create, to_update, changes, conflicts = [], [], [], {}
+        for item in items:
+            record = existing.get(item.student_id)
+            new = {
+                # stored in the 指導要録's order, so that equal sets compare equal
+                "behaviour": [k for k in behaviour_keys if k in item.behaviour],
+                "special": [k for k in rules.SPECIAL_ACTIVITY_KEYS if k in item.special],
+                "foreign_language": item.foreign_language.strip(),
+                "integrated_study": item.integrated_study.strip(),
+            }
+            old = (
+                {f: getattr(record, f) for f in fields}
+                if record
+                else {
+                    "behaviour": [],
+                    "special": [],
+                    "foreign_language": "",
+                    "integrated_study": "",
+                }
+            )
+            if old == new:
+                continue
+            if (record.version if record else 0) != item.version:
+                conflicts[str(item.student_id)] = (
+                    "他の人が先に変更しました。再読み込みしてください。"
+                )
+                continue
+            if record is None:
+                to_create.append(
+                    ConductRecord(
+                        student_id=item.student_id, term=term, updated_by_id=by.user_id, **new
+                    )
+                )
+            else:
+                for f, value in new.items():
+                    setattr(record, f, value)
+                record.version += 1
+                record.updated_by_id = by.user_id
+                record.updated_at = timezone.now()
+                to_update.append(record)
+            changes.append(
+                [item.student_id, {f: [old[f], new[f]] for f in fields if old[f] != new[f]}]
+            )
+        if conflicts:
+            raise ValidationError(conflicts)
+        ConductRecord.objects.bulk_create(to_create)
+        ConductRecord.objects.bulk_update(
+            to_update, [*fields, "version", "updated_by", "updated_at"]
+        )
+        if changes:
+            audit.record(
+                by,
+                "gradebook.conduct.save",
+                classroom,
+                school=classroom.school,
+                changes={
+                    "term": term.name,
+                    "count": len(changes),
+                    "student_ids": sorted(c[0] for c in changes),
+                    # [student, {field: [old, new]}] of each changed row
+                    "rows": changes[:100],
+                },
+            )
+    return len(changes)
 
 
 # --- settings ----------------------------------------------------------------------------

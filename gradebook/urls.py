@@ -27,6 +27,7 @@ urlpatterns = [
     path("classes/<int:classroom_id>/year/", views.class_list_year, name="class-list-year"),
     path(f"{klass}grades.xlsx", views.class_list_xlsx, name="class-list-xlsx"),
     path(f"{klass}remarks/", views.remarks, name="remarks"),
+    path(f"{klass}conduct/", views.conduct, name="conduct"),
     path(f"{klass}students/<int:student_id>/history/", views.history, name="history"),
     path(f"{klass}report-cards/", views.report_cards, name="report-cards"),
     path(f"{klass}report-cards.xlsx", views.report_cards_xlsx, name="report-cards-xlsx"),

@@ -558,6 +558,81 @@ def remarks(request: HttpRequest, classroom_id: int, term_id: int) -> HttpRespon
 
 
 @staff_required
+def conduct(request: HttpRequest, classroom_id: int, term_id: int) -> HttpResponse:
+    """行動の記録・特別活動 (○ per item) and 外国語活動・総合 text: one grid, one POST."""
+    actor = request.actor
+    classroom, term = actor.class_grades_or_404(classroom_id, term_id)
+    finalised = queries.is_finalised(term, classroom)
+    writable = actor.can_write_conduct(classroom, finalised=finalised)
+    enrolled = queries.enrolments(classroom, term)
+    existing = queries.conduct_of(term, [e.student_id for e in enrolled])
+    behaviour_items, special_items = services.conduct_items(classroom)
+    elementary = "club" in special_items
+    errors: dict[str, str] = {}
+    posted: dict[int, services.ConductInput] = {}
+    if request.method == "POST":
+        actor.require(writable, "この学級の行動の記録を入力する権限がありません。")
+        post = request.POST
+        for e in enrolled:
+            sid = e.student_id
+            if f"version-{sid}" not in post:
+                continue  # a row the form did not carry is left as it is
+            version = post.get(f"version-{sid}", "0")
+            posted[sid] = services.ConductInput(
+                sid,
+                behaviour=frozenset(k for k in behaviour_items if post.get(f"b-{sid}-{k}")),
+                special=frozenset(k for k in special_items if post.get(f"s-{sid}-{k}")),
+                foreign_language=post.get(f"fl-{sid}", "") if elementary else "",
+                integrated_study=post.get(f"is-{sid}", ""),
+                version=int(version) if version.isdecimal() else 0,
+            )
+        try:
+            count = services.save_conduct(classroom, term, list(posted.values()), by=actor)
+        except ValidationError as exc:
+            errors = {k: " ".join(v) for k, v in exc.message_dict.items()}
+            messages.error(request, "保存できなかった行があります。内容を確認してください。")
+        else:
+            messages.success(request, f"{count} 人の記録を保存しました。")
+            return redirect("gradebook:conduct", classroom.pk, term.pk)
+    rows = []
+    for e in enrolled:
+        record = existing.get(e.student_id)
+        shown = posted.get(e.student_id) or services.ConductInput(
+            e.student_id,
+            behaviour=frozenset(record.behaviour if record else ()),
+            special=frozenset(record.special if record else ()),
+            foreign_language=record.foreign_language if record else "",
+            integrated_study=record.integrated_study if record else "",
+        )
+        rows.append(
+            {
+                "enrolment": e,
+                "version": record.version if record else 0,
+                "behaviour": [(k, n, k in shown.behaviour) for k, n in behaviour_items.items()],
+                "special": [(k, n, k in shown.special) for k, n in special_items.items()],
+                "foreign_language": shown.foreign_language,
+                "integrated_study": shown.integrated_study,
+                "error": errors.get(str(e.student_id), ""),
+            }
+        )
+    return render(
+        request,
+        "gradebook/conduct.html",
+        {
+            "classroom": classroom,
+            "term": term,
+            "rows": rows,
+            "behaviour_items": behaviour_items,
+            "special_items": special_items,
+            "elementary": elementary,
+            "text_max": rules.CONDUCT_TEXT_MAX,
+            "writable": writable,
+            "finalised": finalised,
+        },
+    )
+
+
+@staff_required
 def history(request: HttpRequest, classroom_id: int, term_id: int, student_id: int) -> HttpResponse:
     """The history of a student's grades in a term (optionally one subject): who, when, old, new."""
     actor = request.actor

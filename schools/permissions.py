@@ -479,6 +479,19 @@ class Actor:
             else "この学級の所見を入力する権限がありません。",
         )
 
+    def can_write_conduct(self, classroom: Classroom, *, finalised: bool) -> bool:
+        """行動の記録・特別活動・外国語活動・総合 of the 通知表: who writes the 所見 (the
+        homeroom teacher before 確定, administrators), never in an archived year."""
+        return self.can_write_remarks(classroom, finalised=finalised)
+
+    def require_conduct_write(self, classroom: Classroom, *, finalised: bool) -> None:
+        self.require(
+            self.can_write_conduct(classroom, finalised=finalised),
+            "確定済みです。変更は学校管理者に依頼してください。"
+            if finalised
+            else "この学級の行動の記録を入力する権限がありません。",
+        )
+
     def can_view_grade_history(self, classroom: Classroom, subject_id: int | None) -> bool:
         """変更履歴 of a student's grades: whoever reads the class's grades, or the teacher
         of the one subject asked for."""

@@ -27,7 +27,8 @@ LONG = "授業では友達の考えをよく聞き、自分の考えと比べな
 
 @pytest.fixture
 def class_of_33(django_db_blocker, live_port):
-    from gradebook.models import Remark, ReportCardLayout
+    from gradebook import rules
+    from gradebook.models import ConductRecord, Remark, ReportCardLayout
     from tests import factories
 
     factories._seq = itertools.count(random.randint(10**6, 9 * 10**6))
@@ -42,6 +43,14 @@ def class_of_33(django_db_blocker, live_port):
             # every fifth as long as the field allows, the others a usual paragraph
             text = (LONG * 60)[:2000] if i % 5 == 0 else LONG * 4
             Remark.objects.create(student=e.student, term=s.term, text=text)
+            # 行動の記録・特別活動 ○ and the 総合 text filled: still one page each
+            ConductRecord.objects.create(
+                student=e.student,
+                term=s.term,
+                behaviour=list(rules.BEHAVIOUR_ITEMS)[i % 3 :: 2],
+                special=["class", "events"],
+                integrated_study="地域の川の生き物を調べ、分かったことを新聞にまとめました。" * 2,
+            )
         yield s
         ReportCardLayout.objects.all().delete()
         for row in before:
@@ -101,5 +110,13 @@ def test_a_class_of_33_prints_as_33_a4_pages(page, live_url, class_of_33):
         assert e.student.name in text, number
         for seal in ("校長印", "担任印", "保護者印"):
             assert seal in text, (number, seal)
-        for section in ("学習の記録", "出欠の記録", "所見", "修了証"):
+        for section in (
+            "学習の記録",
+            "出欠の記録",
+            "所見",
+            "修了証",
+            "行動の記録",
+            "特別活動の記録",
+        ):
             assert section in text, (number, section)
+        assert "○" in text and "新聞にまとめました" in text, number
