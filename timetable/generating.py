@@ -106,7 +106,7 @@ def generate(ctx, params: dict[str, Any]) -> dict[str, Any]:
     by.require(by.can_edit_timetable(timetable.school_id), CANNOT_EDIT)
     ctx.progress(0, None, "条件を読み込んでいます")
     plan = planning.plan_for(timetable, mode=params["mode"], periods=params["periods"])
-    n = len(plan.problem.activities)
+    n = len(plan.specs)  # lessons (a 合同 lesson's shadows in a shared room are not)
     ctx.progress(0, None, f"{n}コマの置き場所を探しています (最大{params['time_limit']}秒)")
     if params["mode"] == "repair":
         result = solver.repair(
@@ -124,6 +124,7 @@ def generate(ctx, params: dict[str, Any]) -> dict[str, Any]:
     lessons = [
         [aid, p.day, p.hour + 1, plan.rooms.get(p.room) if p.room else None]
         for aid, p in sorted(result.placements.items())
+        if aid in plan.specs
     ]
     moved = sorted(
         f"{plan.specs[aid].label}: {_slot(plan.current[aid])} → {_slot((p.day, p.hour))}"

@@ -244,8 +244,20 @@ def plan_for(timetable: Timetable, *, mode: Mode = "new", periods: list[int]) ->
         kinds = SUBJECT_ROOMS.get(a.subject.name, ())
         special = [n for k in kinds for n in room_names.get(k, [])]
         if special and ids:
+            # A 合同 lesson of c classes takes c of a room's places (a gym for two holds one
+            # lesson of two classes): c - 1 shadow activities go with it, at the same time.
+            whole = 1
+            if a.group_id and a.group.kind not in SPLIT_KINDS:
+                whole = max(1, len(group_sets.get(a.group_id, ())))
+            in_room = list(ids)
+            for aid in ids:
+                for _ in range(min(whole, len(special)) - 1):
+                    shadow = next(next_id)
+                    problem.activities.append(gen.Activity(id=shadow, subject=a.subject.name))
+                    problem.constraints.append(gen.SameStart(activity_ids=(aid, shadow)))
+                    in_room.append(shadow)
             problem.constraints.append(
-                gen.PreferredRooms(activity_ids=tuple(ids), rooms=tuple(special))
+                gen.PreferredRooms(activity_ids=tuple(in_room), rooms=tuple(special))
             )
     # 習熟度別・選択: groups that split the same classes for the same subject meet together.
     together: dict[tuple, list[list[int]]] = defaultdict(list)

@@ -51,6 +51,7 @@ from .model import (
     Slot,
 )
 
+REPAIR_ROUND = 1.5  # seconds a repair spends on one circle before it widens
 SCALE = 100  # objective units per weight percent: 95 % -> 9500, 1 FET conflict = 10000
 
 Lit = cp_model.IntVar
@@ -1075,7 +1076,9 @@ def repair(
             if aid not in free and aid in prep.acts
         ]
         narrowed = dataclasses.replace(problem, constraints=[*problem.constraints, *stay])
-        result = solve(narrowed, time_limit=left, workers=workers, seed=seed)
+        # a small circle is mended in well under a second; what is left of its budget only
+        # polishes the moves, so it is short (a re-plan is awaited at the desk)
+        result = solve(narrowed, time_limit=min(left, REPAIR_ROUND), workers=workers, seed=seed)
         if result.solved:
             result.wall_seconds = time.perf_counter() - t0
             return result
