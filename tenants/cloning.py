@@ -59,8 +59,9 @@ def unsupported_objects(cursor: CursorWrapper, schema: str) -> list[str]:
     return [row[0] for row in cursor.fetchall()]
 
 
-def clone_schema(cursor: CursorWrapper, source: str, target: str) -> None:
-    """Create schema ``target`` as a copy of ``source`` (structure and rows)."""
+def clone_schema(cursor: CursorWrapper, source: str, target: str, *, rows: bool = True) -> None:
+    """Create schema ``target`` as a copy of ``source`` (structure, and rows unless ``rows=False``:
+    a restore fills the empty tables from a backup)."""
     if unsupported := unsupported_objects(cursor, source):
         raise RuntimeError(
             f"template schema {source} holds objects the fast clone does not copy: {unsupported}"
@@ -150,12 +151,12 @@ def clone_schema(cursor: CursorWrapper, source: str, target: str) -> None:
             f"ALTER TABLE {_q(target)}.{_q(table)} ADD CONSTRAINT {_q(name)} {definition}"
         )
     statements.extend(indexes)
-    for table in tables:
+    for table in tables if rows else ():
         statements.append(
             f"INSERT INTO {_q(target)}.{_q(table)} OVERRIDING SYSTEM VALUE "
             f"SELECT * FROM {_q(source)}.{_q(table)}"
         )
-    for table, column in identities.items():
+    for table, column in identities.items() if rows else ():
         statements.append(
             f"SELECT setval(pg_get_serial_sequence('{_q(target)}.{_q(table)}', '{column}'), "
             f"COALESCE(MAX({_q(column)}), 0) + 1, false) FROM {_q(target)}.{_q(table)}"
