@@ -96,9 +96,15 @@ def dump(cur, schema: str, target: Path) -> dict[str, int]:
             header = json.dumps({"table": table, "columns": columns}, ensure_ascii=False)
             out.write(packer.compress(b"T " + header.encode() + b"\n"))
             cols = ", ".join(_q(c) for c in columns)
+            pending = bytearray()  # COPY yields a row at a time: frame ~256 kB at once
             with cur.copy(f"COPY {_q(schema)}.{_q(table)} ({cols}) TO STDOUT") as copy:
                 for chunk in copy:
-                    out.write(packer.compress(b"%d\n" % len(chunk) + bytes(chunk)))
+                    pending += chunk
+                    if len(pending) >= 1 << 18:
+                        out.write(packer.compress(b"%d\n" % len(pending) + pending))
+                        pending.clear()
+            if pending:
+                out.write(packer.compress(b"%d\n" % len(pending) + pending))
             counts[table] = cur.rowcount
             out.write(packer.compress(b"0\n"))
         out.write(packer.flush())
@@ -109,30 +115,32 @@ class _Reader:
     """Read the zlib stream back, a line or a number of bytes at a time."""
 
     def __init__(self, f: BinaryIO) -> None:
-        self.f, self.unpacker, self.buffer = f, zlib.decompressobj(), b""
+        self.f, self.unpacker = f, zlib.decompressobj()
+        self.buffer, self.pos = b"", 0  # a position, not slicing: slices would copy the buffer
 
     def _fill(self, n: int) -> bool:
-        while len(self.buffer) < n:
+        """True once ``n`` unread bytes are buffered (False: the stream ended first)."""
+        while len(self.buffer) - self.pos < n:
             raw = self.f.read(1 << 20)
+            more = self.unpacker.decompress(raw) if raw else self.unpacker.flush()
+            self.buffer, self.pos = self.buffer[self.pos :] + more, 0
             if not raw:
-                self.buffer += self.unpacker.flush()
                 return len(self.buffer) >= n
-            self.buffer += self.unpacker.decompress(raw)
         return True
 
     def line(self) -> bytes | None:
-        while b"\n" not in self.buffer:
-            if not self._fill(len(self.buffer) + 1):
-                if self.buffer:
+        while (end := self.buffer.find(b"\n", self.pos)) < 0:
+            if not self._fill(len(self.buffer) - self.pos + 1):
+                if len(self.buffer) > self.pos:
                     raise ValueError("truncated data stream")
                 return None
-        line, _, self.buffer = self.buffer.partition(b"\n")
+        line, self.pos = self.buffer[self.pos : end], end + 1
         return line
 
     def take(self, n: int) -> bytes:
         if not self._fill(n):
             raise ValueError("truncated data stream")
-        data, self.buffer = self.buffer[:n], self.buffer[n:]
+        data, self.pos = self.buffer[self.pos : self.pos + n], self.pos + n
         return data
 
 

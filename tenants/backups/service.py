@@ -438,18 +438,22 @@ def _stage_copy(manifest: dict[str, Any], dump: Path, staged: str, timing: Timin
 
     t = time.perf_counter()
     with transaction.atomic(), connection.cursor() as cur:
-        clone_schema(cur, TEMPLATE_SCHEMA, staged, rows=False)
-        t = timing.mark("clone", t)
-        try:
-            counts = copydata.load(cur.cursor, staged, dump)
-        except (ValueError, KeyError) as exc:
-            raise Refused(archive.DAMAGED.format(detail=archive.DUMP)) from exc
-        expected = manifest.get("row_counts") or {}
-        if counts != expected:
-            differ = sorted(set(counts.items()) ^ set(expected.items()))[:3]
-            raise Refused(archive.DAMAGED.format(detail=f"{archive.DUMP}: {differ}"))
+
+        def fill() -> None:
+            try:
+                counts = copydata.load(cur.cursor, staged, dump)
+            except (ValueError, KeyError) as exc:
+                raise Refused(archive.DAMAGED.format(detail=archive.DUMP)) from exc
+            expected = manifest.get("row_counts") or {}
+            if counts != expected:
+                differ = sorted(set(counts.items()) ^ set(expected.items()))[:3]
+                raise Refused(archive.DAMAGED.format(detail=f"{archive.DUMP}: {differ}"))
+            timing.mark("copy", t)
+
+        # tables, the COPY, then keys, indexes, triggers (the clone's own order)
+        clone_schema(cur, TEMPLATE_SCHEMA, staged, rows=False, fill=fill)
         copydata.set_sequences(cur, staged, manifest.get("sequences") or {})
-    timing.mark("copy", t)
+    timing.mark("clone_copy_keys", t)
 
 
 def restore_in_place(
