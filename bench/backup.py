@@ -4,10 +4,10 @@
 
 Provisions a throw-away municipality (sub-domain ``bench-backup``), fills it with the
 attendance bench's generator (roster, calendars, a year of marks), then times:
-the backup (one snapshot: ``pg_dump --snapshot`` + public rows, into one file), the
-restore in place (pg_restore's script in one transaction that moves the live schema
-aside and back, leaving the restored one under a temporary name; then the swap) and
-the restore beside it as a new municipality. Goal: backup and restore <= 10 s each.
+the backup (one snapshot: COPY per table + sequences + public rows, into one file), the
+restore in place (the template cloned under a temporary name, the COPY loaded before keys
+and indexes, in one transaction; then the swap) and the restore beside it as a new
+municipality. Goal: backup and restore <= 10 s each.
 Prints the file's size and the restore's steps. Deletes everything at the end (``--keep``
 keeps the municipality for another run).
 """

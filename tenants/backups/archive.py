@@ -1,6 +1,9 @@
 """The backup file: a tar of ``manifest.json``, ``public.json`` and ``schema.dump``.
 
-``schema.dump`` is ``pg_dump --format=custom`` of the municipality's schema; ``public.json``
+``schema.dump`` holds the schema's data: in the ``copy`` layout (``copydata``, format /2, the
+default) COPY output per table, restored into a clone of the template at the manifest's
+migration state; in the ``pgdump`` layout (format /1 files, and ``--format pgdump``)
+``pg_dump --format=custom`` of the schema; ``public.json``
 its rows of the public schema (municipality, domains); the manifest says whose it is,
 which migrations its schema has, how many rows each table held and the SHA-256 of the
 two other members. ``verify`` refuses, with a Japanese message, anything that is not a
@@ -18,7 +21,16 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-FORMAT = "ai-municipality-backup/1"
+FORMAT = "ai-municipality-backup/2"
+# /1 files (pg_dump only) stay restorable: retention keeps backups for a year.
+FORMATS_READ = ("ai-municipality-backup/1", FORMAT)
+LAYOUTS = ("copy", "pgdump")
+
+
+def layout_of(manifest: dict[str, Any]) -> str:
+    return manifest.get("layout", "pgdump")
+
+
 MANIFEST, PUBLIC, DUMP = "manifest.json", "public.json", "schema.dump"
 
 
@@ -70,7 +82,7 @@ def verify(path: Path, extract_dump_to: Path | None = None) -> Contents:
             if not {MANIFEST, PUBLIC, DUMP} <= names:
                 raise Refused(NOT_A_BACKUP)
             manifest = json.loads(tar.extractfile(MANIFEST).read())
-            if not isinstance(manifest, dict) or manifest.get("format") != FORMAT:
+            if not isinstance(manifest, dict) or manifest.get("format") not in FORMATS_READ:
                 raise Refused(NOT_A_BACKUP)
             public_bytes = tar.extractfile(PUBLIC).read()
             expected = manifest.get("sha256") or {}
@@ -85,6 +97,8 @@ def verify(path: Path, extract_dump_to: Path | None = None) -> Contents:
             if digest.hexdigest() != expected.get(DUMP):
                 raise Refused(DAMAGED.format(detail=DUMP))
             public = json.loads(public_bytes)
+            if layout_of(manifest) not in LAYOUTS:
+                raise Refused(NOT_A_BACKUP)
     except Refused:
         raise
     except (tarfile.ReadError, EOFError, OSError) as exc:

@@ -1,10 +1,15 @@
 """The operators' backup actions: back up, restore, delete recoverably, bring back, purge.
 
-Consistency: one REPEATABLE READ transaction exports its snapshot; ``pg_dump --snapshot``
-dumps the schema in it while the same transaction reads the municipality's public rows,
-its migrations and its row counts, so every part of the file is the same instant.
+Consistency: one REPEATABLE READ transaction reads the municipality's public rows, its
+migrations, its identity sequences and ``COPY``s every table (layout ``copy``, the
+default), or exports its snapshot for ``pg_dump --snapshot`` (layout ``pgdump``), so every
+part of the file is the same instant.
 
-Restoring: ``pg_restore`` recreates a schema under the name it was dumped with, which is
+Restoring the ``copy`` layout clones the template (at the backup's migration state, or
+refused) under a temporary name, COPYs the data in and sets the sequences, in one
+transaction (``_stage_copy``); the swap below is the same for both layouts.
+
+Restoring the ``pgdump`` layout: ``pg_restore`` recreates a schema under the name it was dumped with, which is
 taken (by the live municipality, or by the original when restoring beside it). So its
 script runs in one transaction that first renames the live schema aside and, after the
 script, renames the restored schema to a temporary name and the live one back (``_load_as``);
@@ -35,9 +40,10 @@ from django.utils import timezone
 from django_tenants.utils import schema_exists
 
 from tenants import provisioning
-from tenants.backups import archive, pgtools, retention
+from tenants.backups import archive, copydata, pgtools, retention
 from tenants.backups import storage as storages
 from tenants.backups.archive import Refused
+from tenants.cloning import RELATIONS, clone_schema
 from tenants.codes import schema_name_for, subdomain_error
 from tenants.models import Backup, Domain, Municipality, PlatformEvent
 
@@ -83,7 +89,9 @@ def ai_version() -> str:
 # --- Backing up -----------------------------------------------------------------------
 
 
-def _snapshot_parts(cur: psycopg.Cursor, schema: str) -> tuple[dict[str, Any], dict[str, Any]]:
+def _snapshot_parts(
+    cur: psycopg.Cursor, schema: str, *, count: bool = True
+) -> tuple[dict[str, Any], dict[str, Any]]:
     """(manifest part, public rows) read in the snapshot's transaction."""
     cur.execute(
         "SELECT row_to_json(m) FROM tenants_municipality m WHERE schema_name = %s", [schema]
@@ -101,7 +109,7 @@ def _snapshot_parts(cur: psycopg.Cursor, schema: str) -> tuple[dict[str, Any], d
     cur.execute(f"SELECT app, name FROM {_q(schema)}.django_migrations ORDER BY id")
     migrations = [list(r) for r in cur.fetchall()]
     counts: dict[str, int] = {}
-    for table in _tables(cur, schema):
+    for table in _tables(cur, schema) if count else ():
         cur.execute(f"SELECT count(*) FROM {_q(schema)}.{_q(table)}")
         counts[table] = cur.fetchone()[0]
     manifest = {
@@ -115,22 +123,30 @@ def _snapshot_parts(cur: psycopg.Cursor, schema: str) -> tuple[dict[str, Any], d
 
 
 def _tables(cur, schema: str) -> list[str]:
+    # through pg_depend: a scan of pg_class costs as much as the whole catalog (1,800 schemas)
     cur.execute(
-        "SELECT c.relname FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace"
-        " WHERE n.nspname = %s AND c.relkind IN ('r', 'p') ORDER BY 1",
-        [schema],
+        RELATIONS + "SELECT relname FROM rels WHERE relkind IN ('r', 'p') ORDER BY 1", [schema]
     )
     return [r[0] for r in cur.fetchall()]
 
 
-def _dump_to(target: Path, schema: str) -> dict[str, Any]:
+def _dump_to(target: Path, schema: str, layout: str = "copy") -> dict[str, Any]:
     """Write the backup file of ``schema`` to ``target``; return its manifest."""
+    if layout not in archive.LAYOUTS:
+        raise ValueError(f"unknown backup layout {layout!r}")
     with tempfile.TemporaryDirectory(prefix="ai-backup-") as tmp:
         dump = Path(tmp) / archive.DUMP
         with psycopg.connect(pgtools.conninfo()) as conn:
             conn.isolation_level = psycopg.IsolationLevel.REPEATABLE_READ
             conn.read_only = True
             with conn.cursor() as cur:
+                if layout == "copy":
+                    started = timezone.now()
+                    manifest, public = _snapshot_parts(cur, schema, count=False)
+                    manifest["sequences"] = copydata.sequences(cur, schema)
+                    manifest["row_counts"] = copydata.dump(cur, schema, dump)
+                    conn.rollback()
+                    return _finish(target, manifest | {"layout": layout}, public, dump, started)
                 cur.execute("SELECT pg_export_snapshot()")
                 snapshot = cur.fetchone()[0]
                 started = timezone.now()
@@ -146,17 +162,26 @@ def _dump_to(target: Path, schema: str) -> dict[str, Any]:
                     ]
                 )
             conn.rollback()
-        manifest |= {
-            "taken_at": started.isoformat(),
-            "ai_version": ai_version(),
-            "postgresql": connection.pg_version,
-        }
-        archive.write(target, manifest, public, dump)
+        return _finish(target, manifest | {"layout": layout}, public, dump, started)
+
+
+def _finish(
+    target: Path, manifest: dict[str, Any], public: dict[str, Any], dump: Path, started: datetime
+) -> dict[str, Any]:
+    manifest |= {
+        "taken_at": started.isoformat(),
+        "ai_version": ai_version(),
+        "postgresql": connection.pg_version,
+    }
+    archive.write(target, manifest, public, dump)
     return manifest
 
 
-def backup(municipality: Municipality, *, kind: str, actor: str) -> Backup:
-    """Back up one municipality; the record says ok or failed (and why), never raises for it."""
+def backup(municipality: Municipality, *, kind: str, actor: str, layout: str = "copy") -> Backup:
+    """Back up one municipality; the record says ok or failed (and why), never raises for it.
+
+    ``layout``: ``copy`` (COPY per table, independent of the catalog's size) or ``pgdump``.
+    """
     schema = municipality.schema_name
     record = Backup.objects.create(
         schema_name=schema,
@@ -170,7 +195,7 @@ def backup(municipality: Municipality, *, kind: str, actor: str) -> Backup:
     try:
         with tempfile.TemporaryDirectory(prefix="ai-backup-") as tmp:
             local = Path(tmp) / "backup.tar"
-            manifest = _dump_to(local, schema)
+            manifest = _dump_to(local, schema, layout)
             record.sha256 = archive.sha256_of(local)
             record.size = storages.default().put(name, local)
         record.file = name
@@ -197,10 +222,10 @@ def municipalities() -> list[Municipality]:
 
 
 def backup_all(
-    *, kind: str = Backup.Kind.SCHEDULED, actor: str, prune: bool = True
+    *, kind: str = Backup.Kind.SCHEDULED, actor: str, prune: bool = True, layout: str = "copy"
 ) -> list[Backup]:
     """Back up every municipality (deleted ones too: still restorable), then apply retention."""
-    done = [backup(m, kind=kind, actor=actor) for m in municipalities()]
+    done = [backup(m, kind=kind, actor=actor, layout=layout) for m in municipalities()]
     if prune:
         apply_retention(actor=actor)
     return done
@@ -252,7 +277,29 @@ def check(path: Path, extract_dump_to: Path | None = None) -> archive.Contents:
             f"このバックアップは別のバージョンの Ai (版 {contents.manifest.get('ai_version', '不明')})"
             f" で作成され、このシステムが知らない移行 ({shown}) を含みます。復元できません。"
         )
+    if archive.layout_of(contents.manifest) == "copy":
+        template = template_migrations()
+        backed = {(app, name) for app, name in contents.manifest.get("migrations", [])}
+        if backed != template:
+            missing = sorted(f"{a}.{n}" for a, n in template - backed)
+            shown = "、".join(missing[:5]) + (" ほか" if len(missing) > 5 else "")
+            raise Refused(
+                "このバックアップはデータのみの形式で、作成時の移行状態が現在のテンプレートと"
+                f"異なります (未適用: {shown or 'なし'})。同じ版の Ai で復元するか、"
+                "pg_dump 形式 (--format pgdump) のバックアップを使ってください。"
+            )
     return contents
+
+
+def template_migrations() -> set[tuple[str, str]]:
+    """The migration state of the template a ``copy`` restore clones."""
+    from tenants.provisioning import TEMPLATE_SCHEMA, ensure_template, template_is_current
+
+    if not template_is_current():
+        ensure_template()
+    with connection.cursor() as cur:
+        cur.execute(f"SELECT app, name FROM {_q(TEMPLATE_SCHEMA)}.django_migrations")
+        return {(app, name) for app, name in cur.fetchall()}
 
 
 def row_counts(schema: str) -> dict[str, int]:
@@ -373,8 +420,40 @@ def _checked(path: Path, tmp: Path, timing: Timing) -> tuple[archive.Contents, P
 def _stage(contents: archive.Contents, dump: Path, timing: Timing) -> str:
     """Restore the checked dump under a temporary schema name; return that name."""
     staged = f"restore_{secrets.token_hex(6)}"
-    _load_as(dump, contents.manifest["schema"], staged, timing)
+    if archive.layout_of(contents.manifest) == "copy":
+        _stage_copy(contents.manifest, dump, staged, timing)
+    else:
+        _load_as(dump, contents.manifest["schema"], staged, timing)
     return staged
+
+
+def _stage_copy(manifest: dict[str, Any], dump: Path, staged: str, timing: Timing) -> None:
+    """One transaction: the template cloned without its rows, the data COPYed in, the sequences.
+
+    The clone brings the triggers (the audit trail's append-only guard): they refuse UPDATE,
+    DELETE and TRUNCATE, not the COPY's inserts. Nothing of it is visible until the commit;
+    a failure (or rows counted differently from the manifest) leaves nothing.
+    """
+    from tenants.provisioning import TEMPLATE_SCHEMA
+
+    t = time.perf_counter()
+    with transaction.atomic(), connection.cursor() as cur:
+
+        def fill() -> None:
+            try:
+                counts = copydata.load(cur.cursor, staged, dump)
+            except (ValueError, KeyError) as exc:
+                raise Refused(archive.DAMAGED.format(detail=archive.DUMP)) from exc
+            expected = manifest.get("row_counts") or {}
+            if counts != expected:
+                differ = sorted(set(counts.items()) ^ set(expected.items()))[:3]
+                raise Refused(archive.DAMAGED.format(detail=f"{archive.DUMP}: {differ}"))
+            timing.mark("copy", t)
+
+        # tables, the COPY, then keys, indexes, triggers (the clone's own order)
+        clone_schema(cur, TEMPLATE_SCHEMA, staged, rows=False, fill=fill)
+        copydata.set_sequences(cur, staged, manifest.get("sequences") or {})
+    timing.mark("clone_copy_keys", t)
 
 
 def restore_in_place(
