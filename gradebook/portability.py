@@ -8,6 +8,7 @@ from collections.abc import Callable, Iterator
 from gradebook import excel, queries
 from gradebook.models import (
     Assessment,
+    ConductRecord,
     Evaluation,
     Finalisation,
     GradeChange,
@@ -33,6 +34,7 @@ def tables() -> list[Table]:
             Score,
             Evaluation,
             Remark,
+            ConductRecord,
             Finalisation,
             GradeChange,
         )
