@@ -19,16 +19,21 @@ from django.db import transaction
 from schools import audit, calendar
 from schools.permissions import Actor, actor_for_user
 from tenants import jobs
-from timetable import planning
+from timetable import planning, services
 from timetable.generation import solver
-from timetable.models import Lesson, Room, Timetable
+from timetable.models import WEEKDAYS, Lesson, Room, Timetable
 
 GENERATE = "timetable.generate"
-CANNOT_EDIT = "時間割を編集する権限がありません。"
 TIME_LIMITS = (10, 30, 60, 120)
 CHANGED = (
     "この案を作った後で、時間割または担当が変更されました。今の内容でもう一度自動作成してください。"
 )
+
+
+def _editable(timetable: Timetable, by: Actor) -> None:
+    """The timetable services' own checks: an editor of the school, a year not archived."""
+    services.require_editor(by, timetable.school_id)
+    services.require_writable(timetable.school_year)
 
 
 def _workers() -> int:
@@ -61,9 +66,7 @@ def start(
     time_limit: object,
 ):
     """Queue the generation of ``timetable`` (returns the job)."""
-    by.require(by.can_edit_timetable(timetable.school_id), CANNOT_EDIT)
-    if timetable.school_year.is_read_only:
-        raise ValidationError(f"{timetable.school_year}は過年度のため変更できません。")
+    _editable(timetable, by)
     if mode not in planning.MODES:
         raise ValidationError({"mode": "作り方を選んでください。"})
     try:
@@ -103,7 +106,7 @@ def generate(ctx, params: dict[str, Any]) -> dict[str, Any]:
     )
     if timetable is None:
         raise jobs.JobError("時間割が見つかりません (削除された可能性があります)。")
-    by.require(by.can_edit_timetable(timetable.school_id), CANNOT_EDIT)
+    services.require_editor(by, timetable.school_id)
     ctx.progress(0, None, "条件を読み込んでいます")
     plan = planning.plan_for(timetable, mode=params["mode"], periods=params["periods"])
     n = len(plan.specs)  # lessons (a 合同 lesson's shadows in a shared room are not)
@@ -160,8 +163,6 @@ def generate(ctx, params: dict[str, Any]) -> dict[str, Any]:
 
 
 def _slot(slot: tuple[int, int]) -> str:
-    from timetable.models import WEEKDAYS
-
     return f"{WEEKDAYS[slot[0]][1]}{slot[1] + 1}"
 
 
@@ -175,9 +176,7 @@ def proposal_of(job, school_id: int) -> dict[str, Any] | None:
 @transaction.atomic
 def apply(timetable: Timetable, job, *, by: Actor) -> int:
     """Replace the timetable's lessons by the job's proposal (one audited change)."""
-    by.require(by.can_edit_timetable(timetable.school_id), CANNOT_EDIT)
-    if timetable.school_year.is_read_only:
-        raise ValidationError(f"{timetable.school_year}は過年度のため変更できません。")
+    _editable(timetable, by)
     proposal = proposal_of(job, timetable.school_id)
     if proposal is None or job.params.get("timetable_id") != timetable.pk:
         raise ValidationError("この時間割の自動作成の案ではありません。")
@@ -236,9 +235,7 @@ def apply(timetable: Timetable, job, *, by: Actor) -> int:
 @transaction.atomic
 def set_pins(timetable: Timetable, lesson_ids: set[int], *, by: Actor) -> int:
     """固定: exactly ``lesson_ids`` of the timetable are pinned (one audited change)."""
-    by.require(by.can_edit_timetable(timetable.school_id), CANNOT_EDIT)
-    if timetable.school_year.is_read_only:
-        raise ValidationError(f"{timetable.school_year}は過年度のため変更できません。")
+    _editable(timetable, by)
     lessons = Lesson.objects.filter(timetable=timetable)
     before = set(lessons.filter(pinned=True).values_list("pk", flat=True))
     wanted = set(lessons.filter(pk__in=lesson_ids).values_list("pk", flat=True))

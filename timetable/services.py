@@ -34,11 +34,11 @@ from timetable.models import (
 MAX_PERIOD = 12
 
 
-def _require(by: Actor, school_id: int) -> None:
+def require_editor(by: Actor, school_id: int) -> None:
     by.require(by.can_edit_timetable(school_id), "時間割を編集する権限がありません。")
 
 
-def _writable(school_year: SchoolYear) -> None:
+def require_writable(school_year: SchoolYear) -> None:
     if school_year.is_read_only:
         raise ValidationError(f"{school_year}は過年度のため変更できません。", code="archived")
 
@@ -70,8 +70,8 @@ def save_bell_schedule(
     schedule: BellSchedule | None = None,
 ) -> BellSchedule:
     """Create or change a bell schedule and its periods: (number, start, end), e.g. 8:45-9:30."""
-    _require(by, school.pk)
-    _writable(school_year)
+    require_editor(by, school.pk)
+    require_writable(school_year)
     name = (name or "").strip()
     if not name or len(name) > 30:
         raise ValidationError({"name": "名称を30文字以内で入力してください。"})
@@ -129,8 +129,8 @@ def save_bell_schedule(
 
 @transaction.atomic
 def delete_bell_schedule(schedule: BellSchedule, *, by: Actor) -> None:
-    _require(by, schedule.school_id)
-    _writable(schedule.school_year)
+    require_editor(by, schedule.school_id)
+    require_writable(schedule.school_year)
     if schedule.is_default:
         raise ValidationError("既定の校時表は削除できません。先に別の校時表を既定にしてください。")
     audit.record(
@@ -148,7 +148,7 @@ def set_bell_day(
     *, by: Actor, school: School, date: dt.date, schedule: BellSchedule | None
 ) -> BellScheduleDay | None:
     """Which schedule a date uses (a planned 短縮日); None goes back to the default."""
-    _require(by, school.pk)
+    require_editor(by, school.pk)
     if schedule is not None:
         if schedule.school_id != school.pk:
             raise ValidationError({"schedule": "この学校の校時表を選んでください。"})
@@ -183,7 +183,7 @@ def save_room(
     capacity: object = 1,
     room: Room | None = None,
 ) -> Room:
-    _require(by, school.pk)
+    require_editor(by, school.pk)
     name = (name or "").strip()
     if not name or len(name) > 30:
         raise ValidationError({"name": "教室名を30文字以内で入力してください。"})
@@ -214,7 +214,7 @@ def save_room(
 
 @transaction.atomic
 def delete_room(room: Room, *, by: Actor) -> None:
-    _require(by, room.school_id)
+    require_editor(by, room.school_id)
     audit.record(by, "timetable.room.delete", room, school=room.school, changes={"name": room.name})
     room.delete()
 
@@ -233,8 +233,8 @@ def set_unavailability(
     reason: str = "",
 ) -> list[Unavailability]:
     """Replace a teacher's unavailable periods at a school for a year (one reason for all)."""
-    _require(by, school.pk)
-    _writable(school_year)
+    require_editor(by, school.pk)
+    require_writable(school_year)
     reason = (reason or "").strip()
     if len(reason) > 60:
         raise ValidationError({"reason": "理由は60文字以内で入力してください。"})
@@ -292,8 +292,8 @@ def create_timetable(
     copy_from: Timetable | None = None,
 ) -> Timetable:
     """A weekly timetable in force from a date (a 2学期 timetable), optionally a copy."""
-    _require(by, school.pk)
-    _writable(school_year)
+    require_editor(by, school.pk)
+    require_writable(school_year)
     start, _ = calendar.year_bounds(school_year)
     valid_from = valid_from or start
     if not calendar.in_year(school_year, valid_from):
@@ -448,8 +448,8 @@ def replace_class_week(
     class's new lessons (a teacher in two places, a room over capacity …) as warnings.
     Lessons of a group are replaced when the class is one of the group's classes.
     """
-    _require(by, timetable.school_id)
-    _writable(timetable.school_year)
+    require_editor(by, timetable.school_id)
+    require_writable(timetable.school_year)
     if classroom.school_id != timetable.school_id or (
         classroom.school_year_id != timetable.school_year_id
     ):
@@ -506,11 +506,11 @@ def add_daily_change(
     note: str = "",
 ) -> DailyChange:
     """One change of a date; each kind asks for its own fields (see ``DailyChange``)."""
-    _require(by, school.pk)
+    require_editor(by, school.pk)
     year = queries.year_of(date)
     if year is None:
         raise ValidationError({"date": "この日付の年度がありません。"})
-    _writable(year)
+    require_writable(year)
     if kind not in DailyChange.Kind.values:
         raise ValidationError({"kind": "変更の種類を選んでください。"})
     change = DailyChange(school=school, date=date, kind=kind, note=str(note or "")[:100])
@@ -611,7 +611,7 @@ def _weekday_of(school: School, date: dt.date) -> int:
 
 @transaction.atomic
 def delete_daily_change(change: DailyChange, *, by: Actor) -> None:
-    _require(by, change.school_id)
+    require_editor(by, change.school_id)
     audit.record(
         by,
         "timetable.daily_change.delete",

@@ -31,6 +31,11 @@ def _timetable(request: HttpRequest, school) -> Timetable:
     return timetable
 
 
+def _generate_page(timetable: Timetable) -> str:
+    """The 自動作成 page of the timetable's school and year (where its forms come back to)."""
+    return f"{reverse('timetable:generate', args=[timetable.school_id])}?year={timetable.school_year.year}"
+
+
 def _weekly_periods(timetable: Timetable, most: int) -> list[int]:
     """Each weekday's periods as the timetable has them today (a short day stays short)."""
     found = defaultdict(int)
@@ -104,9 +109,7 @@ def generate_start(request: HttpRequest, pk: int) -> HttpResponse:
         )
     except ValidationError as exc:
         _errors(request, exc)
-        return redirect(
-            f"{reverse('timetable:generate', args=[school.pk])}?year={timetable.school_year.year}"
-        )
+        return redirect(_generate_page(timetable))
     return redirect("timetable:proposal", pk=school.pk, job_id=job.pk)
 
 
@@ -122,9 +125,7 @@ def pins(request: HttpRequest, pk: int) -> HttpResponse:
         _errors(request, exc)
     else:
         messages.success(request, f"固定する授業を {count} コマにしました。")
-    return redirect(
-        f"{reverse('timetable:generate', args=[school.pk])}?year={timetable.school_year.year}"
-    )
+    return redirect(_generate_page(timetable))
 
 
 def _proposal(request: HttpRequest, pk: int, job_id: int):
@@ -222,9 +223,7 @@ def fet_export(request: HttpRequest, pk: int) -> HttpResponse:
         body = fet.write_problem(plan.problem, plan.current if with_week else None)
     except fet.FetError as exc:
         messages.error(request, str(exc))
-        return redirect(
-            f"{reverse('timetable:generate', args=[school.pk])}?year={timetable.school_year.year}"
-        )
+        return redirect(_generate_page(timetable))
     services.record_export(
         "fet", timetable, by=request.actor, school=school, params={"timetable": with_week}
     )
