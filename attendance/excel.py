@@ -23,6 +23,7 @@ from dataclasses import dataclass, field
 
 import openpyxl
 from django.core.exceptions import ValidationError
+from django.utils import timezone
 
 from attendance import figures, queries, rules
 from attendance.rules import FIGURE_COLUMNS, CodeDef
@@ -50,12 +51,17 @@ def month_title(start: dt.date) -> str:
 
 
 def register_workbook(
-    classroom: Classroom, months: Sequence[tuple[dt.date, dt.date]]
+    classroom: Classroom, months: Sequence[tuple[dt.date, dt.date]], today: dt.date | None = None
 ) -> ExportWorkbook:
-    """A workbook with one 出席簿 sheet per month, totals filled in."""
+    """A workbook with one 出席簿 sheet per month, totals filled in.
+
+    With ``today`` (what the pages and downloads pass) the figures and 累計 count only the
+    school days up to it (``rules.as_of``) and each sheet says 「…現在」; without it, the whole
+    period counts (a register being planned, the benchmarks).
+    """
     book = ExportWorkbook()
     for start, end in months:
-        add_register_sheet(book, queries.register(classroom, start, end))
+        add_register_sheet(book, queries.register(classroom, start, end, today))
     return book
 
 
@@ -80,13 +86,16 @@ def add_register_sheet(book: ExportWorkbook, reg: queries.Register) -> None:
     columns += [ExportColumn(day_header(d), 4.2, "center") for d in reg.days]
     columns += [ExportColumn(label, 7, "center") for _, label in FIGURE_COLUMNS]
     columns += [ExportColumn(label, 7, "center") for _, label in TO_DATE_COLUMNS]
-    legend = "記号: " + " ".join(f"{c.symbol}={c.label}" for c in reg.codes)
+    legend = "記号: " + " ".join(f"{c.symbol}={c.label}" for c in queries.legend_codes(reg))
+    subheadings = [f"{classroom.school.name} {classroom.label} ({classroom.school_year})"]
+    if reg.today is not None:
+        subheadings.append("集計: " + rules.as_of_text(reg.counted_until, reg.end))
     sheet = book.add_sheet(
         month_title(reg.start),
         columns,
         heading=f"出席簿 {era}{year_text(era_year)}年{reg.start.month}月",
         subheadings=[
-            f"{classroom.school.name} {classroom.label} ({classroom.school_year})",
+            *subheadings,
             legend + f"  {NOT_COUNTED}=授業日でない・在籍外  {CLOSED}=学級閉鎖",
         ],
         landscape=True,
@@ -132,12 +141,21 @@ def _count(value: int | None) -> int | str:
     return NOT_COUNTED if value is None else value
 
 
-def register_export(classroom: Classroom, *, by: Actor, month: tuple[int, int] | None = None):
+def register_export(
+    classroom: Classroom,
+    *,
+    by: Actor,
+    month: tuple[int, int] | None = None,
+    today: dt.date | None = None,
+):
     """The 出席簿 of one month, or of the whole year (a sheet per month), as a download.
 
-    Recorded in the audit trail (who took which class's register).
+    Figures count the school days up to ``today`` (default: the server's today), as the
+    pages do: a day still to come is not 出席. Recorded in the audit trail (who took which
+    class's register).
     """
     by.require(by.can_view_classroom(classroom))
+    today = today or timezone.localdate()
     if month is not None:
         months = [queries.month_bounds(*month)]
         period = month_title(months[0][0])
@@ -149,7 +167,7 @@ def register_export(classroom: Classroom, *, by: Actor, month: tuple[int, int] |
         ]
         period = f"{classroom.school_year.year}年度"
         action, params = "attendance.year_figures.export", {"year": classroom.school_year.year}
-    book = register_workbook(classroom, months)
+    book = register_workbook(classroom, months, today)
     audit.record_export(by, action, classroom, school=classroom.school, params=params)
     return book.response(f"出席簿_{classroom.school.name}_{classroom.label}_{period}.xlsx")
 
@@ -449,6 +467,14 @@ MUNICIPALITY_COLUMNS = [
 ]
 
 
+def counted_period(school_year: SchoolYear, today: dt.date | None) -> tuple[dt.date, dt.date]:
+    """The days a yearly export counts: the current year up to ``today``, another year whole."""
+    start, end = year_bounds(school_year)
+    if today is not None and school_year.state == SchoolYear.State.CURRENT:
+        end = min(end, today)
+    return start, end
+
+
 def write_municipality_figures(
     school_year,
     start: dt.date,
@@ -487,7 +513,10 @@ ORDER BY sc.school_type, sc.mext_code, cr.is_special_needs, cr.grade, cr.sort_or
         f"{school_year.year}年度 出欠の記録",
         MUNICIPALITY_COLUMNS,
         heading=f"出欠の記録 (指導要録) {school_year}",
-        subheadings=[f"{start:%Y年%-m月%-d日}〜{end:%Y年%-m月%-d日}"],
+        subheadings=[
+            f"{start:%Y年%-m月%-d日}〜{end:%Y年%-m月%-d日}  集計: "
+            + rules.as_of_text(end, year_bounds(school_year)[1], whole="年度末")
+        ],
         landscape=True,
     )
     count = 0
@@ -524,9 +553,7 @@ def export_municipality_figures(
     telling ``progress`` as it goes, and records the export.
     """
     by.require(by.sees_whole_municipality, "市全体の出力は教育委員会の職員のみができます。")
-    start, end = year_bounds(school_year)
-    if today is not None and school_year.state == SchoolYear.State.CURRENT:
-        end = min(end, today)
+    start, end = counted_period(school_year, today)
     count = write_municipality_figures(school_year, start, end, target, progress)
     audit.record_export(
         by,

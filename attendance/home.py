@@ -6,7 +6,6 @@ from django.urls import reverse
 from django.utils import timezone
 
 from attendance import queries
-from attendance.models import TakenDay
 
 
 def nav_items(request) -> list[tuple[str, str]]:
@@ -17,8 +16,9 @@ def nav_items(request) -> list[tuple[str, str]]:
 
 
 def home_cards(request) -> list[tuple[str, dict]]:
-    """My classes with today's state (入力済み / 未入力), and for a school's administrators
-    the classes of their schools whose attendance is not taken yet today: 3 queries."""
+    """My classes with today's state (入力済み / 未入力 / 学級閉鎖 / 授業日ではありません), and
+    for a school's administrators the classes of their schools whose attendance is not taken
+    yet today (a closed class is not missing): 3 queries."""
     actor = request.actor
     classes = list(
         actor.classrooms()
@@ -29,26 +29,26 @@ def home_cards(request) -> list[tuple[str, dict]]:
     if not classes and not reports:
         return []
     today = timezone.localdate()
-    entered = (
-        set(
-            TakenDay.objects.filter(classroom__in=classes, date=today).values_list(
-                "classroom_id", flat=True
-            )
-        )
-        if classes
-        else set()
-    )
+    states = {c.classroom.pk: c for c in queries.classrooms_today([c.pk for c in classes], today)}
+    rows = [(c, states.get(c.pk)) for c in classes]
     school_state = None
     if actor.admin_school_ids:
         state = queries.classes_today(actor.admin_school_ids, today)
         school_state = {
             "missing": [c.classroom for c in state if c.missing],
-            "school_day": [c for c in state if c.is_school_day],
+            "school_day": [c for c in state if c.is_school_day and not c.closed],
+            "closed": [c for c in state if c.is_school_day and c.closed],
         }
     return [
         (
             "attendance/_card.html",
-            {"classes": classes, "entered": entered, "reports": reports, "schools": school_state},
+            {
+                "classes": classes,
+                "rows": rows,
+                "entered": {pk for pk, s in states.items() if s.taken},
+                "reports": reports,
+                "schools": school_state,
+            },
         )
     ]
 
@@ -74,21 +74,36 @@ def board_columns(request, schools, school_year, today) -> list[dict]:
     today_cells, absence_cells = {}, {}
     for s in schools:
         classes = taken.get(s.pk, [])
-        day = [c for c in classes if c.is_school_day]
+        # A class under 学級閉鎖 / 学年閉鎖 takes no attendance: neither taken nor missing.
+        day = [c for c in classes if c.is_school_day and not c.closed]
+        closed = [c for c in classes if c.is_school_day and c.closed]
         url = f"{index}?school={s.pk}"
+        closed_cell = (
+            [{"text": f"学級閉鎖 {len(closed)}学級", "url": url, "tone": ""}] if closed else []
+        )
         if not classes:
             today_cells[s.pk] = []
         elif not day:
-            today_cells[s.pk] = [{"text": "授業日ではありません", "url": None, "tone": ""}]
+            today_cells[s.pk] = closed_cell or [
+                {"text": "授業日ではありません", "url": None, "tone": ""}
+            ]
         else:
             missing = sum(1 for c in day if c.missing)
-            today_cells[s.pk] = [
-                {
-                    "text": f"入力済み {len(day) - missing}/{len(day)}学級",
-                    "url": url,
-                    "tone": "ok" if not missing else "",
-                }
-            ] + ([{"text": f"未入力 {missing}学級", "url": url, "tone": "warn"}] if missing else [])
+            today_cells[s.pk] = (
+                [
+                    {
+                        "text": f"入力済み {len(day) - missing}/{len(day)}学級",
+                        "url": url,
+                        "tone": "ok" if not missing else "",
+                    }
+                ]
+                + (
+                    [{"text": f"未入力 {missing}学級", "url": url, "tone": "warn"}]
+                    if missing
+                    else []
+                )
+                + closed_cell
+            )
         absence_cells[s.pk] = [
             {
                 "text": f"30日以上 {reached.get(s.pk, 0)}人",

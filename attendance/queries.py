@@ -14,7 +14,7 @@ from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 
-from django.db.models import Q
+from django.db.models import Exists, OuterRef, Q
 
 from attendance import rules
 from attendance.models import AttendanceCode, Mark
@@ -25,15 +25,25 @@ from schools.models import Classroom, Enrolment
 
 
 def codes(active_only: bool = True) -> list[CodeDef]:
-    """The municipality's codes (1 query); the default table if none is configured."""
+    """The municipality's codes (1 query); the default table if none is configured.
+
+    The one registry of 出欠記号: the entry page's buttons and keys, the 出席簿's legend and
+    symbols, the imports' parsers and ``GET /api/v1/attendance/codes/`` all read it.
+    """
     qs = AttendanceCode.objects.all()
     if active_only:
         qs = qs.filter(is_active=True)
     rows = [
-        CodeDef(c.code, c.symbol, c.label, Figure(c.figure), c.key, c.sort_order)
+        CodeDef(c.code, c.symbol, c.label, Figure(c.figure), c.key, c.sort_order, c.is_active)
         for c in qs.order_by("sort_order", "code")
     ]
     return rows or list(rules.DEFAULT_CODES)
+
+
+def legend_codes(reg: Register) -> list[CodeDef]:
+    """The 出席簿's legend: the codes in use, and a retired one only where a mark shows it."""
+    shown = {cell for row in reg.rows for cell in row.cells}
+    return [c for c in reg.codes if c.active or c.symbol in shown]
 
 
 def month_bounds(year: int, month: int) -> tuple[dt.date, dt.date]:
@@ -158,6 +168,13 @@ class Register:
     totals: Figures
     # The last day the figures count (None: the month has not started yet, nothing counted).
     counted_until: dt.date | None = None
+    # The date the figures were counted as of (None: the whole period, as before).
+    today: dt.date | None = None
+
+    @property
+    def complete(self) -> bool:
+        """Every day of the range is counted (a past month, or no date given)."""
+        return self.counted_until == self.end
 
 
 def _spans(enrolments: Iterable[Enrolment]) -> dict[int, list[Span]]:
@@ -221,6 +238,7 @@ def register(
         code_list,
         total,
         counted[1] if counted else None,
+        today,
     )
 
 
@@ -255,10 +273,11 @@ def register_day_totals(reg: Register) -> list[DayTotal]:
 
 
 def register_to_date(reg: Register) -> tuple[dict[int, Figures], Figures]:
-    """累計: each enrolment's figures from the school year's first day to the month's end,
-    and the class's (constant queries: one more register over the longer range)."""
+    """累計: each enrolment's figures from the school year's first day to the month's end
+    (up to the register's ``today`` when it has one), and the class's (constant queries: one
+    more register over the longer range)."""
     year_start, _ = calendar.year_bounds(reg.classroom.school_year)
-    whole = register(reg.classroom, min(year_start, reg.start), reg.end)
+    whole = register(reg.classroom, min(year_start, reg.start), reg.end, reg.today)
     return {row.enrolment.pk: row.figures for row in whole.rows}, whole.totals
 
 
@@ -341,28 +360,75 @@ def student_marks(
 
 @dataclass(frozen=True)
 class ClassToday:
-    """One class on a date: is it a school day for it, and was its attendance saved."""
+    """One class on a date: is it a school day for it, is it closed, was attendance saved."""
 
     classroom: Classroom
     is_school_day: bool
     taken: bool
+    closed: str = ""  # 「学級閉鎖」 / 「学年閉鎖」 when a closure covers the class that day
+    note: str = ""  # the school calendar's note of the day (休日の名前, 夏季休業…)
 
     @property
     def missing(self) -> bool:
-        """出欠が未入力: a school day, students enrolled, nothing saved yet."""
-        return self.is_school_day and not self.taken
+        """出欠が未入力: a school day, the class not closed, students enrolled, nothing saved."""
+        return self.is_school_day and not self.closed and not self.taken
+
+    @property
+    def state(self) -> str:
+        """What a card says: "closed", "taken", "missing" or "off" (not a school day)."""
+        if self.is_school_day and self.closed:
+            return "closed"
+        if self.taken:
+            return "taken"
+        return "missing" if self.missing else "off"
+
+
+_CLOSED_LABELS = {"class": "学級閉鎖", "grade": "学年閉鎖"}
+
+
+def _today_states(qs, day: dt.date) -> list[ClassToday]:
+    """``qs`` (classrooms) with the day's state of each: one query."""
+    from django.db.models import Subquery
+
+    from attendance.models import TakenDay
+    from schools.models import Closure, SchoolDate
+
+    date_row = SchoolDate.objects.filter(
+        school_id=OuterRef("school_id"), school_year_id=OuterRef("school_year_id"), date=day
+    )
+    # A whole-school 臨時休業 is already not a school day in SchoolDate; a grade's or a
+    # class's closure is not, so it is looked up here.
+    closure = Closure.objects.filter(
+        school_id=OuterRef("school_id"), start__lte=day, end__gte=day
+    ).filter(
+        Q(kind="class", classroom_id=OuterRef("pk")) | Q(kind="grade", grade=OuterRef("grade"))
+    )
+    qs = qs.select_related("school", "school_year").annotate(
+        day_on=Exists(date_row.filter(is_school_day=True)),
+        day_note=Subquery(date_row.values("note")[:1]),
+        closed_kind=Subquery(closure.order_by("-kind").values("kind")[:1]),
+        taken_on=Exists(TakenDay.objects.filter(classroom=OuterRef("pk"), date=day)),
+    )
+    return [
+        ClassToday(
+            c,
+            c.day_on,
+            c.taken_on,
+            _CLOSED_LABELS.get(c.closed_kind or "", ""),
+            c.day_note or "",
+        )
+        for c in qs.order_by("school__mext_code", "grade", "sort_order", "name")
+    ]
 
 
 def classes_today(school_ids: Iterable[int] | None, day: dt.date) -> list[ClassToday]:
     """The current year's classes with students on ``day`` (None = every school), whether the
-    day is a school day of their school and whether their attendance was saved (any period):
-    one query, whatever the number of schools and classes."""
-    from django.db.models import Exists, OuterRef
+    day is a school day of their school, whether the class is closed (学級閉鎖 / 学年閉鎖) and
+    whether their attendance was saved (any period): one query, whatever the number of
+    schools and classes."""
+    from schools.models import SchoolYear
 
-    from attendance.models import TakenDay
-    from schools.models import SchoolDate, SchoolYear
-
-    qs = Classroom.objects.select_related("school", "school_year").filter(
+    qs = Classroom.objects.filter(
         school_year__state=SchoolYear.State.CURRENT, school__is_active=True
     )
     if school_ids is not None:
@@ -370,18 +436,9 @@ def classes_today(school_ids: Iterable[int] | None, day: dt.date) -> list[ClassT
     enrolled = Enrolment.objects.filter(classroom=OuterRef("pk"), enrolled_on__lte=day).filter(
         Q(left_on__isnull=True) | Q(left_on__gte=day)
     )
-    qs = qs.filter(Exists(enrolled)).annotate(
-        day_on=Exists(
-            SchoolDate.objects.filter(
-                school_id=OuterRef("school_id"),
-                school_year_id=OuterRef("school_year_id"),
-                date=day,
-                is_school_day=True,
-            )
-        ),
-        taken_on=Exists(TakenDay.objects.filter(classroom=OuterRef("pk"), date=day)),
-    )
-    return [
-        ClassToday(c, c.day_on, c.taken_on)
-        for c in qs.order_by("school__mext_code", "grade", "sort_order", "name")
-    ]
+    return _today_states(qs.filter(Exists(enrolled)), day)
+
+
+def classrooms_today(classroom_ids: Iterable[int], day: dt.date) -> list[ClassToday]:
+    """The given classes' state on ``day`` (a homeroom teacher's card): one query."""
+    return _today_states(Classroom.objects.filter(pk__in=list(classroom_ids)), day)

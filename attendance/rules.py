@@ -68,6 +68,7 @@ class CodeDef:
     figure: Figure
     key: str = ""  # keyboard shortcut on the daily entry page
     sort_order: int = 0
+    active: bool = True  # offered for new marks (a retired code still explains old ones)
 
 
 # The default table of domain-ja.md; a municipality can change symbols, labels and figures.
@@ -120,6 +121,15 @@ def as_of(period: tuple[dt.date, dt.date], today: dt.date) -> tuple[dt.date, dt.
     if today < start:
         return None
     return start, min(end, today)
+
+
+def as_of_text(counted_until: dt.date | None, end: dt.date, *, whole: str = "月末") -> str:
+    """What a sheet header says of the figures' date: 「2026年11月30日現在」, with
+    「（月末まで）」/「（年度末まで）」 once the period is over, or that nothing is counted yet."""
+    if counted_until is None:
+        return "まだ始まっていません（日数は数えていません）"
+    text = f"{counted_until.year}年{counted_until.month}月{counted_until.day}日現在"
+    return text + (f"（{whole}まで）" if counted_until >= end else "（今日までの授業日で集計）")
 
 
 def within(

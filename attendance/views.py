@@ -277,6 +277,7 @@ def register(request: HttpRequest, classroom_id: int, year: int, month: int) -> 
         {
             "classroom": classroom,
             "reg": reg,
+            "legend": queries.legend_codes(reg),
             "year": year,
             "month": month,
             "months": months,
