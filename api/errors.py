@@ -117,3 +117,65 @@ def _text(exc: Exception, default: str) -> str:
     if exc.args and isinstance(exc.args[0], str):
         return exc.args[0]
     return default
+
+
+# --- the error body in the OpenAPI schema -------------------------------------------------
+
+ERROR_SCHEMA: dict[str, Any] = {
+    "type": "object",
+    "description": "Every API failure (400, 401, 403, 404, 409, 410, 429, 500, 503).",
+    "properties": {
+        "error": {
+            "type": "object",
+            "properties": {
+                "code": {
+                    "type": "string",
+                    "description": "invalid / parse_error / not_authenticated / "
+                    "permission_denied / not_found / conflict / read_only …",
+                },
+                "message": {
+                    "type": "string",
+                    "description": "A Japanese message to show as it is. For a validation "
+                    "error (400 invalid) it is the first problem with the field it is "
+                    "about: 「date: 日付は YYYY-MM-DD で指定してください。」, "
+                    "「marks[0].enrolment: …」.",
+                },
+                "fields": {
+                    "type": "object",
+                    "additionalProperties": True,
+                    "description": "400 invalid: every message, by field (nested as the "
+                    "request is); non_field_errors for the request as a whole.",
+                },
+            },
+            "required": ["code", "message"],
+        }
+    },
+    "required": ["error"],
+}
+_ERROR_DESCRIPTIONS = {
+    "400": "入力の誤り（error.message がどの項目のどんな誤りかを言う）",
+    "401": "ログイン・トークンがない、または無効",
+    "403": "権限がない",
+    "404": "見つからない（他の学校・自治体のものも）",
+}
+
+
+def document_errors(result: dict, generator, request, public) -> dict:
+    """drf-spectacular post-processing hook: the error body as the ``Error`` component, and
+    the usual error answers on every operation that does not describe them itself."""
+    result.setdefault("components", {}).setdefault("schemas", {})["Error"] = ERROR_SCHEMA
+    content = {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}}
+    for path, operations in result.get("paths", {}).items():
+        for operation in operations.values():
+            if not isinstance(operation, dict) or "responses" not in operation:
+                continue
+            codes = ["401", "403"]
+            if operation.get("parameters") or operation.get("requestBody"):
+                codes.insert(0, "400")
+            if "{" in path:
+                codes.append("404")
+            responses = operation["responses"]
+            for code in codes:
+                answer = responses.setdefault(code, {"description": _ERROR_DESCRIPTIONS[code]})
+                answer.setdefault("content", content)
+    return result

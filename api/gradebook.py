@@ -10,7 +10,9 @@
   current values);
 - ``gradebook/evaluations/?classroom=&term=[&subject=][&student=]``: viewpoint grades and 評定;
   POST ``gradebook/evaluations/override/`` sets a teacher's override with a reason;
-- ``gradebook/finalisations/?term=``: 確定 state; POST ``{"term", "classroom"?}`` finalises;
+- ``gradebook/finalisations/?term=``: 確定 state; POST ``{"term", "classroom"?,
+  "allow_gaps"?}`` finalises; with pupils lacking a 評定 or a 所見 it answers 409
+  ``finalisation_gaps`` listing them unless ``allow_gaps`` is true (the page's explicit choice);
   DELETE ``/<id>/`` with ``{"reason"}`` withdraws;
 - ``gradebook/history/?classroom=&term=&student=[&subject=][&assessment=]``: who changed what,
   when, why (one cell's history with ``assessment``).
@@ -24,7 +26,7 @@ from django.core.exceptions import ValidationError as DjangoValidationError
 from django.http import Http404
 from django.shortcuts import get_object_or_404
 from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import OpenApiParameter, extend_schema
+from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework import serializers, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.exceptions import ValidationError
@@ -411,7 +413,7 @@ class ScoreViewSet(viewsets.ViewSet):
                 {
                     "error": {
                         "code": "invalid",
-                        "message": exc.message,
+                        "message": _first_cell_message(exc, cells),
                         "cells": [p.as_dict() for p in exc.problems],
                     }
                 },
@@ -548,6 +550,92 @@ class FinalisationSerializer(serializers.ModelSerializer):
         read_only_fields = ["id", "finalised_at", "finalised_by"]
 
 
+class FinaliseRequestSerializer(serializers.Serializer):
+    term = serializers.IntegerField()
+    classroom = serializers.IntegerField(
+        required=False, allow_null=True, help_text="省略すると学校全体を確定"
+    )
+    allow_gaps = serializers.BooleanField(
+        required=False,
+        default=False,
+        help_text="評定のない教科・空欄の所見があっても確定する（省略時は 409 で一覧を返す）",
+    )
+
+
+class FinalisationGapSerializer(serializers.Serializer):
+    classroom = serializers.IntegerField()
+    classroom_label = serializers.CharField(help_text="1年1組")
+    student = serializers.IntegerField()
+    roll_number = serializers.IntegerField()
+    name = serializers.CharField()
+    pupil = serializers.CharField(help_text="1年1組 5番 山田花子")
+    subjects_without_rating = serializers.ListField(
+        child=serializers.CharField(), help_text="評定のない教科"
+    )
+    blank_remark = serializers.BooleanField(help_text="所見が空欄")
+    text = serializers.CharField(help_text="評定なし: 国語、算数・所見が空欄")
+
+
+class FinalisationGapsBodySerializer(serializers.Serializer):
+    code = serializers.CharField(help_text="finalisation_gaps")
+    message = serializers.CharField()
+    gaps = FinalisationGapSerializer(many=True)
+
+
+class FinalisationGapsErrorSerializer(serializers.Serializer):
+    error = FinalisationGapsBodySerializer()
+
+
+def _first_cell_message(exc, cells: list) -> str:
+    """The top-level message of refused cells: the first one, where it is in the request
+    (「cells[3]: 満点 100 を超えています。」), how many more, and that nothing was saved."""
+    first = exc.problems[0] if exc.problems else None
+    if first is None:
+        return exc.message
+    at = next(
+        (
+            i
+            for i, c in enumerate(cells)
+            if (c.student_id, c.assessment_id) == (first.student_id, first.assessment_id)
+        ),
+        None,
+    )
+    more = len(exc.problems) - 1
+    return (
+        (f"cells[{at}]: " if at is not None else "")
+        + first.message
+        + (f"（ほか{more}件）" if more else "")
+        + " 保存していません。"
+    )
+
+
+def _gap_row(gap) -> dict:
+    return {
+        "classroom": gap.classroom.pk,
+        "classroom_label": gap.classroom.label,
+        "student": gap.enrolment.student_id,
+        "roll_number": gap.enrolment.roll_number,
+        "name": gap.enrolment.student.name,
+        "pupil": gap.pupil,
+        "subjects_without_rating": list(gap.subjects_without_rating),
+        "blank_remark": gap.blank_remark,
+        "text": gap.text,
+    }
+
+
+def _bool_param(request, name: str) -> bool:
+    """A yes/no of the body or query (true/false, 1/0); anything else is a 400."""
+    value = request.data.get(name) if isinstance(request.data, dict) else None
+    if value is None:
+        value = request.query_params.get(name)
+    if value in (None, ""):
+        return False
+    try:
+        return serializers.BooleanField().to_internal_value(value)
+    except ValidationError:
+        raise ValidationError({name: ["true か false で指定してください。"]}) from None
+
+
 class FinalisationViewSet(viewsets.ViewSet):
     """確定 of a term for the school (classroom null) or per class."""
 
@@ -565,9 +653,21 @@ class FinalisationViewSet(viewsets.ViewSet):
         term = self._term(request, _int_param(request, "term"))
         return Response(FinalisationSerializer(queries.finalisations(term), many=True).data)
 
-    @extend_schema(request=FinalisationSerializer, responses=FinalisationSerializer)
+    @extend_schema(
+        request=FinaliseRequestSerializer,
+        responses={
+            201: FinalisationSerializer,
+            409: OpenApiResponse(
+                FinalisationGapsErrorSerializer,
+                description="未入力（評定のない教科・空欄の所見）がある。一覧を確かめ、"
+                "このまま確定するなら allow_gaps: true を付けて送り直す。"
+                "すでに確定済みのときは 400。",
+            ),
+        },
+    )
     def create(self, request):
         term = self._term(request, _int_param(request, "term"))
+        allow_gaps = _bool_param(request, "allow_gaps")
         classroom_id = _int_param(request, "classroom", required=False)
         classroom = None
         if classroom_id is not None:
@@ -578,7 +678,22 @@ class FinalisationViewSet(viewsets.ViewSet):
                 school_year_id=term.school_year_id,
             )
         try:
-            fin = services.finalise(term, classroom, by=get_actor(request))
+            # As the page: gaps are refused unless the request chooses to finalise with them.
+            fin = services.finalise(
+                term, classroom, by=get_actor(request), gaps_accepted=allow_gaps
+            )
+        except services.FinalisationGaps as exc:
+            return Response(
+                {
+                    "error": {
+                        "code": "finalisation_gaps",
+                        "message": exc.messages[0]
+                        + " API では allow_gaps: true を付けると、このまま確定します。",
+                        "gaps": [_gap_row(gap) for gap in exc.gaps],
+                    }
+                },
+                status=status.HTTP_409_CONFLICT,
+            )
         except DjangoValidationError as exc:
             raise _django_errors(exc) from exc
         return Response(FinalisationSerializer(fin).data, status=status.HTTP_201_CREATED)

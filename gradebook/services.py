@@ -602,6 +602,15 @@ def _store_snapshots(by: Actor, grids, reason: str, student_ids=None, *, after: 
 # --- finalising (確定) ----------------------------------------------------------------------
 
 
+class FinalisationGaps(ValidationError):
+    """確定 refused because pupils lack a 評定 or a 所見 and no one chose to finalise anyway;
+    ``gaps`` names them (the page lists them, the API answers them with a 409)."""
+
+    def __init__(self, message: str, gaps: list[queries.Gap]):
+        super().__init__(message)
+        self.gaps = gaps
+
+
 def finalise(
     term: Term,
     classroom: Classroom | None = None,
@@ -635,9 +644,10 @@ def finalise(
     )
     gaps = queries.finalisation_gaps(term, classrooms) if gaps_accepted is not None else []
     if gaps and not gaps_accepted:
-        raise ValidationError(
+        raise FinalisationGaps(
             f"未入力が{len(gaps)}人分あります (評定のない教科・空欄の所見)。"
-            "このまま確定するには「未入力があるまま確定する」を選んでください。"
+            "このまま確定するには「未入力があるまま確定する」を選んでください。",
+            gaps,
         )
     with transaction.atomic():
         count = _store_snapshots(by, _grids_of(term, classrooms), "確定", after=False)

@@ -90,3 +90,75 @@ def test_validation_errors_say_the_first_useful_message(client_for, muni):
     assert nested.status_code == 400
     message = nested.json()["error"]["message"]
     assert message.startswith("marks[0].enrolment: ") and "入力内容に誤り" not in message
+
+
+def test_every_400_says_the_field_and_the_problem_at_the_top_level(client_for, muni):
+    """A 400 carries ``error.message``: Japanese, naming the field and the problem; ``fields``
+    stays beside it as before (a client that read ``fields`` keeps working)."""
+    _, _, classroom, _ = setup_class(1)
+    teacher = factories.homeroom_teacher(classroom).user
+    client = client_for(muni, teacher)
+    # a malformed date in a JSON body
+    r = client.put(
+        f"/api/v1/attendance/class-marks/{classroom.pk}/",
+        {"date": "6月1日", "marks": []},
+        content_type="application/json",
+    )
+    assert r.status_code == 400
+    error = r.json()["error"]
+    assert error["code"] == "invalid" and error["message"].startswith("date: ")
+    assert "fields" in error and "date" in error["fields"]
+    # a query parameter missing
+    r = client.get("/api/v1/attendance/figures/?scope=classroom")
+    assert r.status_code == 400 and r.json()["error"]["message"].startswith("id: ")
+    # a serializer's own "required" message is Japanese and named
+    grades = factories.gradebook_class()
+    gc = client_for(muni, grades.teacher.user)
+    r = gc.post(
+        "/api/v1/gradebook/assessments/",
+        {
+            "classroom": grades.classroom.pk,
+            "subject": grades.subject.pk,
+            "term": grades.term.pk,
+        },
+        content_type="application/json",
+    )
+    assert r.status_code == 400, r.content
+    message = r.json()["error"]["message"]
+    assert message.startswith("title: ") and "必須" in message, message
+    # a refused cell of a bulk write: the cell, its problem, and that nothing was saved
+    cells = [
+        {"student": grades.students[0].pk, "assessment": a.pk, "text": "80", "version": 0}
+        for a in grades.assessments
+    ]
+    cells[1]["text"] = "101"
+    r = gc.post(
+        "/api/v1/gradebook/scores/",
+        {
+            "classroom": grades.classroom.pk,
+            "subject": grades.subject.pk,
+            "term": grades.term.pk,
+            "cells": cells,
+        },
+        content_type="application/json",
+    )
+    assert r.status_code == 400
+    message = r.json()["error"]["message"]
+    assert message.startswith("cells[1]: ") and "満点" in message and "保存していません" in message
+    assert r.json()["error"]["cells"][0]["message"]  # the per-cell list, as before
+
+
+def test_the_error_body_is_in_the_schema(client_for, muni):
+    spec = _schema(client_for(muni))
+    error = spec["components"]["schemas"]["Error"]
+    assert {"code", "message", "fields"} <= set(error["properties"]["error"]["properties"])
+    undocumented = []
+    for path, operations in spec["paths"].items():
+        for method, operation in operations.items():
+            if method not in METHODS:
+                continue
+            if operation.get("parameters") or operation.get("requestBody"):
+                answer = operation["responses"].get("400", {})
+                if "content" not in answer:
+                    undocumented.append(f"{method.upper()} {path}")
+    assert not undocumented, "operations without the 400 error body:\n" + "\n".join(undocumented)

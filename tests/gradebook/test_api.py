@@ -161,7 +161,9 @@ def test_override_finalise_and_history(setup, client_for, muni):
     assert r.status_code == 200, r.content
     assert r.json()["rating"] == 5 and r.json()["overridden"] == ["thinking"]
     r = admin.post(
-        f"{API}/finalisations/", {"term": setup.term.pk}, content_type="application/json"
+        f"{API}/finalisations/",
+        {"term": setup.term.pk, "allow_gaps": True},  # no 所見 written: gaps, chosen
+        content_type="application/json",
     )
     assert r.status_code == 201
     fins = admin.get(f"{API}/finalisations/", {"term": setup.term.pk}).json()
@@ -243,3 +245,57 @@ def test_assessment_of_another_school_type_or_term_is_refused(setup, builder, cl
     )
     assert r.status_code == 400
     assert not setup.classroom.assessments.filter(title="x").exists()
+
+
+def test_api_finalise_asks_about_gaps_like_the_page(setup, client_for, muni):
+    """Without ``allow_gaps`` a 確定 with pupils lacking a 評定 or a 所見 answers 409 with the
+    list (names, subjects) and finalises nothing; with it, it finalises and the audit counts."""
+    from gradebook import queries
+    from gradebook.models import Finalisation, Remark
+    from schools.models import AuditEvent
+
+    admin = client_for(muni, setup.admin.user)
+    body = {"term": setup.term.pk, "classroom": setup.classroom.pk}
+    r = admin.post(f"{API}/finalisations/", body, content_type="application/json")
+    assert r.status_code == 409, r.content
+    error = r.json()["error"]
+    assert error["code"] == "finalisation_gaps" and "allow_gaps" in error["message"]
+    gaps = queries.finalisation_gaps(setup.term, [setup.classroom])
+    assert len(error["gaps"]) == len(gaps) == len(setup.enrolments)
+    first = setup.enrolments[0]
+    row = next(g for g in error["gaps"] if g["student"] == first.student_id)
+    assert row["name"] == first.student.name and row["roll_number"] == first.roll_number
+    assert row["pupil"] == f"{setup.classroom.label} {first.roll_number}番 {first.student.name}"
+    assert row["blank_remark"] is True
+    assert row["subjects_without_rating"] == gaps[0].subjects_without_rating
+    assert not Finalisation.objects.exists()
+    # a yes/no that is neither: 400 naming the field
+    r = admin.post(
+        f"{API}/finalisations/", {**body, "allow_gaps": "maybe"}, content_type="application/json"
+    )
+    assert r.status_code == 400 and r.json()["error"]["message"].startswith("allow_gaps: ")
+    # explicit false is the same as leaving it out
+    r = admin.post(
+        f"{API}/finalisations/", {**body, "allow_gaps": False}, content_type="application/json"
+    )
+    assert r.status_code == 409
+    r = admin.post(
+        f"{API}/finalisations/", {**body, "allow_gaps": True}, content_type="application/json"
+    )
+    assert r.status_code == 201, r.content
+    event = AuditEvent.objects.filter(action="gradebook.finalisation.finalise").latest("pk")
+    assert event.changes["gaps"] == len(setup.enrolments)
+    assert Remark.objects.count() == 0  # nothing was filled in behind the caller's back
+
+
+def test_finalise_is_documented_with_its_gaps_answer(client_for, muni):
+    spec = (
+        client_for(muni).get("/api/schema/", HTTP_ACCEPT="application/vnd.oai.openapi+json").json()
+    )
+    operation = spec["paths"]["/api/v1/gradebook/finalisations/"]["post"]
+    request = operation["requestBody"]["content"]["application/json"]["schema"]["$ref"]
+    props = spec["components"]["schemas"][request.rsplit("/", 1)[-1]]["properties"]
+    assert "allow_gaps" in props
+    conflict = operation["responses"]["409"]["content"]["application/json"]["schema"]["$ref"]
+    body = spec["components"]["schemas"][conflict.rsplit("/", 1)[-1]]
+    assert "error" in body["properties"]
