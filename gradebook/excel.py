@@ -249,6 +249,12 @@ def class_list_workbook(lists: list[queries.ClassList]) -> ExportWorkbook:
 # --- 通知表 -------------------------------------------------------------------------------------
 
 
+def _as_of_line(card: ReportCard) -> str:
+    """The term is not over: 出欠の記録 counts up to this day."""
+    d = card.attendance_as_of
+    return f"出欠の記録: {d.year}年{d.month}月{d.day}日現在（今日までの授業日で集計）"
+
+
 def report_cards_workbook(cards: list[ReportCard], layout: str) -> ExportWorkbook:
     """A whole class's report cards: ``layout`` "sheet" (one sheet per student, like the
     printed card) or "row" (one row per student, for mail merge)."""
@@ -272,6 +278,7 @@ def report_cards_workbook(cards: list[ReportCard], layout: str) -> ExportWorkboo
             f"通知表 {first.classroom.label}",
             columns,
             heading=f"通知表 {first.school} {first.classroom.label} {first.term.name}",
+            subheadings=[_as_of_line(first)] if first.attendance_as_of else [],
             landscape=True,
         )
         for card in cards:
@@ -299,6 +306,7 @@ def report_cards_workbook(cards: list[ReportCard], layout: str) -> ExportWorkboo
             subheadings=[
                 f"{card.school} {card.classroom.label} {card.enrolment.roll_number}番 {card.student.name}",
                 f"{card.classroom.school_year}",
+                *([_as_of_line(card)] if card.attendance_as_of else []),
             ],
         )
         for line in card.subjects:

@@ -202,7 +202,10 @@ def card_data(card: ReportCard, layout: Layout) -> dict:
             if layout.attendance_terms == "to_date" and card.attendance_terms
             else [(card.term.name, card.attendance)]
         )
+        as_of = card.attendance_as_of
         attendance = {
+            # 「11月30日現在」 while the term is not over (the days to come are not counted)
+            "as_of": f"{as_of.month}月{as_of.day}日現在" if as_of else "",
             "labels": [label for label, _ in cut(card.attendance)],
             "rows": [{"term": name, "values": [v for _, v in cut(f)]} for name, f in rows],
             "total": (

@@ -10,6 +10,7 @@ otherwise the card shows none (the gradebook never depends on attendance).
 
 from __future__ import annotations
 
+import datetime as dt
 import logging
 from dataclasses import dataclass, field
 
@@ -44,6 +45,8 @@ class ReportCard:
     attendance_terms: list[tuple[str, list[tuple[str, int]]]] = field(default_factory=list)
     attendance_total: list[tuple[str, int]] | None = None
     last_term: bool = False  # the year's last term: the card carries the 修了証
+    # 出欠の記録 counted up to this day (the term is not over yet); None: the whole term.
+    attendance_as_of: dt.date | None = None
     # 行動の記録 / 特別活動の記録: (item name, ○ or not) in the 指導要録's order
     behaviour: list[tuple[str, bool]] = field(default_factory=list)
     special: list[tuple[str, bool]] = field(default_factory=list)
@@ -96,25 +99,40 @@ def _terms_to_date(classroom: Classroom, term: Term) -> list[Term]:
 
 
 def class_report_cards(
-    classroom: Classroom, term: Term, student_id: int | None = None
+    classroom: Classroom,
+    term: Term,
+    student_id: int | None = None,
+    *,
+    today: dt.date | None = None,
 ) -> list[ReportCard]:
-    """Every report card of a class (or one student's): constant queries."""
+    """Every report card of a class (or one student's): constant queries.
+
+    With ``today`` (the pages and the Excel export pass it) 出欠の記録 counts the school days
+    up to it, as the attendance pages do: a day still to come is not 出席, and a card of a
+    term not over yet says 「…現在」 (``attendance_as_of``).
+    """
+
+    def between(start: dt.date, end: dt.date):
+        if today is None:
+            return attendance_figures_between(classroom, start, end)
+        found = attendance_figures_between(classroom, start, max(start, min(end, today)))
+        return {} if found is not None and today < start else found  # not started: zeros
+
     cl = queries.class_list(classroom, term)
-    figures = attendance_figures(classroom, term)
+    figures = between(term.start, term.end)
     terms = _terms_to_date(classroom, term)
     all_terms = queries.terms_of_school(classroom.school_id, classroom.school_year_id)
     last_term = max(all_terms, key=lambda t: t.start, default=term).pk == term.pk
     # Earlier terms' figures and the year so far: two queries per term (a year has 2-3).
     per_term = (
-        [(t, figures if t.pk == term.pk else attendance_figures(classroom, t)) for t in terms]
+        [(t, figures if t.pk == term.pk else between(t.start, t.end)) for t in terms]
         if figures is not None
         else []
     )
     year_total = (
-        attendance_figures_between(classroom, terms[0].start, term.end)
-        if figures is not None and len(terms) > 1
-        else figures
+        between(terms[0].start, term.end) if figures is not None and len(terms) > 1 else figures
     )
+    as_of = today if figures is not None and today is not None and today < term.end else None
     zeros = [(label, 0) for label, _ in ATTENDANCE_LABELS]
     conduct = queries.conduct_of(term, [e.student_id for e in cl.enrolments])
     elementary = classroom.school.school_type == SchoolType.ELEMENTARY
@@ -157,6 +175,7 @@ def class_report_cards(
                     else None
                 ),
                 last_term=last_term,
+                attendance_as_of=as_of,
                 **_conduct_fields(conduct.get(enrolment.student_id), special_items, elementary),
             )
         )

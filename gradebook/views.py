@@ -660,7 +660,7 @@ def history(request: HttpRequest, classroom_id: int, term_id: int, student_id: i
 
 
 def _render_cards(request, classroom, term, student_id=None):
-    cards = reportcards.class_report_cards(classroom, term, student_id)
+    cards = reportcards.class_report_cards(classroom, term, student_id, today=timezone.localdate())
     if student_id is not None and not cards:
         raise Http404
     services.record_export(
@@ -702,7 +702,7 @@ def report_cards(request: HttpRequest, classroom_id: int, term_id: int):
 @staff_required
 def report_cards_xlsx(request: HttpRequest, classroom_id: int, term_id: int):
     classroom, term = request.actor.class_grades_or_404(classroom_id, term_id)
-    cards = reportcards.class_report_cards(classroom, term)
+    cards = reportcards.class_report_cards(classroom, term, today=timezone.localdate())
     layout = (
         request.GET.get("layout") or queries.grading_context(classroom.school).report_card_excel
     )

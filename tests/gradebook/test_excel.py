@@ -221,3 +221,60 @@ def test_duplicate_and_unknown_roll_numbers_are_row_errors(setup, client_for, mu
     messages = [(e.row, e.column, e.message) for e in plan.errors]
     assert any("重複" in m and col == "A" for _, col, m in messages), messages
     assert any("99" in m for _, _, m in messages), messages
+
+
+def test_report_cards_count_attendance_up_to_today_and_say_so(setup):
+    """通知表 of a term not over yet: 出欠の記録 counts the school days up to today (a mark
+    after it is not counted, days after it are not 出席) and the Excel sheet says 「…現在」;
+    a past term is complete and says nothing more."""
+    import datetime as dt
+
+    import openpyxl
+
+    from attendance.figures import student_term_figures
+    from attendance.models import Mark
+    from gradebook import layouts, reportcards
+    from schools.calendar import ensure_calendars
+    from tests import factories
+
+    ensure_calendars(setup.classroom.school_year, [setup.school])
+    first = setup.enrolments[0]
+    Mark.objects.create(enrolment=first, date=dt.date(2026, 6, 1), code="sick")
+    Mark.objects.create(enrolment=first, date=dt.date(2026, 6, 15), code="sick")
+    today = dt.date(2026, 6, 10)
+    card = reportcards.class_report_cards(
+        setup.classroom, setup.term, first.student_id, today=today
+    )[0]
+    figures = dict(card.attendance)
+    expected = dict(
+        student_term_figures(setup.classroom, setup.term.start, today)[first.student_id]
+    )
+    whole = dict(
+        reportcards.class_report_cards(setup.classroom, setup.term, first.student_id)[0].attendance
+    )
+    assert figures["授業日数"] == expected["授業日数"] < whole["授業日数"]
+    assert figures["欠席日数"] == 1 and whole["欠席日数"] == 2
+    assert dict(card.attendance_total) == figures
+    assert card.attendance_as_of == today
+    assert "6月10日現在" in layouts.render_cards([card])[0]
+    for layout in ("sheet", "row"):
+        book = openpyxl.load_workbook(
+            io.BytesIO(excel.report_cards_workbook([card], layout).to_bytes())
+        )
+        text = " ".join(
+            str(v)
+            for r in book.worksheets[0].iter_rows(max_row=5, values_only=True)
+            for v in r
+            if v
+        )
+        assert "2026年6月10日現在" in text, layout
+    # The next term has not started: zeros, not a term of 出席.
+    term2 = factories.term(setup.school, setup.classroom.school_year, 2)
+    card2 = reportcards.class_report_cards(setup.classroom, term2, first.student_id, today=today)[0]
+    assert dict(card2.attendance)["授業日数"] == 0 and dict(card2.attendance)["出席日数"] == 0
+    # A past term: complete, no 現在.
+    past = reportcards.class_report_cards(
+        setup.classroom, setup.term, first.student_id, today=dt.date(2026, 9, 1)
+    )[0]
+    assert dict(past.attendance) == whole and past.attendance_as_of is None
+    assert "現在" not in layouts.render_cards([past])[0]
