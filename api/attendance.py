@@ -5,7 +5,8 @@
   class; PUT ``{"date", "period", "marks": [{"enrolment", "code", "note"}]}`` replaces them
   (students not listed become present);
 - ``attendance/student-marks/<student>/?from=&to=``: a student's marks over a period;
-- ``attendance/figures/?scope=student|classroom|school&id=<id>&year=2026[&month=6]``;
+- ``attendance/figures/?scope=student|classroom|school&id=<id>&year=2026[&month=6][&as_of=]``:
+  the school days up to ``as_of`` (default today) count, as on the pages;
 - ``attendance/long-absence/?year=2026[&school=<id>]``.
 
 Permissions come from the same ``Actor`` as the pages: objects outside the caller's
@@ -28,7 +29,7 @@ from rest_framework.response import Response
 
 from api import imports as api_imports
 from api.routers import router
-from attendance import figures, queries, services
+from attendance import figures, queries, rules, services
 from attendance import imports as attendance_imports
 from attendance.rules import FIGURE_LABELS, Figure
 from schools import calendar
@@ -183,6 +184,12 @@ class FigureRowSerializer(serializers.Serializer):
 class FiguresSerializer(PeriodSerializer):
     scope = serializers.ChoiceField(["student", "classroom", "school"])
     id = serializers.IntegerField()
+    as_of = serializers.DateField(help_text="集計の基準日（既定: 今日）")
+    counted_until = serializers.DateField(
+        allow_null=True,
+        help_text="数えた最後の日（基準日と期間末の早い方）。期間がまだ始まっていなければ null "
+        "（results は空）",
+    )
     results = FigureRowSerializer(many=True)
 
 
@@ -374,10 +381,26 @@ class StudentMarksViewSet(viewsets.ViewSet):
 class FiguresViewSet(viewsets.ViewSet):
     """指導要録 figures per student, class or school for a month or the year."""
 
-    @extend_schema(responses=FiguresSerializer)
+    @extend_schema(
+        parameters=[
+            OpenApiParameter("scope", str, required=True, enum=["student", "classroom", "school"]),
+            OpenApiParameter("id", int, required=True),
+            OpenApiParameter("year", int, required=False),
+            OpenApiParameter("month", int, required=False),
+            OpenApiParameter(
+                "as_of",
+                str,
+                required=False,
+                description="YYYY-MM-DD: この日までの授業日を数える（既定: 今日。"
+                "これからの日は出席に数えない）",
+            ),
+        ],
+        responses=FiguresSerializer,
+    )
     def list(self, request):
         actor = _actor(request)
         scope = request.query_params.get("scope", "")
+        as_of = _date(request.query_params.get("as_of"), "as_of", timezone.localdate())
         object_id = _int(request, "id")
         school_year = _school_year(request)
         start, end = calendar.year_bounds(school_year)
@@ -402,7 +425,13 @@ class FiguresViewSet(viewsets.ViewSet):
             narrow, group = figures.Narrow(school_ids=[school.pk]), "school"
         else:
             raise ValidationError({"scope": ["student、classroom、school のいずれかです。"]})
-        rows = figures.figures_rows(school_year, start, end, group=group, narrow=narrow)
+        # As the pages: only the school days up to as_of count (a day to come is not 出席).
+        counted = rules.as_of((start, end), as_of)
+        rows = (
+            figures.figures_rows(school_year, *counted, group=group, narrow=narrow)
+            if counted
+            else []
+        )
         names = {}
         if scope == "classroom":
             names = {
@@ -429,7 +458,15 @@ class FiguresViewSet(viewsets.ViewSet):
         if scope == "classroom":
             result.sort(key=lambda r: r["roll_number"] or 0)
         return Response(
-            {"scope": scope, "id": object_id, "from": start, "to": end, "results": result}
+            {
+                "scope": scope,
+                "id": object_id,
+                "from": start,
+                "to": end,
+                "as_of": as_of,
+                "counted_until": counted[1] if counted else None,
+                "results": result,
+            }
         )
 
 

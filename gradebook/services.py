@@ -622,8 +622,9 @@ def finalise(
 
     ``gaps_accepted``: the page's explicit choice. False refuses while a pupil lacks a 評定 or
     a 所見 (the confirmation lists them, ``queries.finalisation_gaps``); True finalises anyway
-    and records how many gaps there were; None (callers that do not ask: the API, the demo)
-    finalises as before.
+    and records how many gaps there were (the API's ``allow_gaps``, the page's box); None
+    (the demo, which does not ask) finalises as before. Refused gaps raise
+    ``FinalisationGaps`` naming them.
     """
     by.require_finalise(term, "成績を確定できるのは学校管理者です。")
     if classroom is not None and classroom.school_id != term.school_id:

@@ -109,3 +109,25 @@ def test_municipality_export_counts_to_today_and_a_past_year_whole(klass, boe_ad
     header, body, above = _table(openpyxl.load_workbook(io.BytesIO(buffer.getvalue())).active)
     assert body[name][header.index("欠席日数")] == 2
     assert "2027年3月31日現在（年度末まで）" in above
+
+
+def test_api_figures_count_up_to_as_of(muni, client_for, klass):
+    """The API's figures count as the pages do: up to ``as_of`` (default today)."""
+    classroom, ens, user = klass
+    client = client_for(muni, user)
+    base = f"/api/v1/attendance/figures/?scope=classroom&id={classroom.pk}&year=2026"
+    body = client.get(base + "&month=6&as_of=2026-06-10").json()
+    assert body["counted_until"] == "2026-06-10" and body["to"] == "2026-06-30"
+    row = next(r for r in body["results"] if r["enrolment"] == ens[0].pk)
+    assert row["school_days"] == 8 and row["absent_days"] == 1
+    whole = client.get(base + "&as_of=2026-06-10").json()
+    row = next(r for r in whole["results"] if r["enrolment"] == ens[0].pk)
+    _, year_rows = queries.class_year_figures(classroom, MID_JUNE)
+    assert row["school_days"] == year_rows[0].year.school_days
+    later = client.get(base + "&month=7&as_of=2026-06-10").json()
+    assert later["counted_until"] is None and later["results"] == []
+    past = client.get(base + "&month=6&as_of=2026-07-20").json()
+    row = next(r for r in past["results"] if r["enrolment"] == ens[0].pk)
+    assert row["school_days"] == 22 and row["absent_days"] == 2
+    bad = client.get(base + "&as_of=6月10日")
+    assert bad.status_code == 400 and bad.json()["error"]["message"].startswith("as_of: ")

@@ -25,16 +25,24 @@ def custom_codes(muni):
     if not AttendanceCode.objects.exists():
         for c in DEFAULT_CODES:
             AttendanceCode.objects.create(
-                code=c.code, symbol=c.symbol, label=c.label, figure=c.figure.value,
-                key=c.key, sort_order=c.sort_order,
-            )  # fmt: skip
+                code=c.code,
+                symbol=c.symbol,
+                label=c.label,
+                figure=c.figure.value,
+                key=c.key,
+                sort_order=c.sort_order,
+            )
     AttendanceCode.objects.filter(code="sick").update(symbol="病欠")
     AttendanceCode.objects.filter(code="disaster").update(is_active=False)
     AttendanceCode.objects.filter(key="9").update(key="")
     AttendanceCode.objects.create(
-        code="online", symbol="オ", label="オンライン学習", figure="deemed_present", key="9",
+        code="online",
+        symbol="オ",
+        label="オンライン学習",
+        figure="deemed_present",
+        key="9",
         sort_order=9,
-    )  # fmt: skip
+    )
 
 
 @pytest.fixture
