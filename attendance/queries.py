@@ -171,11 +171,6 @@ class Register:
     # The date the figures were counted as of (None: the whole period, as before).
     today: dt.date | None = None
 
-    @property
-    def complete(self) -> bool:
-        """Every day of the range is counted (a past month, or no date given)."""
-        return self.counted_until == self.end
-
 
 def _spans(enrolments: Iterable[Enrolment]) -> dict[int, list[Span]]:
     return {e.pk: [Span(e.enrolled_on, e.left_on, e.grade, e.classroom_id)] for e in enrolments}

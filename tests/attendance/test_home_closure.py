@@ -111,3 +111,10 @@ def test_a_day_off_does_not_say_mitouroku(muni, client_for, boe_admin):
     principal = factories.school_admin(school, year)
     html = client_for(muni, principal.user).get("/").content.decode()
     assert "今日は授業日ではありません" in html and 'class="plain actions untaken"' not in html
+
+
+def test_the_attendance_index_the_board_links_to_says_it_too(muni, client_for, boe_admin, world):
+    today, _, school, rooms = world
+    html = client_for(muni, boe_admin).get(f"/attendance/?school={school.pk}").content.decode()
+    assert 'data-closed="1">学級閉鎖</span>' in html and 'data-closed="1">学年閉鎖</span>' in html
+    assert html.count(">未入力</span>") == 1  # only the open class
