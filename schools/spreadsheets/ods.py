@@ -90,6 +90,30 @@ def open_ods(
     data: bytes, sheet: str | None, limits: Limits
 ) -> tuple[str, Iterator[tuple[int, Sequence[Any]]], list[str]]:
     """The sheet's title, its rows (lazily, only those with content) and the other sheets."""
+    archive, titles = _open(data, limits)
+    if sheet is not None:
+        if sheet not in titles:
+            raise SpreadsheetError(
+                f"シート「{sheet}」がありません（あるシート: {'、'.join(titles)}）。"
+            )
+        index = titles.index(sheet)
+    elif titles:
+        index = 0
+    else:
+        raise SpreadsheetError("ブックにワークシートがありません。")
+    title = titles[index]
+    others = [t for t in titles if t != title]
+    return title, _rows(archive, index, title, limits), others
+
+
+def sheet_titles(data: bytes, limits: Limits) -> list[str]:
+    """The names of the sheets, in order (bounded and refused as ``open_ods`` does)."""
+    archive, titles = _open(data, limits)
+    archive.close()
+    return titles
+
+
+def _open(data: bytes, limits: Limits) -> tuple[zipfile.ZipFile, list[str]]:
     costs = limits.workbook_costs()
     try:
         archive = zipfile.ZipFile(io.BytesIO(data))
@@ -113,19 +137,7 @@ def open_ods(
             f"シートが多すぎます（{len(titles):,}枚）。{costs.max_sheets}枚までのブックにしてください。"
             f"{limits.describe()}。"
         )
-    if sheet is not None:
-        if sheet not in titles:
-            raise SpreadsheetError(
-                f"シート「{sheet}」がありません（あるシート: {'、'.join(titles)}）。"
-            )
-        index = titles.index(sheet)
-    elif titles:
-        index = 0
-    else:
-        raise SpreadsheetError("ブックにワークシートがありません。")
-    title = titles[index]
-    others = [t for t in titles if t != title]
-    return title, _rows(archive, index, title, limits), others
+    return archive, titles
 
 
 def _head(archive: zipfile.ZipFile, name: str, costs: bounds.WorkbookCosts) -> bytes:
