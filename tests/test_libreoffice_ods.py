@@ -205,3 +205,41 @@ def test_score_grid_export_as_ods_previews_and_commits_as_the_xlsx(muni, client_
     assert scores[(st[2].pk, a[1].pk)].points == 12.5
     again = client.post(url, {"file": SimpleUploadedFile("grid.xlsx", filled)})
     assert "変更 0 件" in again.content.decode()  # the .xlsx has nothing left to change
+
+
+# --- the timetable grid -------------------------------------------------------------------------
+
+
+def test_timetable_grid_as_ods_previews_and_commits_as_the_xlsx(muni, client_for):
+    from tests.timetable.test_excel import _book, _grid_bytes, _header_row, _week_of
+    from tests.timetable.test_services import build
+    from timetable import imports
+
+    b = build(3)
+    wb = _book(_grid_bytes(b))
+    ws = wb.active
+    top = _header_row(ws)
+    row = next(
+        r for r in range(top + 1, top + 8) if ws.cell(row=r, column=1).value == b.classes[1].label
+    )
+    ws.cell(row=row, column=2).value = "算数"
+    ws.cell(row=row, column=3).value = f"体育/{b.homerooms[1].name}/体育館"
+    edited = workbook_bytes(wb)
+    ods = soffice(edited, "ods", "timetable")
+    admin = client_for(muni, b.admin.user)
+    url = f"/timetable/schools/{b.school.pk}/import/?year=2026"
+    html_xlsx = admin.post(url, {"file": SimpleUploadedFile("grid.xlsx", edited), "year": "2026"})
+    html_ods = admin.post(url, {"file": SimpleUploadedFile("grid.ods", ods), "year": "2026"})
+    assert html_ods.status_code == 200 and "月1:" in html_ods.content.decode()
+    assert page(html_ods.content.decode()) == page(html_xlsx.content.decode())
+    fields = dict(
+        re.findall(r'name="(token|fingerprint)" value="([^"]+)"', html_ods.content.decode())
+    )
+    done = admin.post(
+        f"/timetable/schools/{b.school.pk}/import/confirm/",
+        {**fields, "filename": "grid.ods", "year": "2026"},
+    )
+    assert done.status_code == 302
+    assert (0, 1, "算数", ()) in _week_of(b, b.classes[1])
+    again = imports.plan_grid_import(b.school, b.year, edited, filename="grid.xlsx")
+    assert again.ok and again.changed == []  # the .ods wrote what the .xlsx holds
