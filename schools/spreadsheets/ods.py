@@ -170,12 +170,12 @@ def sheet_names(archive: zipfile.ZipFile, costs: bounds.WorkbookCosts) -> list[s
         if tag is None:
             found = _TABLE_PREFIX.search(data)
             if found is None:
-                tail = data[-8192:] if len(data) < 1024 * 1024 else b""
+                tail = data[-8192:]  # the root's declarations may straddle two chunks
                 continue
             prefix = re.escape(found.group(1))
             tag = re.compile(rb"<" + prefix + rb":table[\s>/][^>]*?" + prefix + rb':name="([^"]*)"')
         # Keep a tail so that a tag cut by the chunk boundary is seen once (whole in the next).
-        cut = max(len(data) - 4096, 0)
+        cut = max(len(data) - 16384, 0)
         last = 0
         for match in tag.finditer(data, 0, len(data)):
             if match.start() >= cut:
