@@ -314,3 +314,62 @@ def test_an_ods_bomb_uploaded_to_an_import_page_gives_a_message_fast(
     assert response.status_code == 200
     assert "使われている範囲が大きすぎます" in response.content.decode()
     assert elapsed < 1.0, elapsed
+
+
+def ods_table(rows: list[list[object]]) -> bytes:
+    """Python values as a one-sheet .ods, cells typed as Calc types them."""
+
+    def cell(value: object) -> str:
+        if value is None:
+            return empty()
+        if isinstance(value, dt.date):
+            return (
+                f'<table:table-cell office:value-type="date" office:date-value="{value.isoformat()}">'
+                f"<text:p>{value}</text:p></table:table-cell>"
+            )
+        if isinstance(value, int):
+            return n(str(value))
+        return s(str(value))
+
+    return ods_file(content(table("名簿", *[row(*map(cell, values)) for values in rows])))
+
+
+def test_the_api_previews_and_commits_an_ods_as_an_xlsx(
+    muni, client_for, principal, school, year, classroom, settings, tmp_path
+):
+    from schools.models import Enrolment
+    from tests.schools.roster_files import HEADER, xlsx
+
+    settings.MEDIA_ROOT = tmp_path
+    rows = [
+        [1, "1組", 1, "𠮷田　太郎", "ﾖｼﾀﾞ ﾀﾛｳ", "男", dt.date(2019, 5, 3), "S0001"],
+        [1, "1組", 2, "髙橋 花子", "たかはし はなこ", "女", "R1.6.1", "S0002"],
+        [1, "1組", 3, "山田 三郎", "やまだ さぶろう", "男", "2019/2/30", "S0003"],
+    ]
+    client = client_for(muni, principal)
+
+    def preview(data: bytes, name: str) -> dict:
+        file = SimpleUploadedFile(name, data)
+        response = client.post(
+            "/api/v1/roster/imports/", {"school": school.pk, "year": 2026, "file": file}
+        )
+        assert response.status_code == 200, response.content
+        body = response.json()
+        return {k: v for k, v in body.items() if k not in ("token", "filename", "fingerprint")}
+
+    bad = preview(ods_table([["令和8年度 名簿"], HEADER, *rows]), "名簿.ods")
+    assert bad == preview(xlsx(rows, title_rows=[["令和8年度 名簿"]]), "名簿.xlsx")
+    assert [(e["row"], e["column"]) for e in bad["errors"]] == [(5, "G")]
+    good = ods_table([HEADER, *rows[:2]])
+    file = SimpleUploadedFile("名簿.ods", good)
+    body = client.post(
+        "/api/v1/roster/imports/", {"school": school.pk, "year": 2026, "file": file}
+    ).json()
+    assert body["ok"] and body["counts"]["create"] == 2
+    done = client.post(
+        "/api/v1/roster/imports/commit/", {"token": body["token"]}, content_type="application/json"
+    )
+    assert done.status_code == 200 and done.json()["committed"]
+    assert set(
+        Enrolment.objects.filter(classroom=classroom).values_list("student__name", "roll_number")
+    ) == {("𠮷田　太郎", 1), ("髙橋 花子", 2)}
