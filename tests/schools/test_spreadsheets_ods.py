@@ -373,3 +373,28 @@ def test_the_api_previews_and_commits_an_ods_as_an_xlsx(
     assert set(
         Enrolment.objects.filter(classroom=classroom).values_list("student__name", "roll_number")
     ) == {("𠮷田　太郎", 1), ("髙橋 花子", 2)}
+
+
+def test_every_upload_form_accepts_ods_and_says_so(muni, client_for, boe_admin):
+    from django.urls import reverse
+
+    from tests import factories
+    from tests.attendance.helpers import setup_class
+    from tests.timetable.test_services import build
+
+    client = client_for(muni, boe_admin)
+    for url in ("/roster/io/import/", "/roster/io/import/staff/"):
+        html = client.get(url).content.decode()
+        assert 'accept=".xlsx,.ods,.csv"' in html and "（.ods）" in html, url
+    _, _, classroom, _ = setup_class(2)
+    teacher = client_for(muni, factories.homeroom_teacher(classroom).user)
+    html = teacher.get(f"/attendance/class/{classroom.pk}/register/2026/6/").content.decode()
+    assert 'accept=".xlsx,.ods,.csv"' in html and ".xlsx・.ods" in html
+    g = factories.gradebook_class()
+    grid = reverse("gradebook:grid-import", args=[g.classroom.pk, g.subject.pk, g.term.pk])
+    html = client_for(muni, g.teacher.user).get(grid).content.decode()
+    assert 'accept=".xlsx,.ods,.csv"' in html and ".ods" in html
+    b = build(1)
+    url = f"/timetable/schools/{b.school.pk}/import/?year=2026"
+    html = client_for(muni, b.admin.user).get(url).content.decode()
+    assert 'accept=".xlsx,.ods,.csv"' in html and ".ods" in html
