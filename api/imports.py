@@ -78,7 +78,7 @@ class ImportRefusalSerializer(serializers.Serializer):
 
 
 class UploadSerializer(serializers.Serializer):
-    file = serializers.FileField(help_text=".xlsx または .csv")
+    file = serializers.FileField(help_text=".xlsx、.ods または .csv")
 
 
 PARSERS = [MultiPartParser, FormParser]

@@ -31,7 +31,7 @@ from schools import audit
 from schools.calendar import class_calendar, year_bounds
 from schools.models import Classroom, Enrolment, SchoolYear
 from schools.permissions import Actor
-from schools.spreadsheets import parsers
+from schools.spreadsheets import ods, parsers
 from schools.spreadsheets.parsers import CellInvalid
 from schools.spreadsheets.reader import CellError, Column, Limits, SpreadsheetError, read_table
 from schools.spreadsheets.writer import ExportColumn, ExportWorkbook, is_formula_like
@@ -274,6 +274,8 @@ def plan_register_import(
 
 
 def _sheet_names(data: bytes, filename: str = "") -> list[str | None]:
+    if ods.is_ods(data):  # LibreOffice Calc's own format: read as an .xlsx is
+        return list(ods.sheet_titles(data, IMPORT_LIMITS))
     if data.startswith(b"PK\x03\x04"):
         try:
             book = openpyxl.load_workbook(io.BytesIO(data), read_only=True)

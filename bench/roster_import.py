@@ -12,6 +12,13 @@ and writes row by row through the ORM (one transaction); the ratio is printed.
 
 Runs in a throw-away municipality (provisioned with tenants.provisioning,
 deleted at the end, also after an error). Synthetic data: bench/synth.py.
+
+    .venv/bin/python -m bench.roster_import --ods [--students 20000] [--runs 3]
+
+reads the same roster as .xlsx and as .ods (converted by headless LibreOffice,
+``soffice``) with the shared reader (``read_table``, the roster's columns) and
+prints the read time and the peak memory of each; no database is needed. Each
+file is read in a child process of its own, so that its peak RSS is its own.
 """
 
 from __future__ import annotations
@@ -171,13 +178,127 @@ def naive_import(school, year, data: bytes) -> float:
 SMOKE_ARGS = "--students 100 --runs 1 --naive-runs 1"
 
 
+# --- .ods against .xlsx (issue 9, LibreOffice users) ---------------------------------------
+
+
+def to_ods(data: bytes) -> bytes:
+    """``data`` (an .xlsx) saved as .ods by headless LibreOffice Calc."""
+    import subprocess
+    import tempfile
+    from pathlib import Path
+
+    with tempfile.TemporaryDirectory(prefix="bench_ods_") as tmp:
+        source = Path(tmp) / "roster.xlsx"
+        source.write_bytes(data)
+        subprocess.run(
+            [
+                "soffice",
+                f"-env:UserInstallation=file://{tmp}/profile",
+                "--headless",
+                "--convert-to",
+                "ods",
+                "--outdir",
+                tmp,
+                str(source),
+            ],
+            check=True,
+            capture_output=True,
+            timeout=600,
+        )
+        return (Path(tmp) / "roster.ods").read_bytes()
+
+
+def read_once(path: str) -> None:
+    """Child process: read the file once; print seconds, rows, traced and RSS peaks (MB)."""
+    from schools.excel import ROSTER_COLUMNS
+    from schools.imports.roster import ROSTER_LIMITS
+    from schools.spreadsheets import read_table
+
+    with open(path, "rb") as file:
+        data = file.read()
+    rss_before = peak_rss_mb()
+    tracemalloc.start()
+    result = read_table(data, ROSTER_COLUMNS, limits=ROSTER_LIMITS)
+    traced = tracemalloc.get_traced_memory()[1] / 1024 / 1024
+    tracemalloc.stop()
+    # A second read without tracemalloc (it slows allocation-heavy code): the time to report.
+    t0 = time.perf_counter()
+    read_table(data, ROSTER_COLUMNS, limits=ROSTER_LIMITS)
+    untraced = time.perf_counter() - t0
+    # What was read, row by row: the .ods must give the same digest as the .xlsx.
+    import hashlib
+
+    digest = hashlib.sha256(repr([(r.number, r.values) for r in result.rows]).encode())
+    print(
+        f"{untraced:.4f} {len(result.rows)} {traced:.1f} {peak_rss_mb() - rss_before:.1f} "
+        f"{len(result.errors)} {digest.hexdigest()[:16]}"
+    )
+
+
+def ods_against_xlsx(students: int, runs: int) -> int:
+    import os
+    import subprocess
+    import tempfile
+
+    from bench import synth
+
+    rows = synth.students(students, year=2026)
+    xlsx = synth.roster_xlsx(rows, title="令和8年度 全校名簿（ベンチマーク）")
+    t0 = time.perf_counter()
+    ods = to_ods(xlsx)
+    print(
+        f"roster: {len(rows):,} students; .xlsx {len(xlsx) / 1024 / 1024:.2f} MB, "
+        f".ods {len(ods) / 1024 / 1024:.2f} MB (LibreOffice converted it in "
+        f"{time.perf_counter() - t0:.1f} s)"
+    )
+    figures: dict[str, list[tuple[float, int, float, float, int, str]]] = {}
+    with tempfile.TemporaryDirectory(prefix="bench_ods_") as tmp:
+        for kind, data in (("xlsx", xlsx), ("ods", ods)):
+            path = os.path.join(tmp, f"roster.{kind}")
+            with open(path, "wb") as out:
+                out.write(data)
+            for _ in range(runs):
+                child = subprocess.run(
+                    [sys.executable, "-m", "bench.roster_import", "--read-once", path],
+                    check=True,
+                    capture_output=True,
+                    text=True,
+                )
+                seconds, count, traced, rss, errors, digest = child.stdout.split()[-6:]
+                figures.setdefault(kind, []).append(
+                    (float(seconds), int(count), float(traced), float(rss), int(errors), digest)
+                )
+    for kind, runs_of in figures.items():
+        seconds = [f[0] for f in runs_of]
+        count, errors = runs_of[0][1], runs_of[0][4]
+        print(
+            median_line(f"read_table .{kind} ({count:,} rows, {errors} errors)", seconds)
+            + f"; tracemalloc peak {statistics.median(f[2] for f in runs_of):.0f} MB, "
+            f"RSS growth {statistics.median(f[3] for f in runs_of):.0f} MB"
+        )
+    xlsx_s = statistics.median(f[0] for f in figures["xlsx"])
+    ods_s = statistics.median(f[0] for f in figures["ods"])
+    print(f"ratio .ods / .xlsx read time: {ods_s / xlsx_s:.2f}x")
+    assert figures["xlsx"][0][1] == figures["ods"][0][1] == len(rows)
+    same = figures["xlsx"][0][5] == figures["ods"][0][5]
+    print(f"rows read from the .ods {'equal' if same else 'DIFFER FROM'} those of the .xlsx")
+    return 0 if same else 1
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--students", type=int, default=10_000)
     parser.add_argument("--runs", type=int, default=3)
     parser.add_argument("--naive-runs", type=int, default=1)
+    parser.add_argument("--ods", action="store_true", help=".ods against .xlsx read time/memory")
+    parser.add_argument("--read-once", metavar="PATH", help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
     setup_django()
+    if args.read_once:
+        read_once(args.read_once)
+        return 0
+    if args.ods:
+        return ods_against_xlsx(args.students, args.runs)
 
     from django.contrib.auth import get_user_model
     from django.db import connection

@@ -48,7 +48,7 @@ class RosterUploadForm(forms.Form):
     file = forms.FileField(
         label="名簿ファイル",
         help_text=imports.ROSTER_LIMITS.describe(),
-        widget=forms.ClearableFileInput(attrs={"accept": ".xlsx,.csv"}),
+        widget=forms.ClearableFileInput(attrs={"accept": ".xlsx,.ods,.csv"}),
     )
     create_classes = forms.BooleanField(
         label="ファイルにあって未登録の学級を作成する",
@@ -206,7 +206,7 @@ class StaffUploadForm(forms.Form):
     file = forms.FileField(
         label="教職員ファイル",
         help_text=imports.STAFF_LIMITS.describe(),
-        widget=forms.ClearableFileInput(attrs={"accept": ".xlsx,.csv"}),
+        widget=forms.ClearableFileInput(attrs={"accept": ".xlsx,.ods,.csv"}),
     )
 
     def __init__(self, *args, **kwargs):

@@ -29,7 +29,8 @@ What ``read_table`` does (so each app does not):
 1. **Sniffs the content**, not the file name: .xlsx (zip) is read with
    openpyxl in read-only, data-only mode (the first worksheet, or ``sheet=``;
    ``ParseResult.other_sheets`` names the others, so a page can say they were
-   not read); CSV is decoded as UTF-8 (with or without BOM) or
+   not read); an .ods (LibreOffice Calc) is read the same way, cell for cell
+   (``schools.spreadsheets.ods``); CSV is decoded as UTF-8 (with or without BOM) or
    cp932 (Shift_JIS, what Japanese Excel writes), comma- or tab-separated.
    Refused with a Japanese message (``SpreadsheetError``): a PDF or any binary
    file, an encrypted workbook or an old .xls (OLE/CFB signature), an empty

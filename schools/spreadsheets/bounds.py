@@ -197,3 +197,16 @@ def _refuse_extent(rows: int, columns: int, costs: WorkbookCosts) -> None:
             f"{costs.max_sheet_rows:,}行・{costs.max_sheet_columns:,}列までにしてください"
             "（空の行や列に書式だけが残っていないか確かめてください）。"
         )
+
+
+# --- for the .ods reader (schools/spreadsheets/ods.py): the same figures and messages --------
+
+
+def inflates(size: int) -> str:
+    """The message for a part that unzips to ``size`` bytes, more than allowed."""
+    return _inflates(size)
+
+
+def refuse_extent(rows: int, columns: int, costs: WorkbookCosts) -> None:
+    """Raise ``TooCostly`` when content lies past ``costs.max_sheet_rows``/``_columns``."""
+    _refuse_extent(rows, columns, costs)

@@ -84,7 +84,7 @@ class Limits:
     def describe(self) -> str:
         return (
             f"ファイルの大きさは{self.max_megabytes}MBまで、データは{self.max_rows:,}行まで"
-            "（.xlsx または .csv）"
+            "（.xlsx、.ods または .csv）"
         )
 
 
@@ -342,12 +342,11 @@ def _open(
         )
     if data.startswith(_ZIP):
         if _ODS_MIMETYPE in data[:200]:
-            # OpenDocument (LibreOffice Calc's own format) starts with its mimetype entry.
-            raise SpreadsheetError(
-                f"{filename.rsplit('/', 1)[-1] or 'このファイル'}はOpenDocument形式（.ods）です。"
-                "LibreOffice Calcで「ファイル」→「名前を付けて保存」を選び、ファイルの種類を"
-                "「Excel 2007-365 (.xlsx)」にして保存し直してから取り込んでください。"
-            )
+            # OpenDocument (LibreOffice Calc's own format) starts with its mimetype entry;
+            # ods imports this module, hence the late import.
+            from schools.spreadsheets import ods
+
+            return ods.open_ods(data, sheet, limits)
         return _open_xlsx(data, sheet, limits)
     if b"\x00" in data[:8192]:
         raise SpreadsheetError(
