@@ -657,6 +657,7 @@ class _Planner:
         self.missing_subjects: Counter = Counter()
         self.missing_sets: Counter = Counter()
         self.located: set[int] = set()
+        self.subject_of = {a.id: a.subject for a in f.activities}
 
     def error(self, message: str, where: str = "") -> None:
         self.plan.file_errors.append(CellError(message, header=where))
@@ -1193,7 +1194,8 @@ class _Planner:
         if tag.startswith("ConstraintSubject"):
             subject = self.subjects.match(_t(el, "Subject"))
         elif tag.startswith("ConstraintActivityPreferred"):
-            subject = act_subject.get(_number(_t(el, "Activity_Id"), -1))
+            aid = _number(_t(el, "Activity_Id"), -1)
+            subject = act_subject.get(aid) or self.subjects.match(self.subject_of.get(aid, ""))
         else:
             return False
         kinds = SUBJECT_ROOMS.get(subject.name if subject else "", ())

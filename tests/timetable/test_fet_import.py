@@ -178,8 +178,12 @@ def test_round_trip_through_ais_own_export_gives_the_same_school(muni, client_fo
     plan = preview.context["plan"]
     assert plan.ok, [str(e) for e in plan.errors]
     assert plan.with_week is with_week
-    page = preview.content.decode()
-    assert "取り込まない条件" not in page or "ConstraintBreakTimes" in page  # 水曜5校時 only
+    # what Ai's own file holds that Ai keeps elsewhere: 水曜5校時 (chosen on the 自動作成
+    # page) and the gym's second place of a 合同 lesson (the room's capacity)
+    assert {tag.split("（")[0] for tag, _ in plan.not_kept} <= {
+        "ConstraintBreakTimes",
+        "生徒の指定が無い活動",
+    }
     assert AuditEvent.objects.filter(action="timetable.fet.import").count() == 0
     assert not TeachingAssignment.objects.filter(school=copy).exists()  # a preview writes nothing
     done = _confirm(client, copy, preview)
