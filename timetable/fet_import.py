@@ -498,6 +498,7 @@ class PlannedLesson:
     room: str  # room name in the file ("" for none)
     pinned: bool
     split: bool
+    room_id: int | None = None  # kept from the same lesson today when the file names none
 
 
 @dataclass(kw_only=True)
@@ -519,6 +520,10 @@ class FetImportPlan(ImportPlan):
     kept: list[tuple[str, int]] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
     clashes: int = 0
+    differing: int = 0  # planned lessons that are not in the timetable as they are
+    now_cells: dict[tuple[int, int, int], list[str]] = field(
+        default_factory=lambda: defaultdict(list)
+    )
 
     def counts(self) -> dict[str, int]:
         def n(items, status):
@@ -537,8 +542,17 @@ class FetImportPlan(ImportPlan):
             "lessons": len(self.lessons),
             "lessons_pinned": sum(1 for x in self.lessons if x.pinned),
             "lessons_removed": len(self.removed),
+            "lessons_differing": self.differing,
             "constraints_not_kept": sum(c for _, c in self.not_kept),
         }
+
+    @property
+    def changed_assignments(self) -> list[AssignmentChange]:
+        return [a for a in self.assignments if a.status != "same"]
+
+    @property
+    def same_assignments(self) -> list[AssignmentChange]:
+        return [a for a in self.assignments if a.status == "same"]
 
     @property
     def has_changes(self) -> bool:
@@ -562,6 +576,7 @@ class FetImportPlan(ImportPlan):
             yield "u", u.staff.pk, sorted(u.before), sorted(u.after)
         for x in self.lessons:
             yield "l", x.target, x.subject.pk, x.teachers, x.weekday, x.period, x.length, x.room
+            yield x.room_id
             yield x.pinned
         yield "rm", sorted(self.removed)
 
@@ -584,11 +599,15 @@ class FetImportPlan(ImportPlan):
         return {
             "days": [(WEEKDAYS[d][1], periods) for d in range(self.days)],
             "slots": slots,
-            "rows": [
-                (c, [("・".join(cells.get((c.pk, d, p), [])), p == 1) for d, p in slots])
-                for c in classes
-            ],
+            "rows": [(c, [self._cell(cells, c.pk, d, p) for d, p in slots]) for c in classes],
         }
+
+    def _cell(self, cells, c: int, d: int, p: int) -> tuple[str, str, bool, bool]:
+        """(the file's lessons, today's lessons, whether they differ, first period)."""
+        new = "・".join(sorted(cells.get((c, d, p), [])))
+        now = "・".join(sorted(self.now_cells.get((c, d, p), [])))
+        changes_cell = bool(self.removed) or bool(new)
+        return new, now, changes_cell and new != now, p == 1
 
 
 def _hour_periods(f: FetFile, periods: int, plan: FetImportPlan) -> dict[int, int] | None:
@@ -1060,35 +1079,59 @@ class _Planner:
             self._pins_replace(existing)
         # the same lessons again (the file imported twice): nothing to change
         rooms_now = {r.name: r.room.pk for r in plan.rooms if r.room is not None}
+        removed = set(plan.removed)
+
+        def key(target, subject, teachers, x) -> tuple:
+            return (target, subject, tuple(sorted(teachers)), x.weekday, x.period, x.length)
+
+        # a lesson the file places where it is today keeps today's room when the file has
+        # none (Ai's own file carries times, not rooms)
+        rooms_today: dict[tuple, list[int | None]] = defaultdict(list)
+        for x in existing:
+            if x.pk in removed:
+                t = ("class", x.classroom_id) if x.classroom_id else ("group", x.group.name)
+                teachers = [t.pk for t in x.teachers.all()]
+                rooms_today[key(t, x.subject_id, teachers, x)].append(x.room_id)
+        for x in plan.lessons:
+            same = rooms_today.get(key(x.target, x.subject.pk, x.teachers, x))
+            if x.room:
+                x.room_id = rooms_now.get(x.room)
+            elif same:
+                x.room_id = same.pop(0)
         old = Counter(
             (
-                ("class", x.classroom_id) if x.classroom_id else ("group", x.group.name),
-                x.subject_id,
-                tuple(sorted(t.pk for t in x.teachers.all())),
-                x.weekday,
-                x.period,
-                x.length,
+                *key(
+                    ("class", x.classroom_id) if x.classroom_id else ("group", x.group.name),
+                    x.subject_id,
+                    [t.pk for t in x.teachers.all()],
+                    x,
+                ),
                 x.room_id,
                 x.pinned,
             )
             for x in existing
-            if x.pk in set(plan.removed)
+            if x.pk in removed
         )
         new = Counter(
-            (
-                x.target,
-                x.subject.pk,
-                tuple(sorted(x.teachers)),
-                x.weekday,
-                x.period,
-                x.length,
-                rooms_now.get(x.room) if x.room else None,
-                x.pinned,
-            )
-            for x in plan.lessons
+            (*key(x.target, x.subject.pk, x.teachers, x), x.room_id, x.pinned) for x in plan.lessons
         )
         if old == new:
             plan.lessons, plan.removed = [], []
+            return
+        plan.differing = sum((new - old).values())
+        # what the removed lessons show today, cell by cell, for the page's comparison
+        group_classes = {
+            g.pk: [c.pk for c in g.classes.all()]
+            for g in TeachingGroup.objects.filter(school=plan.school, school_year=plan.year)
+        }
+        subjects = {s.pk: s.short_name or s.name for s in self.subjects.by_name.values()}
+        for x in existing:
+            if x.pk not in removed:
+                continue
+            for c in [x.classroom_id] if x.classroom_id else group_classes.get(x.group_id, []):
+                for k in range(x.length):
+                    text = subjects.get(x.subject_id, "?") + ("📌" if x.pinned else "")
+                    plan.now_cells[(c, x.weekday, x.period + k)].append(text)
 
     def _pins_replace(self, existing: list[Lesson]) -> None:
         """Rules only: the file's pins replace the timetable's pins and whatever lesson of
@@ -1335,7 +1378,7 @@ def _write(plan: FetImportPlan, by: Actor) -> None:
                 subject=x.subject,
                 division=x.subject.name if x.split else "",
                 section=group.name if x.split and group else "",
-                room_id=rooms.get(x.room) if x.room else None,
+                room_id=rooms.get(x.room) if x.room else x.room_id,
                 pinned=x.pinned,
             )
         )
