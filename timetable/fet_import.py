@@ -54,7 +54,7 @@ from schools.models import (
     TeachingGroup,
 )
 from schools.permissions import Actor
-from schools.spreadsheets import CellError
+from schools.spreadsheets import CellError, Limits
 from timetable import curriculum, queries, services
 from timetable.generation import fet
 from timetable.models import WEEKDAYS, Lesson, Room, Timetable, Unavailability
@@ -65,6 +65,15 @@ MAX_BYTES = 5 * 1024 * 1024
 MAX_ELEMENTS = 300_000  # a 5 MB file of tiny elements is refused before it is walked
 MAX_ACTIVITIES = 5_000
 LIMITS_TEXT = "FETファイル (.fet) 5MBまで・活動5,000件まで"
+
+
+class _Limits(Limits):
+    def describe(self) -> str:
+        return LIMITS_TEXT
+
+
+# the API's upload check (``api.imports.read_upload``) names the FET file's own limits
+LIMITS = _Limits(max_bytes=MAX_BYTES, max_rows=MAX_ACTIVITIES)
 CHANGED = "ファイルを読み込んだ後に学校のデータが変わりました。もう一度ファイルを選んでください。"
 REASON = "FETファイルから取り込み"
 SCHOOL_WEEKDAYS = 5  # the grid and the pages show 月〜金
@@ -586,7 +595,7 @@ class FetImportPlan(ImportPlan):
         groups = {g.name: [c.pk for c in g.classes] for g in self.groups}
         cells: dict[tuple[int, int, int], list[str]] = defaultdict(list)
         for x in self.lessons:
-            text = (x.subject.short_name or x.subject.name) + ("📌" if x.pinned else "")
+            text = (x.subject.short_name or x.subject.name) + ("※" if x.pinned else "")
             for c in [x.target[1]] if x.target[0] == "class" else groups.get(x.target[1], []):
                 for k in range(x.length):
                     cells[(c, x.weekday, x.period + k)].append(text)
@@ -1130,7 +1139,7 @@ class _Planner:
                 continue
             for c in [x.classroom_id] if x.classroom_id else group_classes.get(x.group_id, []):
                 for k in range(x.length):
-                    text = subjects.get(x.subject_id, "?") + ("📌" if x.pinned else "")
+                    text = subjects.get(x.subject_id, "?") + ("※" if x.pinned else "")
                     plan.now_cells[(c, x.weekday, x.period + k)].append(text)
 
     def _pins_replace(self, existing: list[Lesson]) -> None:

@@ -437,3 +437,39 @@ def test_an_archived_year_is_refused(muni):
 def test_the_store_kind_is_the_imports_own():
     assert fet_import.KIND == "timetable.fet" and store.MAX_AGE.total_seconds() == 86400
     assert isinstance(fet.FetError("x"), ValueError)
+
+
+def test_the_api_previews_and_commits_the_same_way(muni, client_for):
+    year = f.school_year(2026)
+    school, admin = _hand_school(year)
+    url = "/api/v1/timetable/fet-imports/"
+    teacher = client_for(muni, Staff.objects.get(name="山田 太郎").user)
+    owner = client_for(muni, admin.user)
+
+    def upload(data: bytes) -> io.BytesIO:
+        buffer = io.BytesIO(data)
+        buffer.name = "school.fet"
+        return buffer
+
+    assert teacher.post(url, {"school": school.pk, "file": upload(hand(6))}).status_code == 403
+    refused = owner.post(url, {"school": school.pk, "year": 2026, "file": upload(hand(7))}).json()
+    assert not refused["ok"] and not refused["token"]
+    assert any("1日7時間" in e["message"] for e in refused["errors"])
+    fixed = hand(6).replace(
+        "<Activity><Teacher>鈴木</Teacher>".encode(),
+        b"<Activity><Active>false</Active><Teacher>x</Teacher>",
+    )
+    body = owner.post(url, {"school": school.pk, "year": 2026, "file": upload(fixed)}).json()
+    assert body["ok"] and body["counts"]["assignments_new"] == 3, body
+    assert {"not_kept": "ConstraintStudentsSetMaxGapsPerWeek", "count": 12} in body["rows"]
+    stolen = teacher.post(
+        url + "commit/", {"token": body["token"]}, content_type="application/json"
+    )
+    assert stolen.status_code == 403
+    assert not TeachingAssignment.objects.filter(school=school).exists()
+    done = owner.post(url + "commit/", {"token": body["token"]}, content_type="application/json")
+    assert done.status_code == 200, done.content
+    assert done.json()["counts"]["lessons_pinned"] == 1
+    assert TeachingAssignment.objects.filter(school=school).count() == 3
+    again = owner.post(url + "commit/", {"token": body["token"]}, content_type="application/json")
+    assert again.status_code == 404
