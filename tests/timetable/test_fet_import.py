@@ -15,7 +15,6 @@ from pathlib import Path
 import pytest
 
 from schools import calendar, teaching
-from schools.imports import store
 from schools.models import (
     AuditEvent,
     PendingUpload,
@@ -32,7 +31,6 @@ from tenants import jobs
 from tests import factories as f
 from tests.timetable.generation.fet_samples import tiny_school_fet
 from timetable import fet_import, generating, services
-from timetable.generation import fet
 from timetable.models import Lesson, Room, Timetable, Unavailability
 
 pytestmark = pytest.mark.django_db
@@ -432,11 +430,6 @@ def test_an_archived_year_is_refused(muni):
     school, _ = _hand_school(year)
     plan = fet_import.plan_fet_import(school, year, hand(6))
     assert "過年度のため変更できません" in str(plan.errors[0])
-
-
-def test_the_store_kind_is_the_imports_own():
-    assert fet_import.KIND == "timetable.fet" and store.MAX_AGE.total_seconds() == 86400
-    assert isinstance(fet.FetError("x"), ValueError)
 
 
 def test_the_api_previews_and_commits_the_same_way(muni, client_for):
