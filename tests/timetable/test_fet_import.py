@@ -30,7 +30,8 @@ from schools.permissions import actor_for_user
 from tenants import jobs
 from tests import factories as f
 from tests.timetable.generation.fet_samples import tiny_school_fet
-from timetable import fet_import, generating, services
+from timetable import fet_import, generating, planning, services
+from timetable.generation import fet
 from timetable.models import Lesson, Room, Timetable, Unavailability
 
 pytestmark = pytest.mark.django_db
@@ -466,3 +467,33 @@ def test_the_api_previews_and_commits_the_same_way(muni, client_for):
     assert TeachingAssignment.objects.filter(school=school).count() == 3
     again = owner.post(url + "commit/", {"token": body["token"]}, content_type="application/json")
     assert again.status_code == 404
+
+
+def test_an_elementary_homeroom_teacher_stays_the_default_teacher(muni):
+    """Elementary: the homeroom teacher teaches what no 専科 does (no teacher on the
+    assignment); the file names the teacher, the import leaves the assignment without one."""
+    ES = SchoolType.ELEMENTARY
+    year = f.school_year(2026)
+
+    def school_of(name: str, homerooms: list[Staff] | None = None):
+        school = f.school(school_type=ES, name=name)
+        calendar.rebuild_calendar(school, year)
+        admin = f.school_admin(school, year)
+        classes = [f.classroom(school, year, grade=3, name=f"{i}組") for i in (1, 2)]
+        teachers = homerooms or [f.staff(name=f"担任{i} 先生") for i in (1, 2)]
+        for c, t in zip(classes, teachers, strict=True):
+            f.give_role(t, Role.HOMEROOM, classroom=c)
+        return school, actor_for_user(admin.user), classes, teachers
+
+    school, by, classes, teachers = school_of("元の小学校")
+    music = f.staff(name="音楽 専科")
+    for c in classes:
+        f.teach(None, c, f.subject(ES, "国語"), weekly_periods=5)
+        f.teach(music, c, f.subject(ES, "音楽"), weekly_periods=2)
+    timetable = services.create_timetable(by=by, school=school, school_year=year)
+    data = fet.write_problem(planning.plan_for(timetable, periods=[6] * 5).problem)
+    copy, copy_by, _, _ = school_of("写しの小学校", teachers)
+    plan = fet_import.commit_fet_import(copy, year, data, by=copy_by)
+    assert plan.counts()["assignments_new"] == 4
+    assert assignments(copy, year) == assignments(school, year)
+    assert {a[3] for a in assignments(copy, year) if a[1] == "国語"} == {()}
