@@ -45,7 +45,7 @@ from schools.imports.base import ImportRefused
 from schools.models import SchoolYear, Staff, Subject, TeachingGroup
 from schools.permissions import Actor, as_pk, get_actor
 from tenants import jobs
-from timetable import generating, planning, queries, rules, services
+from timetable import fet_import, generating, planning, queries, rules, services
 from timetable import imports as timetable_imports
 from timetable.models import Timetable
 
@@ -1025,3 +1025,81 @@ class GridImportViewSet(viewsets.ViewSet):
 
 
 router.register("timetable/grid-imports", GridImportViewSet, basename="timetable-grid-imports")
+
+
+# --- FET in: a .fet file into a school's year (upload → preview → commit; see api.imports) ---
+
+
+class FetUploadSerializer(TimetableUploadSerializer):
+    file = serializers.FileField(help_text="FETで保存した .fet ファイル (XML)")
+
+
+class FetImportViewSet(viewsets.ViewSet):
+    """FETファイルの取り込み: POST a .fet file (preview), then ``commit/`` with its token."""
+
+    parser_classes = [*api_imports.PARSERS, *api_imports.JSON]
+
+    @api_imports.preview_schema(FetUploadSerializer, "FETファイルの取り込み: 読み込みと確認")
+    def create(self, request):
+        actor = _actor(request)
+        school = _school(request, request.data.get("school"), edit=True)
+        year = _year(request.data.get("year"))
+        data, filename = api_imports.read_upload(request, fet_import.LIMITS)
+        plan = fet_import.plan_fet_import(school, year, data, filename=filename)
+        rows = [
+            {
+                "target": a.label,
+                "subject": a.subject.name,
+                "weekly_periods": a.periods,
+                "teachers": [t.name for t in a.teachers],
+                "status": a.status,
+            }
+            for a in plan.assignments
+            if a.status != "same"
+        ]
+        rows += [{"not_kept": tag, "count": n} for tag, n in plan.not_kept]
+        return api_imports.Preview(
+            kind=f"api.{fet_import.KIND}:{school.pk}:{year.pk}",
+            filename=filename,
+            errors=plan.errors,
+            counts=plan.counts(),
+            rows=rows,
+            fingerprint=plan.fingerprint() if plan.ok else "",
+            committable=plan.ok and plan.has_changes,
+            target=(school.pk, year.year),
+        ).response(data, by=actor)
+
+    @api_imports.commit_schema("FETファイルの取り込み: 確定")
+    @action(detail=False, methods=["post"])
+    def commit(self, request):
+        actor = _actor(request)
+        token = api_imports.commit_token(request, 2)
+        if isinstance(token, Response):
+            return token
+        school = _school(request, token.target[0], edit=True)
+        year = _year(token.target[1])
+        kind = f"api.{fet_import.KIND}:{school.pk}:{year.pk}"
+        pending = token.take(by=actor, kind=kind)
+        if isinstance(pending, Response):
+            return pending
+        try:
+            plan = fet_import.commit_fet_import(
+                school,
+                year,
+                pending.data,
+                by=actor,
+                filename=pending.filename,
+                expected_fingerprint=pending.fingerprint,
+            )
+        except ImportRefused as exc:
+            return api_imports.refused(exc.errors)
+        return api_imports.committed(
+            pending,
+            by=actor,
+            kind=kind,
+            counts={**plan.counts(), "clashes": plan.clashes},
+            message="FETファイルを取り込みました。",
+        )
+
+
+router.register("timetable/fet-imports", FetImportViewSet, basename="timetable-fet-imports")

@@ -26,6 +26,8 @@ AUDIT_ACTIONS = {
     "timetable.lesson.pin": "授業の固定",
     "timetable.fet.export": "時間割の条件のFETファイル出力",
     "timetable.timetable.generate": "時間割の自動作成の適用",
+    # FET in (timetable/fet_import.py)
+    "timetable.fet.import": "FETファイルの取り込み",
 }
 
 

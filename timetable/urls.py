@@ -49,6 +49,12 @@ urlpatterns = [
     path("schools/<int:pk>/generate/start/", views_generate.generate_start, name="generate-start"),
     path("schools/<int:pk>/generate/pins/", views_generate.pins, name="pins"),
     path("schools/<int:pk>/generate/school.fet", views_generate.fet_export, name="fet-export"),
+    path("schools/<int:pk>/generate/fet-import/", views_generate.fet_upload, name="fet-import"),
+    path(
+        "schools/<int:pk>/generate/fet-import/confirm/",
+        views_generate.fet_confirm,
+        name="fet-import-confirm",
+    ),
     path("schools/<int:pk>/generate/<int:job_id>/", views_generate.proposal, name="proposal"),
     path(
         "schools/<int:pk>/generate/<int:job_id>/apply/",

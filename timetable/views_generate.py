@@ -14,10 +14,12 @@ from django.utils.http import content_disposition_header
 from django.views.decorators.http import require_POST
 
 from schools import calendar
+from schools.imports import store
+from schools.imports.base import ImportRefused
 from schools.models import Classroom, Subject, TeachingGroup
 from schools.permissions import as_pk, staff_required
 from tenants import jobs
-from timetable import generating, planning, queries, services
+from timetable import fet_import, generating, planning, queries, services
 from timetable.generation import fet
 from timetable.models import WEEKDAYS, Lesson, Timetable
 from timetable.views import _errors, _school, _year
@@ -231,3 +233,85 @@ def fet_export(request: HttpRequest, pk: int) -> HttpResponse:
     response = HttpResponse(body, content_type="application/xml; charset=utf-8")
     response["Content-Disposition"] = content_disposition_header(True, name)
     return response
+
+
+# --- FET in (timetable/fet_import.py): upload → preview → confirm ---------------------------
+
+
+def _fet_page(request: HttpRequest, school, year, *, status: int = 200, **extra) -> HttpResponse:
+    return render(
+        request,
+        "timetable/fet_import.html",
+        {"school": school, "year": year, "limits": fet_import.LIMITS_TEXT, **extra},
+        status=status,
+    )
+
+
+@staff_required
+def fet_upload(request: HttpRequest, pk: int) -> HttpResponse:
+    """GET: the form. POST: the preview of an uploaded .fet file (nothing written)."""
+    school = _school(request, pk, edit=True)
+    year = _year(request)
+    if request.method != "POST":
+        return _fet_page(request, school, year)
+    upload = request.FILES.get("file")
+    if upload is None:
+        messages.error(request, "ファイルを選んでください。")
+        return _fet_page(request, school, year, status=400)
+    if upload.size > fet_import.MAX_BYTES:
+        messages.error(request, f"ファイルが大きすぎます。{fet_import.LIMITS_TEXT}。")
+        return _fet_page(request, school, year, status=400)
+    data = upload.read()
+    plan = fet_import.plan_fet_import(school, year, data, filename=upload.name)
+    token = (
+        store.put(data, by=request.actor, kind=fet_import.KIND, filename=upload.name)
+        if plan.ok and plan.has_changes
+        else ""
+    )
+    return _fet_page(
+        request,
+        school,
+        year,
+        plan=plan,
+        token=token,
+        filename=upload.name,
+        fingerprint=plan.fingerprint(),
+        errors=plan.errors[:300],
+        grid=plan.grid() if plan.ok and plan.lessons else None,
+    )
+
+
+@staff_required
+@require_POST
+def fet_confirm(request: HttpRequest, pk: int) -> HttpResponse:
+    """Confirm a previewed .fet file: everything in one transaction, or nothing."""
+    school = _school(request, pk, edit=True)
+    year = _year(request)
+    token = request.POST.get("token", "")
+    try:
+        data = store.get(token, by=request.actor, kind=fet_import.KIND)
+    except store.PendingRefused as refused:
+        messages.error(request, refused.message)
+        return redirect(f"{reverse('timetable:fet-import', args=[school.pk])}?year={year.year}")
+    try:
+        plan = fet_import.commit_fet_import(
+            school,
+            year,
+            data,
+            by=request.actor,
+            filename=request.POST.get("filename", "")[:200],
+            expected_fingerprint=request.POST.get("fingerprint", ""),
+        )
+    except ImportRefused as refused:
+        return _fet_page(request, school, year, refused=refused.errors, status=409)
+    store.discard(token, by=request.actor, kind=fet_import.KIND)
+    counts = plan.counts()
+    note = f"（重なり {plan.clashes} 件）" if plan.clashes else ""
+    messages.success(
+        request,
+        f"FETファイルを取り込みました（担当 新規{counts['assignments_new']}件・"
+        f"変更{counts['assignments_changed']}件、授業 {counts['lessons']}コマ）{note}。",
+    )
+    if plan.timetable is not None:
+        return redirect(f"{reverse('timetable:grid', args=[school.pk])}?year={year.year}")
+    return redirect(f"{reverse('timetable:assignments', args=[school.pk])}?year={year.year}")

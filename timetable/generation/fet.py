@@ -869,7 +869,8 @@ def write_problem(problem: Problem, current: dict[int, Slot] | None = None) -> b
             _sub(el, "Activity_Id", str(c.activity_ids[0]))
             _sub(el, "Preferred_Day", problem.days[d])
             _sub(el, "Preferred_Hour", problem.hours[h])
-            _sub(el, "Permanently_Locked", "false")
+            # a pin (固定) is FET's permanent lock: it survives FET's "unlock all"
+            _sub(el, "Permanently_Locked", "true")
         elif isinstance(c, PreferredRooms) and not c.home:
             for aid in c.activity_ids:
                 el = _rule(space_list, "ConstraintActivityPreferredRooms", c.weight)
@@ -887,7 +888,9 @@ def write_problem(problem: Problem, current: dict[int, Slot] | None = None) -> b
         _sub(el, "Activity_Id", str(aid))
         _sub(el, "Preferred_Day", problem.days[d])
         _sub(el, "Preferred_Hour", problem.hours[h])
-        _sub(el, "Permanently_Locked", "true")
+        # locked where it is, not permanently, as FET's *_data_and_timetable.fet writes a
+        # placed activity (the import tells pins from the rest of the week by this flag)
+        _sub(el, "Permanently_Locked", "false")
         _close(el)
     StdET.indent(root, space="\t")
     body = StdET.tostring(root, encoding="unicode")
