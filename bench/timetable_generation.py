@@ -6,10 +6,10 @@ A synthetic junior high school of 3 grades × ``--classes`` classes, 29 periods 
 5校時), 特別教室 (理科室 ×2, 音楽室, 美術室, 技術室, 家庭科室), a gym for two classes, 合同体育
 (1組+2組, 3組+4組 of each grade), 習熟度別 数学 of 1組+2組 in two groups, two 兼務 teachers
 (音楽 and 美術, at another school on Thursday and Friday) and 学活 pinned on Monday 6; the
-自動作成の決まり (``--plain`` leaves them out): 理科 and 技術・家庭 as one 2時間続き a week (not
-in period 1, not across lunch), teachers at most 5 a day and 4 in a row, two-period subjects
-not on consecutive days, 保健体育 not in period 5 (80 %), 国語・数学・外国語 in periods 1-4
-(50 %). The
+自動作成の決まり (``--plain`` leaves them out): 理科 and 技術・家庭 as one 2時間続き a week
+(not in period 1, not across lunch), teachers at most 5 in a row (the 兼務 ones 4 a day),
+two-period subjects not on consecutive days, 保健体育 not in period 5 (80 %), 国語・数学・外国語
+in periods 1-4 (50 %). The
 generation runs as the job the page starts (planning + CP-SAT + the proposal), then is
 applied; then a teacher is absent for a whole day and the timetable is repaired.
 
@@ -150,11 +150,15 @@ def add_rules(school, year, by) -> int:
     number of 2時間続き a week."""
     from schools.models import Subject, TeachingAssignment
     from timetable import rulebook
+    from timetable.models import Unavailability
 
     rulebook.save_settings(
         school, by=by, double_not_first=True, lunch_after="", spread_two_period=True,
-        limits=rulebook.Limits(daily=5, row=4),
+        limits=rulebook.Limits(row=5),
     )  # fmt: skip
+    # the 兼務 teachers (here Monday to Wednesday only): at most 4 a day
+    away = {s.staff_id for s in Unavailability.objects.filter(school=school, reason="兼務")}
+    rulebook.save_teacher_limits(school, {pk: rulebook.Limits(daily=4) for pk in away}, by=by)
     counts = {
         a.pk: 1 if a.subject.name in ("理科", "技術・家庭") else 0
         for a in TeachingAssignment.objects.filter(school=school).select_related("subject")
