@@ -136,12 +136,15 @@ def _rules(s, *, doubles: dict[str, int], daily: int = 4, row: int = 3):
     )
 
 
-def test_a_week_with_doubles_limits_and_wishes_keeps_every_rule(muni):
+def test_a_week_with_doubles_limits_and_wishes_keeps_every_rule(muni, client_for):
     s = build()
     _rules(s, doubles={"理科": 1, "技術・家庭": 1})
     job = run(s)
     result = job.result_data
     assert result["status"] == "solved", result["reasons"]
+    client = client_for(muni, Staff.objects.get(user_id=s.by.user_id).user)
+    page = client.get(f"/timetable/schools/{s.school.pk}/generate/{job.pk}/").content.decode()
+    assert "希望ごとの評価" in page and "保健体育が5校時" in page
     doubles = 3 * 2  # 理科 and 技術・家庭 in each of the three classes
     assert result["activities"] == 3 * 29 - doubles
     assert generating.apply(s.timetable, job, by=s.by) == 3 * 29 - doubles
@@ -186,15 +189,15 @@ def test_a_week_with_doubles_limits_and_wishes_keeps_every_rule(muni):
         for x in lessons
         if x.subject.name == "保健体育" and 5 in range(x.period, x.period + x.length)
     )
-    assert wishes["保健体育が5校時"] == (80, pe_in_5 // 1 if pe_in_5 else 0)
+    assert wishes["保健体育が5校時"] == (80, pe_in_5)
     core = sum(
         1
         for x in lessons
         if x.subject.name in ("国語", "数学", "外国語") and x.period + x.length - 1 > 4
     )
     assert wishes["国語・数学・外国語が1〜4校時以外"][1] == core
-    # a proposal with fewer broken wishes than periods 5 and 6 would give by chance
-    assert pe_in_5 <= 3
+    # nine 保健体育 lessons, at 80 % the solver keeps (nearly) all of them out of period 5
+    assert pe_in_5 <= 1
 
 
 def test_a_repair_keeps_the_doubles_and_moves_few(muni):
