@@ -877,7 +877,8 @@ class GenerationSerializer(serializers.Serializer):
         allow_null=True,
         help_text=(
             "status (solved, infeasible, unknown, unsupported), reasons, notes, soft_total, "
-            "seconds, activities, lessons ([activity, weekday 0-5, period, room]), moved"
+            "seconds, activities, lessons ([activity, weekday 0-5, period, room, length]), moved, "
+            "wishes ([rule, weight %, broken in the proposal, broken now])"
         ),
     )
 

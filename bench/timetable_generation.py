@@ -5,7 +5,11 @@
 A synthetic junior high school of 3 grades × ``--classes`` classes, 29 periods a week (水曜
 5校時), 特別教室 (理科室 ×2, 音楽室, 美術室, 技術室, 家庭科室), a gym for two classes, 合同体育
 (1組+2組, 3組+4組 of each grade), 習熟度別 数学 of 1組+2組 in two groups, two 兼務 teachers
-(音楽 and 美術, at another school on Thursday and Friday) and 学活 pinned on Monday 6. The
+(音楽 and 美術, at another school on Thursday and Friday) and 学活 pinned on Monday 6; the
+自動作成の決まり (``--plain`` leaves them out): 理科 and 技術・家庭 as one 2時間続き a week
+(not in period 1, not across lunch), teachers at most 5 in a row (the 兼務 ones 4 a day),
+two-period subjects not on consecutive days, 保健体育 not in period 5 (80 %), 国語・数学・外国語
+in periods 1-4 (50 %). The
 generation runs as the job the page starts (planning + CP-SAT + the proposal), then is
 applied; then a teacher is absent for a whole day and the timetable is repaired.
 
@@ -141,6 +145,36 @@ def build(per_grade: int):
     return school, year, timetable, by, staff
 
 
+def add_rules(school, year, by) -> int:
+    """The 自動作成の決まり of the module docstring, through the page's services; returns the
+    number of 2時間続き a week."""
+    from schools.models import Subject, TeachingAssignment
+    from timetable import rulebook
+    from timetable.models import Unavailability
+
+    rulebook.save_settings(
+        school, by=by, double_not_first=True, lunch_after="", spread_two_period=True,
+        limits=rulebook.Limits(row=5),
+    )  # fmt: skip
+    # the 兼務 teachers (here Monday to Wednesday only): at most 4 a day
+    away = {s.staff_id for s in Unavailability.objects.filter(school=school, reason="兼務")}
+    rulebook.save_teacher_limits(school, {pk: rulebook.Limits(daily=4) for pk in away}, by=by)
+    counts = {
+        a.pk: 1 if a.subject.name in ("理科", "技術・家庭") else 0
+        for a in TeachingAssignment.objects.filter(school=school).select_related("subject")
+    }
+    rulebook.save_doubles(school, year, counts, by=by)
+    subjects = {s.name: s.pk for s in Subject.objects.filter(school_type=school.school_type)}
+    rulebook.add_preference(
+        school, by=by, kind="avoid", subjects=[subjects["保健体育"]], periods=[5], weight=80
+    )
+    rulebook.add_preference(
+        school, by=by, kind="prefer", periods=[1, 2, 3, 4], weight=50,
+        subjects=[subjects["国語"], subjects["数学"], subjects["外国語"]],
+    )  # fmt: skip
+    return sum(counts.values())
+
+
 def generate(timetable, by, mode: str, seconds: int):
     from tenants import jobs
     from timetable import generating
@@ -160,6 +194,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--classes", type=int, default=5, help="classes a grade")
     parser.add_argument("--runs", type=int, default=3)
     parser.add_argument("--time-limit", type=int, default=60, choices=(10, 30, 60, 120))
+    parser.add_argument("--plain", action="store_true", help="without the 自動作成の決まり")
     args = parser.parse_args(argv)
     setup_django()
     from django.db import connection
@@ -173,6 +208,8 @@ def main(argv: list[str] | None = None) -> int:
         created.append(m)
         connection.set_tenant(Municipality.objects.get(pk=m.pk))
         school, year, timetable, by, staff = build(args.classes)
+        doubles = 0 if args.plain else add_rules(school, year, by)
+        wishes: list = []
         first, walls, repairs, moved, repair_first = [], [], [], [], []
         n_lessons = 0
         for run in range(args.runs):
@@ -184,6 +221,7 @@ def main(argv: list[str] | None = None) -> int:
                 return 1
             walls.append(wall)
             first.append(result["first_seconds"] or result["seconds"])
+            wishes = result.get("wishes", [])
             n_lessons = generating.apply(timetable, job, by=by)
             clashes = queries.timetable_clashes(timetable)
             if clashes:
@@ -209,8 +247,10 @@ def main(argv: list[str] | None = None) -> int:
             )
         print(
             f"中学校 3 grades × {args.classes} classes: {n_lessons} lessons, "
-            f"{len(queries.rooms_of(school))} rooms"
+            f"{len(queries.rooms_of(school))} rooms, {doubles} 2時間続き a week"
         )
+        for label, weight, broken, _ in wishes:
+            print(f"  soft: {label} ({weight}%): {broken}コマ (last run)")
         print(
             f"generate (job: rules, CP-SAT, proposal): median {statistics.median(walls):.1f} s "
             f"(min {min(walls):.1f}, max {max(walls):.1f}, n={len(walls)}); first complete "

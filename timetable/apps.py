@@ -28,6 +28,12 @@ AUDIT_ACTIONS = {
     "timetable.timetable.generate": "時間割の自動作成の適用",
     # FET in (timetable/fet_import.py)
     "timetable.fet.import": "FETファイルの取り込み",
+    # 自動作成の決まり (timetable/rulebook.py)
+    "timetable.generation_rules.set": "自動作成の決まりの変更",
+    "timetable.double_period.set": "2時間続きの設定",
+    "timetable.teacher_limit.set": "先生ごとの上限の設定",
+    "timetable.slot_preference.create": "時間帯の希望の追加",
+    "timetable.slot_preference.delete": "時間帯の希望の削除",
 }
 
 

@@ -29,7 +29,14 @@ from schools.models import (
 )
 from schools.permissions import Actor
 from timetable import national, queries, services
-from timetable.models import Lesson, Timetable
+from timetable.models import (
+    DoublePeriod,
+    GenerationRules,
+    Lesson,
+    SlotPreference,
+    TeacherLimit,
+    Timetable,
+)
 
 DEMO_YEAR = 2026
 BY = Actor.system("seed_demo")
@@ -78,6 +85,8 @@ def seed(municipality) -> None:
     behind = None
     for school in schools:
         timetable = _school(school, year)
+        if school.school_type == SchoolType.JUNIOR_HIGH:
+            _generation_rules(school, year)
         if behind is None and school.school_type == SchoolType.ELEMENTARY:
             behind = timetable
     if behind is not None:
@@ -448,3 +457,33 @@ def _changes(timetable: Timetable, year: SchoolYear) -> None:
             bell_schedule=short.pk,
             note="個人面談のため短縮日課",
         )
+
+
+def _generation_rules(school: School, year: SchoolYear) -> None:
+    """自動作成の決まり of a demo 中学校: 理科 of 2年 and 技術・家庭 (週2) as one double a week,
+    teachers at most 4 in a row (the 音楽 teacher, 兼務, 4 a day), 保健体育 not right after
+    lunch (80 %), 国語・数学・外国語 in the morning (50 %)."""
+    GenerationRules.objects.get_or_create(school=school, defaults={"teacher_max_row": 4})
+    assignments = TeachingAssignment.objects.filter(
+        school=school, school_year=year, classroom__isnull=False
+    ).select_related("subject", "classroom")
+    for a in assignments:
+        science = a.subject.name == "理科" and a.classroom.grade == 2
+        if (science or a.subject.name == "技術・家庭") and a.weekly_periods >= 2:
+            DoublePeriod.objects.get_or_create(assignment=a)
+    music = next((a for a in assignments if a.subject.name == "音楽"), None)
+    teacher = music.teachers.first() if music else None
+    if teacher is not None:
+        TeacherLimit.objects.get_or_create(school=school, staff=teacher, defaults={"max_daily": 4})
+    subjects = {s.name: s for s in Subject.objects.filter(school_type=school.school_type)}
+    wishes = (
+        (SlotPreference.Kind.AVOID, ("保健体育",), [5], 80),
+        (SlotPreference.Kind.PREFER, ("国語", "数学", "外国語"), [1, 2, 3, 4], 50),
+    )
+    for kind, names, periods, weight in wishes:
+        chosen = [subjects[n] for n in names if n in subjects]
+        if chosen:
+            pref = SlotPreference.objects.create(
+                school=school, kind=kind, periods=periods, weight=weight
+            )
+            pref.subjects.set(chosen)

@@ -124,8 +124,15 @@ def generate(ctx, params: dict[str, Any]) -> dict[str, Any]:
             plan.problem, time_limit=float(params["time_limit"]), workers=_workers(), seed=0
         )
     ctx.check()
+    # [activity, weekday, period, room, length]: a 2時間続き is one lesson of length 2
     lessons = [
-        [aid, p.day, p.hour + 1, plan.rooms.get(p.room) if p.room else None]
+        [
+            aid,
+            p.day,
+            p.hour + 1,
+            plan.rooms.get(p.room) if p.room else None,
+            plan.problem.activity(aid).duration,
+        ]
         for aid, p in sorted(result.placements.items())
         if aid in plan.specs
     ]
@@ -159,7 +166,20 @@ def generate(ctx, params: dict[str, Any]) -> dict[str, Any]:
         "pinned": sorted(plan.pinned),
         "moved": moved,
         "placed_before": len(plan.current),
+        "wishes": _wishes(plan, result),
     }
+
+
+def _wishes(plan: planning.Plan, result: solver.Result) -> list[list]:
+    """The soft score by rule: [label, weight, in the proposal, in the current week]."""
+    now = planning.broken_wishes(plan, plan.current)
+    new = planning.broken_wishes(
+        plan, {aid: (p.day, p.hour) for aid, p in result.placements.items()}
+    )
+    return [
+        [label, weight, broken if result.solved else None, before]
+        for (label, weight, broken), (_, _, before) in zip(new, now, strict=True)
+    ]
 
 
 def _slot(slot: tuple[int, int]) -> str:
@@ -192,13 +212,14 @@ def apply(timetable: Timetable, job, *, by: Actor) -> int:
     removed = Lesson.objects.filter(timetable=timetable).count()
     Lesson.objects.filter(timetable=timetable).delete()
     rows, teachers = [], []
-    for aid, weekday, period, room in proposal["lessons"]:
+    for aid, weekday, period, room, *length in proposal["lessons"]:
         classroom_id, group_id, subject_id, teacher_ids, division, section = specs[str(aid)]
         rows.append(
             Lesson(
                 timetable=timetable,
                 weekday=weekday,
                 period=period,
+                length=length[0] if length else 1,
                 classroom_id=classroom_id,
                 group_id=group_id,
                 subject_id=subject_id,

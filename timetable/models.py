@@ -369,3 +369,103 @@ class Unavailability(models.Model):
 
     def __str__(self) -> str:
         return f"{self.staff_id} {self.weekday}-{self.period}"
+
+
+# --- 自動作成の決まり (issue 12, ttrules): what the 教務主任 states beyond the assignments ---
+
+
+class GenerationRules(models.Model):
+    """A school's rules for the automatic timetable (one row; none = the defaults below).
+    Teachers' limits here are the school's default; ``TeacherLimit`` overrides one teacher."""
+
+    school = models.OneToOneField(School, on_delete=models.CASCADE, related_name="+")
+    double_not_first = models.BooleanField("2時間続きを1校時に置かない", default=True)
+    # 昼休み: after this period (None = where the default bell schedule has its long break)
+    lunch_after = models.PositiveSmallIntegerField("昼休みの前の校時", null=True, blank=True)
+    spread_two_period = models.BooleanField("週2コマの教科は連続した日に置かない", default=True)
+    teacher_max_daily = models.PositiveSmallIntegerField("先生の1日の上限", null=True, blank=True)
+    teacher_max_row = models.PositiveSmallIntegerField("先生の連続の上限", null=True, blank=True)
+    teacher_max_gaps_day = models.PositiveSmallIntegerField(
+        "先生の空きコマ (1日の上限)", null=True, blank=True
+    )
+    teacher_max_gaps_week = models.PositiveSmallIntegerField(
+        "先生の空きコマ (週の上限)", null=True, blank=True
+    )
+
+    class Meta:
+        verbose_name = "自動作成の決まり"
+        verbose_name_plural = "自動作成の決まり"
+
+    def __str__(self) -> str:
+        return f"{self.school_id}"
+
+
+class TeacherLimit(models.Model):
+    """One teacher's limits at a school, where they differ from the school's (blank = the
+    school's)."""
+
+    school = models.ForeignKey(School, on_delete=models.CASCADE, related_name="+")
+    staff = models.ForeignKey(Staff, on_delete=models.CASCADE, related_name="+")
+    max_daily = models.PositiveSmallIntegerField("1日の上限", null=True, blank=True)
+    max_row = models.PositiveSmallIntegerField("連続の上限", null=True, blank=True)
+    max_gaps_day = models.PositiveSmallIntegerField("空きコマ (1日)", null=True, blank=True)
+    max_gaps_week = models.PositiveSmallIntegerField("空きコマ (週)", null=True, blank=True)
+
+    class Meta:
+        verbose_name = "先生ごとの上限"
+        verbose_name_plural = "先生ごとの上限"
+        ordering = ["school", "staff"]
+        constraints = [
+            models.UniqueConstraint(fields=["school", "staff"], name="teacher_limit_unique")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.school_id} {self.staff_id}"
+
+
+class DoublePeriod(models.Model):
+    """2時間続き: ``per_week`` of the assignment's weekly periods come as one lesson of
+    ``length`` 2 (理科の実験, 技術・家庭の実習)."""
+
+    assignment = models.OneToOneField(
+        "schools.TeachingAssignment", on_delete=models.CASCADE, related_name="+"
+    )
+    per_week = models.PositiveSmallIntegerField("週の回数", default=1)
+
+    class Meta:
+        verbose_name = "2時間続き"
+        verbose_name_plural = "2時間続き"
+        constraints = [models.CheckConstraint(condition=Q(per_week__gte=1), name="double_per_week")]
+
+    def __str__(self) -> str:
+        return f"{self.assignment_id} ×{self.per_week}"
+
+
+class SlotPreference(models.Model):
+    """A weighted wish: these subjects avoid (or keep to) these periods, 「体育は5校時を避ける」
+    80 %, 「国語・数学・英語は午前」 50 %. Weight 100 makes it a rule."""
+
+    class Kind(models.TextChoices):
+        AVOID = "avoid", "避ける"
+        PREFER = "prefer", "この時間に置く"
+
+    school = models.ForeignKey(School, on_delete=models.CASCADE, related_name="+")
+    kind = models.CharField("種類", max_length=10, choices=Kind.choices, default=Kind.AVOID)
+    subjects = models.ManyToManyField(Subject, related_name="+")
+    periods = models.JSONField("校時", default=list)  # [5] or [1, 2, 3, 4]
+    weekdays = models.JSONField("曜日", default=list, blank=True)  # [] = every day
+    weight = models.PositiveSmallIntegerField("重み (%)", default=50)
+    note = models.CharField("理由", max_length=40, blank=True)
+
+    class Meta:
+        verbose_name = "時間帯の希望"
+        verbose_name_plural = "時間帯の希望"
+        ordering = ["school", "pk"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(weight__gte=1) & Q(weight__lte=100), name="slot_preference_weight"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.school_id} {self.kind} {self.periods}"

@@ -3,8 +3,9 @@
 ``timetable/generation/`` is pure (rules in, placements out); this module is the one bridge
 between it and the school's rows: teaching assignments (週時数, teachers), groups (合同,
 習熟度別), rooms and their capacity, teachers' unavailable periods, pinned lessons
-(固定) and, for a repair, where each lesson is now. What the school's data cannot say yet
-(double periods, weights) is left to the rules listed in :func:`plan_for`.
+(固定) and, for a repair, where each lesson is now; the 教務主任's own rules
+(:mod:`timetable.rulebook`: 2時間続き, teachers' limits, weighted wishes) are mapped by the
+functions at the end of this module.
 """
 
 from __future__ import annotations
@@ -19,7 +20,7 @@ from typing import Literal
 
 from schools.models import Classroom, RoleAssignment, SchoolType, Staff, TeachingGroup
 from schools.models import Role as StaffRole
-from timetable import queries
+from timetable import queries, rulebook
 from timetable.generation import model as gen
 from timetable.models import WEEKDAYS, Lesson, Room, Timetable
 
@@ -66,6 +67,19 @@ class Plan:
     current: dict[int, gen.Slot] = field(default_factory=dict)  # activity -> where it is now
     pinned: set[int] = field(default_factory=set)
     notes: list[str] = field(default_factory=list)
+    # the school's weighted wishes, counted in the proposal's score (「保健体育が5校時: 2コマ」)
+    wishes: list[Wish] = field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class Wish:
+    """One weighted wish as the score counts it: an activity breaks it when any period it
+    occupies is one of ``bad``."""
+
+    label: str
+    weight: int
+    activity_ids: tuple[int, ...]
+    bad: frozenset[gen.Slot]
 
 
 def fingerprint(timetable: Timetable) -> str:
@@ -146,6 +160,7 @@ def plan_for(timetable: Timetable, *, mode: Mode = "new", periods: list[int]) ->
     same classes and subject at the same time; pinned lessons where they are. A repair adds
     one preference per lesson: stay where it is."""
     school, year = timetable.school, timetable.school_year
+    rules = rulebook.rules_of(school, year)
     n_days = len(periods)
     n_hours = max(periods)
     classes = list(Classroom.objects.filter(school=school, school_year=year))
@@ -203,6 +218,7 @@ def plan_for(timetable: Timetable, *, mode: Mode = "new", periods: list[int]) ->
 
     next_id = itertools.count(1)
     by_key: dict[tuple, list[int]] = defaultdict(list)  # (class, group, subject) -> activities
+    doubles_at = double_starts(periods, rules)
     for a in assignments:
         teachers = [t.pk for t in a.teachers.all()]
         if not teachers and elementary and a.classroom_id:
@@ -226,11 +242,12 @@ def plan_for(timetable: Timetable, *, mode: Mode = "new", periods: list[int]) ->
             section=a.group.name if split else "",
         )
         ids = []
-        for _ in range(whole):
+        for duration in durations(whole, rules.doubles.get(a.pk, 0)):
             aid = next(next_id)
             problem.activities.append(
                 gen.Activity(
                     id=aid,
+                    duration=duration,
                     teachers=tuple(names[t] for t in teachers if t in names),
                     subject=a.subject.name,
                     students=students,
@@ -239,8 +256,7 @@ def plan_for(timetable: Timetable, *, mode: Mode = "new", periods: list[int]) ->
             plan.specs[aid] = spec
             ids.append(aid)
         by_key[(a.classroom_id, a.group_id, a.subject_id)] = ids
-        if 1 < len(ids) <= n_days:
-            problem.constraints.append(gen.MinDaysBetween(activity_ids=tuple(ids), min_days=1))
+        problem.constraints += spread(problem, ids, whole, rules, doubles_at)
         kinds = SUBJECT_ROOMS.get(a.subject.name, ())
         special = [n for k in kinds for n in room_names.get(k, [])]
         if special and ids:
@@ -253,7 +269,13 @@ def plan_for(timetable: Timetable, *, mode: Mode = "new", periods: list[int]) ->
             for aid in ids:
                 for _ in range(min(whole, len(special)) - 1):
                     shadow = next(next_id)
-                    problem.activities.append(gen.Activity(id=shadow, subject=a.subject.name))
+                    problem.activities.append(
+                        gen.Activity(
+                            id=shadow,
+                            subject=a.subject.name,
+                            duration=problem.activity(aid).duration,
+                        )
+                    )
                     problem.constraints.append(gen.SameStart(activity_ids=(aid, shadow)))
                     in_room.append(shadow)
             problem.constraints.append(
@@ -278,6 +300,18 @@ def plan_for(timetable: Timetable, *, mode: Mode = "new", periods: list[int]) ->
                     slots=frozenset((d, p - 1) for d, p in slots if d < n_days and p <= n_hours),
                 )
             )
+    problem.constraints += teacher_limits(rules, names)
+    plan.wishes = wishes(problem, rules, periods)
+    problem.constraints += [
+        gen.PreferredSlots(
+            weight=float(w.weight),
+            activity_ids=w.activity_ids,
+            slots=frozenset(
+                (d, h) for d in range(n_days) for h in range(n_hours) if (d, h) not in w.bad
+            ),
+        )
+        for w in plan.wishes
+    ]
     _place_current(plan, lessons, by_key, names, labels, mode, next_id)
     return plan
 
@@ -297,13 +331,18 @@ def _place_current(
     free = {k: list(v) for k, v in by_key.items()}
     extra = 0
     for lesson in lessons:
-        for k in range(lesson.length):
+        key = (lesson.classroom_id, lesson.group_id, lesson.subject_id)
+        for k, length in _pieces(lesson.length, free.get(key, []), p):
             slot = (lesson.weekday, lesson.period - 1 + k)
-            if slot[0] >= p.n_days or slot[1] >= p.n_hours:
+            if slot[0] >= p.n_days or slot[1] + length > p.n_hours:
                 continue
-            ids = free.get((lesson.classroom_id, lesson.group_id, lesson.subject_id))
-            if ids:
-                aid = ids.pop(0)
+            ids = free.get(key)
+            fits = [i for i in ids or () if p.activity(i).duration == length]
+            if ids and not fits:
+                continue  # a single where the assignment now asks for a double: placed anew
+            if fits:
+                aid = fits[0]
+                ids.remove(aid)  # type: ignore[union-attr]
             else:  # not in any assignment (学活 typed in by hand …): it keeps its place
                 aid = next(next_id)
                 teachers = tuple(t.pk for t in lesson.teachers.all())
@@ -344,3 +383,109 @@ def _place_current(
                 )
     if extra:
         plan.notes.append(f"担当に無い授業 {extra} コマは今の位置のまま残します。")
+
+
+# --- the 教務主任's rules (timetable.rulebook) as the solver's constraints -------------------
+
+
+def durations(whole: int, doubles: int) -> list[int]:
+    """An assignment's weekly periods as activities: ``doubles`` of two periods first."""
+    doubles = max(0, min(doubles, whole // 2))
+    return [2] * doubles + [1] * (whole - 2 * doubles)
+
+
+def double_starts(periods: list[int], rules: rulebook.Rules) -> frozenset[gen.Slot]:
+    """Where a 2時間続き may start: both periods on the day, not from period 1 when the
+    school says so, never across lunch (periods ``lunch_after`` and the next)."""
+    out = set()
+    for d, n in enumerate(periods):
+        for h in range(n - 1):
+            first = h + 1
+            if first == 1 and rules.double_not_first:
+                continue
+            if first == rules.lunch_after:
+                continue
+            out.add((d, h))
+    return frozenset(out)
+
+
+def spread(
+    problem: gen.Problem,
+    ids: list[int],
+    whole: int,
+    rules: rulebook.Rules,
+    doubles_at: frozenset[gen.Slot],
+) -> list[gen.Constraint]:
+    """A subject's lessons of one class over the week: at most one a day when it has five
+    or fewer (a double is one); two a week not on consecutive days (the school can switch
+    this off); its doubles start where :func:`double_starts` allows."""
+    out: list[gen.Constraint] = []
+    if 1 < len(ids) <= problem.n_days:
+        two = whole == 2 and len(ids) == 2 and rules.spread_two_period and problem.n_days > 2
+        out.append(gen.MinDaysBetween(activity_ids=tuple(ids), min_days=2 if two else 1))
+    pairs = tuple(i for i in ids if problem.activity(i).duration == 2)
+    if pairs:
+        out.append(gen.PreferredStarts(activity_ids=pairs, slots=doubles_at))
+    return out
+
+
+def teacher_limits(rules: rulebook.Rules, names: dict[int, str]) -> list[gen.Constraint]:
+    """Each teacher's periods a day, in a row and 空きコマ (their own, else the school's);
+    teachers with the same limits share one constraint."""
+    same: dict[rulebook.Limits, list[str]] = defaultdict(list)
+    for staff_id, name in names.items():
+        limits = rules.limits_of(staff_id)
+        if limits.any:
+            same[limits].append(name)
+    out: list[gen.Constraint] = []
+    for limits, who in same.items():
+        group = tuple(sorted(who))
+        if limits.daily is not None:
+            out.append(gen.MaxHoursDaily(names=group, max_hours=limits.daily))
+        if limits.row is not None:
+            out.append(gen.MaxHoursContinuously(names=group, max_hours=limits.row))
+        if limits.gaps_day is not None:
+            out.append(gen.MaxGaps(names=group, max_gaps=limits.gaps_day, per="day"))
+        if limits.gaps_week is not None:
+            out.append(gen.MaxGaps(names=group, max_gaps=limits.gaps_week, per="week"))
+    return out
+
+
+def wishes(problem: gen.Problem, rules: rulebook.Rules, periods: list[int]) -> list[Wish]:
+    """The school's weighted wishes over the activities of their subjects (a 合同 lesson's
+    shadows follow their lesson, so they are left out)."""
+    out = []
+    for pref in rules.preferences:
+        ids = tuple(a.id for a in problem.activities if a.subject in pref.subjects and a.students)
+        days = pref.weekdays or tuple(range(len(periods)))
+        named = {(d, p - 1) for d in days if d < len(periods) for p in pref.periods}
+        week = {(d, h) for d, n in enumerate(periods) for h in range(n)}
+        bad = named & week if pref.avoid else week - named
+        if ids and bad:
+            out.append(Wish(pref.label, pref.weight, ids, frozenset(bad)))
+    return out
+
+
+def broken_wishes(plan: Plan, where: dict[int, gen.Slot]) -> list[tuple[str, int, int]]:
+    """(label, weight, lessons that break it) for each wish, given where each activity
+    starts: the proposal's soft score by rule."""
+    out = []
+    for w in plan.wishes:
+        count = 0
+        for aid in w.activity_ids:
+            if aid not in where:
+                continue
+            d, h = where[aid]
+            length = plan.problem.activity(aid).duration
+            if any((d, h + k) in w.bad for k in range(length)):
+                count += 1
+        out.append((w.label, w.weight, count))
+    return out
+
+
+def _pieces(length: int, ids: list[int], problem: gen.Problem) -> list[tuple[int, int]]:
+    """A stored lesson as (offset, length) pieces to match with activities: a lesson of
+    length 2 is one double when its assignment has one left, else two singles."""
+    if length >= 2 and any(problem.activity(i).duration == 2 for i in ids):
+        return [(0, 2)] + [(k, 1) for k in range(2, length)]
+    return [(k, 1) for k in range(length)]

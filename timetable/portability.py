@@ -13,10 +13,14 @@ from timetable.models import (
     BellSchedule,
     BellScheduleDay,
     DailyChange,
+    DoublePeriod,
+    GenerationRules,
     Lesson,
     Room,
     SchoolSubject,
+    SlotPreference,
     StandardHours,
+    TeacherLimit,
     Timetable,
     Unavailability,
 )
@@ -36,6 +40,11 @@ def tables() -> list[Table]:
             StandardHours,
             SchoolSubject,
             Unavailability,
+            # 自動作成の決まり
+            GenerationRules,
+            TeacherLimit,
+            DoublePeriod,
+            SlotPreference,
         )
     ]
 

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from timetable import views, views_generate
+from timetable import views, views_generate, views_rules
 
 app_name = "timetable"
 
@@ -48,6 +48,31 @@ urlpatterns = [
     path("schools/<int:pk>/generate/", views_generate.generate, name="generate"),
     path("schools/<int:pk>/generate/start/", views_generate.generate_start, name="generate-start"),
     path("schools/<int:pk>/generate/pins/", views_generate.pins, name="pins"),
+    # 自動作成の決まり (timetable/views_rules.py)
+    path("schools/<int:pk>/generate/rules/", views_rules.rules, name="rules"),
+    path(
+        "schools/<int:pk>/generate/rules/settings/",
+        views_rules.rules_settings,
+        name="rules-settings",
+    ),
+    path(
+        "schools/<int:pk>/generate/rules/doubles/", views_rules.rules_doubles, name="rules-doubles"
+    ),
+    path(
+        "schools/<int:pk>/generate/rules/teachers/",
+        views_rules.rules_teachers,
+        name="rules-teachers",
+    ),
+    path(
+        "schools/<int:pk>/generate/rules/preferences/",
+        views_rules.rules_preference_add,
+        name="rules-preference-add",
+    ),
+    path(
+        "schools/<int:pk>/generate/rules/preferences/<int:preference_pk>/delete/",
+        views_rules.rules_preference_delete,
+        name="rules-preference-delete",
+    ),
     path("schools/<int:pk>/generate/school.fet", views_generate.fet_export, name="fet-export"),
     path("schools/<int:pk>/generate/fet-import/", views_generate.fet_upload, name="fet-import"),
     path(

@@ -49,14 +49,16 @@ def _weekly_periods(timetable: Timetable, most: int) -> list[int]:
 
 
 def _cells(
-    rows: list[tuple[int | None, int | None, int, int, int]],
+    rows: list[tuple[int | None, int | None, int, int, int, int]],
     groups: dict[int, list[int]],
 ) -> dict[tuple[int, int, int], list[int]]:
-    """(class, weekday, period) -> subjects, a group's lesson shown in each of its classes."""
+    """(class, weekday, period) -> subjects, a group's lesson shown in each of its classes
+    and a 2時間続き in both its periods."""
     cells: dict[tuple[int, int, int], list[int]] = defaultdict(list)
-    for classroom_id, group_id, subject_id, weekday, period in rows:
+    for classroom_id, group_id, subject_id, weekday, period, length in rows:
         for c in [classroom_id] if classroom_id else groups.get(group_id, []):
-            cells[(c, weekday, period)].append(subject_id)
+            for k in range(length or 1):
+                cells[(c, weekday, period + k)].append(subject_id)
     return cells
 
 
@@ -166,13 +168,19 @@ def proposal(request: HttpRequest, pk: int, job_id: int) -> HttpResponse:
         now = _cells(
             list(
                 Lesson.objects.filter(timetable=timetable).values_list(
-                    "classroom_id", "group_id", "subject_id", "weekday", "period"
+                    "classroom_id", "group_id", "subject_id", "weekday", "period", "length"
                 )
             ),
             groups,
         )
         specs = result["specs"]
-        new = _cells([(*specs[str(aid)][:3], d, p) for aid, d, p, _ in result["lessons"]], groups)
+        new = _cells(
+            [
+                (*specs[str(aid)][:3], d, p, rest[1] if len(rest) > 1 else 1)
+                for aid, d, p, *rest in result["lessons"]
+            ],
+            groups,
+        )
         days = job.params["periods"]
         slots = [(d, p) for d, n in enumerate(days) for p in range(1, n + 1)]
         context |= {

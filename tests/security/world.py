@@ -202,6 +202,11 @@ def build(muni: Municipality, other_muni: Municipality) -> World:
         school=school_a,
         subject=Subject.objects.create(school_type=school_a.school_type, name="独自の選択A"),
     )
+    # 自動作成の決まり: a weighted wish of school A (the page's only own path parameter)
+    from timetable.models import SlotPreference
+
+    preference = SlotPreference.objects.create(school=school_a, periods=[5], weight=80)
+    preference.subjects.set([math])
     ids = {
         "school": school_a.pk,
         "school_id": school_a.pk,
@@ -235,6 +240,7 @@ def build(muni: Municipality, other_muni: Municipality) -> World:
         "room_pk": room.pk,
         "change_pk": change.pk,
         "own_subject_pk": own_subject.pk,
+        "preference_pk": preference.pk,
         "bell-schedule": bells.pk,
         "room": room.pk,
         "assignment": assignment.pk,

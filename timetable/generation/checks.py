@@ -21,6 +21,7 @@ def explain(prep: Prepared) -> list[str]:
     reasons += _students(prep)
     reasons += _rooms(prep)
     reasons += _min_days(prep)
+    reasons += _doubles(prep)
     return reasons
 
 
@@ -156,4 +157,44 @@ def _min_days(prep: Prepared) -> list[str]:
                     f"{prep.p.describe(a)}ほか{n}コマは{c.min_days}日以上あけて置く必要があり、"
                     f"{need}日かかりますが、週は{prep.D}日です。"
                 )
+    return out
+
+
+def _doubles(prep: Prepared) -> list[str]:
+    """2時間続き of one class: each needs two free periods in a row where the school lets a
+    double start (not period 1, not across lunch); the fixed lessons take their periods
+    first. More doubles than such places on the week's days cannot be placed."""
+    out: list[str] = []
+    said: set[tuple] = set()
+    fixed_slots: dict[int, set[Slot]] = {}
+    for aid, starts in prep.starts.items():
+        if len(starts) == 1:
+            d, h = starts[0]
+            fixed_slots[aid] = {(d, h + k) for k in range(prep.acts[aid].duration)}
+    for sg, aids in sorted(prep.subgroup_acts.items()):
+        doubles = [a for a in aids if prep.acts[a].duration == 2 and a not in fixed_slots]
+        if not doubles:
+            continue
+        taken = {s for a in aids if a in fixed_slots for s in fixed_slots[a]}
+        cap = 0
+        for d in range(prep.D):
+            starts = sorted(
+                {h for a in doubles for (dd, h) in prep.starts[a] if dd == d}
+                - {h for h in range(prep.H) if (d, h) in taken or (d, h + 1) in taken}
+            )
+            end = -1
+            for h in starts:  # greedy: the most non-overlapping pairs on the day
+                if h > end:
+                    cap += 1
+                    end = h + 1
+        if len(doubles) > cap:
+            who = sg.split(":", 1)[0]
+            key = (who, len(doubles), cap)
+            if key in said:
+                continue
+            said.add(key)
+            out.append(
+                f"{who}は2時間続きが週{len(doubles)}回ありますが、固定コマを除いて1校時・昼休みを"
+                f"またがずに置ける場所は{cap}回分です。"
+            )
     return out

@@ -761,8 +761,9 @@ def write_problem(problem: Problem, current: dict[int, Slot] | None = None) -> b
     Written: days, hours, subjects, teachers, the students (a class is a year; its 習熟度
     groups are groups of atomic subgroups), activities, rooms, and the rules Ai states for a
     school (break times, teachers' unavailable times, min days between a subject's lessons,
-    same starting time, preferred starting times and rooms). ``current``: the timetable,
-    each activity locked where it is (100 %, permanently), as FET's
+    same starting time, preferred starting times and rooms; where 2時間続き may start, the
+    weighted time-slot wishes, teachers' max hours a day / in a row and max gaps).
+    ``current``: the timetable, each activity locked where it is (100 %, permanently), as FET's
     ``*_data_and_timetable.fet`` does; without it, FET (or Ai) generates a new one.
     A rule of another kind raises :class:`FetError` rather than being dropped.
     """
@@ -871,6 +872,57 @@ def write_problem(problem: Problem, current: dict[int, Slot] | None = None) -> b
             _sub(el, "Preferred_Hour", problem.hours[h])
             # a pin (固定) is FET's permanent lock: it survives FET's "unlock all"
             _sub(el, "Permanently_Locked", "true")
+        # 自動作成の決まり (2時間続きの開始, 時間帯の希望, 先生の上限): one FET rule each
+        elif isinstance(c, PreferredStarts):
+            for aid in c.activity_ids:
+                el = _rule(time_list, "ConstraintActivityPreferredStartingTimes", c.weight)
+                _sub(el, "Activity_Id", str(aid))
+                _sub(el, "Number_of_Preferred_Starting_Times", str(len(c.slots)))
+                for d, h in sorted(c.slots):
+                    s = StdET.SubElement(el, "Preferred_Starting_Time")
+                    _sub(s, "Preferred_Starting_Day", problem.days[d])
+                    _sub(s, "Preferred_Starting_Hour", problem.hours[h])
+                _close(el)
+            continue
+        elif isinstance(c, PreferredSlots):
+            for aid in c.activity_ids:
+                el = _rule(time_list, "ConstraintActivityPreferredTimeSlots", c.weight)
+                _sub(el, "Activity_Id", str(aid))
+                _sub(el, "Number_of_Preferred_Time_Slots", str(len(c.slots)))
+                for d, h in sorted(c.slots):
+                    s = StdET.SubElement(el, "Preferred_Time_Slot")
+                    _sub(s, "Preferred_Day", problem.days[d])
+                    _sub(s, "Preferred_Hour", problem.hours[h])
+                _close(el)
+            continue
+        elif (
+            isinstance(c, MaxHoursDaily | MaxHoursContinuously | MaxGaps)
+            and c.who == "teacher"
+            and c.names
+            and c.tag is None
+        ):
+            if isinstance(c, MaxHoursDaily):
+                tag, field, value = (
+                    "ConstraintTeacherMaxHoursDaily",
+                    "Maximum_Hours_Daily",
+                    c.max_hours,
+                )
+            elif isinstance(c, MaxHoursContinuously):
+                tag, field = "ConstraintTeacherMaxHoursContinuously", "Maximum_Hours_Continuously"
+                value = c.max_hours
+            else:
+                tag = (
+                    "ConstraintTeacherMaxGapsPerDay"
+                    if c.per == "day"
+                    else "ConstraintTeacherMaxGapsPerWeek"
+                )
+                field, value = "Max_Gaps", c.max_gaps
+            for name in c.names:
+                el = _rule(time_list, tag, c.weight)
+                _sub(el, "Teacher_Name", name)
+                _sub(el, field, str(value))
+                _close(el)
+            continue
         elif isinstance(c, PreferredRooms) and not c.home:
             for aid in c.activity_ids:
                 el = _rule(space_list, "ConstraintActivityPreferredRooms", c.weight)
