@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from attendance import queries
 from attendance.models import TakenDay
@@ -13,7 +14,7 @@ def nav_items(request) -> list[tuple[str, str]]:
     actor = request.actor
     if not actor.has_any_role:
         return []
-    return [("出欠", reverse("attendance:index"))]
+    return [(_("出欠"), reverse("attendance:index"))]
 
 
 def home_cards(request) -> list[tuple[str, dict]]:

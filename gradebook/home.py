@@ -4,15 +4,18 @@ from __future__ import annotations
 
 from django.db.models import Count
 from django.urls import reverse
+from django.utils.translation import gettext as _
+from django.utils.translation import pgettext
 
 
 def nav_items(request) -> list[tuple[str, str]]:
     actor = request.actor
     items = []
     if actor.has_any_role:
-        items.append(("成績", reverse("gradebook:index")))
+        items.append((_("成績"), reverse("gradebook:index")))
     if actor.sees_whole_municipality:
-        items.append(("評定の分布", reverse("gradebook:distribution")))
+        # "menu": the English menu says it shorter than the page title
+        items.append((pgettext("menu", "評定の分布"), reverse("gradebook:distribution")))
     return items
 
 
