@@ -5,6 +5,7 @@ from __future__ import annotations
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from attendance import queries
 from attendance.models import TakenDay
@@ -80,29 +81,41 @@ def board_columns(request, schools, school_year, today) -> list[dict]:
         if not classes:
             today_cells[s.pk] = []
         elif not day:
-            today_cells[s.pk] = [{"text": "授業日ではありません", "url": None, "tone": ""}]
+            today_cells[s.pk] = [{"text": _("授業日ではありません"), "url": None, "tone": ""}]
         else:
             missing = sum(1 for c in day if c.missing)
             today_cells[s.pk] = [
                 {
-                    "text": f"入力済み {len(day) - missing}/{len(day)}学級",
+                    "text": _("入力済み %(done)s/%(total)s学級")
+                    % {"done": len(day) - missing, "total": len(day)},
                     "url": url,
                     "tone": "ok" if not missing else "",
                 }
-            ] + ([{"text": f"未入力 {missing}学級", "url": url, "tone": "warn"}] if missing else [])
+            ] + (
+                [
+                    {
+                        "text": ngettext("未入力 %(n)s学級", "未入力 %(n)s学級", missing)
+                        % {"n": missing},
+                        "url": url,
+                        "tone": "warn",
+                    }
+                ]
+                if missing
+                else []
+            )
         absence_cells[s.pk] = [
             {
-                "text": f"30日以上 {reached.get(s.pk, 0)}人",
+                "text": _("30日以上 %(n)s人") % {"n": reached.get(s.pk, 0)},
                 "url": f"{overview}?school={s.pk}#watch",
                 "tone": "bad" if reached.get(s.pk) else "",
             },
             {
-                "text": f"見込み {projected.get(s.pk, 0)}人",
+                "text": _("見込み %(n)s人") % {"n": projected.get(s.pk, 0)},
                 "url": f"{overview}?school={s.pk}#watch",
                 "tone": "",
             },
         ]
     return [
-        {"label": "今日の出欠", "cells": today_cells},
-        {"label": "長期欠席", "cells": absence_cells},
+        {"label": _("今日の出欠"), "cells": today_cells},
+        {"label": _("長期欠席"), "cells": absence_cells},
     ]

@@ -76,7 +76,11 @@ def board_columns(request, schools, school_year, today) -> list[dict]:
         items = []
         for term in terms.get(s.pk, []):
             done = total if term.pk in whole else min(by_term.get(term.pk, 0), total)
-            state = "確定" if total and done == total else f"確定 {done}/{total}学級"
+            state = (
+                pgettext("state", "確定")
+                if total and done == total
+                else _("確定 %(done)s/%(total)s学級") % {"done": done, "total": total}
+            )
             items.append(
                 {
                     "text": f"{term.name}: {state}",
@@ -87,4 +91,4 @@ def board_columns(request, schools, school_year, today) -> list[dict]:
                 }
             )
         cells[s.pk] = items
-    return [{"label": "成績の確定", "cells": cells}]
+    return [{"label": pgettext("column", "成績の確定"), "cells": cells}]
