@@ -7,6 +7,7 @@ The msgids are the Japanese strings themselves (locale/en/LC_MESSAGES/django.po)
 from __future__ import annotations
 
 import gettext
+import html
 import os
 import re
 import shutil
@@ -155,6 +156,29 @@ def test_daily_pages_in_english(client_for, muni):
         assert label in page
     assert "Grades this school year (by term)" in page and student.name in page
     assert "出席日数" not in page and "今年度の出欠" not in page
+
+
+def test_board_overview_in_english(client_for, muni, boe_admin):
+    """The columns the apps add to 学校の状況 are built in Python: they are translated too."""
+    year = factories.school_year(2026)
+    school = factories.school()
+    classroom = factories.classroom(school, year, grade=1)
+    factories.students(classroom, 2)
+    calendar.rebuild_calendar(school, year)
+    factories.term(school, year, 1)
+    client = client_for(muni, boe_admin)
+    choose_language(client, "en")
+    page = html.unescape(client.get("/roster/overview/").content.decode())
+    for label in (
+        "Schools overview",
+        "Today's attendance",
+        "Long-term absence",
+        "Grade finalisation",
+        "30+ days absent: 0",
+        "Finalised 0/1 classes",
+    ):
+        assert label in page
+    assert "長期欠席" not in page and "学級" not in page.replace(classroom.label, "")
 
 
 def test_switching_back_to_japanese(client_for, muni, boe_admin):
