@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from attendance import queries
 
@@ -12,7 +14,7 @@ def nav_items(request) -> list[tuple[str, str]]:
     actor = request.actor
     if not actor.has_any_role:
         return []
-    return [("出欠", reverse("attendance:index"))]
+    return [(_("出欠"), reverse("attendance:index"))]
 
 
 def home_cards(request) -> list[tuple[str, dict]]:
@@ -79,26 +81,43 @@ def board_columns(request, schools, school_year, today) -> list[dict]:
         closed = [c for c in classes if c.is_school_day and c.closed]
         url = f"{index}?school={s.pk}"
         closed_cell = (
-            [{"text": f"学級閉鎖 {len(closed)}学級", "url": url, "tone": ""}] if closed else []
+            [
+                {
+                    "text": ngettext("学級閉鎖 %(n)s学級", "学級閉鎖 %(n)s学級", len(closed))
+                    % {"n": len(closed)},
+                    "url": url,
+                    "tone": "",
+                }
+            ]
+            if closed
+            else []
         )
         if not classes:
             today_cells[s.pk] = []
         elif not day:
             today_cells[s.pk] = closed_cell or [
-                {"text": "授業日ではありません", "url": None, "tone": ""}
+                {"text": _("授業日ではありません"), "url": None, "tone": ""}
             ]
         else:
             missing = sum(1 for c in day if c.missing)
             today_cells[s.pk] = (
                 [
                     {
-                        "text": f"入力済み {len(day) - missing}/{len(day)}学級",
+                        "text": _("入力済み %(done)s/%(total)s学級")
+                        % {"done": len(day) - missing, "total": len(day)},
                         "url": url,
                         "tone": "ok" if not missing else "",
                     }
                 ]
                 + (
-                    [{"text": f"未入力 {missing}学級", "url": url, "tone": "warn"}]
+                    [
+                        {
+                            "text": ngettext("未入力 %(n)s学級", "未入力 %(n)s学級", missing)
+                            % {"n": missing},
+                            "url": url,
+                            "tone": "warn",
+                        }
+                    ]
                     if missing
                     else []
                 )
@@ -106,17 +125,17 @@ def board_columns(request, schools, school_year, today) -> list[dict]:
             )
         absence_cells[s.pk] = [
             {
-                "text": f"30日以上 {reached.get(s.pk, 0)}人",
+                "text": _("30日以上 %(n)s人") % {"n": reached.get(s.pk, 0)},
                 "url": f"{overview}?school={s.pk}#watch",
                 "tone": "bad" if reached.get(s.pk) else "",
             },
             {
-                "text": f"見込み {projected.get(s.pk, 0)}人",
+                "text": _("見込み %(n)s人") % {"n": projected.get(s.pk, 0)},
                 "url": f"{overview}?school={s.pk}#watch",
                 "tone": "",
             },
         ]
     return [
-        {"label": "今日の出欠", "cells": today_cells},
-        {"label": "長期欠席", "cells": absence_cells},
+        {"label": _("今日の出欠"), "cells": today_cells},
+        {"label": _("長期欠席"), "cells": absence_cells},
     ]

@@ -5,11 +5,25 @@ from __future__ import annotations
 
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.translation import gettext, gettext_noop
 
 from attendance import figures
 from attendance.rules import FIGURE_COLUMNS
 from schools import calendar
 from schools.models import Enrolment, Student
+
+# rules.FIGURE_COLUMNS names the 指導要録 figures in Japanese (the exports print them); the
+# panel shows them in the reader's language, and these markers put them in the catalogue.
+FIGURE_NAMES = (
+    gettext_noop("授業日数"),
+    gettext_noop("出席停止・忌引等の日数"),
+    gettext_noop("出席しなければならない日数"),
+    gettext_noop("欠席日数"),
+    gettext_noop("出席日数"),
+    gettext_noop("遅刻"),
+    gettext_noop("早退"),
+    gettext_noop("出席扱い"),
+)
 
 
 def panels(request, student: Student, enrolment: Enrolment | None) -> list[tuple[str, dict]]:
@@ -39,7 +53,7 @@ def panels(request, student: Student, enrolment: Enrolment | None) -> list[tuple
             {
                 "as_of": as_of,
                 "started": start <= as_of,
-                "figures": [(label, totals[key]) for key, label in FIGURE_COLUMNS]
+                "figures": [(gettext(label), totals[key]) for key, label in FIGURE_COLUMNS]
                 if totals
                 else [],
                 "register_url": reverse("attendance:register", args=[classroom.pk, *month]),

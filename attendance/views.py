@@ -23,6 +23,7 @@ from schools import calendar as school_calendar
 from schools.imports import store
 from schools.models import CalendarOverride, Classroom, Closure, School, SchoolYear, Vacation
 from schools.permissions import Actor, recent_verification_required, staff_required
+from schools.templatetags.months import month_name
 from schools.wareki import wareki_date
 
 WEEKDAYS = "月火水木金土日"
@@ -606,7 +607,7 @@ def _chart(rates: list[figures.MonthRate]) -> dict:
                 "x": 40 + i * 50,
                 "h": round(height, 1),
                 "y": round(180 - height, 1),
-                "label": f"{r.month}月",
+                "label": month_name(r.month, "short"),  # 「4月」 / "Apr"
                 "value": r.percent,
             }
         )

@@ -4,15 +4,18 @@ from __future__ import annotations
 
 from django.db.models import Count
 from django.urls import reverse
+from django.utils.translation import gettext as _
+from django.utils.translation import pgettext
 
 
 def nav_items(request) -> list[tuple[str, str]]:
     actor = request.actor
     items = []
     if actor.has_any_role:
-        items.append(("成績", reverse("gradebook:index")))
+        items.append((_("成績"), reverse("gradebook:index")))
     if actor.sees_whole_municipality:
-        items.append(("評定の分布", reverse("gradebook:distribution")))
+        # "menu": the English menu says it shorter than the page title
+        items.append((pgettext("menu", "評定の分布"), reverse("gradebook:distribution")))
     return items
 
 
@@ -73,7 +76,11 @@ def board_columns(request, schools, school_year, today) -> list[dict]:
         items = []
         for term in terms.get(s.pk, []):
             done = total if term.pk in whole else min(by_term.get(term.pk, 0), total)
-            state = "確定" if total and done == total else f"確定 {done}/{total}学級"
+            state = (
+                pgettext("state", "確定")
+                if total and done == total
+                else _("確定 %(done)s/%(total)s学級") % {"done": done, "total": total}
+            )
             items.append(
                 {
                     "text": f"{term.name}: {state}",
@@ -84,4 +91,4 @@ def board_columns(request, schools, school_year, today) -> list[dict]:
                 }
             )
         cells[s.pk] = items
-    return [{"label": "成績の確定", "cells": cells}]
+    return [{"label": pgettext("column", "成績の確定"), "cells": cells}]

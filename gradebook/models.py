@@ -13,6 +13,7 @@ from django.conf import settings
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
 
 from gradebook import rules
 from schools.models import Classroom, School, Student, Subject, Term
@@ -117,9 +118,10 @@ class Assessment(models.Model):
     """評価の材料: a test, an assignment or an observation of one class × subject × term."""
 
     class Kind(models.TextChoices):
-        TEST = "test", "テスト"
-        ASSIGNMENT = "assignment", "課題・提出物"
-        OBSERVATION = "observation", "観察"
+        # The labels are shown on pages in the reader's language (the grid, the form).
+        TEST = "test", _("テスト")
+        ASSIGNMENT = "assignment", _("課題・提出物")
+        OBSERVATION = "observation", _("観察")
 
     classroom = models.ForeignKey(Classroom, on_delete=models.CASCADE, related_name="assessments")
     subject = models.ForeignKey(Subject, on_delete=models.PROTECT, related_name="assessments")

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 from django.urls import reverse
+from django.utils.translation import gettext as _
+from django.utils.translation import pgettext
 
 from schools import queries
 from schools.models import Role
@@ -12,15 +14,16 @@ def nav_items(request) -> list[tuple[str, str]]:
     actor = request.actor
     items = []
     if actor.sees_board_overview:
-        items.append(("学校の状況", reverse("schools:board-overview")))
+        # "menu": the English menu says it shorter than the page title
+        items.append((pgettext("menu", "学校の状況"), reverse("schools:board-overview")))
     if actor.has_any_role:
-        items.append(("学校・名簿", reverse("schools:school-list")))
+        items.append((_("学校・名簿"), reverse("schools:school-list")))
     if actor.can_manage_municipality:
-        items.append(("教職員", reverse("schools:staff-list")))
+        items.append((_("教職員"), reverse("schools:staff-list")))
     if actor.sees_whole_municipality:  # the board runs the long exports (jobs)
-        items.append(("処理の状況", reverse("jobs:list")))
+        items.append((_("処理の状況"), reverse("jobs:list")))
     if actor.can_read_audit_trail:
-        items.append(("操作記録", reverse("schools:audit-log")))
+        items.append((_("操作記録"), reverse("schools:audit-log")))
     return items
 
 

@@ -11,6 +11,8 @@ import datetime as dt
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 
 class SchoolType(models.TextChoices):
@@ -150,9 +152,10 @@ class Student(models.Model):
     """児童生徒. Names are stored exactly as written (no NFKC: 𠮷 and 髙 survive)."""
 
     class Sex(models.TextChoices):
-        MALE = "M", "男"
-        FEMALE = "F", "女"
-        OTHER = "X", "その他"
+        # Labels shown on pages in the reader's language (exports use schools.excel's own).
+        MALE = "M", _("男")
+        FEMALE = "F", _("女")
+        OTHER = "X", _("その他")
 
     student_number = models.CharField("学籍番号", max_length=20, unique=True, null=True, blank=True)
     name = models.CharField("氏名", max_length=100)
@@ -177,16 +180,16 @@ class Enrolment(models.Model):
     """
 
     class Entry(models.TextChoices):
-        ADMISSION = "admission", "入学"
-        PROMOTION = "promotion", "進級"
-        TRANSFER_IN = "transfer_in", "転入"
-        CLASS_CHANGE = "class_change", "学級変更"
+        ADMISSION = "admission", _("入学")
+        PROMOTION = "promotion", _("進級")
+        TRANSFER_IN = "transfer_in", _("転入")
+        CLASS_CHANGE = "class_change", pgettext_lazy("enrolment", "学級変更")
 
     class Exit(models.TextChoices):
-        TRANSFER_OUT = "transfer_out", "転出"
-        GRADUATION = "graduation", "卒業"
-        CLASS_CHANGE = "class_change", "学級変更"
-        OTHER = "other", "その他"
+        TRANSFER_OUT = "transfer_out", _("転出")
+        GRADUATION = "graduation", _("卒業")
+        CLASS_CHANGE = "class_change", pgettext_lazy("enrolment", "学級変更")
+        OTHER = "other", _("その他")
 
     student = models.ForeignKey(Student, on_delete=models.CASCADE, related_name="enrolments")
     classroom = models.ForeignKey(Classroom, on_delete=models.CASCADE, related_name="enrolments")

@@ -7,6 +7,7 @@ The msgids are the Japanese strings themselves (locale/en/LC_MESSAGES/django.po)
 from __future__ import annotations
 
 import gettext
+import html
 import os
 import re
 import shutil
@@ -15,7 +16,10 @@ from pathlib import Path
 
 import pytest
 from django.conf import settings
+from django.utils import timezone
 
+from schools import calendar
+from schools.models import SchoolDate
 from tests import factories
 from tests.attendance.helpers import setup_class
 from tests.conftest import PASSWORD
@@ -116,6 +120,65 @@ def test_daily_attendance_entry_in_english(client_for, muni):
     assert ">Save" in page
     assert enrolments[0].student.name in page  # names stay as written
     assert "前の授業日" not in page and "出欠入力" not in page
+    assert "Attendance register (June)" in page and ">Go</button>" in page
+
+
+def test_daily_pages_in_english(client_for, muni):
+    """The menu, the home card, the score grid and a pupil's page of a day at school, in
+    English: labels translated, pupils' and subjects' names as written."""
+    setup = factories.gradebook_class(students=3)
+    calendar.rebuild_calendar(setup.school, setup.classroom.school_year)
+    principal = client_for(muni, setup.admin.user)
+    choose_language(principal, "en")
+    home = principal.get("/").content.decode()
+    menu = home[home.index('class="mainnav"') : home.index("</nav>")]
+    for label in ("Today", "Schools", "Attendance", "Grades", "Timetable"):
+        assert f">{label}</a>" in menu
+    assert "学校・名簿" not in menu and "時間割" not in menu
+    assert "Classes that have not entered today's attendance" in home
+    school_day = SchoolDate.objects.filter(
+        school=setup.school, date=timezone.localdate(), is_school_day=True
+    ).exists()
+    assert ("1 class</span> / of 1 class" if school_day else "Today is not a school day.") in home
+
+    grid = principal.get(
+        f"/grades/grid/{setup.classroom.pk}/{setup.subject.pk}/{setup.term.pk}/"
+    ).content.decode()
+    assert "Thresholds: A ≧ " in grid and "%、B" not in grid  # whole English sentences
+    assert "知 = knowledge and skills" in grid and setup.subject.name in grid
+
+    student = setup.students[0]
+    teacher = client_for(muni, setup.homeroom.user)
+    choose_language(teacher, "en")
+    page = teacher.get(f"/roster/students/{student.pk}/").content.decode()
+    assert '<html lang="en">' in page
+    for label in ("Attendance this school year", "as of ", "Days present", "Days absent"):
+        assert label in page
+    assert "Grades this school year (by term)" in page and student.name in page
+    assert "出席日数" not in page and "今年度の出欠" not in page
+
+
+def test_board_overview_in_english(client_for, muni, boe_admin):
+    """The columns the apps add to 学校の状況 are built in Python: they are translated too."""
+    year = factories.school_year(2026)
+    school = factories.school()
+    classroom = factories.classroom(school, year, grade=1)
+    factories.students(classroom, 2)
+    calendar.rebuild_calendar(school, year)
+    factories.term(school, year, 1)
+    client = client_for(muni, boe_admin)
+    choose_language(client, "en")
+    page = html.unescape(client.get("/roster/overview/").content.decode())
+    for label in (
+        "Schools overview",
+        "Today's attendance",
+        "Long-term absence",
+        "Grade finalisation",
+        "30+ days absent: 0",
+        "Finalised 0/1 classes",
+    ):
+        assert label in page
+    assert "長期欠席" not in page and "学級" not in page.replace(classroom.label, "")
 
 
 def test_switching_back_to_japanese(client_for, muni, boe_admin):

@@ -3,15 +3,16 @@
 from __future__ import annotations
 
 from django.urls import reverse
+from django.utils.translation import gettext as _
 
 
 def nav_items(request) -> list[tuple[str, str]]:
     actor = request.actor
     items = []
     if actor.has_any_role:
-        items.append(("時間割", reverse("timetable:index")))
+        items.append((_("時間割"), reverse("timetable:index")))
     if actor.sees_every_hours_tally:
-        items.append(("授業時数", reverse("timetable:hours-board")))
+        items.append((_("授業時数"), reverse("timetable:hours-board")))
     return items
 
 
