@@ -22,36 +22,52 @@ Progress = Callable[[int, int | None, str], object]
 READING = "ファイルを読み込んでいます（行）…"
 PLANNING = "登録済みの名簿と照合しています（行）…"
 WRITING = "登録しています（行）…"
+RECORDING = "操作の記録を書いています…"
 
 _DIMENSION = re.compile(rb'<dimension ref="[A-Z]+\d+(?::[A-Z]+(\d+))?"')
-_ROW_BYTES = 120  # an .xlsx row of a roster, uncompressed, when the sheet names no size
+_CHUNK = 1 << 20
+_MOST_XML = 256 << 20  # never inflate more than this to count (the reader has its own bounds)
 
 
 def estimated_rows(data: bytes) -> int:
-    """About how many rows ``data`` has: a CSV's lines, an .xlsx sheet's used range (from the
-    sheet's first bytes, not parsed); 0 for anything else (the reader says what is wrong)."""
+    """About how many rows ``data`` has, without parsing it: a CSV's lines; an .xlsx sheet's
+    used range, or (a workbook written by a program names none) its ``<row`` elements counted
+    in the inflated XML (~30 ms for 20,000 rows); 0 for anything else (the reader says why)."""
     if data.startswith(b"PK\x03\x04"):
         try:
             with zipfile.ZipFile(BytesIO(data)) as archive:
-                most = 0
-                for info in archive.infolist():
-                    if not info.filename.startswith("xl/worksheets/sheet"):
-                        continue
-                    with archive.open(info) as member:
-                        head = member.read(2048)
-                    found = _DIMENSION.search(head)
-                    rows = (
-                        int(found.group(1))
-                        if found and found.group(1)
-                        else info.file_size // _ROW_BYTES
-                    )
-                    most = max(most, rows)
-                return most
-        except (zipfile.BadZipFile, OSError, ValueError):
+                return max(
+                    (
+                        _sheet_rows(archive, info)
+                        for info in archive.infolist()
+                        if info.filename.startswith("xl/worksheets/sheet")
+                    ),
+                    default=0,
+                )
+        except (zipfile.BadZipFile, OSError, ValueError, EOFError):
             return 0
     if b"\x00" in data[:8192]:
         return 0
     return data.count(b"\n") + (0 if data.endswith(b"\n") else 1)
+
+
+def _sheet_rows(archive: zipfile.ZipFile, info: zipfile.ZipInfo) -> int:
+    with archive.open(info) as member:
+        head = member.read(4096)
+        found = _DIMENSION.search(head)
+        if found and found.group(1):
+            return int(found.group(1))
+        count, tail, read = 0, b"", len(head)
+        chunk = head
+        while chunk:
+            window = tail + chunk
+            count += window.count(b"<row ") + window.count(b"<row>")
+            tail = window[-4:]  # shorter than a match: nothing is counted twice
+            if read > _MOST_XML:
+                break
+            chunk = member.read(_CHUNK)
+            read += len(chunk)
+        return count
 
 
 def runs_as_job(data: bytes) -> bool:

@@ -709,6 +709,8 @@ def _write(plan: RosterPlan, by: Actor, progress: Progress | None = None) -> Non
         Enrolment.objects.bulk_create(new_enrolments[start : start + BATCH])
         written(min(total, len(creates) // 2 + len(updates) + start + BATCH))
 
+    if progress is not None:  # a last chance to cancel (a new message is always reported)
+        progress(total, total, background.RECORDING)
     record_import(
         by,
         "schools.roster.import",
