@@ -324,6 +324,7 @@ def _roster_job_context(request: HttpRequest, job) -> dict:
         "label": jobs.label_of(job.kind),
         "poll_url": reverse("schools_io:import-roster-job-status", args=[job.pk]),
         "next_url": url,
+        "unit": _("行"),
     }
 
 

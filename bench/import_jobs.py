@@ -1,0 +1,240 @@
+"""Benchmark: a 20,000-row roster imported in the request vs through jobs with progress.
+
+    .venv/bin/python -m bench.import_jobs [--students 20000] [--runs 2]
+
+Through the real pages over HTTP (Django's test client on the municipality's host, with the
+middleware, as the board's administrator), with a real worker (``manage.py procrastinate
+worker``, started here on the same database):
+
+- in the request (``AI_IMPORT_JOB_ROWS`` above the file): POST the file → the preview page;
+  POST the confirmation → the redirect. The teacher sees nothing until each answers.
+- as jobs (the default threshold): POST the file → the progress page's address; the
+  fragment the page polls is fetched every 50 ms until it shows rows read
+  (「… (n / total 行)」: *first progress*), then until the job ends (the page reloads into the
+  preview); the same for the confirmation, to the import page with its message.
+
+The page itself polls once a second, so a person sees the first progress up to 1 s after
+the figure here. Runs in a throw-away municipality (deleted at the end). Data: bench/synth.py.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import re
+import statistics
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+from bench.common import provision_bench, setup_django
+
+SUBDOMAIN = "bench-impjobs"
+CODE_FIRST_FIVE = "39991"  # 高知県 99x: used by no municipality and no other benchmark
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def _hidden(html: str) -> dict[str, str]:
+    return dict(re.findall(r'<input type="hidden" name="(\w+)" value="([^"]*)"', html))
+
+
+class Worker:
+    def __init__(self, log: Path):
+        from django.db import connection
+
+        s = connection.settings_dict
+        url = f"postgres://{s['USER']}:{s['PASSWORD']}@{s['HOST']}:{s['PORT']}/{s['NAME']}"
+        self._out = log.open("ab")
+        self.process = subprocess.Popen(
+            [sys.executable, "manage.py", "procrastinate", "worker"],
+            cwd=ROOT,
+            env=dict(os.environ, DATABASE_URL=url, LOG_LEVEL="WARNING"),
+            stdout=self._out,
+            stderr=subprocess.STDOUT,
+        )
+
+    def stop(self) -> None:
+        import signal
+
+        self.process.send_signal(signal.SIGINT)
+        try:
+            self.process.wait(30)
+        except subprocess.TimeoutExpired:
+            self.process.kill()
+        self._out.close()
+
+
+def _follow(client, job_url: str, status_url: str) -> tuple[float | None, float]:
+    """Poll the progress fragment: seconds to the first rows shown, and to the end."""
+    started = time.perf_counter()
+    first = None
+    while True:
+        fragment = client.get(status_url)
+        text = fragment.content.decode()
+        if first is None and re.search(r"\([\d,]+ / [\d,]+ 行\)", text):
+            first = time.perf_counter() - started
+        if fragment.get("HX-Refresh") == "true":
+            return first, time.perf_counter() - started
+        if time.perf_counter() - started > 600:
+            raise SystemExit(f"job at {job_url} did not end: {text[:400]}")
+        time.sleep(0.05)
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--students", type=int, default=20_000)
+    parser.add_argument("--runs", type=int, default=2)
+    args = parser.parse_args(argv)
+    setup_django()
+
+    from django.conf import settings
+    from django.contrib.auth import get_user_model
+    from django.core.files.uploadedfile import SimpleUploadedFile
+    from django.db import connection
+    from django.test import Client
+    from django_tenants.utils import schema_context
+
+    from bench import synth
+    from bench.roster_import import make_school
+    from schools.models import Enrolment, SchoolYear, Student
+    from tenants import provisioning
+    from tenants.codes import check_digit
+
+    rows = synth.students(args.students, year=2026)
+    data = synth.roster_xlsx(rows, title="令和8年度 全校名簿（ベンチマーク）")
+    print(
+        f"roster: {len(rows):,} students, file {len(data) / 1024 / 1024:.2f} MB (.xlsx); "
+        f"job threshold {settings.AI_IMPORT_JOB_ROWS:,} rows"
+    )
+    code = CODE_FIRST_FIVE + str(check_digit(CODE_FIRST_FIVE))
+    municipality = provision_bench("ベンチ取込市", SUBDOMAIN, code, actor="bench:import_jobs")
+    from tenants import demo
+
+    demo.exempt_loopback(municipality)  # the test client is loopback: no second factor
+    threshold = settings.AI_IMPORT_JOB_ROWS
+    worker = Worker(ROOT / "artifacts" / "bench_import_jobs_worker.log")
+    results: dict[str, list[float]] = {}
+
+    def note(key: str, seconds: float | None) -> None:
+        if seconds is not None:
+            results.setdefault(key, []).append(seconds)
+
+    try:
+        with schema_context(municipality.schema_name):
+            year = SchoolYear.objects.create(year=2026, state=SchoolYear.State.CURRENT)
+            admin = get_user_model().objects.get(username="admin")
+            client = Client(HTTP_HOST=provisioning.host_for(SUBDOMAIN))
+            client.force_login(admin)
+            schools = iter(range(1, 1000))
+
+            def clear() -> None:
+                Enrolment.objects.all().delete()
+                Student.objects.all().delete()
+
+            def upload(school):
+                return client.post(
+                    "/roster/io/import/",
+                    {
+                        "school": school.pk,
+                        "year": year.pk,
+                        "file": SimpleUploadedFile("名簿.xlsx", data),
+                    },
+                )
+
+            # Warm-up: templates, and the worker up (a self-check job run to its end).
+            client.get("/roster/io/import/")
+            from tenants import jobs
+
+            check = jobs.enqueue(
+                "jobs.selfcheck",
+                requested_by_id=admin.pk,
+                requested_by_name="bench",
+                params={"steps": 0, "delay": 0},
+            )
+            while not jobs.find(check.pk).is_finished:
+                time.sleep(0.1)
+            for run in range(1, args.runs + 1):
+                # In the request.
+                clear()
+                school = make_school(next(schools), year, rows)
+                settings.AI_IMPORT_JOB_ROWS = 10**9
+                t0 = time.perf_counter()
+                preview = upload(school)
+                t_preview = time.perf_counter() - t0
+                assert preview.status_code == 200, (preview.status_code, preview.get("Location"))
+                t0 = time.perf_counter()
+                done = client.post("/roster/io/import/confirm/", _hidden(preview.content.decode()))
+                t_commit = time.perf_counter() - t0
+                assert done.status_code == 302, done.status_code
+                connection.set_schema(municipality.schema_name)
+                assert Enrolment.objects.filter(school=school).count() == len(rows)
+                note("request: preview page", t_preview)
+                note("request: commit", t_commit)
+
+                # As jobs.
+                clear()
+                school = make_school(next(schools), year, rows)
+                settings.AI_IMPORT_JOB_ROWS = threshold
+                t0 = time.perf_counter()
+                accepted = upload(school)
+                t_accept = time.perf_counter() - t0
+                assert accepted.status_code == 302, accepted.status_code
+                job_url = accepted["Location"]
+                page = client.get(job_url)
+                t_page = time.perf_counter() - t0
+                assert "取り消す" in page.content.decode()
+                first, _ = _follow(client, job_url, job_url + "status/")
+                shown = client.get(job_url)
+                t_total = time.perf_counter() - t0
+                html = shown.content.decode()
+                assert "この内容で登録する" in html, html[:300]
+                note("job: upload answered (302)", t_accept)
+                note("job: progress page shown", t_page)
+                note("job: first rows shown (from the upload)", (first or 0) + t_page)
+                note("job: preview page shown", t_total)
+
+                t0 = time.perf_counter()
+                accepted = client.post("/roster/io/import/confirm/", _hidden(html))
+                assert accepted.status_code == 302, accepted.status_code
+                job_url = accepted["Location"]
+                client.get(job_url)
+                t_page = time.perf_counter() - t0
+                first, _ = _follow(client, job_url, job_url + "status/")
+                ended = client.get(job_url)
+                assert ended.status_code == 302, ended.status_code
+                message = client.get(ended["Location"]).content.decode()
+                t_total = time.perf_counter() - t0
+                assert "名簿を取り込みました" in message
+                connection.set_schema(municipality.schema_name)
+                assert Enrolment.objects.filter(school=school).count() == len(rows)
+                note("job: commit, progress page shown", t_page)
+                note("job: commit, first rows shown", (first or 0) + t_page)
+                note("job: commit, message shown", t_total)
+                print(
+                    f"  run {run}: request {t_preview:.2f} + {t_commit:.2f} s; "
+                    f"job preview {results['job: preview page shown'][-1]:.2f} s "
+                    f"(first rows {results['job: first rows shown (from the upload)'][-1]:.2f} s), "
+                    f"commit {t_total:.2f} s"
+                )
+            clear()
+    finally:
+        settings.AI_IMPORT_JOB_ROWS = threshold
+        worker.stop()
+        connection.close()
+        connection.set_schema_to_public()
+        provisioning.delete(
+            municipality, confirm_schema=municipality.schema_name, actor="bench:import_jobs"
+        )
+        print(f"deleted {municipality.schema_name}")
+    print()
+    for key, values in results.items():
+        print(
+            f"{key}: median {statistics.median(values):.2f} s "
+            f"(min {min(values):.2f}, max {max(values):.2f}, n={len(values)})"
+        )
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
