@@ -11,7 +11,7 @@ from django.contrib.auth import get_user_model
 from django.utils import timezone
 
 from schools import audit
-from schools.imports import roster, store
+from schools.imports import roster, staff, store
 from schools.imports.base import ImportRefused, error_data
 from schools.leaving import bundle
 from schools.models import School, SchoolYear
@@ -143,4 +143,75 @@ def roster_import_commit(ctx, params: dict[str, Any]) -> dict[str, Any]:
     except ImportRefused as exc:  # nothing written; the page lists why, as in the request
         return {"refused": [error_data(e) for e in exc.errors]}
     store.discard(params["upload"], by=by, kind=roster.UPLOAD_KIND)
+    return {"counts": plan.counts()}
+
+
+# --- 教職員の取り込み: a large file, or many new accounts with an initial password (one hash
+# each, about a second), runs as jobs the same way.
+
+STAFF_PREVIEW = "schools.staff_import_preview"
+STAFF_COMMIT = "schools.staff_import_commit"
+STAFF_IMPORTS = (STAFF_PREVIEW, STAFF_COMMIT)
+
+
+def start_staff_import(
+    step: str, year: SchoolYear, *, by: Actor, upload: str, filename: str, fingerprint: str = ""
+):
+    """Queue the preview (``STAFF_PREVIEW``) or the commit (``STAFF_COMMIT``) of the file kept
+    under ``upload`` for ``by``."""
+    by.require_staff_import()
+    return jobs.enqueue(
+        step,
+        requested_by_id=by.user_id,
+        requested_by_name=audit.display_name(by),
+        params={
+            "year_id": year.pk,
+            "upload": upload,
+            "filename": filename[:200],
+            "fingerprint": fingerprint,
+        },
+    )
+
+
+def _staff_import_target(ctx, params: dict[str, Any]) -> tuple[Actor, SchoolYear, bytes]:
+    by = actor_for_user(get_user_model().objects.filter(pk=ctx.requested_by_id).first())
+    by.require_staff_import()  # asked again when it runs
+    year = SchoolYear.objects.filter(pk=params.get("year_id")).first()
+    if year is None:
+        raise jobs.JobError("取り込む年度が見つかりません (削除された可能性があります)。")
+    try:
+        data = store.get(params.get("upload", ""), by=by, kind=staff.UPLOAD_KIND)
+    except store.PendingRefused as refused:
+        raise jobs.JobError(refused.message) from refused
+    return by, year, data
+
+
+@jobs.kind(STAFF_PREVIEW, label="教職員の取り込み（読み込みと確認）")
+def staff_import_preview(ctx, params: dict[str, Any]) -> dict[str, Any]:
+    by, year, data = _staff_import_target(ctx, params)
+    plan = staff.plan_staff_import(
+        year, data, filename=params.get("filename", ""), progress=ctx.progress
+    )
+    token = params["upload"]
+    if not plan.ok:
+        store.discard(token, by=by, kind=staff.UPLOAD_KIND)
+        token = ""
+    return {**plan.snapshot(), "token": token}
+
+
+@jobs.kind(STAFF_COMMIT, label="教職員の取り込み（登録）")
+def staff_import_commit(ctx, params: dict[str, Any]) -> dict[str, Any]:
+    by, year, data = _staff_import_target(ctx, params)
+    try:
+        plan = staff.commit_staff_import(
+            year,
+            data,
+            by=by,
+            filename=params.get("filename", ""),
+            expected_fingerprint=params.get("fingerprint", ""),
+            progress=ctx.progress,
+        )
+    except ImportRefused as exc:
+        return {"refused": [error_data(e) for e in exc.errors]}
+    store.discard(params["upload"], by=by, kind=staff.UPLOAD_KIND)
     return {"counts": plan.counts()}

@@ -10,6 +10,7 @@ from __future__ import annotations
 import datetime as dt
 
 from django import forms
+from django.conf import settings
 from django.contrib import messages
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
@@ -282,14 +283,12 @@ def _roster_back(school: School, year: SchoolYear) -> str:
 # --- a large 名簿 file: its preview and commit as jobs (schools.jobs) ------------------------
 
 
-def _roster_job_or_404(actor: Actor, job_id: int):
+def _import_job_or_404(actor: Actor, job_id: int, kinds: tuple[str, ...]):
     """An import job of this person (nobody else's: the preview holds the confirmation)."""
-    from schools import jobs as schools_jobs
-
     job = jobs.find(job_id)
     if (
         job is None
-        or job.kind not in schools_jobs.ROSTER_IMPORTS
+        or job.kind not in kinds
         or actor.user_id is None
         or job.requested_by_id != actor.user_id
     ):
@@ -297,18 +296,26 @@ def _roster_job_or_404(actor: Actor, job_id: int):
     return job
 
 
-def _committed_message(actor: Actor, job_id: str | None) -> str:
-    from schools import jobs as schools_jobs
-
+def _finished_commit(actor: Actor, job_id: str | None, kind: str):
+    """The person's committed import job ``?done=<id>`` names, or None."""
     pk = as_pk(job_id)
     job = jobs.find(pk) if pk else None
     if (
         job is None
-        or job.kind != schools_jobs.ROSTER_COMMIT
+        or job.kind != kind
         or job.requested_by_id != actor.user_id
         or job.state != job.State.SUCCEEDED
         or "counts" not in (job.result_data or {})
     ):
+        return None
+    return job
+
+
+def _committed_message(actor: Actor, job_id: str | None) -> str:
+    from schools import jobs as schools_jobs
+
+    job = _finished_commit(actor, job_id, schools_jobs.ROSTER_COMMIT)
+    if job is None:
         return ""
     school = School.objects.filter(pk=job.params.get("school_id")).first()
     year = SchoolYear.objects.filter(pk=job.params.get("year_id")).first()
@@ -317,15 +324,21 @@ def _committed_message(actor: Actor, job_id: str | None) -> str:
     return _roster_done_message(school, year, job.result_data["counts"])
 
 
-def _roster_job_context(request: HttpRequest, job) -> dict:
-    url = reverse("schools_io:import-roster-job", args=[job.pk])
+def _job_context(job, page: str, status: str, unit: str) -> dict:
+    """The jobs' status partial, polled at the import's own address (it reloads at the end)."""
     return {
         "job": job,
         "label": jobs.label_of(job.kind),
-        "poll_url": reverse("schools_io:import-roster-job-status", args=[job.pk]),
-        "next_url": url,
-        "unit": _("行"),
+        "poll_url": reverse(status, args=[job.pk]),
+        "next_url": reverse(page, args=[job.pk]),
+        "unit": unit,
     }
+
+
+def _roster_job_context(request: HttpRequest, job) -> dict:
+    return _job_context(
+        job, "schools_io:import-roster-job", "schools_io:import-roster-job-status", _("行")
+    )
 
 
 @staff_required
@@ -333,7 +346,9 @@ def import_roster_job(request: HttpRequest, job_id: int) -> HttpResponse:
     """The progress of a large file's preview or commit; when it is done, the same preview
     (or refusal, or the import page with its message) as the request would have shown."""
     actor: Actor = request.actor
-    job = _roster_job_or_404(actor, job_id)
+    from schools import jobs as schools_jobs
+
+    job = _import_job_or_404(actor, job_id, schools_jobs.ROSTER_IMPORTS)
     params = job.params
     school = get_object_or_404(actor.manageable_schools(), pk=_id(str(params.get("school_id"))))
     actor.require_roster_import(school.pk)
@@ -343,10 +358,13 @@ def import_roster_job(request: HttpRequest, job_id: int) -> HttpResponse:
         return render(
             request,
             "schools/import_job.html",
-            {**_roster_job_context(request, job), "back": back, "school": school, "year": year},
+            {
+                **_roster_job_context(request, job),
+                "back": back,
+                "back_label": _("名簿の取り込みへ戻る"),
+                "heading": f"{school.name} {year}",
+            },
         )
-    from schools import jobs as schools_jobs
-
     result = job.result_data or {}
     if job.kind == schools_jobs.ROSTER_COMMIT:
         if "refused" in result:
@@ -373,10 +391,16 @@ def import_roster_job(request: HttpRequest, job_id: int) -> HttpResponse:
 @staff_required
 def import_roster_job_status(request: HttpRequest, job_id: int) -> HttpResponse:
     """The polled fragment; once the job has ended the page reloads into its result."""
-    job = _roster_job_or_404(request.actor, job_id)
-    response = render(request, "schools/jobs/_status.html", _roster_job_context(request, job))
-    if job.is_finished:
-        response["HX-Refresh"] = "true"
+    from schools import jobs as schools_jobs
+
+    job = _import_job_or_404(request.actor, job_id, schools_jobs.ROSTER_IMPORTS)
+    return _status_fragment(request, _roster_job_context(request, job))
+
+
+def _status_fragment(request: HttpRequest, context: dict) -> HttpResponse:
+    response = render(request, "schools/jobs/_status.html", context)
+    if context["job"].is_finished:
+        response["HX-Refresh"] = "true"  # htmx reloads the page: it shows the result
     return response
 
 
@@ -403,40 +427,7 @@ class StaffUploadForm(forms.Form):
             self.fields["year"].initial = current.pk
 
 
-@staff_required
-def import_staff(request: HttpRequest) -> HttpResponse:
-    """教職員の取り込み (BoE administrators): the form, then the preview."""
-    actor = request.actor
-    actor.require_staff_import()
-    form = StaffUploadForm(request.POST or None, request.FILES or None)
-    if request.method == "POST" and form.is_valid():
-        year, upload = form.cleaned_data["year"], form.cleaned_data["file"]
-        if upload.size > imports.STAFF_LIMITS.max_bytes:
-            form.add_error("file", f"ファイルが大きすぎます。{imports.STAFF_LIMITS.describe()}。")
-        else:
-            data = upload.read()
-            plan = imports.plan_staff_import(year, data, filename=upload.name)
-            if plan.result is None:
-                for error in plan.file_errors:
-                    form.add_error("file", str(error))
-            else:
-                errors = plan.errors
-                return render(
-                    request,
-                    "schools/import_staff_preview.html",
-                    {
-                        "plan": plan,
-                        "counts": plan.counts(),
-                        "errors": errors[:ERROR_LIST_LIMIT],
-                        "error_count": len(errors),
-                        "token": (
-                            store.put(data, by=actor, kind=STAFF_UPLOAD, filename=upload.name)
-                            if plan.ok
-                            else ""
-                        ),
-                        "fingerprint": plan.fingerprint() if plan.ok else "",
-                    },
-                )
+def _staff_page(request: HttpRequest, form: StaffUploadForm, done: str = "") -> HttpResponse:
     return render(
         request,
         "schools/import_staff.html",
@@ -444,13 +435,86 @@ def import_staff(request: HttpRequest) -> HttpResponse:
             "form": form,
             "columns": _columns_help(STAFF_COLUMNS),
             "limits": imports.STAFF_LIMITS,
+            "done": done,
         },
     )
+
+
+def _staff_done_message(counts: dict[str, int]) -> str:
+    return _(
+        "教職員を取り込みました: 新規 {create}名、更新 {update}名、追加した役割 {roles_add}件。"
+    ).format(**counts)
+
+
+def _staff_preview_context(snapshot: dict, year: SchoolYear, token: str) -> dict:
+    """The staff preview's context from a plan's snapshot (made in the request or by a job)."""
+    errors = [error_from(e) for e in snapshot["errors"]]
+    return {
+        "plan": {
+            "year": year,
+            "filename": snapshot["filename"],
+            "result": {"sheet": snapshot["sheet"], "other_sheets": snapshot["other_sheets"]},
+            "ignored_passwords": snapshot["ignored_passwords"],
+            "people": snapshot["people"],
+            "roles": snapshot["roles"],
+        },
+        "counts": snapshot["counts"],
+        "errors": errors[:ERROR_LIST_LIMIT],
+        "error_count": len(errors),
+        "token": token,
+        "fingerprint": snapshot["fingerprint"],
+    }
+
+
+@staff_required
+def import_staff(request: HttpRequest) -> HttpResponse:
+    """教職員の取り込み (BoE administrators): the form, then the preview (a large file: through
+    a job's progress page, as for the roster)."""
+    actor = request.actor
+    actor.require_staff_import()
+    form = StaffUploadForm(request.POST or None, request.FILES or None)
+    done = ""
+    if request.method == "GET":
+        from schools import jobs as schools_jobs
+
+        job = _finished_commit(actor, request.GET.get("done"), schools_jobs.STAFF_COMMIT)
+        done = _staff_done_message(job.result_data["counts"]) if job is not None else ""
+    if request.method == "POST" and form.is_valid():
+        year, upload = form.cleaned_data["year"], form.cleaned_data["file"]
+        if upload.size > imports.STAFF_LIMITS.max_bytes:
+            form.add_error("file", f"ファイルが大きすぎます。{imports.STAFF_LIMITS.describe()}。")
+        elif background.runs_as_job(data := upload.read()):
+            from schools import jobs as schools_jobs
+
+            token = store.put(data, by=actor, kind=STAFF_UPLOAD, filename=upload.name)
+            job = schools_jobs.start_staff_import(
+                schools_jobs.STAFF_PREVIEW, year, by=actor, upload=token, filename=upload.name
+            )
+            return redirect("schools_io:import-staff-job", job_id=job.pk)
+        else:
+            plan = imports.plan_staff_import(year, data, filename=upload.name)
+            if plan.result is None:
+                for error in plan.file_errors:
+                    form.add_error("file", str(error))
+            else:
+                token = (
+                    store.put(data, by=actor, kind=STAFF_UPLOAD, filename=upload.name)
+                    if plan.ok
+                    else ""
+                )
+                return render(
+                    request,
+                    "schools/import_staff_preview.html",
+                    _staff_preview_context(plan.snapshot(), year, token),
+                )
+    return _staff_page(request, form, done)
 
 
 @staff_required
 @require_POST
 def import_staff_confirm(request: HttpRequest) -> HttpResponse:
+    """Commit the previewed staff file; through a job when the file is large or when it sets
+    more than ``AI_IMPORT_JOB_PASSWORDS`` initial passwords (each a slow hash)."""
     actor = request.actor
     actor.require_staff_import()
     year = get_object_or_404(queries.open_years(), pk=_id(request.POST.get("year")))
@@ -460,13 +524,25 @@ def import_staff_confirm(request: HttpRequest) -> HttpResponse:
     except store.PendingRefused as exc:
         messages.error(request, exc.message)
         return redirect("schools_io:import-staff")
+    filename = request.POST.get("filename", "")[:200]
+    fingerprint = request.POST.get("fingerprint", "")
+    if background.runs_as_job(data) or (
+        imports.plan_staff_import(year, data).passwords_to_set > settings.AI_IMPORT_JOB_PASSWORDS
+    ):
+        from schools import jobs as schools_jobs
+
+        job = schools_jobs.start_staff_import(
+            schools_jobs.STAFF_COMMIT,
+            year,
+            by=actor,
+            upload=token,
+            filename=filename,
+            fingerprint=fingerprint,
+        )
+        return redirect("schools_io:import-staff-job", job_id=job.pk)
     try:
         plan = imports.commit_staff_import(
-            year,
-            data,
-            by=actor,
-            filename=request.POST.get("filename", "")[:200],
-            expected_fingerprint=request.POST.get("fingerprint", ""),
+            year, data, by=actor, filename=filename, expected_fingerprint=fingerprint
         )
     except imports.ImportRefused as exc:
         back = reverse("schools_io:import-staff")
@@ -474,13 +550,65 @@ def import_staff_confirm(request: HttpRequest) -> HttpResponse:
             request, "schools/import_refused.html", {"errors": exc.errors, "back": back}, status=409
         )
     store.discard(token, by=actor, kind=STAFF_UPLOAD)
-    messages.success(
-        request,
-        _(
-            "教職員を取り込みました: 新規 {create}名、更新 {update}名、追加した役割 {roles_add}件。"
-        ).format(**plan.counts()),
-    )
+    messages.success(request, _staff_done_message(plan.counts()))
     return redirect("schools_io:import-staff")
+
+
+def _staff_job_context(job) -> dict:
+    return _job_context(
+        job, "schools_io:import-staff-job", "schools_io:import-staff-job-status", _("件")
+    )
+
+
+@staff_required
+def import_staff_job(request: HttpRequest, job_id: int) -> HttpResponse:
+    """The progress of a staff preview or commit job, then its result (as in the request)."""
+    from schools import jobs as schools_jobs
+
+    actor: Actor = request.actor
+    actor.require_staff_import()
+    job = _import_job_or_404(actor, job_id, schools_jobs.STAFF_IMPORTS)
+    year = get_object_or_404(SchoolYear, pk=_id(str(job.params.get("year_id"))))
+    back = reverse("schools_io:import-staff")
+    if job.state != job.State.SUCCEEDED:
+        return render(
+            request,
+            "schools/import_job.html",
+            {
+                **_staff_job_context(job),
+                "back": back,
+                "back_label": _("教職員の取り込みへ戻る"),
+                "heading": str(year),
+            },
+        )
+    result = job.result_data or {}
+    if job.kind == schools_jobs.STAFF_COMMIT:
+        if "refused" in result:
+            errors = [error_from(e) for e in result["refused"]]
+            return render(
+                request, "schools/import_refused.html", {"errors": errors, "back": back}, status=409
+            )
+        return redirect(f"{back}?done={job.pk}")
+    if not result.get("read"):
+        form = StaffUploadForm(initial={"year": year.pk})
+        form.cleaned_data = {}
+        for error in result.get("errors", []):
+            form.add_error("file", str(error_from(error)))
+        return _staff_page(request, form)
+    return render(
+        request,
+        "schools/import_staff_preview.html",
+        _staff_preview_context(result, year, result.get("token", "")),
+    )
+
+
+@staff_required
+def import_staff_job_status(request: HttpRequest, job_id: int) -> HttpResponse:
+    from schools import jobs as schools_jobs
+
+    request.actor.require_staff_import()
+    job = _import_job_or_404(request.actor, job_id, schools_jobs.STAFF_IMPORTS)
+    return _status_fragment(request, _staff_job_context(job))
 
 
 # --- exports -------------------------------------------------------------------------------

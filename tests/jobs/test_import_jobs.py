@@ -250,3 +250,26 @@ def test_another_user_cannot_see_the_job(roster_school, client_for, tama, worker
     assert not Student.objects.filter(student_number__startswith=PREFIX).exists()
     # A job id that is not an import, or unknown, is 404 too.
     assert owner.get("/roster/io/import/jobs/999999/").status_code == 404
+
+
+def test_a_refused_file_comes_back_to_the_form_with_its_reason(
+    roster_school, client_for, tama, worker, settings
+):
+    school, year = roster_school["school"], roster_school["year"]
+    client = _client(client_for, tama, roster_school[LOGINS[0]])
+    data = csv_bytes(roster_rows(30), header=["名前", "よみ", "メモ"])  # no 学年/組/番号 header
+
+    settings.AI_IMPORT_JOB_ROWS = 100_000
+    baseline = _upload(client, school, year, data, "名簿.csv").content.decode()
+    reasons = re.findall(r'<div class="errorlist" role="alert">(.*?)</div>', baseline, re.S)
+    assert reasons and "見出し" in reasons[0], baseline[:500]
+
+    settings.AI_IMPORT_JOB_ROWS = 20
+    job = wait_for(
+        _job_of(_upload(client, school, year, data, "名簿.csv")),
+        lambda j: j.is_finished,
+        what="read",
+    )
+    html = client.get(f"/roster/io/import/jobs/{job.pk}/").content.decode()
+    assert re.findall(r'<div class="errorlist" role="alert">(.*?)</div>', html, re.S) == reasons
+    assert "読み込んで確認する" in html
