@@ -50,12 +50,15 @@ class StaffPerson:
     kana: str
     staff_number: str | None
     password: str | None
-    staff: Staff | None = None  # when the account exists
+    staff: Staff | None = None  # when the account exists (or once the commit created it)
     changes: dict[str, tuple[Any, Any]] = field(default_factory=dict)
+    # Decided when planned: after the commit a created person has ``staff`` too, and the
+    # counts (the confirmation message) must still say 新規.
+    new_account: bool = True
 
     @property
     def kind(self) -> str:
-        if self.staff is None:
+        if self.new_account:
             return "create"
         return "update" if self.changes else "unchanged"
 
@@ -296,6 +299,7 @@ class _StaffPlanner:
                 )
                 return
             person.staff = staff
+            person.new_account = False
             for name in ("name", "kana", "staff_number"):
                 new = getattr(person, name)
                 if new and getattr(staff, name) != new:

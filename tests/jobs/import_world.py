@@ -13,6 +13,23 @@ MEXT = "B113210009955"
 PREFIX = "IMPJ"
 LOGINS = ("impjobs-principal", "impjobs-other")
 KANA = "あいうえおかきくけこ"
+STAFF_LOGIN = "impjobs-t"
+STAFF_HEADER = ["氏名", "ふりがな", "ログインID", "職員番号", "役割", "初期パスワード"]
+
+
+def staff_rows(count: int) -> list[list]:
+    """``count`` new teachers of the board's office, each with an initial password."""
+    return [
+        [
+            f"取込 先生{i}",
+            _kana(i),
+            f"{STAFF_LOGIN}{i}",
+            f"{PREFIX}T{i}",
+            "",
+            f"Impjobs-pass-{i:04d}x",
+        ]
+        for i in range(count)
+    ]
 
 
 def _kana(i: int) -> str:
@@ -36,6 +53,7 @@ def roster_rows(count: int, *, classes: int = 4) -> list[list]:
 def _cleanup() -> None:
     School.objects.filter(mext_code=MEXT).delete()
     Student.objects.filter(student_number__startswith=PREFIX).delete()
+    get_user_model().objects.filter(username__startswith=STAFF_LOGIN).delete()
     users = get_user_model().objects.filter(username__in=LOGINS)
     PendingUpload.objects.filter(owner_id__in=users.values("pk")).delete()
     users.delete()

@@ -8,8 +8,10 @@ the same files under the normal threshold give the in-request baseline.
 
 from __future__ import annotations
 
+import json
 import re
 
+from django.contrib.auth import get_user_model
 from django.core.files.uploadedfile import SimpleUploadedFile
 
 from schools.imports import background
@@ -17,17 +19,26 @@ from schools.models import (
     AuditEvent,
     Enrolment,
     PendingUpload,
+    Role,
     Student,
 )
 from tenants.jobs.models import Job
 from tests import factories
 from tests.jobs.conftest import wait_for
-from tests.jobs.import_world import LOGINS, PREFIX, roster_rows
+from tests.jobs.import_world import (
+    LOGINS,
+    PREFIX,
+    STAFF_HEADER,
+    STAFF_LOGIN,
+    roster_rows,
+    staff_rows,
+)
 from tests.schools.roster_files import csv_bytes, xlsx
 
 IMPORT = "/roster/io/import/"
 CONFIRM = "/roster/io/import/confirm/"
 JOB_PAGE = re.compile(r"^/roster/io/import/jobs/(\d+)/$")
+STAFF_JOB = re.compile(r"^/roster/io/import/staff/jobs/(\d+)/$")
 
 
 def _client(client_for, tama, user):
@@ -58,9 +69,9 @@ def _errors(html: str) -> list[tuple[str, ...]]:
     )
 
 
-def _job_of(response) -> Job:
+def _job_of(response, page: re.Pattern = JOB_PAGE) -> Job:
     assert response.status_code == 302, response.content[:300]
-    found = JOB_PAGE.match(response["Location"])
+    found = page.match(response["Location"])
     assert found, response["Location"]
     return Job.objects.get(pk=int(found.group(1)))
 
@@ -273,3 +284,56 @@ def test_a_refused_file_comes_back_to_the_form_with_its_reason(
     html = client.get(f"/roster/io/import/jobs/{job.pk}/").content.decode()
     assert re.findall(r'<div class="errorlist" role="alert">(.*?)</div>', html, re.S) == reasons
     assert "読み込んで確認する" in html
+
+
+def test_staff_previews_as_a_job_and_many_passwords_commit_as_a_job(
+    roster_school, client_for, tama, worker, settings
+):
+    board = get_user_model().objects.get(username="boe-admin")
+    client = _client(client_for, tama, board)
+    year = roster_school["year"]
+    data = xlsx(staff_rows(8), header=STAFF_HEADER)
+
+    def upload():
+        return client.post(
+            "/roster/io/import/staff/",
+            {"year": year.pk, "file": SimpleUploadedFile("教職員.xlsx", data)},
+        )
+
+    settings.AI_IMPORT_JOB_ROWS = 100_000
+    baseline = upload()
+    assert baseline.status_code == 200
+    baseline_html = baseline.content.decode()
+    assert "新規</span> 8" in baseline_html
+
+    settings.AI_IMPORT_JOB_ROWS = 5  # the same file as a job: the same preview
+    job = _job_of(upload(), STAFF_JOB)
+    assert job.kind == "schools.staff_import_preview"
+    job = wait_for(job, lambda j: j.is_finished, what="previewed")
+    assert job.state == Job.State.SUCCEEDED, job.error
+    html = client.get(f"/roster/io/import/staff/jobs/{job.pk}/").content.decode()
+    assert _main(html) == _main(baseline_html)
+    assert "Impjobs-pass" not in json.dumps(job.result_data)  # no password in the result
+
+    # Eight initial passwords (a hash each) are more than AI_IMPORT_JOB_PASSWORDS: a job.
+    settings.AI_IMPORT_JOB_ROWS = 100_000
+    settings.AI_IMPORT_JOB_PASSWORDS = 5
+    commit = _job_of(client.post("/roster/io/import/staff/confirm/", _hidden(html)), STAFF_JOB)
+    assert commit.kind == "schools.staff_import_commit"
+    # Another administrator of the board may import staff, but not see this person's job.
+    other_user = roster_school[LOGINS[1]]
+    factories.give_role(other_user.staff, Role.BOE_ADMIN)
+    other = _client(client_for, tama, other_user)
+    assert other.get(f"/roster/io/import/staff/jobs/{commit.pk}/").status_code == 404
+    assert other.get(f"/roster/io/import/staff/jobs/{commit.pk}/status/").status_code == 404
+    commit = wait_for(commit, lambda j: j.is_finished, timeout=180, what="committed")
+    assert commit.state == Job.State.SUCCEEDED, commit.error
+    ended = client.get(f"/roster/io/import/staff/jobs/{commit.pk}/")
+    assert ended.status_code == 302
+    message = client.get(ended["Location"]).content.decode()
+    assert "教職員を取り込みました: 新規 8名" in message
+    created = get_user_model().objects.get(username=f"{STAFF_LOGIN}3")
+    # Hashed by the worker (its settings' hasher; this process knows only the tests' MD5).
+    assert created.has_usable_password() and "Impjobs" not in created.password
+    event = AuditEvent.objects.filter(action="schools.staff.import").latest("id")
+    assert event.actor_id == board.pk and len(event.changes["created"]) == 8
