@@ -65,20 +65,28 @@ class Worker:
         self._out.close()
 
 
-def _follow(client, job_url: str, status_url: str) -> tuple[float | None, float]:
-    """Poll the progress fragment: seconds to the first rows shown, and to the end."""
+def _follow(client, job_url: str, status_url: str) -> tuple[float | None, float | None, float]:
+    """Poll the progress fragment: seconds to the first count shown (「(0 / 20,001 行)」), to
+    the first rows counted (more than 0), and to the end."""
     started = time.perf_counter()
-    first = None
+    first = counted = None
     while True:
         fragment = client.get(status_url)
         text = fragment.content.decode()
-        if first is None and re.search(r"\([\d,]+ / [\d,]+ 行\)", text):
+        found = re.search(r"\(([\d,]+) / [\d,]+ 行\)", text)
+        if found and first is None:
             first = time.perf_counter() - started
+        if found and counted is None and found.group(1) != "0":
+            counted = time.perf_counter() - started
         if fragment.get("HX-Refresh") == "true":
-            return first, time.perf_counter() - started
+            return first, counted, time.perf_counter() - started
         if time.perf_counter() - started > 600:
             raise SystemExit(f"job at {job_url} did not end: {text[:400]}")
         time.sleep(0.05)
+
+
+def _plus(seconds: float | None, offset: float) -> float | None:
+    return None if seconds is None else seconds + offset
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -184,14 +192,15 @@ def main(argv: list[str] | None = None) -> int:
                 page = client.get(job_url)
                 t_page = time.perf_counter() - t0
                 assert "取り消す" in page.content.decode()
-                first, _ = _follow(client, job_url, job_url + "status/")
+                first, counted, _ = _follow(client, job_url, job_url + "status/")
                 shown = client.get(job_url)
                 t_total = time.perf_counter() - t0
                 html = shown.content.decode()
                 assert "この内容で登録する" in html, html[:300]
                 note("job: upload answered (302)", t_accept)
                 note("job: progress page shown", t_page)
-                note("job: first rows shown (from the upload)", (first or 0) + t_page)
+                note("job: first count shown, 0 / total (from the upload)", _plus(first, t_page))
+                note("job: first rows counted (from the upload)", _plus(counted, t_page))
                 note("job: preview page shown", t_total)
 
                 t0 = time.perf_counter()
@@ -200,7 +209,7 @@ def main(argv: list[str] | None = None) -> int:
                 job_url = accepted["Location"]
                 client.get(job_url)
                 t_page = time.perf_counter() - t0
-                first, _ = _follow(client, job_url, job_url + "status/")
+                first, counted, _ = _follow(client, job_url, job_url + "status/")
                 ended = client.get(job_url)
                 assert ended.status_code == 302, ended.status_code
                 message = client.get(ended["Location"]).content.decode()
@@ -209,12 +218,13 @@ def main(argv: list[str] | None = None) -> int:
                 connection.set_schema(municipality.schema_name)
                 assert Enrolment.objects.filter(school=school).count() == len(rows)
                 note("job: commit, progress page shown", t_page)
-                note("job: commit, first rows shown", (first or 0) + t_page)
+                note("job: commit, first count shown", _plus(first, t_page))
+                note("job: commit, first rows counted", _plus(counted, t_page))
                 note("job: commit, message shown", t_total)
                 print(
                     f"  run {run}: request {t_preview:.2f} + {t_commit:.2f} s; "
                     f"job preview {results['job: preview page shown'][-1]:.2f} s "
-                    f"(first rows {results['job: first rows shown (from the upload)'][-1]:.2f} s), "
+                    f"(first rows {results['job: first rows counted (from the upload)'][-1]:.2f} s), "
                     f"commit {t_total:.2f} s"
                 )
             clear()

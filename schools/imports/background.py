@@ -87,4 +87,5 @@ def reading(progress: Progress | None, data: bytes) -> Callable[[int], object] |
     if progress is None:
         return None
     total = estimated_rows(data) or None
+    progress(0, total, READING)  # the page shows the file's size before the first rows
     return lambda row: progress(row, total and max(total, row), READING)
