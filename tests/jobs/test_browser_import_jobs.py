@@ -71,7 +71,8 @@ def test_large_roster_file_shows_progress_then_the_preview(
     start_worker()
     try:  # rows read so far, if the poll catches the reading (it takes a few seconds)
         expect(page.locator(".job-message")).to_contain_text("読み込んでいます", timeout=60_000)
-        expect(page.locator(".job-message")).to_contain_text(" / ", timeout=5_000)
+        counted = re.compile(r"\([1-9][\d,]* / [\d,]+ 行\)")
+        expect(page.locator(".job-message")).to_contain_text(counted, timeout=10_000)
         _shot(page, f"{width}_reading")
     except AssertionError:
         pass
