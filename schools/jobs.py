@@ -215,3 +215,13 @@ def staff_import_commit(ctx, params: dict[str, Any]) -> dict[str, Any]:
         return {"refused": [error_data(e) for e in exc.errors]}
     store.discard(params["upload"], by=by, kind=staff.UPLOAD_KIND)
     return {"counts": plan.counts()}
+
+
+# The page that follows each import job (its progress, then its preview or result): the
+# jobs' own page sends the person who started one there.
+PAGES = {
+    ROSTER_PREVIEW: "schools_io:import-roster-job",
+    ROSTER_COMMIT: "schools_io:import-roster-job",
+    STAFF_PREVIEW: "schools_io:import-staff-job",
+    STAFF_COMMIT: "schools_io:import-staff-job",
+}

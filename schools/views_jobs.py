@@ -35,7 +35,12 @@ def _context(job) -> dict:
 
 @staff_required
 def job_detail(request: HttpRequest, job_id: int) -> HttpResponse:
+    from schools import jobs as schools_jobs
+
     job = _job_or_404(request.actor, job_id)
+    page = schools_jobs.PAGES.get(job.kind)
+    if page is not None and job.requested_by_id == request.actor.user_id:
+        return redirect(page, job_id=job.pk)  # an import's own page: progress, then preview
     return render(request, "schools/jobs/detail.html", _context(job))
 
 

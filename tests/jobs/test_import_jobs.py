@@ -337,3 +337,16 @@ def test_staff_previews_as_a_job_and_many_passwords_commit_as_a_job(
     assert created.has_usable_password() and "Impjobs" not in created.password
     event = AuditEvent.objects.filter(action="schools.staff.import").latest("id")
     assert event.actor_id == board.pk and len(event.changes["created"]) == 8
+
+
+def test_the_jobs_page_sends_the_requester_to_the_import_page(
+    roster_school, client_for, tama, settings
+):
+    client = _client(client_for, tama, roster_school[LOGINS[0]])
+    settings.AI_IMPORT_JOB_ROWS = 20
+    job = _job_of(
+        _upload(client, roster_school["school"], roster_school["year"], xlsx(roster_rows(30)))
+    )
+    answer = client.get(f"/jobs/{job.pk}/")  # from 処理の一覧: back to the progress, then preview
+    assert answer.status_code == 302 and answer["Location"] == f"/roster/io/import/jobs/{job.pk}/"
+    assert "名簿の取り込み（読み込みと確認）" in client.get("/jobs/").content.decode()
