@@ -11,7 +11,7 @@ from django.contrib import messages
 from django.db import connection
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
-from django.utils.http import content_disposition_header
+from django.utils.http import content_disposition_header, url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_POST
 
 from schools.permissions import Actor, staff_required
@@ -35,7 +35,12 @@ def _context(job) -> dict:
 
 @staff_required
 def job_detail(request: HttpRequest, job_id: int) -> HttpResponse:
+    from schools import jobs as schools_jobs
+
     job = _job_or_404(request.actor, job_id)
+    page = schools_jobs.PAGES.get(job.kind)
+    if page is not None and job.requested_by_id == request.actor.user_id:
+        return redirect(page, job_id=job.pk)  # an import's own page: progress, then preview
     return render(request, "schools/jobs/detail.html", _context(job))
 
 
@@ -67,6 +72,10 @@ def job_cancel(request: HttpRequest, job_id: int) -> HttpResponse:
         messages.success(request, "取り消しを受け付けました。")
     else:
         messages.info(request, "この処理はすでに終わっています。")
+    # A job started from its own page (an import's progress) goes back there.
+    back = request.POST.get("next", "")
+    if back and url_has_allowed_host_and_scheme(back, allowed_hosts={request.get_host()}):
+        return redirect(back)
     return redirect("jobs:detail", job_id=job.pk)
 
 

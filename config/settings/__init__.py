@@ -349,6 +349,14 @@ PROCRASTINATE_WORKER_DEFAULTS = {
     "delete_jobs": "successful",
 }
 
+# Imports (schools/imports/background.py): a file above this many rows (estimated) or bytes
+# is read, planned and committed by a job with a progress page; smaller ones in the request.
+AI_IMPORT_JOB_ROWS = int(os.environ.get("AI_IMPORT_JOB_ROWS", "2000"))
+AI_IMPORT_JOB_BYTES = int(os.environ.get("AI_IMPORT_JOB_BYTES", str(2 * 1024 * 1024)))
+# A staff import that sets more initial passwords than this (each hash takes about a second)
+# is committed by a job too.
+AI_IMPORT_JOB_PASSWORDS = int(os.environ.get("AI_IMPORT_JOB_PASSWORDS", "5"))
+
 # --- API ---------------------------------------------------------------------
 
 REST_FRAMEWORK = {

@@ -16,6 +16,8 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from schools import audit
+from schools.imports import background
+from schools.imports.background import Progress
 from schools.models import AuditEvent, Classroom, School, SchoolYear
 from schools.permissions import Actor
 from schools.spreadsheets import (
@@ -113,12 +115,49 @@ class ImportPlan:
             digest.update(repr(part).encode())
         return digest.hexdigest()[:32]
 
+    def snapshot_base(self) -> dict[str, Any]:
+        """The part of a preview every import shares, as JSON (see ``error_from``)."""
+        result = self.result
+        return {
+            "year_id": self.year.pk,
+            "filename": self.filename,
+            "ok": self.ok,
+            "fingerprint": self.fingerprint() if self.ok else "",
+            "read": result is not None,
+            "sheet": result.sheet if result else "",
+            "header_row": result.header_row if result else None,
+            "other_sheets": list(result.other_sheets) if result else [],
+            "ignored_headers": list(result.ignored_headers) if result else [],
+            "errors": [error_data(e) for e in self.errors],
+        }
+
     def require_committable(self, expected_fingerprint: str | None, changed: str) -> None:
         """Refuse (nothing written) a plan with errors, or one that differs from the preview."""
         if not self.ok:
             raise ImportRefused(self.errors)
         if expected_fingerprint is not None and self.fingerprint() != expected_fingerprint:
             raise ImportRefused([changed])
+
+
+def error_data(error: CellError) -> dict[str, Any]:
+    return {
+        "message": error.message,
+        "sheet": error.sheet,
+        "row": error.row,
+        "column": error.column,
+        "header": error.header,
+    }
+
+
+def error_from(data: dict[str, Any]) -> CellError:
+    """A ``CellError`` back from ``error_data`` (a job's result)."""
+    return CellError(
+        data["message"],
+        sheet=data["sheet"],
+        row=data["row"],
+        column=data["column"],
+        header=data["header"],
+    )
 
 
 def read_into(
@@ -128,8 +167,11 @@ def read_into(
     *,
     limits: Limits,
     archived_header: str = "",
+    progress: Progress | None = None,
 ) -> ParseResult | None:
-    """Parse ``data`` for ``plan``; None (with the plan's file errors) when it is refused."""
+    """Parse ``data`` for ``plan``; None (with the plan's file errors) when it is refused.
+
+    ``progress`` (a job's ``ctx.progress``) hears of the rows read."""
     if plan.year.is_read_only:
         plan.file_errors.append(
             CellError(
@@ -138,7 +180,13 @@ def read_into(
         )
         return None
     try:
-        return read_table(data, columns, limits=limits, filename=plan.filename)
+        return read_table(
+            data,
+            columns,
+            limits=limits,
+            filename=plan.filename,
+            progress=background.reading(progress, data),
+        )
     except SpreadsheetError as exc:
         plan.file_errors.extend(exc.errors)
         return None

@@ -36,6 +36,8 @@ from typing import Any
 from django.db import IntegrityError, transaction
 
 from schools.excel import ROSTER_COLUMNS, class_key
+from schools.imports import background
+from schools.imports.background import Progress
 from schools.imports.base import (
     BATCH,
     ImportPlan,
@@ -52,6 +54,8 @@ from schools.spreadsheets import CellError, Limits, ParseResult, Row
 from schools.spreadsheets.normalize import without_spaces
 from schools.wareki import wareki_date
 
+UPLOAD_KIND = "schools.roster"  # the pending upload's kind (schools.imports.store)
+PREVIEW_ROWS = 200  # rows listed per section of the preview page (all are counted)
 ROSTER_LIMITS = Limits(max_bytes=10 * 1024 * 1024, max_rows=20_000)
 STUDENT_FIELDS = ("name", "kana", "sex", "birth_date", "student_number")
 
@@ -123,6 +127,44 @@ class RosterPlan(ImportPlan):
             "new_classes": len(self.new_classes),
         }
 
+    def snapshot(self, limit: int) -> dict[str, Any]:
+        """What the preview page shows, as JSON (a job's result): the counts, every error and
+        the first ``limit`` rows of each section; the page renders it as it renders a plan."""
+
+        def rows(planned: list[PlannedRow]) -> list[dict[str, Any]]:
+            return [
+                {
+                    "number": p.row.number,
+                    "class_label": p.class_label,
+                    "values": {
+                        k: p.values.get(k).isoformat()
+                        if k == "birth_date" and p.values.get(k)
+                        else p.values.get(k)
+                        for k in (
+                            "roll_number",
+                            "kana",
+                            "name",
+                            "sex",
+                            "birth_date",
+                            "student_number",
+                        )
+                    },
+                    "changes": p.changes_text(),
+                }
+                for p in planned[:limit]
+            ]
+
+        return {
+            **self.snapshot_base(),
+            "school_id": self.school.pk,
+            "counts": self.counts(),
+            "new_classes": [list(c) for c in self.new_classes],
+            "not_in_file": self.not_in_file,
+            "to_create": rows(self.to_create),
+            "to_update": rows(self.to_update),
+            "unchanged": rows(self.unchanged),
+        }
+
     def fingerprint_parts(self):
         for p in self.rows:
             yield (
@@ -146,11 +188,16 @@ def plan_roster_import(
     filename: str = "",
     create_classes: bool = False,
     limits: Limits = ROSTER_LIMITS,
+    progress: Progress | None = None,
 ) -> RosterPlan:
-    """The preview: what importing ``data`` into ``school`` and ``year`` would do. Writes nothing."""
+    """The preview: what importing ``data`` into ``school`` and ``year`` would do. Writes nothing.
+
+    ``progress`` (a job's ``ctx.progress``) hears of the rows read, then planned."""
     started = time.perf_counter()
     plan = RosterPlan(school=school, year=year, filename=filename, sha256=digest(data))
-    result = read_into(plan, data, ROSTER_COLUMNS, limits=limits, archived_header="年度")
+    result = read_into(
+        plan, data, ROSTER_COLUMNS, limits=limits, archived_header="年度", progress=progress
+    )
     if result is None:
         return plan
     if not result.has("student_number") and not result.has("birth_date"):
@@ -164,13 +211,20 @@ def plan_roster_import(
         return plan
     plan.result = result
     plan.timings["parse"] = time.perf_counter() - started
-    _Planner(plan, result, create_classes).run()
+    _Planner(plan, result, create_classes, progress).run()
     plan.timings["plan"] = time.perf_counter() - started - plan.timings["parse"]
     return plan
 
 
 class _Planner:
-    def __init__(self, plan: RosterPlan, result: ParseResult, create_classes: bool):
+    def __init__(
+        self,
+        plan: RosterPlan,
+        result: ParseResult,
+        create_classes: bool,
+        progress: Progress | None = None,
+    ):
+        self.progress = progress
         self.plan = plan
         self.result = result
         self.school = plan.school
@@ -190,7 +244,9 @@ class _Planner:
         by_number, by_name_birth = self._students(candidates)
         enrolments, occupied = self._enrolments()
         matched: dict[int, Row] = {}
-        for row in candidates:
+        for done, row in enumerate(candidates):
+            if self.progress is not None:
+                self.progress(done, len(candidates), background.PLANNING)
             planned = self._plan_row(row, classes, by_number, by_name_birth, enrolments)
             if planned is None:
                 continue
@@ -512,13 +568,23 @@ def commit_roster_import(
     create_classes: bool = False,
     expected_fingerprint: str | None = None,
     limits: Limits = ROSTER_LIMITS,
+    progress: Progress | None = None,
 ) -> RosterPlan:
-    """Write the plan of ``data`` in one transaction, or raise ``ImportRefused`` (nothing written)."""
+    """Write the plan of ``data`` in one transaction, or raise ``ImportRefused`` (nothing written).
+
+    ``progress`` (a job's ``ctx.progress``) hears of the rows read, planned and written; when
+    it raises (a cancelled job) the transaction is rolled back like any other failure."""
     by.require_roster_import(school.pk)
     # Two imports of one school run one after the other, each on fresh data.
     School.objects.select_for_update().filter(pk=school.pk).first()
     plan = plan_roster_import(
-        school, year, data, filename=filename, create_classes=create_classes, limits=limits
+        school,
+        year,
+        data,
+        filename=filename,
+        create_classes=create_classes,
+        limits=limits,
+        progress=progress,
     )
     plan.require_committable(
         expected_fingerprint,
@@ -527,7 +593,7 @@ def commit_roster_import(
     started = time.perf_counter()
     try:
         with transaction.atomic():
-            _write(plan, by)
+            _write(plan, by, progress)
     except IntegrityError as exc:
         # Someone changed the same classes between the plan and the write (a page, not an
         # import: imports of one school queue on the lock above). Nothing is kept.
@@ -540,8 +606,15 @@ def commit_roster_import(
     return plan
 
 
-def _write(plan: RosterPlan, by: Actor) -> None:
+def _write(plan: RosterPlan, by: Actor, progress: Progress | None = None) -> None:
     school, year = plan.school, plan.year
+    total = len(plan.to_create) + len(plan.to_update)
+
+    def written(done: int) -> None:
+        if progress is not None:
+            progress(done, total, background.WRITING)
+
+    written(0)
     classes = {
         (grade, class_key(name)): Classroom(
             school=school, school_year=year, grade=grade, name=name, sort_order=_sort(name)
@@ -565,7 +638,9 @@ def _write(plan: RosterPlan, by: Actor) -> None:
         )
         for p in creates
     ]
-    Student.objects.bulk_create(new_students, batch_size=BATCH)
+    for start in range(0, len(new_students), BATCH):  # batch by batch, to show how far it got
+        Student.objects.bulk_create(new_students[start : start + BATCH])
+        written(min(len(new_students), start + BATCH) // 2)
     for p, student in zip(creates, new_students, strict=True):
         p.student = student
     updates = plan.to_update
@@ -630,8 +705,12 @@ def _write(plan: RosterPlan, by: Actor) -> None:
                 exit=Enrolment.Exit.TRANSFER_OUT if left_on else "",
             )
         )
-    Enrolment.objects.bulk_create(new_enrolments, batch_size=BATCH)
+    for start in range(0, len(new_enrolments), BATCH):
+        Enrolment.objects.bulk_create(new_enrolments[start : start + BATCH])
+        written(min(total, len(creates) // 2 + len(updates) + start + BATCH))
 
+    if progress is not None:  # a last chance to cancel (a new message is always reported)
+        progress(total, total, background.RECORDING)
     record_import(
         by,
         "schools.roster.import",

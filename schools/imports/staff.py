@@ -20,6 +20,8 @@ from django.db import transaction
 
 from schools import signals
 from schools.excel import STAFF_COLUMNS
+from schools.imports import background
+from schools.imports.background import Progress
 from schools.imports.base import BATCH, ImportPlan, change_lines, digest, read_into, record_import
 from schools.models import (
     Classroom,
@@ -35,6 +37,8 @@ from schools.permissions import Actor
 from schools.spreadsheets import Limits, ParseResult, Row
 from schools.spreadsheets.normalize import header_key
 
+UPLOAD_KIND = "schools.staff"  # the pending upload's kind (schools.imports.store)
+HASHING = "アカウントのパスワードを設定しています…"
 STAFF_LIMITS = Limits(max_bytes=10 * 1024 * 1024, max_rows=5_000)
 
 
@@ -46,12 +50,15 @@ class StaffPerson:
     kana: str
     staff_number: str | None
     password: str | None
-    staff: Staff | None = None  # when the account exists
+    staff: Staff | None = None  # when the account exists (or once the commit created it)
     changes: dict[str, tuple[Any, Any]] = field(default_factory=dict)
+    # Decided when planned: after the commit a created person has ``staff`` too, and the
+    # counts (the confirmation message) must still say 新規.
+    new_account: bool = True
 
     @property
     def kind(self) -> str:
-        if self.staff is None:
+        if self.new_account:
             return "create"
         return "update" if self.changes else "unchanged"
 
@@ -106,6 +113,42 @@ class StaffPlan(ImportPlan):
             "rejected": self.rejected_count,
         }
 
+    @property
+    def passwords_to_set(self) -> int:
+        """New accounts with an initial password: each costs a password hash (~1 s) at commit."""
+        return sum(1 for p in self.people_of("create") if p.password)
+
+    def snapshot(self) -> dict[str, Any]:
+        """What the preview page shows, as JSON (a job's result): every person and role
+        (a password only as whether there is one)."""
+        return {
+            **self.snapshot_base(),
+            "counts": self.counts(),
+            "ignored_passwords": self.ignored_passwords,
+            "people": [
+                {
+                    "number": p.rows[0].number,
+                    "name": p.name,
+                    "kana": p.kana,
+                    "username": p.username,
+                    "staff_number": p.staff_number,
+                    "kind": p.kind,
+                    "password": bool(p.password),
+                    "changes": p.changes_text(),
+                }
+                for p in self.people
+            ],
+            "roles": [
+                {
+                    "number": r.row.number,
+                    "username": r.username,
+                    "text": r.text(),
+                    "exists": r.exists,
+                }
+                for r in self.roles
+            ],
+        }
+
     def fingerprint_parts(self):
         for p in self.people:
             yield (p.username, p.kind, sorted(p.changes))
@@ -114,11 +157,18 @@ class StaffPlan(ImportPlan):
 
 
 def plan_staff_import(
-    year: SchoolYear, data: bytes, *, filename: str = "", limits: Limits = STAFF_LIMITS
+    year: SchoolYear,
+    data: bytes,
+    *,
+    filename: str = "",
+    limits: Limits = STAFF_LIMITS,
+    progress: Progress | None = None,
 ) -> StaffPlan:
-    """The preview of a staff import into ``year`` (roles of schools belong to a year)."""
+    """The preview of a staff import into ``year`` (roles of schools belong to a year).
+
+    ``progress`` (a job's ``ctx.progress``) hears of the rows read."""
     plan = StaffPlan(year=year, filename=filename, sha256=digest(data))
-    result = read_into(plan, data, STAFF_COLUMNS, limits=limits)
+    result = read_into(plan, data, STAFF_COLUMNS, limits=limits, progress=progress)
     if result is None:
         return plan
     plan.result = result
@@ -249,6 +299,7 @@ class _StaffPlanner:
                 )
                 return
             person.staff = staff
+            person.new_account = False
             for name in ("name", "kana", "staff_number"):
                 new = getattr(person, name)
                 if new and getattr(staff, name) != new:
@@ -359,10 +410,14 @@ def commit_staff_import(
     by: Actor,
     filename: str = "",
     expected_fingerprint: str | None = None,
+    progress: Progress | None = None,
 ) -> StaffPlan:
-    """Create the accounts, update names and numbers, add the roles: all or nothing."""
+    """Create the accounts, update names and numbers, add the roles: all or nothing.
+
+    ``progress`` (a job's ``ctx.progress``) hears of the rows read and the passwords set
+    (the slow part: one hash each); when it raises (cancelled), nothing is written."""
     by.require_staff_import()
-    plan = plan_staff_import(year, data, filename=filename)
+    plan = plan_staff_import(year, data, filename=filename, progress=progress)
     plan.require_committable(
         expected_fingerprint,
         "確認画面を表示した後に教職員が変更されました。もう一度ファイルを読み込んでください。",
@@ -370,7 +425,11 @@ def commit_staff_import(
     User = get_user_model()
     new_people = plan.people_of("create")
     users = []
+    hashed, to_hash = 0, plan.passwords_to_set
     for person in new_people:
+        if progress is not None and person.password:
+            progress(hashed, to_hash, HASHING)
+            hashed += 1
         account = User(username=person.username)
         if person.password:
             account.set_password(person.password)
@@ -418,6 +477,8 @@ def commit_staff_import(
                 defaults={"school": r.school, "school_year": year},
             )
             assignment.teachers.add(by_username[r.username.lower()])
+    if progress is not None:  # a last chance to cancel (a new message is always reported)
+        progress(to_hash, to_hash, background.RECORDING)
     record_import(
         by,
         "schools.staff.import",

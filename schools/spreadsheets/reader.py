@@ -286,6 +286,7 @@ def read_table(
     limits: Limits = DEFAULT_LIMITS,
     filename: str = "",
     keep_other_columns: bool = False,
+    progress: Callable[[int], object] | None = None,
 ) -> ParseResult:
     """Read the first (or the named) sheet of ``file`` into typed rows.
 
@@ -294,6 +295,7 @@ def read_table(
     ``keep_other_columns`` keeps the raw cells of columns the spec does not name
     in ``Row.extra`` (wide grids: one column per day, per assessment...); the
     caller parses them and reports with ``ParseResult.reject_at``.
+    ``progress(row_number)`` is called every ``PROGRESS_ROWS`` rows read (a job's progress).
     """
     data = file if isinstance(file, bytes) else _read_limited(file, limits)
     if len(data) > limits.max_bytes:
@@ -301,9 +303,24 @@ def read_table(
     if not data.strip():
         raise SpreadsheetError("ファイルが空です。")
     sheet_name, rows, others = _open(data, sheet, limits, filename)
+    if progress is not None:
+        rows = _reporting(rows, progress)
     result = _parse(sheet_name, rows, columns, limits, keep_other_columns)
     result.other_sheets = others
     return result
+
+
+PROGRESS_ROWS = 500
+
+
+def _reporting(
+    rows: Iterator[tuple[int, Sequence[Any]]], progress: Callable[[int], object]
+) -> Iterator[tuple[int, Sequence[Any]]]:
+    """The same rows, telling ``progress`` the sheet's row number every ``PROGRESS_ROWS`` rows."""
+    for count, (number, values) in enumerate(rows, 1):
+        if count % PROGRESS_ROWS == 0:
+            progress(number)
+        yield number, values
 
 
 def _read_limited(file: IO[bytes], limits: Limits) -> bytes:

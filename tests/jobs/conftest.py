@@ -19,6 +19,8 @@ from django.conf import settings
 from django.db import connection
 from django_tenants.utils import schema_context
 
+from tests.jobs.import_world import roster_school  # noqa: F401 (a fixture of these tests)
+
 ROOT = Path(settings.BASE_DIR)
 
 

@@ -172,3 +172,19 @@ def test_staff_export_round_trips(muni, client_for, boe_admin, year, classroom, 
     plan = plan_staff_import(year, response.content)
     assert plan.ok, [str(e) for e in plan.errors]
     assert plan.counts()["create"] == plan.counts()["update"] == plan.counts()["roles_add"] == 0
+
+
+def test_the_confirmation_message_counts_the_new_accounts(
+    client_for, muni, boe_admin, year, classroom, rows
+):
+    """The counts after the commit are those of the plan (a created person is still 新規)."""
+    client = client_for(muni, boe_admin)
+    preview = client.post(
+        "/roster/io/import/staff/",
+        {"year": year.pk, "file": SimpleUploadedFile("教職員.xlsx", xlsx(rows, header=HEADER))},
+    )
+    fields = dict(
+        re.findall(r'<input type="hidden" name="(\w+)" value="([^"]*)"', preview.content.decode())
+    )
+    done = client.post("/roster/io/import/staff/confirm/", fields, follow=True)
+    assert "教職員を取り込みました: 新規 3名" in done.content.decode()
