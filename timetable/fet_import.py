@@ -1448,8 +1448,9 @@ class _Rules:
             a = self.acts.get(_number(_t(el, "Activity_Id"), -1))
             if a is None or a.duration != 2:
                 continue
-            starts = self.slots(el, "Preferred_Starting_Time", "Preferred_Starting_Day",
-                                "Preferred_Starting_Hour")  # fmt: skip
+            starts = self.slots(
+                el, "Preferred_Starting_Time", "Preferred_Starting_Day", "Preferred_Starting_Hour"
+            )
             found.append((el, frozenset(starts)))
         if not found:
             return
@@ -1636,13 +1637,16 @@ class _Rules:
             els.append((tag, el))
         if not groups:
             return
-        existing = {
-            (p.kind, tuple(sorted(s.pk for s in p.subjects.all())), tuple(p.periods),
-             tuple(p.weekdays or ()), p.weight)
-            for p in SlotPreference.objects.filter(school=self.plan.school).prefetch_related(
-                "subjects"
-            )
-        }  # fmt: skip
+        # an equivalent wish the school has (「1〜4校時に置く」 = 「5・6校時を避ける」) is kept
+        existing = set()
+        for pref in SlotPreference.objects.filter(school=self.plan.school).prefetch_related(
+            "subjects"
+        ):
+            days = pref.weekdays or range(len(self.f.days))
+            named = {(d, p) for d in days for p in pref.periods} & self.week
+            bad = named if pref.kind == SlotPreference.Kind.AVOID else self.week - named
+            subjects = tuple(sorted(x.pk for x in pref.subjects.all()))
+            existing.add((subjects, pref.weight, frozenset(bad)))
         names = {s.pk: s.name for s in self.act_subject.values()}
         for (weight, allowed), (subjects, acts, els) in groups.items():
             whole = set().union(*(by_subject[s] for s in subjects))
@@ -1660,7 +1664,8 @@ class _Rules:
             wish = (kind, tuple(sorted(subjects)), tuple(periods), tuple(days), weight)
             for tag, el in els:
                 self.keep(tag, el, "時間帯の希望")
-            if wish in existing or wish in self.plan.preferences:
+            same = (wish[1], weight, frozenset(self.week - allowed))
+            if same in existing or wish in self.plan.preferences:
                 continue
             self.plan.preferences.append(wish)
             when = ("".join(WEEKDAYS[d][1] for d in days) + "曜" if days else "") + (

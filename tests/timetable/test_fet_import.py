@@ -154,29 +154,42 @@ def lessons(school, year, *, pinned_only: bool = False) -> set:
 
 def doubles(school, year) -> dict:
     return {
-        (d.assignment.classroom.label if d.assignment.classroom_id else d.assignment.group.name,
-         d.assignment.subject.name): d.per_week
+        (
+            d.assignment.classroom.label if d.assignment.classroom_id else d.assignment.group.name,
+            d.assignment.subject.name,
+        ): d.per_week
         for d in DoublePeriod.objects.filter(
             assignment__school=school, assignment__school_year=year
         ).select_related("assignment__classroom", "assignment__group", "assignment__subject")
-    }  # fmt: skip
+    }
 
 
 def rules(school, year) -> tuple:
     """The school's 自動作成の決まり as plain values (teachers and subjects by name)."""
     row = rulebook.settings_of(school)
-    settings = (row.double_not_first, row.lunch_after, row.spread_two_period,
-                row.teacher_max_daily, row.teacher_max_row, row.teacher_max_gaps_day,
-                row.teacher_max_gaps_week)  # fmt: skip
+    settings = (
+        row.double_not_first,
+        row.lunch_after,
+        row.spread_two_period,
+        row.teacher_max_daily,
+        row.teacher_max_row,
+        row.teacher_max_gaps_day,
+        row.teacher_max_gaps_week,
+    )
     limits = {
         t.staff.name: (t.max_daily, t.max_row, t.max_gaps_day, t.max_gaps_week)
         for t in TeacherLimit.objects.filter(school=school).select_related("staff")
     }
     wishes = {
-        (p.kind, tuple(sorted(x.name for x in p.subjects.all())), tuple(p.periods),
-         tuple(p.weekdays), p.weight)
+        (
+            p.kind,
+            tuple(sorted(x.name for x in p.subjects.all())),
+            tuple(p.periods),
+            tuple(p.weekdays),
+            p.weight,
+        )
         for p in SlotPreference.objects.filter(school=school)
-    }  # fmt: skip
+    }
     return settings, limits, doubles(school, year), wishes
 
 
@@ -250,9 +263,13 @@ def test_round_trip_keeps_the_schools_rules(muni, client_for, spread):
     school, year, admin, _ = build_source(generate=False)
     by = actor_for_user(admin.user)
     rulebook.save_settings(
-        school, by=by, double_not_first=spread, lunch_after="" if spread else 3,
-        spread_two_period=spread, limits=rulebook.Limits(5, 3, None, None),
-    )  # fmt: skip
+        school,
+        by=by,
+        double_not_first=spread,
+        lunch_after="" if spread else 3,
+        spread_two_period=spread,
+        limits=rulebook.Limits(5, 3, None, None),
+    )
     one = TeachingAssignment.objects.filter(school=school, subject__name="理科")
     two = TeachingAssignment.objects.filter(school=school, subject__name="技術・家庭")
     rulebook.save_doubles(school, year, {one.first().pk: 1, two.last().pk: 1}, by=by)
@@ -261,9 +278,19 @@ def test_round_trip_keeps_the_schools_rules(muni, client_for, spread):
     pe = f.subject(JH, "保健体育")
     rulebook.add_preference(school, by=by, kind="avoid", subjects=[pe.pk], periods=[5], weight=80)
     rulebook.add_preference(
-        school, by=by, kind="avoid", subjects=[f.subject(JH, "数学").pk], periods=[1],
-        weekdays=[0], weight=30,
-    )  # fmt: skip
+        school,
+        by=by,
+        kind="avoid",
+        subjects=[f.subject(JH, "数学").pk],
+        periods=[1],
+        weekdays=[0],
+        weight=30,
+    )
+    japanese = f.subject(JH, "国語").pk
+    if not spread:  # 「1〜4校時に置く」 is written as the slots it allows: 「5・6校時を避ける」
+        rulebook.add_preference(
+            school, by=by, kind="prefer", subjects=[japanese], periods=[1, 2, 3, 4], weight=50
+        )
     data = (
         client_for(muni, admin.user)
         .get(f"/timetable/schools/{school.pk}/generate/school.fet?year=2026")
@@ -282,7 +309,11 @@ def test_round_trip_keeps_the_schools_rules(muni, client_for, spread):
     assert "自動作成の決まり" in page and "保健体育は5校時を避ける（80%）" in page
     assert not GenerationRules.objects.filter(school=copy).exists()  # a preview writes nothing
     assert _confirm(client, copy, preview).status_code == 302
-    assert rules(copy, year) == rules(school, year)
+    settings, limits, pairs, wishes = rules(school, year)
+    if not spread:
+        wishes = wishes - {("prefer", ("国語",), (1, 2, 3, 4), (), 50)}
+        wishes |= {("avoid", ("国語",), (5, 6), (), 50)}
+    assert rules(copy, year) == (settings, limits, pairs, wishes)
     assert rules(copy, year)[2] == {("1年1組", "理科"): 1, ("1年3組", "技術・家庭"): 1}
     event = AuditEvent.objects.get(action="timetable.fet.import", school=copy)
     assert any(r[0] == "時間帯の希望" for r in event.changes["rules"])
@@ -290,6 +321,9 @@ def test_round_trip_keeps_the_schools_rules(muni, client_for, spread):
     # the same file again changes nothing
     again = _upload(client, copy, data).context["plan"]
     assert again.rule_changes == [] and not again.has_changes
+    # and into the school it came from: its own wishes, however stated, are the same
+    home = _upload(client_for(muni, admin.user), school, data).context["plan"]
+    assert home.rule_changes == []
 
 
 HAND_RULES = """
@@ -614,6 +648,8 @@ def test_the_api_previews_and_commits_the_same_way(muni, client_for):
     body = owner.post(url, {"school": school.pk, "year": 2026, "file": upload(fixed)}).json()
     assert body["ok"] and body["counts"]["assignments_new"] == 3, body
     assert {"not_kept": "ConstraintStudentsSetMaxGapsPerWeek", "count": 12} in body["rows"]
+    # the 2-period Math activity is a 2時間続き of the assignment (自動作成の決まり)
+    assert {"rule": "2時間続き: 1年1組 数学", "before": "週0回", "after": "週1回"} in body["rows"]
     stolen = teacher.post(
         url + "commit/", {"token": body["token"]}, content_type="application/json"
     )
@@ -623,6 +659,7 @@ def test_the_api_previews_and_commits_the_same_way(muni, client_for):
     assert done.status_code == 200, done.content
     assert done.json()["counts"]["lessons_pinned"] == 1
     assert TeachingAssignment.objects.filter(school=school).count() == 3
+    assert doubles(school, year) == {("1年1組", "数学"): 1}
     again = owner.post(url + "commit/", {"token": body["token"]}, content_type="application/json")
     assert again.status_code == 404
 
