@@ -20,7 +20,13 @@ What the file becomes:
 - ``ConstraintTeacherNotAvailableTimes`` → ``Unavailability`` of the teachers of the file;
 - ``ConstraintActivityPreferredStartingTime`` at 100 % → pinned lessons; when every activity
   has one (FET's ``*_data_and_timetable.fet``), the whole week is the timetable's lessons
-  (pinned where FET had it permanently locked).
+  (pinned where FET had it permanently locked);
+- the rules that are Ai's 自動作成の決まり (``timetable.rulebook``, written through its
+  services in the same transaction): activities of two periods → ``DoublePeriod``; their
+  ``ActivityPreferredStartingTimes`` → 「1校時に置かない」/ lunch; ``MinDaysBetweenActivities``
+  2 over a two-period subject → 「連続した日に置かない」; teachers' max hours a day / in a
+  row / gaps → ``TeacherLimit`` and the school's default; soft time-slot preferences of a
+  subject → ``SlotPreference`` (see :class:`_Rules`).
 
 Every constraint it does not keep is listed by type and count (``plan.not_kept``), never
 silently dropped. The reading is pure (``read``); the matching and writing need the ORM.
