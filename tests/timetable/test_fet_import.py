@@ -104,6 +104,12 @@ def build_source(*, generate: bool = True):
     )  # fmt: skip
     if not generate:
         return school, year, admin, timetable
+    _generate(timetable, by)
+    return school, year, admin, timetable
+
+
+def _generate(timetable: Timetable, by) -> None:
+    """A week by Ai's generator, applied, with two 特別活動 pinned."""
     job = generating.start(timetable, by=by, mode="new", periods=PERIODS, time_limit=30)
     job = jobs.run_now(job)
     assert job.state == "succeeded" and job.result_data["status"] == "solved", job.error
@@ -114,7 +120,6 @@ def build_source(*, generate: bool = True):
         )[:2]
     )
     generating.set_pins(timetable, pins, by=by)
-    return school, year, admin, timetable
 
 
 def _target(classroom, group) -> tuple:
@@ -255,12 +260,17 @@ def test_round_trip_through_ais_own_export_gives_the_same_school(muni, client_fo
     assert again.context["plan"].ok and not again.context["token"]
 
 
-@pytest.mark.parametrize("spread", [True, False], ids=["spread", "no-spread"])
-def test_round_trip_keeps_the_schools_rules(muni, client_for, spread):
+@pytest.mark.parametrize(
+    "spread,with_week",
+    [(True, False), (False, False), (True, True)],
+    ids=["spread", "no-spread", "spread-week"],
+)
+def test_round_trip_keeps_the_schools_rules(muni, client_for, spread, with_week):
     """自動作成の決まり exported by Ai and imported into an empty copy come back the same:
     doubles, where they start, the spread of two-period subjects, the teachers' default and
-    own limits, weighted wishes (one on a weekday)."""
-    school, year, admin, _ = build_source(generate=False)
+    own limits, weighted wishes (one on a weekday); with the week, its doubles come back as
+    lessons of two periods."""
+    school, year, admin, timetable = build_source(generate=False)
     by = actor_for_user(admin.user)
     rulebook.save_settings(
         school,
@@ -291,9 +301,14 @@ def test_round_trip_keeps_the_schools_rules(muni, client_for, spread):
         rulebook.add_preference(
             school, by=by, kind="prefer", subjects=[japanese], periods=[1, 2, 3, 4], weight=50
         )
+    if with_week:
+        _generate(timetable, by)
     data = (
         client_for(muni, admin.user)
-        .get(f"/timetable/schools/{school.pk}/generate/school.fet?year=2026")
+        .get(
+            f"/timetable/schools/{school.pk}/generate/school.fet?year=2026"
+            + ("&timetable=1" if with_week else "")
+        )
         .content
     )
     copy, copy_admin, _ = _school(year, "写しの中学校")
@@ -315,6 +330,9 @@ def test_round_trip_keeps_the_schools_rules(muni, client_for, spread):
         wishes |= {("avoid", ("国語",), (5, 6), (), 50)}
     assert rules(copy, year) == (settings, limits, pairs, wishes)
     assert rules(copy, year)[2] == {("1年1組", "理科"): 1, ("1年3組", "技術・家庭"): 1}
+    if with_week:
+        assert plan.with_week and lessons(copy, year) == lessons(school, year)
+        assert {x[4] for x in lessons(copy, year)} == {1, 2}  # the doubles, as Ai stores them
     event = AuditEvent.objects.get(action="timetable.fet.import", school=copy)
     assert any(r[0] == "時間帯の希望" for r in event.changes["rules"])
     assert AuditEvent.objects.filter(action="timetable.teacher_limit.set", school=copy).exists()
