@@ -1434,7 +1434,8 @@ class _Rules:
         labels = {(a.target, a.subject.pk): f"{a.label} {a.subject.name}" for a in plan.assignments}
         for key, acts in self.by_key.items():
             n = sum(1 for a in acts if a.duration == 2)
-            self.f.kept["2時限続きの活動（2時間続き）"] += n
+            if n:
+                self.f.kept["2時限続きの活動（2時間続き）"] += n
             old = olds.get(key)
             was = before.get(old.pk, 0) if old is not None else 0
             if n != was:
