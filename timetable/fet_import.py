@@ -34,6 +34,7 @@ silently dropped. The reading is pure (``read``); the matching and writing need 
 
 from __future__ import annotations
 
+import math
 import re
 import unicodedata
 import xml.etree.ElementTree as StdET
@@ -165,7 +166,7 @@ def _true(text: str, default: bool = False) -> bool:
 def _number(text: str, default: int = 0) -> int:
     try:
         return int(float(text))
-    except ValueError:
+    except (ValueError, OverflowError):  # "abc", "nan", "inf"
         return default
 
 
@@ -1328,9 +1329,10 @@ _SLOT_TAGS = (
 
 def _weight(el: StdET.Element) -> float:
     try:
-        return float(_t(el, "Weight_Percentage") or "100")
+        weight = float(_t(el, "Weight_Percentage") or "100")
     except ValueError:
         return 100.0
+    return weight if math.isfinite(weight) else 100.0
 
 
 def _setting_text(value: object) -> str:

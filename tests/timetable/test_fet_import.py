@@ -348,6 +348,7 @@ HAND_RULES = """
 <ConstraintTeachersMaxHoursDaily><Weight_Percentage>100</Weight_Percentage><Maximum_Hours_Daily>5</Maximum_Hours_Daily><Active>true</Active></ConstraintTeachersMaxHoursDaily>
 <ConstraintTeacherMaxHoursContinuously><Weight_Percentage>100</Weight_Percentage><Teacher_Name>田中</Teacher_Name><Maximum_Hours_Continuously>3</Maximum_Hours_Continuously><Active>true</Active></ConstraintTeacherMaxHoursContinuously>
 <ConstraintTeachersMaxGapsPerWeek><Weight_Percentage>95</Weight_Percentage><Max_Gaps>3</Max_Gaps><Active>true</Active></ConstraintTeachersMaxGapsPerWeek>
+<ConstraintTeacherMaxHoursDaily><Weight_Percentage>nan</Weight_Percentage><Teacher_Name>鈴木</Teacher_Name><Maximum_Hours_Daily>inf</Maximum_Hours_Daily><Active>true</Active></ConstraintTeacherMaxHoursDaily>
 <ConstraintTeacherMaxGapsPerDay><Weight_Percentage>100</Weight_Percentage><Teacher_Name>山本</Teacher_Name><Max_Gaps>1</Max_Gaps><Active>true</Active></ConstraintTeacherMaxGapsPerDay>
 <ConstraintActivitiesPreferredTimeSlots><Weight_Percentage>82</Weight_Percentage><Teacher_Name></Teacher_Name><Students_Name></Students_Name><Subject_Name>英語</Subject_Name><Activity_Tag_Name></Activity_Tag_Name>{english}<Active>true</Active></ConstraintActivitiesPreferredTimeSlots>
 <ConstraintSubjectPreferredTimeSlots><Weight_Percentage>50</Weight_Percentage><Subject>数学</Subject>{math}<Active>true</Active></ConstraintSubjectPreferredTimeSlots>
@@ -386,6 +387,7 @@ def test_a_hand_written_file_sets_teacher_limits_and_wishes(muni, client_for):
     not_kept = dict(plan.not_kept)
     assert not_kept["ConstraintTeachersMaxGapsPerWeek（100%でない上限）"] == 1
     assert not_kept["ConstraintTeacherMaxGapsPerDay（Aiにいない教員）"] == 1
+    assert not_kept["ConstraintTeacherMaxHoursDaily（1〜12の範囲外）"] == 1  # "inf"
     assert not_kept["ConstraintActivityPreferredTimeSlots（教科の一部の学級・活動だけの希望）"] == 1
     assert "ConstraintTeachersMaxHoursDaily" not in str(not_kept)
     assert _confirm(client, school, preview).status_code == 302
