@@ -1059,6 +1059,7 @@ class FetImportViewSet(viewsets.ViewSet):
             if a.status != "same"
         ]
         rows += [{"not_kept": tag, "count": n} for tag, n in plan.not_kept]
+        rows += [{"rule": r.what, "before": r.before, "after": r.after} for r in plan.rule_changes]
         return api_imports.Preview(
             kind=f"api.{fet_import.KIND}:{school.pk}:{year.pk}",
             filename=filename,

@@ -19,9 +19,17 @@ GAPS = (
     "</ConstraintStudentsSetMaxGapsPerWeek>"
 )
 
+# a rule Ai keeps as 自動作成の決まり: every teacher at most 5 periods a day
+DAILY = (
+    "<ConstraintTeachersMaxHoursDaily><Weight_Percentage>100</Weight_Percentage>"
+    "<Maximum_Hours_Daily>5</Maximum_Hours_Daily><Active>true</Active>"
+    "</ConstraintTeachersMaxHoursDaily>"
+)
+
 
 def _edited(text: str) -> str:
-    """One lesson moved to another day, and 12 rules FET has and Ai does not."""
+    """One lesson moved to another day, 12 rules FET has and Ai does not, and the teachers'
+    limit of 5 a day."""
     first = re.search(
         r"<Preferred_Day>(.)</Preferred_Day>(\s*<Preferred_Hour>[^<]*</Preferred_Hour>\s*"
         r"<Permanently_Locked>false)",
@@ -30,7 +38,7 @@ def _edited(text: str) -> str:
     assert first is not None
     moved = text[: first.start()] + "<Preferred_Day>金</Preferred_Day>" + first.group(2)
     moved += text[first.end() :]
-    return moved.replace("</Time_Constraints_List>", GAPS * 12 + "</Time_Constraints_List>")
+    return moved.replace("</Time_Constraints_List>", GAPS * 12 + DAILY + "</Time_Constraints_List>")
 
 
 @pytest.mark.parametrize("width", [1366, 1024])
@@ -56,6 +64,9 @@ def test_fet_import_preview(browser, live_url, demo_site, width):
     body = page.locator("main").inner_text() if page.locator("main").count() else page.content()
     assert "取り込まない条件: ConstraintStudentsSetMaxGapsPerWeek 12件" in body
     assert page.get_by_role("button", name="この内容で登録する").is_visible()
+    rules = page.locator("section.fet-rules")
+    assert "先生の1日の上限（学校の既定）" in rules.inner_text()
+    rules.screenshot(path=str(SCREENSHOTS / f"timetable_fet_import_rules_{width}.png"))
     assert page.locator("table.tt-proposal tbody tr").count() >= 3
     page.screenshot(path=str(SCREENSHOTS / f"timetable_fet_import_{width}.png"))
     page.screenshot(

@@ -30,9 +30,18 @@ from schools.permissions import actor_for_user
 from tenants import jobs
 from tests import factories as f
 from tests.timetable.generation.fet_samples import tiny_school_fet
-from timetable import fet_import, generating, planning, services
+from timetable import fet_import, generating, planning, rulebook, services
 from timetable.generation import fet
-from timetable.models import Lesson, Room, Timetable, Unavailability
+from timetable.models import (
+    DoublePeriod,
+    GenerationRules,
+    Lesson,
+    Room,
+    SlotPreference,
+    TeacherLimit,
+    Timetable,
+    Unavailability,
+)
 
 pytestmark = pytest.mark.django_db
 JH = SchoolType.JUNIOR_HIGH
@@ -52,7 +61,7 @@ def _school(year: SchoolYear, name: str) -> tuple[School, Staff, list]:
     return school, admin, classes
 
 
-def build_source():
+def build_source(*, generate: bool = True):
     """中学1年 ×3: 数学 in two 習熟度別 groups of 1組+2組, 合同 体育 of 1組+2組, a gym for
     two, a 兼務 teacher away on Thursday, a generated week with two pinned lessons."""
     year = f.school_year(2026)
@@ -93,6 +102,14 @@ def build_source():
         by=by, school=school, school_year=year, staff=teachers["音楽"],
         slots=[(3, p) for p in range(1, 7)], reason="兼務",
     )  # fmt: skip
+    if not generate:
+        return school, year, admin, timetable
+    _generate(timetable, by)
+    return school, year, admin, timetable
+
+
+def _generate(timetable: Timetable, by) -> None:
+    """A week by Ai's generator, applied, with two 特別活動 pinned."""
     job = generating.start(timetable, by=by, mode="new", periods=PERIODS, time_limit=30)
     job = jobs.run_now(job)
     assert job.state == "succeeded" and job.result_data["status"] == "solved", job.error
@@ -103,7 +120,6 @@ def build_source():
         )[:2]
     )
     generating.set_pins(timetable, pins, by=by)
-    return school, year, admin, timetable
 
 
 def _target(classroom, group) -> tuple:
@@ -139,6 +155,47 @@ def lessons(school, year, *, pinned_only: bool = False) -> set:
          tuple(sorted(t.name for t in x.teachers.all())), x.pinned, x.division, x.section)
         for x in qs.select_related("classroom", "group", "subject")
     }  # fmt: skip
+
+
+def doubles(school, year) -> dict:
+    return {
+        (
+            d.assignment.classroom.label if d.assignment.classroom_id else d.assignment.group.name,
+            d.assignment.subject.name,
+        ): d.per_week
+        for d in DoublePeriod.objects.filter(
+            assignment__school=school, assignment__school_year=year
+        ).select_related("assignment__classroom", "assignment__group", "assignment__subject")
+    }
+
+
+def rules(school, year) -> tuple:
+    """The school's 自動作成の決まり as plain values (teachers and subjects by name)."""
+    row = rulebook.settings_of(school)
+    settings = (
+        row.double_not_first,
+        row.lunch_after,
+        row.spread_two_period,
+        row.teacher_max_daily,
+        row.teacher_max_row,
+        row.teacher_max_gaps_day,
+        row.teacher_max_gaps_week,
+    )
+    limits = {
+        t.staff.name: (t.max_daily, t.max_row, t.max_gaps_day, t.max_gaps_week)
+        for t in TeacherLimit.objects.filter(school=school).select_related("staff")
+    }
+    wishes = {
+        (
+            p.kind,
+            tuple(sorted(x.name for x in p.subjects.all())),
+            tuple(p.periods),
+            tuple(p.weekdays),
+            p.weight,
+        )
+        for p in SlotPreference.objects.filter(school=school)
+    }
+    return settings, limits, doubles(school, year), wishes
 
 
 def _upload(client, school, data: bytes, name: str = "school.fet"):
@@ -203,6 +260,155 @@ def test_round_trip_through_ais_own_export_gives_the_same_school(muni, client_fo
     assert again.context["plan"].ok and not again.context["token"]
 
 
+@pytest.mark.parametrize(
+    "spread,with_week",
+    [(True, False), (False, False), (True, True)],
+    ids=["spread", "no-spread", "spread-week"],
+)
+def test_round_trip_keeps_the_schools_rules(muni, client_for, spread, with_week):
+    """自動作成の決まり exported by Ai and imported into an empty copy come back the same:
+    doubles, where they start, the spread of two-period subjects, the teachers' default and
+    own limits, weighted wishes (one on a weekday); with the week, its doubles come back as
+    lessons of two periods."""
+    school, year, admin, timetable = build_source(generate=False)
+    by = actor_for_user(admin.user)
+    rulebook.save_settings(
+        school,
+        by=by,
+        double_not_first=spread,
+        lunch_after="" if spread else 3,
+        spread_two_period=spread,
+        limits=rulebook.Limits(5, 3, None, None),
+    )
+    one = TeachingAssignment.objects.filter(school=school, subject__name="理科")
+    two = TeachingAssignment.objects.filter(school=school, subject__name="技術・家庭")
+    rulebook.save_doubles(school, year, {one.first().pk: 1, two.last().pk: 1}, by=by)
+    math = Staff.objects.get(name="数学　先生")
+    rulebook.save_teacher_limits(school, {math.pk: rulebook.Limits(4, None, None, 2)}, by=by)
+    pe = f.subject(JH, "保健体育")
+    rulebook.add_preference(school, by=by, kind="avoid", subjects=[pe.pk], periods=[5], weight=80)
+    rulebook.add_preference(
+        school,
+        by=by,
+        kind="avoid",
+        subjects=[f.subject(JH, "数学").pk],
+        periods=[1],
+        weekdays=[0],
+        weight=30,
+    )
+    japanese = f.subject(JH, "国語").pk
+    if not spread:  # 「1〜4校時に置く」 is written as the slots it allows: 「5・6校時を避ける」
+        rulebook.add_preference(
+            school, by=by, kind="prefer", subjects=[japanese], periods=[1, 2, 3, 4], weight=50
+        )
+    if with_week:
+        _generate(timetable, by)
+    data = (
+        client_for(muni, admin.user)
+        .get(
+            f"/timetable/schools/{school.pk}/generate/school.fet?year=2026"
+            + ("&timetable=1" if with_week else "")
+        )
+        .content
+    )
+    copy, copy_admin, _ = _school(year, "写しの中学校")
+    client = client_for(muni, copy_admin.user)
+    preview = _upload(client, copy, data)
+    plan = preview.context["plan"]
+    assert plan.ok, [str(e) for e in plan.errors]
+    assert {tag.split("（")[0] for tag, _ in plan.not_kept} <= {
+        "ConstraintBreakTimes",
+        "生徒の指定が無い活動",
+    }, plan.not_kept
+    page = preview.content.decode()
+    assert "自動作成の決まり" in page and "保健体育は5校時を避ける（80%）" in page
+    assert not GenerationRules.objects.filter(school=copy).exists()  # a preview writes nothing
+    assert _confirm(client, copy, preview).status_code == 302
+    settings, limits, pairs, wishes = rules(school, year)
+    if not spread:
+        wishes = wishes - {("prefer", ("国語",), (1, 2, 3, 4), (), 50)}
+        wishes |= {("avoid", ("国語",), (5, 6), (), 50)}
+    assert rules(copy, year) == (settings, limits, pairs, wishes)
+    assert rules(copy, year)[2] == {("1年1組", "理科"): 1, ("1年3組", "技術・家庭"): 1}
+    if with_week:
+        assert plan.with_week and lessons(copy, year) == lessons(school, year)
+        assert {x[4] for x in lessons(copy, year)} == {1, 2}  # the doubles, as Ai stores them
+    event = AuditEvent.objects.get(action="timetable.fet.import", school=copy)
+    assert any(r[0] == "時間帯の希望" for r in event.changes["rules"])
+    assert AuditEvent.objects.filter(action="timetable.teacher_limit.set", school=copy).exists()
+    # the same file again changes nothing
+    again = _upload(client, copy, data).context["plan"]
+    assert again.rule_changes == [] and not again.has_changes
+    # and into the school it came from: its own wishes, however stated, are the same
+    home = _upload(client_for(muni, admin.user), school, data).context["plan"]
+    assert home.rule_changes == []
+
+
+HAND_RULES = """
+<ConstraintTeachersMaxHoursDaily><Weight_Percentage>100</Weight_Percentage><Maximum_Hours_Daily>5</Maximum_Hours_Daily><Active>true</Active></ConstraintTeachersMaxHoursDaily>
+<ConstraintTeacherMaxHoursContinuously><Weight_Percentage>100</Weight_Percentage><Teacher_Name>田中</Teacher_Name><Maximum_Hours_Continuously>3</Maximum_Hours_Continuously><Active>true</Active></ConstraintTeacherMaxHoursContinuously>
+<ConstraintTeachersMaxGapsPerWeek><Weight_Percentage>95</Weight_Percentage><Max_Gaps>3</Max_Gaps><Active>true</Active></ConstraintTeachersMaxGapsPerWeek>
+<ConstraintTeacherMaxHoursDaily><Weight_Percentage>nan</Weight_Percentage><Teacher_Name>鈴木</Teacher_Name><Maximum_Hours_Daily>inf</Maximum_Hours_Daily><Active>true</Active></ConstraintTeacherMaxHoursDaily>
+<ConstraintTeacherMaxGapsPerDay><Weight_Percentage>100</Weight_Percentage><Teacher_Name>山本</Teacher_Name><Max_Gaps>1</Max_Gaps><Active>true</Active></ConstraintTeacherMaxGapsPerDay>
+<ConstraintActivitiesPreferredTimeSlots><Weight_Percentage>82</Weight_Percentage><Teacher_Name></Teacher_Name><Students_Name></Students_Name><Subject_Name>英語</Subject_Name><Activity_Tag_Name></Activity_Tag_Name>{english}<Active>true</Active></ConstraintActivitiesPreferredTimeSlots>
+<ConstraintSubjectPreferredTimeSlots><Weight_Percentage>50</Weight_Percentage><Subject>数学</Subject>{math}<Active>true</Active></ConstraintSubjectPreferredTimeSlots>
+<ConstraintActivityPreferredTimeSlots><Weight_Percentage>60</Weight_Percentage><Activity_Id>1</Activity_Id>{math}<Active>true</Active></ConstraintActivityPreferredTimeSlots>
+"""
+
+
+def test_a_hand_written_file_sets_teacher_limits_and_wishes(muni, client_for):
+    """FET's teachers' limits (all teachers → the school's default, one teacher → their own)
+    and a subject's time-slot preference become 自動作成の決まり; what does not fit is listed."""
+    year = f.school_year(2026)
+    school, admin, classes = _school(year, "FET中学校")
+    _homeroom(classes[0], "田中 一郎")
+    _homeroom(classes[1], "佐藤　花子")
+    for name in ("鈴木", "高橋", "伊藤"):
+        f.staff(name=name)
+
+    def slots(pairs) -> str:
+        return "".join(
+            f"<Preferred_Time_Slot><Preferred_Day>{d}</Preferred_Day>"
+            f"<Preferred_Hour>{h}</Preferred_Hour></Preferred_Time_Slot>"
+            for d, h in pairs
+        )
+
+    days, hours = ["月", "火", "水", "木", "金"], ["1", "2", "3", "4", "5"]
+    english = slots((d, h) for d in days for h in hours if h != "5")  # not period 5
+    math = slots((d, h) for d in days for h in hours if not (d == "金" and h in "12"))
+    text = tiny_school_fet().replace(
+        "</Time_Constraints_List>",
+        HAND_RULES.format(english=english, math=math) + "</Time_Constraints_List>",
+    )
+    client = client_for(muni, admin.user)
+    preview = _upload(client, school, text.encode())
+    plan = preview.context["plan"]
+    assert plan.ok, [str(e) for e in plan.errors]
+    not_kept = dict(plan.not_kept)
+    assert not_kept["ConstraintTeachersMaxGapsPerWeek（100%でない上限）"] == 1
+    assert not_kept["ConstraintTeacherMaxGapsPerDay（Aiにいない教員）"] == 1
+    assert not_kept["ConstraintTeacherMaxHoursDaily（1〜12の範囲外）"] == 1  # "inf"
+    assert not_kept["ConstraintActivityPreferredTimeSlots（教科の一部の学級・活動だけの希望）"] == 1
+    assert "ConstraintTeachersMaxHoursDaily" not in str(not_kept)
+    assert _confirm(client, school, preview).status_code == 302
+    row = GenerationRules.objects.get(school=school)
+    assert (row.teacher_max_daily, row.teacher_max_row, row.teacher_max_gaps_week) == (
+        5,
+        None,
+        None,
+    )
+    own = {
+        t.staff.name: (t.max_daily, t.max_row)
+        for t in TeacherLimit.objects.filter(school=school).select_related("staff")
+    }
+    # 佐藤's own 2 a day is lower than everyone's 5 (FET keeps both); 田中's 3 in a row
+    assert own == {"佐藤　花子": (2, None), "田中 一郎": (None, 3)}
+    assert rules(school, year)[3] == {
+        ("avoid", ("外国語",), (5,), (), 80),
+        ("avoid", ("数学",), (1, 2), (4,), 50),
+    }
+
+
 def _homeroom(classroom, name: str) -> Staff:
     s = f.staff(name=name)
     f.give_role(s, Role.HOMEROOM, classroom=classroom)
@@ -225,13 +431,19 @@ def test_a_fet_style_file_is_matched_to_the_schools_names(muni, client_for):
     page = preview.content.decode()
     assert "「昼」は全曜日が休み時間" in page
     assert "取り込まない条件: ConstraintStudentsMaxGapsPerWeek 1件" in page
-    assert "取り込まない条件: ConstraintTeacherMaxHoursDaily 1件" in page
+    # 佐藤's own limit is one of Ai's 自動作成の決まり: shown before → after, then kept
+    assert "ConstraintTeacherMaxHoursDaily" not in dict(plan.not_kept)
+    assert ("先生の上限: 佐藤　花子", "学校の既定", "1日2・連続—・空き1日—・空き週—") in {
+        (r.what, r.before, r.after) for r in plan.rule_changes
+    }
     assert "取り込まない条件: ConstraintStudentsSetHomeRoom 2件" in page
     assert "ConstraintActivitiesPreferredStartingTimes 1件" in page
     assert _confirm(client, school, preview).status_code == 302
     got = assignments(school, year)
     assert (("1年1組",), "外国語", 3, ("高橋",)) in got
     assert (("1年2組",), "理科", 4, ("鈴木",)) in got  # two double periods
+    assert doubles(school, year)[("1年2組", "理科")] == 2
+    assert TeacherLimit.objects.get(school=school, staff__name="佐藤　花子").max_daily == 2
     pe = TeachingGroup.objects.get(school=school, kind="combined")
     assert sorted(c.label for c in pe.classes.all()) == ["1年1組", "1年2組"]
     assert TeachingAssignment.objects.get(group=pe).subject.name == "保健体育"
@@ -456,6 +668,8 @@ def test_the_api_previews_and_commits_the_same_way(muni, client_for):
     body = owner.post(url, {"school": school.pk, "year": 2026, "file": upload(fixed)}).json()
     assert body["ok"] and body["counts"]["assignments_new"] == 3, body
     assert {"not_kept": "ConstraintStudentsSetMaxGapsPerWeek", "count": 12} in body["rows"]
+    # the 2-period Math activity is a 2時間続き of the assignment (自動作成の決まり)
+    assert {"rule": "2時間続き: 1年1組 数学", "before": "週0回", "after": "週1回"} in body["rows"]
     stolen = teacher.post(
         url + "commit/", {"token": body["token"]}, content_type="application/json"
     )
@@ -465,6 +679,7 @@ def test_the_api_previews_and_commits_the_same_way(muni, client_for):
     assert done.status_code == 200, done.content
     assert done.json()["counts"]["lessons_pinned"] == 1
     assert TeachingAssignment.objects.filter(school=school).count() == 3
+    assert doubles(school, year) == {("1年1組", "数学"): 1}
     again = owner.post(url + "commit/", {"token": body["token"]}, content_type="application/json")
     assert again.status_code == 404
 
