@@ -24,6 +24,7 @@ from rest_framework.parsers import FormParser, MultiPartParser
 from rest_framework.response import Response
 
 from api.errors import BoundedJSONParser, error_body
+from api.jobs import JobSerializer
 from schools.imports import store
 from schools.permissions import Actor
 from schools.spreadsheets import CellError, Limits
@@ -85,24 +86,35 @@ PARSERS = [MultiPartParser, FormParser]
 JSON = [BoundedJSONParser]
 
 
-def preview_schema(upload: type[serializers.Serializer], summary: str):
-    """The OpenAPI description of an import's upload (multipart) and its preview."""
+JOB_ANSWER = (
+    "大きなファイル: 処理 (job) として受け付けた。Location の URL を問い合わせ、"
+    "終わったら result に同期のときと同じ本文"
+)
+
+
+def preview_schema(upload: type[serializers.Serializer], summary: str, *, job: bool = False):
+    """The OpenAPI description of an import's upload (multipart) and its preview (``job``:
+    a large file answers 202 with the job that makes the preview)."""
+    jobs = {202: OpenApiResponse(JobSerializer, description=JOB_ANSWER)} if job else {}
     return extend_schema(
         summary=summary,
         request={"multipart/form-data": upload},
         responses={
             200: ImportPreviewSerializer,
+            **jobs,
             400: OpenApiResponse(description="ファイルがない・大きすぎる・パラメータの誤り"),
         },
     )
 
 
-def commit_schema(summary: str):
+def commit_schema(summary: str, *, job: bool = False):
+    jobs = {202: OpenApiResponse(JobSerializer, description=JOB_ANSWER)} if job else {}
     return extend_schema(
         summary=summary,
         request=ImportCommitSerializer,
         responses={
             200: ImportResultSerializer,
+            **jobs,
             409: ImportRefusalSerializer,
             403: OpenApiResponse(description="別の利用者が読み込んだファイル・権限がない"),
             404: OpenApiResponse(description="token が見つからない（確定済み・不明）"),
@@ -148,24 +160,34 @@ class Preview:
     target: Sequence[int] = ()  # ids the commit needs again (school, year...): in the token
 
     def response(self, data: bytes, *, by: Actor) -> Response:
-        token = ""
+        pending = ""
         if self.committable and not self.errors:
             pending = store.put(data, by=by, kind=self.kind, filename=self.filename)
+        return Response(self.body(pending))
+
+    def body(self, pending: str, *, row_count: int | None = None) -> dict[str, Any]:
+        """The preview's JSON; ``pending`` the kept upload (a job's preview keeps it before
+        it starts), ``row_count`` when ``rows`` is only the first part (a job's snapshot)."""
+        token = ""
+        if pending and self.committable and not self.errors:
             target = "-".join(str(v) for v in self.target)
             token = f"{pending}.{self.fingerprint}.{target}"
-        return Response(
-            {
-                "kind": self.kind.split(":")[0].removeprefix("api."),
-                "filename": self.filename,
-                "ok": not self.errors,
-                "token": token,
-                "counts": self.counts,
-                "error_count": len(self.errors),
-                "errors": [cell_error(e) for e in list(self.errors)[:ERRORS_LIMIT]],
-                "row_count": len(self.rows),
-                "rows": list(self.rows)[:ROWS_LIMIT],
-            }
-        )
+        return {
+            "kind": api_kind(self.kind),
+            "filename": self.filename,
+            "ok": not self.errors,
+            "token": token,
+            "counts": self.counts,
+            "error_count": len(self.errors),
+            "errors": [cell_error(e) for e in list(self.errors)[:ERRORS_LIMIT]],
+            "row_count": len(self.rows) if row_count is None else row_count,
+            "rows": list(self.rows)[:ROWS_LIMIT],
+        }
+
+
+def api_kind(kind: str) -> str:
+    """``api.roster:3:7:0`` (the pending upload's kind) as the body names it: ``roster``."""
+    return kind.split(":")[0].removeprefix("api.")
 
 
 _PENDING_STATUS = {
@@ -223,26 +245,32 @@ def commit_token(request, parts: int) -> CommitToken | Response:
 
 def refused(errors: Iterable[CellError | str]) -> Response:
     """409: the commit wrote nothing; every reason, the first one as the message."""
+    return Response(refused_body(errors), status=status.HTTP_409_CONFLICT)
+
+
+def refused_body(errors: Iterable[CellError | str]) -> dict[str, Any]:
     cells = [e if isinstance(e, CellError) else CellError(str(e)) for e in errors]
     first = str(cells[0]) if cells else "取り込めませんでした。"
     body = error_body("import_refused", first)
     body["error"]["errors"] = [cell_error(e) for e in cells[:ERRORS_LIMIT]]
-    return Response(body, status=status.HTTP_409_CONFLICT)
+    return body
 
 
 def committed(
     pending: Pending, *, by: Actor, kind: str, counts: dict[str, int], message: str
 ) -> Response:
     store.discard(pending.token, by=by, kind=kind)
-    return Response(
-        {
-            "kind": kind.split(":")[0].removeprefix("api."),
-            "committed": True,
-            "filename": pending.filename,
-            "counts": counts,
-            "message": message,
-        }
-    )
+    return Response(committed_body(kind, pending.filename, counts, message))
+
+
+def committed_body(kind: str, filename: str, counts: dict[str, int], message: str) -> dict:
+    return {
+        "kind": api_kind(kind),
+        "committed": True,
+        "filename": filename,
+        "counts": counts,
+        "message": message,
+    }
 
 
 def flag_of(data, name: str) -> bool:

@@ -9,6 +9,9 @@ Filters: ``?school=<id>&year=<2026>&grade=<n>&classroom=<id>``.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
+from django.conf import settings
 from django.db.models import Prefetch, QuerySet
 from django.http import Http404
 from drf_spectacular.utils import OpenApiParameter, extend_schema
@@ -19,8 +22,12 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 
 from api import imports as api_imports
+from api import jobs as api_jobs
 from api.routers import router
 from schools import audit, imports, queries, search, services
+from schools import jobs as schools_jobs
+from schools.imports import background, store
+from schools.imports.base import error_from
 from schools.models import (
     Classroom,
     Enrolment,
@@ -590,8 +597,41 @@ def _roster_rows(plan: imports.RosterPlan) -> list[dict]:
     ]
 
 
+def _roster_snapshot_rows(snapshot: dict) -> list[dict]:
+    """``_roster_rows`` from a plan's snapshot (a job's result): the same rows, the same order."""
+    return [
+        {
+            "row": r["number"],
+            "action": action,
+            "classroom": r["class_label"],
+            "roll_number": r["values"].get("roll_number"),
+            "name": r["values"].get("name"),
+            "kana": r["values"].get("kana"),
+            "changes": r["changes"],
+        }
+        for action in ("create", "update")
+        for r in snapshot.get(f"to_{action}", [])
+    ]
+
+
+def _roster_message(school_name: str, year: object, counts: dict[str, int]) -> str:
+    return (
+        "名簿を取り込みました（{school} {year}）: 新規 {create}名、更新 {update}名、"
+        "変更なし {unchanged}名。".format(school=school_name, year=year, **counts)
+    )
+
+
+def _staff_message(counts: dict[str, int]) -> str:
+    return "教職員を取り込みました: 新規 {create}名、更新 {update}名、追加した役割 {roles_add}件。".format(
+        **counts
+    )
+
+
 class RosterImportViewSet(viewsets.ViewSet):
-    """名簿の取り込み: POST a file (preview, nothing written), then ``commit/`` its token."""
+    """名簿の取り込み: POST a file (preview, nothing written), then ``commit/`` its token.
+
+    A large file (``schools.imports.background.runs_as_job``) answers 202 with a job
+    (``api.jobs``) at each step: the page path's job kinds, the API's body."""
 
     parser_classes = [*api_imports.PARSERS, *api_imports.JSON]
 
@@ -613,26 +653,41 @@ class RosterImportViewSet(viewsets.ViewSet):
     def _kind(school: School, year: SchoolYear, create_classes: bool) -> str:
         return f"api.roster:{school.pk}:{year.pk}:{int(create_classes)}"
 
-    @api_imports.preview_schema(RosterUploadSerializer, "名簿の取り込み: 読み込みと確認")
+    @api_imports.preview_schema(RosterUploadSerializer, "名簿の取り込み: 読み込みと確認", job=True)
     def create(self, request: Request) -> Response:
         actor = get_actor(request)
         school, year, create_classes = self._target(actor, request.data)
         data, filename = api_imports.read_upload(request, imports.ROSTER_LIMITS)
+        kind = self._kind(school, year, create_classes)
+        target = (school.pk, year.year, int(create_classes))
+        if background.runs_as_job(data):
+            pending = store.put(data, by=actor, kind=kind, filename=filename)
+            job = schools_jobs.start_roster_import(
+                schools_jobs.ROSTER_PREVIEW,
+                school,
+                year,
+                by=actor,
+                upload=pending,
+                filename=filename,
+                create_classes=create_classes,
+                api={"upload_kind": kind, "rows": api_imports.ROWS_LIMIT, "target": target},
+            )
+            return api_jobs.accepted(request, job)
         plan = imports.plan_roster_import(
             school, year, data, filename=filename, create_classes=create_classes
         )
         return api_imports.Preview(
-            kind=self._kind(school, year, create_classes),
+            kind=kind,
             filename=filename,
             errors=plan.errors,
             counts=plan.counts(),
             rows=_roster_rows(plan),
             fingerprint=plan.fingerprint() if plan.ok else "",
             committable=plan.ok,
-            target=(school.pk, year.year, int(create_classes)),
+            target=target,
         ).response(data, by=actor)
 
-    @api_imports.commit_schema("名簿の取り込み: 確定")
+    @api_imports.commit_schema("名簿の取り込み: 確定", job=True)
     @action(detail=False, methods=["post"])
     def commit(self, request: Request) -> Response:
         actor = get_actor(request)
@@ -647,6 +702,19 @@ class RosterImportViewSet(viewsets.ViewSet):
         pending = token.take(by=actor, kind=kind)
         if isinstance(pending, Response):
             return pending
+        if background.runs_as_job(pending.data):
+            job = schools_jobs.start_roster_import(
+                schools_jobs.ROSTER_COMMIT,
+                school,
+                year,
+                by=actor,
+                upload=pending.token,
+                filename=pending.filename,
+                create_classes=create_classes,
+                fingerprint=pending.fingerprint,
+                api={"upload_kind": kind},
+            )
+            return api_jobs.accepted(request, job)
         try:
             plan = imports.commit_roster_import(
                 school,
@@ -665,50 +733,40 @@ class RosterImportViewSet(viewsets.ViewSet):
             by=actor,
             kind=kind,
             counts=counts,
-            message="名簿を取り込みました（{school} {year}）: 新規 {create}名、更新 {update}名、"
-            "変更なし {unchanged}名。".format(school=school.name, year=year, **counts),
+            message=_roster_message(school.name, year, counts),
         )
 
 
 class StaffImportViewSet(viewsets.ViewSet):
-    """教職員の取り込み (教育委員会の管理者): POST a file, then ``commit/`` its token."""
+    """教職員の取り込み (教育委員会の管理者): POST a file, then ``commit/`` its token.
+
+    A large file, or a commit that sets more than ``AI_IMPORT_JOB_PASSWORDS`` initial
+    passwords (a slow hash each), answers 202 with a job, as the page does."""
 
     parser_classes = [*api_imports.PARSERS, *api_imports.JSON]
 
-    @api_imports.preview_schema(StaffUploadSerializer, "教職員の取り込み: 読み込みと確認")
+    @api_imports.preview_schema(StaffUploadSerializer, "教職員の取り込み: 読み込みと確認", job=True)
     def create(self, request: Request) -> Response:
         actor = get_actor(request)
         actor.require_staff_import()
         year = _open_year(request.data.get("year"))
         data, filename = api_imports.read_upload(request, imports.STAFF_LIMITS)
+        kind = f"api.staff:{year.pk}"
+        if background.runs_as_job(data):
+            pending = store.put(data, by=actor, kind=kind, filename=filename)
+            job = schools_jobs.start_staff_import(
+                schools_jobs.STAFF_PREVIEW,
+                year,
+                by=actor,
+                upload=pending,
+                filename=filename,
+                api={"upload_kind": kind, "target": [year.year]},
+            )
+            return api_jobs.accepted(request, job)
         plan = imports.plan_staff_import(year, data, filename=filename)
-        rows = [
-            {
-                "username": p.username,
-                "action": p.kind,
-                "name": p.name,
-                "kana": p.kana,
-                "rows": [r.number for r in p.rows],
-                "changes": p.changes_text(),
-            }
-            for p in plan.people
-            if p.kind != "unchanged"
-        ] + [
-            {"username": r.username, "action": "add_role", "role": r.text()}
-            for r in plan.roles_to_add
-        ]
-        return api_imports.Preview(
-            kind=f"api.staff:{year.pk}",
-            filename=filename,
-            errors=plan.errors,
-            counts=plan.counts(),
-            rows=rows,
-            fingerprint=plan.fingerprint() if plan.ok else "",
-            committable=plan.ok,
-            target=(year.year,),
-        ).response(data, by=actor)
+        return _staff_preview(plan.snapshot(), kind, (year.year,)).response(data, by=actor)
 
-    @api_imports.commit_schema("教職員の取り込み: 確定")
+    @api_imports.commit_schema("教職員の取り込み: 確定", job=True)
     @action(detail=False, methods=["post"])
     def commit(self, request: Request) -> Response:
         actor = get_actor(request)
@@ -721,6 +779,20 @@ class StaffImportViewSet(viewsets.ViewSet):
         pending = token.take(by=actor, kind=kind)
         if isinstance(pending, Response):
             return pending
+        if background.runs_as_job(pending.data) or (
+            imports.plan_staff_import(year, pending.data).passwords_to_set
+            > settings.AI_IMPORT_JOB_PASSWORDS
+        ):
+            job = schools_jobs.start_staff_import(
+                schools_jobs.STAFF_COMMIT,
+                year,
+                by=actor,
+                upload=pending.token,
+                filename=pending.filename,
+                fingerprint=pending.fingerprint,
+                api={"upload_kind": kind},
+            )
+            return api_jobs.accepted(request, job)
         try:
             plan = imports.commit_staff_import(
                 year,
@@ -733,13 +805,91 @@ class StaffImportViewSet(viewsets.ViewSet):
             return api_imports.refused(exc.errors)
         counts = plan.counts()
         return api_imports.committed(
-            pending,
-            by=actor,
-            kind=kind,
-            counts=counts,
-            message="教職員を取り込みました: 新規 {create}名、更新 {update}名、"
-            "追加した役割 {roles_add}件。".format(**counts),
+            pending, by=actor, kind=kind, counts=counts, message=_staff_message(counts)
         )
+
+
+def _staff_preview(snapshot: dict, kind: str, target: Sequence[int]) -> api_imports.Preview:
+    """The API's preview of a staff plan from its snapshot (in the request or a job's)."""
+    rows = [
+        {
+            "username": p["username"],
+            "action": p["kind"],
+            "name": p["name"],
+            "kana": p["kana"],
+            "rows": p["rows"],
+            "changes": p["changes"],
+        }
+        for p in snapshot.get("people", [])
+        if p["kind"] != "unchanged"
+    ] + [
+        {"username": r["username"], "action": "add_role", "role": r["text"]}
+        for r in snapshot.get("roles", [])
+        if not r["exists"]
+    ]
+    return api_imports.Preview(
+        kind=kind,
+        filename=snapshot["filename"],
+        errors=[error_from(e) for e in snapshot["errors"]],
+        counts=snapshot["counts"],
+        rows=rows,
+        fingerprint=snapshot["fingerprint"],
+        committable=snapshot["ok"],
+        target=target,
+    )
+
+
+# --- a large import's job, read back in the API's shapes (api.jobs) -------------------------
+
+
+@api_jobs.renders(schools_jobs.ROSTER_PREVIEW)
+def _roster_preview_job(job) -> tuple[int, dict] | None:
+    if not schools_jobs.is_api_job(job):
+        return None  # a page's job: its token is the page's
+    api, result = job.params["api"], job.result_data or {}
+    counts = result.get("counts", {})
+    preview = api_imports.Preview(
+        kind=api["upload_kind"],
+        filename=result.get("filename", ""),
+        errors=[error_from(e) for e in result.get("errors", [])],
+        counts=counts,
+        rows=_roster_snapshot_rows(result),
+        fingerprint=result.get("fingerprint", ""),
+        committable=bool(result.get("ok")),
+        target=api.get("target", ()),
+    )
+    rows = counts.get("create", 0) + counts.get("update", 0)
+    return status.HTTP_200_OK, preview.body(result.get("token", ""), row_count=rows)
+
+
+@api_jobs.renders(schools_jobs.STAFF_PREVIEW)
+def _staff_preview_job(job) -> tuple[int, dict] | None:
+    if not schools_jobs.is_api_job(job):
+        return None
+    api, result = job.params["api"], job.result_data or {}
+    preview = _staff_preview(result, api["upload_kind"], api.get("target", ()))
+    return status.HTTP_200_OK, preview.body(result.get("token", ""))
+
+
+@api_jobs.renders(schools_jobs.ROSTER_COMMIT, schools_jobs.STAFF_COMMIT)
+def _import_commit_job(job) -> tuple[int, dict] | None:
+    if not schools_jobs.is_api_job(job):
+        return None
+    result, params = job.result_data or {}, job.params
+    if "refused" in result:
+        errors = [error_from(e) for e in result["refused"]]
+        return status.HTTP_409_CONFLICT, api_imports.refused_body(errors)
+    counts = result.get("counts", {})
+    if job.kind == schools_jobs.STAFF_COMMIT:
+        message = _staff_message(counts)
+    else:
+        school = School.objects.filter(pk=params.get("school_id")).first()
+        year = SchoolYear.objects.filter(pk=params.get("year_id")).first()
+        message = _roster_message(school.name if school else "", year or "", counts)
+    kind = params["api"]["upload_kind"]
+    return status.HTTP_200_OK, api_imports.committed_body(
+        kind, params.get("filename", ""), counts, message
+    )
 
 
 router.register("roster/imports", RosterImportViewSet, basename="roster-imports")

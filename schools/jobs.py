@@ -74,9 +74,13 @@ def start_roster_import(
     filename: str,
     create_classes: bool,
     fingerprint: str = "",
+    api: dict[str, Any] | None = None,
 ):
     """Queue the preview (``ROSTER_PREVIEW``) or the commit (``ROSTER_COMMIT``) of the file
-    kept under ``upload`` for ``by``."""
+    kept under ``upload`` for ``by``.
+
+    ``api`` (the API's call, see ``_api_params``): the pending upload's kind, the rows its
+    preview lists, what its token names; the job is then followed at ``/api/v1/jobs/<id>/``."""
     by.require_roster_import(school.pk)
     return jobs.enqueue(
         step,
@@ -89,8 +93,32 @@ def start_roster_import(
             "filename": filename[:200],
             "create_classes": create_classes,
             "fingerprint": fingerprint,
+            **_api_params(api),
         },
     )
+
+
+def _api_params(api: dict[str, Any] | None) -> dict[str, Any]:
+    """An API call's job: ``{"api": {"upload_kind": ..., "rows": ..., "target": [...]}}``."""
+    if api is None:
+        return {}
+    return {"api": {"upload_kind": str(api["upload_kind"]), **api}}
+
+
+def is_api_job(job) -> bool:
+    """Whether ``job`` was started through the API (its preview and token are the API's)."""
+    return isinstance((job.params or {}).get("api"), dict)
+
+
+def _upload_kind(params: dict[str, Any], default: str) -> str:
+    api = params.get("api")
+    return str(api.get("upload_kind") or default) if isinstance(api, dict) else default
+
+
+def _preview_rows(params: dict[str, Any]) -> int:
+    api = params.get("api")
+    rows = api.get("rows") if isinstance(api, dict) else None
+    return int(rows) if isinstance(rows, int) and 0 < rows <= 10_000 else roster.PREVIEW_ROWS
 
 
 def _roster_import_target(ctx, params: dict[str, Any]) -> tuple[Actor, School, SchoolYear, bytes]:
@@ -102,7 +130,9 @@ def _roster_import_target(ctx, params: dict[str, Any]) -> tuple[Actor, School, S
         raise jobs.JobError("取り込む学校か年度が見つかりません (削除された可能性があります)。")
     by.require_roster_import(school.pk)
     try:
-        data = store.get(params.get("upload", ""), by=by, kind=roster.UPLOAD_KIND)
+        data = store.get(
+            params.get("upload", ""), by=by, kind=_upload_kind(params, roster.UPLOAD_KIND)
+        )
     except store.PendingRefused as refused:
         raise jobs.JobError(refused.message) from refused
     return by, school, year, data
@@ -121,9 +151,9 @@ def roster_import_preview(ctx, params: dict[str, Any]) -> dict[str, Any]:
     )
     token = params["upload"]
     if not plan.ok:  # as in the request: a file with errors is not kept for a confirmation
-        store.discard(token, by=by, kind=roster.UPLOAD_KIND)
+        store.discard(token, by=by, kind=_upload_kind(params, roster.UPLOAD_KIND))
         token = ""
-    return {**plan.snapshot(roster.PREVIEW_ROWS), "token": token}
+    return {**plan.snapshot(_preview_rows(params)), "token": token}
 
 
 @jobs.kind(ROSTER_COMMIT, label="名簿の取り込み（登録）")
@@ -142,7 +172,7 @@ def roster_import_commit(ctx, params: dict[str, Any]) -> dict[str, Any]:
         )
     except ImportRefused as exc:  # nothing written; the page lists why, as in the request
         return {"refused": [error_data(e) for e in exc.errors]}
-    store.discard(params["upload"], by=by, kind=roster.UPLOAD_KIND)
+    store.discard(params["upload"], by=by, kind=_upload_kind(params, roster.UPLOAD_KIND))
     return {"counts": plan.counts()}
 
 
@@ -155,10 +185,17 @@ STAFF_IMPORTS = (STAFF_PREVIEW, STAFF_COMMIT)
 
 
 def start_staff_import(
-    step: str, year: SchoolYear, *, by: Actor, upload: str, filename: str, fingerprint: str = ""
+    step: str,
+    year: SchoolYear,
+    *,
+    by: Actor,
+    upload: str,
+    filename: str,
+    fingerprint: str = "",
+    api: dict[str, Any] | None = None,
 ):
     """Queue the preview (``STAFF_PREVIEW``) or the commit (``STAFF_COMMIT``) of the file kept
-    under ``upload`` for ``by``."""
+    under ``upload`` for ``by`` (``api``: as for ``start_roster_import``)."""
     by.require_staff_import()
     return jobs.enqueue(
         step,
@@ -169,6 +206,7 @@ def start_staff_import(
             "upload": upload,
             "filename": filename[:200],
             "fingerprint": fingerprint,
+            **_api_params(api),
         },
     )
 
@@ -180,7 +218,9 @@ def _staff_import_target(ctx, params: dict[str, Any]) -> tuple[Actor, SchoolYear
     if year is None:
         raise jobs.JobError("取り込む年度が見つかりません (削除された可能性があります)。")
     try:
-        data = store.get(params.get("upload", ""), by=by, kind=staff.UPLOAD_KIND)
+        data = store.get(
+            params.get("upload", ""), by=by, kind=_upload_kind(params, staff.UPLOAD_KIND)
+        )
     except store.PendingRefused as refused:
         raise jobs.JobError(refused.message) from refused
     return by, year, data
@@ -194,7 +234,7 @@ def staff_import_preview(ctx, params: dict[str, Any]) -> dict[str, Any]:
     )
     token = params["upload"]
     if not plan.ok:
-        store.discard(token, by=by, kind=staff.UPLOAD_KIND)
+        store.discard(token, by=by, kind=_upload_kind(params, staff.UPLOAD_KIND))
         token = ""
     return {**plan.snapshot(), "token": token}
 
@@ -213,7 +253,7 @@ def staff_import_commit(ctx, params: dict[str, Any]) -> dict[str, Any]:
         )
     except ImportRefused as exc:
         return {"refused": [error_data(e) for e in exc.errors]}
-    store.discard(params["upload"], by=by, kind=staff.UPLOAD_KIND)
+    store.discard(params["upload"], by=by, kind=_upload_kind(params, staff.UPLOAD_KIND))
     return {"counts": plan.counts()}
 
 

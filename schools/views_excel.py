@@ -284,13 +284,17 @@ def _roster_back(school: School, year: SchoolYear) -> str:
 
 
 def _import_job_or_404(actor: Actor, job_id: int, kinds: tuple[str, ...]):
-    """An import job of this person (nobody else's: the preview holds the confirmation)."""
+    """An import job of this person (nobody else's: the preview holds the confirmation), and
+    of a page (an API call's job has the API's token: ``/api/v1/jobs/<id>/`` follows it)."""
+    from schools import jobs as schools_jobs
+
     job = jobs.find(job_id)
     if (
         job is None
         or job.kind not in kinds
         or actor.user_id is None
         or job.requested_by_id != actor.user_id
+        or schools_jobs.is_api_job(job)
     ):
         raise Http404("処理が見つかりません。")
     return job

@@ -39,7 +39,11 @@ def job_detail(request: HttpRequest, job_id: int) -> HttpResponse:
 
     job = _job_or_404(request.actor, job_id)
     page = schools_jobs.PAGES.get(job.kind)
-    if page is not None and job.requested_by_id == request.actor.user_id:
+    if (
+        page is not None
+        and job.requested_by_id == request.actor.user_id
+        and not schools_jobs.is_api_job(job)  # an API call's job: its status here only
+    ):
         return redirect(page, job_id=job.pk)  # an import's own page: progress, then preview
     return render(request, "schools/jobs/detail.html", _context(job))
 

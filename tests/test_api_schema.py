@@ -162,3 +162,20 @@ def test_the_error_body_is_in_the_schema(client_for, muni):
                 if "content" not in answer:
                     undocumented.append(f"{method.upper()} {path}")
     assert not undocumented, "operations without the 400 error body:\n" + "\n".join(undocumented)
+
+
+def test_large_imports_document_their_job(client_for, muni):
+    """A large roster or staff import answers 202 with a job; the job's body is documented."""
+    spec = _schema(client_for(muni))
+    paths = spec["paths"]
+    for prefix in ("roster/imports", "roster/staff-imports"):
+        for path in (f"/api/v1/{prefix}/", f"/api/v1/{prefix}/commit/"):
+            answer = paths[path]["post"]["responses"]["202"]
+            schema = answer["content"]["application/json"]["schema"]
+            assert schema["$ref"].endswith("/Job"), schema
+    job = _resolve(spec, {"$ref": "#/components/schemas/Job"})
+    assert {"id", "status", "progress", "result", "result_status"} <= set(job["properties"])
+    refs = {s["$ref"].rsplit("/", 1)[-1] for s in job["properties"]["result"]["oneOf"]}
+    assert refs <= set(spec["components"]["schemas"]) and "ImportPreview" in refs
+    detail = paths["/api/v1/jobs/{id}/"]
+    assert {"get", "delete"} <= set(detail) and "post" in paths["/api/v1/jobs/{id}/cancel/"]

@@ -128,6 +128,7 @@ class StaffPlan(ImportPlan):
             "people": [
                 {
                     "number": p.rows[0].number,
+                    "rows": [r.number for r in p.rows],  # the API lists every row of a person
                     "name": p.name,
                     "kana": p.kana,
                     "username": p.username,
