@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import dataclasses
 import itertools
+import threading
 import time
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Sequence
@@ -51,7 +52,11 @@ from .model import (
     Slot,
 )
 
-REPAIR_ROUND = 1.5  # seconds a repair spends on one circle before it widens
+# A repair is awaited at the desk: once a mending is found, its moves are made fewer until
+# they are proved fewest or until this many seconds from the start (the circles share it) ...
+REPAIR_BUDGET = 1.0
+# ... though a widened circle still gets this long to make its first mending better.
+REPAIR_FLOOR = 0.3
 SCALE = 100  # objective units per weight percent: 95 % -> 9500, 1 FET conflict = 10000
 
 Lit = cp_model.IntVar
@@ -876,6 +881,12 @@ class _Search:
         prm.random_seed = seed
         if det is not None:
             prm.max_deterministic_time = det
+        if self.workers <= 1:
+            # every slice is a new CP-SAT run with its own presolve: the full one (probing)
+            # used up a whole first slice on a large school (GYR, Gymnasio: 0 branches), so
+            # slices presolve lightly and search (Brazil's first timetable 2-5x sooner)
+            prm.max_presolve_iterations = 1
+            prm.cp_model_probing_level = 0
         prm.use_ls_only = ls
         self.status = solver.Solve(model, self.watch)
         return solver
@@ -1009,14 +1020,7 @@ def solve(
     first_at = watch.first if watch.first is not None else time.perf_counter() - t0
     if not stop_at_first:
         search.improve()
-    values = search.values or {}
-    placements = {}
-    for aid, xs in b.x.items():
-        (d, h) = next(s for s, v in xs.items() if values[v])
-        room = prep.fixed_room(aid)
-        if aid in b.y:
-            room = next(r for r, v in b.y[aid].items() if values[v])
-        placements[aid] = Placement(aid, d, h, room)
+    placements = _placements(b, search.values or {})
     obj = search.objective if search.objective is not None else float("nan")
     return Result(
         "solved",
@@ -1027,6 +1031,17 @@ def solve(
         wall_seconds=time.perf_counter() - t0,
         optimal=obj <= 1e-9,
     )
+
+
+def _placements(b: _Builder, values: dict) -> dict[int, Placement]:
+    placements = {}
+    for aid, xs in b.x.items():
+        (d, h) = next(s for s, v in xs.items() if values[v])
+        room = b.prep.fixed_room(aid)
+        if aid in b.y:
+            room = next(r for r, v in b.y[aid].items() if values[v])
+        placements[aid] = Placement(aid, d, h, room)
+    return placements
 
 
 def repair(
@@ -1044,10 +1059,12 @@ def repair(
     them; everything else stays where it is. Solved small, that is a fraction of a full
     search; if it cannot be done, the circle widens (twice), then the whole week is free.
     ``problem`` should carry the preference to stay (``PreferredStarts`` below 100 %) so
-    that, inside the circle, moves are few too.
+    that, inside the circle, moves are few too. The circles share :data:`REPAIR_BUDGET`;
+    the whole week (``workers`` in parallel) has what is left of ``time_limit``.
     """
     t0 = time.perf_counter()
     prep = Prepared(problem)
+    current = _with_partners(problem, current)
     busy: dict[tuple, list[int]] = defaultdict(list)
     for aid, (d, h) in current.items():
         a = prep.acts.get(aid)
@@ -1064,11 +1081,12 @@ def repair(
     for ids in list(prep.teacher_acts.values()) + list(prep.subgroup_acts.values()):
         for aid in ids:
             neighbours[aid].update(ids)
+    end = t0 + time_limit
     free = set(broken)
-    for _ in range(3):
+    for circle in range(3):
         free |= {n for aid in list(free) for n in neighbours[aid]}
-        left = t0 + time_limit - time.perf_counter()
-        if left <= 0.1:
+        now = time.perf_counter()
+        if end - now <= 0.1:
             break
         stay = [
             PreferredStarts(activity_ids=(aid,), slots=frozenset({slot}))
@@ -1076,9 +1094,11 @@ def repair(
             if aid not in free and aid in prep.acts
         ]
         narrowed = dataclasses.replace(problem, constraints=[*problem.constraints, *stay])
-        # a small circle is mended in well under a second; what is left of its budget only
-        # polishes the moves, so it is short (a re-plan is awaited at the desk)
-        result = solve(narrowed, time_limit=min(left, REPAIR_ROUND), workers=workers, seed=seed)
+        # a circle with no mending yet may take its share of the time left (the whole week
+        # keeps one); one that has a mending polishes it until the budget only
+        polish = min(end, max(t0 + REPAIR_BUDGET, now + REPAIR_FLOOR))
+        give_up = max(polish, now + (end - now) / (4 - circle))
+        result = _mend(narrowed, current, t0, polish, give_up, seed)
         if result.solved:
             result.wall_seconds = time.perf_counter() - t0
             return result
@@ -1086,6 +1106,86 @@ def repair(
     result = solve(problem, time_limit=left, workers=workers, seed=seed, hints=current)
     result.wall_seconds = time.perf_counter() - t0
     return result
+
+
+def _with_partners(problem: Problem, current: dict[int, Slot]) -> dict[int, Slot]:
+    """An activity with no place of its own that must start with one that has a place
+    (the second place a 合同 lesson takes in a gym for two) is where its partner is: it is
+    not broken, so it does not free a circle nor wander over the week."""
+    out = dict(current)
+    for c in problem.constraints:
+        if isinstance(c, SameStart) and c.hard and c.what == "time":
+            placed = [out[aid] for aid in c.activity_ids if aid in out]
+            if placed:
+                for aid in c.activity_ids:
+                    out.setdefault(aid, placed[0])
+    return out
+
+
+def _mend(
+    problem: Problem,
+    hints: dict[int, Slot],
+    t0: float,
+    polish: float,
+    give_up: float,
+    seed: int,
+) -> Result:
+    """One circle of a repair: everything outside it is pinned by a hard start, the moves
+    inside cost their weight. One CP-SAT worker with the full linear relaxation
+    (``linearization_level`` 2): each broken lesson frees a period that another lesson of
+    its class must fill, and that LP bound proves the fewest moves in a fraction of a
+    second, which the multi-worker portfolio (its LP worker linearizes less) takes seconds
+    to reach and does not prove. One core also leaves the others to the school's users.
+    The search stops at ``polish`` (a ``perf_counter`` time) when it has a mending, else at
+    its first mending after that, or at ``give_up``."""
+    prep = Prepared(problem)
+    if checks.explain(prep):
+        return Result("infeasible", wall_seconds=time.perf_counter() - t0)
+    b = _Builder(prep)
+    b.build()
+    for aid, slot in hints.items():  # the first mending then moves fewer lessons
+        if slot in b.x.get(aid, {}):
+            b.m.AddHint(b.x[aid][slot], 1)
+    solver = cp_model.CpSolver()
+    prm = solver.parameters
+    prm.max_time_in_seconds = max(0.05, give_up - time.perf_counter())
+    prm.num_workers = 1
+    prm.random_seed = seed
+    prm.linearization_level = 2
+    # most of a circle's variables are fixed: one presolve pass without probing takes
+    # them out; more passes cost a quarter of the time and find nothing more
+    prm.max_presolve_iterations = 1
+    prm.cp_model_probing_level = 0
+    watch = _Watch(t0, None)
+
+    def budget_spent() -> None:
+        watch.stop_at_first = True  # set before looking at ``first``: the callback does
+        if watch.first is not None:  # the reverse, so one of the two stops the search
+            solver.StopSearch()
+
+    timer = threading.Timer(max(0.0, polish - time.perf_counter()), budget_spent)
+    timer.start()
+    try:
+        status = solver.Solve(b.m, watch)
+    finally:
+        timer.cancel()
+    if status not in _FOUND:
+        return Result(
+            "infeasible" if status == cp_model.INFEASIBLE else "unknown",
+            wall_seconds=time.perf_counter() - t0,
+        )
+    values = {v: solver.BooleanValue(v) for xs in b.x.values() for v in xs.values()}
+    values.update({v: solver.BooleanValue(v) for ys in b.y.values() for v in ys.values()})
+    obj = solver.ObjectiveValue() / (SCALE * 100) if b.obj else 0.0
+    return Result(
+        "solved",
+        placements=_placements(b, values),
+        soft_total=round(obj, 4),
+        objective=obj,
+        first_solution_seconds=watch.first,
+        wall_seconds=time.perf_counter() - t0,
+        optimal=obj <= 1e-9,
+    )
 
 
 KIND_LABELS: dict[type, str] = {

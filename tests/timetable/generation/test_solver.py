@@ -17,7 +17,7 @@ from timetable.generation.model import (
     Room,
     SameStart,
 )
-from timetable.generation.solver import solve
+from timetable.generation.solver import repair, solve
 
 DAYS = ["月", "火", "水", "木", "金"]
 HOURS = ["1", "2", "3", "4", "昼", "5", "6"]
@@ -254,3 +254,63 @@ def test_preferences_are_priced() -> None:
     r = solve(p, time_limit=20)
     assert r.solved
     assert r.soft_total == 1.8  # two of three broken at 90 %
+
+
+def full_week() -> Problem:
+    """Two classes taught in every period of a 5 × 4 week (so a lesson moves only by taking
+    another one's place), 体育 of both classes in a gym for two (the second place is a
+    shadow with no lesson of its own), one lesson of a subject a day."""
+    acts: list[Activity] = []
+    constraints: list = []
+    for c, cls in enumerate(("1組", "2組")):
+        for k, (subject, n) in enumerate((("国語", 5), ("数学", 5), ("英語", 5), ("理科", 2))):
+            ids = tuple(100 * c + 10 * k + i for i in range(n))
+            teacher = f"{subject}{c}" if subject != "英語" else "英語"  # 英語: one teacher
+            acts += [Activity(i, 1, (teacher,), subject, (), (cls,)) for i in ids]
+            constraints.append(MinDaysBetween(100, ids, 1))
+    pe = (300, 301, 302)
+    acts += [Activity(i, 1, ("体育",), "体育", (), ("1年",)) for i in pe]
+    acts += [Activity(i + 10, 1, (), "体育") for i in pe]  # the gym's second place
+    constraints += [SameStart(100, (i, i + 10)) for i in pe]
+    constraints += [MinDaysBetween(100, pe, 1)]
+    constraints.append(PreferredRooms(100, (*pe, *(i + 10 for i in pe)), ("体育館1", "体育館2")))
+    return Problem(
+        days=DAYS,
+        hours=HOURS[:4],
+        activities=acts,
+        teachers=sorted({t for a in acts for t in a.teachers}),
+        rooms={"体育館1": Room("体育館1"), "体育館2": Room("体育館2")},
+        subgroups_of=dict(CLASSES),
+        constraints=constraints,
+    )
+
+
+def test_a_repair_moves_the_fewest_lessons() -> None:
+    p = full_week()
+    first = solve(p, time_limit=20, seed=3)
+    assert first.solved, first.reasons
+    # the timetable as a school keeps it: the shadows have no place of their own
+    current = {aid: (pl.day, pl.hour) for aid, pl in first.placements.items() if aid < 310}
+    english = sorted(a.id for a in p.activities if a.subject == "英語")
+    away = frozenset({current[english[0]], current[english[5]]})  # two 英語 lessons lost
+    p.constraints.append(NotAvailable(100, "teacher", "英語", away))
+    stay = [PreferredStarts(95, (aid,), frozenset({slot})) for aid, slot in current.items()]
+    p.constraints += stay
+    r = repair(p, current, time_limit=10, workers=2)
+    assert r.solved, r.reasons
+    moved = {
+        aid
+        for aid, slot in current.items()
+        if (r.placements[aid].day, r.placements[aid].hour) != slot
+    }
+    assert r.soft_total == round(0.95 * len(moved), 4)
+    for aid in (300, 301, 302):  # the gym's second place went with its lesson
+        assert r.placements[aid + 10].day == r.placements[aid].day
+        assert r.placements[aid + 10].hour == r.placements[aid].hour
+    for a in p.activities:
+        if "英語" in a.teachers:
+            assert not occupied(p, r, a.id) & away
+    # nothing else may break: the full week's optimum moves no fewer lessons
+    best = solve(p, time_limit=30, seed=1)
+    assert best.solved
+    assert r.soft_total == best.soft_total, (sorted(moved), best.soft_total)
