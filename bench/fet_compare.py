@@ -5,7 +5,13 @@ locked and ``fet-cl`` referees that file (under ``timeout``); then ``fet-cl`` so
 original with the same time limit. Prints a table and a summary.
 
     .venv/bin/python bench/fet_compare.py [FILES...] [--time-limit 60] [--workers 1]
-        [--max-activities N] [--verify-limit 30] [--json results.json]
+        [--max-activities N] [--verify-limit 30] [--json results.json [--resume]]
+        [--patience SECONDS]
+
+``--resume`` keeps the rows already in the JSON file and runs only the other files, writing
+the file after every instance (the whole table takes hours on 2 cores: it can be run in
+parts). ``--patience``: Ai stops improving the preferences after that many seconds without
+a better timetable (as the school's 自動作成 does); by default it uses the whole limit.
 
 Default files: every .fet under FET-5-official of the ``fet-data`` package.
 """
@@ -54,19 +60,26 @@ def _fmt(x: float | None, nd: int = 2) -> str:
     return f"{x:.{nd}f}"
 
 
+def _name(path: Path, root: Path) -> str:
+    return str(path.relative_to(root)) if path.is_relative_to(root) else path.name
+
+
 def run_one(path: Path, args: argparse.Namespace, workdir: Path) -> Row | None:
     data = path.read_bytes()
     try:
         problem = read_fet_bytes(data, name=path.stem)
     except FetError as e:
-        return Row(path.stem, 0, "unreadable", note=str(e))
+        return Row(_name(path, args.root), 0, "unreadable", note=str(e))
     if args.max_activities and len(problem.activities) > args.max_activities:
         return None
-    row = Row(
-        str(path.relative_to(args.root)) if path.is_relative_to(args.root) else path.name,
-        len(problem.activities),
+    row = Row(_name(path, args.root), len(problem.activities))
+    result = solve(
+        problem,
+        time_limit=args.time_limit,
+        workers=args.workers,
+        seed=args.seed,
+        patience=args.patience,
     )
-    result = solve(problem, time_limit=args.time_limit, workers=args.workers, seed=args.seed)
     row.ai_status = result.status
     row.ai_total = result.wall_seconds
     if result.status == "unsupported":
@@ -148,19 +161,32 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--max-activities", type=int, default=0, help="skip larger instances")
     ap.add_argument("--skip-fet", action="store_true", help="do not run fet-cl on the originals")
     ap.add_argument("--json", type=Path, help="also write the rows and summary as JSON")
+    ap.add_argument(
+        "--resume", action="store_true", help="keep the rows already in --json, run the others"
+    )
+    ap.add_argument("--patience", type=float, default=None)
     args = ap.parse_args(argv)
+    if args.resume and not args.json:
+        ap.error("--resume needs --json")
     if fet_cl_path() is None:
         print("fet-cl is not installed (apt-get install fet fet-data)", file=sys.stderr)
         return 2
     files = args.files or sorted(args.root.rglob("*.fet"))
     rows: list[Row] = []
+    if args.resume and args.json.exists():
+        rows = [Row(**r) for r in json.loads(args.json.read_text())["rows"]]
+    done = {r.name for r in rows}
     t0 = time.perf_counter()
     with tempfile.TemporaryDirectory(prefix="fet-compare-") as tmp:
         for path in files:
+            if _name(path, args.root) in done:
+                continue
             row = run_one(path, args, Path(tmp))
             if row is None:
                 continue
             rows.append(row)
+            if args.json:
+                _write(args.json, rows)
             print(
                 f"# {row.name}: Ai {row.ai_status} first={_fmt(row.ai_first)} verified={row.ai_verified} "
                 f"soft={_fmt(row.ai_soft)} | FET {'ok' if row.fet_solved else 'no'} {_fmt(row.fet_seconds)} "
@@ -178,10 +204,16 @@ def main(argv: list[str] | None = None) -> int:
     for k, v in s.items():
         print(f"{k}: {_fmt(v, 3) if isinstance(v, float) else v}")
     if args.json:
-        args.json.write_text(
-            json.dumps({"rows": [asdict(r) for r in rows], "summary": s}, indent=1)
-        )
+        _write(args.json, rows)
     return 0
+
+
+def _write(path: Path, rows: list[Row]) -> None:
+    tmp = path.with_suffix(".tmp")
+    tmp.write_text(
+        json.dumps({"rows": [asdict(r) for r in rows], "summary": summary(rows)}, indent=1)
+    )
+    tmp.replace(path)
 
 
 if __name__ == "__main__":

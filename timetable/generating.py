@@ -9,12 +9,13 @@ assignments changed meanwhile. Discarding is not applying: the proposal stays in
 from __future__ import annotations
 
 import os
+from collections.abc import Callable
 from typing import Any
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError
-from django.db import transaction
+from django.db import connections, transaction
 
 from schools import audit, calendar
 from schools.permissions import Actor, actor_for_user
@@ -25,6 +26,9 @@ from timetable.models import WEEKDAYS, Lesson, Room, Timetable
 
 GENERATE = "timetable.generate"
 TIME_LIMITS = (10, 30, 60, 120)
+# the search ends when the preferences have not improved for this long (seconds): a school
+# waits seconds for its timetable, not the whole time limit for the last points of a wish
+PATIENCE = 8.0
 CHANGED = (
     "この案を作った後で、時間割または担当が変更されました。今の内容でもう一度自動作成してください。"
 )
@@ -34,6 +38,22 @@ def _editable(timetable: Timetable, by: Actor) -> None:
     """The timetable services' own checks: an editor of the school, a year not archived."""
     services.require_editor(by, timetable.school_id)
     services.require_writable(timetable.school_year)
+
+
+def _cancel_asked(ctx) -> Callable[[], bool]:
+    """Asked by the solver's watchdog about once a second: stop searching when the person
+    pressed 取り消す (or the worker is shutting down); the job then ends by ``ctx.check()``."""
+
+    def asked() -> bool:
+        try:
+            ctx.check()
+        except Exception:  # Cancelled / Interrupted, raised again in the job's own thread
+            return True
+        finally:
+            connections.close_all()  # this thread's own, if it had to open one
+        return False
+
+    return asked
 
 
 def _workers() -> int:
@@ -118,12 +138,18 @@ def generate(ctx, params: dict[str, Any]) -> dict[str, Any]:
             time_limit=float(params["time_limit"]),
             workers=_workers(),
             seed=0,
+            stop=_cancel_asked(ctx),
         )
     else:
         result = solver.solve(
-            plan.problem, time_limit=float(params["time_limit"]), workers=_workers(), seed=0
+            plan.problem,
+            time_limit=float(params["time_limit"]),
+            workers=_workers(),
+            seed=0,
+            stop=_cancel_asked(ctx),
+            patience=PATIENCE,
         )
-    ctx.check()
+    ctx.check()  # a cancel that stopped the search ends the job here
     # [activity, weekday, period, room, length]: a 2時間続き is one lesson of length 2
     lessons = [
         [

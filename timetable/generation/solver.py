@@ -9,12 +9,13 @@ costs the weight per unit, so the objective approximates FET's soft-conflict tot
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import itertools
 import threading
 import time
 from collections import defaultdict
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 
 from ortools.sat.python import cp_model
 
@@ -827,12 +828,16 @@ class _Watch(cp_model.CpSolverSolutionCallback):
         self.stop_at_first = False
         self.has_objective = True
         self.on_solution = on_solution
+        self.improved: float | None = None  # perf_counter of the last better timetable
+        self.best: float | None = None
 
     def on_solution_callback(self) -> None:
         now = time.perf_counter() - self.t0
         obj = self.ObjectiveValue() / (SCALE * 100) if self.has_objective else None
         if self.first is None:
             self.first = now
+        if self.best is None or (obj is not None and obj < self.best - 1e-9):
+            self.best, self.improved = obj, time.perf_counter()
         if self.on_solution is not None and obj is not None:
             self.on_solution(now, obj)
         if self.stop_at_first or (obj is not None and obj <= 1e-9):
@@ -867,9 +872,18 @@ class _Search:
         self.values: dict | None = None
         self.objective: float | None = None
         self.status = cp_model.UNKNOWN
+        self.running: cp_model.CpSolver | None = None
+        self.stopped = False  # cancelled, or the preferences stopped improving
 
     def left(self) -> float:
-        return self.deadline - time.perf_counter()
+        return 0.0 if self.stopped else self.deadline - time.perf_counter()
+
+    def halt(self) -> None:
+        """Stop now (from the watchdog thread): the running CP-SAT call and every next one."""
+        self.stopped = True
+        solver = self.running
+        if solver is not None:
+            solver.StopSearch()
 
     def _solve(
         self, model: cp_model.CpModel, seed: int, *, ls: bool, det: float | None
@@ -888,7 +902,11 @@ class _Search:
             prm.max_presolve_iterations = 1
             prm.cp_model_probing_level = 0
         prm.use_ls_only = ls
+        self.running = solver
+        if self.stopped:  # halted between two calls
+            solver.parameters.max_time_in_seconds = 0.0
         self.status = solver.Solve(model, self.watch)
+        self.running = None
         return solver
 
     def _keep(self, solver: cp_model.CpSolver, with_objective: bool) -> None:
@@ -972,11 +990,17 @@ def solve(
     stop_at_first: bool = False,
     on_solution: Callable[[float, float], None] | None = None,
     hints: dict[int, Slot] | None = None,
+    stop: Callable[[], bool] | None = None,
+    patience: float | None = None,
 ) -> Result:
     """Place every activity or say why not (see :class:`_Search` for the strategy).
 
     ``hints``: where activities are now (a repair): the search starts from there, so a
-    timetable that one change broke is mended in a fraction of a full search."""
+    timetable that one change broke is mended in a fraction of a full search.
+    ``stop``: asked about once a second; True ends the search (a cancelled job: the result
+    is then 'unknown' or the best timetable so far). ``patience``: once a timetable exists,
+    the search ends when the preferences have not improved for that many seconds (a school
+    waits seconds, not the whole time limit, for the last few points)."""
     t0 = time.perf_counter()
     if problem.unsupported:
         names = "、".join(f"{k}（{v}件）" for k, v in sorted(problem.unsupported.items()))
@@ -996,7 +1020,10 @@ def solve(
             b.m.AddHint(b.x[aid][slot], 1)
     watch = _Watch(t0, on_solution)
     search = _Search(b, t0 + time_limit, workers, seed, watch)
-    outcome = search.first(stop_at_first)
+    with _watchdog(search, stop, patience):
+        outcome = search.first(stop_at_first)
+        if outcome == "found" and not stop_at_first:
+            search.improve()
     if outcome != "found":
         wall = time.perf_counter() - t0
         if outcome == "infeasible":
@@ -1018,8 +1045,6 @@ def solve(
             wall_seconds=wall,
         )
     first_at = watch.first if watch.first is not None else time.perf_counter() - t0
-    if not stop_at_first:
-        search.improve()
     placements = _placements(b, search.values or {})
     obj = search.objective if search.objective is not None else float("nan")
     return Result(
@@ -1031,6 +1056,41 @@ def solve(
         wall_seconds=time.perf_counter() - t0,
         optimal=obj <= 1e-9,
     )
+
+
+@contextlib.contextmanager
+def _watchdog(
+    search: _Search, stop: Callable[[], bool] | None, patience: float | None
+) -> Iterator[None]:
+    """A thread beside the search that halts it when ``stop()`` says so or when the
+    preferences have not improved for ``patience`` seconds (CP-SAT releases the GIL)."""
+    if stop is None and patience is None:
+        yield
+        return
+    done = threading.Event()
+    watch = search.watch
+
+    def run() -> None:
+        asked = time.perf_counter()
+        while not done.wait(0.1):
+            now = time.perf_counter()
+            if stop is not None and now - asked >= 1.0:
+                asked = now
+                if stop():
+                    search.halt()
+                    return
+            stalled = watch.improved is not None and now - watch.improved >= (patience or 1e9)
+            if patience is not None and stalled:
+                search.halt()
+                return
+
+    thread = threading.Thread(target=run, name="timetable-watchdog", daemon=True)
+    thread.start()
+    try:
+        yield
+    finally:
+        done.set()
+        thread.join()
 
 
 def _placements(b: _Builder, values: dict) -> dict[int, Placement]:
@@ -1051,6 +1111,7 @@ def repair(
     time_limit: float = 10.0,
     workers: int = 1,
     seed: int = 0,
+    stop: Callable[[], bool] | None = None,
 ) -> Result:
     """Mend a timetable after a change, moving as few lessons as possible.
 
@@ -1103,7 +1164,7 @@ def repair(
             result.wall_seconds = time.perf_counter() - t0
             return result
     left = max(0.5, t0 + time_limit - time.perf_counter())
-    result = solve(problem, time_limit=left, workers=workers, seed=seed, hints=current)
+    result = solve(problem, time_limit=left, workers=workers, seed=seed, hints=current, stop=stop)
     result.wall_seconds = time.perf_counter() - t0
     return result
 

@@ -201,3 +201,38 @@ def test_zero_weight_min_days_still_keeps_same_day_lessons_adjacent(tiny: Path) 
     a, b = (r.placements[i] for i in pe)
     assert a.day == b.day
     assert abs(a.hour - b.hour) == 1
+
+
+# --- how long the search goes on (a school waits seconds, and 取り消す stops it) ----------
+
+PRIMARIA = EXAMPLES / "Spain" / "3-school" / "primaria.fet"
+
+
+def _primaria():
+    if not PRIMARIA.exists():
+        pytest.skip("FET examples are not installed (apt-get install fet-data)")
+    return read_fet(PRIMARIA)
+
+
+def test_the_search_ends_when_the_preferences_stop_improving() -> None:
+    """primaria's preferences cannot reach 0, so without patience the search uses the whole
+    time limit; with it, the same soft total comes once the improvements stop."""
+    problem = _primaria()
+    r = solve(problem, time_limit=120, workers=2, seed=0, patience=1.0)
+    assert r.solved
+    assert r.soft_total > 0  # a search that could reach 0 would end by itself
+    assert r.wall_seconds < 60  # far below the 120 s it was allowed
+
+
+def test_a_cancel_stops_the_search() -> None:
+    """``stop`` (the job's 取り消す) ends a 120 s search within seconds."""
+    problem = _primaria()
+    asked = []
+
+    def stop() -> bool:
+        asked.append(1)
+        return True
+
+    r = solve(problem, time_limit=120, workers=2, seed=0, stop=stop)
+    assert asked  # the solver asked
+    assert r.wall_seconds < 60
