@@ -244,11 +244,15 @@ class _Ctx:
         subject = _text(el, "Subject_Name")
         tag = _text(el, tag_tag)
         duration = _text(el, "Duration")
+        # FET takes every activity whose students share a subgroup with the named set (a
+        # rule for a year binds its groups' lessons, one for a group binds the year's), not
+        # only the activities that name the set itself
+        atoms = self.p.subgroups_of.get(students, frozenset({students})) if students else None
         out = []
         for a in self.p.activities:
             if teacher and teacher not in a.teachers:
                 continue
-            if students and students not in a.students:
+            if atoms is not None and not (atoms & self.p.subgroups(a)):
                 continue
             if subject and subject != a.subject:
                 continue

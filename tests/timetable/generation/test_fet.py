@@ -10,7 +10,7 @@ from django.core.management import call_command
 from django.core.management.base import CommandError
 
 from timetable.generation.fet import FetError, read_fet, read_fet_bytes, write_locked
-from timetable.generation.model import PreferredRooms, PreferredStarts
+from timetable.generation.model import PreferredRooms, PreferredSlots, PreferredStarts
 from timetable.generation.referee import fet_cl_path, run_fet_cl
 from timetable.generation.solver import solve
 
@@ -236,3 +236,61 @@ def test_a_cancel_stops_the_search() -> None:
     r = solve(problem, time_limit=120, workers=2, seed=0, stop=stop)
     assert asked  # the solver asked
     assert r.wall_seconds < 60
+
+
+# --- a rule for a students set binds every lesson of its students -------------------------
+
+
+def _with_students_rules(tiny: Path) -> bytes:
+    """The tiny school with two rules named by a students set that no activity names itself:
+    英語 (taught to 1組 and 2組) only in periods 1-2, by a rule for the year 1年; 体育 (taught
+    to the year 1年) only in period 5, by a rule for the class 1組."""
+
+    def rule(students: str, subject: str, pairs: list[tuple[str, str]]) -> str:
+        slots = "".join(
+            f"<Preferred_Time_Slot><Preferred_Day>{d}</Preferred_Day><Preferred_Hour>{h}</Preferred_Hour></Preferred_Time_Slot>"
+            for d, h in pairs
+        )
+        return (
+            "<ConstraintActivitiesPreferredTimeSlots><Weight_Percentage>100</Weight_Percentage>"
+            f"<Teacher_Name></Teacher_Name><Students_Name>{students}</Students_Name><Subject_Name>{subject}</Subject_Name>"
+            "<Activity_Tag_Name></Activity_Tag_Name><Duration></Duration>"
+            f"<Number_of_Preferred_Time_Slots>{len(pairs)}</Number_of_Preferred_Time_Slots>{slots}"
+            "<Active>true</Active><Comments></Comments></ConstraintActivitiesPreferredTimeSlots>"
+        )
+
+    days = ["火", "水", "木", "金"]
+    extra = rule("1年", "英語", [(d, h) for d in days for h in ("1", "2")]) + rule(
+        "1組", "体育", [(d, "5") for d in days]
+    )
+    text = tiny.read_text(encoding="utf-8")
+    return text.replace("</Time_Constraints_List>", extra + "</Time_Constraints_List>").encode()
+
+
+def test_a_students_set_rule_takes_the_lessons_of_related_sets(tiny: Path) -> None:
+    # FET takes every activity whose students share a subgroup with the named set (a year's
+    # rule binds its classes' lessons and a class's rule the year's); reading only the
+    # activities that name the set itself dropped both rules, and fet-cl refused the
+    # locked timetable ("has no allowed slot": shc-2013 of fet-data)
+    p = read_fet_bytes(_with_students_rules(tiny))
+    english = {a.id for a in p.activities if a.subject == "英語"}
+    pe = {a.id for a in p.activities if a.subject == "体育"}
+    rules = [c for c in p.constraints if isinstance(c, PreferredSlots)]
+    assert {frozenset(c.activity_ids) for c in rules} >= {frozenset(english), frozenset(pe)}
+    r = solve(p, time_limit=20)
+    assert r.solved, r.reasons
+    assert all(p.hours[r.placements[i].hour] in ("1", "2") for i in english)
+    assert all(p.hours[r.placements[i].hour] == "5" for i in pe)
+
+
+@needs_fet
+def test_fet_cl_accepts_the_locked_students_set_rules(tiny: Path, tmp_path: Path) -> None:
+    data = _with_students_rules(tiny)
+    p = read_fet_bytes(data)
+    r = solve(p, time_limit=20)
+    assert r.solved, r.reasons
+    out = tmp_path / "locked.fet"
+    write_locked(data, p, r, out)
+    ref = run_fet_cl(out, time_limit=20)
+    assert ref.success, ref.message
+    assert ref.seconds < 15
