@@ -45,3 +45,27 @@ def test_operator_sees_the_municipalities(page, live_url, django_user_model):
     page.wait_for_url(live_url() + "/")
     table = page.locator("table.list").first.inner_text()
     assert "富士吉田市" in table and "遠野市" in table and "多摩市" in table
+
+
+@pytest.mark.parametrize("width", [1366, 1024])
+def test_the_top_bar_keeps_every_label_whole(page, live_url, width):
+    """At 1024 px the board's long menu once broke 「学校・名簿」 into 学校・/名簿 and
+    「処理の状況」 letter by letter: items now wrap whole, nothing scrolls sideways, and the
+    user's name is the way to the account page."""
+    page.set_viewport_size({"width": width, "height": 768})
+    page.goto(live_url("tama") + "/login/")
+    page.get_by_label("ログインID").fill("boe-admin")
+    page.get_by_label("パスワード").fill(PASSWORD)
+    page.keyboard.press("Enter")
+    page.wait_for_url(live_url("tama") + "/")
+    broken = page.evaluate(
+        """() => [...document.querySelectorAll('.mainnav a, .userbox a, .userbox button')]
+             .filter(a => { const r = document.createRange(); r.selectNodeContents(a);
+                            const lines = new Set([...r.getClientRects()].map(x => Math.round(x.top)));
+                            return lines.size > 1; })
+             .map(a => a.textContent.trim())"""
+    )
+    assert broken == []
+    assert page.evaluate("document.documentElement.scrollWidth") <= width
+    page.get_by_role("link", name="アカウント: 試験 管理者").click()
+    assert "/account" in page.url
