@@ -81,6 +81,22 @@ def _school(request, value: object, *, edit: bool = False):
     return _actor(request).timetable_school_or_404(value, edit=edit)
 
 
+def _take(request, prefix: str):
+    """The commit of a school's import: the token's upload, taken by its uploader, for a
+    school they may edit (``(actor, school, year, kind, pending)``), or the refusal."""
+    actor = _actor(request)
+    token = api_imports.commit_token(request, 2)
+    if isinstance(token, Response):
+        return token
+    school = _school(request, token.target[0], edit=True)
+    year = _year(token.target[1])
+    kind = f"{prefix}:{school.pk}:{year.pk}"
+    pending = token.take(by=actor, kind=kind)
+    if isinstance(pending, Response):
+        return pending
+    return actor, school, year, kind, pending
+
+
 def _hours(value: Fraction) -> str:
     return rules.format_hours(value)
 
@@ -994,16 +1010,10 @@ class GridImportViewSet(viewsets.ViewSet):
     @api_imports.commit_schema("時間割の取り込み: 確定")
     @action(detail=False, methods=["post"])
     def commit(self, request):
-        actor = _actor(request)
-        token = api_imports.commit_token(request, 2)
-        if isinstance(token, Response):
-            return token
-        school = _school(request, token.target[0], edit=True)
-        year = _year(token.target[1])
-        kind = f"api.timetable:{school.pk}:{year.pk}"
-        pending = token.take(by=actor, kind=kind)
-        if isinstance(pending, Response):
-            return pending
+        taken = _take(request, "api.timetable")
+        if isinstance(taken, Response):
+            return taken
+        actor, school, year, kind, pending = taken
         try:
             plan = timetable_imports.commit_grid_import(
                 school,
@@ -1074,16 +1084,10 @@ class FetImportViewSet(viewsets.ViewSet):
     @api_imports.commit_schema("FETファイルの取り込み: 確定")
     @action(detail=False, methods=["post"])
     def commit(self, request):
-        actor = _actor(request)
-        token = api_imports.commit_token(request, 2)
-        if isinstance(token, Response):
-            return token
-        school = _school(request, token.target[0], edit=True)
-        year = _year(token.target[1])
-        kind = f"api.{fet_import.KIND}:{school.pk}:{year.pk}"
-        pending = token.take(by=actor, kind=kind)
-        if isinstance(pending, Response):
-            return pending
+        taken = _take(request, f"api.{fet_import.KIND}")
+        if isinstance(taken, Response):
+            return taken
+        actor, school, year, kind, pending = taken
         try:
             plan = fet_import.commit_fet_import(
                 school,
