@@ -131,8 +131,7 @@ def _own_job(request: Request, pk: object):
     job = jobs.find(int(str(pk))) if str(pk).isdigit() else None
     if (
         job is None
-        or actor.user_id is None
-        or job.requested_by_id != actor.user_id
+        or not actor.owns_job(job.requested_by_id)  # type: ignore[attr-defined]
         or job.schema_name != connection.schema_name
     ):
         raise Http404("処理が見つかりません。")

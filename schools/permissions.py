@@ -707,11 +707,18 @@ def can_follow_job(actor: Actor, requested_by_id: int | None) -> bool:
 
     Results often hold many pupils' data, so even the board's viewers see only their own.
     """
-    return actor.is_boe_admin or (actor.user_id is not None and actor.user_id == requested_by_id)
+    return actor.is_boe_admin or owns_job(actor, requested_by_id)
 
 
-# An Actor method, attached here so that the sections of this module stay apart.
+def owns_job(actor: Actor, requested_by_id: int | None) -> bool:
+    """An import's job (its preview, its commit, through a page or the API): only whoever
+    started it, not even the board's administrator: the preview carries the confirmation."""
+    return actor.user_id is not None and actor.user_id == requested_by_id
+
+
+# Actor methods, attached here so that the sections of this module stay apart.
 Actor.can_follow_job = can_follow_job  # type: ignore[attr-defined]
+Actor.owns_job = owns_job  # type: ignore[attr-defined]
 
 
 # --- step-up: the password or a code again before 確定 and whole-municipality exports ---------

@@ -292,8 +292,7 @@ def _import_job_or_404(actor: Actor, job_id: int, kinds: tuple[str, ...]):
     if (
         job is None
         or job.kind not in kinds
-        or actor.user_id is None
-        or job.requested_by_id != actor.user_id
+        or not actor.owns_job(job.requested_by_id)  # type: ignore[attr-defined]
         or schools_jobs.is_api_job(job)
     ):
         raise Http404("処理が見つかりません。")
@@ -307,7 +306,7 @@ def _finished_commit(actor: Actor, job_id: str | None, kind: str):
     if (
         job is None
         or job.kind != kind
-        or job.requested_by_id != actor.user_id
+        or not actor.owns_job(job.requested_by_id)  # type: ignore[attr-defined]
         or job.state != job.State.SUCCEEDED
         or "counts" not in (job.result_data or {})
     ):

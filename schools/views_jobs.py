@@ -41,7 +41,7 @@ def job_detail(request: HttpRequest, job_id: int) -> HttpResponse:
     page = schools_jobs.PAGES.get(job.kind)
     if (
         page is not None
-        and job.requested_by_id == request.actor.user_id
+        and request.actor.owns_job(job.requested_by_id)  # type: ignore[attr-defined]
         and not schools_jobs.is_api_job(job)  # an API call's job: its status here only
     ):
         return redirect(page, job_id=job.pk)  # an import's own page: progress, then preview
