@@ -10,6 +10,7 @@ functions at the end of this module.
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 import itertools
 import json
@@ -83,8 +84,9 @@ class Wish:
 
 
 def fingerprint(timetable: Timetable) -> str:
-    """Changes when the timetable's lessons or the school's assignments change: a proposal
-    made before such a change is not applied over it."""
+    """Changes when the timetable's lessons, the school's assignments, teachers' unavailable
+    periods or the 自動作成の決まり change: a proposal made before such a change is not
+    applied over it (it may break a rule stated since)."""
     lessons = sorted(
         (
             lesson.pk,
@@ -104,7 +106,15 @@ def fingerprint(timetable: Timetable) -> str:
         (a.pk, str(a.weekly_periods), sorted(t.pk for t in a.teachers.all()))
         for a in queries.assignments_for(timetable.school, timetable.school_year)
     )
-    raw = json.dumps([lessons, assignments], default=str).encode()
+    school, year = timetable.school, timetable.school_year
+    unavailable = sorted(
+        (staff_id, sorted(slots))
+        for staff_id, slots in queries.unavailable_slots(school, year).items()
+    )
+    stated = dataclasses.asdict(rulebook.rules_of(school, year))
+    raw = json.dumps(
+        [lessons, assignments, unavailable, stated], default=str, sort_keys=True
+    ).encode()
     return hashlib.sha256(raw).hexdigest()[:16]
 
 

@@ -14,7 +14,7 @@ from schools.models import AuditEvent, School, SchoolType, SchoolYear, Staff, Te
 from schools.permissions import Actor, actor_for_user
 from tenants import jobs
 from tests import factories as f
-from timetable import generating, queries, services
+from timetable import generating, queries, rulebook, services
 from timetable.generation import fet, referee
 from timetable.models import Lesson, Timetable, Unavailability
 
@@ -186,6 +186,27 @@ def test_a_proposal_is_not_applied_over_a_changed_timetable(muni):
     with pytest.raises(Exception, match="変更されました"):
         generating.apply(s.timetable, job, by=s.by)
     assert s.timetable.lessons.count() == 2
+
+
+@pytest.mark.parametrize("change", ["wish", "unavailable"])
+def test_a_proposal_is_not_applied_over_rules_stated_since(muni, change):
+    """A wish added, or a teacher's period made unavailable, after the proposal was made:
+    the proposal may break it, so it is refused like one over a changed timetable."""
+    s = build()
+    job = run(s, seconds=10)
+    if change == "wish":
+        rulebook.add_preference(
+            s.school, by=s.by, kind="avoid", subjects=[f.subject(JH, "保健体育").pk],
+            periods=[5], weight=80,
+        )  # fmt: skip
+    else:
+        services.set_unavailability(
+            by=s.by, school=s.school, school_year=s.year, staff=s.teachers["国語"],
+            slots=[(1, 1)],
+        )  # fmt: skip
+    with pytest.raises(Exception, match="変更されました"):
+        generating.apply(s.timetable, job, by=s.by)
+    assert s.timetable.lessons.count() == 3  # only the pinned 学活, as before
 
 
 def test_pages_generate_compare_and_apply(muni, client_for):
