@@ -180,6 +180,19 @@ class Prepared:
                     out.append((d, h))
             self.starts[a.id] = out
 
+    def after(self, d: int, h: int) -> int:
+        """The first period at or after ``h`` on day ``d`` that is not a break. FET reads
+        "two activities consecutive" and "two/three activities grouped" across breaks: a
+        lesson before lunch and one right after it follow each other (fet-cl accepts that;
+        min days' "consecutive if same day" does not skip breaks, fet-cl refuses that)."""
+        while h < self.H and (d, h) in self.breaks:
+            h += 1
+        return h
+
+    def rank(self, d: int, h: int) -> int:
+        """Slot index with the breaks taken out, so adjacency across a break is +1."""
+        return d * self.H + sum(1 for k in range(h) if (d, k) not in self.breaks)
+
     def available(self, unavail: set[Slot]) -> int:
         return sum(
             1
@@ -258,6 +271,17 @@ class _Builder:
             self.m.Add(v == sum((d * self.H + h) * lit for (d, h), lit in self.x[aid].items()))
             self._start[aid] = v
         return self._start[aid]
+
+    def rank_var(self, aid: int) -> object:
+        """Start as a slot index with the breaks taken out (see ``Prepared.rank``)."""
+        v = self.m.NewIntVar(0, self.D * self.H - 1, "")
+        self.m.Add(v == sum(self.prep.rank(d, h) * lit for (d, h), lit in self.x[aid].items()))
+        return v
+
+    def adjacent(self, d: int, h1: int, dur1: int, h2: int, dur2: int) -> bool:
+        """Two lessons on day ``d`` follow each other (either order), breaks between them
+        not counted."""
+        return self.prep.after(d, h1 + dur1) == h2 or self.prep.after(d, h2 + dur2) == h1
 
     def lits_at(self, aids: Iterable[int], slot: Slot) -> list[Lit]:
         out: list[Lit] = []
@@ -468,6 +492,7 @@ class _Builder:
     def c_min_days(self, c: MinDaysBetween) -> None:
         ids, md = c.activity_ids, c.min_days
         if c.consecutive_if_same_day:
+            # here FET counts a break as a period between: no skipping (fet-cl refuses it)
             for i, j in itertools.permutations(ids, 2):
                 di, dj = self.prep.acts[i].duration, self.prep.acts[j].duration
                 for (d, h), lit in self.x[i].items():
@@ -542,7 +567,7 @@ class _Builder:
         en = self.enforce(c)
         dur = self.prep.acts[c.first].duration
         for (d, h), lit in self.x[c.first].items():
-            nxt = self.x[c.second].get((d, h + dur))
+            nxt = self.x[c.second].get((d, self.prep.after(d, h + dur)))
             self.m.AddBoolOr([lit.Not()] + ([nxt] if nxt is not None else [])).OnlyEnforceIf(en)
 
     def c_grouped(self, c: Grouped) -> None:
@@ -553,14 +578,14 @@ class _Builder:
             a, b = acts
             for (d, h), lit in self.x[a.id].items():
                 nb = [
-                    self.x[b.id][s]
-                    for s in ((d, h + a.duration), (d, h - b.duration))
-                    if s in self.x[b.id]
+                    v
+                    for s, v in self.x[b.id].items()
+                    if s[0] == d and self.adjacent(d, h, a.duration, s[1], b.duration)
                 ]
                 self.m.AddBoolOr([lit.Not(), *nb]).OnlyEnforceIf(en)
             return
         total = sum(a.duration for a in acts)
-        starts = [self.start_var(i) for i in ids]
+        starts = [self.rank_var(i) for i in ids]
         ends = [s + a.duration for s, a in zip(starts, acts, strict=True)]
         lo = self.m.NewIntVar(0, self.D * self.H, "")
         hi = self.m.NewIntVar(0, self.D * self.H, "")
