@@ -23,6 +23,7 @@ from schools import calendar as school_calendar
 from schools.imports import store
 from schools.models import CalendarOverride, Classroom, Closure, School, SchoolYear, Vacation
 from schools.permissions import Actor, recent_verification_required, staff_required
+from schools.spreadsheets.uploads import read_page_upload
 from schools.templatetags.months import month_name
 from schools.wareki import wareki_date
 
@@ -640,19 +641,13 @@ def register_import(request: HttpRequest, classroom_id: int) -> HttpResponse:
     if request.method != "POST":
         return redirect(back)
     fallback = _fallback_month(request)
-    upload = request.FILES.get("file")
-    if upload is None:
-        messages.error(request, "ファイルを選んでください。")
+    uploaded = read_page_upload(request, excel.IMPORT_LIMITS)
+    if uploaded is None:
         return redirect(back)
-    if upload.size > excel.IMPORT_LIMITS.max_bytes:
-        messages.error(request, f"ファイルが大きすぎます。{excel.IMPORT_LIMITS.describe()}。")
-        return redirect(back)
-    data = upload.read()
-    plan = excel.plan_register_import(
-        classroom, data, filename=upload.name, fallback_month=fallback
-    )
+    data, filename = uploaded
+    plan = excel.plan_register_import(classroom, data, filename=filename, fallback_month=fallback)
     token = (
-        store.put(data, by=request.actor, kind=REGISTER_UPLOAD, filename=upload.name)
+        store.put(data, by=request.actor, kind=REGISTER_UPLOAD, filename=filename)
         if plan.ok and plan.changes
         else ""
     )

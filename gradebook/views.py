@@ -27,6 +27,7 @@ from gradebook.forms import AssessmentForm, OverrideForm, add_errors
 from gradebook.models import Assessment
 from schools.models import Classroom, Student, Subject, Term
 from schools.permissions import staff_required
+from schools.spreadsheets.uploads import read_page_upload
 
 
 def _grid_url(classroom: Classroom, subject: Subject, term: Term) -> str:
@@ -237,16 +238,14 @@ def grid_import(request: HttpRequest, classroom_id: int, subject_id: int, term_i
     data = _writable_grid(request, classroom_id, subject_id, term_id)
     context = _import_context(data)
     if request.method == "POST":
-        upload = request.FILES.get("file")
-        if upload is None:
-            messages.error(request, "取り込むファイルを選んでください。")
-        elif upload.size > excel.GRID_LIMITS.max_bytes:
-            messages.error(request, f"ファイルが大きすぎます。{excel.GRID_LIMITS.describe()}。")
-        else:
-            raw = upload.read()
+        uploaded = read_page_upload(
+            request, excel.GRID_LIMITS, missing="取り込むファイルを選んでください。"
+        )
+        if uploaded is not None:
+            raw, filename = uploaded
             context.update(
                 {
-                    "plan": excel.plan_grid_import(raw, data, filename=upload.name),
+                    "plan": excel.plan_grid_import(raw, data, filename=filename),
                     "payload": base64.b64encode(raw).decode(),
                 }
             )

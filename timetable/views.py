@@ -24,6 +24,7 @@ from schools.imports import store
 from schools.imports.base import ImportRefused
 from schools.models import Classroom, School, SchoolYear, Staff, Student, Subject, TeachingGroup
 from schools.permissions import as_pk, staff_required
+from schools.spreadsheets.uploads import read_page_upload
 from timetable import curriculum, excel, imports, national, queries, rules, services
 from timetable import jobs as timetable_jobs
 from timetable.models import BellSchedule, DailyChange, Room, SchoolSubject
@@ -1001,17 +1002,13 @@ def grid_import(request: HttpRequest, pk: int) -> HttpResponse:
     year = _year(request)
     if request.method != "POST":
         return _import_page(request, school, year)
-    upload = request.FILES.get("file")
-    if upload is None:
-        messages.error(request, "ファイルを選んでください。")
+    uploaded = read_page_upload(request, imports.LIMITS)
+    if uploaded is None:
         return _import_page(request, school, year)
-    if upload.size > imports.LIMITS.max_bytes:
-        messages.error(request, f"ファイルが大きすぎます。{imports.LIMITS.describe()}。")
-        return _import_page(request, school, year)
-    data = upload.read()
-    plan = imports.plan_grid_import(school, year, data, filename=upload.name)
+    data, filename = uploaded
+    plan = imports.plan_grid_import(school, year, data, filename=filename)
     token = (
-        store.put(data, by=request.actor, kind=imports.KIND, filename=upload.name)
+        store.put(data, by=request.actor, kind=imports.KIND, filename=filename)
         if plan.ok and plan.changed
         else ""
     )
@@ -1021,7 +1018,7 @@ def grid_import(request: HttpRequest, pk: int) -> HttpResponse:
         year,
         plan=plan,
         token=token,
-        filename=upload.name,
+        filename=filename,
         fingerprint=plan.fingerprint(),
         errors=plan.errors[:300],
     )

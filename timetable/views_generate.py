@@ -18,6 +18,7 @@ from schools.imports import store
 from schools.imports.base import ImportRefused
 from schools.models import Classroom, Subject, TeachingGroup
 from schools.permissions import as_pk, staff_required
+from schools.spreadsheets.uploads import read_page_upload
 from tenants import jobs
 from timetable import fet_import, generating, planning, queries, services
 from timetable.generation import fet
@@ -262,17 +263,13 @@ def fet_upload(request: HttpRequest, pk: int) -> HttpResponse:
     year = _year(request)
     if request.method != "POST":
         return _fet_page(request, school, year)
-    upload = request.FILES.get("file")
-    if upload is None:
-        messages.error(request, "ファイルを選んでください。")
+    uploaded = read_page_upload(request, fet_import.LIMITS)
+    if uploaded is None:
         return _fet_page(request, school, year, status=400)
-    if upload.size > fet_import.MAX_BYTES:
-        messages.error(request, f"ファイルが大きすぎます。{fet_import.LIMITS_TEXT}。")
-        return _fet_page(request, school, year, status=400)
-    data = upload.read()
-    plan = fet_import.plan_fet_import(school, year, data, filename=upload.name)
+    data, filename = uploaded
+    plan = fet_import.plan_fet_import(school, year, data, filename=filename)
     token = (
-        store.put(data, by=request.actor, kind=fet_import.KIND, filename=upload.name)
+        store.put(data, by=request.actor, kind=fet_import.KIND, filename=filename)
         if plan.ok and plan.has_changes
         else ""
     )
@@ -282,7 +279,7 @@ def fet_upload(request: HttpRequest, pk: int) -> HttpResponse:
         year,
         plan=plan,
         token=token,
-        filename=upload.name,
+        filename=filename,
         fingerprint=plan.fingerprint(),
         errors=plan.errors[:300],
         grid=plan.grid() if plan.ok and plan.lessons else None,
