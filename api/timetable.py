@@ -81,9 +81,10 @@ def _school(request, value: object, *, edit: bool = False):
     return _actor(request).timetable_school_or_404(value, edit=edit)
 
 
-def _take(request, prefix: str):
-    """The commit of a school's import: the token's upload, taken by its uploader, for a
-    school they may edit (``(actor, school, year, kind, pending)``), or the refusal."""
+def _commit_import(request, prefix: str, commit, message) -> Response:
+    """The commit of a school's import (timetable grid, FET): the token's upload, taken by
+    its uploader, for a school they may edit, planned again and written all or nothing by
+    ``commit`` (the import's service); ``message(plan)`` says what was done."""
     actor = _actor(request)
     token = api_imports.commit_token(request, 2)
     if isinstance(token, Response):
@@ -94,7 +95,24 @@ def _take(request, prefix: str):
     pending = token.take(by=actor, kind=kind)
     if isinstance(pending, Response):
         return pending
-    return actor, school, year, kind, pending
+    try:
+        plan = commit(
+            school,
+            year,
+            pending.data,
+            by=actor,
+            filename=pending.filename,
+            expected_fingerprint=pending.fingerprint,
+        )
+    except ImportRefused as exc:
+        return api_imports.refused(exc.errors)
+    return api_imports.committed(
+        pending,
+        by=actor,
+        kind=kind,
+        counts={**plan.counts(), "clashes": plan.clashes},
+        message=message(plan),
+    )
 
 
 def _hours(value: Fraction) -> str:
@@ -1010,28 +1028,15 @@ class GridImportViewSet(viewsets.ViewSet):
     @api_imports.commit_schema("時間割の取り込み: 確定")
     @action(detail=False, methods=["post"])
     def commit(self, request):
-        taken = _take(request, "api.timetable")
-        if isinstance(taken, Response):
-            return taken
-        actor, school, year, kind, pending = taken
-        try:
-            plan = timetable_imports.commit_grid_import(
-                school,
-                year,
-                pending.data,
-                by=actor,
-                filename=pending.filename,
-                expected_fingerprint=pending.fingerprint,
-            )
-        except ImportRefused as exc:
-            return api_imports.refused(exc.errors)
-        note = f"（重なり {plan.clashes} 件）" if plan.clashes else ""
-        return api_imports.committed(
-            pending,
-            by=actor,
-            kind=kind,
-            counts={**plan.counts(), "clashes": plan.clashes},
-            message=f"時間割を取り込みました（{len(plan.changed)}学級を変更）{note}。",
+        return _commit_import(
+            request,
+            "api.timetable",
+            timetable_imports.commit_grid_import,
+            lambda plan: (
+                f"時間割を取り込みました（{len(plan.changed)}学級を変更）"
+                + (f"（重なり {plan.clashes} 件）" if plan.clashes else "")
+                + "。"
+            ),
         )
 
 
@@ -1084,27 +1089,11 @@ class FetImportViewSet(viewsets.ViewSet):
     @api_imports.commit_schema("FETファイルの取り込み: 確定")
     @action(detail=False, methods=["post"])
     def commit(self, request):
-        taken = _take(request, f"api.{fet_import.KIND}")
-        if isinstance(taken, Response):
-            return taken
-        actor, school, year, kind, pending = taken
-        try:
-            plan = fet_import.commit_fet_import(
-                school,
-                year,
-                pending.data,
-                by=actor,
-                filename=pending.filename,
-                expected_fingerprint=pending.fingerprint,
-            )
-        except ImportRefused as exc:
-            return api_imports.refused(exc.errors)
-        return api_imports.committed(
-            pending,
-            by=actor,
-            kind=kind,
-            counts={**plan.counts(), "clashes": plan.clashes},
-            message="FETファイルを取り込みました。",
+        return _commit_import(
+            request,
+            f"api.{fet_import.KIND}",
+            fet_import.commit_fet_import,
+            lambda plan: "FETファイルを取り込みました。",
         )
 
 
