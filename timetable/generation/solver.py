@@ -203,8 +203,9 @@ class Prepared:
 
 
 class _Builder:
-    def __init__(self, prep: Prepared) -> None:
+    def __init__(self, prep: Prepared, *, symmetry: bool = False) -> None:
         self.prep = prep
+        self.symmetry = symmetry
         self.p = prep.p
         self.m = cp_model.CpModel()
         self.D, self.H = prep.D, prep.H
@@ -346,8 +347,54 @@ class _Builder:
             if fn is not None:
                 fn(self, c)
         self._compact_days()
+        if self.symmetry:
+            self._order_interchangeable()
         if self.obj:
             m.Minimize(sum(w * v for w, v in self.obj) + self.obj_const)
+
+    def _order_interchangeable(self) -> None:
+        """Interchangeable lessons start in id order. Five 国語 lessons of one class and
+        teacher, under the same rules, have 5! equal timetables, and CP-SAT spent its
+        search on them: a full Namibian primary school (every period taught, doubles not
+        across the break) went from nothing in 60 s to a timetable in 8 s. Only for a new
+        timetable: a repair starts from the current one, whose order is arbitrary."""
+        rules: dict[int, list[object]] = defaultdict(list)
+        for i, c in enumerate(self.p.constraints):
+            for aid in getattr(c, "activity_ids", ()):
+                rules[aid].append(i)
+            for role in ("first", "second"):  # Consecutive, Ordered: the role matters
+                if (aid := getattr(c, role, None)) is not None:
+                    rules[aid].append((i, role))
+        twins: dict[tuple, list[int]] = defaultdict(list)
+        for a in self.p.activities:
+            sig = (
+                a.duration,
+                a.teachers,
+                a.subject,
+                a.tags,
+                a.n_students,
+                self.prep.subgroups[a.id],
+                tuple(rules[a.id]),
+                tuple(self.prep.room_cands.get(a.id, ())),
+                tuple(self.prep.starts[a.id]),
+            )
+            twins[sig].append(a.id)
+        for ids in twins.values():
+            ids.sort()
+            for i, j in itertools.pairwise(ids):
+                self._starts_before(i, j)
+
+    def _starts_before(self, i: int, j: int) -> None:
+        """``j`` starts after ``i``: ``j`` at a slot needs ``i`` at an earlier one (prefix
+        sums of the start booleans propagate; a bound on two weighted sums barely did)."""
+        earlier = sorted(self.x[i].items())
+        prefix: list[Lit] = []
+        k = 0
+        for slot, lit in sorted(self.x[j].items()):
+            while k < len(earlier) and earlier[k][0] < slot:
+                prefix.append(earlier[k][1])
+                k += 1
+            self.m.Add(sum(prefix) >= lit) if prefix else self.m.Add(lit == 0)
 
     def _compact_days(self) -> None:
         """No gaps and never a late start: each day's lessons fill its first periods, so
@@ -1038,7 +1085,7 @@ def solve(
     reasons = checks.explain(prep)
     if reasons:
         return Result("infeasible", reasons=reasons, wall_seconds=time.perf_counter() - t0)
-    b = _Builder(prep)
+    b = _Builder(prep, symmetry=not hints)
     b.build()
     for aid, slot in (hints or {}).items():
         if slot in b.x.get(aid, {}):
@@ -1320,7 +1367,7 @@ def _relaxations(problem: Problem, seconds: float, seed: int) -> list[str]:
         prep = Prepared(relaxed)
         if checks.explain(prep):
             continue
-        b = _Builder(prep)
+        b = _Builder(prep, symmetry=True)
         b.build()
         feas = b.m.Clone()
         feas.ClearObjective()

@@ -10,6 +10,7 @@ from timetable.generation.model import (
     MaxGaps,
     MinDaysBetween,
     NotAvailable,
+    Ordered,
     PreferredRooms,
     PreferredStarts,
     Problem,
@@ -314,3 +315,57 @@ def test_a_repair_moves_the_fewest_lessons() -> None:
     best = solve(p, time_limit=30, seed=1)
     assert best.solved
     assert r.soft_total == best.soft_total, (sorted(moved), best.soft_total)
+
+
+def test_identical_lessons_keep_every_rule_that_tells_them_apart() -> None:
+    """Twin lessons (same class, teacher, subject, rules) are placed in a fixed order to
+    spare the search; a rule that tells them apart (which comes first, a fixed period)
+    must still be met, whichever order that is."""
+    p = school()
+    kokugo = [a.id for a in p.activities if a.subject == "国語" and a.students == ("1組",)]
+    first, last = kokugo[0], kokugo[-1]
+    # the last-numbered lesson comes before the first one
+    p.constraints.append(Ordered(100, first=last, second=first))
+    r = solve(p, time_limit=20)
+    assert r.solved, r.reasons
+    a, b = r.placements[last], r.placements[first]
+    assert (a.day, a.hour) < (b.day, b.hour)
+    # and a fixed period on the first one: Friday's last period
+    p.constraints.append(PreferredStarts(100, (first,), frozenset({(4, 6)})))
+    r = solve(p, time_limit=20)
+    assert r.solved, r.reasons
+    assert (r.placements[first].day, r.placements[first].hour) == (4, 6)
+
+
+def test_twin_lessons_still_fill_a_full_week() -> None:
+    """Every period of the week taught, 2時間続き never across lunch, one lesson of a
+    subject a day: ordering twin lessons must not lose the timetables that exist."""
+    hours = ["1", "2", "昼", "3", "4"]
+    lunch = frozenset((d, 2) for d in range(5))
+    acts, n = [], 0
+    for subject, teacher, count, duration in (
+        ("国語", "田中", 5, 1),
+        ("数学", "佐藤", 5, 1),
+        ("理科", "鈴木", 3, 2),
+        ("英語", "高橋", 2, 1),
+        ("音楽", "伊藤", 2, 1),
+    ):
+        for _ in range(count):
+            n += 1
+            acts.append(Activity(n, duration, (teacher,), subject, (), ("1組",)))
+    p = Problem(
+        days=DAYS,
+        hours=hours,
+        activities=acts,
+        teachers=["田中", "佐藤", "鈴木", "高橋", "伊藤"],
+        subgroups_of={"1組": frozenset({"1組"})},
+        constraints=[BreakTimes(100, lunch)],
+    )
+    for subject in ("国語", "数学", "理科", "英語", "音楽"):
+        ids = tuple(a.id for a in acts if a.subject == subject)
+        p.constraints.append(MinDaysBetween(100, ids, 1))
+    r = solve(p, time_limit=20)
+    assert r.solved, r.reasons  # 5 + 5 + 6 + 2 + 2 = 20 periods = the whole week
+    for subject in ("国語", "数学", "理科", "英語", "音楽"):
+        days = [r.placements[a.id].day for a in acts if a.subject == subject]
+        assert len(days) == len(set(days)), subject
