@@ -26,7 +26,7 @@ AUDIT_ACTIONS = {
     "timetable.lesson.pin": "授業の固定",
     "timetable.fet.export": "時間割の条件のFETファイル出力",
     "timetable.timetable.generate": "時間割の自動作成の適用",
-    # FET in (timetable/fet_import.py)
+    # FET in (timetable/fet_import/)
     "timetable.fet.import": "FETファイルの取り込み",
     # 自動作成の決まり (timetable/rulebook.py)
     "timetable.generation_rules.set": "自動作成の決まりの変更",

@@ -244,7 +244,7 @@ def fet_export(request: HttpRequest, pk: int) -> HttpResponse:
     return response
 
 
-# --- FET in (timetable/fet_import.py): upload → preview → confirm ---------------------------
+# --- FET in (timetable/fet_import/): upload → preview → confirm ---------------------------
 
 
 def _fet_page(request: HttpRequest, school, year, *, status: int = 200, **extra) -> HttpResponse:
