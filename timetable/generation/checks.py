@@ -21,6 +21,7 @@ def explain(prep: Prepared) -> list[str]:
     reasons += _students(prep)
     reasons += _rooms(prep)
     reasons += _min_days(prep)
+    reasons += _two_a_day(prep)
     reasons += _doubles(prep)
     return reasons
 
@@ -196,5 +197,24 @@ def _doubles(prep: Prepared) -> list[str]:
             out.append(
                 f"{who}は2時間続きが週{len(doubles)}回ありますが、固定コマを除いて1校時・昼休みを"
                 f"またがずに置ける場所は{cap}回分です。"
+            )
+    return out
+
+
+def _two_a_day(prep: Prepared) -> list[str]:
+    """FET never puts more than two lessons of one min-days rule on a day (whatever its
+    weight): lessons that can only go on fewer than half as many days cannot be placed.
+    fet-cl refuses such a file outright ("Cannot precompute - data is wrong")."""
+    out = []
+    for c in prep.p.constraints:
+        if not isinstance(c, MinDaysBetween) or len(c.activity_ids) <= 2:
+            continue
+        days = {d for aid in c.activity_ids for d, _ in prep.starts.get(aid, ())}
+        n = len(c.activity_ids)
+        if n > 2 * len(days):
+            a = prep.acts[c.activity_ids[0]]
+            out.append(
+                f"{prep.p.describe(a)}ほか{n}コマは1日に2コマまでしか置けませんが、"
+                f"置ける日は{len(days)}日です（{n}コマには{(n + 1) // 2}日必要です）。"
             )
     return out

@@ -70,16 +70,18 @@ def parse_xml(data: bytes) -> Element:
 
 
 def _text(el: Element | None, tag: str, default: str = "") -> str:
+    # not stripped: FET keeps a name's spaces (a room " 1" is not the room "1"), and a name
+    # written back into the locked file must be the very name fet-cl knows
     if el is None:
         return default
     child = el.find(tag)
     if child is None or child.text is None:
         return default
-    return child.text.strip()
+    return child.text
 
 
 def _texts(el: Element, tag: str) -> list[str]:
-    return [(c.text or "").strip() for c in el.findall(tag)]
+    return [c.text or "" for c in el.findall(tag)]
 
 
 def _bool(s: str, default: bool = False) -> bool:
@@ -210,12 +212,9 @@ def read_fet_bytes(data: bytes, name: str = "") -> Problem:
             if not _bool(_text(el, "Active"), True):
                 continue
             weight = float(_text(el, "Weight_Percentage") or "100")
-            if weight <= 0 and not (
-                el.tag == "ConstraintMinDaysBetweenActivities"
-                and _bool(_text(el, "Consecutive_If_Same_Day"))
-            ):
-                # FET ignores a 0 % rule, except "consecutive if same day", which it
-                # enforces whatever the weight
+            if weight <= 0 and el.tag != "ConstraintMinDaysBetweenActivities":
+                # FET ignores a 0 % rule, except min days: its "consecutive if same day"
+                # and its "never more than two on one day" hold whatever the weight
                 continue
             handler = _HANDLERS.get(el.tag)
             if handler is None:

@@ -85,7 +85,9 @@ class PreferredSlots(Constraint):
 @dataclass
 class MinDaysBetween(Constraint):
     """Any two of the activities are at least ``min_days`` days apart (two-period subjects
-    not on consecutive days = 2); when broken, same-day ones may be made adjacent."""
+    not on consecutive days = 2); when broken, same-day ones may be made adjacent.
+    Whatever the weight (0 % too), never more than two of them fall on one day: FET (since
+    6.4) never places a third, and it searches forever on a timetable that has one."""
 
     activity_ids: tuple[int, ...] = ()
     min_days: int = 1
