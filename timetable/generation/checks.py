@@ -8,7 +8,14 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from .model import MaxDaysPerWeek, MaxHoursDaily, MinDaysBetween, Slot
+from .model import (
+    MaxDaysPerWeek,
+    MaxHoursDaily,
+    MaxSpanPerDay,
+    MinDaysBetween,
+    MinGapsBetweenTags,
+    Slot,
+)
 
 if TYPE_CHECKING:
     from .solver import Prepared
@@ -22,6 +29,7 @@ def explain(prep: Prepared) -> list[str]:
     reasons += _rooms(prep)
     reasons += _min_days(prep)
     reasons += _two_a_day(prep)
+    reasons += _hard_only(prep)
     reasons += _doubles(prep)
     return reasons
 
@@ -216,5 +224,23 @@ def _two_a_day(prep: Prepared) -> list[str]:
             out.append(
                 f"{prep.p.describe(a)}ほか{n}コマは1日に2コマまでしか置けませんが、"
                 f"置ける日は{len(days)}日です（{n}コマには{(n + 1) // 2}日必要です）。"
+            )
+    return out
+
+
+def _hard_only(prep: Prepared) -> list[str]:
+    """FET takes a max span or a min gap between two kinds of lesson at 100 % only and
+    refuses the file otherwise ("Cannot precompute - data is wrong"): so does Ai."""
+    out = []
+    for c in prep.p.constraints:
+        if isinstance(c, MaxSpanPerDay | MinGapsBetweenTags) and not c.hard:
+            what = (
+                "1日の拘束時間の上限"
+                if isinstance(c, MaxSpanPerDay)
+                else f"「{c.first_tag}」のあと「{c.second_tag}」までの空き"
+            )
+            who = "・".join(c.names) or ("全員の先生" if c.who == "teacher" else "全生徒")
+            out.append(
+                f"{who}の{what}は必ず守る条件（重み100%）でしか使えません（{c.weight:g}%）。"
             )
     return out

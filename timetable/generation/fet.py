@@ -28,9 +28,11 @@ from .model import (
     MaxHoursDaily,
     MaxSimultaneous,
     MaxSlotsFromSelection,
+    MaxSpanPerDay,
     MinDaysBetween,
     MinDaysPerWeek,
     MinGapsBetween,
+    MinGapsBetweenTags,
     MinHoursDaily,
     NotAvailable,
     NotOverlapping,
@@ -693,6 +695,47 @@ for _tag, _who, _name in (
         return [MaxGaps(w, _who, names, None, _int(_text(el, "Max_Gaps")), "day")]  # type: ignore[arg-type]
 
     _HANDLERS[_tag] = _gaps_day
+
+
+# Max span per day and min gaps between an ordered pair of activity tags (FET 6): per
+# teacher / per students set, or for all of them; FET takes them at 100 % only (checks.py
+# refuses the rest, as fet-cl does).
+def _span_handler(who: str, name_tag: str | None) -> Handler:
+    def h(ctx: _Ctx, el: Element, w: float) -> list[Constraint]:
+        names = (_text(el, name_tag),) if name_tag else ()
+        plus_one = _bool(_text(el, "Allow_One_Day_Exception_of_Plus_One"))
+        span = _int(_text(el, "Max_Span"))
+        return [MaxSpanPerDay(w, who, names, None, span, plus_one)]  # type: ignore[arg-type]
+
+    return h
+
+
+def _tag_gaps_handler(who: str, name_tag: str | None) -> Handler:
+    def h(ctx: _Ctx, el: Element, w: float) -> list[Constraint]:
+        names = (_text(el, name_tag),) if name_tag else ()
+        first, second = _text(el, "First_Activity_Tag"), _text(el, "Second_Activity_Tag")
+        gaps = _int(_text(el, "MinGaps"), 1)
+        return [MinGapsBetweenTags(w, who, names, None, first, second, gaps)]  # type: ignore[arg-type]
+
+    return h
+
+
+for _who, _kind, _name in (
+    ("teacher", "Teacher", "Teacher_Name"),
+    ("teacher", "Teachers", None),
+    ("students", "StudentsSet", "Students"),
+    ("students", "Students", None),
+):
+    _HANDLERS[f"Constraint{_kind}MaxSpanPerDay"] = _span_handler(_who, _name)
+for _who, _kind, _name in (
+    ("teacher", "Teacher", "Teacher"),
+    ("teacher", "Teachers", None),
+    ("students", "StudentsSet", "Students"),
+    ("students", "Students", None),
+):
+    _HANDLERS[f"Constraint{_kind}MinGapsBetweenOrderedPairOfActivityTags"] = _tag_gaps_handler(
+        _who, _name
+    )
 
 SUPPORTED_TYPES: tuple[str, ...] = tuple(sorted(_HANDLERS))
 

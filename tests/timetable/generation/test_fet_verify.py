@@ -121,7 +121,7 @@ def test_fet_cl_finds_nothing_with_three_on_a_day(weight: float, tmp_path: Path)
     # the same file for FET: no timetable (it would place a third lesson if it could)
     path = tmp_path / "three.fet"
     path.write_bytes(fet_file(DAYS, HOURS, FOUR, MONDAY_AND_A_BIT + min_days([1, 2, 3, 4], weight)))
-    assert not run_fet_cl(path, time_limit=5).success
+    assert not run_fet_cl(path, time_limit=3, grace=1).success
 
 
 @needs_fet
@@ -176,6 +176,6 @@ def test_fet_cl_refuses_the_same_data(tmp_path: Path) -> None:
             + min_days([1, 2, 3, 4, 5], 95),
         )
     )
-    ref = run_fet_cl(path, time_limit=5)
+    ref = run_fet_cl(path, time_limit=3, grace=1)
     assert not ref.success
     assert "data is wrong" in ref.message
