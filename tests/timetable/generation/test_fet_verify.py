@@ -9,7 +9,9 @@ installed:
 - FET (since 6.4) never puts more than two activities of one min-days rule on a day,
   whatever the rule's weight, 0 % included (India's REVA: 15 soft rules with three on a
   day, fet-cl searched forever on the locked file); when the activities can only go on
-  fewer days than that needs, fet-cl refuses the file as wrong data (Brazil's ACHILES).
+  fewer days than that needs, fet-cl refuses the file as wrong data (Brazil's ACHILES);
+  when the file itself pins three on a day, fet-cl searches forever (Brazil's EEBLJ-Diurno,
+  a FET 5 file: with those four rules off, fet-cl solves it in 0.5 s). Ai now says why.
 """
 
 from __future__ import annotations
@@ -179,3 +181,35 @@ def test_fet_cl_refuses_the_same_data(tmp_path: Path) -> None:
     ref = run_fet_cl(path, time_limit=3, grace=1)
     assert not ref.success
     assert "data is wrong" in ref.message
+
+
+def _pinned_three(active: bool) -> bytes:
+    # Brazil's EEBLJ-Diurno: a 95 % min-days rule whose lessons the file pins, three on
+    # Wednesday (a FET 5 file; FET 6 cannot place the third, so fet-cl finds nothing)
+    pins = "".join(
+        "<ConstraintActivityPreferredStartingTime><Weight_Percentage>100</Weight_Percentage>"
+        f"<Activity_Id>{i}</Activity_Id><Preferred_Day>We</Preferred_Day>"
+        f"<Preferred_Hour>{i}</Preferred_Hour><Permanently_Locked>true</Permanently_Locked>"
+        "<Active>true</Active><Comments></Comments></ConstraintActivityPreferredStartingTime>"
+        for i in (1, 2, 3)
+    )
+    rule = min_days([1, 2, 3], 95)
+    if not active:
+        rule = rule.replace("<Active>true</Active>", "<Active>false</Active>")
+    return fet_file(DAYS, HOURS, [Act(i) for i in (1, 2, 3)], pins + rule)
+
+
+def test_three_pinned_on_a_day_are_said_impossible() -> None:
+    result = solve(read_fet_bytes(_pinned_three(True)), time_limit=10)
+    assert result.status == "infeasible"
+    assert any("置ける日は1日" in r for r in result.reasons), result.reasons
+    assert solve(read_fet_bytes(_pinned_three(False)), time_limit=10).solved
+
+
+@needs_fet
+def test_fet_cl_cannot_place_three_pinned_on_a_day(tmp_path: Path) -> None:
+    path = tmp_path / "pinned.fet"
+    path.write_bytes(_pinned_three(True))
+    assert not run_fet_cl(path, time_limit=3, grace=1).success
+    path.write_bytes(_pinned_three(False))  # the rule off: fet-cl places them at once
+    assert run_fet_cl(path, time_limit=10).success
