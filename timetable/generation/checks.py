@@ -217,14 +217,23 @@ def _two_a_day(prep: Prepared) -> list[str]:
     for c in prep.p.constraints:
         if not isinstance(c, MinDaysBetween) or len(c.activity_ids) <= 2:
             continue
-        days = {d for aid in c.activity_ids for d, _ in prep.starts.get(aid, ())}
-        n = len(c.activity_ids)
-        if n > 2 * len(days):
-            a = prep.acts[c.activity_ids[0]]
-            out.append(
-                f"{prep.p.describe(a)}ほか{n}コマは1日に2コマまでしか置けませんが、"
-                f"置ける日は{len(days)}日です（{n}コマには{(n + 1) // 2}日必要です）。"
-            )
+        # all of them, and those of each teacher and each subgroup (as fet-cl checks)
+        subsets: dict[tuple, list[int]] = {("all",): list(c.activity_ids)}
+        for aid in c.activity_ids:
+            for t in prep.acts[aid].teachers:
+                subsets.setdefault(("t", t), []).append(aid)
+            for sg in prep.subgroups[aid]:
+                subsets.setdefault(("s", sg), []).append(aid)
+        for ids in subsets.values():
+            days = {d for aid in ids for d, _ in prep.starts.get(aid, ())}
+            n = len(ids)
+            if n > 2 * len(days):
+                a = prep.acts[ids[0]]
+                out.append(
+                    f"{prep.p.describe(a)}ほか{n}コマは1日に2コマまでしか置けませんが、"
+                    f"置ける日は{len(days)}日です（{n}コマには{(n + 1) // 2}日必要です）。"
+                )
+                break
     return out
 
 

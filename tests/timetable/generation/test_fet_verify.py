@@ -213,3 +213,13 @@ def test_fet_cl_cannot_place_three_pinned_on_a_day(tmp_path: Path) -> None:
     assert not run_fet_cl(path, time_limit=3, grace=1).success
     path.write_bytes(_pinned_three(False))  # the rule off: fet-cl places them at once
     assert run_fet_cl(path, time_limit=10).success
+
+
+def test_two_a_day_is_counted_for_each_teacher_of_the_rule() -> None:
+    # six lessons of one rule, three of them with T, who comes one day: fet-cl refuses it
+    acts = [Act(i) for i in (1, 2, 3)] + [Act(i, teacher="U") for i in (4, 5, 6)]
+    away = teacher_not_available("T", [(d, h) for d in DAYS[1:] for h in HOURS])
+    data = fet_file(DAYS, HOURS, acts, away + min_days([1, 2, 3, 4, 5, 6], 95))
+    result = solve(read_fet_bytes(data), time_limit=10)
+    assert result.status == "infeasible"
+    assert any("ほか3コマ" in r and "置ける日は1日" in r for r in result.reasons), result.reasons
