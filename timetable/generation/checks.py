@@ -8,7 +8,14 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from .model import MaxDaysPerWeek, MaxHoursDaily, MinDaysBetween, Slot
+from .model import (
+    MaxDaysPerWeek,
+    MaxHoursDaily,
+    MaxSpanPerDay,
+    MinDaysBetween,
+    MinGapsBetweenTags,
+    Slot,
+)
 
 if TYPE_CHECKING:
     from .solver import Prepared
@@ -21,6 +28,8 @@ def explain(prep: Prepared) -> list[str]:
     reasons += _students(prep)
     reasons += _rooms(prep)
     reasons += _min_days(prep)
+    reasons += _two_a_day(prep)
+    reasons += _hard_only(prep)
     reasons += _doubles(prep)
     return reasons
 
@@ -196,5 +205,51 @@ def _doubles(prep: Prepared) -> list[str]:
             out.append(
                 f"{who}は2時間続きが週{len(doubles)}回ありますが、固定コマを除いて1校時・昼休みを"
                 f"またがずに置ける場所は{cap}回分です。"
+            )
+    return out
+
+
+def _two_a_day(prep: Prepared) -> list[str]:
+    """FET never puts more than two lessons of one min-days rule on a day (whatever its
+    weight): lessons that can only go on fewer than half as many days cannot be placed.
+    fet-cl refuses such a file outright ("Cannot precompute - data is wrong")."""
+    out = []
+    for c in prep.p.constraints:
+        if not isinstance(c, MinDaysBetween) or len(c.activity_ids) <= 2:
+            continue
+        # all of them, and those of each teacher and each subgroup (as fet-cl checks)
+        subsets: dict[tuple, list[int]] = {("all",): list(c.activity_ids)}
+        for aid in c.activity_ids:
+            for t in prep.acts[aid].teachers:
+                subsets.setdefault(("t", t), []).append(aid)
+            for sg in prep.subgroups[aid]:
+                subsets.setdefault(("s", sg), []).append(aid)
+        for ids in subsets.values():
+            days = {d for aid in ids for d, _ in prep.starts.get(aid, ())}
+            n = len(ids)
+            if n > 2 * len(days):
+                a = prep.acts[ids[0]]
+                out.append(
+                    f"{prep.p.describe(a)}ほか{n}コマは1日に2コマまでしか置けませんが、"
+                    f"置ける日は{len(days)}日です（{n}コマには{(n + 1) // 2}日必要です）。"
+                )
+                break
+    return out
+
+
+def _hard_only(prep: Prepared) -> list[str]:
+    """FET takes a max span or a min gap between two kinds of lesson at 100 % only and
+    refuses the file otherwise ("Cannot precompute - data is wrong"): so does Ai."""
+    out = []
+    for c in prep.p.constraints:
+        if isinstance(c, MaxSpanPerDay | MinGapsBetweenTags) and not c.hard:
+            what = (
+                "1日の拘束時間の上限"
+                if isinstance(c, MaxSpanPerDay)
+                else f"「{c.first_tag}」のあと「{c.second_tag}」までの空き"
+            )
+            who = "・".join(c.names) or ("全員の先生" if c.who == "teacher" else "全生徒")
+            out.append(
+                f"{who}の{what}は必ず守る条件（重み100%）でしか使えません（{c.weight:g}%）。"
             )
     return out

@@ -28,9 +28,11 @@ from .model import (
     MaxHoursDaily,
     MaxSimultaneous,
     MaxSlotsFromSelection,
+    MaxSpanPerDay,
     MinDaysBetween,
     MinDaysPerWeek,
     MinGapsBetween,
+    MinGapsBetweenTags,
     MinHoursDaily,
     NotAvailable,
     NotOverlapping,
@@ -70,16 +72,18 @@ def parse_xml(data: bytes) -> Element:
 
 
 def _text(el: Element | None, tag: str, default: str = "") -> str:
+    # not stripped: FET keeps a name's spaces (a room " 1" is not the room "1"), and a name
+    # written back into the locked file must be the very name fet-cl knows
     if el is None:
         return default
     child = el.find(tag)
     if child is None or child.text is None:
         return default
-    return child.text.strip()
+    return child.text
 
 
 def _texts(el: Element, tag: str) -> list[str]:
-    return [(c.text or "").strip() for c in el.findall(tag)]
+    return [c.text or "" for c in el.findall(tag)]
 
 
 def _bool(s: str, default: bool = False) -> bool:
@@ -210,12 +214,9 @@ def read_fet_bytes(data: bytes, name: str = "") -> Problem:
             if not _bool(_text(el, "Active"), True):
                 continue
             weight = float(_text(el, "Weight_Percentage") or "100")
-            if weight <= 0 and not (
-                el.tag == "ConstraintMinDaysBetweenActivities"
-                and _bool(_text(el, "Consecutive_If_Same_Day"))
-            ):
-                # FET ignores a 0 % rule, except "consecutive if same day", which it
-                # enforces whatever the weight
+            if weight <= 0 and el.tag != "ConstraintMinDaysBetweenActivities":
+                # FET ignores a 0 % rule, except min days: its "consecutive if same day"
+                # and its "never more than two on one day" hold whatever the weight
                 continue
             handler = _HANDLERS.get(el.tag)
             if handler is None:
@@ -694,6 +695,47 @@ for _tag, _who, _name in (
         return [MaxGaps(w, _who, names, None, _int(_text(el, "Max_Gaps")), "day")]  # type: ignore[arg-type]
 
     _HANDLERS[_tag] = _gaps_day
+
+
+# Max span per day and min gaps between an ordered pair of activity tags (FET 6): per
+# teacher / per students set, or for all of them; FET takes them at 100 % only (checks.py
+# refuses the rest, as fet-cl does).
+def _span_handler(who: str, name_tag: str | None) -> Handler:
+    def h(ctx: _Ctx, el: Element, w: float) -> list[Constraint]:
+        names = (_text(el, name_tag),) if name_tag else ()
+        plus_one = _bool(_text(el, "Allow_One_Day_Exception_of_Plus_One"))
+        span = _int(_text(el, "Max_Span"))
+        return [MaxSpanPerDay(w, who, names, None, span, plus_one)]  # type: ignore[arg-type]
+
+    return h
+
+
+def _tag_gaps_handler(who: str, name_tag: str | None) -> Handler:
+    def h(ctx: _Ctx, el: Element, w: float) -> list[Constraint]:
+        names = (_text(el, name_tag),) if name_tag else ()
+        first, second = _text(el, "First_Activity_Tag"), _text(el, "Second_Activity_Tag")
+        gaps = _int(_text(el, "MinGaps"), 1)
+        return [MinGapsBetweenTags(w, who, names, None, first, second, gaps)]  # type: ignore[arg-type]
+
+    return h
+
+
+for _who, _kind, _name in (
+    ("teacher", "Teacher", "Teacher_Name"),
+    ("teacher", "Teachers", None),
+    ("students", "StudentsSet", "Students"),
+    ("students", "Students", None),
+):
+    _HANDLERS[f"Constraint{_kind}MaxSpanPerDay"] = _span_handler(_who, _name)
+for _who, _kind, _name in (
+    ("teacher", "Teacher", "Teacher"),
+    ("teacher", "Teachers", None),
+    ("students", "StudentsSet", "Students"),
+    ("students", "Students", None),
+):
+    _HANDLERS[f"Constraint{_kind}MinGapsBetweenOrderedPairOfActivityTags"] = _tag_gaps_handler(
+        _who, _name
+    )
 
 SUPPORTED_TYPES: tuple[str, ...] = tuple(sorted(_HANDLERS))
 

@@ -85,7 +85,9 @@ class PreferredSlots(Constraint):
 @dataclass
 class MinDaysBetween(Constraint):
     """Any two of the activities are at least ``min_days`` days apart (two-period subjects
-    not on consecutive days = 2); when broken, same-day ones may be made adjacent."""
+    not on consecutive days = 2); when broken, same-day ones may be made adjacent.
+    Whatever the weight (0 % too), never more than two of them fall on one day: FET (since
+    6.4) never places a third, and it searches forever on a timetable that has one."""
 
     activity_ids: tuple[int, ...] = ()
     min_days: int = 1
@@ -209,6 +211,29 @@ class EarlyMaxBeginningsAtSecondHour(ResourceConstraint):
     where they start at the second."""
 
     max_days: int = 0
+
+
+@dataclass
+class MaxSpanPerDay(ResourceConstraint):
+    """A day's span, from the first period taught to the last one (breaks, unavailable
+    periods and gaps between them all count, as FET counts), is at most ``max_span``;
+    ``one_day_plus_one``: one day of the week may be one longer. FET accepts it at 100 %
+    only."""
+
+    max_span: int = 0
+    one_day_plus_one: bool = False
+
+
+@dataclass
+class MinGapsBetweenTags(ResourceConstraint):
+    """When a lesson tagged ``first_tag`` is followed later on the same day by one tagged
+    ``second_tag`` (of the same teacher / the same students), at least ``min_gaps``
+    periods lie between the end of the one and the start of the other; every period counts
+    (a break, another lesson). The reverse order is free. FET accepts it at 100 % only."""
+
+    first_tag: str = ""
+    second_tag: str = ""
+    min_gaps: int = 1
 
 
 # --- rooms -----------------------------------------------------------------------------

@@ -30,9 +30,14 @@ def fet_cl_path() -> str | None:
 
 
 def run_fet_cl(
-    path: str | Path, time_limit: float = 60.0, outdir: str | Path | None = None
+    path: str | Path,
+    time_limit: float = 60.0,
+    outdir: str | Path | None = None,
+    *,
+    grace: float = 10.0,
 ) -> FetRun:
-    """``fet-cl`` on ``path`` with FET's own time limit and a hard ``timeout`` a bit above it."""
+    """``fet-cl`` on ``path`` with FET's own time limit and a hard ``timeout`` ``grace``
+    seconds above it (on a locked file it cannot place, fet-cl overruns its own limit)."""
     exe = fet_cl_path()
     if exe is None:
         return FetRun(False, 0.0, message="fet-cl がありません")
@@ -43,7 +48,7 @@ def run_fet_cl(
     limit = max(1, int(round(time_limit)))
     cmd = [
         "timeout",
-        str(limit + 10),
+        str(max(1, int(round(limit + grace)))),
         exe,
         f"--inputfile={path}",
         f"--outputdir={outdir}",

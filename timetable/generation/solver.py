@@ -35,9 +35,11 @@ from .model import (
     MaxHoursDaily,
     MaxSimultaneous,
     MaxSlotsFromSelection,
+    MaxSpanPerDay,
     MinDaysBetween,
     MinDaysPerWeek,
     MinGapsBetween,
+    MinGapsBetweenTags,
     MinHoursDaily,
     NotAvailable,
     NotOverlapping,
@@ -537,6 +539,7 @@ class _Builder:
             self.m.Add(sum(good) == 1).OnlyEnforceIf(en)
 
     def c_min_days(self, c: MinDaysBetween) -> None:
+        self._min_days_two_a_day(c)
         ids, md = c.activity_ids, c.min_days
         if c.consecutive_if_same_day:
             # here FET counts a break as a period between: no skipping (fet-cl refuses it)
@@ -570,6 +573,16 @@ class _Builder:
                 short = self.m.NewIntVar(0, md, "")
                 self.m.Add(short >= md - diff)
                 self.penal(short, c.weight)
+
+    def _min_days_two_a_day(self, c: MinDaysBetween) -> None:
+        """FET's hidden hard rule: at most two of a min-days rule's activities on one day,
+        at any weight (fet-cl 6.8.5 finds no timetable with three, even at 0 %)."""
+        if len(c.activity_ids) <= 2 or (c.hard and c.min_days >= 1):
+            return  # a hard rule already allows one a day
+        for d in range(self.D):
+            lits = [lit for aid in c.activity_ids for lit in self.on_day(aid, d)]
+            if len(lits) > 2:
+                self.m.Add(sum(lits) <= 2)
 
     def c_max_days_between(self, c: MaxDaysBetween) -> None:
         for i, j in itertools.combinations(c.activity_ids, 2):
@@ -887,6 +900,77 @@ class _Builder:
         MaxHoursContinuously: c_max_continuous,
         EarlyMaxBeginningsAtSecondHour: c_early,
     }
+
+
+# --- FET 6's max span per day and min gaps between an ordered pair of tags -------------
+
+
+def _c_max_span(self: _Builder, c: MaxSpanPerDay) -> None:
+    """No two periods taught on one day further apart than the span allows (every period
+    between counts, breaks too); with the one-day exception, one day may be one longer.
+    Below 100 % (which FET refuses, see checks) each day over costs the weight."""
+    n = c.max_span
+    for key, acts, _ in self.entities(c):
+        plus: list[Lit] = []
+        for d in range(self.D):
+            busy = [(h, self.busy(key, acts, (d, h))) for h in range(self.H)]
+            busy = [(h, b) for h, b in busy if not isinstance(b, int)]
+            if len(busy) < 2 or busy[-1][0] - busy[0][0] + 1 <= n:
+                continue
+            en = self.enforce(c)
+            extra = None
+            if c.one_day_plus_one:
+                extra = self.m.NewBoolVar("")
+                plus.append(extra)
+            for i, (hi, bi) in enumerate(busy):
+                for hj, bj in busy[i + 1 :]:
+                    width = hj - hi + 1
+                    if width <= n:
+                        continue
+                    if width == n + 1 and extra is not None:
+                        self.m.Add(bi + bj <= 1 + extra).OnlyEnforceIf(en)
+                    else:
+                        self.m.AddBoolOr([bi.Not(), bj.Not()]).OnlyEnforceIf(en)
+        if len(plus) > 1:
+            self.m.Add(sum(plus) <= 1)
+
+
+def _c_min_gaps_tags(self: _Builder, c: MinGapsBetweenTags) -> None:
+    """A lesson of ``first_tag`` that ends at period h: no lesson of ``second_tag`` of the
+    same teacher / students starts in the ``min_gaps`` periods after it."""
+    g = c.min_gaps
+    if g <= 0:
+        return
+    for _, acts, _ in self.entities(c):
+        firsts = [a for a in acts if c.first_tag in self.prep.acts[a].tags]
+        seconds = [a for a in acts if c.second_tag in self.prep.acts[a].tags]
+        if not firsts or not seconds:
+            continue
+        ends: dict[Slot, list[Lit]] = defaultdict(list)
+        for a in firsts:
+            dur = self.prep.acts[a].duration
+            for (d, h), lit in self.x[a].items():
+                ends[(d, h + dur - 1)].append(lit)
+        starts: dict[Slot, list[Lit]] = defaultdict(list)
+        for b in seconds:
+            for s, lit in self.x[b].items():
+                starts[s].append(lit)
+        # one entity's lessons never overlap: at most one ends at a period, one starts
+        for (d, h), end_lits in ends.items():
+            for k in range(1, g + 1):
+                soon = starts.get((d, h + k))
+                if not soon:
+                    continue
+                if c.hard:
+                    self.m.Add(sum(end_lits) + sum(soon) <= 1)
+                else:  # Ai's count (FET refuses it below 100 %): each pair too close
+                    pen = self.m.NewBoolVar("")
+                    self.m.Add(pen >= sum(end_lits) + sum(soon) - 1)
+                    self.penal(pen, c.weight)
+
+
+_Builder._dispatch[MaxSpanPerDay] = _c_max_span  # type: ignore[assignment]
+_Builder._dispatch[MinGapsBetweenTags] = _c_min_gaps_tags  # type: ignore[assignment]
 
 
 class _Watch(cp_model.CpSolverSolutionCallback):
@@ -1345,6 +1429,10 @@ KIND_LABELS: dict[type, str] = {
     EarlyMaxBeginningsAtSecondHour: "1校時から始める決まり",
     PreferredRooms: "教室の指定",
 }
+
+
+KIND_LABELS[MaxSpanPerDay] = "1日の拘束時間（最初から最後のコマまで）の上限"
+KIND_LABELS[MinGapsBetweenTags] = "授業の種類の間の空き"
 
 
 def _relaxations(problem: Problem, seconds: float, seed: int) -> list[str]:
