@@ -21,8 +21,10 @@ from .model import (
     EarlyMaxBeginningsAtSecondHour,
     EndsStudentsDay,
     Grouped,
+    MaxBuildingChanges,
     MaxDaysBetween,
     MaxDaysPerWeek,
+    MaxDifferentRooms,
     MaxGaps,
     MaxHoursContinuously,
     MaxHoursDaily,
@@ -31,6 +33,7 @@ from .model import (
     MinDaysBetween,
     MinDaysPerWeek,
     MinGapsBetween,
+    MinGapsBetweenBuildingChanges,
     MinHoursDaily,
     NotAvailable,
     NotOverlapping,
@@ -41,6 +44,7 @@ from .model import (
     Problem,
     Result,
     Room,
+    SameRoomIfConsecutive,
     SameStart,
     Slot,
 )
@@ -141,8 +145,9 @@ class _Reader:
             if not _bool(_text(el, "Active"), True):
                 continue
             students = tuple(_texts(el, "Students"))
+            # FET writes <Number_Of_Students> only when it is stated, not computed
             if el.find("Number_Of_Students") is not None and not _bool(
-                _text(el, "Computed_Number_Of_Students"), True
+                _text(el, "Computed_Number_Of_Students"), False
             ):
                 n = _int(_text(el, "Number_Of_Students"))
             else:
@@ -194,7 +199,7 @@ def read_fet_bytes(data: bytes, name: str = "") -> Problem:
         rname = _text(el, "Name")
         if _bool(_text(el, "Virtual")):
             r.unsupported["VirtualRoom"] = r.unsupported.get("VirtualRoom", 0) + 1
-        rooms[rname] = Room(rname, _int(_text(el, "Capacity")))
+        rooms[rname] = Room(rname, _int(_text(el, "Capacity")), _text(el, "Building"))
     problem = Problem(
         days=r.days,
         hours=r.hours,
@@ -694,6 +699,48 @@ for _tag, _who, _name in (
         return [MaxGaps(w, _who, names, None, _int(_text(el, "Max_Gaps")), "day")]  # type: ignore[arg-type]
 
     _HANDLERS[_tag] = _gaps_day
+
+
+# Buildings (a room's <Building>) and the rooms of several activities: FET's space rules.
+def _building_rule(who: str, name_tag: str | None, per: str | None) -> Handler:
+    """Max building changes per day / week (``per``) or, ``per=None``, min gaps between
+    building changes, for one teacher / student set (``name_tag``) or for all of them."""
+
+    def h(ctx: _Ctx, el: Element, w: float) -> list[Constraint]:
+        names = (_text(el, name_tag),) if name_tag else ()
+        if per is None:
+            n = _int(_text(el, "Min_Gaps_Between_Building_Changes"), 1)
+            return [MinGapsBetweenBuildingChanges(w, who, names, None, n)]  # type: ignore[arg-type]
+        n = _int(_text(el, f"Max_Building_Changes_Per_{per.capitalize()}"))
+        return [MaxBuildingChanges(w, who, names, None, n, per)]  # type: ignore[arg-type]
+
+    return h
+
+
+def _same_room_if_consecutive(ctx: _Ctx, el: Element, w: float) -> list[Constraint]:
+    ids = ctx.act_ids(el)
+    return [SameRoomIfConsecutive(w, ids)] if len(ids) >= 2 else []
+
+
+def _max_different_rooms(ctx: _Ctx, el: Element, w: float) -> list[Constraint]:
+    ids = ctx.act_ids(el)
+    n = _int(_text(el, "Max_Number_of_Different_Rooms"), 1)
+    return [MaxDifferentRooms(w, ids, n)] if ids else []
+
+
+for _who, _kind, _name in (
+    ("teacher", "Teacher", "Teacher"),
+    ("teacher", "Teachers", None),
+    ("students", "StudentsSet", "Students"),
+    ("students", "Students", None),
+):
+    for _per in ("day", "week"):
+        _HANDLERS[f"Constraint{_kind}MaxBuildingChangesPer{_per.capitalize()}"] = _building_rule(
+            _who, _name, _per
+        )
+    _HANDLERS[f"Constraint{_kind}MinGapsBetweenBuildingChanges"] = _building_rule(_who, _name, None)
+_HANDLERS["ConstraintActivitiesSameRoomIfConsecutive"] = _same_room_if_consecutive
+_HANDLERS["ConstraintActivitiesOccupyMaxDifferentRooms"] = _max_different_rooms
 
 SUPPORTED_TYPES: tuple[str, ...] = tuple(sorted(_HANDLERS))
 
