@@ -127,12 +127,18 @@ def _there(b: _Builder, aid: int, slot: Slot, bl: str) -> list:
     return cache.z[k]
 
 
+def _lits(b: _Builder, acts: Sequence[int], slot: Slot, bl: str) -> list:
+    """Literals (at most one true: the entity is never in two lessons at once) of "the
+    entity is in building ``bl`` at ``slot``"."""
+    return [z for a in acts for z in _there(b, a, slot, bl)]
+
+
 def _at(b: _Builder, key: tuple, acts: Sequence[int], slot: Slot, bl: str) -> object:
-    """0/1: the entity (never in two lessons at once) is in building ``bl`` at ``slot``."""
+    """0/1: the entity is in building ``bl`` at ``slot`` (one variable, made once)."""
     cache = _cache(b)
     k = (key, slot, bl)
     if k not in cache.slot:
-        lits = [z for a in acts for z in _there(b, a, slot, bl)]
+        lits = _lits(b, acts, slot, bl)
         if not lits:
             cache.slot[k] = 0
         elif len(lits) == 1:
@@ -261,20 +267,26 @@ def c_min_gaps_buildings(b: _Builder, c: MinGapsBetweenBuildingChanges) -> None:
         if len(blds) < 2:
             continue
         for d in range(b.D):
-            grid = _grid(b, key, acts, d, blds)
-            for j in range(1, len(grid)):
-                h2, row2 = grid[j]
+            # the periods where the entity may be in a building: hour -> building -> literals
+            rows = {h: {bl: _lits(b, acts, (d, h), bl) for bl in blds} for h in range(b.H)}
+            rows = {h: {bl: v for bl, v in r.items() if v} for h, r in rows.items()}
+            hours = [h for h in range(b.H) if rows[h]]
+            for j, h2 in enumerate(hours):
                 broken = None
                 for i in range(j - 1, -1, -1):
-                    h1, row1 = grid[i]
+                    h1 = hours[i]
                     if h2 - h1 > g:  # g periods or more without a building: no rule
                         break
-                    between = [v for _, row in grid[i + 1 : j] for v in row.values()]
-                    for bl, v1 in row1.items():
-                        other = [v for bl2, v in row2.items() if bl2 != bl]
+                    between = hours[i + 1 : j]
+                    for bl, lits1 in rows[h1].items():
+                        other = [z for bl2, zs in rows[h2].items() if bl2 != bl for z in zs]
                         if not other:
                             continue
-                        expr = v1 + sum(other) - sum(between)
+                        if c.hard and not between:
+                            b.m.AddAtMostOne(lits1 + other)  # the next period: a clique
+                            continue
+                        gap = [_at(b, key, acts, (d, h), x) for h in between for x in rows[h]]
+                        expr = sum(lits1) + sum(other) - sum(gap)
                         if c.hard:
                             b.m.Add(expr <= 1)
                             continue
