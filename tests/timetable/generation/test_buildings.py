@@ -467,3 +467,34 @@ def test_fet_example_with_a_building_rule_verified_by_fet_cl(tmp_path: Path) -> 
     write_locked(src, p, r, out)
     ref = run_fet_cl(out, time_limit=20)
     assert ref.success, ref.message
+
+
+BREAK = (
+    "<ConstraintBreakTimes><Weight_Percentage>100</Weight_Percentage>"
+    "<Number_of_Break_Times>1</Number_of_Break_Times><Break_Time><Day>月</Day><Hour>2</Hour>"
+    "</Break_Time><Active>true</Active><Comments></Comments></ConstraintBreakTimes>"
+)
+
+
+@needs_fet
+def test_a_break_separates_lessons_for_the_room_rules_as_in_fet(tmp_path: Path) -> None:
+    # periods 1, (break), 3: the two lessons are not "consecutive" (fet-cl accepts them in
+    # two rooms), but the break does not hide a change of building (fet-cl finds nothing)
+    same = SAME_ROOM.format(w=100).replace("<Activity_Id>3</Activity_Id>", "")
+    same = same.replace("<Number_of_Activities>3<", "<Number_of_Activities>2<")
+    text = fet_file(same, ROOMS_XML, [(1, "A1"), (2, "B1")]).replace(
+        "</ConstraintBasicCompulsoryTime>", "</ConstraintBasicCompulsoryTime>" + BREAK
+    )
+    src = tmp_path / "break.fet"
+    src.write_text(text, encoding="utf-8")
+    p = read_fet(src)
+    r = solve(p, time_limit=10)
+    assert r.solved, r.reasons
+    write_locked(src, p, r, tmp_path / "locked.fet")
+    assert run_fet_cl(tmp_path / "locked.fet", time_limit=10).success
+    no_change = rule(
+        "ConstraintTeachersMaxBuildingChangesPerDay", 100, Max_Building_Changes_Per_Day=0
+    )
+    src.write_text(text.replace(same, no_change), encoding="utf-8")
+    assert solve(read_fet(src), time_limit=10).status == "infeasible"
+    assert not run_fet_cl(src, time_limit=3).success
