@@ -213,24 +213,40 @@ def _one_building_a_day(
 
 
 def _changes_on(b: _Builder, grid: list[tuple[int, dict[str, object]]]) -> list:
-    """One boolean per period: the entity changes building there (bounded below by every
-    pair of periods in two buildings with no period in a building between them)."""
+    """One boolean per period where the entity may change building. ``last[bl]``: the last
+    period in a building so far was in ``bl`` (carried over periods without one), so the
+    model grows with periods × buildings, not with pairs of periods."""
+    m = b.m
+    blds = sorted({bl for _, row in grid for bl in row})
     out = []
-    for j in range(1, len(grid)):
-        row2 = grid[j][1]
+    last: dict[str, object] = {}
+    for j, (_, row) in enumerate(grid):
         ch = None
-        for i in range(j):
-            row1 = grid[i][1]
-            between = [v for _, row in grid[i + 1 : j] for v in row.values()]
-            for bl, v1 in row1.items():
-                other = [v for bl2, v in row2.items() if bl2 != bl]
-                if not other:
-                    continue
+        for bl, v in row.items():
+            other = [last[x] for x in blds if x != bl and x in last]
+            if other:
                 if ch is None:
-                    ch = b.m.NewBoolVar("")
-                b.m.Add(ch >= v1 + sum(other) - sum(between) - 1)
-        if ch is not None:
-            out.append(ch)
+                    ch = m.NewBoolVar("")
+                    out.append(ch)
+                m.Add(ch >= v + sum(other) - 1)
+        if j == len(grid) - 1:
+            break
+        occupied = sum(row.values())
+        new: dict[str, object] = {}
+        for bl in blds:
+            v, prev = row.get(bl, 0), last.get(bl)
+            if prev is None:  # never in ``bl`` before: the last building is ``bl`` iff now
+                if not isinstance(v, int):
+                    new[bl] = v
+                continue
+            lst = m.NewBoolVar("")
+            if not isinstance(v, int):
+                m.Add(lst >= v)
+            m.Add(lst >= prev - occupied)  # nothing now: as before
+            m.Add(lst <= v + prev)
+            m.Add(lst <= v + 1 - occupied)  # in a building now: that one
+            new[bl] = lst
+        last = new
     return out
 
 
