@@ -7,6 +7,8 @@ says (fet-cl checks a locked file and prints the same total).
 
 from __future__ import annotations
 
+import itertools
+import random
 from pathlib import Path
 
 import pytest
@@ -498,3 +500,57 @@ def test_a_break_separates_lessons_for_the_room_rules_as_in_fet(tmp_path: Path) 
     src.write_text(text.replace(same, no_change), encoding="utf-8")
     assert solve(read_fet(src), time_limit=10).status == "infeasible"
     assert not run_fet_cl(src, time_limit=3).success
+
+
+def fet_changes(day: list[str]) -> int:
+    """FET's count of building changes in one day ("" = no lesson, or none in a building)."""
+    last, n = "", 0
+    for bl in day:
+        if bl:
+            n += bool(last and bl != last)
+            last = bl
+    return n
+
+
+def fet_close_changes(day: list[str], gaps: int) -> int:
+    """FET's count of changes after fewer than ``gaps`` periods without a building."""
+    at = [h for h, bl in enumerate(day) if bl]
+    return sum(1 for i, j in zip(at, at[1:], strict=False) if day[i] != day[j] and j - i - 1 < gaps)
+
+
+@pytest.mark.parametrize("seed", range(2))
+def test_the_soft_cost_is_fets_count_at_its_best(seed: int) -> None:
+    # small days with lessons in random buildings: Ai's cost is FET's count of its own
+    # timetable and the least count over every order of the lessons
+    rnd = random.Random(seed)
+    for _ in range(6):
+        hours, n = rnd.randint(3, 5), rnd.randint(2, 4)
+        n = min(n, hours)
+        rooms = [rnd.choice(["A1", "B1", "C1", "X"]) for _ in range(n)]
+        most, gaps = rnd.randint(0, 2), rnd.randint(1, 2)
+        if rnd.random() < 0.5:
+            rule_: Constraint = MaxBuildingChanges(50, "teacher", (), None, most, "day")
+
+            def cost(day: list[str], most: int = most) -> int:
+                return max(0, fet_changes(day) - most)
+        else:
+            rule_ = MinGapsBetweenBuildingChanges(50, "teacher", ("田中",), None, gaps)
+
+            def cost(day: list[str], gaps: int = gaps) -> int:
+                return fet_close_changes(day, gaps)
+
+        p = lessons(list(rooms), hours=hours, constraints=[rule_])
+        best = min(
+            cost(
+                [
+                    next((ROOMS[rooms[i]].building for i, x in enumerate(hs) if x == h), "")
+                    for h in range(hours)
+                ]
+            )
+            for hs in itertools.permutations(range(hours), n)
+        )
+        r = solve(p, time_limit=10)
+        day = [""] * hours
+        for pl in r.placements.values():
+            day[pl.hour] = ROOMS[pl.room].building  # type: ignore[index]
+        assert r.soft_total == pytest.approx(0.5 * cost(day)) == 0.5 * best, (rooms, rule_)
