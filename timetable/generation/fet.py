@@ -765,13 +765,19 @@ def write_locked(
         tlist = StdET.SubElement(root, "Time_Constraints_List")
     if slist is None:
         slist = StdET.SubElement(root, "Space_Constraints_List")
+    # names as the file spells them: FET does not trim them (" 9 B" is a room of its own)
+    days = [d.findtext("Name") or "" for d in root.findall("./Days_List/Day")] or problem.days
+    hours = [h.findtext("Name") or "" for h in root.findall("./Hours_List/Hour")] or problem.hours
+    room_names = {
+        _text(r, "Name"): r.findtext("Name") or "" for r in root.findall("./Rooms_List/Room")
+    }
     for aid in sorted(result.placements):
         p = result.placements[aid]
         c = StdET.SubElement(tlist, "ConstraintActivityPreferredStartingTime")
         _sub(c, "Weight_Percentage", "100")
         _sub(c, "Activity_Id", str(aid))
-        _sub(c, "Preferred_Day", problem.days[p.day])
-        _sub(c, "Preferred_Hour", problem.hours[p.hour])
+        _sub(c, "Preferred_Day", days[p.day])
+        _sub(c, "Preferred_Hour", hours[p.hour])
         _sub(c, "Permanently_Locked", "true")
         _sub(c, "Active", "true")
         _sub(c, "Comments", "")
@@ -779,7 +785,7 @@ def write_locked(
             c = StdET.SubElement(slist, "ConstraintActivityPreferredRoom")
             _sub(c, "Weight_Percentage", "100")
             _sub(c, "Activity_Id", str(aid))
-            _sub(c, "Room", p.room)
+            _sub(c, "Room", room_names.get(p.room, p.room))
             _sub(c, "Permanently_Locked", "true")
             _sub(c, "Active", "true")
             _sub(c, "Comments", "")

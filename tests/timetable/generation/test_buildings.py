@@ -554,3 +554,21 @@ def test_the_soft_cost_is_fets_count_at_its_best(seed: int) -> None:
         for pl in r.placements.values():
             day[pl.hour] = ROOMS[pl.room].building  # type: ignore[index]
         assert r.soft_total == pytest.approx(0.5 * cost(day)) == 0.5 * best, (rooms, rule_)
+
+
+@needs_fet
+def test_the_locked_file_names_a_room_as_the_file_spells_it(tmp_path: Path) -> None:
+    # FET does not trim names: " A1" is not "A1" (stjosephemhss has a room " 9 B")
+    text = fet_file("", ROOMS_XML, ACTS_XML).replace("<Name>A1</Name>", "<Name> A1</Name>")
+    text = text.replace(
+        "<Preferred_Room>A1</Preferred_Room>", "<Preferred_Room> A1</Preferred_Room>"
+    )
+    src = tmp_path / "spaced.fet"
+    src.write_text(text, encoding="utf-8")
+    p = read_fet(src)
+    r = solve(p, time_limit=10)
+    assert r.solved, r.reasons
+    write_locked(src, p, r, tmp_path / "locked.fet")
+    assert "<Room> A1</Room>" in (tmp_path / "locked.fet").read_text(encoding="utf-8")
+    ref = run_fet_cl(tmp_path / "locked.fet", time_limit=10)
+    assert ref.success, ref.message
