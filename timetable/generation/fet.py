@@ -21,8 +21,10 @@ from .model import (
     EarlyMaxBeginningsAtSecondHour,
     EndsStudentsDay,
     Grouped,
+    MaxBuildingChanges,
     MaxDaysBetween,
     MaxDaysPerWeek,
+    MaxDifferentRooms,
     MaxGaps,
     MaxHoursContinuously,
     MaxHoursDaily,
@@ -32,6 +34,7 @@ from .model import (
     MinDaysBetween,
     MinDaysPerWeek,
     MinGapsBetween,
+    MinGapsBetweenBuildingChanges,
     MinGapsBetweenTags,
     MinHoursDaily,
     NotAvailable,
@@ -43,6 +46,7 @@ from .model import (
     Problem,
     Result,
     Room,
+    SameRoomIfConsecutive,
     SameStart,
     Slot,
 )
@@ -145,8 +149,9 @@ class _Reader:
             if not _bool(_text(el, "Active"), True):
                 continue
             students = tuple(_texts(el, "Students"))
+            # FET writes <Number_Of_Students> only when it is stated, not computed
             if el.find("Number_Of_Students") is not None and not _bool(
-                _text(el, "Computed_Number_Of_Students"), True
+                _text(el, "Computed_Number_Of_Students"), False
             ):
                 n = _int(_text(el, "Number_Of_Students"))
             else:
@@ -198,7 +203,7 @@ def read_fet_bytes(data: bytes, name: str = "") -> Problem:
         rname = _text(el, "Name")
         if _bool(_text(el, "Virtual")):
             r.unsupported["VirtualRoom"] = r.unsupported.get("VirtualRoom", 0) + 1
-        rooms[rname] = Room(rname, _int(_text(el, "Capacity")))
+        rooms[rname] = Room(rname, _int(_text(el, "Capacity")), _text(el, "Building"))
     problem = Problem(
         days=r.days,
         hours=r.hours,
@@ -710,6 +715,22 @@ def _span_handler(who: str, name_tag: str | None) -> Handler:
     return h
 
 
+# Buildings (a room's <Building>) and the rooms of several activities: FET's space rules.
+def _building_rule(who: str, name_tag: str | None, per: str | None) -> Handler:
+    """Max building changes per day / week (``per``) or, ``per=None``, min gaps between
+    building changes, for one teacher / student set (``name_tag``) or for all of them."""
+
+    def h(ctx: _Ctx, el: Element, w: float) -> list[Constraint]:
+        names = (_text(el, name_tag),) if name_tag else ()
+        if per is None:
+            n = _int(_text(el, "Min_Gaps_Between_Building_Changes"), 1)
+            return [MinGapsBetweenBuildingChanges(w, who, names, None, n)]  # type: ignore[arg-type]
+        n = _int(_text(el, f"Max_Building_Changes_Per_{per.capitalize()}"))
+        return [MaxBuildingChanges(w, who, names, None, n, per)]  # type: ignore[arg-type]
+
+    return h
+
+
 def _tag_gaps_handler(who: str, name_tag: str | None) -> Handler:
     def h(ctx: _Ctx, el: Element, w: float) -> list[Constraint]:
         names = (_text(el, name_tag),) if name_tag else ()
@@ -727,6 +748,19 @@ for _who, _kind, _name in (
     ("students", "Students", None),
 ):
     _HANDLERS[f"Constraint{_kind}MaxSpanPerDay"] = _span_handler(_who, _name)
+
+
+def _same_room_if_consecutive(ctx: _Ctx, el: Element, w: float) -> list[Constraint]:
+    ids = ctx.act_ids(el)
+    return [SameRoomIfConsecutive(w, ids)] if len(ids) >= 2 else []
+
+
+def _max_different_rooms(ctx: _Ctx, el: Element, w: float) -> list[Constraint]:
+    ids = ctx.act_ids(el)
+    n = _int(_text(el, "Max_Number_of_Different_Rooms"), 1)
+    return [MaxDifferentRooms(w, ids, n)] if ids else []
+
+
 for _who, _kind, _name in (
     ("teacher", "Teacher", "Teacher"),
     ("teacher", "Teachers", None),
@@ -736,6 +770,13 @@ for _who, _kind, _name in (
     _HANDLERS[f"Constraint{_kind}MinGapsBetweenOrderedPairOfActivityTags"] = _tag_gaps_handler(
         _who, _name
     )
+    for _per in ("day", "week"):
+        _HANDLERS[f"Constraint{_kind}MaxBuildingChangesPer{_per.capitalize()}"] = _building_rule(
+            _who, _name, _per
+        )
+    _HANDLERS[f"Constraint{_kind}MinGapsBetweenBuildingChanges"] = _building_rule(_who, _name, None)
+_HANDLERS["ConstraintActivitiesSameRoomIfConsecutive"] = _same_room_if_consecutive
+_HANDLERS["ConstraintActivitiesOccupyMaxDifferentRooms"] = _max_different_rooms
 
 SUPPORTED_TYPES: tuple[str, ...] = tuple(sorted(_HANDLERS))
 
@@ -760,13 +801,19 @@ def write_locked(
         tlist = StdET.SubElement(root, "Time_Constraints_List")
     if slist is None:
         slist = StdET.SubElement(root, "Space_Constraints_List")
+    # names as the file spells them: FET does not trim them (" 9 B" is a room of its own)
+    days = [d.findtext("Name") or "" for d in root.findall("./Days_List/Day")] or problem.days
+    hours = [h.findtext("Name") or "" for h in root.findall("./Hours_List/Hour")] or problem.hours
+    room_names = {
+        _text(r, "Name"): r.findtext("Name") or "" for r in root.findall("./Rooms_List/Room")
+    }
     for aid in sorted(result.placements):
         p = result.placements[aid]
         c = StdET.SubElement(tlist, "ConstraintActivityPreferredStartingTime")
         _sub(c, "Weight_Percentage", "100")
         _sub(c, "Activity_Id", str(aid))
-        _sub(c, "Preferred_Day", problem.days[p.day])
-        _sub(c, "Preferred_Hour", problem.hours[p.hour])
+        _sub(c, "Preferred_Day", days[p.day])
+        _sub(c, "Preferred_Hour", hours[p.hour])
         _sub(c, "Permanently_Locked", "true")
         _sub(c, "Active", "true")
         _sub(c, "Comments", "")
@@ -774,7 +821,7 @@ def write_locked(
             c = StdET.SubElement(slist, "ConstraintActivityPreferredRoom")
             _sub(c, "Weight_Percentage", "100")
             _sub(c, "Activity_Id", str(aid))
-            _sub(c, "Room", p.room)
+            _sub(c, "Room", room_names.get(p.room, p.room))
             _sub(c, "Permanently_Locked", "true")
             _sub(c, "Active", "true")
             _sub(c, "Comments", "")

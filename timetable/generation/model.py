@@ -32,6 +32,7 @@ class Activity:
 class Room:
     name: str
     capacity: int = 0  # 0 = unknown / unlimited
+    building: str = ""  # FET's building; "" = none (never counts as a building change)
 
 
 @dataclass
@@ -247,6 +248,43 @@ class PreferredRooms(Constraint):
     activity_ids: tuple[int, ...] = ()
     rooms: tuple[str, ...] = ()
     home: bool = False
+
+
+# --- buildings and the rooms of several activities (FET's space rules) -------------------
+
+
+@dataclass
+class MaxBuildingChanges(ResourceConstraint):
+    """At most ``max_changes`` building changes a day (or a week, summed over its days) for
+    a teacher or a student set. FET's change: the next lesson that has a room with a
+    building is in another building than the last one; lessons without one do not count."""
+
+    max_changes: int = 0
+    per: Literal["day", "week"] = "day"
+
+
+@dataclass
+class MinGapsBetweenBuildingChanges(ResourceConstraint):
+    """Before a lesson in another building than the last one, at least ``min_gaps`` periods
+    without a lesson in a building (FET counts break periods and lessons without a room)."""
+
+    min_gaps: int = 1
+
+
+@dataclass
+class SameRoomIfConsecutive(Constraint):
+    """Any two of the activities that follow each other on a day (the second starts the
+    period the first ends) and both have a room, have the same room."""
+
+    activity_ids: tuple[int, ...] = ()
+
+
+@dataclass
+class MaxDifferentRooms(Constraint):
+    """The activities (those that have a room) use at most ``max_rooms`` rooms in all."""
+
+    activity_ids: tuple[int, ...] = ()
+    max_rooms: int = 1
 
 
 @dataclass

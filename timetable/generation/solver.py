@@ -19,7 +19,7 @@ from collections.abc import Callable, Iterable, Iterator, Sequence
 
 from ortools.sat.python import cp_model
 
-from . import checks
+from . import buildings, checks
 from .model import (
     Activity,
     BreakTimes,
@@ -28,8 +28,10 @@ from .model import (
     EarlyMaxBeginningsAtSecondHour,
     EndsStudentsDay,
     Grouped,
+    MaxBuildingChanges,
     MaxDaysBetween,
     MaxDaysPerWeek,
+    MaxDifferentRooms,
     MaxGaps,
     MaxHoursContinuously,
     MaxHoursDaily,
@@ -39,6 +41,7 @@ from .model import (
     MinDaysBetween,
     MinDaysPerWeek,
     MinGapsBetween,
+    MinGapsBetweenBuildingChanges,
     MinGapsBetweenTags,
     MinHoursDaily,
     NotAvailable,
@@ -51,6 +54,7 @@ from .model import (
     Problem,
     ResourceConstraint,
     Result,
+    SameRoomIfConsecutive,
     SameStart,
     Slot,
 )
@@ -100,6 +104,7 @@ class Prepared:
             for sg in self.subgroups[a.id]:
                 self.subgroup_acts[sg].append(a.id)
         self._rooms()
+        buildings.narrow_rooms(self)  # a room all of them share, before the starts
         self._starts()
 
     # rooms: hard candidate set (must pick one), or soft preferences (+ "no room")
@@ -973,6 +978,17 @@ _Builder._dispatch[MaxSpanPerDay] = _c_max_span  # type: ignore[assignment]
 _Builder._dispatch[MinGapsBetweenTags] = _c_min_gaps_tags  # type: ignore[assignment]
 
 
+# FET's building rules and rules on the rooms of several activities (buildings.py)
+_Builder._dispatch.update(
+    {
+        MaxBuildingChanges: buildings.c_building_changes,
+        MinGapsBetweenBuildingChanges: buildings.c_min_gaps_buildings,
+        SameRoomIfConsecutive: buildings.c_same_room_if_consecutive,
+        MaxDifferentRooms: buildings.c_max_different_rooms,
+    }  # type: ignore[dict-item]
+)
+
+
 class _Watch(cp_model.CpSolverSolutionCallback):
     """Records when the first complete timetable appeared; stops the search when the
     preferences cannot improve (total 0) or when only the first timetable is wanted."""
@@ -1428,6 +1444,10 @@ KIND_LABELS: dict[type, str] = {
     MaxHoursContinuously: "連続コマ数の上限",
     EarlyMaxBeginningsAtSecondHour: "1校時から始める決まり",
     PreferredRooms: "教室の指定",
+    MaxBuildingChanges: "校舎の移動回数の上限",
+    MinGapsBetweenBuildingChanges: "校舎を移動する前の空き時間",
+    SameRoomIfConsecutive: "続けて行う授業を同じ教室で",
+    MaxDifferentRooms: "授業が使う教室の数の上限",
 }
 
 

@@ -111,9 +111,10 @@ def test_solve_fet_exit_codes(tiny: Path, tmp_path: Path) -> None:
     unsupported.write_text(
         text.replace(
             "</Space_Constraints_List>",
-            "<ConstraintActivitiesSameRoomIfConsecutive><Weight_Percentage>100</Weight_Percentage>"
-            "<Number_of_Activities>2</Number_of_Activities><Activity_Id>1</Activity_Id><Activity_Id>2</Activity_Id>"
-            "<Active>true</Active></ConstraintActivitiesSameRoomIfConsecutive></Space_Constraints_List>",
+            # a FET 6 rule Ai has no model of (room changes, not building changes)
+            "<ConstraintStudentsSetMaxRoomChangesPerDay><Weight_Percentage>100</Weight_Percentage>"
+            "<Students>1組</Students><Max_Room_Changes_Per_Day>1</Max_Room_Changes_Per_Day>"
+            "<Active>true</Active></ConstraintStudentsSetMaxRoomChangesPerDay></Space_Constraints_List>",
         ),
         encoding="utf-8",
     )
