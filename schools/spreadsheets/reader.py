@@ -310,6 +310,23 @@ def read_table(
     return result
 
 
+def sheet_names(data: bytes, *, limits: Limits = DEFAULT_LIMITS, filename: str = "") -> list[str]:
+    """The worksheets of an .xlsx or .ods, in order (a CSV is one unnamed table: ``[""]``).
+
+    Refused with ``SpreadsheetError`` as ``read_table`` refuses the file; for imports whose
+    workbook has one sheet per kind of row (read each with ``read_table(..., sheet=)``)."""
+    if len(data) > limits.max_bytes:
+        raise SpreadsheetError(_too_big(len(data), limits))
+    if not data.strip():
+        raise SpreadsheetError("ファイルが空です。")
+    if not data.startswith(_ZIP):
+        _open(data, None, limits, filename)  # refuses .xls, PDF, binaries with their message
+        return [""]
+    title, rows, others = _open(data, None, limits, filename)
+    rows.close()
+    return [title, *others]
+
+
 PROGRESS_ROWS = 500
 
 
