@@ -16,7 +16,7 @@ preview shows and the audit records); ``apply`` writes a diff inside the caller'
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -174,36 +174,47 @@ def _reason(reasons: list[str]) -> str:
 # --- checking ------------------------------------------------------------------------------
 
 
+def _at(where: str, check_one: Callable[[], object]) -> None:
+    """Run one check; its error is raised again under ``where`` (「settings.lunch_after」,
+    「preferences[1].periods」), so the API's message names the field."""
+    try:
+        check_one()
+    except ValidationError as exc:
+        if hasattr(exc, "error_dict"):
+            raise ValidationError(
+                {f"{where}.{name}": msgs for name, msgs in exc.message_dict.items()}
+            ) from None
+        raise ValidationError({where: exc.messages}) from None
+
+
+LIMIT_KEYS = ("daily", "row", "gaps_day", "gaps_week")
+
+
+def _check_limit(where: str, value: object, label: str, low: int) -> None:
+    _at(where, lambda: rulebook.limit_value(value, label, low=low))
+
+
 def check(school: School, year: SchoolYear, book: RuleBook) -> None:
     """Refuse (ValidationError naming the field) what the page would refuse."""
     if book.settings is not None:
-        s = book.settings
-        rulebook.limit_value(s.lunch_after, "昼休みの前の校時", low=1)
-        rulebook.limits_from(
-            dict(
-                zip(
-                    ("daily", "row", "gaps_day", "gaps_week"),
-                    (
-                        s.teacher_max_daily,
-                        s.teacher_max_row,
-                        s.teacher_max_gaps_day,
-                        s.teacher_max_gaps_week,
-                    ),
-                    strict=True,
-                )
-            )
-        )
+        for name, low in (
+            ("lunch_after", 1),
+            ("teacher_max_daily", 1),
+            ("teacher_max_row", 1),
+            ("teacher_max_gaps_day", 0),
+            ("teacher_max_gaps_week", 0),
+        ):
+            value = getattr(book.settings, name)
+            _check_limit(f"settings.{name}", value, SETTING_LABELS[name], low)
     staff_ids = {s.pk for s in staff_of(school, year)}
-    if book.teacher_limits is not None:
-        for pk, lim in book.teacher_limits.items():
-            if pk not in staff_ids:
-                raise ValidationError(
-                    {"teacher_limits": f"先生 (id {pk}) はこの学校の先生ではありません。"}
-                )
-            rulebook.limits_from(
-                dict(zip(("daily", "row", "gaps_day", "gaps_week"), lim, strict=True))
-            )
-    if book.doubles is not None:
+    not_here = "この学校の先生ではありません。"
+    for pk, lim in (book.teacher_limits or {}).items():
+        if pk not in staff_ids:
+            raise ValidationError({f"teacher_limits[{pk}].staff": not_here})
+        for key, label, value in zip(LIMIT_KEYS, LIMIT_LABELS, lim, strict=True):
+            low = 1 if key in ("daily", "row") else 0
+            _check_limit(f"teacher_limits[{pk}].{key}", value, label, low)
+    if book.doubles:
         found = {
             a.pk: a
             for a in TeachingAssignment.objects.filter(
@@ -212,34 +223,34 @@ def check(school: School, year: SchoolYear, book: RuleBook) -> None:
         }
         for pk, n in book.doubles.items():
             if pk not in found:
-                raise ValidationError({"doubles": "この学校・年度の担当ではないものがあります。"})
-            try:
-                rulebook.limit_value(n, "2時間続きの回数")
-                rulebook.check_double(found[pk], n)
-            except ValidationError as exc:
-                raise ValidationError({"doubles": exc.messages}) from None
-    if book.wishes is not None:
-        most = calendar.periods_per_day(school)
-        for wish in book.wishes:
-            rulebook.check_wish(
-                school,
-                kind=wish.kind,
-                subjects=wish.subjects,
-                periods=wish.periods,
-                weekdays=wish.weekdays,
-                weight=wish.weight,
-                most=most,
-            )
-            if len(wish.note) > 40:
-                raise ValidationError({"note": "理由は40文字以内で入力してください。"})
-    if book.unavailable is not None:
-        for pk, absence in book.unavailable.items():
-            if pk not in staff_ids:
                 raise ValidationError(
-                    {"unavailability": f"先生 (id {pk}) はこの学校の先生ではありません。"}
+                    {f"doubles[{pk}].assignment": "この学校・年度の担当ではありません。"}
                 )
-            services.check_reason(absence.reason)
-            services.unavailable_slots(absence.slots)
+            _check_limit(f"doubles[{pk}].per_week", n, "2時間続きの回数", 0)
+            _at(f"doubles[{pk}].per_week", lambda a=found[pk], n=n: rulebook.check_double(a, n))
+    most = calendar.periods_per_day(school)
+    for i, wish in enumerate(book.wishes or []):
+        _at(
+            f"preferences[{i}]",
+            lambda w=wish: rulebook.check_wish(
+                school,
+                kind=w.kind,
+                subjects=w.subjects,
+                periods=w.periods,
+                weekdays=w.weekdays,
+                weight=w.weight,
+                most=most,
+            ),
+        )
+        if len(wish.note) > 40:
+            raise ValidationError(
+                {f"preferences[{i}].note": "理由は40文字以内で入力してください。"}
+            )
+    for pk, absence in (book.unavailable or {}).items():
+        if pk not in staff_ids:
+            raise ValidationError({f"unavailability[{pk}].staff": not_here})
+        _at(f"unavailability[{pk}]", lambda a=absence: services.check_reason(a.reason))
+        _at(f"unavailability[{pk}]", lambda a=absence: services.unavailable_slots(a.slots))
 
 
 # --- comparing -----------------------------------------------------------------------------
