@@ -140,6 +140,9 @@ def _norm(text: object) -> str:
 
 
 def _cell(value: Any) -> str:
+    """A cell as text; a whole number saved as 4.0 (some spreadsheets) reads as 「4」."""
+    if isinstance(value, float) and value.is_integer():
+        value = int(value)
     return unicodedata.normalize("NFKC", str(value if value is not None else "")).strip()
 
 
@@ -362,7 +365,7 @@ def _number(
     result: ParseResult, row: Row, field_name: str, label: str, low: int
 ) -> tuple[bool, int | None]:
     try:
-        return True, rulebook.limit_value(row.get(field_name), label, low=low)
+        return True, rulebook.limit_value(_cell(row.get(field_name)), label, low=low)
     except ValidationError as exc:
         result.reject(row, field_name, exc.messages[0])
         return False, None

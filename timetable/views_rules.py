@@ -215,7 +215,8 @@ def _import_page(
         {
             "school": school,
             "year": year,
-            "limits": rules_excel.LIMITS.describe(),
+            "limits": gettext("ファイルの大きさは%(mb)dMBまで（.xlsx または .ods）。")
+            % {"mb": rules_excel.LIMITS.max_megabytes},
             "sheets": rules_excel.SHEETS,
             **extra,
         },
