@@ -684,6 +684,7 @@ def plan_rules_import(
                 limits=LIMITS,
                 filename=filename,
                 keep_other_columns=wide,
+                allow_empty=True,  # no wishes, no teachers: an empty list, not an error
             )
             read(result)
         except SpreadsheetError as exc:

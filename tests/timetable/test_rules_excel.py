@@ -353,3 +353,21 @@ def test_only_the_schools_editors_export_and_import_the_rules(muni, client_for):
     )
     assert AuditEvent.objects.filter(action="timetable.rules.export").count() == 1
     assert rulesets.current(s.school, s.year).doubles
+
+
+def test_a_school_without_rules_exports_empty_sheets_that_read_back_unchanged(muni, client_for):
+    s = build()
+    client = _client(muni, client_for, s)
+    data = _export(client, s)
+    plan = rules_excel.plan_rules_import(s.school, s.year, data)
+    assert plan.ok and not plan.has_changes, [str(e) for e in plan.errors]
+    assert "変更はありません" in _upload(client, s, data).content.decode()
+    assert not GenerationRules.objects.filter(school=s.school).exists()  # nothing written
+
+    # a wish typed into the empty sheet is all the import adds
+    def change(book):
+        book["希望"].append(["避ける", "保健体育", "", "5校時", "80%", ""])
+
+    plan = rules_excel.plan_rules_import(s.school, s.year, _edit(data, change))
+    assert plan.ok and plan.diff.lines["wishes"] == ["追加: 保健体育は5校時を避ける 80%"]
+    assert [k for k, v in plan.diff.lines.items() if v] == ["wishes"]
