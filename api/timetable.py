@@ -20,6 +20,11 @@
   teacher's;
 - ``timetable/hours/?school=<id>&year=2026[&as_of=]``: the 授業時数 tally (the board: every
   school without ``school``).
+- ``timetable/generation-rules/<school>/?year=2026``: GET the 自動作成の決まり (the school's
+  rules, teachers' limits, 2時間続き, wishes, 授業不可); PUT the same shape back: each section
+  given is stated (teachers and assignments listed are set, the others stay; the wishes are
+  the whole list), checked and written as the page and the Excel import do
+  (``timetable.rulesets``), one audit record, nothing written on a 400.
 
 Permissions come from the same ``Actor`` as the pages.
 """
@@ -29,6 +34,7 @@ from __future__ import annotations
 import datetime as dt
 from fractions import Fraction
 
+from django.core.exceptions import ValidationError as DjangoValidationError
 from django.http import Http404
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
@@ -45,7 +51,7 @@ from schools.imports.base import ImportRefused
 from schools.models import SchoolYear, Staff, Subject, TeachingGroup
 from schools.permissions import Actor, as_pk, get_actor
 from tenants import jobs
-from timetable import fet_import, generating, planning, queries, rules, services
+from timetable import fet_import, generating, planning, queries, rules, rulesets, services
 from timetable import imports as timetable_imports
 from timetable.models import Timetable
 
@@ -889,6 +895,206 @@ class UnavailabilityViewSet(viewsets.ViewSet):
         )
 
 
+# --- 自動作成の決まり (timetable.rulesets): the whole rulebook, read and stated at once -----------
+
+
+def _limit_field(**kwargs) -> serializers.IntegerField:
+    return serializers.IntegerField(allow_null=True, required=False, default=None, **kwargs)
+
+
+class RuleSettingsSerializer(serializers.Serializer):
+    double_not_first = serializers.BooleanField(help_text="2時間続きを1校時から始めない")
+    lunch_after = _limit_field(help_text="昼休みの前の校時 (null = 校時表のとおり)")
+    spread_two_period = serializers.BooleanField(help_text="週2コマの教科は続けた日に置かない")
+    teacher_max_daily = _limit_field(help_text="先生の1日の上限 (全員の既定、null = なし)")
+    teacher_max_row = _limit_field(help_text="先生の連続の上限")
+    teacher_max_gaps_day = _limit_field(help_text="先生の空きコマ (1日)")
+    teacher_max_gaps_week = _limit_field(help_text="先生の空きコマ (週)")
+
+
+class TeacherLimitSerializer(serializers.Serializer):
+    staff = serializers.IntegerField()
+    name = serializers.CharField(read_only=True)
+    daily = _limit_field(help_text="1日の上限 (null = 学校の既定)")
+    row = _limit_field(help_text="連続の上限")
+    gaps_day = _limit_field(help_text="空きコマ (1日)")
+    gaps_week = _limit_field(help_text="空きコマ (週)")
+
+
+class DoubleSerializer(serializers.Serializer):
+    assignment = serializers.IntegerField()
+    label = serializers.CharField(read_only=True, help_text="1年1組 理科")
+    weekly_periods = serializers.CharField(read_only=True)
+    per_week = serializers.IntegerField(help_text="2時間続きの週の回数 (0 = なし)")
+
+
+class WishSerializer(serializers.Serializer):
+    kind = serializers.CharField(
+        max_length=10, help_text="avoid (避ける) / prefer (この時間に置く)"
+    )
+    subjects = serializers.ListField(child=serializers.IntegerField(), max_length=30)
+    periods = serializers.ListField(child=serializers.IntegerField(), max_length=12)
+    weekdays = serializers.ListField(
+        child=serializers.IntegerField(), max_length=6, default=list, help_text="[] = 毎日"
+    )
+    weight = serializers.IntegerField(help_text="重み 1〜100 (%)")
+    note = serializers.CharField(max_length=40, default="", allow_blank=True)
+    label = serializers.CharField(read_only=True)
+
+
+class AbsenceSerializer(serializers.Serializer):
+    staff = serializers.IntegerField()
+    name = serializers.CharField(read_only=True)
+    reason = serializers.CharField(max_length=60, default="", allow_blank=True)
+    slots = serializers.ListField(
+        child=serializers.ListField(child=serializers.IntegerField(), min_length=2, max_length=2),
+        max_length=80,
+        default=list,
+        help_text="[曜日 0-5, 校時]",
+    )
+
+
+class GenerationRulesSerializer(serializers.Serializer):
+    school = serializers.IntegerField(read_only=True)
+    year = serializers.IntegerField(required=False, help_text="年度 (例: 2026)。省略時は今年度")
+    settings = RuleSettingsSerializer(required=False)
+    teacher_limits = TeacherLimitSerializer(many=True, required=False, max_length=500)
+    doubles = DoubleSerializer(many=True, required=False, max_length=2000)
+    preferences = WishSerializer(many=True, required=False, max_length=200)
+    unavailability = AbsenceSerializer(many=True, required=False, max_length=500)
+
+
+class RulesSavedSerializer(serializers.Serializer):
+    changed = serializers.IntegerField(help_text="変わった決まりの数 (0 = 変更なし)")
+    changes = serializers.DictField(
+        child=serializers.ListField(child=serializers.CharField()), help_text="シートごとの変更"
+    )
+    rules = GenerationRulesSerializer()
+
+
+def _rules_body(school, year) -> dict:
+    book = rulesets.current(school, year)
+    staff = {s.pk: s.name for s in rulesets.staff_of(school, year)}
+    doubles = book.doubles or {}
+    subjects = dict(Subject.objects.values_list("pk", "name"))
+    absent = book.unavailable or {}
+    return {
+        "school": school.pk,
+        "year": year.year,
+        "settings": (book.settings or rulesets.Settings()).as_dict(),
+        "teacher_limits": [
+            {
+                "staff": pk,
+                "name": staff.get(pk, ""),
+                **dict(zip(rulesets.LIMIT_KEYS, lim, strict=True)),
+            }
+            for pk, lim in sorted((book.teacher_limits or {}).items())
+        ],
+        "doubles": [
+            {
+                "assignment": a.pk,
+                "label": f"{a.classroom.label if a.classroom_id else a.group.name} {a.subject.name}",
+                "weekly_periods": str(a.weekly_periods.normalize()),
+                "per_week": doubles.get(a.pk, 0),
+            }
+            for a in rulesets.double_candidates(school, year)
+        ],
+        "preferences": [
+            {
+                "kind": w.kind,
+                "subjects": list(w.subjects),
+                "periods": list(w.periods),
+                "weekdays": list(w.weekdays),
+                "weight": w.weight,
+                "note": w.note,
+                "label": rulesets.wish_text(w, subjects),
+            }
+            for w in book.wishes or []
+        ],
+        "unavailability": [
+            {
+                "staff": pk,
+                "name": staff.get(pk, ""),
+                "reason": a.reason,
+                "slots": [list(x) for x in sorted(a.slots)],
+            }
+            for pk, a in sorted(absent.items())
+        ],
+    }
+
+
+def _once(items: list[dict], key: str, section: str) -> None:
+    seen: set[int] = set()
+    for i, item in enumerate(items):
+        if item[key] in seen:
+            raise ValidationError({f"{section}[{i}].{key}": ["同じものが2回あります。"]})
+        seen.add(item[key])
+
+
+def _book(data: dict) -> rulesets.RuleBook:
+    """The request's sections as a ``RuleBook`` (a section left out is not touched)."""
+    book = rulesets.RuleBook()
+    if "settings" in data:
+        book.settings = rulesets.Settings(**data["settings"])
+    if "teacher_limits" in data:
+        _once(data["teacher_limits"], "staff", "teacher_limits")
+        book.teacher_limits = {
+            t["staff"]: rulesets.Limits(*(t[k] for k in rulesets.LIMIT_KEYS))
+            for t in data["teacher_limits"]
+        }
+    if "doubles" in data:
+        _once(data["doubles"], "assignment", "doubles")
+        book.doubles = {d["assignment"]: d["per_week"] for d in data["doubles"]}
+    if "preferences" in data:
+        book.wishes = [
+            rulesets.Wish(
+                w["kind"],
+                tuple(sorted(set(w["subjects"]))),
+                tuple(sorted(set(w["periods"]))),
+                tuple(sorted(set(w["weekdays"]))),
+                w["weight"],
+                w["note"].strip(),
+            )
+            for w in data["preferences"]
+        ]
+    if "unavailability" in data:
+        _once(data["unavailability"], "staff", "unavailability")
+        book.unavailable = {}
+        for i, u in enumerate(data["unavailability"]):
+            try:
+                slots = services.unavailable_slots(u["slots"])
+            except DjangoValidationError as exc:
+                raise ValidationError({f"unavailability[{i}].slots": exc.messages}) from None
+            reason = u["reason"].strip() if slots else ""
+            book.unavailable[u["staff"]] = rulesets.Absence(frozenset(slots), reason)
+    return book
+
+
+class GenerationRulesViewSet(viewsets.ViewSet):
+    """A school's 自動作成の決まり as one resource (the school's id in the path)."""
+
+    @extend_schema(responses=GenerationRulesSerializer)
+    def retrieve(self, request, pk=None):
+        school = _school(request, pk, edit=True)
+        year = _year(request.query_params.get("year"))
+        return Response(_rules_body(school, year))
+
+    @extend_schema(request=GenerationRulesSerializer, responses=RulesSavedSerializer)
+    def update(self, request, pk=None):
+        school = _school(request, pk, edit=True)
+        body = GenerationRulesSerializer(data=request.data)
+        body.is_valid(raise_exception=True)
+        year = _year(body.validated_data.get("year") or request.query_params.get("year"))
+        diff = rulesets.replace(school, year, _book(body.validated_data), by=_actor(request))
+        return Response(
+            {
+                "changed": diff.count(),
+                "changes": {k: v for k, v in diff.lines.items() if v},
+                "rules": _rules_body(school, year),
+            }
+        )
+
+
 # --- 自動作成 (timetable.generating): a job proposes, the client applies -------------------
 
 
@@ -989,6 +1195,9 @@ router.register(
 )
 router.register("timetable/hours", HoursViewSet, basename="timetable-hours")
 router.register("timetable/generations", GenerationViewSet, basename="timetable-generations")
+router.register(
+    "timetable/generation-rules", GenerationRulesViewSet, basename="timetable-generation-rules"
+)
 
 
 # --- import of the whole-school grid (upload → preview → commit; see api.imports) --------

@@ -190,10 +190,11 @@ def rollover_school(
     drafts = _draft_roles(school, current, target, old_classes, classes)
     RoleAssignment.objects.bulk_create(drafts, batch_size=2000)
     follow = _following(old_classes, classes)
-    drafts += _draft_assignments(school, current, target, follow)
+    successors: dict[int, int] = {}  # this year's assignment -> its draft (for other apps)
+    drafts += _draft_assignments(school, current, target, follow, successors)
     promoted = {e.student_id for e in new_enrolments}
     groups = _draft_groups(school, current, target, follow, promoted)
-    drafts += _draft_group_assignments(school, current, target, groups)
+    drafts += _draft_group_assignments(school, current, target, groups, successors)
     terms = _copy_terms(school, current, target)
 
     rollover = SchoolRollover.objects.create(
@@ -220,7 +221,9 @@ def rollover_school(
             "placed_by_file": len(placements),
         },
     )
-    signals.rollover_prepared.send(sender=SchoolRollover, rollover=rollover, by=by)
+    signals.rollover_prepared.send(
+        sender=SchoolRollover, rollover=rollover, by=by, assignments=successors
+    )
     return rollover
 
 
@@ -269,7 +272,11 @@ def _draft_roles(
 
 
 def _draft_assignments(
-    school: School, current: SchoolYear, target: SchoolYear, follow: dict[int, Classroom]
+    school: School,
+    current: SchoolYear,
+    target: SchoolYear,
+    follow: dict[int, Classroom],
+    successors: dict[int, int],
 ) -> list[TeachingAssignment]:
     """Teaching assignments (担当) of a class follow it as drafts, teachers included (those of
     a group follow the group's draft: ``_draft_group_assignments``)."""
@@ -292,6 +299,7 @@ def _draft_assignments(
         ],
         batch_size=2000,
     )
+    successors.update((a.pk, n.pk) for a, n in zip(old, new, strict=True))
     Through = TeachingAssignment.teachers.through
     Through.objects.bulk_create(
         [
@@ -355,7 +363,11 @@ def _draft_groups(
 
 
 def _draft_group_assignments(
-    school: School, current: SchoolYear, target: SchoolYear, groups: dict[int, TeachingGroup]
+    school: School,
+    current: SchoolYear,
+    target: SchoolYear,
+    groups: dict[int, TeachingGroup],
+    successors: dict[int, int],
 ) -> list[TeachingAssignment]:
     """A group's teaching assignments follow its draft, teachers included."""
     old = list(
@@ -374,6 +386,7 @@ def _draft_group_assignments(
         )
         for a in old
     )
+    successors.update((a.pk, n.pk) for a, n in zip(old, new, strict=True))
     Through = TeachingAssignment.teachers.through
     Through.objects.bulk_create(
         Through(teachingassignment_id=n.pk, staff_id=t.pk)

@@ -5,7 +5,9 @@ audit record, so a receiver that fails undoes the whole action. Receivers take `
 
 - ``school_created(school, by)``: a school was registered.
 - ``school_year_opened(school_year, by)``: 年度の開設 (current or preparing).
-- ``rollover_prepared(rollover, by)``: a school's 年度更新 was prepared into the preparing year.
+- ``rollover_prepared(rollover, by, assignments)``: a school's 年度更新 was prepared into the
+  preparing year; ``assignments`` maps each teaching assignment that followed its class or
+  group to its draft (pk → pk), for rules attached to assignments (2時間続き).
 - ``rollover_cancelled(rollover, by)``: it was undone (sent before the rows are removed).
 - ``rollover_confirmed(rollover, by)``: it was confirmed.
 - ``school_year_switched(school_year, previous, by)``: 年度切替: ``school_year`` became

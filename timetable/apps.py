@@ -34,6 +34,10 @@ AUDIT_ACTIONS = {
     "timetable.teacher_limit.set": "先生ごとの上限の設定",
     "timetable.slot_preference.create": "時間帯の希望の追加",
     "timetable.slot_preference.delete": "時間帯の希望の削除",
+    # 自動作成の決まり at once: Excel out and in, the API (timetable/rules_excel.py, rulesets.py)
+    "timetable.rules.export": "自動作成の決まりのExcel出力",
+    "timetable.rules.import": "自動作成の決まりのExcel取り込み",
+    "timetable.rules.replace": "自動作成の決まりの一括変更 (API)",
 }
 
 

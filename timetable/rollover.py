@@ -5,6 +5,12 @@
   day: lessons are not copied, a new year's classes need a new timetable. Rooms belong to
   the school, not to a year, so they carry over as they are. Dates of this year
   (``BellScheduleDay``, daily changes) stay behind.
+- prepared, the rules (自動作成の決まり): ``GenerationRules``, ``TeacherLimit`` and
+  ``SlotPreference`` belong to the school, not to a year, and carry over as they are;
+  ``DoublePeriod`` (2時間続き) hangs on a year's assignment, so each is copied onto the draft
+  its assignment became (the signal's ``assignments``: old pk → draft pk) and goes with it
+  when the roll-over is cancelled. Teachers' 授業不可 (``Unavailability``) is a year's own
+  (a 兼務 or part-time pattern is agreed each spring) and stays behind.
 - cancelled: the drafts go (sent before the roster rows are removed).
 - confirmed: the drafts become the school's.
 
@@ -18,7 +24,7 @@ from typing import Any
 
 from schools import calendar
 from schools.models import SchoolRollover
-from timetable.models import BellPeriod, BellSchedule, Timetable
+from timetable.models import BellPeriod, BellSchedule, DoublePeriod, Timetable
 
 
 def prepared(sender: object, *, rollover: SchoolRollover, **kwargs: Any) -> None:
@@ -48,6 +54,11 @@ def prepared(sender: object, *, rollover: SchoolRollover, **kwargs: Any) -> None
     start, _ = calendar.year_bounds(target)
     if not Timetable.objects.filter(school=school, school_year=target).exists():
         Timetable.objects.create(school=school, school_year=target, valid_from=start, is_draft=True)
+    successors: dict[int, int] = kwargs.get("assignments") or {}
+    DoublePeriod.objects.bulk_create(
+        DoublePeriod(assignment_id=successors[d.assignment_id], per_week=d.per_week)
+        for d in DoublePeriod.objects.filter(assignment_id__in=list(successors))
+    )
 
 
 def cancelled(sender: object, *, rollover: SchoolRollover, **kwargs: Any) -> None:

@@ -179,6 +179,11 @@ def _limit(value: object, label: str, *, low: int = 0) -> int | None:
     return n
 
 
+def limit_value(value: object, label: str, *, low: int = 0) -> int | None:
+    """A limit as typed (blank = None), checked as the page checks it."""
+    return _limit(value, label, low=low)
+
+
 def limits_from(values: Mapping[str, object]) -> Limits:
     """Limits as typed in a form (``daily``, ``row``, ``gaps_day``, ``gaps_week``)."""
     return Limits(
@@ -261,13 +266,7 @@ def save_doubles(
     if set(wanted) - set(found):
         raise ValidationError("この学校・年度の担当ではないものがあります。")
     for pk, n in wanted.items():
-        a = found[pk]
-        if 2 * n > int(a.weekly_periods):
-            who = a.classroom.label if a.classroom_id else a.group.name
-            raise ValidationError(
-                f"{who} {a.subject.name}は週{a.weekly_periods.normalize()}コマなので、"
-                f"2時間続きは週{int(a.weekly_periods) // 2}回までです。"
-            )
+        check_double(found[pk], n)
     before = dict(
         DoublePeriod.objects.filter(assignment_id__in=list(wanted)).values_list(
             "assignment_id", "per_week"
@@ -340,24 +339,15 @@ def add_preference(
     """A weighted wish: ``subjects`` avoid (or keep to) ``periods`` on ``weekdays`` (none =
     every day)."""
     _editor(by, school)
-    if kind not in SlotPreference.Kind.values:
-        raise ValidationError({"kind": "「避ける」か「この時間に置く」を選んでください。"})
-    subject_ids = {as_pk(s) for s in subjects} - {None}
-    chosen = list(Subject.objects.filter(pk__in=subject_ids, school_type=school.school_type))
-    if not chosen or len(chosen) != len(subject_ids):
-        raise ValidationError({"subjects": "教科を選んでください。"})
-    ps = sorted({_limit(p, "校時", low=1) or 0 for p in periods} - {0})
-    if not ps or ps[-1] > most:
-        raise ValidationError({"periods": f"校時を 1〜{most} から選んでください。"})
-    days = sorted({_limit(d, "曜日") for d in weekdays} - {None})  # type: ignore[type-var]
-    if any(d > 5 for d in days):  # type: ignore[operator]
-        raise ValidationError({"weekdays": "曜日を選び直してください。"})
-    try:
-        w = int(str(weight).strip())
-    except ValueError:
-        w = 0
-    if not 1 <= w <= 100:
-        raise ValidationError({"weight": "重みを 1〜100 (%) で選んでください。"})
+    kind, chosen, ps, days, w = check_wish(
+        school,
+        kind=kind,
+        subjects=subjects,
+        periods=periods,
+        weekdays=weekdays,
+        weight=weight,
+        most=most,
+    )
     pref = SlotPreference.objects.create(
         school=school, kind=kind, periods=ps, weekdays=days, weight=w
     )
@@ -399,3 +389,50 @@ def describe(pref: SlotPreference) -> str:
     days = "".join(WEEKDAYS[d][1] for d in p.weekdays)
     when = (days + "曜" if days else "") + periods_text(p.periods)
     return f"{'・'.join(p.subjects)}は{when}{'を避ける' if p.avoid else 'に置く'}"
+
+
+# --- checks shared by the page's services and the whole rulebook (Excel, API) -------------
+
+
+def check_double(assignment: TeachingAssignment, per_week: int) -> None:
+    """A double a week takes two of the assignment's periods: at most half of them."""
+    if 2 * per_week > int(assignment.weekly_periods):
+        a = assignment
+        who = a.classroom.label if a.classroom_id else a.group.name
+        raise ValidationError(
+            f"{who} {a.subject.name}は週{a.weekly_periods.normalize()}コマなので、"
+            f"2時間続きは週{int(a.weekly_periods) // 2}回までです。"
+        )
+
+
+def check_wish(
+    school: School,
+    *,
+    kind: str,
+    subjects: Iterable[object],
+    periods: Iterable[object],
+    weekdays: Iterable[object] = (),
+    weight: object,
+    most: int = 8,
+) -> tuple[str, list[Subject], list[int], list[int], int]:
+    """A wish's values checked: (kind, subjects, periods, weekdays, weight), or a
+    ValidationError naming the field."""
+    if kind not in SlotPreference.Kind.values:
+        raise ValidationError({"kind": "「避ける」か「この時間に置く」を選んでください。"})
+    subject_ids = {as_pk(s) for s in subjects} - {None}
+    chosen = list(Subject.objects.filter(pk__in=subject_ids, school_type=school.school_type))
+    if not chosen or len(chosen) != len(subject_ids):
+        raise ValidationError({"subjects": "教科を選んでください。"})
+    ps = sorted({_limit(p, "校時", low=1) or 0 for p in periods} - {0})
+    if not ps or ps[-1] > most:
+        raise ValidationError({"periods": f"校時を 1〜{most} から選んでください。"})
+    days = sorted({_limit(d, "曜日") for d in weekdays} - {None})  # type: ignore[type-var]
+    if any(d > 5 for d in days):  # type: ignore[operator]
+        raise ValidationError({"weekdays": "曜日を選び直してください。"})
+    try:
+        w = int(str(weight).strip())
+    except ValueError:
+        w = 0
+    if not 1 <= w <= 100:
+        raise ValidationError({"weight": "重みを 1〜100 (%) で選んでください。"})
+    return kind, chosen, ps, days, w  # type: ignore[return-value]

@@ -222,6 +222,28 @@ def delete_room(room: Room, *, by: Actor) -> None:
 # --- teachers' unavailable periods (授業不可) -----------------------------------------------
 
 
+def check_reason(reason: object) -> str:
+    """授業不可の理由: at most 60 characters."""
+    text = str(reason or "").strip()
+    if len(text) > 60:
+        raise ValidationError({"reason": "理由は60文字以内で入力してください。"})
+    return text
+
+
+def unavailable_slots(slots: Iterable[object]) -> set[tuple[int, int]]:
+    """[[weekday, period], ...] checked: Monday-Saturday (0-5), periods 1-12."""
+    wanted: set[tuple[int, int]] = set()
+    for slot in slots:
+        try:
+            weekday, period = (int(v) for v in slot)  # type: ignore[union-attr]
+        except (TypeError, ValueError):
+            raise ValidationError({"slots": "曜日と校時の指定が正しくありません。"}) from None
+        if not (0 <= weekday <= 5 and 1 <= period <= MAX_PERIOD):
+            raise ValidationError({"slots": "曜日は月〜土、校時は1〜12で指定してください。"})
+        wanted.add((weekday, period))
+    return wanted
+
+
 @transaction.atomic
 def set_unavailability(
     *,
@@ -235,18 +257,8 @@ def set_unavailability(
     """Replace a teacher's unavailable periods at a school for a year (one reason for all)."""
     require_editor(by, school.pk)
     require_writable(school_year)
-    reason = (reason or "").strip()
-    if len(reason) > 60:
-        raise ValidationError({"reason": "理由は60文字以内で入力してください。"})
-    wanted: set[tuple[int, int]] = set()
-    for slot in slots:
-        try:
-            weekday, period = (int(v) for v in slot)  # type: ignore[union-attr]
-        except (TypeError, ValueError):
-            raise ValidationError({"slots": "曜日と校時の指定が正しくありません。"}) from None
-        if not (0 <= weekday <= 5 and 1 <= period <= MAX_PERIOD):
-            raise ValidationError({"slots": "曜日は月〜土、校時は1〜12で指定してください。"})
-        wanted.add((weekday, period))
+    reason = check_reason(reason)
+    wanted = unavailable_slots(slots)
     before = sorted(
         Unavailability.objects.filter(
             school=school, school_year=school_year, staff=staff
@@ -624,7 +636,7 @@ def delete_daily_change(change: DailyChange, *, by: Actor) -> None:
 
 # --- exports (Excel) -----------------------------------------------------------------------
 
-EXPORTS = ("grid", "teachers", "class_week", "teacher_week", "hours", "fet")
+EXPORTS = ("grid", "teachers", "class_week", "teacher_week", "hours", "fet", "rules")
 
 
 def record_export(

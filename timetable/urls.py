@@ -50,6 +50,13 @@ urlpatterns = [
     path("schools/<int:pk>/generate/pins/", views_generate.pins, name="pins"),
     # 自動作成の決まり (timetable/views_rules.py)
     path("schools/<int:pk>/generate/rules/", views_rules.rules, name="rules"),
+    path("schools/<int:pk>/generate/rules/export/", views_rules.rules_export, name="rules-export"),
+    path("schools/<int:pk>/generate/rules/import/", views_rules.rules_import, name="rules-import"),
+    path(
+        "schools/<int:pk>/generate/rules/import/confirm/",
+        views_rules.rules_import_confirm,
+        name="rules-import-confirm",
+    ),
     path(
         "schools/<int:pk>/generate/rules/settings/",
         views_rules.rules_settings,

@@ -9,12 +9,16 @@ from django.core.exceptions import ValidationError
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils.translation import gettext
 from django.views.decorators.http import require_POST
 
 from schools import calendar
+from schools.imports import store
+from schools.imports.base import ImportRefused
 from schools.models import School, SchoolYear
 from schools.permissions import as_pk, staff_required
-from timetable import queries, rulebook
+from schools.spreadsheets.uploads import read_page_upload
+from timetable import queries, rulebook, rules_excel, services
 from timetable.models import WEEKDAYS, DoublePeriod, SlotPreference, TeacherLimit
 from timetable.views import _errors, _school, _year
 
@@ -185,3 +189,96 @@ def rules_preference_delete(request: HttpRequest, pk: int, preference_pk: int) -
     rulebook.delete_preference(pref, by=request.actor)
     messages.success(request, "時間帯の希望を削除しました。")
     return redirect(_page(school, year, "wishes"))
+
+
+# --- Excel: the whole rulebook out, and back in (upload → preview → confirm) ----------------
+
+
+@staff_required
+def rules_export(request: HttpRequest, pk: int) -> HttpResponse:
+    school = _school(request, pk, edit=True)
+    year = _year(request)
+    services.record_export(
+        "rules", school, by=request.actor, school=school, params={"school_year": year.year}
+    )
+    return rules_excel.workbook(school, year).response(
+        f"自動作成の決まり_{school.name}_{year.year}.xlsx"
+    )
+
+
+def _import_page(
+    request: HttpRequest, school: School, year: SchoolYear, *, status: int = 200, **extra
+) -> HttpResponse:
+    return render(
+        request,
+        "timetable/rules_import.html",
+        {
+            "school": school,
+            "year": year,
+            "limits": gettext("ファイルの大きさは%(mb)dMBまで（.xlsx または .ods）。")
+            % {"mb": rules_excel.LIMITS.max_megabytes},
+            "sheets": rules_excel.SHEETS,
+            **extra,
+        },
+        status=status,
+    )
+
+
+@staff_required
+def rules_import(request: HttpRequest, pk: int) -> HttpResponse:
+    """GET: the form. POST: the preview of an uploaded workbook (nothing written)."""
+    school = _school(request, pk, edit=True)
+    year = _year(request)
+    if request.method != "POST":
+        return _import_page(request, school, year)
+    uploaded = read_page_upload(request, rules_excel.LIMITS)
+    if uploaded is None:
+        return _import_page(request, school, year)
+    data, filename = uploaded
+    plan = rules_excel.plan_rules_import(school, year, data, filename=filename)
+    token = (
+        store.put(data, by=request.actor, kind=rules_excel.KIND, filename=filename)
+        if plan.ok and plan.has_changes
+        else ""
+    )
+    return _import_page(
+        request,
+        school,
+        year,
+        plan=plan,
+        token=token,
+        filename=filename,
+        fingerprint=plan.fingerprint(),
+        errors=plan.errors[:300],
+    )
+
+
+@staff_required
+@require_POST
+def rules_import_confirm(request: HttpRequest, pk: int) -> HttpResponse:
+    """Confirm a previewed workbook: every change in one transaction, or nothing."""
+    school = _school(request, pk, edit=True)
+    year = _year(request)
+    token = request.POST.get("token", "")
+    try:
+        data = store.get(token, by=request.actor, kind=rules_excel.KIND)
+    except store.PendingRefused as refused:
+        messages.error(request, refused.message)
+        return redirect(f"{reverse('timetable:rules-import', args=[school.pk])}?year={year.year}")
+    try:
+        plan = rules_excel.commit_rules_import(
+            school,
+            year,
+            data,
+            by=request.actor,
+            filename=request.POST.get("filename", "")[:200],
+            expected_fingerprint=request.POST.get("fingerprint", ""),
+        )
+    except ImportRefused as refused:
+        return _import_page(request, school, year, refused=refused.errors, status=409)
+    store.discard(token, by=request.actor, kind=rules_excel.KIND)
+    changed = plan.diff.count() if plan.diff else 0
+    messages.success(
+        request, gettext("自動作成の決まりを取り込みました（%(n)d件の変更）。") % {"n": changed}
+    )
+    return redirect(_page(school, year))

@@ -92,6 +92,7 @@ from schools.spreadsheets.reader import (
     Row,
     SpreadsheetError,
     read_table,
+    sheet_names,
 )
 from schools.spreadsheets.writer import (
     FORMULA_TRIGGERS,
@@ -126,4 +127,5 @@ __all__ = [
     "parse_date",
     "parsers",
     "read_table",
+    "sheet_names",
 ]

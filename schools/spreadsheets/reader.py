@@ -287,6 +287,7 @@ def read_table(
     filename: str = "",
     keep_other_columns: bool = False,
     progress: Callable[[int], object] | None = None,
+    allow_empty: bool = False,
 ) -> ParseResult:
     """Read the first (or the named) sheet of ``file`` into typed rows.
 
@@ -296,6 +297,8 @@ def read_table(
     in ``Row.extra`` (wide grids: one column per day, per assessment...); the
     caller parses them and reports with ``ParseResult.reject_at``.
     ``progress(row_number)`` is called every ``PROGRESS_ROWS`` rows read (a job's progress).
+    ``allow_empty``: a header row with no data under it is an empty table, not an error (a
+    list that may be empty, such as a workbook's sheet of wishes).
     """
     data = file if isinstance(file, bytes) else _read_limited(file, limits)
     if len(data) > limits.max_bytes:
@@ -305,9 +308,26 @@ def read_table(
     sheet_name, rows, others = _open(data, sheet, limits, filename)
     if progress is not None:
         rows = _reporting(rows, progress)
-    result = _parse(sheet_name, rows, columns, limits, keep_other_columns)
+    result = _parse(sheet_name, rows, columns, limits, keep_other_columns, allow_empty)
     result.other_sheets = others
     return result
+
+
+def sheet_names(data: bytes, *, limits: Limits = DEFAULT_LIMITS, filename: str = "") -> list[str]:
+    """The worksheets of an .xlsx or .ods, in order (a CSV is one unnamed table: ``[""]``).
+
+    Refused with ``SpreadsheetError`` as ``read_table`` refuses the file; for imports whose
+    workbook has one sheet per kind of row (read each with ``read_table(..., sheet=)``)."""
+    if len(data) > limits.max_bytes:
+        raise SpreadsheetError(_too_big(len(data), limits))
+    if not data.strip():
+        raise SpreadsheetError("ファイルが空です。")
+    if not data.startswith(_ZIP):
+        _open(data, None, limits, filename)  # refuses .xls, PDF, binaries with their message
+        return [""]
+    title, rows, others = _open(data, None, limits, filename)
+    rows.close()
+    return [title, *others]
 
 
 PROGRESS_ROWS = 500
@@ -560,6 +580,7 @@ def _parse(
     columns: Sequence[Column],
     limits: Limits,
     keep_other_columns: bool = False,
+    allow_empty: bool = False,
 ) -> ParseResult:
     header_number, header, mapping = _find_header(sheet, rows, columns, limits)
     result = ParseResult(
@@ -635,7 +656,7 @@ def _parse(
         result.rows.append(row)
         if bad:
             result.rejected.add(number)
-    if count == 0:
+    if count == 0 and not allow_empty:
         raise SpreadsheetError(
             CellError(f"見出し行（{header_number}行目）の下にデータがありません。", sheet=sheet)
         )

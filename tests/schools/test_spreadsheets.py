@@ -16,6 +16,7 @@ from schools.spreadsheets import (
     SpreadsheetError,
     parsers,
     read_table,
+    sheet_names,
 )
 from schools.spreadsheets.dates import DateInvalid, parse_date
 from schools.spreadsheets.normalize import header_key, tidy_spaces, to_hiragana
@@ -435,3 +436,26 @@ def test_a_formula_whose_saved_result_is_empty_text_is_an_empty_cell():
     result = read_table(with_cached(data, {"C2": ""}), COLUMNS)
     assert result.ok, [str(e) for e in result.errors]
     assert result.rows[0]["kana"] is None
+
+
+# --- workbooks of several sheets (issue 12: the 自動作成の決まり workbook) ---------------------
+
+
+def test_sheet_names_lists_a_workbooks_sheets_in_order_and_refuses_what_read_table_refuses():
+    wb = Workbook()
+    wb.active.title = "学校の決まり"
+    wb.create_sheet("希望")
+    buffer = io.BytesIO()
+    wb.save(buffer)
+    assert sheet_names(buffer.getvalue()) == ["学校の決まり", "希望"]
+    assert sheet_names("氏名\n山田\n".encode()) == [""]  # a CSV: one unnamed table
+    for data, message in ((b"%PDF-1.4", "PDF"), (b"", "空"), (b"PK\x03\x04junk", ".xlsx")):
+        with pytest.raises(SpreadsheetError, match=message):
+            sheet_names(data)
+
+
+def test_allow_empty_reads_a_header_without_rows_as_an_empty_table():
+    data = xlsx(["出席番号", "氏名"])
+    assert "データがありません" in refused(data)
+    result = read_table(data, COLUMNS, allow_empty=True)
+    assert result.rows == [] and result.ok and result.header_row == 1

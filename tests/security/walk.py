@@ -46,6 +46,7 @@ PK_BY_SEGMENT = {
     "class-weeks": "classroom",
     "changes": "change",
     "generations": "job_id",  # 自動作成: a job of kind timetable.generate
+    "generation-rules": "school",  # 自動作成の決まり of a school (GET / PUT)
     "jobs": "job_id",  # /api/v1/jobs/<pk>/: the caller's own job (an import's 202)
 }
 # Parameters that name something every school shares (not the target's own object).
