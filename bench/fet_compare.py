@@ -9,8 +9,10 @@ original with the same time limit. Prints a table and a summary.
         [--patience SECONDS]
 
 ``--resume`` keeps the rows already in the JSON file and runs only the other files, writing
-the file after every instance (the whole table takes hours on 2 cores: it can be run in
-parts). ``--patience``: Ai stops improving the preferences after that many seconds without
+the file after every instance (the whole table takes about two hours on one core: it can be
+run in parts). ``--part K/N`` runs every N-th file from the K-th, so N processes share the
+machine's cores (each runs FET, then Ai with its workers, one at a time); ``--merge A.json
+B.json`` puts their rows together for the table and the summary. ``--patience``: Ai stops improving the preferences after that many seconds without
 a better timetable (as the school's 自動作成 does); by default it uses the whole limit.
 
 Default files: every .fet under FET-5-official of the ``fet-data`` package.
@@ -21,6 +23,7 @@ from __future__ import annotations
 import argparse
 import json
 import math
+import re
 import statistics
 import sys
 import tempfile
@@ -165,16 +168,23 @@ def main(argv: list[str] | None = None) -> int:
         "--resume", action="store_true", help="keep the rows already in --json, run the others"
     )
     ap.add_argument("--patience", type=float, default=None)
+    ap.add_argument("--part", default="1/1", help="K/N: every N-th file, from the K-th")
+    ap.add_argument("--merge", nargs="*", type=Path, default=[], help="rows of other runs")
     args = ap.parse_args(argv)
     if args.resume and not args.json:
         ap.error("--resume needs --json")
+    if not re.fullmatch(r"[1-9]\d*/[1-9]\d*", args.part) or int(args.part.split("/")[0]) > int(
+        args.part.split("/")[1]
+    ):
+        ap.error("--part is K/N with 1 <= K <= N")
     if fet_cl_path() is None:
         print("fet-cl is not installed (apt-get install fet fet-data)", file=sys.stderr)
         return 2
-    files = args.files or sorted(args.root.rglob("*.fet"))
+    k, n = (int(x) for x in args.part.split("/"))
+    files = (args.files or sorted(args.root.rglob("*.fet")))[k - 1 :: n]
     rows: list[Row] = []
-    if args.resume and args.json.exists():
-        rows = [Row(**r) for r in json.loads(args.json.read_text())["rows"]]
+    for other in [*args.merge, *([args.json] if args.resume and args.json.exists() else [])]:
+        rows += [Row(**r) for r in json.loads(other.read_text())["rows"]]
     done = {r.name for r in rows}
     t0 = time.perf_counter()
     with tempfile.TemporaryDirectory(prefix="fet-compare-") as tmp:
