@@ -20,12 +20,9 @@ from django.views.decorators.http import require_POST
 
 from schools import queries as school_queries
 from schools import teaching
-from schools.imports import store
-from schools.imports.base import ImportRefused
 from schools.models import Classroom, School, SchoolYear, Staff, Student, Subject, TeachingGroup
 from schools.permissions import as_pk, staff_required
-from schools.spreadsheets.uploads import read_page_upload
-from timetable import curriculum, excel, imports, national, queries, rules, services
+from timetable import curriculum, excel, import_pages, imports, national, queries, rules, services
 from timetable import jobs as timetable_jobs
 from timetable.models import BellSchedule, DailyChange, Room, SchoolSubject
 
@@ -984,44 +981,23 @@ def hours_export(request: HttpRequest, pk: int) -> HttpResponse:
     )
 
 
-def _import_page(
-    request: HttpRequest, school: School, year: SchoolYear, *, status: int = 200, **extra
-) -> HttpResponse:
-    return render(
-        request,
-        "timetable/grid_import.html",
-        {"school": school, "year": year, "limits": imports.LIMITS.describe(), **extra},
-        status=status,
-    )
+GRID_IMPORT = import_pages.PageImport(
+    kind=imports.KIND,
+    limits=imports.LIMITS,
+    template="timetable/grid_import.html",
+    form_url="timetable:grid-import",
+    plan=imports.plan_grid_import,
+    commit=imports.commit_grid_import,
+    pending=lambda plan: bool(plan.changed),
+    context=lambda: {"limits": imports.LIMITS.describe()},
+)
 
 
 @staff_required
 def grid_import(request: HttpRequest, pk: int) -> HttpResponse:
     """GET: the form. POST: the preview of an uploaded grid (nothing written)."""
     school = _school(request, pk, edit=True)
-    year = _year(request)
-    if request.method != "POST":
-        return _import_page(request, school, year)
-    uploaded = read_page_upload(request, imports.LIMITS)
-    if uploaded is None:
-        return _import_page(request, school, year)
-    data, filename = uploaded
-    plan = imports.plan_grid_import(school, year, data, filename=filename)
-    token = (
-        store.put(data, by=request.actor, kind=imports.KIND, filename=filename)
-        if plan.ok and plan.changed
-        else ""
-    )
-    return _import_page(
-        request,
-        school,
-        year,
-        plan=plan,
-        token=token,
-        filename=filename,
-        fingerprint=plan.fingerprint(),
-        errors=plan.errors[:300],
-    )
+    return import_pages.preview(request, GRID_IMPORT, school, _year(request))
 
 
 @staff_required
@@ -1030,28 +1006,12 @@ def grid_import_confirm(request: HttpRequest, pk: int) -> HttpResponse:
     """Confirm a previewed grid: every changed class in one transaction, or nothing."""
     school = _school(request, pk, edit=True)
     year = _year(request)
-    back = f"{reverse('timetable:grid', args=[school.pk])}?year={year.year}"
-    token = request.POST.get("token", "")
-    try:
-        data = store.get(token, by=request.actor, kind=imports.KIND)
-    except store.PendingRefused as refused:
-        messages.error(request, refused.message)
-        return redirect(reverse("timetable:grid-import", args=[school.pk]))
-    try:
-        plan = imports.commit_grid_import(
-            school,
-            year,
-            data,
-            by=request.actor,
-            filename=request.POST.get("filename", "")[:200],
-            expected_fingerprint=request.POST.get("fingerprint", ""),
-        )
-    except ImportRefused as refused:
-        return _import_page(request, school, year, refused=refused.errors, status=409)
-    store.discard(token, by=request.actor, kind=imports.KIND)
+    plan = import_pages.confirm(request, GRID_IMPORT, school, year)
+    if isinstance(plan, HttpResponse):
+        return plan
     note = f"（重なり {plan.clashes} 件）" if plan.clashes else ""
     messages.success(request, f"時間割を取り込みました（{len(plan.changed)}学級を変更）{note}。")
-    return redirect(back)
+    return redirect(f"{reverse('timetable:grid', args=[school.pk])}?year={year.year}")
 
 
 # --- teachers' unavailable periods (授業不可) ---------------------------------------------------

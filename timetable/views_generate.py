@@ -14,13 +14,10 @@ from django.utils.http import content_disposition_header
 from django.views.decorators.http import require_POST
 
 from schools import calendar
-from schools.imports import store
-from schools.imports.base import ImportRefused
 from schools.models import Classroom, Subject, TeachingGroup
 from schools.permissions import as_pk, staff_required
-from schools.spreadsheets.uploads import read_page_upload
 from tenants import jobs
-from timetable import fet_import, generating, planning, queries, services
+from timetable import fet_import, generating, import_pages, planning, queries, services
 from timetable.generation import fet
 from timetable.models import WEEKDAYS, Lesson, Timetable
 from timetable.views import _errors, _school, _year
@@ -247,43 +244,24 @@ def fet_export(request: HttpRequest, pk: int) -> HttpResponse:
 # --- FET in (timetable/fet_import/): upload → preview → confirm ---------------------------
 
 
-def _fet_page(request: HttpRequest, school, year, *, status: int = 200, **extra) -> HttpResponse:
-    return render(
-        request,
-        "timetable/fet_import.html",
-        {"school": school, "year": year, "limits": fet_import.LIMITS_TEXT, **extra},
-        status=status,
-    )
+FET_IMPORT = import_pages.PageImport(
+    kind=fet_import.KIND,
+    limits=fet_import.LIMITS,
+    template="timetable/fet_import.html",
+    form_url="timetable:fet-import",
+    plan=fet_import.plan_fet_import,
+    commit=fet_import.commit_fet_import,
+    pending=lambda plan: plan.has_changes,
+    context=lambda: {"limits": fet_import.LIMITS_TEXT},
+    preview_context=lambda plan: {"grid": plan.grid() if plan.lessons else None},
+)
 
 
 @staff_required
 def fet_upload(request: HttpRequest, pk: int) -> HttpResponse:
     """GET: the form. POST: the preview of an uploaded .fet file (nothing written)."""
     school = _school(request, pk, edit=True)
-    year = _year(request)
-    if request.method != "POST":
-        return _fet_page(request, school, year)
-    uploaded = read_page_upload(request, fet_import.LIMITS)
-    if uploaded is None:
-        return _fet_page(request, school, year, status=400)
-    data, filename = uploaded
-    plan = fet_import.plan_fet_import(school, year, data, filename=filename)
-    token = (
-        store.put(data, by=request.actor, kind=fet_import.KIND, filename=filename)
-        if plan.ok and plan.has_changes
-        else ""
-    )
-    return _fet_page(
-        request,
-        school,
-        year,
-        plan=plan,
-        token=token,
-        filename=filename,
-        fingerprint=plan.fingerprint(),
-        errors=plan.errors[:300],
-        grid=plan.grid() if plan.ok and plan.lessons else None,
-    )
+    return import_pages.preview(request, FET_IMPORT, school, _year(request))
 
 
 @staff_required
@@ -292,24 +270,9 @@ def fet_confirm(request: HttpRequest, pk: int) -> HttpResponse:
     """Confirm a previewed .fet file: everything in one transaction, or nothing."""
     school = _school(request, pk, edit=True)
     year = _year(request)
-    token = request.POST.get("token", "")
-    try:
-        data = store.get(token, by=request.actor, kind=fet_import.KIND)
-    except store.PendingRefused as refused:
-        messages.error(request, refused.message)
-        return redirect(f"{reverse('timetable:fet-import', args=[school.pk])}?year={year.year}")
-    try:
-        plan = fet_import.commit_fet_import(
-            school,
-            year,
-            data,
-            by=request.actor,
-            filename=request.POST.get("filename", "")[:200],
-            expected_fingerprint=request.POST.get("fingerprint", ""),
-        )
-    except ImportRefused as refused:
-        return _fet_page(request, school, year, refused=refused.errors, status=409)
-    store.discard(token, by=request.actor, kind=fet_import.KIND)
+    plan = import_pages.confirm(request, FET_IMPORT, school, year)
+    if isinstance(plan, HttpResponse):
+        return plan
     counts = plan.counts()
     note = f"（重なり {plan.clashes} 件）" if plan.clashes else ""
     messages.success(

@@ -13,12 +13,9 @@ from django.utils.translation import gettext
 from django.views.decorators.http import require_POST
 
 from schools import calendar
-from schools.imports import store
-from schools.imports.base import ImportRefused
 from schools.models import School, SchoolYear
 from schools.permissions import as_pk, staff_required
-from schools.spreadsheets.uploads import read_page_upload
-from timetable import queries, rulebook, rules_excel, services
+from timetable import import_pages, queries, rulebook, rules_excel, services
 from timetable.models import WEEKDAYS, DoublePeriod, SlotPreference, TeacherLimit
 from timetable.views import _errors, _school, _year
 
@@ -206,51 +203,27 @@ def rules_export(request: HttpRequest, pk: int) -> HttpResponse:
     )
 
 
-def _import_page(
-    request: HttpRequest, school: School, year: SchoolYear, *, status: int = 200, **extra
-) -> HttpResponse:
-    return render(
-        request,
-        "timetable/rules_import.html",
-        {
-            "school": school,
-            "year": year,
-            "limits": gettext("ファイルの大きさは%(mb)dMBまで（.xlsx または .ods）。")
-            % {"mb": rules_excel.LIMITS.max_megabytes},
-            "sheets": rules_excel.SHEETS,
-            **extra,
-        },
-        status=status,
-    )
+RULES_IMPORT = import_pages.PageImport(
+    kind=rules_excel.KIND,
+    limits=rules_excel.LIMITS,
+    template="timetable/rules_import.html",
+    form_url="timetable:rules-import",
+    plan=rules_excel.plan_rules_import,
+    commit=rules_excel.commit_rules_import,
+    pending=lambda plan: plan.has_changes,
+    context=lambda: {
+        "limits": gettext("ファイルの大きさは%(mb)dMBまで（.xlsx または .ods）。")
+        % {"mb": rules_excel.LIMITS.max_megabytes},
+        "sheets": rules_excel.SHEETS,
+    },
+)
 
 
 @staff_required
 def rules_import(request: HttpRequest, pk: int) -> HttpResponse:
     """GET: the form. POST: the preview of an uploaded workbook (nothing written)."""
     school = _school(request, pk, edit=True)
-    year = _year(request)
-    if request.method != "POST":
-        return _import_page(request, school, year)
-    uploaded = read_page_upload(request, rules_excel.LIMITS)
-    if uploaded is None:
-        return _import_page(request, school, year)
-    data, filename = uploaded
-    plan = rules_excel.plan_rules_import(school, year, data, filename=filename)
-    token = (
-        store.put(data, by=request.actor, kind=rules_excel.KIND, filename=filename)
-        if plan.ok and plan.has_changes
-        else ""
-    )
-    return _import_page(
-        request,
-        school,
-        year,
-        plan=plan,
-        token=token,
-        filename=filename,
-        fingerprint=plan.fingerprint(),
-        errors=plan.errors[:300],
-    )
+    return import_pages.preview(request, RULES_IMPORT, school, _year(request))
 
 
 @staff_required
@@ -259,24 +232,9 @@ def rules_import_confirm(request: HttpRequest, pk: int) -> HttpResponse:
     """Confirm a previewed workbook: every change in one transaction, or nothing."""
     school = _school(request, pk, edit=True)
     year = _year(request)
-    token = request.POST.get("token", "")
-    try:
-        data = store.get(token, by=request.actor, kind=rules_excel.KIND)
-    except store.PendingRefused as refused:
-        messages.error(request, refused.message)
-        return redirect(f"{reverse('timetable:rules-import', args=[school.pk])}?year={year.year}")
-    try:
-        plan = rules_excel.commit_rules_import(
-            school,
-            year,
-            data,
-            by=request.actor,
-            filename=request.POST.get("filename", "")[:200],
-            expected_fingerprint=request.POST.get("fingerprint", ""),
-        )
-    except ImportRefused as refused:
-        return _import_page(request, school, year, refused=refused.errors, status=409)
-    store.discard(token, by=request.actor, kind=rules_excel.KIND)
+    plan = import_pages.confirm(request, RULES_IMPORT, school, year)
+    if isinstance(plan, HttpResponse):
+        return plan
     changed = plan.diff.count() if plan.diff else 0
     messages.success(
         request, gettext("自動作成の決まりを取り込みました（%(n)d件の変更）。") % {"n": changed}

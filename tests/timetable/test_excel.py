@@ -198,7 +198,7 @@ def test_a_timetable_is_needed_and_bad_files_are_refused(muni, client_for):
     upload.name = "x.xlsx"
     response = admin.post(url, {"file": upload})
     assert response.status_code == 200 and "エラー" in response.content.decode()
-    assert admin.post(url, {}).status_code == 200
+    assert admin.post(url, {}).status_code == 400  # no file: the form again, saying so
     other = f.school(name="第二小学校")
     f.school_admin(other, b.year)
     plan = imports.plan_grid_import(other, b.year, _grid_bytes(b))
