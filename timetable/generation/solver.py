@@ -210,9 +210,8 @@ class Prepared:
 
 
 class _Builder:
-    def __init__(self, prep: Prepared, *, symmetry: bool = False) -> None:
+    def __init__(self, prep: Prepared) -> None:
         self.prep = prep
-        self.symmetry = symmetry
         self.p = prep.p
         self.m = cp_model.CpModel()
         self.D, self.H = prep.D, prep.H
@@ -354,17 +353,18 @@ class _Builder:
             if fn is not None:
                 fn(self, c)
         self._compact_days()
-        if self.symmetry:
-            self._order_interchangeable()
         if self.obj:
             m.Minimize(sum(w * v for w, v in self.obj) + self.obj_const)
 
-    def _order_interchangeable(self) -> None:
-        """Interchangeable lessons start in id order. Five 国語 lessons of one class and
-        teacher, under the same rules, have 5! equal timetables, and CP-SAT spent its
-        search on them: a full Namibian primary school (every period taught, doubles not
-        across the break) went from nothing in 60 s to a timetable in 8 s. Only for a new
-        timetable: a repair starts from the current one, whose order is arbitrary."""
+    def order_interchangeable(self, model: cp_model.CpModel) -> None:
+        """Interchangeable lessons start in id order, in ``model`` (a copy of this one).
+        Five 国語 lessons of one class and teacher, under the same rules, have 5! equal
+        timetables, and CP-SAT's tree search spent itself on them: a full Namibian primary
+        school (every period taught, doubles not across the break) went from nothing in
+        60 s to a timetable in 8 s. Only for the tree search of a new timetable: local
+        search moves one lesson at a time, and an order makes most moves illegal (eleven
+        schools it solved in 10-40 s were lost); a repair starts from the current week,
+        whose order is arbitrary."""
         rules: dict[int, list[object]] = defaultdict(list)
         for i, c in enumerate(self.p.constraints):
             for aid in getattr(c, "activity_ids", ()):
@@ -389,19 +389,21 @@ class _Builder:
         for ids in twins.values():
             ids.sort()
             for i, j in itertools.pairwise(ids):
-                self._starts_before(i, j)
+                self._starts_before(model, i, j)
 
-    def _starts_before(self, i: int, j: int) -> None:
+    def _starts_before(self, model: cp_model.CpModel, i: int, j: int) -> None:
         """``j`` starts after ``i``: ``j`` at a slot needs ``i`` at an earlier one (prefix
         sums of the start booleans propagate; a bound on two weighted sums barely did)."""
+        var = model.GetBoolVarFromProtoIndex
         earlier = sorted(self.x[i].items())
         prefix: list[Lit] = []
         k = 0
         for slot, lit in sorted(self.x[j].items()):
             while k < len(earlier) and earlier[k][0] < slot:
-                prefix.append(earlier[k][1])
+                prefix.append(var(earlier[k][1].Index()))
                 k += 1
-            self.m.Add(sum(prefix) >= lit) if prefix else self.m.Add(lit == 0)
+            v = var(lit.Index())
+            model.Add(sum(prefix) >= v) if prefix else model.Add(v == 0)
 
     def _compact_days(self) -> None:
         """No gaps and never a late start: each day's lessons fill its first periods, so
@@ -1033,9 +1035,17 @@ class _Search:
     """
 
     def __init__(
-        self, b: _Builder, deadline: float, workers: int, seed: int, watch: _Watch
+        self,
+        b: _Builder,
+        deadline: float,
+        workers: int,
+        seed: int,
+        watch: _Watch,
+        *,
+        symmetry: bool = True,
     ) -> None:
         self.b = b
+        self.symmetry = symmetry  # order interchangeable lessons in the tree search
         self.deadline = deadline
         self.workers = workers
         self.seed = seed
@@ -1098,13 +1108,19 @@ class _Search:
         w = self.watch
         if self.workers > 1:
             w.stop_at_first = stop_at_first
-            solver = self._solve(self.b.m, self.seed, ls=False, det=None)
+            model = self.b.m
+            if self.symmetry:  # the portfolio's tree searches gain more than its LS loses
+                model = model.Clone()
+                self.b.order_interchangeable(model)
+            solver = self._solve(model, self.seed, ls=False, det=None)
             if self.status in _FOUND:
                 self._keep(solver, True)
                 return "found"
             return "infeasible" if self.status == cp_model.INFEASIBLE else "unknown"
         feas = self.b.m.Clone()
         feas.ClearObjective()
+        if self.symmetry:
+            self.b.order_interchangeable(feas)
         det, k = 0.5, 0
         while self.left() > 0.05:
             for ls in (True, False):
@@ -1185,13 +1201,13 @@ def solve(
     reasons = checks.explain(prep)
     if reasons:
         return Result("infeasible", reasons=reasons, wall_seconds=time.perf_counter() - t0)
-    b = _Builder(prep, symmetry=not hints)
+    b = _Builder(prep)
     b.build()
     for aid, slot in (hints or {}).items():
         if slot in b.x.get(aid, {}):
             b.m.AddHint(b.x[aid][slot], 1)
     watch = _Watch(t0, on_solution)
-    search = _Search(b, t0 + time_limit, workers, seed, watch)
+    search = _Search(b, t0 + time_limit, workers, seed, watch, symmetry=not hints)
     with _watchdog(search, stop, patience):
         outcome = search.first(stop_at_first)
         if outcome == "found" and not stop_at_first:
@@ -1475,10 +1491,11 @@ def _relaxations(problem: Problem, seconds: float, seed: int) -> list[str]:
         prep = Prepared(relaxed)
         if checks.explain(prep):
             continue
-        b = _Builder(prep, symmetry=True)
+        b = _Builder(prep)
         b.build()
         feas = b.m.Clone()
         feas.ClearObjective()
+        b.order_interchangeable(feas)
         solver = cp_model.CpSolver()
         solver.parameters.max_time_in_seconds = max(0.05, left / (len(kinds) - i))
         solver.parameters.num_workers = 1
