@@ -68,7 +68,9 @@ CONF
     if run "$BINDIR/pg_ctl" -D "$PGDATA" status >/dev/null 2>&1; then
       echo "PostgreSQL already running on 127.0.0.1:$PORT"
     else
-      run "$BINDIR/pg_ctl" -D "$PGDATA" -l "$LOG" -w -t 60 start >/dev/null
+      # the port asked for now wins over the one written when the cluster was made (a
+      # cluster made by CI on another port would otherwise listen where no one looks)
+      run "$BINDIR/pg_ctl" -D "$PGDATA" -l "$LOG" -o "-p $PORT" -w -t 60 start >/dev/null
       echo "PostgreSQL started on 127.0.0.1:$PORT (data: $PGDATA, log: $LOG)"
     fi
     # The application database (tests create and drop their own beside it).
