@@ -4,13 +4,14 @@ Sheets (the export writes them; the import reads those it finds, by name):
 
 - 「学校の決まり」: 項目 | 値 | 説明 (2時間続きを1校時から始めない する/しない, 昼休みの前の校時,
   the teachers' default limits …; 「週5コマ以下の教科は1日1コマまで」 is stated, always on);
-- 「先生の上限」: 職員番号 | 先生 | 1日の上限 | 連続の上限 | 空きコマ 1日 | 空きコマ 週
+- 「先生の上限」: 職員番号 | 先生 | 1日の上限 | 連続の上限 | 空きコマ 1日 | 空きコマ 週 | ログインID
   (blank = the school's);
 - 「2時間続き」: 学級・グループ | 教科 | 先生 | 週時数 | 2時間続き（週の回数）
   (先生 and 週時数 are there to read);
 - 「希望」: 種類 (避ける / この時間に置く) | 教科 (「国語、数学」) | 曜日 (「月火」, blank = 毎日)
   | 校時 (「5」, 「1〜4」, 「1・3」) | 重み（%） | 理由: the whole list;
-- 「先生の勤務できないコマ」: 職員番号 | 先生 | 理由 | 月1 … 金6 (「×」 = cannot teach).
+- 「先生の勤務できないコマ」: 職員番号 | 先生 | 理由 | 月1 … 金6 | ログインID (「×」 =
+  cannot teach; the ログインID tells apart two teachers of one name without 職員番号).
 
 A sheet that is missing changes nothing; a teacher's or an assignment's row that is missing
 leaves theirs as it is; the 希望 sheet is the whole list. The import follows the house
@@ -99,13 +100,15 @@ SETTING_HELP = {
 }
 
 STAFF_NUMBER = Column("staff_number", "職員番号", aliases=("staff number",))
+# two teachers may share a name and have no 職員番号: the account's ログインID tells them apart
+LOGIN_ID = Column("username", "ログインID", aliases=("ユーザーID", "login id"))
 TEACHER = Column("teacher", "先生", aliases=("氏名", "教員", "教員名", "先生の名前"), required=True)
 SETTING_COLUMNS = [
     Column("item", "項目", aliases=("決まり",), required=True),
     Column("value", "値", aliases=("設定",)),
     Column("help", "説明"),
 ]
-TEACHER_COLUMNS = [STAFF_NUMBER, TEACHER] + [
+TEACHER_COLUMNS = [STAFF_NUMBER, TEACHER, LOGIN_ID] + [
     Column(name, label, aliases=(label.replace(" ", ""),)) for name, label, _ in LIMIT_COLUMNS
 ]
 DOUBLE_COLUMNS = [
@@ -123,7 +126,7 @@ WISH_COLUMNS = [
     Column("weight", "重み（%）", aliases=("重み",), required=True),
     Column("note", "理由", aliases=("メモ",)),
 ]
-UNAVAILABLE_COLUMNS = [STAFF_NUMBER, TEACHER, Column("reason", "理由")]
+UNAVAILABLE_COLUMNS = [STAFF_NUMBER, TEACHER, Column("reason", "理由"), LOGIN_ID]
 KINDS = {
     "避ける": SlotPreference.Kind.AVOID,
     "avoid": SlotPreference.Kind.AVOID,
@@ -193,13 +196,16 @@ def workbook(school: School, year: SchoolYear) -> ExportWorkbook:
     sheet = wb.add_sheet(
         TEACHERS,
         [ExportColumn("職員番号", 10), ExportColumn("先生", 18)]
-        + [ExportColumn(label, 11, "int") for _, label, _ in LIMIT_COLUMNS],
+        + [ExportColumn(label, 11, "int") for _, label, _ in LIMIT_COLUMNS]
+        + [ExportColumn("ログインID", 16)],
         heading=heading,
         subheadings=["空欄は学校の既定 (「学校の決まり」の先生の上限) です。"],
     )
     limits = book.teacher_limits or {}
     for s in staff:
-        sheet.append([s.staff_number or "", s.name, *limits.get(s.pk, rulebook.Limits())])
+        sheet.append(
+            [s.staff_number or "", s.name, *limits.get(s.pk, rulebook.Limits()), s.user.username]
+        )
 
     sheet = wb.add_sheet(
         DOUBLES,
@@ -262,7 +268,8 @@ def workbook(school: School, year: SchoolYear) -> ExportWorkbook:
     sheet = wb.add_sheet(
         UNAVAILABLE,
         [ExportColumn("職員番号", 10), ExportColumn("先生", 18), ExportColumn("理由", 18)]
-        + [ExportColumn(excel.slot_header(d, p), 4.5, "center") for d in days for p in periods],
+        + [ExportColumn(excel.slot_header(d, p), 4.5, "center") for d in days for p in periods]
+        + [ExportColumn("ログインID", 16)],
         heading=heading,
         subheadings=[f"授業ができないコマに「{MARK}」。空欄は授業ができます。"],
         landscape=True,
@@ -273,6 +280,7 @@ def workbook(school: School, year: SchoolYear) -> ExportWorkbook:
         sheet.append(
             [s.staff_number or "", s.name, a.reason if a.slots else ""]
             + [MARK if (d, p) in a.slots else "" for d in days for p in periods]
+            + [s.user.username]
         )
     return wb
 
@@ -320,10 +328,12 @@ class RulesImportPlan(ImportPlan):
 
 
 class _Staff:
-    """The school's teachers by 職員番号 and by name (spaces and width do not matter)."""
+    """The school's teachers by 職員番号, by ログインID and by name (spaces and width do not
+    matter; the first one given decides)."""
 
     def __init__(self, staff: list[Staff]):
         self.by_number = {_norm(s.staff_number): s for s in staff if s.staff_number}
+        self.by_login = {_norm(s.user.username).lower(): s for s in staff}
         self.by_name: dict[str, Staff | None] = {}
         for s in staff:
             key = _norm(s.name)
@@ -338,6 +348,12 @@ class _Staff:
                     row, "staff_number", f"職員番号「{number}」の先生はこの学校にいません。"
                 )
             return found
+        login = row.get("username")
+        if login not in (None, ""):
+            found = self.by_login.get(_norm(login).lower())
+            if found is None:
+                result.reject(row, "username", f"ログインID「{login}」の先生はこの学校にいません。")
+            return found
         if name in (None, "") or result.cell_failed(row, "teacher"):
             return None
         key = _norm(name)
@@ -347,7 +363,9 @@ class _Staff:
         found = self.by_name[key]
         if found is None:
             result.reject(
-                row, "teacher", f"「{name}」という先生が複数います。職員番号を書いてください。"
+                row,
+                "teacher",
+                f"「{name}」という先生が複数います。職員番号かログインIDを書いてください。",
             )
         return found
 

@@ -113,7 +113,8 @@ def staff_of(school: School, year: SchoolYear) -> list[Staff]:
     ids = {s.pk for s in queries.timetable_staff(school, year)}
     ids |= {s.pk for s in queries.school_staff(school, year)}
     ids |= set(TeacherLimit.objects.filter(school=school).values_list("staff_id", flat=True))
-    return list(Staff.objects.filter(pk__in=ids).order_by("kana", "name", "pk"))
+    staff = Staff.objects.filter(pk__in=ids).select_related("user")
+    return list(staff.order_by("kana", "name", "pk"))
 
 
 def double_candidates(school: School, year: SchoolYear) -> list[TeachingAssignment]:
