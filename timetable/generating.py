@@ -256,13 +256,7 @@ def apply(timetable: Timetable, job, *, by: Actor) -> int:
             )
         )
         teachers.append(teacher_ids)
-    created = Lesson.objects.bulk_create(rows)
-    through = Lesson.teachers.through
-    through.objects.bulk_create(
-        through(lesson_id=lesson.pk, staff_id=t)
-        for lesson, ts in zip(created, teachers, strict=True)
-        for t in ts
-    )
+    created = services.create_lessons(rows, teachers)
     audit.record(
         by,
         "timetable.timetable.generate",

@@ -288,6 +288,22 @@ def save_doubles(
     return sum(1 for n in wanted.values() if n)
 
 
+def store_teacher_limits(school: School, staff_id: int, lim: Limits) -> None:
+    """One teacher's row as ``lim`` says (all blank = no row: the school's limits apply).
+    No check, no audit: for the services that do both (this one's caller, the rulebook
+    import and API)."""
+    if lim.any:
+        TeacherLimit.objects.update_or_create(
+            school=school,
+            staff_id=staff_id,
+            defaults=dict(
+                zip(("max_daily", "max_row", "max_gaps_day", "max_gaps_week"), lim, strict=True)
+            ),
+        )
+    else:
+        TeacherLimit.objects.filter(school=school, staff_id=staff_id).delete()
+
+
 @transaction.atomic
 def save_teacher_limits(school: School, limits: Mapping[object, Limits], *, by: Actor) -> int:
     """Each listed teacher's own limits (all blank = the school's)."""
@@ -306,16 +322,7 @@ def save_teacher_limits(school: School, limits: Mapping[object, Limits], *, by: 
         old = before.get(staff_id, Limits())
         if tuple(old) == tuple(lim):
             continue
-        if lim.any:
-            TeacherLimit.objects.update_or_create(
-                school=school,
-                staff_id=staff_id,
-                defaults=dict(
-                    zip(("max_daily", "max_row", "max_gaps_day", "max_gaps_week"), lim, strict=True)
-                ),
-            )
-        else:
-            TeacherLimit.objects.filter(school=school, staff_id=staff_id).delete()
+        store_teacher_limits(school, staff_id, lim)
         changes[str(staff_id)] = [list(old), list(lim)]
     if changes:
         audit.record(

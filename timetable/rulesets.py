@@ -443,16 +443,7 @@ def apply(school: School, year: SchoolYear, diff: Diff) -> None:
             setattr(row, name, new)
         row.save()
     for staff_id, (_, lim) in diff.limits.items():
-        if lim.any:
-            TeacherLimit.objects.update_or_create(
-                school=school,
-                staff_id=staff_id,
-                defaults=dict(
-                    zip(("max_daily", "max_row", "max_gaps_day", "max_gaps_week"), lim, strict=True)
-                ),
-            )
-        else:
-            TeacherLimit.objects.filter(school=school, staff_id=staff_id).delete()
+        rulebook.store_teacher_limits(school, staff_id, lim)
     for pk, (_, n) in diff.doubles.items():
         if n:
             DoublePeriod.objects.update_or_create(assignment_id=pk, defaults={"per_week": n})

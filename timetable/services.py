@@ -446,6 +446,20 @@ def _small(value: object) -> int | None:
     return int(text) if text.isascii() and text.isdigit() and len(text) < 3 else None
 
 
+def create_lessons(rows: Sequence[Lesson], teachers: Sequence[Iterable[int]]) -> list[Lesson]:
+    """Lessons and their teachers (staff ids, one list per lesson) in two bulk inserts, inside
+    the caller's transaction and audit record (a week replaced, a proposal applied, a FET
+    file imported)."""
+    created = Lesson.objects.bulk_create(rows)
+    through = Lesson.teachers.through
+    through.objects.bulk_create(
+        through(lesson_id=lesson.pk, staff_id=t)
+        for lesson, ts in zip(created, teachers, strict=True)
+        for t in ts
+    )
+    return created
+
+
 @transaction.atomic
 def replace_class_week(
     *,
@@ -474,12 +488,8 @@ def replace_class_week(
     old.delete()
     if group_ids:
         Lesson.objects.filter(timetable=timetable, group_id__in=group_ids).delete()
-    created = Lesson.objects.bulk_create(Lesson(timetable=timetable, **f) for f, _ in parsed)
-    Through = Lesson.teachers.through
-    Through.objects.bulk_create(
-        Through(lesson_id=lesson.pk, staff_id=t)
-        for lesson, (_, teachers) in zip(created, parsed, strict=True)
-        for t in teachers
+    created = create_lessons(
+        [Lesson(timetable=timetable, **f) for f, _ in parsed], [t for _, t in parsed]
     )
     audit.record(
         by,

@@ -200,13 +200,7 @@ def _write(plan: FetImportPlan, by: Actor) -> None:
             )
         )
         teachers.append(x.teachers)
-    created = Lesson.objects.bulk_create(rows)
-    through = Lesson.teachers.through
-    through.objects.bulk_create(
-        through(lesson_id=lesson.pk, staff_id=t)
-        for lesson, ts in zip(created, teachers, strict=True)
-        for t in ts
-    )
+    services.create_lessons(rows, teachers)
     plan.clashes = len(queries.timetable_clashes(timetable))
 
 

@@ -138,15 +138,7 @@ def _at(b: _Builder, key: tuple, acts: Sequence[int], slot: Slot, bl: str) -> ob
     cache = _cache(b)
     k = (key, slot, bl)
     if k not in cache.slot:
-        lits = _lits(b, acts, slot, bl)
-        if not lits:
-            cache.slot[k] = 0
-        elif len(lits) == 1:
-            cache.slot[k] = lits[0]
-        else:
-            v = b.m.NewBoolVar("")
-            b.m.Add(v == sum(lits))
-            cache.slot[k] = v
+        cache.slot[k] = b.indicator(_lits(b, acts, slot, bl))
     return cache.slot[k]
 
 

@@ -300,16 +300,19 @@ class _Builder:
         """0/1 expression: one of ``aids`` occupies ``slot`` (they never overlap)."""
         k = (key, slot)
         if k not in self._busy:
-            lits = self.lits_at(aids, slot)
-            if not lits:
-                self._busy[k] = 0
-            elif len(lits) == 1:
-                self._busy[k] = lits[0]
-            else:
-                b = self.m.NewBoolVar("")
-                self.m.Add(b == sum(lits))
-                self._busy[k] = b
+            self._busy[k] = self.indicator(self.lits_at(aids, slot))
         return self._busy[k]
+
+    def indicator(self, lits: Sequence[Lit]) -> object:
+        """0/1 expression for "one of ``lits`` is true", when at most one can be: 0, the
+        literal itself, or a new boolean equal to their sum."""
+        if not lits:
+            return 0
+        if len(lits) == 1:
+            return lits[0]
+        b = self.m.NewBoolVar("")
+        self.m.Add(b == sum(lits))
+        return b
 
     def day_used(
         self, key: tuple, aids: Sequence[int], d: int, hours: range | None = None
