@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
+import time
 from itertools import combinations
 
+import pytest
+
+from timetable.generation import solver
 from timetable.generation.model import (
     Activity,
     BreakTimes,
@@ -369,3 +373,56 @@ def test_twin_lessons_still_fill_a_full_week() -> None:
     for subject in ("国語", "数学", "理科", "英語", "音楽"):
         days = [r.placements[a.id].day for a in acts if a.subject == subject]
         assert len(days) == len(set(days)), subject
+
+
+def test_counted_gap_rules_end_in_a_timetable_of_the_real_rules() -> None:
+    """The first search also counts broken gap rules instead of forbidding them; its
+    count of zero must be a timetable that keeps every hard rule, FET's two-a-day rule of
+    a 0 % min-days rule too, and its preferences are then priced as usual."""
+    kokugo = (1, 2, 3, 4)  # 1組's 国語, allowed on Monday and Tuesday only
+    pe = tuple(a.id for a in school().activities if a.subject == "体育")
+    p = school(
+        constraints=[
+            MaxGaps(100, "teacher", (), None, 0, "day"),
+            MaxGaps(100, "students", (), None, 0, "week"),
+            PreferredStarts(100, kokugo, frozenset((d, h) for d in (0, 1) for h in range(7))),
+            MinDaysBetween(0, kokugo, 1),  # 0 %: no cost, but never three on one day
+            PreferredStarts(90, pe, frozenset({(0, 0)})),
+        ]
+    )
+    assert [p.activity(a).subject for a in kokugo] == ["国語"] * 4
+    b = solver._Builder(solver.Prepared(p))
+    b.build()
+    relaxed = solver._counted(p)
+    assert relaxed is not None
+    counted = solver._Builder(solver.Prepared(relaxed))
+    counted.build()
+    t0 = time.perf_counter()
+    search = solver._Search(b, t0 + 60, 1, 0, solver._Watch(t0, None), counted=counted)
+    for k in range(6):  # slices restart: a few seeds, as the search itself does
+        if search._count_down(10.0, k, stop_at_first=False):
+            break
+    else:
+        raise AssertionError("no timetable from the counted gap rules")
+    r = Result("solved", placements=solver._placements(b, search.values or {}))
+    per_day: dict[int, int] = {}
+    for a in kokugo:
+        per_day[r.placements[a].day] = per_day.get(r.placements[a].day, 0) + 1
+    assert per_day == {0: 2, 1: 2}
+    for who in [*p.teachers, "1組", "2組"]:
+        for d in range(5):
+            hours = sorted(
+                h
+                for a in p.activities
+                if who in a.teachers or who in p.subgroups(a)
+                for (dd, h) in occupied(p, r, a.id)
+                if dd == d
+            )
+            teaching = (
+                [h for h in range(hours[0], hours[-1] + 1) if (d, h) not in LUNCH] if hours else []
+            )
+            assert hours == teaching, (who, d, hours)
+    # the count ignores preferences; the timetable is then priced by the real rules
+    off = sum(1 for a in pe if (r.placements[a].day, r.placements[a].hour) != (0, 0))
+    assert off >= 2
+    assert search.objective == pytest.approx(0.9 * off)
