@@ -1195,9 +1195,7 @@ class _Search:
                     break
                 w.has_objective = ls and self.has_obj
                 w.stop_at_first = stop_at_first or not ls
-                solver = self._solve(
-                    self.b.m if ls else feas, self.seed + k, ls=ls, det=det, presolve=ls
-                )
+                solver = self._solve(self.b.m if ls else feas, self.seed + k, ls=ls, det=det)
                 w.has_objective = self.has_obj
                 if self.status in _FOUND:
                     self._keep(solver, ls)
