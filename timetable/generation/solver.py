@@ -1081,8 +1081,9 @@ class _Search:
     on the counted model (the hard rules alone, gap rules counted, :func:`_counted`;
     four times the others' budget), local search on the full model, and tree search on
     the hard rules; a new seed and twice the work budget each round (restarts against
-    heavy tails). Local search gets CP-SAT's full presolve (without it, Brazil's
-    difficult school: nothing in 30 s; with it, 9 s); tree search a light one. Slices
+    heavy tails). The counted model's slice gets CP-SAT's full presolve (without it,
+    Brazil's difficult school: nothing in 30 s; with it, 9 s); the other two a light one
+    (the full one on the full model of a 1,375-lesson school ate its slices). Slices
     are bounded in CP-SAT's deterministic time, so one worker gives the same timetable
     for the same seed unless the wall-clock limit cuts a slice. Once a timetable exists, local search improves
     the preferences from it until they stop improving or time runs out.
@@ -1143,7 +1144,7 @@ class _Search:
         if self.workers <= 1 and not presolve:
             # every slice is a new CP-SAT run with its own presolve: the full one (probing)
             # used up a whole first slice on a large school (GYR, Gymnasio: 0 branches), so
-            # tree slices presolve lightly and search (Brazil's first timetable 2-5x sooner)
+            # slices presolve lightly and search (Brazil's first timetable 2-5x sooner)
             prm.max_presolve_iterations = 1
             prm.cp_model_probing_level = 0
         prm.use_ls_only = ls
