@@ -1085,8 +1085,9 @@ class _Search:
     Brazil's difficult school: nothing in 30 s; with it, 9 s); the other two a light one
     (the full one on the full model of a 1,375-lesson school ate its slices). Slices
     are bounded in CP-SAT's deterministic time, so one worker gives the same timetable
-    for the same seed unless the wall-clock limit cuts a slice. Once a timetable exists, local search improves
-    the preferences from it until they stop improving or time runs out.
+    for the same seed unless the wall-clock limit cuts a slice. Once a timetable exists,
+    local search improves the preferences from it until they stop improving or time runs
+    out.
     """
 
     def __init__(
@@ -1157,8 +1158,7 @@ class _Search:
 
     def _keep(self, solver: cp_model.CpSolver, with_objective: bool) -> None:
         b = self.b
-        values = {v: solver.BooleanValue(v) for xs in b.x.values() for v in xs.values()}
-        values.update({v: solver.BooleanValue(v) for ys in b.y.values() for v in ys.values()})
+        values = {v: solver.BooleanValue(v) for v in _decisions(b)}
         obj = solver.ObjectiveValue() / (SCALE * 100) if (with_objective and self.has_obj) else None
         if obj is None and self.has_obj:
             obj = _price(b, values, self.seed)
@@ -1221,18 +1221,17 @@ class _Search:
             return False
         # the same placements in the full model: its preferences and auxiliary variables
         best = {v: solver.BooleanValue(v) for v in _decisions(cb)}
-        fixed = self.b.m.Clone()
-        fixed.ClearHints()
+        values: dict = {}
         for aid, xs in self.b.x.items():
             for slot, var in xs.items():
                 lit = cb.x[aid].get(slot)
-                fixed.Add(var == (0 if lit is None else int(best[lit])))
+                values[var] = lit is not None and best[lit]
         for aid, ys in self.b.y.items():
             for room, var in ys.items():
                 lit = cb.y.get(aid, {}).get(room)
-                fixed.Add(var == (0 if lit is None else int(best[lit])))
+                values[var] = lit is not None and best[lit]
         self.watch.stop_at_first = stop_at_first
-        solver = self._solve(fixed, seed, ls=False, det=None)
+        solver = self._solve(_fixed(self.b, values), seed, ls=False, det=None)
         if self.status not in _FOUND:  # the two models disagree: go on searching
             return False
         self._keep(solver, True)
@@ -1529,8 +1528,7 @@ def _mend(
             "infeasible" if status == cp_model.INFEASIBLE else "unknown",
             wall_seconds=time.perf_counter() - t0,
         )
-    values = {v: solver.BooleanValue(v) for xs in b.x.values() for v in xs.values()}
-    values.update({v: solver.BooleanValue(v) for ys in b.y.values() for v in ys.values()})
+    values = {v: solver.BooleanValue(v) for v in _decisions(b)}
     obj = solver.ObjectiveValue() / (SCALE * 100) if b.obj else 0.0
     return Result(
         "solved",
@@ -1611,12 +1609,18 @@ def _relaxations(problem: Problem, seconds: float, seed: int) -> list[str]:
     return out
 
 
-def _price(b: _Builder, values: dict, seed: int) -> float | None:
-    """The preference cost of a timetable found without the objective."""
+def _fixed(b: _Builder, values: dict) -> cp_model.CpModel:
+    """A copy of the full model with every start and room choice fixed to ``values``."""
     fixed = b.m.Clone()
     fixed.ClearHints()
     for var, val in values.items():
         fixed.Add(var == int(val))
+    return fixed
+
+
+def _price(b: _Builder, values: dict, seed: int) -> float | None:
+    """The preference cost of a timetable found without the objective."""
+    fixed = _fixed(b, values)
     solver = cp_model.CpSolver()
     solver.parameters.max_time_in_seconds = 30.0
     solver.parameters.num_workers = 1
