@@ -551,7 +551,9 @@ class _Builder:
     def c_min_days(self, c: MinDaysBetween) -> None:
         self._min_days_two_a_day(c)
         ids, md = c.activity_ids, c.min_days
-        if c.consecutive_if_same_day:
+        if c.consecutive_if_same_day and not (c.hard and md >= 1):
+            # (a hard rule never puts two on one day: nothing to add. On a school where
+            # most subjects meet every day, these rows were most of the model: 300,000.)
             # here FET counts a break as a period between: no skipping (fet-cl refuses it)
             for i, j in itertools.permutations(ids, 2):
                 di, dj = self.prep.acts[i].duration, self.prep.acts[j].duration
