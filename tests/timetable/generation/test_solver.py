@@ -112,12 +112,14 @@ def test_unavailable_periods_respected() -> None:
             assert not occupied(p, r, a.id) & away
 
 
-def test_min_days_and_same_start_time() -> None:
+@pytest.mark.parametrize("consecutive_if_same_day", [False, True])
+def test_min_days_and_same_start_time(consecutive_if_same_day: bool) -> None:
+    # FET's files mostly say "consecutive if same day"; at 100 % there is no same day
     p = school()
     kokugo = tuple(a.id for a in p.activities if a.subject == "国語" and a.students == ("1組",))
     eigo_1 = [a.id for a in p.activities if a.subject == "英語" and a.students == ("1組",)]
     eigo_2 = [a.id for a in p.activities if a.subject == "英語" and a.students == ("2組",)]
-    p.constraints.append(MinDaysBetween(100, kokugo, 1))
+    p.constraints.append(MinDaysBetween(100, kokugo, 1, consecutive_if_same_day))
     p.constraints.append(SameStart(100, (eigo_1[0], eigo_2[0])))
     # 英語 of both classes at once needs two teachers
     p.activities = [
