@@ -1032,11 +1032,12 @@ class _Least(cp_model.CpSolverSolutionCallback):
     def __init__(self) -> None:
         super().__init__()
         self.best: float | None = None
+        self.improved = time.perf_counter()
 
     def on_solution_callback(self) -> None:
         obj = self.ObjectiveValue()
         if self.best is None or obj < self.best:
-            self.best = obj
+            self.best, self.improved = obj, time.perf_counter()
         if obj <= 0:
             self.StopSearch()
 
@@ -1052,6 +1053,12 @@ def _decisions(b: _Builder) -> list[Lit]:
 # share of each round's work that local search on that count gets.
 COUNTED_KINDS: tuple[type, ...] = (MaxGaps,)
 COUNT_SHARE = 4
+# A counted slice that is still falling may run on to COUNT_STRETCH times its budget; past
+# the budget it ends once the count has not fallen for COUNT_STALL seconds or a quarter of
+# the slice so far (local search cannot resume: Tg-Mures's count falls steadily for 29 s,
+# longer than any slice; FET: 0.3 s).
+COUNT_STRETCH = 16
+COUNT_STALL = 3.0
 
 
 def _counted(problem: Problem) -> Problem | None:
@@ -1081,13 +1088,15 @@ class _Search:
     search alone is weak on tight school instances and its local search (feasibility
     jump / violation LS) alone is erratic, so each round has three slices: local search
     on the counted model (the hard rules alone, gap rules counted, :func:`_counted`;
-    four times the others' budget), local search on the full model, and tree search on
+    four times the others' budget, longer while the count falls), local search on the
+    full model, and tree search on
     the hard rules; a new seed and twice the work budget each round (restarts against
     heavy tails). The counted model's slice gets CP-SAT's full presolve (without it,
     Brazil's difficult school: nothing in 30 s; with it, 9 s); the other two a light one
-    (the full one on the full model of a 1,375-lesson school ate its slices). Slices
-    are bounded in CP-SAT's deterministic time, so one worker gives the same timetable
-    for the same seed unless the wall-clock limit cuts a slice. Once a timetable exists,
+    (the full one on the full model of a 1,375-lesson school ate its slices). The other
+    slices are bounded in CP-SAT's deterministic time; the counted one ends by the wall
+    clock (when its count stops falling), so with gap rules the same seed may not give
+    the same timetable. Once a timetable exists,
     local search improves the preferences from it until they stop improving or time runs
     out.
     """
@@ -1216,7 +1225,10 @@ class _Search:
         cb = self.counted
         assert cb is not None
         least = _Least()
-        solver = self._solve(cb.m, seed, ls=True, det=det, callback=least, presolve=True)
+        with self._until_stalled(least, det):
+            solver = self._solve(
+                cb.m, seed, ls=True, det=COUNT_STRETCH * det, callback=least, presolve=True
+            )
         if self.status not in _FOUND:
             return False
         if least.best is None or least.best > 0:
@@ -1238,6 +1250,31 @@ class _Search:
             return False
         self._keep(solver, True)
         return True
+
+    @contextlib.contextmanager
+    def _until_stalled(self, least: _Least, budget: float) -> Iterator[None]:
+        """Stop the running slice once ``budget`` seconds are spent and the count has
+        stopped falling (see COUNT_STALL)."""
+        done = threading.Event()
+        start = time.perf_counter()
+
+        def run() -> None:
+            while not done.wait(0.1):
+                now = time.perf_counter()
+                stall = max(COUNT_STALL, (now - start) / 4)  # falls slow down near zero
+                if now - start >= budget and now - least.improved >= stall:
+                    solver = self.running
+                    if solver is not None:
+                        solver.StopSearch()
+                    return
+
+        thread = threading.Thread(target=run, name="timetable-count-stall", daemon=True)
+        thread.start()
+        try:
+            yield
+        finally:
+            done.set()
+            thread.join()
 
     def improve(self) -> None:
         """Local search on the preferences from the best timetable, while it helps."""
