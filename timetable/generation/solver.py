@@ -1251,30 +1251,22 @@ class _Search:
         self._keep(solver, True)
         return True
 
-    @contextlib.contextmanager
-    def _until_stalled(self, least: _Least, budget: float) -> Iterator[None]:
+    def _until_stalled(self, least: _Least, budget: float) -> contextlib.AbstractContextManager:
         """Stop the running slice once ``budget`` seconds are spent and the count has
         stopped falling (see COUNT_STALL)."""
-        done = threading.Event()
         start = time.perf_counter()
 
-        def run() -> None:
-            while not done.wait(0.1):
-                now = time.perf_counter()
-                stall = max(COUNT_STALL, (now - start) / 4)  # falls slow down near zero
-                if now - start >= budget and now - least.improved >= stall:
-                    solver = self.running
-                    if solver is not None:
-                        solver.StopSearch()
-                    return
+        def stalled() -> bool:
+            now = time.perf_counter()
+            stall = max(COUNT_STALL, (now - start) / 4)  # falls slow down near zero
+            if now - start < budget or now - least.improved < stall:
+                return False
+            solver = self.running
+            if solver is not None:
+                solver.StopSearch()
+            return True
 
-        thread = threading.Thread(target=run, name="timetable-count-stall", daemon=True)
-        thread.start()
-        try:
-            yield
-        finally:
-            done.set()
-            thread.join()
+        return _beside(stalled, "timetable-count-stall")
 
     def improve(self) -> None:
         """Local search on the preferences from the best timetable, while it helps."""
@@ -1399,24 +1391,39 @@ def _watchdog(
     if stop is None and patience is None:
         yield
         return
-    done = threading.Event()
     watch = search.watch
+    asked = time.perf_counter()
+
+    def halted() -> bool:
+        nonlocal asked
+        now = time.perf_counter()
+        if stop is not None and now - asked >= 1.0:
+            asked = now
+            if stop():
+                search.halt()
+                return True
+        stalled = watch.improved is not None and now - watch.improved >= (patience or 1e9)
+        if patience is not None and stalled:
+            search.halt()
+            return True
+        return False
+
+    with _beside(halted, "timetable-watchdog"):
+        yield
+
+
+@contextlib.contextmanager
+def _beside(check: Callable[[], bool], name: str) -> Iterator[None]:
+    """A thread that calls ``check`` every 0.1 s while the block runs, until it returns
+    True (CP-SAT releases the GIL while it searches)."""
+    done = threading.Event()
 
     def run() -> None:
-        asked = time.perf_counter()
         while not done.wait(0.1):
-            now = time.perf_counter()
-            if stop is not None and now - asked >= 1.0:
-                asked = now
-                if stop():
-                    search.halt()
-                    return
-            stalled = watch.improved is not None and now - watch.improved >= (patience or 1e9)
-            if patience is not None and stalled:
-                search.halt()
+            if check():
                 return
 
-    thread = threading.Thread(target=run, name="timetable-watchdog", daemon=True)
+    thread = threading.Thread(target=run, name=name, daemon=True)
     thread.start()
     try:
         yield
