@@ -135,6 +135,29 @@ def test_min_days_and_same_start_time(consecutive_if_same_day: bool) -> None:
     assert (a.day, a.hour) == (b.day, b.hour)
 
 
+def test_soft_min_days_same_day_lessons_sit_side_by_side() -> None:
+    """A min-days rule at 95 % with "consecutive if same day" (FET's usual rule): when the
+    lessons cannot have a day each, two on one day are adjacent, never with lunch between,
+    and each such pair costs the rule's weight."""
+    kokugo = (1, 2, 3, 4)  # 1組's 国語: Monday and Tuesday only, periods 1, 4, 5 and 6
+    allowed = frozenset((d, h) for d in (0, 1) for h in (0, 3, 5, 6))
+    p = school(
+        constraints=[
+            PreferredStarts(100, kokugo, allowed),
+            MinDaysBetween(95, kokugo, 1, True),
+        ]
+    )
+    assert [p.activity(a).subject for a in kokugo] == ["国語"] * 4
+    r = solve(p, time_limit=20)
+    assert r.solved, r.reasons
+    by_day: dict[int, list[int]] = {}
+    for a in kokugo:
+        by_day.setdefault(r.placements[a].day, []).append(r.placements[a].hour)
+    # 4th and 5th period are not adjacent (lunch between), 1st and 4th neither: 5-6 twice
+    assert {d: sorted(h) for d, h in by_day.items()} == {0: [5, 6], 1: [5, 6]}
+    assert r.soft_total == pytest.approx(2 * 0.95)
+
+
 def test_max_gaps_zero_means_compact_days() -> None:
     p = school(constraints=[MaxGaps(100, "students", (), None, 0, "week")])
     r = solve(p, time_limit=30)
