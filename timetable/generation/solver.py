@@ -19,7 +19,7 @@ from collections.abc import Callable, Iterable, Iterator, Sequence
 
 from ortools.sat.python import cp_model
 
-from . import buildings, checks
+from . import buildings, checks, neighbourhood
 from .model import (
     Activity,
     BreakTimes,
@@ -1062,6 +1062,12 @@ COUNT_SHARE = 4
 # longer than any slice; FET: 0.3 s).
 COUNT_STRETCH = 16
 COUNT_STALL = 3.0
+# A placement with a count is worth waiting for, since the mending takes it on (Bethlen
+# 2008-09: the first after 4-8 s; its count then falls from 46 to 2 in 10 s).
+COUNT_FIRST = 4
+# Its mending (see _mend_count): each step's work budget, and how long without a fall ends it.
+MEND_STEP = 1.0
+MEND_STALL = 10.0
 
 
 def _counted(problem: Problem) -> Problem | None:
@@ -1232,20 +1238,26 @@ class _Search:
             solver = self._solve(
                 cb.m, seed, ls=True, det=COUNT_STRETCH * det, callback=least, presolve=True
             )
-        if self.status not in _FOUND:
+        if self.status not in _FOUND or least.best is None:
             return False
-        if least.best is None or least.best > 0:
-            return False
+        solution = list(solver.response_proto.solution)
+        if least.best > 0:
+            mended = self._mend_count(solution, least.best, seed)
+            if mended is None:
+                return False
+            solution = mended
         # the same placements in the full model: its preferences and auxiliary variables
-        best = {v: solver.BooleanValue(v) for v in _decisions(cb)}
+        best = {v: bool(solution[v.Index()]) for v in _decisions(cb)}
         values: dict = {}
         for aid, xs in self.b.x.items():
             for slot, var in xs.items():
                 lit = cb.x[aid].get(slot)
                 values[var] = lit is not None and best[lit]
         for aid, ys in self.b.y.items():
+            if aid not in cb.y:  # a room by preference only: the full model chooses it
+                continue
             for room, var in ys.items():
-                lit = cb.y.get(aid, {}).get(room)
+                lit = cb.y[aid].get(room)
                 values[var] = lit is not None and best[lit]
         self.watch.stop_at_first = stop_at_first
         solver = self._solve(_fixed(self.b, values), seed, ls=False, det=None)
@@ -1254,16 +1266,60 @@ class _Search:
         self._keep(solver, True)
         return True
 
+    def _mend_count(self, solution: list[int], count: float, seed: int) -> list[int] | None:
+        """From the counted model's best placement, large-neighbourhood steps (see
+        :mod:`.neighbourhood`) until the count is zero (that solution is returned) or has
+        not fallen for MEND_STALL seconds or a quarter of the mending so far (None)."""
+        cb = self.counted
+        assert cb is not None
+        hood = neighbourhood.DayNeighbourhoods(cb, seed)
+        place = hood.placement(solution)
+        start = improved = time.perf_counter()
+        step = 0
+        while self.left() > 0.05:
+            now = time.perf_counter()
+            if now - improved > max(MEND_STALL, (now - start) / 4):
+                return None
+            broken = hood.broken(place)
+            if not broken:  # the count is of rules this cannot see: leave it to the search
+                return None
+            free, days = hood.pick(place, broken)
+            least = _Least()
+            step += 1
+            solver = self._solve(
+                hood.model(solution, place, free, days),
+                seed + step,
+                ls=False,
+                det=MEND_STEP,
+                callback=least,
+            )
+            better = least.best is not None and least.best < count
+            hood.learn(better, self.status == cp_model.OPTIMAL)
+            if least.best is not None and least.best <= count:  # ties move the broken rule on
+                if better:
+                    improved = time.perf_counter()
+                solution = list(solver.response_proto.solution)
+                count = least.best
+                place = hood.placement(solution)
+                if count <= 0:
+                    return solution
+        return None
+
     def _until_stalled(self, least: _Least, budget: float) -> contextlib.AbstractContextManager:
         """Stop the running slice once ``budget`` seconds are spent and the count has
-        stopped falling (see COUNT_STALL)."""
+        stopped falling (see COUNT_STALL); before its first placement, at COUNT_FIRST
+        times the budget."""
         start = time.perf_counter()
 
         def stalled() -> bool:
             now = time.perf_counter()
-            stall = max(COUNT_STALL, (now - start) / 4)  # falls slow down near zero
-            if now - start < budget or now - least.improved < stall:
-                return False
+            if least.best is None:
+                if now - start < COUNT_FIRST * budget:
+                    return False
+            else:
+                stall = max(COUNT_STALL, (now - start) / 4)  # falls slow down near zero
+                if now - start < budget or now - least.improved < stall:
+                    return False
             solver = self.running
             if solver is not None:
                 solver.StopSearch()

@@ -451,3 +451,87 @@ def test_counted_gap_rules_end_in_a_timetable_of_the_real_rules() -> None:
     off = sum(1 for a in pe if (r.placements[a].day, r.placements[a].hour) != (0, 0))
     assert off >= 2
     assert search.objective == pytest.approx(0.9 * off)
+
+
+def test_mending_takes_a_stalled_count_to_a_timetable_without_gaps() -> None:
+    """Local search on the counted model stalls a few broken gap rules short of a
+    timetable; the mending (two days of the lessons around a broken rule freed, every
+    other lesson kept) must take such a placement to one that breaks no gap rule."""
+    p = school(
+        constraints=[
+            MaxGaps(100, "teacher", (), None, 0, "day"),
+            MaxGaps(100, "students", (), None, 0, "week"),
+        ]
+    )
+    relaxed = solver._counted(p)
+    assert relaxed is not None
+    counted = solver._Builder(solver.Prepared(relaxed))
+    counted.build()
+    # where local search stalls: 田中 teaches 1組 in the 1st period and 2組 in the 3rd
+    # on Monday, with nothing of his between
+    tanaka = [a.id for a in p.activities if a.teachers == ("田中",)]
+    stalled = counted.m.Clone()
+    stalled.Add(counted.x[tanaka[0]][(0, 0)] == 1)
+    stalled.Add(counted.x[tanaka[4]][(0, 2)] == 1)
+    for a in tanaka:
+        stalled.Add(counted.x[a][(0, 1)] == 0)
+    cp = solver.cp_model.CpSolver()
+    cp.parameters.num_workers = 1
+    cp.parameters.max_time_in_seconds = 20
+    assert cp.Solve(stalled) in (solver.cp_model.OPTIMAL, solver.cp_model.FEASIBLE)
+    assert cp.ObjectiveValue() > 0
+    solution = list(cp.response_proto.solution)
+
+    b = solver._Builder(solver.Prepared(p))
+    b.build()
+    t0 = time.perf_counter()
+    search = solver._Search(b, t0 + 60, 1, 0, solver._Watch(t0, None), counted=counted)
+    mended = search._mend_count(solution, cp.ObjectiveValue(), seed=0)
+    assert mended is not None, "the mending gave up"
+    where = {
+        aid: next(slot for slot, v in xs.items() if mended[v.Index()])
+        for aid, xs in counted.x.items()
+    }
+    moved = sum(1 for aid, xs in counted.x.items() if not solution[xs[where[aid]].Index()])
+    assert 0 < moved < len(where)  # it mends, not starts over
+    for who in [*p.teachers, "1組", "2組"]:
+        for d in range(5):
+            hours = sorted(
+                h + k
+                for a in p.activities
+                if who in a.teachers or who in p.subgroups(a)
+                if where[a.id][0] == d
+                for h in [where[a.id][1]]
+                for k in range(a.duration)
+            )
+            teaching = (
+                [h for h in range(hours[0], hours[-1] + 1) if (d, h) not in LUNCH] if hours else []
+            )
+            assert hours == teaching, (who, d, hours)
+
+
+def test_a_counted_timetable_keeps_the_room_preferences_to_the_full_model() -> None:
+    """The counted model leaves preferences out, so a lesson that only prefers a room has
+    no room choice there; its count of zero must still become a timetable (the full model
+    chooses that room and prices the preference), not be thrown away as a disagreement."""
+    science = tuple(a.id for a in school().activities if a.subject == "理科")
+    p = school(
+        constraints=[
+            MaxGaps(100, "teacher", (), None, 0, "day"),
+            PreferredRooms(90, science, ("理科室",)),
+        ]
+    )
+    b = solver._Builder(solver.Prepared(p))
+    b.build()
+    relaxed = solver._counted(p)
+    assert relaxed is not None
+    counted = solver._Builder(solver.Prepared(relaxed))
+    counted.build()
+    assert set(science) <= set(b.y) and not set(science) & set(counted.y)
+    t0 = time.perf_counter()
+    search = solver._Search(b, t0 + 60, 1, 0, solver._Watch(t0, None), counted=counted)
+    assert any(search._count_down(10.0, k, stop_at_first=False) for k in range(6))
+    r = Result("solved", placements=solver._placements(b, search.values or {}))
+    # 理科 lessons are doubles, one class at a time: the lab is free for every one of them
+    assert {r.placements[a].room for a in science} == {"理科室"}
+    assert search.objective == pytest.approx(0.0)
