@@ -11,8 +11,9 @@ freed ones with the whole old timetable as its hint. A freed set is first small 
 lessons) and grows when CP-SAT proves it holds nothing better, shrinks when the search ran
 out of time; a step that ties is kept too, so the broken rule moves on.
 
-Pure functions of the builder and a solution (CP-SAT's values of every variable): the
-search loop, its budget and its stopping rule are ``solver._Search``'s.
+It reads the builder and a solution (CP-SAT's values of every variable of the counted
+model) and writes nothing: the loop, its budget and its stopping rule are
+``solver._Search._mend_count``'s.
 """
 
 from __future__ import annotations

@@ -1097,8 +1097,9 @@ class _Search:
     search alone is weak on tight school instances and its local search (feasibility
     jump / violation LS) alone is erratic, so each round has three slices: local search
     on the counted model (the hard rules alone, gap rules counted, :func:`_counted`;
-    four times the others' budget, longer while the count falls), local search on the
-    full model, and tree search on
+    four times the others' budget, longer while the count falls; where it stalls above
+    zero, its best placement mended by large neighbourhoods, :meth:`_mend_count`), local
+    search on the full model, and tree search on
     the hard rules; a new seed and twice the work budget each round (restarts against
     heavy tails). The counted model's slice gets CP-SAT's full presolve (without it,
     Brazil's difficult school: nothing in 30 s; with it, 9 s); the other two a light one
