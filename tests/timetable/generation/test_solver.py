@@ -418,6 +418,19 @@ def test_twin_lessons_still_fill_a_full_week() -> None:
         assert len(days) == len(set(days)), subject
 
 
+def counted_search(p: Problem) -> tuple[solver._Builder, solver._Builder, solver._Search]:
+    """The full model, the counted one (gap rules counted) and a one-worker search of 60 s
+    over both."""
+    b = solver._Builder(solver.Prepared(p))
+    b.build()
+    relaxed = solver._counted(p)
+    assert relaxed is not None
+    counted = solver._Builder(solver.Prepared(relaxed))
+    counted.build()
+    t0 = time.perf_counter()
+    return b, counted, solver._Search(b, t0 + 60, 1, 0, solver._Watch(t0, None), counted=counted)
+
+
 def test_counted_gap_rules_end_in_a_timetable_of_the_real_rules() -> None:
     """The first search also counts broken gap rules instead of forbidding them; its
     count of zero must be a timetable that keeps every hard rule, FET's two-a-day rule of
@@ -434,14 +447,7 @@ def test_counted_gap_rules_end_in_a_timetable_of_the_real_rules() -> None:
         ]
     )
     assert [p.activity(a).subject for a in kokugo] == ["国語"] * 4
-    b = solver._Builder(solver.Prepared(p))
-    b.build()
-    relaxed = solver._counted(p)
-    assert relaxed is not None
-    counted = solver._Builder(solver.Prepared(relaxed))
-    counted.build()
-    t0 = time.perf_counter()
-    search = solver._Search(b, t0 + 60, 1, 0, solver._Watch(t0, None), counted=counted)
+    b, _, search = counted_search(p)
     for k in range(6):  # slices restart: a few seeds, as the search itself does
         if search._count_down(10.0, k, stop_at_first=False):
             break
@@ -469,10 +475,7 @@ def test_mending_takes_a_stalled_count_to_a_timetable_without_gaps() -> None:
             MaxGaps(100, "students", (), None, 0, "week"),
         ]
     )
-    relaxed = solver._counted(p)
-    assert relaxed is not None
-    counted = solver._Builder(solver.Prepared(relaxed))
-    counted.build()
+    _, counted, search = counted_search(p)
     # where local search stalls: 田中 teaches 1組 in the 1st period and 2組 in the 3rd
     # on Monday, with nothing of his between
     tanaka = [a.id for a in p.activities if a.teachers == ("田中",)]
@@ -488,10 +491,6 @@ def test_mending_takes_a_stalled_count_to_a_timetable_without_gaps() -> None:
     assert cp.ObjectiveValue() > 0
     solution = list(cp.response_proto.solution)
 
-    b = solver._Builder(solver.Prepared(p))
-    b.build()
-    t0 = time.perf_counter()
-    search = solver._Search(b, t0 + 60, 1, 0, solver._Watch(t0, None), counted=counted)
     mended = search._mend_count(solution, cp.ObjectiveValue(), seed=0)
     assert mended is not None, "the mending gave up"
     r = Result(
@@ -520,15 +519,8 @@ def test_a_counted_timetable_keeps_the_room_preferences_to_the_full_model() -> N
             PreferredRooms(90, science, ("理科室",)),
         ]
     )
-    b = solver._Builder(solver.Prepared(p))
-    b.build()
-    relaxed = solver._counted(p)
-    assert relaxed is not None
-    counted = solver._Builder(solver.Prepared(relaxed))
-    counted.build()
+    b, counted, search = counted_search(p)
     assert set(science) <= set(b.y) and not set(science) & set(counted.y)
-    t0 = time.perf_counter()
-    search = solver._Search(b, t0 + 60, 1, 0, solver._Watch(t0, None), counted=counted)
     assert any(search._count_down(10.0, k, stop_at_first=False) for k in range(6))
     r = Result("solved", placements=solver._placements(b, search.values or {}))
     # 理科 lessons are doubles, one class at a time: the lab is free for every one of them
