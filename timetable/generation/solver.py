@@ -1248,18 +1248,17 @@ class _Search:
                 return False
             solution = mended
         # the same placements in the full model: its preferences and auxiliary variables
-        best = {v: bool(solution[v.Index()]) for v in _decisions(cb)}
         values: dict = {}
         for aid, xs in self.b.x.items():
             for slot, var in xs.items():
                 lit = cb.x[aid].get(slot)
-                values[var] = lit is not None and best[lit]
+                values[var] = lit is not None and bool(solution[lit.Index()])
         for aid, ys in self.b.y.items():
             if aid not in cb.y:  # a room by preference only: the full model chooses it
                 continue
             for room, var in ys.items():
                 lit = cb.y[aid].get(room)
-                values[var] = lit is not None and best[lit]
+                values[var] = lit is not None and bool(solution[lit.Index()])
         self.watch.stop_at_first = stop_at_first
         solver = self._solve(_fixed(self.b, values), seed, ls=False, det=None)
         if self.status not in _FOUND:  # the two models disagree: go on searching
