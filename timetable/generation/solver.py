@@ -126,6 +126,11 @@ class Prepared:
         self.room_cands: dict[int, list[str | None]] = {}
         self.room_prefs: dict[int, list[tuple[set[str], float]]] = {}
         self.room_missing: dict[int, str] = {}
+
+        def fits(r: str, n: int) -> bool:
+            # a room too small is never used, preferred or not (fet-cl refuses the data)
+            return r in p.rooms and (p.rooms[r].capacity <= 0 or p.rooms[r].capacity >= n)
+
         for a in p.activities:
             # FET: home rooms only count for activities without any other room rule
             has_specific = bool(hard[a.id] or soft[a.id])
@@ -133,17 +138,12 @@ class Prepared:
             prefs = soft[a.id] if has_specific else soft_home[a.id]
             if sets:
                 allowed = set.intersection(*sets)
-                fits = sorted(
-                    r
-                    for r in allowed
-                    if r in p.rooms
-                    and (p.rooms[r].capacity <= 0 or p.rooms[r].capacity >= a.n_students)
-                )
-                if not fits:
+                fitting = sorted(r for r in allowed if fits(r, a.n_students))
+                if not fitting:
                     self.room_missing[a.id] = "、".join(sorted(allowed)) or "（共通する教室なし）"
-                self.room_cands[a.id] = list(fits)
+                self.room_cands[a.id] = fitting
             elif prefs:
-                union = sorted({r for s, _ in prefs for r in s if r in p.rooms})
+                union = sorted({r for s, _ in prefs for r in s if fits(r, a.n_students)})
                 self.room_cands[a.id] = [*union, None]
             else:
                 continue
@@ -356,7 +356,7 @@ class _Builder:
             if fn is not None:
                 fn(self, c)
         self._compact_days()
-        if self.obj:
+        if self.obj or self.obj_const:  # a constant too: preferences no timetable can keep
             m.Minimize(sum(w * v for w, v in self.obj) + self.obj_const)
 
     def order_interchangeable(self, model: cp_model.CpModel) -> None:
@@ -1119,8 +1119,8 @@ class _Search:
     four times the others' budget, longer while the count falls; where it stalls above
     zero, its best placement mended by large neighbourhoods, :meth:`_mend_count`), local
     search on the full model, and tree search on
-    the hard rules (where there is no gap rule to count, the tree search gets the four
-    times, and it is told once more that a min-days rule's lessons fall on different days:
+    the hard rules (where there is no gap rule to count, four times the budget too, and
+    told once more that a min-days rule's lessons fall on different days:
     :meth:`_Builder.different_days`); a new seed and twice the work budget each round
     (restarts against heavy tails). The counted model's slice gets CP-SAT's full presolve (without it,
     Brazil's difficult school: nothing in 30 s; with it, 9 s); the other two a light one
@@ -1149,7 +1149,7 @@ class _Search:
         self.workers = workers
         self.seed = seed
         self.watch = watch
-        self.has_obj = bool(b.obj)
+        self.has_obj = bool(b.obj or b.obj_const)
         self.values: dict | None = None
         self.objective: float | None = None
         self.status = cp_model.UNKNOWN
@@ -1228,18 +1228,21 @@ class _Search:
         feas.ClearObjective()
         if self.symmetry:
             self.b.order_interchangeable(feas)
-        self.b.different_days(feas)
-        # where the counted model counts nothing (no gap rules), the larger share goes to
-        # the tree search instead: Namibia's full schools, which it solves in 1-15 s of
-        # work, got 0.5-4 s of it in 60 s behind the local search
+        # where the counted model counts nothing (no gap rule), the tree search gets the
+        # local search's share too, and is told that a min-days rule's lessons fall on
+        # different days: Namibia's full schools, which it then solves in 1-15 s of work,
+        # got 0.5-4 s of it in 60 s (with the local search's share cut instead, schools
+        # that it solves in 5-10 s took 3-6 times longer)
         counts = self.counted is not None and any(
             isinstance(c, COUNTED_KINDS) for c in self.counted.p.constraints
         )
-        count_share, tree_share = (COUNT_SHARE, 1) if counts else (1, COUNT_SHARE)
+        tree_share = 1 if counts else COUNT_SHARE
+        if not counts:
+            self.b.different_days(feas)
         det, k = 0.5, 0
         while self.left() > 0.05:
             if self.counted is not None and self._count_down(
-                count_share * det, self.seed + k, stop_at_first
+                COUNT_SHARE * det, self.seed + k, stop_at_first
             ):
                 return "found"
             for ls in (True, False):
