@@ -1122,9 +1122,9 @@ class _Search:
     the hard rules (where there is no gap rule to count, four times the budget too, and
     told once more that a min-days rule's lessons fall on different days:
     :meth:`_Builder.different_days`); a new seed and twice the work budget each round
-    (restarts against heavy tails). The counted model's slice gets CP-SAT's full presolve (without it,
-    Brazil's difficult school: nothing in 30 s; with it, 9 s); the other two a light one
-    (the full one on the full model of a 1,375-lesson school ate its slices). The other
+    (restarts against heavy tails). The counted model's slice gets CP-SAT's full presolve
+    (without it, Brazil's difficult school: nothing in 30 s; with it, 9 s); the other two a
+    light one (the full one on the full model of a 1,375-lesson school ate its slices). The other
     slices are bounded in CP-SAT's deterministic time; the counted one ends by the wall
     clock (when its count stops falling), so with gap rules the same seed may not give
     the same timetable. Once a timetable exists,
