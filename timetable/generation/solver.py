@@ -402,9 +402,8 @@ class _Builder:
         (every period taught, each subject once a day): FGPS, JMSS, Rehoboth, 0.3-15 s of
         work with it, nothing in 30 s without."""
         for c in self.p.constraints:
-            if not (isinstance(c, MinDaysBetween) and c.hard and c.min_days >= 1):
-                continue
-            if len(c.activity_ids) < 3:
+            hard = isinstance(c, MinDaysBetween) and c.hard and c.min_days >= 1
+            if not hard or len(c.activity_ids) < 3:  # of two, the windows say it exactly
                 continue
             days = []
             for aid in c.activity_ids:
