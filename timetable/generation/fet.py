@@ -201,9 +201,12 @@ def read_fet_bytes(data: bytes, name: str = "") -> Problem:
     rooms: dict[str, Room] = {}
     for el in root.findall("./Rooms_List/Room"):
         rname = _text(el, "Name")
+        real_sets: tuple[tuple[str, ...], ...] = ()
         if _bool(_text(el, "Virtual")):
-            r.unsupported["VirtualRoom"] = r.unsupported.get("VirtualRoom", 0) + 1
-        rooms[rname] = Room(rname, _int(_text(el, "Capacity")), _text(el, "Building"))
+            real_sets = tuple(
+                tuple(_texts(s, "Real_Room")) for s in el.findall("Set_of_Real_Rooms")
+            )
+        rooms[rname] = Room(rname, _int(_text(el, "Capacity")), _text(el, "Building"), real_sets)
     problem = Problem(
         days=r.days,
         hours=r.hours,
@@ -469,10 +472,10 @@ def _interval_days(who: str, name_tag: str | None) -> Handler:
 
 
 def _rooms_for(
-    ids: Iterable[int], rooms: list[str], w: float, home: bool = False
+    ids: Iterable[int], rooms: list[str], w: float, home: bool = False, real: Iterable[str] = ()
 ) -> list[Constraint]:
     ids = tuple(ids)
-    return [PreferredRooms(w, ids, tuple(rooms), home)] if ids else []
+    return [PreferredRooms(w, ids, tuple(rooms), home, tuple(real))] if ids else []
 
 
 def _room_pref(
@@ -480,7 +483,8 @@ def _room_pref(
 ) -> Handler:
     def h(ctx: _Ctx, el: Element, w: float) -> list[Constraint]:
         rooms = [_text(el, "Room")] if single else _texts(el, "Preferred_Room")
-        return _rooms_for(select(ctx, el), rooms, w, home)
+        real = _texts(el, "Real_Room") if single else []  # a virtual room's, as placed
+        return _rooms_for(select(ctx, el), rooms, w, home, real)
 
     return h
 
@@ -822,6 +826,10 @@ def write_locked(
             _sub(c, "Weight_Percentage", "100")
             _sub(c, "Activity_Id", str(aid))
             _sub(c, "Room", room_names.get(p.room, p.room))
+            if p.real_rooms:
+                _sub(c, "Number_of_Real_Rooms", str(len(p.real_rooms)))
+                for real in p.real_rooms:
+                    _sub(c, "Real_Room", room_names.get(real, real))
             _sub(c, "Permanently_Locked", "true")
             _sub(c, "Active", "true")
             _sub(c, "Comments", "")

@@ -30,9 +30,19 @@ class Activity:
 
 @dataclass(frozen=True)
 class Room:
+    """A room; with ``real_sets``, FET's virtual room (several rooms used as one, e.g. a
+    class split over two labs): a lesson in it takes one real room of each set, all
+    different, and those are busy; the virtual room itself holds any number of lessons at
+    once (two in it at the same time take four real rooms)."""
+
     name: str
     capacity: int = 0  # 0 = unknown / unlimited
     building: str = ""  # FET's building; "" = none (never counts as a building change)
+    real_sets: tuple[tuple[str, ...], ...] = ()
+
+    @property
+    def virtual(self) -> bool:
+        return bool(self.real_sets)
 
 
 @dataclass
@@ -248,6 +258,9 @@ class PreferredRooms(Constraint):
     activity_ids: tuple[int, ...] = ()
     rooms: tuple[str, ...] = ()
     home: bool = False
+    # one virtual room named with the real rooms it takes (one per set, in set order), as
+    # FET writes a placed lesson: those real rooms, not any of its sets
+    real_rooms: tuple[str, ...] = ()
 
 
 # --- buildings and the rooms of several activities (FET's space rules) -------------------
@@ -342,6 +355,7 @@ class Placement:
     day: int
     hour: int
     room: str | None = None
+    real_rooms: tuple[str, ...] = ()  # a virtual room's real rooms, one per set
 
 
 @dataclass

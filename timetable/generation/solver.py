@@ -123,6 +123,16 @@ class Prepared:
                     (hard_home if c.home else hard)[aid].append(rooms)
                 else:
                     (soft_home if c.home else soft)[aid].append((rooms, c.weight))
+        # a placed lesson's virtual room with the real rooms the file names
+        self.real_rooms: dict[tuple[int, str], tuple[str, ...]] = {
+            (aid, c.rooms[0]): c.real_rooms
+            for c in p.constraints
+            if isinstance(c, PreferredRooms) and c.hard and c.real_rooms and len(c.rooms) == 1
+            for aid in c.activity_ids
+        }
+        # FET's virtual rooms hold any number of lessons at once: only their real rooms
+        # are busy (fet-cl places two lessons in one virtual room at the same time)
+        self.virtual_rooms = frozenset(n for n, r in p.rooms.items() if r.virtual)
         self.room_cands: dict[int, list[str | None]] = {}
         self.room_prefs: dict[int, list[tuple[set[str], float]]] = {}
         self.room_missing: dict[int, str] = {}
@@ -224,6 +234,8 @@ class _Builder:
         self._hour: dict[int, object] = {}
         self._start: dict[int, object] = {}
         self.y: dict[int, dict[str | None, Lit]] = {}
+        # a virtual room's real rooms: activity -> virtual room -> per set, real room -> lit
+        self.real: dict[int, dict[str, list[dict[str, Lit]]]] = {}
 
     # --- helpers ---------------------------------------------------------------------
 
@@ -479,7 +491,8 @@ class _Builder:
 
     def _rooms(self) -> None:
         m, prep = self.m, self.prep
-        users: dict[str, list[int]] = defaultdict(list)
+        # each room's users, with the literal that puts the lesson there (None: always)
+        users: dict[str, list[tuple[int, Lit | None]]] = defaultdict(list)
         for aid, cands in prep.room_cands.items():
             if len(cands) > 1 or cands[0] is None:
                 ys = {r: m.NewBoolVar("") for r in cands}
@@ -492,23 +505,28 @@ class _Builder:
                     for lit in inside:
                         self.obj.append((-round(w * SCALE), lit))
             for r in cands:
-                if r is not None:
-                    users[r].append(aid)
-        for room, aids in users.items():
+                if r is None:
+                    continue
+                chosen = self.y[aid][r] if aid in self.y else None
+                if r not in prep.virtual_rooms:
+                    users[r].append((aid, chosen))
+                    continue
+                for real, lit in self._real_rooms(aid, r, chosen).items():
+                    users[real].append((aid, lit))
+        for room, uses in users.items():
             unavail = prep.r_unavail.get(room, set())
             per_slot: dict[Slot, list[Lit]] = defaultdict(list)
-            for aid in aids:
-                if aid not in self.y:  # fixed room: unavailability already in the domain
+            for aid, yr in uses:
+                if yr is None:  # fixed room: unavailability already in the domain
                     for s, lits in self.cover[aid].items():
                         per_slot[s].extend(lits)
                     continue
-                yr = self.y[aid][room]
                 for s, lits in self.cover[aid].items():
                     cov = sum(lits)
                     if s in unavail:
                         m.Add(cov + yr <= 1)
                         continue
-                    if len(aids) == 1:
+                    if len(uses) == 1:
                         continue
                     z = m.NewBoolVar("")
                     m.Add(z >= cov + yr - 1)
@@ -520,6 +538,8 @@ class _Builder:
         # that can only use rooms of S are at most |S| (and S's rooms must be available)
         sets = {frozenset(c) for c in prep.room_cands.values() if len(c) > 1 and None not in c}
         for rooms in sets:
+            if rooms & prep.virtual_rooms:
+                continue
             aids = [
                 a for a, c in prep.room_cands.items() if c and None not in c and set(c) <= rooms
             ]
@@ -529,6 +549,34 @@ class _Builder:
                     lits = self.lits_at(aids, (d, h))
                     if len(lits) > free:
                         m.Add(sum(lits) <= free)
+
+    def _real_rooms(self, aid: int, room: str, chosen: Lit | None) -> dict[str, Lit]:
+        """A lesson in virtual ``room`` (when ``chosen``; None: always) takes one real
+        room of each of its sets, all different (FET's rule); the literal that puts it in
+        each real room. A file that placed it names the real rooms: those, one per set."""
+        m = self.m
+        sets = self.p.rooms[room].real_sets
+        named = self.prep.real_rooms.get((aid, room))
+        if named and len(named) == len(sets):
+            sets = tuple((r,) for r in named)
+        per_set = []
+        for rooms in sets:
+            lits = {r: m.NewBoolVar("") for r in dict.fromkeys(rooms)}
+            m.Add(sum(lits.values()) == (1 if chosen is None else chosen))
+            per_set.append(lits)
+        self.real.setdefault(aid, {})[room] = per_set
+        taken: dict[str, list[Lit]] = defaultdict(list)
+        for lits in per_set:
+            for r, lit in lits.items():
+                taken[r].append(lit)
+        out = {}
+        for r, lits in taken.items():
+            if len(lits) == 1:
+                out[r] = lits[0]
+            else:  # in two sets: taken once at most
+                out[r] = m.NewBoolVar("")
+                m.Add(out[r] == sum(lits))
+        return out
 
     def _soft_unavailable(self, na: NotAvailable) -> None:
         prep = self.prep
@@ -1065,9 +1113,11 @@ class _Least(cp_model.CpSolverSolutionCallback):
 
 def _decisions(b: _Builder) -> list[Lit]:
     """The variables that make a timetable: every start and every room choice."""
-    return [v for xs in b.x.values() for v in xs.values()] + [
-        v for ys in b.y.values() for v in ys.values()
-    ]
+    return (
+        [v for xs in b.x.values() for v in xs.values()]
+        + [v for ys in b.y.values() for v in ys.values()]
+        + [v for per in b.real.values() for sets in per.values() for s in sets for v in s.values()]
+    )
 
 
 # The hard rules the first search counts instead of forbidding (see _counted), and the
@@ -1531,7 +1581,10 @@ def _placements(b: _Builder, values: dict) -> dict[int, Placement]:
         room = b.prep.fixed_room(aid)
         if aid in b.y:
             room = next(r for r, v in b.y[aid].items() if values[v])
-        placements[aid] = Placement(aid, d, h, room)
+        real: tuple[str, ...] = ()
+        if room is not None and room in b.real.get(aid, {}):
+            real = tuple(next(r for r, v in s.items() if values[v]) for s in b.real[aid][room])
+        placements[aid] = Placement(aid, d, h, room, real)
     return placements
 
 
