@@ -14,6 +14,7 @@ from .model import (
     MaxSpanPerDay,
     MinDaysBetween,
     MinGapsBetweenTags,
+    MinRestingHours,
     Slot,
 )
 
@@ -240,16 +241,18 @@ def _two_a_day(prep: Prepared) -> list[str]:
 
 
 def _hard_only(prep: Prepared) -> list[str]:
-    """FET takes a max span or a min gap between two kinds of lesson at 100 % only and
-    refuses the file otherwise ("Cannot precompute - data is wrong"): so does Ai."""
+    """FET takes a max span, min resting hours or a min gap between two kinds of lesson
+    at 100 % only and refuses the file otherwise ("Cannot precompute - data is wrong"):
+    so does Ai."""
     out = []
     for c in prep.p.constraints:
-        if isinstance(c, MaxSpanPerDay | MinGapsBetweenTags) and not c.hard:
-            what = (
-                "1日の拘束時間の上限"
-                if isinstance(c, MaxSpanPerDay)
-                else f"「{c.first_tag}」のあと「{c.second_tag}」までの空き"
-            )
+        if isinstance(c, MaxSpanPerDay | MinGapsBetweenTags | MinRestingHours) and not c.hard:
+            if isinstance(c, MaxSpanPerDay):
+                what = "1日の拘束時間の上限"
+            elif isinstance(c, MinRestingHours):
+                what = "前日の最後のコマから翌日の最初のコマまでの空き"
+            else:
+                what = f"「{c.first_tag}」のあと「{c.second_tag}」までの空き"
             who = "・".join(c.names) or ("全員の先生" if c.who == "teacher" else "全生徒")
             out.append(
                 f"{who}の{what}は必ず守る条件（重み100%）でしか使えません（{c.weight:g}%）。"

@@ -37,6 +37,7 @@ from .model import (
     MinGapsBetweenBuildingChanges,
     MinGapsBetweenTags,
     MinHoursDaily,
+    MinRestingHours,
     NotAvailable,
     NotOverlapping,
     Ordered,
@@ -735,6 +736,16 @@ def _building_rule(who: str, name_tag: str | None, per: str | None) -> Handler:
     return h
 
 
+def _resting_handler(who: str, name_tag: str | None) -> Handler:
+    def h(ctx: _Ctx, el: Element, w: float) -> list[Constraint]:
+        names = (_text(el, name_tag),) if name_tag else ()
+        n = _int(_text(el, "Minimum_Resting_Hours"))
+        circular = _bool(_text(el, "Circular"))
+        return [MinRestingHours(w, who, names, None, n, circular)]  # type: ignore[arg-type]
+
+    return h
+
+
 def _tag_gaps_handler(who: str, name_tag: str | None) -> Handler:
     def h(ctx: _Ctx, el: Element, w: float) -> list[Constraint]:
         names = (_text(el, name_tag),) if name_tag else ()
@@ -752,6 +763,7 @@ for _who, _kind, _name in (
     ("students", "Students", None),
 ):
     _HANDLERS[f"Constraint{_kind}MaxSpanPerDay"] = _span_handler(_who, _name)
+    _HANDLERS[f"Constraint{_kind}MinRestingHours"] = _resting_handler(_who, _name)
 
 
 def _same_room_if_consecutive(ctx: _Ctx, el: Element, w: float) -> list[Constraint]:

@@ -247,6 +247,17 @@ class MinGapsBetweenTags(ResourceConstraint):
     min_gaps: int = 1
 
 
+@dataclass
+class MinRestingHours(ResourceConstraint):
+    """From the last lesson of a day to the first of the next, at least ``min_hours``
+    periods without one (FET counts the periods after the last lesson and before the
+    first, breaks too); ``circular``: from the last day of the week to the first as
+    well. FET accepts it at 100 % only."""
+
+    min_hours: int = 0
+    circular: bool = False
+
+
 # --- rooms -----------------------------------------------------------------------------
 
 

@@ -44,6 +44,7 @@ from .model import (
     MinGapsBetweenBuildingChanges,
     MinGapsBetweenTags,
     MinHoursDaily,
+    MinRestingHours,
     NotAvailable,
     NotOverlapping,
     Ordered,
@@ -1016,6 +1017,33 @@ def _c_max_span(self: _Builder, c: MaxSpanPerDay) -> None:
             self.m.Add(sum(plus) <= 1)
 
 
+def _c_min_resting(self: _Builder, c: MinRestingHours) -> None:
+    """No lesson late on a day and early on the next with fewer free periods between
+    than the rule asks (the last day and the first too, when circular): a clause per such
+    pair of periods. Below 100 % (which FET refuses, see checks) each night costs."""
+    D, H = self.D, self.H
+    nights = [(d, d + 1) for d in range(D - 1)]
+    if c.circular and D > 1:
+        nights.append((D - 1, 0))
+    for key, acts, _ in self.entities(c):
+        for d1, d2 in nights:
+            late = [(h, self.busy(key, acts, (d1, h))) for h in range(H)]
+            early = [(h, self.busy(key, acts, (d2, h))) for h in range(H)]
+            short = [
+                (b1, b2)
+                for h1, b1 in late
+                for h2, b2 in early
+                if not isinstance(b1, int)
+                and not isinstance(b2, int)
+                and (H - 1 - h1) + h2 < c.min_hours
+            ]
+            if not short:
+                continue
+            en = self.enforce(c)
+            for b1, b2 in short:
+                self.m.AddBoolOr([b1.Not(), b2.Not()]).OnlyEnforceIf(en)
+
+
 def _c_min_gaps_tags(self: _Builder, c: MinGapsBetweenTags) -> None:
     """A lesson of ``first_tag`` that ends at period h: no lesson of ``second_tag`` of the
     same teacher / students starts in the ``min_gaps`` periods after it."""
@@ -1052,6 +1080,7 @@ def _c_min_gaps_tags(self: _Builder, c: MinGapsBetweenTags) -> None:
 
 _Builder._dispatch[MaxSpanPerDay] = _c_max_span  # type: ignore[assignment]
 _Builder._dispatch[MinGapsBetweenTags] = _c_min_gaps_tags  # type: ignore[assignment]
+_Builder._dispatch[MinRestingHours] = _c_min_resting  # type: ignore[assignment]
 
 
 # FET's building rules and rules on the rooms of several activities (buildings.py)
@@ -1763,6 +1792,7 @@ KIND_LABELS: dict[type, str] = {
 
 
 KIND_LABELS[MaxSpanPerDay] = "1日の拘束時間（最初から最後のコマまで）の上限"
+KIND_LABELS[MinRestingHours] = "前日の最後のコマから翌日の最初のコマまでの空き"
 KIND_LABELS[MinGapsBetweenTags] = "授業の種類の間の空き"
 
 

@@ -47,16 +47,16 @@ def test_read_fet_builds_the_problem(tiny: Path) -> None:
 def test_unsupported_constraint_is_named(tiny: Path) -> None:
     text = tiny.read_text(encoding="utf-8").replace(
         "</Time_Constraints_List>",
-        # (max span per day was the example until it was modelled: now min resting hours)
-        "<ConstraintTeacherMinRestingHours><Weight_Percentage>100</Weight_Percentage><Teacher_Name>田中</Teacher_Name>"
-        "<Minimum_Resting_Hours>4</Minimum_Resting_Hours><Circular>false</Circular><Active>true</Active>"
-        "</ConstraintTeacherMinRestingHours></Time_Constraints_List>",
+        # (max span per day, then min resting hours, were the example until modelled)
+        "<ConstraintTeachersMaxThreeConsecutiveDays><Weight_Percentage>100</Weight_Percentage>"
+        "<Allow_A_Not_Available_Or_Break_Day>false</Allow_A_Not_Available_Or_Break_Day>"
+        "<Active>true</Active></ConstraintTeachersMaxThreeConsecutiveDays></Time_Constraints_List>",
     )
     p = read_fet_bytes(text.encode())
-    assert p.unsupported == {"ConstraintTeacherMinRestingHours": 1}
+    assert p.unsupported == {"ConstraintTeachersMaxThreeConsecutiveDays": 1}
     r = solve(p, time_limit=5)
     assert r.status == "unsupported"
-    assert "ConstraintTeacherMinRestingHours" in r.reasons[0]
+    assert "ConstraintTeachersMaxThreeConsecutiveDays" in r.reasons[0]
 
 
 def test_entities_and_garbage_are_refused() -> None:

@@ -1,5 +1,5 @@
-"""FET 6's "max span per day" and "min gaps between an ordered pair of activity tags", for
-teachers and students, read from FET files and kept as FET keeps them (issue 12).
+"""FET 6's "max span per day", "min gaps between an ordered pair of activity tags" and
+"min resting hours", for teachers and students, read from FET files and kept as FET keeps them (issue 12).
 
 What FET means was found with fet-cl 6.8.5 on locked one- and two-day files (each case
 below is also refereed by fet-cl where it is installed):
@@ -10,7 +10,10 @@ below is also refereed by fet-cl where it is installed):
 - tags: a lesson tagged A followed later that day by one tagged B of the same teacher /
   students needs ``MinGaps`` periods between A's end and B's start, whatever is in them
   (a break, another lesson); B before A is free;
-- FET refuses both below 100 % ("Cannot precompute - data is wrong"), and so does Ai.
+- resting hours: from a teacher's / students' last lesson of a day to their first of the
+  next, the periods after the one and before the other (a break among them too) are at
+  least ``Minimum_Resting_Hours``; circular: from the last day to the first as well;
+- FET refuses all three below 100 % ("Cannot precompute - data is wrong"), and so does Ai.
 """
 
 from __future__ import annotations
@@ -20,7 +23,7 @@ from pathlib import Path
 import pytest
 
 from timetable.generation.fet import read_fet_bytes, write_locked
-from timetable.generation.model import MaxSpanPerDay, MinGapsBetweenTags
+from timetable.generation.model import MaxSpanPerDay, MinGapsBetweenTags, MinRestingHours
 from timetable.generation.referee import fet_cl_path, run_fet_cl
 from timetable.generation.solver import solve
 
@@ -85,6 +88,22 @@ def tag_gaps(
         f"<{tag}><Weight_Percentage>{weight:g}</Weight_Percentage>{who}"
         f"<First_Activity_Tag>{first}</First_Activity_Tag>"
         f"<Second_Activity_Tag>{second}</Second_Activity_Tag><MinGaps>{n}</MinGaps>"
+        f"<Active>true</Active><Comments></Comments></{tag}>\n"
+    )
+
+
+def resting(
+    n: int,
+    kind: str = "Teacher",
+    who: str = "<Teacher_Name>T</Teacher_Name>",
+    circular: bool = False,
+    weight: float = 100,
+) -> str:
+    tag = f"Constraint{kind}MinRestingHours"
+    return (
+        f"<{tag}><Weight_Percentage>{weight:g}</Weight_Percentage>{who}"
+        f"<Minimum_Resting_Hours>{n}</Minimum_Resting_Hours>"
+        f"<Circular>{'true' if circular else 'false'}</Circular>"
         f"<Active>true</Active><Comments></Comments></{tag}>\n"
     )
 
@@ -284,13 +303,74 @@ def test_the_tag_gap_decides_where_the_lessons_go() -> None:
     assert result.placements[2].hour == 2 and result.placements[3].hour == 1
 
 
+# --- min resting hours -------------------------------------------------------------------
+
+
+def test_the_four_resting_rules_are_read() -> None:
+    rules = (
+        resting(2)
+        + resting(3, "Teachers", "", circular=True)
+        + resting(4, "StudentsSet", "<Students>S</Students>")
+        + resting(5, "Students", "", circular=True)
+    )
+    problem = read_fet_bytes(fet_file(DAYS, HOURS, [Act(1)], rules))
+    assert not problem.unsupported
+    got = [
+        (c.who, c.names, c.min_hours, c.circular)
+        for c in problem.constraints
+        if isinstance(c, MinRestingHours)
+    ]
+    assert got == [
+        ("teacher", ("T",), 2, False),
+        ("teacher", (), 3, True),
+        ("students", ("S",), 4, False),
+        ("students", (), 5, True),
+    ]
+
+
+@pytest.mark.parametrize(
+    ("placed", "rules", "ok"),
+    [
+        ([("Mo", "6"), ("Tu", "3")], "", True),  # 0 after Monday's, 2 before Tuesday's
+        ([("Mo", "6"), ("Tu", "2")], "", False),  # 0 + 1
+        ([("Mo", "5"), ("Tu", "2")], "", True),  # 1 + 1
+        ([("Mo", "5"), ("Tu", "2")], breaks(("Mo", "6")), True),  # the break rests too
+        ([("Tu", "6"), ("Mo", "1")], "", True),  # the week's end is not a night ...
+    ],
+)
+def test_resting_hours_count_the_periods_around_the_night(
+    placed: list, rules: str, ok: bool, tmp_path: Path
+) -> None:
+    locks = "".join(lock(i, d, h) for i, (d, h) in enumerate(placed, start=1))
+    data = fet_file(DAYS, HOURS, TWO, rules + locks + resting(2))
+    _ai_and_fet_agree(data, tmp_path, ok)
+
+
+@pytest.mark.parametrize(
+    ("kind", "who"), [("Teachers", ""), ("StudentsSet", "<Students>S</Students>")]
+)
+def test_circular_resting_hours_count_the_weekend_too(kind: str, who: str, tmp_path: Path) -> None:
+    locks = lock(1, "Tu", "6") + lock(2, "Mo", "1")  # ... unless the rule is circular
+    data = fet_file(DAYS, HOURS, TWO, locks + resting(2, kind, who, circular=True))
+    _ai_and_fet_agree(data, tmp_path, False)
+
+
+def test_resting_hours_decide_where_the_next_days_lesson_goes() -> None:
+    # the second lesson cannot be on Monday (away): after Monday's last, it starts at 3 or later
+    away = teacher_not_available("T", [("Mo", h) for h in HOURS[:5]])
+    data = fet_file(DAYS, HOURS, TWO, away + lock(1, "Mo", "6") + resting(2))
+    problem, result = _solve(data)
+    assert result.solved, result.reasons
+    assert result.placements[2].day == 1 and result.placements[2].hour >= 2
+
+
 # --- below 100 %: refused, as fet-cl refuses ---------------------------------------------
 
 
 @pytest.mark.parametrize(
     "rule",
-    [span(3, weight=95, plus_one=False), tag_gaps("A", "B", 1, weight=50)],
-    ids=["span", "tags"],
+    [span(3, weight=95, plus_one=False), tag_gaps("A", "B", 1, weight=50), resting(2, weight=90)],
+    ids=["span", "tags", "resting"],
 )
 def test_below_100_percent_is_refused_as_fet_does(rule: str, tmp_path: Path) -> None:
     data = fet_file(DAYS, HOURS, AB, rule)
