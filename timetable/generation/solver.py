@@ -1141,7 +1141,7 @@ class _Least(cp_model.CpSolverSolutionCallback):
 
 
 def _decisions(b: _Builder) -> list[Lit]:
-    """The variables that make a timetable: every start and every room choice."""
+    """The variables that make a timetable: every start, room and virtual room's real room."""
     return (
         [v for xs in b.x.values() for v in xs.values()]
         + [v for ys in b.y.values() for v in ys.values()]
