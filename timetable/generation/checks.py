@@ -140,10 +140,7 @@ def _students(prep: Prepared) -> list[str]:
 
 def _rooms(prep: Prepared) -> list[str]:
     out = []
-    demand_sets = {frozenset(c) for c in prep.room_cands.values() if c and None not in c}
-    for rooms in sorted(demand_sets, key=sorted):
-        if rooms & prep.virtual_rooms:  # a virtual room holds several lessons at once
-            continue
+    for rooms in sorted(prep.room_sets(), key=sorted):
         need = sum(
             prep.acts[aid].duration
             for aid, cands in prep.room_cands.items()

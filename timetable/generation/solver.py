@@ -160,6 +160,15 @@ class Prepared:
                 continue
             self.room_prefs[a.id] = prefs
 
+    def room_sets(self) -> set[frozenset[str]]:
+        """The candidate rooms of each lesson that must have a room, as sets, leaving out
+        those with a virtual room (it holds several lessons at once, so is never full)."""
+        return {
+            frozenset(c)
+            for c in self.room_cands.values()
+            if c and None not in c and not self.virtual_rooms.intersection(c)
+        }
+
     def fixed_room(self, aid: int) -> str | None:
         c = self.room_cands.get(aid)
         return c[0] if c and len(c) == 1 else None
@@ -537,9 +546,8 @@ class _Builder:
                     m.AddAtMostOne(lits)
         # redundant, but what makes room choice tractable: at any period, the activities
         # that can only use rooms of S are at most |S| (and S's rooms must be available)
-        sets = {frozenset(c) for c in prep.room_cands.values() if len(c) > 1 and None not in c}
-        for rooms in sets:
-            if rooms & prep.virtual_rooms:
+        for rooms in prep.room_sets():
+            if len(rooms) == 1:  # one room: its own at-most-one above
                 continue
             aids = [
                 a for a, c in prep.room_cands.items() if c and None not in c and set(c) <= rooms
